@@ -1,0 +1,59 @@
+"""The ``survey`` command line.
+
+Each submodule named in ``COMMAND_MODULES`` exposes ``register(subparsers)`` and
+sets ``func`` on its parser. Errors print one line and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import sys
+from collections.abc import Sequence
+
+from survey.config import ConfigError
+from survey.errors import InvalidInput, SurveyError
+
+COMMAND_MODULES = (
+    "survey.cli.serve",
+    "survey.cli.db",
+    "survey.cli.users",
+    "survey.cli.demo",
+)
+
+
+class CommandError(Exception):
+    """A command failed in a way the user can fix; the message is shown as is."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="survey", description="Community survey and feedback service."
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+        if asyncio.iscoroutine(result):
+            result = asyncio.run(result)
+        return int(result or 0)
+    except KeyboardInterrupt:
+        return 130
+    except InvalidInput as exc:
+        details = "; ".join(
+            (f"row {p.row}: " if p.row is not None else "") + f"{p.field}: {p.reason}"
+            for p in exc.problems
+        )
+        print(f"survey: error: {exc}: {details}", file=sys.stderr)
+        return 1
+    except (CommandError, ConfigError, SurveyError, OSError) as exc:
+        print(f"survey: error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,124 @@
+"""Settings: one frozen Struct built from the environment in ``create_app`` or the CLI.
+
+Nothing here is read at import time. Every field maps to an environment variable
+``SURVEY_<FIELD>``; the README documents each one (a test keeps them in sync).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _doc(text: str) -> msgspec.Meta:
+    return msgspec.Meta(description=text)
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Runtime configuration of the service."""
+
+    database_url: Annotated[
+        str | None,
+        _doc("PostgreSQL URL. Unset: an embedded PostgreSQL runs in SURVEY_DATA_DIR."),
+    ] = None
+    data_dir: Annotated[
+        str,
+        _doc("Directory for the embedded database and local state (default: the user data dir)."),
+    ] = ""
+    host: Annotated[str, _doc("Address `survey serve` binds to.")] = "127.0.0.1"
+    port: Annotated[int, _doc("Port `survey serve` listens on.")] = 8000
+    workers: Annotated[int, _doc("Number of server worker processes.")] = 1
+    public_base_url: Annotated[
+        str,
+        _doc("Public URL residents and the SMS provider reach; used in links and signatures."),
+    ] = "http://127.0.0.1:8000"
+    secret_key: Annotated[
+        str,
+        _doc("Secret for CSRF tokens and session cookies. Required in production."),
+    ] = ""
+    pool_min_size: Annotated[int, _doc("Minimum database connections per worker.")] = 2
+    pool_max_size: Annotated[int, _doc("Maximum database connections per worker.")] = 10
+    statement_timeout_ms: Annotated[int, _doc("Per-statement timeout in milliseconds.")] = 15000
+    default_locale: Annotated[str, _doc("Language used when nothing else matches.")] = "en"
+    questionnaire_dir: Annotated[
+        str, _doc("Directory of questionnaire files (default: questionnaires/ in the project).")
+    ] = ""
+    locales_dir: Annotated[
+        str, _doc("Directory of gettext catalogs (default: locales/ in the project).")
+    ] = ""
+    log_level: Annotated[str, _doc("Log level: DEBUG, INFO, WARNING or ERROR.")] = "INFO"
+    max_body_bytes: Annotated[int, _doc("Largest accepted request body, in bytes.")] = 2_000_000
+    cookie_secure: Annotated[
+        bool, _doc("Mark cookies Secure (set true behind HTTPS).")
+    ] = False
+    open_link_rate_per_minute: Annotated[
+        int, _doc("Open-link requests allowed per client address per minute.")
+    ] = 60
+    twilio_account_sid: Annotated[str, _doc("Twilio account SID for outbound SMS.")] = ""
+    twilio_auth_token: Annotated[
+        str, _doc("Twilio auth token; signs and verifies webhooks.")
+    ] = ""
+    twilio_api_base: Annotated[
+        str, _doc("Base URL of the Twilio-compatible Messages API.")
+    ] = "https://api.twilio.com"
+    sms_from_number: Annotated[str, _doc("Sending phone number (E.164) for SMS.")] = ""
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        if self.data_dir:
+            return Path(self.data_dir).expanduser()
+        import platformdirs
+
+        return Path(platformdirs.user_data_dir("community-survey", appauthor=False))
+
+    @property
+    def resolved_questionnaire_dir(self) -> Path:
+        return Path(self.questionnaire_dir) if self.questionnaire_dir else PROJECT_ROOT / "questionnaires"
+
+    @property
+    def resolved_locales_dir(self) -> Path:
+        return Path(self.locales_dir) if self.locales_dir else PROJECT_ROOT / "locales"
+
+
+ENV_PREFIX = "SURVEY_"
+
+
+def setting_names() -> list[str]:
+    """Environment variable names of every setting, in declaration order."""
+    return [ENV_PREFIX + f.name.upper() for f in msgspec.structs.fields(Settings)]
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Build Settings from ``SURVEY_*`` variables, then apply explicit overrides.
+
+    Raises ``ConfigError`` naming the variable when a value does not convert.
+    """
+    env = os.environ if env is None else env
+    raw: dict[str, object] = {}
+    for field in msgspec.structs.fields(Settings):
+        key = ENV_PREFIX + field.name.upper()
+        if key in env and env[key] != "":
+            raw[field.name] = env[key]
+    raw.update(overrides)
+    try:
+        return msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"invalid setting: {exc}") from None
+
+
+def with_secret(settings: Settings) -> Settings:
+    """Return settings with a secret key, generating an ephemeral one for development."""
+    if settings.secret_key:
+        return settings
+    return msgspec.structs.replace(settings, secret_key=secrets.token_urlsafe(32))
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed."""

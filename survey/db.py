@@ -1,0 +1,125 @@
+"""Database access: the pool, per-request transactions and error translation.
+
+This module and ``survey.sql`` are the only places that import asyncpg. Services
+receive a connection (``Conn``) and run named SQL from ``survey.sql.Q``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, TypeAlias
+
+import asyncpg
+
+from survey.errors import Conflict, FieldProblem, InvalidInput, NotFound, SurveyError, Unavailable
+
+Conn: TypeAlias = asyncpg.Connection
+Pool: TypeAlias = asyncpg.Pool
+Record: TypeAlias = asyncpg.Record
+
+# Raised when the server is gone or restarting; callers answer 503 and retry later.
+_UNAVAILABLE = (
+    OSError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+async def _init_connection(conn: Conn) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(
+    dsn: str, *, min_size: int = 2, max_size: int = 10, statement_timeout_ms: int = 15000
+) -> Pool:
+    """Open a pool whose connections use UTC, JSON codecs and a statement timeout."""
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        server_settings={
+            "timezone": "UTC",
+            "statement_timeout": str(statement_timeout_ms),
+            "application_name": "survey",
+        },
+        command_timeout=max(1.0, statement_timeout_ms / 1000 + 5),
+    )
+    assert pool is not None
+    return pool
+
+
+async def connect(dsn: str) -> Conn:
+    """A single connection for CLI commands and migrations."""
+    conn: Conn = await asyncpg.connect(dsn, server_settings={"timezone": "UTC"})
+    await _init_connection(conn)
+    return conn
+
+
+def translate_error(exc: BaseException) -> SurveyError | None:
+    """Map a driver error to a domain error, or None when it is a bug to surface as 500."""
+    if isinstance(exc, SurveyError):
+        return exc
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        return Conflict("%(what)s already exists", what=_constraint_subject(exc))
+    if isinstance(exc, asyncpg.ForeignKeyViolationError):
+        return InvalidInput([FieldProblem(_constraint_subject(exc), "refers to something that does not exist")])
+    if isinstance(exc, asyncpg.CheckViolationError | asyncpg.NotNullViolationError):
+        return InvalidInput([FieldProblem(_constraint_subject(exc), "is not allowed here")])
+    if isinstance(exc, asyncpg.InvalidTextRepresentationError | asyncpg.DataError):
+        return InvalidInput([FieldProblem("value", "has the wrong format")])
+    if isinstance(exc, asyncpg.QueryCanceledError):
+        return Unavailable(retry_after=2)
+    if isinstance(exc, _UNAVAILABLE):
+        return Unavailable()
+    return None
+
+
+def _constraint_subject(exc: Any) -> str:
+    # Column names are safe to show; constraint names carry the table as a prefix.
+    column = getattr(exc, "column_name", None)
+    if column:
+        return str(column)
+    constraint = getattr(exc, "constraint_name", None) or ""
+    for suffix in ("_key", "_fkey", "_check", "_pkey"):
+        if constraint.endswith(suffix):
+            parts = constraint[: -len(suffix)].split("_", 1)
+            return parts[1] if len(parts) == 2 else constraint
+    return constraint or "record"
+
+
+@asynccontextmanager
+async def transaction(pool: Pool) -> AsyncIterator[Conn]:
+    """Acquire a connection and run one transaction, translating driver errors."""
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            yield conn
+    except SurveyError:
+        raise
+    except Exception as exc:
+        mapped = translate_error(exc)
+        if mapped is None:
+            raise
+        raise mapped from exc
+
+
+async def provide_connection(pool: Pool) -> AsyncGenerator[Conn, None]:
+    """Per-request dependency: one transaction, committed before the response is sent."""
+    async with transaction(pool) as conn:
+        yield conn
+
+
+async def fetch_one(conn: Conn, query: str, *args: Any, what: str = "resource") -> Record:
+    """Fetch exactly one row or raise NotFound(what)."""
+    row = await conn.fetchrow(query, *args)
+    if row is None:
+        raise NotFound(what)
+    return row

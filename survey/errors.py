@@ -1,0 +1,109 @@
+"""Domain errors. Services raise these; ``survey.http_errors`` maps them to HTTP once.
+
+Messages are English msgids so the HTTP layer can translate them for the reader.
+This module imports nothing from the web framework or the database driver.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SurveyError(Exception):
+    """Base of every error a user can cause or see."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message % params if params else message)
+        self.message = message
+        self.params = params
+
+
+class NotFound(SurveyError):
+    """The resource does not exist, or the caller may not know that it does."""
+
+    status = 404
+    code = "not_found"
+
+    def __init__(self, what: str = "resource") -> None:
+        super().__init__("%(what)s not found", what=what)
+
+
+class Unauthorized(SurveyError):
+    status = 401
+    code = "unauthorized"
+
+    def __init__(self, message: str = "Authentication required") -> None:
+        super().__init__(message)
+
+
+class Forbidden(SurveyError):
+    status = 403
+    code = "forbidden"
+
+    def __init__(self, message: str = "Your role may not do this") -> None:
+        super().__init__(message)
+
+
+class Conflict(SurveyError):
+    status = 409
+    code = "conflict"
+
+
+class Gone(SurveyError):
+    status = 410
+    code = "gone"
+
+
+class RateLimited(SurveyError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int = 60) -> None:
+        super().__init__("Too many requests; try again later")
+        self.retry_after = retry_after
+
+
+class Unavailable(SurveyError):
+    """The database cannot be reached; the caller should retry."""
+
+    status = 503
+    code = "unavailable"
+
+    def __init__(self, retry_after: int = 5) -> None:
+        super().__init__("Service temporarily unavailable")
+        self.retry_after = retry_after
+
+
+class FieldProblem:
+    """One bad field: where it is (``field``, optionally a CSV ``row``) and why."""
+
+    __slots__ = ("field", "reason", "row")
+
+    def __init__(self, field: str, reason: str, row: int | None = None) -> None:
+        self.field = field
+        self.reason = reason
+        self.row = row
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"field": self.field, "reason": self.reason}
+        if self.row is not None:
+            out["row"] = self.row
+        return out
+
+
+class InvalidInput(SurveyError):
+    """Input failed validation; ``problems`` says which field and why."""
+
+    status = 422
+    code = "invalid"
+
+    def __init__(self, problems: list[FieldProblem], message: str = "Invalid input") -> None:
+        super().__init__(message)
+        self.problems = problems
+
+    @classmethod
+    def one(cls, field: str, reason: str) -> InvalidInput:
+        return cls([FieldProblem(field, reason)])

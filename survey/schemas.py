@@ -1,0 +1,250 @@
+"""API shapes (msgspec Structs): what clients send and what they get back.
+
+Constraints live here so bad input is rejected at the boundary with the field
+and the reason; cross-field rules that need data live in the services.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+Slug = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="lowercase, digits, -")]
+Name = Annotated[str, Meta(min_length=1, max_length=200)]
+Phase = Literal["pre", "post", "follow_up", "pulse"]
+Channel = Literal["web", "sms"]
+SiteKind = Literal["county", "city", "neighborhood", "tribe", "other"]
+Language = Annotated[str, Meta(pattern=r"^[a-z]{2,3}(_[A-Za-z]{2,4})?$", max_length=10)]
+Timezone = Annotated[str, Meta(min_length=1, max_length=64)]
+ClockTime = Annotated[str, Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
+class Base(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=False):
+    pass
+
+
+class ProgramIn(Base, kw_only=True):
+    slug: Slug
+    name: Name
+    contact_email: Annotated[str, Meta(max_length=200)] = ""
+    contact_phone: Annotated[str, Meta(max_length=40)] = ""
+    default_language: Language = "en"
+    quiet_start: ClockTime = "09:00"
+    quiet_end: ClockTime = "20:00"
+
+
+class ProgramPatch(Base, kw_only=True):
+    name: Name | None = None
+    contact_email: Annotated[str, Meta(max_length=200)] | None = None
+    contact_phone: Annotated[str, Meta(max_length=40)] | None = None
+    default_language: Language | None = None
+    quiet_start: ClockTime | None = None
+    quiet_end: ClockTime | None = None
+
+
+class ProgramOut(Base, kw_only=True):
+    id: int
+    slug: str
+    name: str
+    contact_email: str
+    contact_phone: str
+    default_language: str
+    quiet_start: str
+    quiet_end: str
+    created_at: datetime
+
+
+class SiteIn(Base, kw_only=True):
+    name: Name
+    kind: SiteKind = "county"
+    timezone: Timezone = "America/Los_Angeles"
+    comparison: bool = False
+
+
+class SitePatch(Base, kw_only=True):
+    name: Name | None = None
+    kind: SiteKind | None = None
+    timezone: Timezone | None = None
+    comparison: bool | None = None
+
+
+class SiteOut(Base, kw_only=True):
+    id: int
+    program_id: int
+    name: str
+    kind: str
+    timezone: str
+    comparison: bool
+
+
+class WaveSiteIn(Base, kw_only=True):
+    site_id: int
+    target_n: Annotated[int, Meta(ge=0, le=1_000_000)] = 0
+
+
+class WaveIn(Base, kw_only=True):
+    name: Name
+    phase: Phase
+    questionnaire_id: Annotated[str, Meta(min_length=1, max_length=100)]
+    languages: Annotated[list[Language], Meta(min_length=1, max_length=40)] = msgspec.field(
+        default_factory=lambda: ["en"]
+    )
+    default_language: Language = "en"
+    channels: Annotated[list[Channel], Meta(min_length=1, max_length=2)] = msgspec.field(
+        default_factory=lambda: ["web"]
+    )
+    sms_mode: Literal["link", "conversation"] = "link"
+    allow_unreviewed: bool = False
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    sites: list[WaveSiteIn] = msgspec.field(default_factory=list)
+
+
+class WavePatch(Base, kw_only=True):
+    name: Name | None = None
+    questionnaire_id: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
+    languages: Annotated[list[Language], Meta(min_length=1, max_length=40)] | None = None
+    default_language: Language | None = None
+    channels: Annotated[list[Channel], Meta(min_length=1, max_length=2)] | None = None
+    sms_mode: Literal["link", "conversation"] | None = None
+    allow_unreviewed: bool | None = None
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    sites: list[WaveSiteIn] | None = None
+
+
+class WaveOut(Base, kw_only=True):
+    id: int
+    program_id: int
+    name: str
+    phase: str
+    questionnaire_id: str
+    questionnaire_hash: str | None
+    languages: list[str]
+    default_language: str
+    channels: list[str]
+    sms_mode: str
+    allow_unreviewed: bool
+    opens_at: datetime | None
+    closes_at: datetime | None
+    state: str
+    launched_at: datetime | None
+    closed_at: datetime | None
+    sites: list[WaveSiteIn]
+
+
+class LaunchIn(Base, kw_only=True):
+    """Override the translation gate for listed languages; recorded and reported."""
+
+    override_languages: list[Language] = msgspec.field(default_factory=list)
+    reason: Annotated[str, Meta(max_length=500)] = ""
+
+
+class LaunchOut(Base, kw_only=True):
+    wave: WaveOut
+    overridden: dict[str, list[str]]
+
+
+class RowError(Base, kw_only=True):
+    row: int
+    column: str
+    reason: str
+
+
+class ContactImportOut(Base, kw_only=True):
+    imported: int
+    updated: int
+    rejected: int
+    errors: list[RowError]
+
+
+class ContactOut(Base, kw_only=True):
+    id: int
+    phone: str
+    preferred_language: str
+    site_id: int | None
+    panel_code: str | None
+    consent_status: str
+    opted_out: bool
+
+
+class InvitationsIn(Base, kw_only=True):
+    site_id: int
+    channel: Channel = "web"
+    count: Annotated[int, Meta(ge=0, le=200_000)] = 0
+    for_contacts: bool = False
+
+
+class IssuedInvitation(Base, kw_only=True):
+    id: int
+    token: str
+    url: str
+    contact_id: int | None = None
+
+
+class InvitationsOut(Base, kw_only=True):
+    created: int
+    invitations: list[IssuedInvitation]
+
+
+class InvitationSummary(Base, kw_only=True):
+    site_id: int
+    channel: str
+    issued: int
+    sent: int
+    completed: int
+
+
+class OpenLinkOut(Base, kw_only=True):
+    wave_id: int
+    site_id: int
+    code: str
+    url: str
+    qr_svg: str
+    qr_png: str
+    flyer: str
+
+
+class UserIn(Base, kw_only=True):
+    email: Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+$", max_length=200)]
+    name: Annotated[str, Meta(max_length=200)] = ""
+    role: Literal["admin", "grantee", "evaluator"]
+    password: Annotated[str, Meta(min_length=12, max_length=200)] | None = None
+    program_ids: list[int] = msgspec.field(default_factory=list)
+    locale: Language = "en"
+
+
+class UserOut(Base, kw_only=True):
+    id: int
+    email: str
+    name: str
+    role: str
+    program_ids: list[int]
+    locale: str
+    disabled: bool
+
+
+class KeyIn(Base, kw_only=True):
+    name: Annotated[str, Meta(min_length=1, max_length=100)]
+
+
+class KeyOut(Base, kw_only=True):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+
+class NewKeyOut(Base, kw_only=True):
+    key: str
+    info: KeyOut
+
+
+class LoginIn(Base, kw_only=True):
+    email: Annotated[str, Meta(max_length=200)]
+    password: Annotated[str, Meta(max_length=200)]

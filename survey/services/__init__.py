@@ -1,0 +1,1 @@
+"""Use cases. Each function takes a connection and the caller; none knows about HTTP."""

@@ -1,0 +1,27 @@
+"""The audit trail: who did what, to which program, and when."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from survey.access import Principal
+from survey.db import Conn
+from survey.sql import Q
+
+
+async def record(
+    conn: Conn,
+    who: Principal,
+    action: str,
+    *,
+    program_id: int | None = None,
+    target: str = "",
+    **detail: Any,
+) -> None:
+    """Append an entry. Callers must never put phone numbers or names in ``detail``."""
+    await conn.execute(Q.audit_insert, program_id, who.user_id or None, action, target, detail)
+
+
+async def recent(conn: Conn, program_id: int, limit: int = 100) -> list[dict[str, Any]]:
+    rows = await conn.fetch(Q.audit_list, program_id, limit)
+    return [dict(r) for r in rows]

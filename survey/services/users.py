@@ -1,0 +1,129 @@
+"""Users, API keys and login sessions."""
+
+from __future__ import annotations
+
+from survey import access, security
+from survey.access import Principal
+from survey.db import Conn, Record, fetch_one
+from survey.errors import InvalidInput, NotFound, Unauthorized
+from survey.schemas import KeyIn, KeyOut, NewKeyOut, UserIn, UserOut
+from survey.services import audit
+from survey.sql import Q
+
+SESSION_SECONDS = 12 * 3600
+
+
+def principal_from(row: Record) -> Principal:
+    return Principal(
+        user_id=row["id"],
+        email=row["email"],
+        name=row["name"],
+        role=row["role"],
+        program_ids=frozenset(row["program_ids"]),
+        locale=row["locale"],
+    )
+
+
+def user_out(row: Record) -> UserOut:
+    return UserOut(
+        id=row["id"],
+        email=row["email"],
+        name=row["name"],
+        role=row["role"],
+        program_ids=sorted(row["program_ids"]),
+        locale=row["locale"],
+        disabled=row["disabled_at"] is not None,
+    )
+
+
+def key_out(row: Record) -> KeyOut:
+    return KeyOut(
+        id=row["id"],
+        name=row["name"],
+        prefix=row["prefix"],
+        created_at=row["created_at"],
+        last_used_at=row["last_used_at"],
+        revoked=row["revoked_at"] is not None,
+    )
+
+
+async def create_user(conn: Conn, who: Principal, data: UserIn) -> UserOut:
+    access.require_admin(who)
+    if data.role != "admin" and not data.program_ids:
+        raise InvalidInput.one("program_ids", "a grantee or evaluator needs at least one program")
+    password_hash = security.hash_password(data.password) if data.password else None
+    row = await conn.fetchrow(
+        Q.user_insert, data.email, data.name, data.role, password_hash, data.locale
+    )
+    assert row is not None
+    await set_programs(conn, who, row["id"], data.program_ids)
+    await audit.record(conn, who, "user.create", target=str(row["id"]), role=data.role)
+    return user_out(await fetch_one(conn, Q.user_get, row["id"], what="user"))
+
+
+async def set_programs(conn: Conn, who: Principal, user_id: int, program_ids: list[int]) -> None:
+    access.require_admin(who)
+    await conn.execute(Q.user_set_programs_clear, user_id)
+    if program_ids:
+        await conn.execute(Q.user_set_programs_add, user_id, program_ids)
+
+
+async def list_users(conn: Conn, who: Principal) -> list[UserOut]:
+    access.require_admin(who)
+    return [user_out(r) for r in await conn.fetch(Q.user_list)]
+
+
+async def set_password(conn: Conn, user_id: int, password: str) -> None:
+    if len(password) < 12:
+        raise InvalidInput.one("password", "must have at least 12 characters")
+    await conn.execute(Q.user_set_password, user_id, security.hash_password(password))
+
+
+async def principal_for_key(conn: Conn, key: str) -> Principal | None:
+    row = await conn.fetchrow(Q.principal_by_key, security.token_hash(key))
+    return principal_from(row) if row else None
+
+
+async def principal_for_session(conn: Conn, session_id: str) -> Principal | None:
+    row = await conn.fetchrow(Q.principal_by_session, security.token_hash(session_id))
+    return principal_from(row) if row else None
+
+
+async def create_key(conn: Conn, who: Principal, user_id: int, data: KeyIn) -> NewKeyOut:
+    if user_id != who.user_id:
+        access.require_admin(who)
+    key, prefix = security.new_api_key()
+    row = await conn.fetchrow(Q.key_insert, user_id, data.name, prefix, security.token_hash(key))
+    assert row is not None
+    await audit.record(conn, who, "key.create", target=str(row["id"]), user=user_id)
+    return NewKeyOut(key=key, info=key_out(row))
+
+
+async def list_keys(conn: Conn, who: Principal) -> list[KeyOut]:
+    return [key_out(r) for r in await conn.fetch(Q.key_list, who.user_id)]
+
+
+async def revoke_key(conn: Conn, who: Principal, key_id: int) -> KeyOut:
+    row = await conn.fetchrow(Q.key_get, key_id)
+    if row is None or (row["user_id"] != who.user_id and not who.is_admin):
+        raise NotFound("key")
+    revoked = await fetch_one(conn, Q.key_revoke, key_id, what="key")
+    await audit.record(conn, who, "key.revoke", target=str(key_id))
+    return key_out(revoked)
+
+
+async def login(conn: Conn, email: str, password: str) -> tuple[str, Principal]:
+    """Check a password; return a new session id (for a cookie) and the principal."""
+    row = await conn.fetchrow(Q.user_by_email, email)
+    stored = row["password_hash"] if row and row["disabled_at"] is None else None
+    if not security.verify_password(stored, password) or row is None:
+        raise Unauthorized("Wrong email or password")
+    session_id = security.new_token(32)
+    await conn.execute(Q.session_insert, security.token_hash(session_id), row["id"], SESSION_SECONDS)
+    principal = principal_from(await fetch_one(conn, Q.user_get, row["id"], what="user"))
+    await audit.record(conn, principal, "user.login")
+    return session_id, principal
+
+
+async def logout(conn: Conn, session_id: str) -> None:
+    await conn.execute(Q.session_delete, security.token_hash(session_id))

@@ -1,0 +1,79 @@
+-- name: user-insert
+INSERT INTO users (email, name, role, password_hash, locale)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING *;
+
+-- name: user-get
+SELECT u.*, coalesce(array_agg(m.program_id) FILTER (WHERE m.program_id IS NOT NULL), '{}') AS program_ids
+FROM users u LEFT JOIN program_members m ON m.user_id = u.id
+WHERE u.id = $1
+GROUP BY u.id;
+
+-- name: user-by-email
+SELECT * FROM users WHERE lower(email) = lower($1);
+
+-- name: user-list
+SELECT u.*, coalesce(array_agg(m.program_id ORDER BY m.program_id) FILTER (WHERE m.program_id IS NOT NULL), '{}') AS program_ids
+FROM users u LEFT JOIN program_members m ON m.user_id = u.id
+GROUP BY u.id ORDER BY u.email;
+
+-- name: user-set-programs-clear
+DELETE FROM program_members WHERE user_id = $1;
+
+-- name: user-set-programs-add
+INSERT INTO program_members (program_id, user_id)
+SELECT unnest($2::bigint[]), $1
+ON CONFLICT DO NOTHING;
+
+-- name: user-set-password
+UPDATE users SET password_hash = $2 WHERE id = $1;
+
+-- name: principal-by-key
+-- The one query every API request runs: key hash to user, role and programs.
+WITH k AS (
+    UPDATE api_keys SET last_used_at = now()
+    WHERE key_hash = $1 AND revoked_at IS NULL
+      AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+    RETURNING user_id
+), hit AS (
+    SELECT user_id FROM k
+    UNION
+    SELECT user_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL
+)
+SELECT u.id, u.email, u.name, u.role, u.locale,
+       coalesce(array_agg(m.program_id) FILTER (WHERE m.program_id IS NOT NULL), '{}') AS program_ids
+FROM hit JOIN users u ON u.id = hit.user_id
+LEFT JOIN program_members m ON m.user_id = u.id
+WHERE u.disabled_at IS NULL
+GROUP BY u.id;
+
+-- name: principal-by-session
+SELECT u.id, u.email, u.name, u.role, u.locale,
+       coalesce(array_agg(m.program_id) FILTER (WHERE m.program_id IS NOT NULL), '{}') AS program_ids
+FROM sessions s JOIN users u ON u.id = s.user_id
+LEFT JOIN program_members m ON m.user_id = u.id
+WHERE s.id_hash = $1 AND s.expires_at > now() AND u.disabled_at IS NULL
+GROUP BY u.id;
+
+-- name: session-insert
+INSERT INTO sessions (id_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3));
+
+-- name: session-delete
+DELETE FROM sessions WHERE id_hash = $1;
+
+-- name: session-purge-expired
+DELETE FROM sessions WHERE expires_at < now();
+
+-- name: key-insert
+INSERT INTO api_keys (user_id, name, prefix, key_hash)
+VALUES ($1, $2, $3, $4)
+RETURNING *;
+
+-- name: key-list
+SELECT * FROM api_keys WHERE user_id = $1 ORDER BY created_at;
+
+-- name: key-get
+SELECT * FROM api_keys WHERE id = $1;
+
+-- name: key-revoke
+UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING *;
