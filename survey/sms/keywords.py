@@ -1,0 +1,210 @@
+"""Compliance keywords: opt-out, opt-in and help, in every survey language.
+
+Carriers and Twilio match a *whole* message against single words ("STOP", not
+"STOP PLEASE"), case-insensitively. We do the same after normalising (see
+``textnorm``): trimming, case-folding, dropping punctuation and emoji, and for
+most entries ignoring Latin accents, so "Alto.", "alto!" and "NO MÁS" all match.
+
+Twilio's own list is the floor (STOP STOPALL UNSUBSCRIBE CANCEL END QUIT REVOKE
+OPTOUT / START UNSTOP YES / HELP INFO); the FCC treats "opt out" and the like as
+revocation by any reasonable means, in any language, so each survey language
+adds its everyday words for "stop", "unsubscribe", "start"/"yes" and "help".
+
+Choices, and why:
+
+* Whole-message only. A sentence that merely *mentions* stopping is not acted
+  on automatically; ``mentions_opt_out`` flags it for a person to review.
+* Opt-in words include "yes" in each language, as Twilio's YES does. A caller
+  must act on OPT_IN only for a number that is opted out: for everyone else
+  "sí" or "да" is an ordinary answer (see ``KeywordMatch``).
+* Entries starting with "=" must match with their accents: Vietnamese "dừng"
+  (stop) typed without accents is "dung", which is also how people type "đúng"
+  (correct), a common reply. "dừng lại" is unambiguous and folds freely.
+* The non-English words are everyday imperatives and the words national SMS
+  systems use (Chinese TD/退订, Korean 수신거부); they are not vetted
+  translations and should go through the same review as the instrument.
+
+The language code of a match lets the caller answer in the language the person
+used (ALTO gets the Spanish confirmation) when no language is known yet.
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+
+import msgspec
+
+from survey.sms.textnorm import fold, light
+
+__all__ = [
+    "HELP",
+    "OPT_IN",
+    "OPT_OUT",
+    "KeywordKind",
+    "KeywordMatch",
+    "classify_keyword",
+    "kind_from_opt_out_type",
+    "mentions_opt_out",
+]
+
+
+class KeywordKind(enum.StrEnum):
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    HELP = "help"
+    NONE = "none"
+
+
+OPT_OUT: dict[str, tuple[str, ...]] = {
+    "en": (
+        "stop", "stopall", "stop all", "unsubscribe", "cancel", "end", "quit", "revoke",
+        "optout", "opt out", "remove me", "stop please", "please stop",
+        "stop texting me", "stop texting", "stop messaging me", "do not text me",
+        "dont text me",
+    ),
+    "es": (
+        "alto", "parar", "para", "pare", "detener", "cancelar", "baja", "dar de baja",
+        "darme de baja", "no mas", "no más", "no mas mensajes", "basta",
+    ),
+    "zh": ("td", "退订", "退訂", "停止", "取消", "取消订阅", "取消訂閱"),
+    "vi": ("=dừng", "dừng lại", "ngừng", "ngừng lại", "hủy", "huỷ", "hủy đăng ký"),
+    "tl": ("tigil", "itigil", "tumigil", "hinto", "ihinto", "huminto", "ayoko na"),
+    "ru": ("стоп", "отписаться", "отписка", "отмена", "отменить", "хватит", "прекратить"),
+    "uk": ("стоп", "відписатися", "відписка", "скасувати", "припинити", "досить"),
+    "ko": ("중지", "중단", "그만", "수신거부", "수신 거부", "구독취소", "구독 취소"),
+    "so": ("jooji", "ka bax"),
+    "am": ("አቁም", "አቁሚ", "አቁሙ"),
+    "pa": ("ਰੋਕੋ", "ਬੰਦ", "ਬੰਦ ਕਰੋ"),
+    "km": ("ឈប់", "បញ្ឈប់"),
+    "ar": ("توقف", "قف", "أوقف", "إيقاف", "إلغاء", "إلغاء الاشتراك"),
+}
+
+OPT_IN: dict[str, tuple[str, ...]] = {
+    "en": ("start", "unstop", "yes"),
+    "es": ("comenzar", "iniciar", "sí"),
+    "zh": ("开始", "開始", "是", "订阅", "訂閱"),
+    "vi": ("bắt đầu", "có"),
+    "tl": ("simula", "oo", "opo"),
+    "ru": ("старт", "начать", "да"),
+    "uk": ("старт", "почати", "так"),
+    "ko": ("시작", "예", "네"),
+    "so": ("bilow", "haa"),
+    "am": ("ጀምር", "አዎ"),
+    "pa": ("ਸ਼ੁਰੂ", "ਹਾਂ"),
+    "km": ("ចាប់ផ្តើម", "បាទ", "ចាស"),
+    "ar": ("ابدأ", "بدء", "نعم"),
+}
+
+HELP: dict[str, tuple[str, ...]] = {
+    "en": ("help", "info"),
+    "es": ("ayuda", "info"),
+    "zh": ("帮助", "幫助"),
+    "vi": ("giúp", "trợ giúp", "giúp đỡ"),
+    "tl": ("tulong",),
+    "ru": ("помощь", "справка", "инфо"),
+    "uk": ("допомога", "довідка", "інфо"),
+    "ko": ("도움", "도움말"),
+    "so": ("caawi", "caawin", "gargaar"),
+    "am": ("እርዳታ",),
+    "pa": ("ਮਦਦ",),
+    "km": ("ជំនួយ",),
+    "ar": ("مساعدة",),
+}
+
+# Phrases that, found anywhere in a longer message, suggest the person wants no
+# more texts. Only a flag for human review: "the bus stop" contains "stop".
+_MENTIONS: tuple[str, ...] = (
+    "stop", "unsubscribe", "opt out", "optout", "revoke", "remove me", "dont text",
+    "do not text", "alto", "no mas", "no me manden", "no me envien", "darme de baja",
+    "退订", "退訂", "停止", "dừng lại", "ngừng", "hủy đăng ký", "отписаться", "отпишите",
+    "стоп", "відписатися", "수신거부", "중지", "jooji", "አቁም", "ਰੋਕੋ", "ឈប់",
+    "توقف", "إلغاء الاشتراك",
+)
+
+
+class KeywordMatch(msgspec.Struct, frozen=True):
+    """Result of ``classify_keyword``.
+
+    ``keyword`` is the list entry that matched (without any "=" marker) and
+    ``languages`` every language whose list has it, English first, so "стоп"
+    gives ("ru", "uk"). Both are empty for ``KeywordKind.NONE``.
+    """
+
+    kind: KeywordKind
+    keyword: str = ""
+    languages: tuple[str, ...] = ()
+
+
+def _build() -> tuple[
+    dict[str, tuple[KeywordKind, str, list[str]]],
+    dict[str, tuple[KeywordKind, str, list[str]]],
+]:
+    exact: dict[str, tuple[KeywordKind, str, list[str]]] = {}
+    folded: dict[str, tuple[KeywordKind, str, list[str]]] = {}
+    for kind, table in (
+        (KeywordKind.OPT_OUT, OPT_OUT),
+        (KeywordKind.HELP, HELP),
+        (KeywordKind.OPT_IN, OPT_IN),
+    ):
+        for lang, words in table.items():
+            for entry in words:
+                accents_matter = entry.startswith("=")
+                word = entry.removeprefix("=")
+                targets = [(exact, light(word))]
+                if not accents_matter:
+                    targets.append((folded, fold(word)))
+                for index, key in targets:
+                    hit = index.setdefault(key, (kind, word, []))
+                    if hit[0] is not kind:
+                        raise ValueError(f"keyword {word!r} is both {hit[0]} and {kind}")
+                    if lang not in hit[2]:
+                        hit[2].append(lang)
+    return exact, folded
+
+
+_EXACT, _FOLDED = _build()
+
+
+def classify_keyword(body: str) -> KeywordMatch:
+    """Classify a whole inbound message as opt-out, opt-in, help or none."""
+    hit = _EXACT.get(light(body)) or _FOLDED.get(fold(body))
+    if hit is None:
+        return KeywordMatch(KeywordKind.NONE)
+    kind, word, langs = hit
+    return KeywordMatch(kind, word, tuple(langs))
+
+
+def kind_from_opt_out_type(value: str | None) -> KeywordKind:
+    """Map Twilio Advanced Opt-Out's ``OptOutType`` field (STOP/START/HELP)."""
+    return {
+        "STOP": KeywordKind.OPT_OUT,
+        "START": KeywordKind.OPT_IN,
+        "HELP": KeywordKind.HELP,
+    }.get((value or "").strip().upper(), KeywordKind.NONE)
+
+
+_MENTION_KEYS = tuple(sorted({fold(p) for p in _MENTIONS}))
+
+
+def mentions_opt_out(body: str) -> bool:
+    """True if a longer message contains a stop/unsubscribe phrase anywhere.
+
+    Space-separated scripts match on word boundaries; Chinese, Korean, Khmer and
+    the like match as substrings since they need not put spaces between words.
+    """
+    text = fold(body)
+    padded = f" {text} "
+    for key in _MENTION_KEYS:
+        if key.isascii() or " " in key or _is_spaced_script(key):
+            if f" {key} " in padded:
+                return True
+        elif key in text:
+            return True
+    return False
+
+
+def _is_spaced_script(word: str) -> bool:
+    """Latin, Cyrillic, Arabic, Ethiopic and Gurmukhi put spaces between words."""
+    name = unicodedata.name(word[0], "")
+    return name.startswith(("LATIN", "CYRILLIC", "ARABIC", "ETHIOPIC", "GURMUKHI"))
