@@ -1,0 +1,103 @@
+"""Effects beyond one site: difference-in-differences and the pooled effect across sites."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import special
+
+from analysis._arrays import NAN, answered, vector
+from analysis.results import DiffInDiff, PooledEffect
+
+Z_975 = float(special.ndtri(0.975))
+
+
+def _normal_interval(estimate: float, se: float) -> tuple[float, float, float]:
+    """95% normal CI and two-sided z-test p for an estimate with standard error ``se``."""
+    if not se > 0:
+        return NAN, NAN, NAN
+    p = 2.0 * float(special.ndtr(-abs(estimate / se)))
+    return estimate - Z_975 * se, estimate + Z_975 * se, p
+
+
+def diff_in_diff(
+    treat_pre: ArrayLike,
+    treat_post: ArrayLike,
+    comp_pre: ArrayLike,
+    comp_post: ArrayLike,
+) -> DiffInDiff:
+    """Difference-in-differences of means with an HC1 robust standard error.
+
+    The estimate is the interaction in the OLS regression
+    y ~ treat + post + treat·post on the pooled respondents, which equals
+    (treat_post − treat_pre) − (comp_post − comp_pre) in means. Because that
+    model is saturated, its HC1 variance is N/(N − 4) · Σ SS_cell / n_cell²,
+    where SS_cell is the sum of squared deviations from the cell mean. The
+    CI and p use the normal distribution, as statsmodels does for
+    ``fit(cov_type="HC1")``. NaN answers are dropped; everything is NaN when
+    a cell is empty or there are no more than four respondents.
+
+    Respondent-level SEs ignore site-by-wave shocks, so with few sites treat
+    the interval as descriptive.
+    """
+    cells = [
+        answered(values, name)
+        for values, name in (
+            (treat_pre, "treat_pre"),
+            (treat_post, "treat_post"),
+            (comp_pre, "comp_pre"),
+            (comp_post, "comp_post"),
+        )
+    ]
+    total = sum(cell.size for cell in cells)
+    if any(cell.size == 0 for cell in cells) or total <= 4:
+        return DiffInDiff(estimate=NAN, se_hc1=NAN, ci_low=NAN, ci_high=NAN, p=NAN)
+    means = [float(cell.mean()) for cell in cells]
+    estimate = (means[1] - means[0]) - (means[3] - means[2])
+    sandwich = sum(
+        float(np.sum((cell - mean) ** 2)) / cell.size**2
+        for cell, mean in zip(cells, means, strict=True)
+    )
+    se = math.sqrt(sandwich * total / (total - 4))
+    ci_low, ci_high, p = _normal_interval(estimate, se)
+    return DiffInDiff(estimate=estimate, se_hc1=se, ci_low=ci_low, ci_high=ci_high, p=p)
+
+
+def pooled_effect(estimates: ArrayLike, ses: ArrayLike) -> PooledEffect:
+    """DerSimonian–Laird random-effects pooling of per-site estimates.
+
+    τ² is the moment estimate max(0, (Q − df) / C); I² is max(0, (Q − df) / Q)
+    as a fraction (0 when Q is 0). The CI is normal and p tests a pooled
+    effect of zero. Sites with a NaN estimate or SE are dropped; a single
+    site passes through with τ² = I² = 0.
+    """
+    effect = vector(estimates, "estimates")
+    se = vector(ses, "ses")
+    if effect.size != se.size:
+        raise ValueError(f"{effect.size} estimates but {se.size} standard errors")
+    keep = ~(np.isnan(effect) | np.isnan(se))
+    effect, se = effect[keep], se[keep]
+    if np.any(~np.isfinite(se)) or np.any(se <= 0) or np.any(~np.isfinite(effect)):
+        raise ValueError("estimates must be finite and standard errors positive and finite")
+    if effect.size == 0:
+        return PooledEffect(estimate=NAN, ci_low=NAN, ci_high=NAN, tau2=NAN, i2=NAN, q=NAN, p=NAN)
+    fixed_w = 1.0 / se**2
+    fixed_mean = float(np.sum(fixed_w * effect) / fixed_w.sum())
+    q = float(np.sum(fixed_w * (effect - fixed_mean) ** 2))
+    df = effect.size - 1
+    scale = float(fixed_w.sum() - np.sum(fixed_w**2) / fixed_w.sum())
+    tau2 = max(0.0, (q - df) / scale) if scale > 0 else 0.0
+    random_w = 1.0 / (se**2 + tau2)
+    estimate = float(np.sum(random_w * effect) / random_w.sum())
+    ci_low, ci_high, p = _normal_interval(estimate, math.sqrt(1.0 / float(random_w.sum())))
+    return PooledEffect(
+        estimate=estimate,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        tau2=tau2,
+        i2=max(0.0, (q - df) / q) if q > 0 else 0.0,
+        q=q,
+        p=p,
+    )
