@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from survey import access
 from survey.access import Principal
 from survey.db import Conn
 from survey.sql import Q
@@ -22,6 +23,10 @@ async def record(
     await conn.execute(Q.audit_insert, program_id, who.user_id or None, action, target, detail)
 
 
-async def recent(conn: Conn, program_id: int, limit: int = 100) -> list[dict[str, Any]]:
+async def recent(
+    conn: Conn, who: Principal, program_id: int, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The latest entries of a program, for the people who run it."""
+    access.check(who, program_id, "write")
     rows = await conn.fetch(Q.audit_list, program_id, limit)
     return [dict(r) for r in rows]

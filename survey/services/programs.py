@@ -100,6 +100,14 @@ async def delete_program(conn: Conn, who: Principal, program_id: int) -> None:
     await audit.record(conn, who, "program.delete", target=str(program_id))
 
 
+async def purge_program(conn: Conn, who: Principal, program_id: int) -> None:
+    """Delete a program with all its responses. Demo resets only; never from the API."""
+    access.require_admin(who)
+    async with conn.transaction():
+        await conn.execute(Q.program_purge, program_id)
+        await conn.execute(Q.program_delete, program_id)
+
+
 def _check_timezone(name: str | None) -> None:
     if name is None:
         return

@@ -62,3 +62,11 @@ VALUES ($1, $2, $3, $4, $5);
 -- name: audit-list
 SELECT id, program_id, user_id, action, target, detail, at
 FROM audit_log WHERE program_id = $1 ORDER BY at DESC, id DESC LIMIT $2;
+
+-- name: program-by-slug
+SELECT * FROM programs WHERE slug = $1;
+
+-- name: program-purge
+-- Everything a program owns, children first. Used by `survey demo --reset` only.
+-- Answers go with their responses (ON DELETE CASCADE); the rest cascades from programs.
+DELETE FROM responses WHERE program_id = $1;

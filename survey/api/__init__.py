@@ -1,0 +1,2 @@
+"""The JSON API (``/api/v1``) and operational endpoints. Handlers stay thin:
+parse, call a service, return a Struct."""

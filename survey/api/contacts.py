@@ -1,0 +1,60 @@
+"""Contact lists (PII): upload a CSV, list contacts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import Parameter
+
+from survey.access import Principal
+from survey.db import Conn
+from survey.errors import InvalidInput
+from survey.resources import Resources
+from survey.schemas import ContactImportOut, ContactOut
+from survey.services import contacts
+
+
+async def _csv_text(request: Request[Any, Any, Any]) -> tuple[str, str]:
+    """The uploaded CSV as text and its file name: a raw text/csv body or a form file."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or not hasattr(upload, "read"):
+            raise InvalidInput.one("file", "attach the CSV as the form field 'file'")
+        raw = await upload.read()
+        name = getattr(upload, "filename", None) or "upload.csv"
+    else:
+        raw = await request.body()
+        name = "upload.csv"
+    try:
+        return raw.decode("utf-8-sig"), name
+    except UnicodeDecodeError:
+        raise InvalidInput.one("file", "is not UTF-8 text; save the sheet as CSV UTF-8") from None
+
+
+class ContactController(Controller):
+    path = "/api/v1/programs/{program_id:int}/contacts"
+    tags = ["contacts"]
+
+    @post("/", status_code=200)
+    async def upload(
+        self, request: Request[Any, Any, Any], conn: Conn, who: Principal, res: Resources,
+        program_id: int, partial: bool = False,
+    ) -> ContactImportOut:
+        text, name = await _csv_text(request)
+        return await contacts.import_contacts(
+            conn, who, program_id, text, supported=res.supported_locales, filename=name,
+            partial=partial,
+        )
+
+    @get("/")
+    async def list_contacts(
+        self, conn: Conn, who: Principal, program_id: int, site_id: int | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Parameter(ge=0)] = 0,
+    ) -> list[ContactOut]:
+        return await contacts.list_contacts(
+            conn, who, program_id, site_id=site_id, limit=limit, offset=offset
+        )

@@ -1,0 +1,70 @@
+"""Programs and sites."""
+
+from __future__ import annotations
+
+from litestar import Controller, delete, get, patch, post
+
+from survey.access import Principal
+from survey.db import Conn
+from survey.schemas import ProgramIn, ProgramOut, ProgramPatch, SiteIn, SiteOut, SitePatch
+from survey.services import audit, programs
+
+
+class ProgramController(Controller):
+    path = "/api/v1/programs"
+    tags = ["programs"]
+
+    @get("/")
+    async def list_programs(self, conn: Conn, who: Principal) -> list[ProgramOut]:
+        return await programs.list_programs(conn, who)
+
+    @post("/")
+    async def create_program(self, conn: Conn, who: Principal, data: ProgramIn) -> ProgramOut:
+        return await programs.create_program(conn, who, data)
+
+    @get("/{program_id:int}")
+    async def get_program(self, conn: Conn, who: Principal, program_id: int) -> ProgramOut:
+        return await programs.get_program(conn, who, program_id)
+
+    @patch("/{program_id:int}")
+    async def update_program(
+        self, conn: Conn, who: Principal, program_id: int, data: ProgramPatch
+    ) -> ProgramOut:
+        return await programs.update_program(conn, who, program_id, data)
+
+    @delete("/{program_id:int}")
+    async def delete_program(self, conn: Conn, who: Principal, program_id: int) -> None:
+        await programs.delete_program(conn, who, program_id)
+
+    @get("/{program_id:int}/audit")
+    async def audit_log(self, conn: Conn, who: Principal, program_id: int) -> list[dict[str, object]]:
+        return await audit.recent(conn, who, program_id)
+
+
+class SiteController(Controller):
+    path = "/api/v1/programs/{program_id:int}/sites"
+    tags = ["sites"]
+
+    @get("/")
+    async def list_sites(self, conn: Conn, who: Principal, program_id: int) -> list[SiteOut]:
+        return await programs.list_sites(conn, who, program_id)
+
+    @post("/")
+    async def create_site(
+        self, conn: Conn, who: Principal, program_id: int, data: SiteIn
+    ) -> SiteOut:
+        return await programs.create_site(conn, who, program_id, data)
+
+    @get("/{site_id:int}")
+    async def get_site(self, conn: Conn, who: Principal, program_id: int, site_id: int) -> SiteOut:
+        return await programs.get_site(conn, who, program_id, site_id)
+
+    @patch("/{site_id:int}")
+    async def update_site(
+        self, conn: Conn, who: Principal, program_id: int, site_id: int, data: SitePatch
+    ) -> SiteOut:
+        return await programs.update_site(conn, who, program_id, site_id, data)
+
+    @delete("/{site_id:int}")
+    async def delete_site(self, conn: Conn, who: Principal, program_id: int, site_id: int) -> None:
+        await programs.delete_site(conn, who, program_id, site_id)

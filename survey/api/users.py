@@ -1,0 +1,88 @@
+"""Users, API keys, the caller, and password sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.datastructures import Cookie
+
+from survey.access import Principal
+from survey.api.deps import SESSION_COOKIE
+from survey.db import Conn
+from survey.resources import Resources
+from survey.schemas import KeyIn, KeyOut, LoginIn, NewKeyOut, UserIn, UserOut
+from survey.services import users
+
+
+class Me(msgspec.Struct, kw_only=True):
+    id: int
+    email: str
+    name: str
+    role: str
+    program_ids: list[int]
+    locale: str
+
+
+class UserController(Controller):
+    path = "/api/v1"
+    tags = ["users"]
+
+    @get("/me")
+    async def me(self, who: Principal) -> Me:
+        return Me(
+            id=who.user_id, email=who.email, name=who.name, role=who.role,
+            program_ids=sorted(who.program_ids), locale=who.locale,
+        )
+
+    @get("/users")
+    async def list_users(self, conn: Conn, who: Principal) -> list[UserOut]:
+        return await users.list_users(conn, who)
+
+    @post("/users")
+    async def create_user(self, conn: Conn, who: Principal, data: UserIn) -> UserOut:
+        return await users.create_user(conn, who, data)
+
+    @put("/users/{user_id:int}/programs", status_code=204)
+    async def set_programs(
+        self, conn: Conn, who: Principal, user_id: int, data: list[int]
+    ) -> None:
+        await users.set_programs(conn, who, user_id, data)
+
+    @get("/keys")
+    async def list_keys(self, conn: Conn, who: Principal) -> list[KeyOut]:
+        return await users.list_keys(conn, who)
+
+    @post("/keys")
+    async def create_key(self, conn: Conn, who: Principal, data: KeyIn) -> NewKeyOut:
+        return await users.create_key(conn, who, who.user_id, data)
+
+    @delete("/keys/{key_id:int}", status_code=200)
+    async def revoke_key(self, conn: Conn, who: Principal, key_id: int) -> KeyOut:
+        return await users.revoke_key(conn, who, key_id)
+
+
+class SessionController(Controller):
+    path = "/api/v1/session"
+    tags = ["users"]
+
+    @post("/", status_code=200)
+    async def login(self, conn: Conn, res: Resources, data: LoginIn) -> Response[Me]:
+        session_id, who = await users.login(conn, data.email, data.password)
+        body = Me(
+            id=who.user_id, email=who.email, name=who.name, role=who.role,
+            program_ids=sorted(who.program_ids), locale=who.locale,
+        )
+        cookie = Cookie(
+            key=SESSION_COOKIE, value=session_id, httponly=True, samesite="strict",
+            secure=res.settings.cookie_secure, max_age=users.SESSION_SECONDS, path="/",
+        )
+        return Response(body, cookies=[cookie])
+
+    @delete("/", status_code=204)
+    async def logout(self, request: Request[Any, Any, Any], conn: Conn) -> Response[None]:
+        session_id = request.cookies.get(SESSION_COOKIE)
+        if session_id:
+            await users.logout(conn, session_id)
+        return Response(None, status_code=204, cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0)])

@@ -1,0 +1,103 @@
+"""The composition root: ``create_app`` wires settings, database, resources and routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from survey import __version__, db, embedded, migrations
+from survey.api import contacts, ops, programs, users, waves
+from survey.api.deps import DEPENDENCIES
+from survey.config import Settings, load_settings, with_secret
+from survey.http_errors import EXCEPTION_HANDLERS
+from survey.logs import request_middleware
+from survey.resources import Resources, load_resources
+
+log = logging.getLogger("survey.app")
+
+HERE = Path(__file__).parent
+
+
+async def resolve_database_url(settings: Settings) -> str:
+    """The configured URL, or the embedded server's (started here if needed)."""
+    if settings.database_url:
+        return settings.database_url
+    server = embedded.start(settings.resolved_data_dir)
+    await embedded.ensure_database(server.url("postgres"), "survey")
+    return server.url("survey")
+
+
+def create_app(settings: Settings | None = None, *, resources: Resources | None = None) -> Litestar:
+    """Build the application. Settings come from the environment unless given."""
+    settings = with_secret(settings or load_settings())
+    resources = resources or load_resources(settings)
+
+    @asynccontextmanager
+    async def database(app: Litestar) -> AsyncIterator[None]:
+        url = await resolve_database_url(settings)
+        pool = await db.create_pool(
+            url,
+            min_size=settings.pool_min_size,
+            max_size=settings.pool_max_size,
+            statement_timeout_ms=settings.statement_timeout_ms,
+        )
+        try:
+            async with pool.acquire() as conn:
+                await migrations.check_current(conn)
+            app.state.pool = pool
+            yield
+        finally:
+            await pool.close()
+
+    return Litestar(
+        route_handlers=[
+            ops.healthz,
+            ops.readyz,
+            ops.list_questionnaires,
+            programs.ProgramController,
+            programs.SiteController,
+            waves.WaveController,
+            contacts.ContactController,
+            users.UserController,
+            users.SessionController,
+            create_static_files_router(path="/static", directories=[HERE / "static"]),
+        ],
+        dependencies=DEPENDENCIES,
+        lifespan=[database],
+        state=State({"settings": settings, "resources": resources}),
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[request_middleware],
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="Community survey API",
+            version=__version__,
+            path="/api/schema",
+            components=Components(
+                security_schemes={
+                    "apiKey": SecurityScheme(type="http", scheme="bearer", description="API key"),
+                }
+            ),
+            security=[{"apiKey": []}],
+        ),
+        request_max_body_size=settings.max_body_bytes,
+        debug=False,
+    )
+
+
+def serve_app() -> Litestar:
+    """Factory for the server process: JSON logs, then the app from the environment."""
+    from survey import logs
+
+    settings = load_settings()
+    logs.configure(settings.log_level)
+    return create_app(settings)

@@ -1,0 +1,64 @@
+"""Shared pieces of the CLI: settings, the database URL, connections, progress."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from survey import db, embedded
+from survey.config import Settings, load_settings
+from survey.db import Conn
+
+
+def settings_from_env(**overrides: object) -> Settings:
+    return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+async def database_url(settings: Settings) -> str:
+    """The configured URL, or the embedded server's; exported for worker processes."""
+    if settings.database_url:
+        return settings.database_url
+    progress(f"starting embedded PostgreSQL in {settings.resolved_data_dir}")
+    server = embedded.start(settings.resolved_data_dir)
+    await embedded.ensure_database(server.url("postgres"), "survey")
+    url = server.url("survey")
+    os.environ["SURVEY_DATABASE_URL"] = url
+    return url
+
+
+@asynccontextmanager
+async def connection(settings: Settings) -> AsyncIterator[Conn]:
+    conn = await db.connect(await database_url(settings))
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+def progress(message: str) -> None:
+    print(f"· {message}", file=sys.stderr, flush=True)
+
+
+class Progress:
+    """A one-line progress counter on stderr for long commands."""
+
+    def __init__(self, label: str, total: int) -> None:
+        self.label = label
+        self.total = max(total, 1)
+        self.done = 0
+        self._last = 0.0
+        self._tty = sys.stderr.isatty()
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        now = time.monotonic()
+        if now - self._last > 0.25 or self.done >= self.total:
+            self._last = now
+            pct = 100 * self.done / self.total
+            end = "\r" if self._tty and self.done < self.total else "\n"
+            if self._tty or self.done >= self.total or pct % 10 < 100 / self.total:
+                print(f"· {self.label}: {self.done}/{self.total} ({pct:.0f}%)", end=end,
+                      file=sys.stderr, flush=True)

@@ -1,0 +1,68 @@
+"""``survey serve``: migrate, then run the HTTP server."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+
+from survey import migrations
+from survey.cli.common import connection, progress, settings_from_env
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("serve", help="run the web service")
+    add_server_arguments(parser)
+    parser.set_defaults(func=serve)
+
+
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to bind (SURVEY_HOST)")
+    parser.add_argument("--port", type=int, help="port (SURVEY_PORT)")
+    parser.add_argument("--workers", type=int, help="worker processes (SURVEY_WORKERS)")
+    parser.add_argument("--no-migrate", action="store_true", help="do not apply migrations")
+
+
+def prepare(args: argparse.Namespace) -> tuple[str, int, int]:
+    """Resolve the database, export settings for workers, and migrate."""
+    settings = settings_from_env(host=args.host, port=args.port, workers=args.workers)
+    if not settings.secret_key:
+        import secrets
+
+        progress("SURVEY_SECRET_KEY is not set: using a temporary key (sessions end on restart)")
+        os.environ["SURVEY_SECRET_KEY"] = secrets.token_urlsafe(32)
+
+    async def migrate() -> None:
+        async with connection(settings) as conn:
+            if args.no_migrate:
+                await migrations.check_current(conn)
+            else:
+                await migrations.upgrade(
+                    conn, progress=lambda m: progress(f"applying {m.version:04d}_{m.name}")
+                )
+
+    asyncio.run(migrate())
+    return settings.host, settings.port, settings.workers
+
+
+def run_server(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    progress(f"serving on http://{host}:{port} with {workers} worker(s)")
+    uvicorn.run(
+        "survey.app:serve_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+        proxy_headers=True,
+    )
+
+
+def serve(args: argparse.Namespace) -> int:
+    host, port, workers = prepare(args)
+    run_server(host, port, workers)
+    return 0

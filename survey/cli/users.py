@@ -1,0 +1,81 @@
+"""``survey user add`` and ``survey key create``: accounts from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from survey.access import ROLES, SYSTEM
+from survey.cli import CommandError
+from survey.cli.common import connection, settings_from_env
+from survey.schemas import KeyIn, UserIn
+from survey.services import users
+from survey.sql import Q
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    user = subparsers.add_parser("user", help="user accounts")
+    user_sub = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    add = user_sub.add_parser("add", help="create a user")
+    add.add_argument("email")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--name", default="")
+    add.add_argument("--program", action="append", default=[], metavar="SLUG",
+                     help="program the user belongs to (repeatable)")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from standard input instead of prompting")
+    add.add_argument("--no-password", action="store_true", help="API keys only, no login")
+    add.set_defaults(func=add_user)
+
+    key = subparsers.add_parser("key", help="API keys")
+    key_sub = key.add_subparsers(dest="key_command", metavar="ACTION", required=True)
+    create = key_sub.add_parser("create", help="create an API key (printed once)")
+    create.add_argument("--user", required=True, metavar="EMAIL")
+    create.add_argument("--name", required=True)
+    create.set_defaults(func=create_key)
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    if args.no_password:
+        return None
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise CommandError("no terminal to ask for a password: use --password-stdin or --no-password")
+    first = getpass.getpass("Password (12+ characters): ")
+    if first != getpass.getpass("Again: "):
+        raise CommandError("the passwords differ")
+    return first
+
+
+async def add_user(args: argparse.Namespace) -> int:
+    password = _password(args)
+    async with connection(settings_from_env()) as conn:
+        program_ids = []
+        for slug in args.program:
+            row = await conn.fetchrow(Q.program_by_slug, slug)
+            if row is None:
+                raise CommandError(f"no program with slug {slug!r}")
+            program_ids.append(row["id"])
+        async with conn.transaction():
+            out = await users.create_user(
+                conn, SYSTEM,
+                UserIn(email=args.email, name=args.name, role=args.role, password=password,
+                       program_ids=program_ids),
+            )
+    print(f"created user {out.id} {out.email} ({out.role})")
+    return 0
+
+
+async def create_key(args: argparse.Namespace) -> int:
+    async with connection(settings_from_env()) as conn:
+        row = await conn.fetchrow(Q.user_by_email, args.user)
+        if row is None:
+            raise CommandError(f"no user {args.user!r}")
+        async with conn.transaction():
+            new = await users.create_key(conn, SYSTEM, row["id"], KeyIn(name=args.name))
+    print(new.key)
+    print(f"(key {new.info.id} '{new.info.name}' for {args.user}; it is shown only this once)",
+          file=sys.stderr)
+    return 0

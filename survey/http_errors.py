@@ -1,0 +1,80 @@
+"""Domain and database errors → HTTP responses, in one place.
+
+JSON bodies keep Litestar's shape ``{status_code, detail, extra}`` so validation
+errors from the framework and from our services look alike. Messages are
+translated for the reader when a catalog has them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+
+from survey.db import translate_error
+from survey.errors import InvalidInput, RateLimited, SurveyError, Unavailable
+
+log = logging.getLogger("survey.http")
+
+
+def _translate(request: Request[Any, Any, Any], message: str) -> str:
+    translate = getattr(request.state, "translate", None)
+    return translate(message) if translate else message
+
+
+def _render(request: Request[Any, Any, Any], exc: SurveyError) -> Response[Any]:
+    text = _translate(request, exc.message)
+    if exc.params:
+        text = text % exc.params
+    extra: Any = {"code": exc.code}
+    if isinstance(exc, InvalidInput):
+        extra = [
+            {**p.as_dict(), "reason": _translate(request, p.reason)} for p in exc.problems
+        ]
+    headers: dict[str, str] = {}
+    if isinstance(exc, RateLimited | Unavailable):
+        headers["Retry-After"] = str(exc.retry_after)
+    renderer = getattr(request.app.state, "render_error_page", None)
+    if renderer is not None and _wants_html(request):
+        page: Response[Any] | None = renderer(request, exc, text)
+        if page is not None:
+            page.headers.update(headers)
+            return page
+    return Response(
+        {"status_code": exc.status, "detail": text, "extra": extra},
+        status_code=exc.status,
+        headers=headers,
+    )
+
+
+def _wants_html(request: Request[Any, Any, Any]) -> bool:
+    path = request.url.path
+    return not path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
+def survey_error_handler(request: Request[Any, Any, Any], exc: SurveyError) -> Response[Any]:
+    return _render(request, exc)
+
+
+def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if isinstance(exc, HTTPException):
+        return Response(
+            {"status_code": exc.status_code, "detail": exc.detail, "extra": exc.extra or {}},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+    mapped = translate_error(exc)
+    if mapped is not None:
+        return _render(request, mapped)
+    log.exception("unhandled error", extra={"error_type": type(exc).__name__})
+    return Response(
+        {"status_code": 500, "detail": "Internal server error", "extra": {}}, status_code=500
+    )
+
+
+EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    SurveyError: survey_error_handler,
+    Exception: unexpected_error_handler,
+}

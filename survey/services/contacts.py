@@ -1,0 +1,263 @@
+"""Contact lists: CSV upload with per-row errors, kept apart from answers (PII)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections.abc import Iterable
+
+import phonenumbers
+
+from survey import access
+from survey.access import Principal
+from survey.db import Conn, fetch_one
+from survey.errors import InvalidInput
+from survey.schemas import ContactImportOut, ContactOut, RowError
+from survey.services import audit
+from survey.sql import Q
+
+# Header aliases a grantee's spreadsheet is likely to use.
+_COLUMNS = {
+    "phone": {"phone", "phone_number", "mobile", "cell", "number", "telephone"},
+    "language": {"language", "lang", "preferred_language", "locale"},
+    "panel_id": {"panel_id", "panel", "panel_code", "participant_id"},
+    "site": {"site", "site_id", "county", "site_name"},
+    "consent": {"consent", "sms_consent", "opt_in"},
+    "consent_source": {"consent_source", "source"},
+}
+_YES = {"yes", "y", "true", "1", "si", "sí", "granted"}
+_NO = {"no", "n", "false", "0", "revoked"}
+_LANGUAGE_ALIASES = {
+    "fil": "tl", "zh": "zh_Hans", "zh_cn": "zh_Hans", "zh_sg": "zh_Hans", "zh_hans": "zh_Hans",
+    "zh_tw": "zh_Hant", "zh_hk": "zh_Hant", "zh_mo": "zh_Hant", "zh_hant": "zh_Hant",
+}
+MAX_ROWS = 100_000
+
+
+def normalize_language(value: str, supported: Iterable[str]) -> str | None:
+    """Map a code such as ``es-MX`` or ``zh-TW`` to a supported locale, or None."""
+    by_lower = {s.lower(): s for s in supported}
+    key = value.strip().replace("-", "_").lower()
+    if key in _LANGUAGE_ALIASES:
+        key = _LANGUAGE_ALIASES[key].lower()
+    if key in by_lower:
+        return by_lower[key]
+    base = key.split("_", 1)[0]
+    base = _LANGUAGE_ALIASES.get(base, base).lower()
+    return by_lower.get(base)
+
+
+def normalize_phone(value: str, region: str = "US") -> str | None:
+    """E.164 for a valid number, else None."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class _Row:
+    __slots__ = ("consent", "consent_source", "language", "panel_code", "phone", "row", "site_id")
+
+    def __init__(self, row: int) -> None:
+        self.row = row
+        self.phone = ""
+        self.language = ""
+        self.site_id: int | None = None
+        self.panel_code: str | None = None
+        self.consent = "unknown"
+        self.consent_source: str | None = None
+
+
+def _map_header(header: list[str]) -> tuple[dict[str, int], list[RowError]]:
+    mapping: dict[str, int] = {}
+    errors: list[RowError] = []
+    for index, raw in enumerate(header):
+        name = raw.strip().lower().replace(" ", "_").lstrip("\ufeff")
+        for column, aliases in _COLUMNS.items():
+            if name in aliases:
+                if column in mapping:
+                    errors.append(RowError(row=1, column=raw, reason=f"second column for {column}"))
+                mapping[column] = index
+    if "phone" not in mapping:
+        errors.append(RowError(row=1, column="phone", reason="the file needs a phone column"))
+    return mapping, errors
+
+
+def parse_csv(
+    text: str,
+    *,
+    supported: Iterable[str],
+    default_language: str,
+    sites: dict[str, int],
+    source: str,
+) -> tuple[list[_Row], list[RowError]]:
+    """Validate every row; return good rows and errors by row number and column."""
+    supported = tuple(supported)
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], [RowError(row=1, column="", reason="the file is empty")]
+    mapping, errors = _map_header(header)
+    if errors:
+        return [], errors
+    rows: list[_Row] = []
+    seen_phone: dict[str, int] = {}
+    seen_panel: dict[str, int] = {}
+
+    def cell(values: list[str], column: str) -> str:
+        index = mapping.get(column)
+        return values[index].strip() if index is not None and index < len(values) else ""
+
+    for line_no, values in enumerate(reader, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        if len(rows) + len(errors) >= MAX_ROWS:
+            errors.append(RowError(row=line_no, column="", reason=f"more than {MAX_ROWS} rows"))
+            break
+        row = _Row(line_no)
+        bad = False
+
+        def fail(column: str, reason: str, *, _line: int = line_no) -> None:
+            nonlocal bad
+            bad = True
+            errors.append(RowError(row=_line, column=column, reason=reason))
+
+        raw_phone = cell(values, "phone")
+        phone = normalize_phone(raw_phone) if raw_phone else None
+        if not raw_phone:
+            fail("phone", "is empty")
+        elif phone is None:
+            fail("phone", "is not a valid phone number")
+        elif phone in seen_phone:
+            fail("phone", f"repeats row {seen_phone[phone]}")
+        else:
+            seen_phone[phone] = line_no
+            row.phone = phone
+        raw_lang = cell(values, "language")
+        language = normalize_language(raw_lang, supported) if raw_lang else default_language
+        if language is None:
+            fail("language", f"{raw_lang!r} is not a supported language")
+        else:
+            row.language = language
+        raw_site = cell(values, "site")
+        if raw_site:
+            site_id = sites.get(raw_site.lower())
+            if site_id is None and raw_site.isdigit() and int(raw_site) in sites.values():
+                site_id = int(raw_site)
+            if site_id is None:
+                fail("site", f"no site named {raw_site!r}")
+            row.site_id = site_id
+        panel = cell(values, "panel_id")
+        if panel:
+            if len(panel) > 64:
+                fail("panel_id", "is longer than 64 characters")
+            elif panel in seen_panel:
+                fail("panel_id", f"repeats row {seen_panel[panel]}")
+            else:
+                seen_panel[panel] = line_no
+                row.panel_code = panel
+        consent = cell(values, "consent").lower()
+        if consent in _YES:
+            row.consent = "granted"
+        elif consent in _NO:
+            row.consent = "revoked"
+        elif consent:
+            fail("consent", "must be yes or no")
+        if row.consent != "unknown":
+            row.consent_source = cell(values, "consent_source") or source
+        if not bad:
+            rows.append(row)
+    return rows, errors
+
+
+async def import_contacts(
+    conn: Conn,
+    who: Principal,
+    program_id: int,
+    text: str,
+    *,
+    supported: Iterable[str],
+    filename: str = "upload.csv",
+    partial: bool = False,
+) -> ContactImportOut:
+    """Import a contact CSV. By default any bad row rejects the whole file."""
+    access.check(who, program_id, "pii")
+    program = await fetch_one(conn, Q.program_get, program_id, what="program")
+    sites = {r["key"]: r["id"] for r in await conn.fetch(Q.site_ids_by_name, program_id)}
+    rows, errors = parse_csv(
+        text,
+        supported=supported,
+        default_language=program["default_language"],
+        sites=sites,
+        source=f"upload:{filename}",
+    )
+    if errors and not partial:
+        raise_row_errors(errors)
+    await conn.execute(Q.contact_stage_create)
+    await conn.copy_records_to_table(
+        "contact_stage",
+        records=[
+            (r.row, r.phone, r.language, r.site_id, r.panel_code, r.consent, r.consent_source)
+            for r in rows
+        ],
+    )
+    conflicts = await conn.fetch(Q.contact_stage_conflicts, program_id)
+    if conflicts:
+        clash = [
+            RowError(row=c["row_no"], column="panel_id", reason="belongs to another phone number")
+            for c in conflicts
+        ]
+        if not partial:
+            raise_row_errors(errors + clash)
+        errors.extend(clash)
+        await conn.execute(Q.contact_stage_drop_rows, [c["row_no"] for c in conflicts])
+    merged = await conn.fetch(Q.contact_merge, program_id)
+    inserted = sum(1 for m in merged if m["inserted"])
+    need = await conn.fetch(Q.contact_needing_panel, program_id)
+    await conn.executemany(
+        Q.contact_attach_panel,
+        [(program_id, r["id"], "p-" + secrets.token_hex(6)) for r in need],
+    )
+    await audit.record(
+        conn, who, "contacts.import", program_id=program_id, target=filename,
+        imported=inserted, updated=len(merged) - inserted, rejected=len({e.row for e in errors}),
+    )
+    return ContactImportOut(
+        imported=inserted,
+        updated=len(merged) - inserted,
+        rejected=len({e.row for e in errors}),
+        errors=sorted(errors, key=lambda e: (e.row, e.column)),
+    )
+
+
+def raise_row_errors(errors: list[RowError]) -> None:
+    from survey.errors import FieldProblem
+
+    raise InvalidInput(
+        [FieldProblem(e.column, e.reason, row=e.row) for e in errors],
+        message="Nothing was imported: some rows are invalid",
+    )
+
+
+async def list_contacts(
+    conn: Conn, who: Principal, program_id: int, *, site_id: int | None, limit: int, offset: int
+) -> list[ContactOut]:
+    access.check(who, program_id, "pii")
+    rows = await conn.fetch(Q.contact_list, program_id, site_id, limit, offset)
+    return [
+        ContactOut(
+            id=r["id"],
+            phone=r["phone_e164"],
+            preferred_language=r["preferred_language"],
+            site_id=r["site_id"],
+            panel_code=r["panel_code"],
+            consent_status=r["consent_status"],
+            opted_out=r["opted_out"],
+        )
+        for r in rows
+    ]

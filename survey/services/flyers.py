@@ -1,0 +1,44 @@
+"""The printable one-page flyer for an open link, in one of the wave's languages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from survey import access, qr
+from survey.access import Principal
+from survey.db import Conn, fetch_one
+from survey.resources import Resources
+from survey.services import invitations
+from survey.sql import Q
+
+
+async def flyer_context(
+    conn: Conn,
+    who: Principal,
+    res: Resources,
+    program_id: int,
+    wave_id: int,
+    site_id: int,
+    lang: str | None,
+) -> dict[str, Any]:
+    access.check(who, program_id, "read")
+    wave = await fetch_one(conn, Q.wave_get, program_id, wave_id, what="wave")
+    program = await fetch_one(conn, Q.program_get, program_id, what="program")
+    site = await fetch_one(conn, Q.site_get, program_id, site_id, what="site")
+    code = await invitations.open_link(conn, who, program_id, wave_id, site_id)
+    url = invitations.open_url(res.settings.public_base_url, program_id, code)
+    languages = list(wave["languages"])
+    locale = lang if lang in languages else wave["default_language"]
+    page = res.page_strings(locale, allow_fuzzy=wave["allow_unreviewed"])
+    short = url.split("://", 1)[-1]
+    return {
+        **page,
+        "program_name": program["name"],
+        "site_name": site["name"],
+        "url": url,
+        "short_url": short,
+        "qr_svg": qr.svg_inline(url, scale=10, title=page["_"]("Survey QR code")),
+        "languages": languages,
+        "flyer_langs": [(code_, res.language_name(code_)) for code_ in languages],
+        "current": locale,
+    }

@@ -1,0 +1,152 @@
+"""Invitations: personal links (token shown once, stored hashed) and open links.
+
+Links carry the program id in front of the secret part (``/s/<program>-<token>``)
+so a lookup goes straight to one program's rows, which is also what lets the
+tables shard by program on Citus.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from survey import access, security
+from survey.access import Principal
+from survey.db import Conn, Record, fetch_one
+from survey.errors import Conflict, InvalidInput
+from survey.schemas import (
+    InvitationsIn,
+    InvitationsOut,
+    InvitationSummary,
+    IssuedInvitation,
+)
+from survey.services import audit
+from survey.sql import Q
+
+_COLUMNS = ("id", "program_id", "wave_id", "site_id", "channel", "token_hash", "contact_id",
+            "panel_member_id")
+
+
+def personal_url(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/s/{token}"
+
+
+def open_url(base_url: str, program_id: int, code: str) -> str:
+    return f"{base_url.rstrip('/')}/o/{program_id}-{code}"
+
+
+def split_link(value: str) -> tuple[int, str] | None:
+    """``'12-abc'`` → ``(12, '12-abc')``; None when it cannot be a link of ours."""
+    head, sep, rest = value.partition("-")
+    if not sep or not head.isdigit() or not rest or len(value) > 80 or len(head) > 12:
+        return None
+    return int(head), value
+
+
+async def _wave_site(conn: Conn, program_id: int, wave_id: int, site_id: int) -> Record:
+    await fetch_one(conn, Q.wave_get, program_id, wave_id, what="wave")
+    return await fetch_one(conn, Q.wave_site_get, program_id, wave_id, site_id, what="site")
+
+
+async def issue(
+    conn: Conn,
+    who: Principal,
+    program_id: int,
+    wave_id: int,
+    data: InvitationsIn,
+    *,
+    base_url: str,
+) -> InvitationsOut:
+    """Create personal invitations: ``count`` anonymous ones, or one per site contact."""
+    access.check(who, program_id, "pii" if data.for_contacts else "write")
+    ws = await _wave_site(conn, program_id, wave_id, data.site_id)
+    if ws["state"] == "closed":
+        raise Conflict("The wave is closed")
+    if data.channel not in ws["channels"]:
+        raise InvalidInput.one("channel", f"the wave does not use {data.channel}")
+    targets: list[tuple[int | None, int | None]]
+    if data.for_contacts:
+        rows = await conn.fetch(Q.invitation_contacts_to_invite, program_id, wave_id, data.site_id)
+        targets = [(r["id"], r["panel_member_id"]) for r in rows]
+    else:
+        if data.channel == "sms":
+            raise InvalidInput.one("channel", "SMS invitations go to contacts: set for_contacts")
+        if data.count < 1:
+            raise InvalidInput.one("count", "must be at least 1")
+        targets = [(None, None)] * data.count
+    issued = await store(conn, program_id, wave_id, data.site_id, data.channel, targets)
+    await audit.record(
+        conn, who, "invitations.issue", program_id=program_id, target=str(wave_id),
+        site=data.site_id, channel=data.channel, count=len(issued),
+    )
+    return InvitationsOut(
+        created=len(issued),
+        invitations=[
+            IssuedInvitation(id=i, token=t, url=personal_url(base_url, t), contact_id=c)
+            for i, t, c in issued
+        ],
+    )
+
+
+async def store(
+    conn: Conn,
+    program_id: int,
+    wave_id: int,
+    site_id: int,
+    channel: str,
+    targets: list[tuple[int | None, int | None]],
+) -> list[tuple[int, str, int | None]]:
+    """Generate tokens and COPY the hashed rows; returns (id, token, contact) once."""
+    if not targets:
+        return []
+    ids = [r["id"] for r in await conn.fetch(Q.invitation_reserve_ids, len(targets))]
+    prefix = f"{program_id}-"
+    tokens = [prefix + security.new_token(16) for _ in targets]
+    await conn.copy_records_to_table(
+        "invitations",
+        columns=_COLUMNS,
+        records=[
+            (i, program_id, wave_id, site_id, channel, security.token_hash(t), contact, panel)
+            for i, t, (contact, panel) in zip(ids, tokens, targets, strict=True)
+        ],
+    )
+    return [(i, t, c) for i, t, (c, _) in zip(ids, tokens, targets, strict=True)]
+
+
+def as_csv(out: InvitationsOut) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["invitation_id", "contact_id", "url"])
+    for inv in out.invitations:
+        writer.writerow([inv.id, inv.contact_id or "", inv.url])
+    return buffer.getvalue()
+
+
+async def summary(
+    conn: Conn, who: Principal, program_id: int, wave_id: int
+) -> list[InvitationSummary]:
+    access.check(who, program_id, "read")
+    await fetch_one(conn, Q.wave_get, program_id, wave_id, what="wave")
+    rows = await conn.fetch(Q.invitation_summary, program_id, wave_id)
+    return [
+        InvitationSummary(
+            site_id=r["site_id"], channel=r["channel"], issued=r["issued"], sent=r["sent"],
+            completed=r["completed"],
+        )
+        for r in rows
+    ]
+
+
+async def open_link(
+    conn: Conn, who: Principal, program_id: int, wave_id: int, site_id: int
+) -> str:
+    """The open-link code of a wave and site, created on first request."""
+    access.check(who, program_id, "read")
+    await _wave_site(conn, program_id, wave_id, site_id)
+    row = await conn.fetchrow(Q.open_link_get, program_id, wave_id, site_id)
+    while row is None:
+        row = await conn.fetchrow(Q.open_link_insert, program_id, wave_id, site_id, security.new_code())
+        if row is None:
+            row = await conn.fetchrow(Q.open_link_get, program_id, wave_id, site_id)
+    code: str = row["code"]
+    return code

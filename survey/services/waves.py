@@ -1,0 +1,261 @@
+"""Survey waves: create, edit while draft, launch (freeze + translation gate), close."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from survey import access
+from survey.access import Principal
+from survey.db import Conn, Record, fetch_one
+from survey.errors import Conflict, FieldProblem, InvalidInput
+from survey.resources import Resources
+from survey.schemas import LaunchIn, LaunchOut, WaveIn, WaveOut, WavePatch, WaveSiteIn
+from survey.services import audit
+from survey.sql import Q
+
+
+def wave_out(row: Record, sites: list[WaveSiteIn]) -> WaveOut:
+    return WaveOut(
+        id=row["id"],
+        program_id=row["program_id"],
+        name=row["name"],
+        phase=row["phase"],
+        questionnaire_id=row["questionnaire_id"],
+        questionnaire_hash=row["questionnaire_hash"],
+        languages=list(row["languages"]),
+        default_language=row["default_language"],
+        channels=list(row["channels"]),
+        sms_mode=row["sms_mode"],
+        allow_unreviewed=row["allow_unreviewed"],
+        opens_at=row["opens_at"],
+        closes_at=row["closes_at"],
+        state=row["state"],
+        launched_at=row["launched_at"],
+        closed_at=row["closed_at"],
+        sites=sites,
+    )
+
+
+def _validate(
+    res: Resources,
+    *,
+    questionnaire_id: str | None,
+    languages: list[str] | None,
+    default_language: str | None,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+) -> None:
+    problems: list[FieldProblem] = []
+    if questionnaire_id is not None and questionnaire_id not in res.questionnaires:
+        problems.append(FieldProblem("questionnaire_id", f"no questionnaire {questionnaire_id!r}"))
+    for lang in languages or []:
+        if lang not in res.supported_locales:
+            problems.append(FieldProblem("languages", f"{lang!r} is not a supported language"))
+    if languages is not None and len(set(languages)) != len(languages):
+        problems.append(FieldProblem("languages", "lists a language twice"))
+    if default_language is not None and languages is not None and default_language not in languages:
+        problems.append(FieldProblem("default_language", "must be one of the wave's languages"))
+    if opens_at and closes_at and closes_at <= opens_at:
+        problems.append(FieldProblem("closes_at", "must be after opens_at"))
+    for name, value in (("opens_at", opens_at), ("closes_at", closes_at)):
+        if value is not None and value.tzinfo is None:
+            problems.append(FieldProblem(name, "needs a time zone offset"))
+    if problems:
+        raise InvalidInput(problems)
+
+
+async def _sites(conn: Conn, program_id: int, wave_id: int) -> list[WaveSiteIn]:
+    rows = await conn.fetch(Q.wave_sites, program_id, wave_id)
+    return [WaveSiteIn(site_id=r["site_id"], target_n=r["target_n"]) for r in rows]
+
+
+async def _set_sites(conn: Conn, program_id: int, wave_id: int, sites: list[WaveSiteIn]) -> None:
+    ids = [s.site_id for s in sites]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput.one("sites", "lists a site twice")
+    await conn.execute(Q.wave_site_remove_others, program_id, wave_id, ids)
+    for s in sites:
+        await conn.execute(Q.wave_site_upsert, program_id, wave_id, s.site_id, s.target_n)
+
+
+async def create_wave(
+    conn: Conn, who: Principal, res: Resources, program_id: int, data: WaveIn
+) -> WaveOut:
+    access.check(who, program_id, "write")
+    await fetch_one(conn, Q.program_get, program_id, what="program")
+    _validate(
+        res,
+        questionnaire_id=data.questionnaire_id,
+        languages=data.languages,
+        default_language=data.default_language,
+        opens_at=data.opens_at,
+        closes_at=data.closes_at,
+    )
+    row = await conn.fetchrow(
+        Q.wave_insert,
+        program_id,
+        data.name,
+        data.phase,
+        data.questionnaire_id,
+        data.languages,
+        data.default_language,
+        data.channels,
+        data.sms_mode,
+        data.allow_unreviewed,
+        data.opens_at,
+        data.closes_at,
+    )
+    assert row is not None
+    await _set_sites(conn, program_id, row["id"], data.sites)
+    await audit.record(conn, who, "wave.create", program_id=program_id, target=str(row["id"]))
+    return wave_out(row, await _sites(conn, program_id, row["id"]))
+
+
+async def list_waves(conn: Conn, who: Principal, program_id: int) -> list[WaveOut]:
+    access.check(who, program_id, "read")
+    rows = await conn.fetch(Q.wave_list, program_id)
+    site_rows = await conn.fetch(Q.wave_sites_many, program_id, [r["id"] for r in rows])
+    by_wave: dict[int, list[WaveSiteIn]] = {}
+    for s in site_rows:
+        by_wave.setdefault(s["wave_id"], []).append(
+            WaveSiteIn(site_id=s["site_id"], target_n=s["target_n"])
+        )
+    return [wave_out(r, by_wave.get(r["id"], [])) for r in rows]
+
+
+async def get_wave(conn: Conn, who: Principal, program_id: int, wave_id: int) -> WaveOut:
+    access.check(who, program_id, "read")
+    row = await fetch_one(conn, Q.wave_get, program_id, wave_id, what="wave")
+    return wave_out(row, await _sites(conn, program_id, wave_id))
+
+
+async def update_wave(
+    conn: Conn, who: Principal, res: Resources, program_id: int, wave_id: int, patch: WavePatch
+) -> WaveOut:
+    access.check(who, program_id, "write")
+    current = await fetch_one(conn, Q.wave_get_for_update, program_id, wave_id, what="wave")
+    if current["state"] == "closed":
+        raise Conflict("A closed wave cannot be changed")
+    languages = patch.languages if patch.languages is not None else list(current["languages"])
+    default = patch.default_language or current["default_language"]
+    fields = {k: v for k, v in msgspec.structs.asdict(patch).items() if v is not msgspec.UNSET}
+    opens_set = patch.opens_at is not msgspec.UNSET
+    closes_set = patch.closes_at is not msgspec.UNSET
+    opens_at = patch.opens_at if opens_set else current["opens_at"]
+    closes_at = patch.closes_at if closes_set else current["closes_at"]
+    _validate(
+        res,
+        questionnaire_id=patch.questionnaire_id,
+        languages=languages,
+        default_language=default,
+        opens_at=opens_at,  # type: ignore[arg-type]
+        closes_at=closes_at,  # type: ignore[arg-type]
+    )
+    if current["state"] == "open":
+        # Once live, only the schedule, name, targets and questionnaire (before any
+        # response, re-frozen below) may change; languages and channels are promises
+        # already made to residents.
+        locked = {"languages", "default_language", "channels", "sms_mode", "allow_unreviewed"}
+        touched = sorted(k for k in locked if fields.get(k) is not None)
+        if touched:
+            raise Conflict("These settings cannot change after launch: %(f)s", f=", ".join(touched))
+    row = await fetch_one(
+        conn,
+        Q.wave_update,
+        program_id,
+        wave_id,
+        patch.name,
+        patch.questionnaire_id,
+        patch.languages,
+        patch.default_language,
+        patch.channels,
+        patch.sms_mode,
+        patch.allow_unreviewed,
+        opens_at,
+        closes_at,
+        opens_set,
+        closes_set,
+        what="wave",
+    )
+    if current["state"] == "open" and patch.questionnaire_id not in (None, current["questionnaire_id"]):
+        if await conn.fetchval(Q.wave_has_responses, program_id, wave_id):
+            raise Conflict("This wave already has responses; its questionnaire cannot change")
+        content_hash = await _freeze(conn, res, patch.questionnaire_id)
+        row = await fetch_one(conn, Q.wave_refreeze, program_id, wave_id, content_hash)
+    if patch.sites is not None:
+        await _set_sites(conn, program_id, wave_id, patch.sites)
+    await audit.record(
+        conn, who, "wave.update", program_id=program_id, target=str(wave_id),
+        fields=sorted(k for k, v in fields.items() if v is not None),
+    )
+    return wave_out(row, await _sites(conn, program_id, wave_id))
+
+
+async def _freeze(conn: Conn, res: Resources, questionnaire_id: str) -> str:
+    from survey.questionnaire import content_hash, encode
+
+    questionnaire = res.questionnaires[questionnaire_id]
+    digest = content_hash(questionnaire)
+    definition: Any = msgspec.json.decode(encode(questionnaire))
+    await conn.execute(
+        Q.questionnaire_version_upsert, digest, questionnaire.id, questionnaire.version, definition
+    )
+    return digest
+
+
+async def launch_wave(
+    conn: Conn, who: Principal, res: Resources, program_id: int, wave_id: int, data: LaunchIn
+) -> LaunchOut:
+    """Freeze the questionnaire and open the wave, if every language passes the gate."""
+    access.check(who, program_id, "write")
+    row = await fetch_one(conn, Q.wave_get_for_update, program_id, wave_id, what="wave")
+    if row["state"] != "draft":
+        raise Conflict("Only a draft wave can be launched; this one is %(state)s", state=row["state"])
+    sites = await _sites(conn, program_id, wave_id)
+    if not sites:
+        raise InvalidInput.one("sites", "a wave needs at least one site before launch")
+    qid = row["questionnaire_id"]
+    if qid not in res.questionnaires:
+        raise InvalidInput.one("questionnaire_id", f"no questionnaire {qid!r}")
+    questionnaire = res.questionnaires[qid]
+    blocked: dict[str, list[str]] = {}
+    for lang in row["languages"]:
+        problems = res.launch_problems(questionnaire, lang)
+        if problems:
+            blocked[lang] = problems
+    overridden = {k: v for k, v in blocked.items() if k in data.override_languages}
+    refused = {k: v for k, v in blocked.items() if k not in data.override_languages}
+    if refused:
+        raise InvalidInput(
+            [
+                FieldProblem(f"languages.{lang}", "; ".join(problems[:3]))
+                for lang, problems in sorted(refused.items())
+            ],
+            message="Translations are not complete and reviewed",
+        )
+    digest = await _freeze(conn, res, qid)
+    opened = await fetch_one(
+        conn, Q.wave_set_open, program_id, wave_id, digest, bool(overridden), what="wave"
+    )
+    await audit.record(conn, who, "wave.launch", program_id=program_id, target=str(wave_id),
+                       questionnaire_hash=digest)
+    if overridden:
+        await audit.record(
+            conn, who, "wave.launch_override", program_id=program_id, target=str(wave_id),
+            languages=sorted(overridden), reason=data.reason,
+            problems={k: v[:5] for k, v in overridden.items()},
+        )
+    return LaunchOut(wave=wave_out(opened, sites), overridden=overridden)
+
+
+async def close_wave(conn: Conn, who: Principal, program_id: int, wave_id: int) -> WaveOut:
+    access.check(who, program_id, "write")
+    row = await fetch_one(conn, Q.wave_get_for_update, program_id, wave_id, what="wave")
+    if row["state"] != "open":
+        raise Conflict("Only an open wave can be closed; this one is %(state)s", state=row["state"])
+    closed = await fetch_one(conn, Q.wave_set_closed, program_id, wave_id, what="wave")
+    await audit.record(conn, who, "wave.close", program_id=program_id, target=str(wave_id))
+    return wave_out(closed, await _sites(conn, program_id, wave_id))

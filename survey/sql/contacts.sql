@@ -1,0 +1,61 @@
+-- name: contact-stage-create
+CREATE TEMP TABLE contact_stage (
+    row_no             integer NOT NULL,
+    phone_e164         text NOT NULL,
+    preferred_language text NOT NULL,
+    site_id            bigint,
+    panel_code         text,
+    consent_status     text NOT NULL,
+    consent_source     text
+) ON COMMIT DROP;
+
+-- name: contact-stage-conflicts
+-- Panel codes that already belong to a different phone number.
+SELECT s.row_no, s.panel_code
+FROM contact_stage s
+JOIN contacts c ON c.program_id = $1 AND c.panel_code = s.panel_code AND c.phone_e164 <> s.phone_e164
+ORDER BY s.row_no;
+
+-- name: contact-merge
+INSERT INTO contacts AS c (program_id, phone_e164, preferred_language, site_id, panel_code,
+                           consent_status, consent_source, consent_at)
+SELECT $1, phone_e164, preferred_language, site_id, panel_code, consent_status, consent_source,
+       CASE WHEN consent_status <> 'unknown' THEN now() END
+FROM contact_stage
+ON CONFLICT (program_id, phone_e164) DO UPDATE SET
+    preferred_language = excluded.preferred_language,
+    site_id = coalesce(excluded.site_id, c.site_id),
+    panel_code = coalesce(excluded.panel_code, c.panel_code),
+    consent_status = CASE WHEN excluded.consent_status = 'unknown' THEN c.consent_status
+                          ELSE excluded.consent_status END,
+    consent_source = CASE WHEN excluded.consent_status = 'unknown' THEN c.consent_source
+                          ELSE excluded.consent_source END,
+    consent_at = CASE WHEN excluded.consent_status = 'unknown' THEN c.consent_at ELSE now() END
+RETURNING (xmax = 0) AS inserted;
+
+-- name: contact-needing-panel
+SELECT id FROM contacts
+WHERE program_id = $1 AND panel_code IS NOT NULL AND panel_member_id IS NULL;
+
+-- name: contact-attach-panel
+WITH pm AS (
+    INSERT INTO panel_members (program_id, pseudonym) VALUES ($1, $3) RETURNING id
+)
+UPDATE contacts SET panel_member_id = (SELECT id FROM pm)
+WHERE program_id = $1 AND id = $2;
+
+-- name: contact-list
+SELECT id, phone_e164, preferred_language, site_id, panel_code, consent_status,
+       opted_out_at IS NOT NULL AS opted_out
+FROM contacts WHERE program_id = $1
+  AND ($2::bigint IS NULL OR site_id = $2)
+ORDER BY id LIMIT $3 OFFSET $4;
+
+-- name: contact-count
+SELECT count(*) FROM contacts WHERE program_id = $1;
+
+-- name: site-ids-by-name
+SELECT id, lower(name) AS key FROM sites WHERE program_id = $1;
+
+-- name: contact-stage-drop-rows
+DELETE FROM contact_stage WHERE row_no = ANY($1::int[]);

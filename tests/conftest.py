@@ -1,0 +1,170 @@
+"""Shared fixtures: one embedded PostgreSQL per test run, a migrated template
+database, and a fresh clone of it for every test that touches the database."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from survey import db, embedded, migrations
+from survey.config import Settings, load_settings
+from survey.db import Conn
+
+TEMPLATE = "survey_template"
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[embedded.EmbeddedPostgres]:
+    """A real PostgreSQL for the whole run (SURVEY_TEST_DATABASE_URL uses an external one)."""
+    base = Path(tempfile.mkdtemp(prefix="survey-test-"))
+    server = embedded.start(base, delete_on_exit=True)
+
+    async def tune() -> None:
+        conn = await db.connect(server.url())
+        try:
+            # Durability is pointless for throwaway test data; speed is not.
+            await conn.execute("ALTER SYSTEM SET fsync = off")
+            await conn.execute("ALTER SYSTEM SET full_page_writes = off")
+            await conn.execute("ALTER SYSTEM SET synchronous_commit = off")
+            await conn.execute("SELECT pg_reload_conf()")
+        finally:
+            await conn.close()
+
+    asyncio.run(tune())
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_server: embedded.EmbeddedPostgres) -> str:
+    async def build() -> None:
+        admin = await db.connect(pg_server.url())
+        try:
+            await admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE}")
+            await admin.execute(f"CREATE DATABASE {TEMPLATE}")
+        finally:
+            await admin.close()
+        conn = await db.connect(pg_server.url(TEMPLATE))
+        try:
+            await migrations.upgrade(conn)
+        finally:
+            await conn.close()
+
+    asyncio.run(build())
+    return TEMPLATE
+
+
+@pytest.fixture
+async def database_url(pg_server: embedded.EmbeddedPostgres, template_db: str) -> AsyncIterator[str]:
+    """A database of its own for this test, cloned from the migrated template."""
+    name = f"t_{os.getpid()}_{next(_counter)}"
+    admin = await db.connect(pg_server.url())
+    try:
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template_db} STRATEGY FILE_COPY")
+    finally:
+        await admin.close()
+    yield pg_server.url(name)
+    admin = await db.connect(pg_server.url())
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def conn(database_url: str) -> AsyncIterator[Conn]:
+    connection = await db.connect(database_url)
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return load_settings(
+        {},
+        database_url=database_url,
+        secret_key="test-secret-key",
+        public_base_url="http://testserver.local",
+        pool_min_size=1,
+        pool_max_size=4,
+    )
+
+
+@pytest.fixture(scope="session")
+def resources_base() -> object:
+    """Questionnaires and catalogs, loaded once per run (they are read-only)."""
+    from survey.resources import load_resources
+
+    return load_resources(load_settings({}, secret_key="x"))
+
+
+@pytest.fixture
+def resources(settings: Settings, resources_base: object) -> object:
+    import dataclasses
+
+    return dataclasses.replace(resources_base, settings=settings)  # type: ignore[type-var]
+
+
+@pytest.fixture
+async def client(settings: Settings, resources: object) -> AsyncIterator[object]:
+    from litestar.testing import AsyncTestClient
+
+    from survey.app import create_app
+
+    app = create_app(settings, resources=resources)  # type: ignore[arg-type]
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+class Actors:
+    """Users with API keys in two programs, for access tests."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, str] = {}
+        self.programs: dict[str, int] = {}
+
+    def headers(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[who]}"} if who in self.keys else {}
+
+
+@pytest.fixture
+async def actors(conn: Conn) -> Actors:
+    """admin; grantee and evaluator of program 'own'; grantee of program 'other'."""
+    from survey.access import SYSTEM
+    from survey.schemas import KeyIn, ProgramIn, UserIn
+    from survey.services import programs, users
+
+    out = Actors()
+    for slug in ("own", "other"):
+        p = await programs.create_program(conn, SYSTEM, ProgramIn(slug=f"{slug}-program", name=slug))
+        out.programs[slug] = p.id
+    for name, role, program in (
+        ("admin", "admin", None),
+        ("grantee", "grantee", "own"),
+        ("evaluator", "evaluator", "own"),
+        ("other_grantee", "grantee", "other"),
+        ("other_evaluator", "evaluator", "other"),
+    ):
+        user = await users.create_user(
+            conn,
+            SYSTEM,
+            UserIn(
+                email=f"{name}@example.org",
+                name=name,
+                role=role,  # type: ignore[arg-type]
+                password="correct horse battery",
+                program_ids=[out.programs[program]] if program else [],
+            ),
+        )
+        key = await users.create_key(conn, SYSTEM, user.id, KeyIn(name="test"))
+        out.keys[name] = key.key
+    return out
