@@ -1,0 +1,50 @@
+"""Numbers, dates and lists in the resident's language, from CLDR via Babel.
+
+Babel 2.18 formats with Latin digits by default (``numbering_system="latn"``), also for
+Arabic; we keep that, because SMS replies and printed codes use ASCII digits and
+mixed digit systems on one page confuse more than they help.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Literal
+
+from babel import dates, lists, numbers
+
+from survey.i18n.locales import babel_locale
+
+DateFormat = Literal["short", "medium", "long", "full"]
+
+
+def format_number(value: float | int, locale: str) -> str:
+    """``1234.5`` → ``1,234.5`` (en), ``1.234,5`` (vi), ``1 234,5`` (ru)."""
+    return numbers.format_decimal(value, locale=babel_locale(locale))
+
+
+def format_percent(fraction: float, locale: str) -> str:
+    """``0.375`` → ``38%`` (en), ``38 %`` (ru)."""
+    return numbers.format_percent(fraction, locale=babel_locale(locale))
+
+
+def format_date(value: dt.date, locale: str, format: DateFormat = "long") -> str:
+    return dates.format_date(value, format=format, locale=babel_locale(locale))
+
+
+def format_datetime(
+    value: dt.datetime, locale: str, tz: str | None = None, format: DateFormat = "medium"
+) -> str:
+    """Format an aware UTC timestamp in ``tz`` (IANA name, e.g. America/Los_Angeles)."""
+    tzinfo = dates.get_timezone(tz) if tz else None
+    return dates.format_datetime(value, format=format, tzinfo=tzinfo, locale=babel_locale(locale))
+
+
+def format_list(items: Sequence[str], locale: str) -> str:
+    """``["A", "B", "C"]`` → ``A, B, and C`` (en), ``A, B y C`` (es)."""
+    return lists.format_list(list(items), locale=babel_locale(locale))
+
+
+def plural_category(count: int, locale: str) -> str:
+    """CLDR plural category of ``count`` (``one``, ``few``, ``many``, ``other``...)."""
+    return babel_locale(locale).plural_form(count)

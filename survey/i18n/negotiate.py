@@ -1,0 +1,136 @@
+"""Pick the resident's language: ``?lang``, then cookie, then Accept-Language, then default.
+
+Babel's ``negotiate_locale`` ignores q-values and does not map ``zh-TW`` to Traditional
+Chinese or ``tl`` to Filipino (research note B1.3), so tags are parsed here and
+matched by language and script, using CLDR likely subtags (``zh-TW`` → ``zh_Hant_TW``).
+A script mismatch never matches: a Shahmukhi (``pa-Arab``) reader cannot read
+Gurmukhi, and falling back to the wave default with a visible switcher is better.
+Headers come from anyone on the internet, so nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from babel import Locale
+from babel.core import get_global
+
+from survey.i18n.locales import LOCALES
+
+_MAX_HEADER = 4096
+_MAX_TAGS = 32
+_TAG = re.compile(r"^(?:[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*|\*)$")
+_Q = re.compile(r"^[qQ]\s*=\s*(0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$")
+
+# Languages CLDR files under another code, or which read another written standard.
+_LANGUAGE_ALIASES = {"tl": "fil", "yue": "zh", "cmn": "zh"}
+_DEFAULT_SCRIPT = {"yue": "Hant"}
+
+
+def parse_accept_language(header: str | None) -> list[tuple[str, float]]:
+    """``(tag, q)`` pairs, best first; equal q keeps header order. Bad parts are dropped."""
+    if not header or len(header) > _MAX_HEADER:
+        return []
+    out: list[tuple[str, float, int]] = []
+    for position, part in enumerate(header.split(",")[:_MAX_TAGS]):
+        tag, *params = (p.strip() for p in part.split(";"))
+        if not _TAG.match(tag):
+            continue
+        q = 1.0
+        for param in params:
+            if param[:1] in "qQ":
+                match = _Q.match(param)
+                q = float(match.group(1)) if match else -1.0
+        if q > 0:
+            out.append((tag, q, position))
+    out.sort(key=lambda t: (-t[1], t[2]))
+    return [(tag, q) for tag, q, _ in out]
+
+
+@lru_cache(maxsize=256)
+def _split(code: str) -> tuple[str, str | None]:
+    """Language and script of a CLDR code, with the script filled from likely subtags."""
+    locale = Locale.parse(code)
+    return locale.language, locale.script or _likely_script(locale.language)
+
+
+def _likely_script(language: str) -> str | None:
+    likely = get_global("likely_subtags").get(language)
+    if not likely:
+        return None
+    parts = str(likely).split("_")
+    return parts[1] if len(parts) > 2 else None
+
+
+def match_tag(tag: str, supported: Iterable[str]) -> str | None:
+    """The supported code a single language tag (or one of our codes) stands for."""
+    supported = list(supported)
+    tag = tag.strip()
+    if not tag or tag == "*" or not _TAG.match(tag):
+        return None
+    lowered = {code.lower(): code for code in supported}
+    exact = lowered.get(tag.replace("-", "_").lower())
+    if exact is not None:
+        return exact
+    subtags = tag.replace("_", "-").split("-")
+    primary = subtags[0].lower()
+    if len(subtags) > 1 and len(subtags[1]) == 3 and subtags[1].isalpha():
+        # An extended language subtag ("zh-yue" is Cantonese) names the language.
+        primary = subtags[1].lower()
+        tag = "-".join([primary, *subtags[2:]])
+    try:
+        parsed = Locale.parse(tag.replace("_", "-"), sep="-")
+        language, script = parsed.language, parsed.script
+    except Exception:
+        # Unknown to CLDR (UnknownLocaleError is a bare Exception): the primary subtag
+        # may still match.
+        language, script = primary, None
+    script = script or _DEFAULT_SCRIPT.get(primary)
+    language = _LANGUAGE_ALIASES.get(language, language)
+    candidates = []
+    for code in supported:
+        info = LOCALES.get(code)
+        try:
+            their_language, their_script = _split(info.cldr if info else code)
+        except Exception:
+            continue
+        if their_language != language:
+            continue
+        if script is not None and their_script is not None and their_script != script:
+            continue
+        candidates.append(code)
+    if not candidates:
+        return None
+    if language == "zh" and script is None:
+        # Bare "zh" says nothing about script; CLDR's likely script is Simplified.
+        for preferred in ("zh_Hans", "zh_Hant"):
+            if preferred in candidates:
+                return preferred
+    return candidates[0]
+
+
+def negotiate(
+    query: str | None,
+    cookie: str | None,
+    accept_language: str | None,
+    supported: Iterable[str],
+    default: str,
+) -> str:
+    """The locale to serve, always one of ``supported`` (or ``default``).
+
+    Order: the ``?lang`` parameter, the language cookie, Accept-Language by q-value,
+    then the wave's default. An unsupported choice falls through to the next source.
+    """
+    supported = list(supported)
+    for explicit in (query, cookie):
+        if explicit:
+            found = match_tag(explicit[:64], supported)
+            if found is not None:
+                return found
+    for tag, _q in parse_accept_language(accept_language):
+        found = match_tag(tag, supported)
+        if found is not None:
+            return found
+    return default

@@ -1,0 +1,133 @@
+"""A questionnaire in another language: the same Struct with every text translated.
+
+The web form and the SMS conversation render the translated copy exactly as they
+render English, so neither needs to know about msgctxt. Ids, codes, values and logic
+are untouched; only text changes, which is why answers stay comparable across
+languages. Placeholders (``%(program)s``) are filled by ``render`` at display time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import msgspec
+
+from survey.i18n.catalogs import QUESTIONNAIRE_DOMAIN, Catalogs, Translator
+from survey.questionnaire import (
+    Item,
+    LikertItem,
+    MultiChoiceItem,
+    Questionnaire,
+    SingleChoiceItem,
+)
+from survey.questionnaire.model import MissingLabels
+from survey.questionnaire.text import (
+    construct_context,
+    item_context,
+    missing_context,
+    option_context,
+    point_context,
+    questionnaire_context,
+    section_context,
+)
+
+
+class _Params(dict[str, str]):
+    """Leaves an unknown placeholder visible instead of failing a whole page."""
+
+    def __missing__(self, key: str) -> str:
+        return f"%({key})s"
+
+
+def render(text: str, params: Mapping[str, str] | None = None, source: str = "") -> str:
+    """Fill ``%(name)s`` placeholders. A translation with broken placeholders falls back
+    to ``source`` (the English text) rather than raising in front of a resident."""
+    if "%" not in text:
+        return text
+    try:
+        return text % _Params(params or {})
+    except (ValueError, TypeError):
+        if source and source != text:
+            return render(source, params)
+        return text
+
+
+def translate_questionnaire(
+    catalogs: Catalogs,
+    q: Questionnaire,
+    locale: str,
+    *,
+    allow_fuzzy: bool = False,
+    params: Mapping[str, str] | None = None,
+) -> Questionnaire:
+    """``q`` with every text in ``locale``; untranslated strings stay English.
+
+    With ``params`` the placeholders are filled too (e.g. ``{"program": "Safe Streets"}``).
+    """
+    t = catalogs.translator(locale, allow_fuzzy, QUESTIONNAIRE_DOMAIN)
+    return _Translating(t, params).questionnaire(q)
+
+
+class _Translating:
+    def __init__(self, t: Translator, params: Mapping[str, str] | None) -> None:
+        self.t = t
+        self.params = params
+
+    def text(self, context: str, source: str) -> str:
+        if not source:
+            return source
+        translated = self.t.pgettext(context, source)
+        if self.params is None:
+            return translated
+        return render(translated, self.params, source)
+
+    def questionnaire(self, q: Questionnaire) -> Questionnaire:
+        labels = q.missing_labels
+        return msgspec.structs.replace(
+            q,
+            title=self.text(questionnaire_context(q, "title"), q.title),
+            intro=self.text(questionnaire_context(q, "intro"), q.intro),
+            consent=self.text(questionnaire_context(q, "consent"), q.consent),
+            thanks=self.text(questionnaire_context(q, "thanks"), q.thanks),
+            sections=[
+                msgspec.structs.replace(
+                    s,
+                    title=self.text(section_context(q, s.id, "title"), s.title),
+                    intro=self.text(section_context(q, s.id, "intro"), s.intro),
+                )
+                for s in q.sections
+            ],
+            items=[self.item(item) for item in q.items],
+            missing_labels=MissingLabels(
+                dont_know=self.text(missing_context("dont_know"), labels.dont_know),
+                prefer_not=self.text(missing_context("prefer_not"), labels.prefer_not),
+            ),
+            constructs=[
+                msgspec.structs.replace(c, label=self.text(construct_context(q, c.id), c.label))
+                for c in q.constructs
+            ],
+        )
+
+    def item(self, item: Item) -> Item:
+        common = {
+            "prompt": self.text(item_context(item, "prompt"), item.prompt),
+            "sms_prompt": self.text(item_context(item, "sms_prompt"), item.sms_prompt),
+            "help": self.text(item_context(item, "help"), item.help),
+        }
+        if isinstance(item, LikertItem):
+            points = [
+                msgspec.structs.replace(p, label=self.text(point_context(item, p), p.label))
+                for p in item.points
+            ]
+            return msgspec.structs.replace(item, points=points, **common)
+        if isinstance(item, SingleChoiceItem | MultiChoiceItem):
+            options = [
+                msgspec.structs.replace(
+                    o,
+                    label=self.text(option_context(item, o), o.label),
+                    sms_label=self.text(option_context(item, o, "sms"), o.sms_label),
+                )
+                for o in item.options
+            ]
+            return msgspec.structs.replace(item, options=options, **common)
+        return msgspec.structs.replace(item, **common)
