@@ -84,11 +84,15 @@ def pooled_effect(estimates: ArrayLike, ses: ArrayLike) -> PooledEffect:
     if effect.size == 0:
         return PooledEffect(estimate=NAN, ci_low=NAN, ci_high=NAN, tau2=NAN, i2=NAN, q=NAN, p=NAN)
     fixed_w = 1.0 / se**2
-    fixed_mean = float(np.sum(fixed_w * effect) / fixed_w.sum())
-    q = float(np.sum(fixed_w * (effect - fixed_mean) ** 2))
     df = effect.size - 1
-    scale = float(fixed_w.sum() - np.sum(fixed_w**2) / fixed_w.sum())
-    tau2 = max(0.0, (q - df) / scale) if scale > 0 else 0.0
+    if df == 0:
+        # One site: no heterogeneity to estimate, and rounding must not invent any.
+        q = tau2 = 0.0
+    else:
+        fixed_mean = float(np.sum(fixed_w * effect) / fixed_w.sum())
+        q = float(np.sum(fixed_w * (effect - fixed_mean) ** 2))
+        scale = float(fixed_w.sum() - np.sum(fixed_w**2) / fixed_w.sum())
+        tau2 = max(0.0, (q - df) / scale)
     random_w = 1.0 / (se**2 + tau2)
     estimate = float(np.sum(random_w * effect) / random_w.sum())
     ci_low, ci_high, p = _normal_interval(estimate, math.sqrt(1.0 / float(random_w.sum())))

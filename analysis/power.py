@@ -21,10 +21,12 @@ def t_power(d: float, n: float, alpha: float = 0.05, paired: bool = False) -> fl
     ``paired``; both rejection tails count, as in statsmodels' ``TTestIndPower``.
     """
     df = n - 1.0 if paired else 2.0 * n - 2.0
-    noncentrality = d * math.sqrt(n if paired else n / 2.0)
+    noncentrality = abs(d) * math.sqrt(n if paired else n / 2.0)
     critical = float(special.stdtrit(df, 1.0 - alpha / 2.0))
     upper = 1.0 - float(special.nctdtr(df, noncentrality, critical))
-    lower = float(special.nctdtr(df, noncentrality, -critical))
+    # P(T < −c) is taken as P(−T > c) with −T noncentral at −δ: nctdtr returns NaN
+    # deep in this tail, and the complement is exact to 1e-16, plenty for a power.
+    lower = 1.0 - float(special.nctdtr(df, -noncentrality, critical))
     return upper + lower
 
 
