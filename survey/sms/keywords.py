@@ -24,7 +24,8 @@ Choices, and why:
   systems use (Chinese TD/退订, Korean 수신거부); they are not vetted
   translations and should go through the same review as the instrument.
 
-The language code of a match lets the caller answer in the language the person
+Language keys are our locale codes (``survey.i18n.SUPPORTED_LOCALES``). The
+language code of a match lets the caller answer in the language the person
 used (ALTO gets the Spanish confirmation) when no language is known yet.
 """
 
@@ -67,7 +68,8 @@ OPT_OUT: dict[str, tuple[str, ...]] = {
         "alto", "parar", "para", "pare", "detener", "cancelar", "baja", "dar de baja",
         "darme de baja", "no mas", "no más", "no mas mensajes", "basta",
     ),
-    "zh": ("td", "退订", "退訂", "停止", "取消", "取消订阅", "取消訂閱"),
+    "zh_Hans": ("td", "退订", "停止", "取消", "取消订阅"),
+    "zh_Hant": ("td", "退訂", "停止", "取消", "取消訂閱"),
     "vi": ("=dừng", "dừng lại", "ngừng", "ngừng lại", "hủy", "huỷ", "hủy đăng ký"),
     "tl": ("tigil", "itigil", "tumigil", "hinto", "ihinto", "huminto", "ayoko na"),
     "ru": ("стоп", "отписаться", "отписка", "отмена", "отменить", "хватит", "прекратить"),
@@ -83,7 +85,8 @@ OPT_OUT: dict[str, tuple[str, ...]] = {
 OPT_IN: dict[str, tuple[str, ...]] = {
     "en": ("start", "unstop", "yes"),
     "es": ("comenzar", "iniciar", "sí"),
-    "zh": ("开始", "開始", "是", "订阅", "訂閱"),
+    "zh_Hans": ("开始", "是", "订阅"),
+    "zh_Hant": ("開始", "是", "訂閱"),
     "vi": ("bắt đầu", "có"),
     "tl": ("simula", "oo", "opo"),
     "ru": ("старт", "начать", "да"),
@@ -99,7 +102,8 @@ OPT_IN: dict[str, tuple[str, ...]] = {
 HELP: dict[str, tuple[str, ...]] = {
     "en": ("help", "info"),
     "es": ("ayuda", "info"),
-    "zh": ("帮助", "幫助"),
+    "zh_Hans": ("帮助",),
+    "zh_Hant": ("幫助",),
     "vi": ("giúp", "trợ giúp", "giúp đỡ"),
     "tl": ("tulong",),
     "ru": ("помощь", "справка", "инфо"),

@@ -94,7 +94,8 @@ Reply = (
 SKIP_WORDS: dict[str, tuple[str, ...]] = {
     "en": ("skip", "pass", "next", "skip it", "skip question"),
     "es": ("saltar", "omitir", "pasar", "siguiente", "paso"),
-    "zh": ("跳过", "跳過", "下一题", "下一題"),
+    "zh_Hans": ("跳过", "下一题"),
+    "zh_Hant": ("跳過", "下一題"),
     "vi": ("bỏ qua", "tiếp", "qua"),
     "tl": ("laktaw", "laktawan", "lampasan", "susunod"),
     "ru": ("пропустить", "пропуск", "дальше", "далее"),
@@ -110,7 +111,8 @@ SKIP_WORDS: dict[str, tuple[str, ...]] = {
 DONT_KNOW_WORDS: dict[str, tuple[str, ...]] = {
     "en": ("dont know", "i dont know", "do not know", "idk", "dk", "not sure", "unsure"),
     "es": ("no sé", "no lo sé", "no estoy seguro", "no estoy segura", "ns"),
-    "zh": ("不知道", "我不知道", "不清楚", "不确定", "不確定"),
+    "zh_Hans": ("不知道", "我不知道", "不清楚", "不确定"),
+    "zh_Hant": ("不知道", "我不知道", "不清楚", "不確定"),
     "vi": ("không biết", "ko biết", "k biết", "tôi không biết", "không rõ"),
     "tl": ("hindi ko alam", "di ko alam", "ewan", "ewan ko"),
     "ru": ("не знаю", "я не знаю", "затрудняюсь ответить"),

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from survey.i18n import SUPPORTED_LOCALES
 from survey.sms.keywords import (
     HELP,
     OPT_IN,
@@ -17,7 +18,7 @@ from survey.sms.keywords import (
 )
 from survey.sms.textnorm import fold, light
 
-OUR_LANGUAGES = {"en", "es", "zh", "vi", "tl", "ru", "ko", "so", "am", "uk", "pa", "km", "ar"}
+OUR_LANGUAGES = set(SUPPORTED_LOCALES)
 
 TWILIO_OPT_OUT = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"]
 

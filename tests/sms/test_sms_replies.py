@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from survey.i18n import SUPPORTED_LOCALES
 from survey.sms.keywords import KeywordKind, classify_keyword
 from survey.sms.replies import (
     DONT_KNOW_WORDS,
@@ -38,13 +39,15 @@ DIGIT_ZEROS = {
     "fullwidth": 0xFF10,
 }
 
-OUR_LANGUAGES = {"en", "es", "zh", "vi", "tl", "ru", "ko", "so", "am", "uk", "pa", "km", "ar"}
+
+OUR_LANGUAGES = set(SUPPORTED_LOCALES)
 
 # Free-text answers in each language (not keywords, not skip words).
 SAMPLE_TEXT = {
     "en": "The officers were polite.",
     "es": "Los policías fueron amables con mi familia.",
-    "zh": "警察很有礼貌。",
+    "zh_Hans": "警察很有礼貌。",
+    "zh_Hant": "警察很有禮貌。",
     "vi": "Cảnh sát rất lịch sự.",
     "tl": "Magalang ang mga pulis.",
     "ru": "Полицейские были вежливы.",
