@@ -36,7 +36,9 @@ def adjust_pvalues(p: ArrayLike, method: Method) -> FloatArray:
     if method == "holm":
         stepped = np.maximum.accumulate(ordered * (m - position + 1))
     elif method == "bh":
-        stepped = np.minimum.accumulate((ordered * m / position)[::-1])[::-1]
+        # m / position is at least 1 before it multiplies, so rounding cannot
+        # push an adjusted p below its raw value.
+        stepped = np.minimum.accumulate((ordered * (m / position))[::-1])[::-1]
     else:
         raise ValueError(f"method must be 'holm' or 'bh', got {method!r}")
     adjusted[order] = np.minimum(stepped, 1.0)
