@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "survey.cli.db",
     "survey.cli.users",
     "survey.cli.demo",
+    "survey.cli.i18n", "survey.cli.questionnaire",
 )
 
 

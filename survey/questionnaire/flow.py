@@ -13,7 +13,17 @@ from collections.abc import Mapping
 import msgspec
 
 from survey.questionnaire.answers import Answer
-from survey.questionnaire.model import Condition, Item, Questionnaire, Section
+from survey.questionnaire.model import (
+    Condition,
+    Item,
+    LikertItem,
+    MultiChoiceItem,
+    NumberItem,
+    Questionnaire,
+    Section,
+    SingleChoiceItem,
+    TextItem,
+)
 
 Answers = Mapping[str, Answer]
 
@@ -118,3 +128,28 @@ def progress(q: Questionnaire, answers: Answers) -> tuple[int, int]:
     """``(answered, visible)`` item counts, for a progress indicator."""
     visible = visible_items(q, answers)
     return sum(1 for item in visible if item.id in answers), len(visible)
+
+
+# Reading at 200 words a minute plus time to answer; a worst case (every gated item shown),
+# so the "at most 10 minutes on the web" promise holds for everyone.
+_WORDS_PER_SECOND = 200 / 60
+_ANSWER_SECONDS = {LikertItem: 3.0, SingleChoiceItem: 4.0, MultiChoiceItem: 6.0,
+                   NumberItem: 8.0, TextItem: 45.0}
+
+
+def estimated_minutes(q: Questionnaire) -> float:
+    """Worst-case web completion time: every item shown, a scale read once per page."""
+    words = sum(len(text.split()) for text in (q.intro, q.consent))
+    seconds = 0.0
+    read_scales: set[tuple[str, str]] = set()
+    for item in q.items:
+        words += len(item.prompt.split()) + len(item.help.split())
+        if isinstance(item, LikertItem):
+            key = (item.section, item.scale or item.id)
+            if key not in read_scales:
+                read_scales.add(key)
+                words += sum(len(p.label.split()) for p in item.points)
+        elif isinstance(item, SingleChoiceItem | MultiChoiceItem):
+            words += sum(len(o.label.split()) for o in item.options)
+        seconds += _ANSWER_SECONDS[type(item)]
+    return (seconds + words / _WORDS_PER_SECOND) / 60

@@ -200,6 +200,11 @@ class Questionnaire(Base, kw_only=True):
         raise KeyError(construct_id)
 
 
+def item_kind(item: Item) -> str:
+    """The ``kind`` tag of an item (``likert``, ``single_choice``...)."""
+    return str(type(item).__struct_config__.tag)
+
+
 def offered_missing_label(q: Questionnaire, code: OfferedMissing) -> str:
     """English label of a missing option (translate with the ``missing/<code>`` context)."""
     return q.missing_labels.dont_know if code == "dont_know" else q.missing_labels.prefer_not
