@@ -59,6 +59,12 @@ def survey_error_handler(request: Request[Any, Any, Any], exc: SurveyError) -> R
 
 
 def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if isinstance(exc, ExceptionGroup) and len(exc.exceptions) == 1:
+        inner = exc.exceptions[0]
+        if isinstance(inner, SurveyError):
+            return _render(request, inner)
+        if isinstance(inner, Exception):
+            exc = inner
     if isinstance(exc, HTTPException):
         return Response(
             {"status_code": exc.status_code, "detail": exc.detail, "extra": exc.extra or {}},

@@ -4,12 +4,10 @@ questionnaires and translation catalogs. Built in ``create_app`` (or the CLI).""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from survey.config import Settings
-
-if TYPE_CHECKING:
-    from survey.questionnaire import Questionnaire
+from survey.questionnaire import Questionnaire
 
 
 @dataclass(frozen=True)
@@ -19,11 +17,34 @@ class Resources:
     catalogs: Any
     supported_locales: tuple[str, ...] = field(default=())
 
+    def page_strings(self, locale: str, *, allow_fuzzy: bool = False) -> dict[str, Any]:
+        """What every server-rendered page needs: gettext as ``_``, lang and dir."""
+        from survey.i18n import html_lang, text_direction
+
+        translator = self.catalogs.translator(locale, allow_fuzzy)
+        return {
+            "_": translator.gettext,
+            "ngettext": translator.ngettext,
+            "locale": locale,
+            "html_lang": html_lang(locale),
+            "dir": text_direction(locale),
+            "unreviewed": allow_fuzzy and locale != "en",
+        }
+
+    def language_name(self, locale: str) -> str:
+        from survey.i18n import native_name
+
+        return str(native_name(locale))
+
     def launch_problems(self, questionnaire: Questionnaire, locale: str) -> list[str]:
         """Why ``locale`` may not launch yet (missing or unreviewed strings); empty if ready."""
         from survey.i18n import launch_check
 
-        return [str(p) for p in launch_check(self.catalogs, questionnaire, locale)]
+        problems = launch_check(self.catalogs, questionnaire, locale)
+        return [
+            f"{p.kind}: {p.context or p.msgid[:60]}" + (f" ({p.detail})" if p.detail else "")
+            for p in problems
+        ]
 
 
 def load_resources(settings: Settings) -> Resources:

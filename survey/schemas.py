@@ -111,8 +111,9 @@ class WavePatch(Base, kw_only=True):
     channels: Annotated[list[Channel], Meta(min_length=1, max_length=2)] | None = None
     sms_mode: Literal["link", "conversation"] | None = None
     allow_unreviewed: bool | None = None
-    opens_at: datetime | None = None
-    closes_at: datetime | None = None
+    # UNSET leaves the time as it is; null clears it.
+    opens_at: datetime | None | msgspec.UnsetType = msgspec.UNSET
+    closes_at: datetime | None | msgspec.UnsetType = msgspec.UNSET
     sites: list[WaveSiteIn] | None = None
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 
-from survey.access import Principal
-from survey.db import Conn
+from survey.api.deps import DbConn, Res, Who
 from survey.errors import InvalidInput
-from survey.resources import Resources
 from survey.schemas import ContactImportOut, ContactOut
 from survey.services import contacts
 
@@ -40,20 +38,34 @@ class ContactController(Controller):
 
     @post("/", status_code=200)
     async def upload(
-        self, request: Request[Any, Any, Any], conn: Conn, who: Principal, res: Resources,
-        program_id: int, partial: bool = False,
+        self,
+        request: Request[Any, Any, Any],
+        conn: DbConn,
+        who: Who,
+        res: Res,
+        program_id: FromPath[int],
+        partial: FromQuery[bool] = False,
     ) -> ContactImportOut:
         text, name = await _csv_text(request)
         return await contacts.import_contacts(
-            conn, who, program_id, text, supported=res.supported_locales, filename=name,
+            conn,
+            who,
+            program_id,
+            text,
+            supported=res.supported_locales,
+            filename=name,
             partial=partial,
         )
 
     @get("/")
     async def list_contacts(
-        self, conn: Conn, who: Principal, program_id: int, site_id: int | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        self,
+        conn: DbConn,
+        who: Who,
+        program_id: FromPath[int],
+        site_id: FromQuery[int | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> list[ContactOut]:
         return await contacts.list_contacts(
             conn, who, program_id, site_id=site_id, limit=limit, offset=offset

@@ -7,19 +7,29 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from survey.access import Principal
-from survey.db import Conn, transaction
+from survey.db import Conn
 from survey.errors import Unauthorized
 from survey.resources import Resources
 from survey.services import users
 
 SESSION_COOKIE = "survey_session"
 
+# Handlers name their dependencies with these (Litestar 3 drops inferred injection).
+DbConn = NamedDependency[Conn]
+Who = NamedDependency[Principal]
+Res = NamedDependency[Resources]
+
 
 async def provide_conn(state: State) -> AsyncGenerator[Conn, None]:
-    async with transaction(state.pool) as conn:
+    """One transaction per request, committed before the response is sent.
+
+    Driver errors pass through unchanged (Litestar re-raises what it threw in) and
+    are mapped to domain errors by the exception handler.
+    """
+    async with state.pool.acquire() as conn, conn.transaction():
         yield conn
 
 
@@ -38,7 +48,7 @@ def credentials(request: Request[Any, Any, Any]) -> tuple[str, str] | None:
     return None
 
 
-async def provide_principal(request: Request[Any, Any, Any], conn: Conn) -> Principal:
+async def provide_principal(request: Request[Any, Any, Any], conn: DbConn) -> Principal:
     found = credentials(request)
     if found is None:
         raise Unauthorized()

@@ -8,8 +8,7 @@ import msgspec
 from litestar import Response, get
 from litestar.datastructures import State
 
-from survey.access import Principal
-from survey.resources import Resources
+from survey.api.deps import Res, Who
 
 
 @get("/healthz", sync_to_thread=False, include_in_schema=False)
@@ -24,9 +23,7 @@ async def readyz(state: State) -> Response[dict[str, str]]:
             async with state.pool.acquire() as conn:
                 await conn.fetchval("SELECT 1")
     except Exception:
-        return Response(
-            {"status": "unavailable"}, status_code=503, headers={"Retry-After": "5"}
-        )
+        return Response({"status": "unavailable"}, status_code=503, headers={"Retry-After": "5"})
     return Response({"status": "ready"})
 
 
@@ -38,7 +35,7 @@ class QuestionnaireInfo(msgspec.Struct, kw_only=True):
 
 
 @get("/api/v1/questionnaires", tags=["questionnaires"])
-async def list_questionnaires(who: Principal, res: Resources) -> list[QuestionnaireInfo]:
+async def list_questionnaires(who: Who, res: Res) -> list[QuestionnaireInfo]:
     return [
         QuestionnaireInfo(id=q.id, version=q.version, title=q.title, items=len(q.items))
         for q in sorted(res.questionnaires.values(), key=lambda q: q.id)

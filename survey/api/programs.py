@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post
+from litestar.params import FromPath, JSONBody
 
-from survey.access import Principal
-from survey.db import Conn
+from survey.api.deps import DbConn, Who
 from survey.schemas import ProgramIn, ProgramOut, ProgramPatch, SiteIn, SiteOut, SitePatch
 from survey.services import audit, programs
 
@@ -15,29 +15,31 @@ class ProgramController(Controller):
     tags = ["programs"]
 
     @get("/")
-    async def list_programs(self, conn: Conn, who: Principal) -> list[ProgramOut]:
+    async def list_programs(self, conn: DbConn, who: Who) -> list[ProgramOut]:
         return await programs.list_programs(conn, who)
 
     @post("/")
-    async def create_program(self, conn: Conn, who: Principal, data: ProgramIn) -> ProgramOut:
+    async def create_program(self, conn: DbConn, who: Who, data: JSONBody[ProgramIn]) -> ProgramOut:
         return await programs.create_program(conn, who, data)
 
     @get("/{program_id:int}")
-    async def get_program(self, conn: Conn, who: Principal, program_id: int) -> ProgramOut:
+    async def get_program(self, conn: DbConn, who: Who, program_id: FromPath[int]) -> ProgramOut:
         return await programs.get_program(conn, who, program_id)
 
     @patch("/{program_id:int}")
     async def update_program(
-        self, conn: Conn, who: Principal, program_id: int, data: ProgramPatch
+        self, conn: DbConn, who: Who, program_id: FromPath[int], data: JSONBody[ProgramPatch]
     ) -> ProgramOut:
         return await programs.update_program(conn, who, program_id, data)
 
     @delete("/{program_id:int}")
-    async def delete_program(self, conn: Conn, who: Principal, program_id: int) -> None:
+    async def delete_program(self, conn: DbConn, who: Who, program_id: FromPath[int]) -> None:
         await programs.delete_program(conn, who, program_id)
 
     @get("/{program_id:int}/audit")
-    async def audit_log(self, conn: Conn, who: Principal, program_id: int) -> list[dict[str, object]]:
+    async def audit_log(
+        self, conn: DbConn, who: Who, program_id: FromPath[int]
+    ) -> list[dict[str, object]]:
         return await audit.recent(conn, who, program_id)
 
 
@@ -46,25 +48,34 @@ class SiteController(Controller):
     tags = ["sites"]
 
     @get("/")
-    async def list_sites(self, conn: Conn, who: Principal, program_id: int) -> list[SiteOut]:
+    async def list_sites(self, conn: DbConn, who: Who, program_id: FromPath[int]) -> list[SiteOut]:
         return await programs.list_sites(conn, who, program_id)
 
     @post("/")
     async def create_site(
-        self, conn: Conn, who: Principal, program_id: int, data: SiteIn
+        self, conn: DbConn, who: Who, program_id: FromPath[int], data: JSONBody[SiteIn]
     ) -> SiteOut:
         return await programs.create_site(conn, who, program_id, data)
 
     @get("/{site_id:int}")
-    async def get_site(self, conn: Conn, who: Principal, program_id: int, site_id: int) -> SiteOut:
+    async def get_site(
+        self, conn: DbConn, who: Who, program_id: FromPath[int], site_id: FromPath[int]
+    ) -> SiteOut:
         return await programs.get_site(conn, who, program_id, site_id)
 
     @patch("/{site_id:int}")
     async def update_site(
-        self, conn: Conn, who: Principal, program_id: int, site_id: int, data: SitePatch
+        self,
+        conn: DbConn,
+        who: Who,
+        program_id: FromPath[int],
+        site_id: FromPath[int],
+        data: JSONBody[SitePatch],
     ) -> SiteOut:
         return await programs.update_site(conn, who, program_id, site_id, data)
 
     @delete("/{site_id:int}")
-    async def delete_site(self, conn: Conn, who: Principal, program_id: int, site_id: int) -> None:
+    async def delete_site(
+        self, conn: DbConn, who: Who, program_id: FromPath[int], site_id: FromPath[int]
+    ) -> None:
         await programs.delete_site(conn, who, program_id, site_id)

@@ -7,11 +7,9 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.datastructures import Cookie
+from litestar.params import FromPath, JSONBody
 
-from survey.access import Principal
-from survey.api.deps import SESSION_COOKIE
-from survey.db import Conn
-from survey.resources import Resources
+from survey.api.deps import SESSION_COOKIE, DbConn, Res, Who
 from survey.schemas import KeyIn, KeyOut, LoginIn, NewKeyOut, UserIn, UserOut
 from survey.services import users
 
@@ -30,36 +28,40 @@ class UserController(Controller):
     tags = ["users"]
 
     @get("/me")
-    async def me(self, who: Principal) -> Me:
+    async def me(self, who: Who) -> Me:
         return Me(
-            id=who.user_id, email=who.email, name=who.name, role=who.role,
-            program_ids=sorted(who.program_ids), locale=who.locale,
+            id=who.user_id,
+            email=who.email,
+            name=who.name,
+            role=who.role,
+            program_ids=sorted(who.program_ids),
+            locale=who.locale,
         )
 
     @get("/users")
-    async def list_users(self, conn: Conn, who: Principal) -> list[UserOut]:
+    async def list_users(self, conn: DbConn, who: Who) -> list[UserOut]:
         return await users.list_users(conn, who)
 
     @post("/users")
-    async def create_user(self, conn: Conn, who: Principal, data: UserIn) -> UserOut:
+    async def create_user(self, conn: DbConn, who: Who, data: JSONBody[UserIn]) -> UserOut:
         return await users.create_user(conn, who, data)
 
     @put("/users/{user_id:int}/programs", status_code=204)
     async def set_programs(
-        self, conn: Conn, who: Principal, user_id: int, data: list[int]
+        self, conn: DbConn, who: Who, user_id: FromPath[int], data: JSONBody[list[int]]
     ) -> None:
         await users.set_programs(conn, who, user_id, data)
 
     @get("/keys")
-    async def list_keys(self, conn: Conn, who: Principal) -> list[KeyOut]:
+    async def list_keys(self, conn: DbConn, who: Who) -> list[KeyOut]:
         return await users.list_keys(conn, who)
 
     @post("/keys")
-    async def create_key(self, conn: Conn, who: Principal, data: KeyIn) -> NewKeyOut:
+    async def create_key(self, conn: DbConn, who: Who, data: JSONBody[KeyIn]) -> NewKeyOut:
         return await users.create_key(conn, who, who.user_id, data)
 
     @delete("/keys/{key_id:int}", status_code=200)
-    async def revoke_key(self, conn: Conn, who: Principal, key_id: int) -> KeyOut:
+    async def revoke_key(self, conn: DbConn, who: Who, key_id: FromPath[int]) -> KeyOut:
         return await users.revoke_key(conn, who, key_id)
 
 
@@ -68,21 +70,31 @@ class SessionController(Controller):
     tags = ["users"]
 
     @post("/", status_code=200)
-    async def login(self, conn: Conn, res: Resources, data: LoginIn) -> Response[Me]:
+    async def login(self, conn: DbConn, res: Res, data: JSONBody[LoginIn]) -> Response[Me]:
         session_id, who = await users.login(conn, data.email, data.password)
         body = Me(
-            id=who.user_id, email=who.email, name=who.name, role=who.role,
-            program_ids=sorted(who.program_ids), locale=who.locale,
+            id=who.user_id,
+            email=who.email,
+            name=who.name,
+            role=who.role,
+            program_ids=sorted(who.program_ids),
+            locale=who.locale,
         )
         cookie = Cookie(
-            key=SESSION_COOKIE, value=session_id, httponly=True, samesite="strict",
-            secure=res.settings.cookie_secure, max_age=users.SESSION_SECONDS, path="/",
+            key=SESSION_COOKIE,
+            value=session_id,
+            httponly=True,
+            samesite="strict",
+            secure=res.settings.cookie_secure,
+            max_age=users.SESSION_SECONDS,
+            path="/",
         )
         return Response(body, cookies=[cookie])
 
     @delete("/", status_code=204)
-    async def logout(self, request: Request[Any, Any, Any], conn: Conn) -> Response[None]:
+    async def logout(self, request: Request[Any, Any, Any], conn: DbConn) -> Response[None]:
         session_id = request.cookies.get(SESSION_COOKIE)
         if session_id:
             await users.logout(conn, session_id)
-        return Response(None, status_code=204, cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0)])
+        gone = Cookie(key=SESSION_COOKIE, value="", max_age=0)
+        return Response(None, status_code=204, cookies=[gone])

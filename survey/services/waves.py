@@ -162,6 +162,12 @@ async def update_wave(
         touched = sorted(k for k in locked if fields.get(k) is not None)
         if touched:
             raise Conflict("These settings cannot change after launch: %(f)s", f=", ".join(touched))
+    swap_questionnaire = current["state"] == "open" and patch.questionnaire_id not in (
+        None,
+        current["questionnaire_id"],
+    )
+    if swap_questionnaire and await conn.fetchval(Q.wave_has_responses, program_id, wave_id):
+        raise Conflict("This wave already has responses; its questionnaire cannot change")
     row = await fetch_one(
         conn,
         Q.wave_update,
@@ -180,9 +186,8 @@ async def update_wave(
         closes_set,
         what="wave",
     )
-    if current["state"] == "open" and patch.questionnaire_id not in (None, current["questionnaire_id"]):
-        if await conn.fetchval(Q.wave_has_responses, program_id, wave_id):
-            raise Conflict("This wave already has responses; its questionnaire cannot change")
+    if swap_questionnaire:
+        assert patch.questionnaire_id is not None
         content_hash = await _freeze(conn, res, patch.questionnaire_id)
         row = await fetch_one(conn, Q.wave_refreeze, program_id, wave_id, content_hash)
     if patch.sites is not None:
@@ -231,7 +236,7 @@ async def launch_wave(
     if refused:
         raise InvalidInput(
             [
-                FieldProblem(f"languages.{lang}", "; ".join(problems[:3]))
+                FieldProblem(f"languages.{lang}", _summarize(problems))
                 for lang, problems in sorted(refused.items())
             ],
             message="Translations are not complete and reviewed",
@@ -249,6 +254,16 @@ async def launch_wave(
             problems={k: v[:5] for k, v in overridden.items()},
         )
     return LaunchOut(wave=wave_out(opened, sites), overridden=overridden)
+
+
+def _summarize(problems: list[str]) -> str:
+    """'3 missing, 40 unreviewed; first: missing: q1.prompt' — short enough for a form."""
+    counts: dict[str, int] = {}
+    for p in problems:
+        kind = p.split(":", 1)[0]
+        counts[kind] = counts.get(kind, 0) + 1
+    listed = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+    return f"{listed}; first: {problems[0]}"
 
 
 async def close_wave(conn: Conn, who: Principal, program_id: int, wave_id: int) -> WaveOut:

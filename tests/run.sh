@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install everything the tests need on a fresh machine, then run them.
+# Usage: bash tests/run.sh [pytest args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[test]'
+
+# Browser tests run in Debian's Chromium with axe-core from npm; they skip
+# cleanly where no Chromium can be installed.
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will skip"
+fi
+if command -v npm >/dev/null && [ ! -f node_modules/axe-core/axe.min.js ]; then
+  npm install --no-save --no-audit --no-fund --silent axe-core@4 >/dev/null || echo "axe-core not installed: accessibility audits will skip"
+fi
+
+.venv/bin/python -m ruff check survey analysis tests
+.venv/bin/python -m mypy
+exec .venv/bin/python -m pytest -q "$@"

@@ -1,0 +1,199 @@
+"""Every API route × every role × own and other program.
+
+The table below is the access policy. The test fails when a route exists that the
+table does not cover, so a new endpoint cannot ship without a decision here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from survey.db import Conn
+
+# policy: who may call it on their own program.
+#   admin  – administrators only;       self – any signed-in user (own data);
+#   read   – grantee, evaluator;        write – grantee;  pii – grantee;
+#   public – anyone, no credentials.
+POLICY: dict[tuple[str, str], str] = {
+    ("GET", "/healthz"): "public",
+    ("GET", "/readyz"): "public",
+    ("GET", "/api/v1/questionnaires"): "self",
+    ("GET", "/api/v1/me"): "self",
+    ("GET", "/api/v1/keys"): "self",
+    ("POST", "/api/v1/keys"): "self",
+    ("DELETE", "/api/v1/keys/{key_id:int}"): "self",
+    ("POST", "/api/v1/session"): "public",
+    ("DELETE", "/api/v1/session"): "public",
+    ("GET", "/api/v1/users"): "admin",
+    ("POST", "/api/v1/users"): "admin",
+    ("PUT", "/api/v1/users/{user_id:int}/programs"): "admin",
+    ("GET", "/api/v1/programs"): "self",
+    ("POST", "/api/v1/programs"): "admin",
+    ("GET", "/api/v1/programs/{program_id:int}"): "read",
+    ("PATCH", "/api/v1/programs/{program_id:int}"): "write",
+    ("DELETE", "/api/v1/programs/{program_id:int}"): "admin",
+    ("GET", "/api/v1/programs/{program_id:int}/audit"): "write",
+    ("GET", "/api/v1/programs/{program_id:int}/sites"): "read",
+    ("POST", "/api/v1/programs/{program_id:int}/sites"): "write",
+    ("GET", "/api/v1/programs/{program_id:int}/sites/{site_id:int}"): "read",
+    ("PATCH", "/api/v1/programs/{program_id:int}/sites/{site_id:int}"): "write",
+    ("DELETE", "/api/v1/programs/{program_id:int}/sites/{site_id:int}"): "write",
+    ("GET", "/api/v1/programs/{program_id:int}/contacts"): "pii",
+    ("POST", "/api/v1/programs/{program_id:int}/contacts"): "pii",
+    ("GET", "/api/v1/programs/{program_id:int}/waves"): "read",
+    ("POST", "/api/v1/programs/{program_id:int}/waves"): "write",
+    ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}"): "read",
+    ("PATCH", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}"): "write",
+    ("POST", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/launch"): "write",
+    ("POST", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/close"): "write",
+    ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/invitations"): "read",
+    ("POST", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/invitations"): "write",
+    ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}/open-link"): "read",
+    ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}/qr.svg"): "read",
+    ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}/qr.png"): "read",
+    ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}/flyer"): "read",
+}
+
+ALLOWED = {
+    "admin": {"admin", "self", "read", "write", "pii", "public"},
+    "grantee": {"self", "read", "write", "pii", "public"},
+    "evaluator": {"self", "read", "public"},
+}
+
+
+def api_routes(app: Any) -> set[tuple[str, str]]:
+    found = set()
+    for route in app.routes:
+        path = route.path_format if hasattr(route, "path_format") else route.path
+        raw = getattr(route, "path", path)
+        if raw.startswith("/static") or raw.startswith("/api/schema"):
+            continue
+        for handler in getattr(route, "route_handlers", []):
+            for method in getattr(handler, "http_methods", ()):
+                if method in ("HEAD", "OPTIONS"):
+                    continue
+                found.add((method, raw))
+    return found
+
+
+def test_every_route_has_a_policy(resources: Any) -> None:
+    from survey.app import create_app
+
+    routes = {r for r in api_routes(create_app(resources.settings, resources=resources))
+              if r[1].startswith(("/api/", "/healthz", "/readyz"))}
+    assert routes - set(POLICY) == set(), "add these routes to POLICY"
+    assert set(POLICY) - routes == set(), "these POLICY rows name routes that do not exist"
+
+
+async def _world(
+    client: Any, actors: Any, conn: Conn, role: str
+) -> dict[str, dict[str, int]]:
+    """A site, a draft wave, a user and a key in each program, made by the admin."""
+    h = actors.headers("admin")
+    world: dict[str, dict[str, int]] = {}
+    for name, pid in actors.programs.items():
+        site = (await client.post(f"/api/v1/programs/{pid}/sites", json={"name": "S"}, headers=h)).json()
+        spare = (await client.post(f"/api/v1/programs/{pid}/sites", json={"name": "Spare"}, headers=h)).json()
+        wave = (await client.post(
+            f"/api/v1/programs/{pid}/waves",
+            json={"name": "W", "phase": "pre", "questionnaire_id": "pulse",
+                  "sites": [{"site_id": site["id"]}]},
+            headers=h,
+        )).json()
+        world[name] = {"program_id": pid, "site_id": site["id"], "spare_site": spare["id"],
+                       "wave_id": wave["id"]}
+    from survey.access import SYSTEM
+    from survey.schemas import KeyIn
+    from survey.services import users
+
+    # Each caller gets a spare key to revoke; "other" names someone else's spare key.
+    emails = {"own": None, "other": "other_evaluator@example.org"}
+    for target, email in emails.items():
+        if email is None:
+            email = f"{role}@example.org" if role != "anonymous" else "admin@example.org"
+        uid = await conn.fetchval("SELECT id FROM users WHERE email = $1", email)
+        spare = await users.create_key(conn, SYSTEM, uid, KeyIn(name=f"spare-{target}"))
+        world[target]["key_id"] = spare.info.id
+        world[target]["user_id"] = uid
+    return world
+
+
+def _url(path: str, ids: dict[str, int], method: str) -> str:
+    ids = dict(ids)
+    if method == "DELETE" and "{site_id" in path:
+        ids["site_id"] = ids["spare_site"]
+    for key, value in ids.items():
+        path = path.replace(f"{{{key}:int}}", str(value))
+    return path
+
+
+BODIES: dict[tuple[str, str], Any] = {
+    ("POST", "/api/v1/keys"): {"name": "matrix"},
+    ("POST", "/api/v1/session"): {"email": "nobody@example.org", "password": "x"},
+    ("POST", "/api/v1/users"): {"email": "new@example.org", "role": "admin"},
+    ("PUT", "/api/v1/users/{user_id:int}/programs"): [],
+    ("POST", "/api/v1/programs"): {"slug": "matrix-new", "name": "New"},
+    ("PATCH", "/api/v1/programs/{program_id:int}"): {"name": "Renamed"},
+    ("POST", "/api/v1/programs/{program_id:int}/sites"): {"name": "Matrix site"},
+    ("PATCH", "/api/v1/programs/{program_id:int}/sites/{site_id:int}"): {"comparison": True},
+    ("POST", "/api/v1/programs/{program_id:int}/contacts"): "phone\n2065550100\n",
+    ("POST", "/api/v1/programs/{program_id:int}/waves"): {
+        "name": "M", "phase": "post", "questionnaire_id": "pulse"},
+    ("PATCH", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}"): {"name": "Renamed"},
+    ("POST", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/invitations"): "SITE",
+}
+
+
+@pytest.mark.parametrize("role", ["anonymous", "admin", "grantee", "evaluator"])
+@pytest.mark.parametrize("target", ["own", "other"])
+async def test_matrix(client: Any, actors: Any, conn: Conn, role: str, target: str) -> None:
+    world = await _world(client, actors, conn, role)
+    ids = world[target]
+    headers = actors.headers(role) if role != "anonymous" else {}
+    failures = []
+    for (method, path), policy in sorted(POLICY.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        if method == "DELETE" and path == "/api/v1/programs/{program_id:int}":
+            continue  # checked last: it would remove the world
+        body = BODIES.get((method, path))
+        if body == "SITE":
+            body = {"site_id": ids["site_id"], "count": 1}
+        kwargs: dict[str, Any] = {"headers": dict(headers)}
+        if isinstance(body, str):
+            kwargs["content"] = body
+            kwargs["headers"]["content-type"] = "text/csv"
+        elif body is not None:
+            kwargs["json"] = body
+        r = await client.request(method, _url(path, ids, method), **kwargs)
+        expected = _expect(role, target, policy, path)
+        if not expected(r.status_code):
+            failures.append(f"{role} {target} {method} {path}: {r.status_code} {r.text[:120]}")
+    assert failures == []
+
+
+def _expect(role: str, target: str, policy: str, path: str) -> Any:
+    program_scoped = "{program_id" in path
+    if policy == "public":
+        return lambda s: s not in (403, 500)
+    if role == "anonymous":
+        return lambda s: s == 401
+    if role == "admin":
+        return lambda s: s < 400 or s in (409, 422)
+    if policy == "admin":
+        return lambda s: s == 403
+    if program_scoped and target == "other":
+        return lambda s: s == 404  # another program's resources are invisible
+    if policy in ALLOWED[role]:
+        if policy == "self" and "{key_id" in path and target == "other":
+            return lambda s: s == 404
+        return lambda s: s < 400 or s in (409, 422)
+    return lambda s: s == 403
+
+
+async def test_program_delete_is_admin_only(client: Any, actors: Any) -> None:
+    pid = actors.programs["other"]
+    for role, status in (("grantee", 403), ("evaluator", 403), ("other_grantee", 403)):
+        r = await client.delete(f"/api/v1/programs/{pid}", headers=actors.headers(role))
+        assert r.status_code == status, role
+    assert (await client.delete(f"/api/v1/programs/{pid}", headers=actors.headers("admin"))).status_code == 204

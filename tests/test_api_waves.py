@@ -1,0 +1,270 @@
+"""Waves, contacts and invitations through the HTTP API, checked in the database."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from survey.db import Conn
+
+
+async def _program_with_sites(client: Any, actors: Any, n: int = 2) -> tuple[int, list[int]]:
+    pid = actors.programs["own"]
+    h = actors.headers("grantee")
+    sites = []
+    for i in range(n):
+        r = await client.post(f"/api/v1/programs/{pid}/sites", json={"name": f"Site {i}"}, headers=h)
+        assert r.status_code == 201, r.text
+        sites.append(r.json()["id"])
+    return pid, sites
+
+
+async def _wave(client: Any, actors: Any, pid: int, sites: list[int], **extra: Any) -> dict[str, Any]:
+    body = {
+        "name": "Baseline",
+        "phase": "pre",
+        "questionnaire_id": "community-trust",
+        "languages": ["en"],
+        "sites": [{"site_id": s, "target_n": 300} for s in sites],
+        **extra,
+    }
+    r = await client.post(f"/api/v1/programs/{pid}/waves", json=body, headers=actors.headers("grantee"))
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def test_wave_lifecycle_freezes_questionnaire(client: Any, actors: Any, conn: Conn) -> None:
+    pid, sites = await _program_with_sites(client, actors)
+    wave = await _wave(client, actors, pid, sites)
+    assert wave["state"] == "draft" and wave["questionnaire_hash"] is None
+    assert [s["target_n"] for s in wave["sites"]] == [300, 300]
+    h = actors.headers("grantee")
+    r = await client.post(f"/api/v1/programs/{pid}/waves/{wave['id']}/launch", headers=h)
+    assert r.status_code == 200, r.text
+    launched = r.json()["wave"]
+    assert launched["state"] == "open" and len(launched["questionnaire_hash"]) == 64
+    stored = await conn.fetchrow(
+        "SELECT questionnaire_id, definition FROM questionnaire_versions WHERE content_hash = $1",
+        launched["questionnaire_hash"],
+    )
+    assert stored["questionnaire_id"] == "community-trust"
+    assert stored["definition"]["id"] == "community-trust"
+    # Launching twice is refused; languages are frozen once open.
+    r = await client.post(f"/api/v1/programs/{pid}/waves/{wave['id']}/launch", headers=h)
+    assert r.status_code == 409
+    r = await client.patch(
+        f"/api/v1/programs/{pid}/waves/{wave['id']}", json={"languages": ["en", "es"]}, headers=h
+    )
+    assert r.status_code == 409
+    r = await client.post(f"/api/v1/programs/{pid}/waves/{wave['id']}/close", headers=h)
+    assert r.json()["state"] == "closed"
+
+
+async def test_questionnaire_cannot_change_after_first_response(
+    client: Any, actors: Any, conn: Conn
+) -> None:
+    pid, sites = await _program_with_sites(client, actors, 1)
+    wave = await _wave(client, actors, pid, sites)
+    h = actors.headers("grantee")
+    launched = (await client.post(f"/api/v1/programs/{pid}/waves/{wave['id']}/launch", headers=h)).json()
+    # Before any response the questionnaire may still be swapped (and is re-frozen).
+    r = await client.patch(
+        f"/api/v1/programs/{pid}/waves/{wave['id']}", json={"questionnaire_id": "pulse"}, headers=h
+    )
+    assert r.status_code == 200, r.text
+    new_hash = r.json()["questionnaire_hash"]
+    assert new_hash != launched["wave"]["questionnaire_hash"]
+    await conn.execute(
+        """INSERT INTO responses (program_id, wave_id, site_id, language, channel, questionnaire_hash)
+           VALUES ($1, $2, $3, 'en', 'web', $4)""",
+        pid, wave["id"], sites[0], new_hash,
+    )
+    r = await client.patch(
+        f"/api/v1/programs/{pid}/waves/{wave['id']}",
+        json={"questionnaire_id": "community-trust"},
+        headers=h,
+    )
+    assert r.status_code == 409
+    # The database refuses it too, whoever asks.
+    import asyncpg
+
+    try:
+        await conn.execute(
+            "UPDATE waves SET questionnaire_id = 'community-trust' WHERE program_id = $1 AND id = $2",
+            pid, wave["id"],
+        )
+        raise AssertionError("the trigger let the questionnaire change")
+    except asyncpg.CheckViolationError:
+        pass
+
+
+async def test_wave_validation_reports_every_field(client: Any, actors: Any, conn: Conn) -> None:
+    pid, sites = await _program_with_sites(client, actors, 1)
+    r = await client.post(
+        f"/api/v1/programs/{pid}/waves",
+        json={
+            "name": "W", "phase": "pre", "questionnaire_id": "nope",
+            "languages": ["en", "xx"], "default_language": "es",
+            "opens_at": "2026-05-01T00:00:00Z", "closes_at": "2026-04-01T00:00:00Z",
+        },
+        headers=actors.headers("grantee"),
+    )
+    assert r.status_code == 422
+    fields = {p["field"] for p in r.json()["extra"]}
+    assert fields == {"questionnaire_id", "languages", "default_language", "closes_at"}
+    assert await conn.fetchval("SELECT count(*) FROM waves") == 0
+
+
+async def test_launch_gate_blocks_unreviewed_language_unless_overridden(
+    client: Any, actors: Any, conn: Conn
+) -> None:
+    pid, sites = await _program_with_sites(client, actors, 1)
+    wave = await _wave(client, actors, pid, sites, languages=["en", "so"])
+    h = actors.headers("grantee")
+    r = await client.post(f"/api/v1/programs/{pid}/waves/{wave['id']}/launch", headers=h)
+    assert r.status_code == 422, r.text
+    assert [p["field"] for p in r.json()["extra"]] == ["languages.so"]
+    assert (await conn.fetchval("SELECT state FROM waves WHERE id = $1", wave["id"])) == "draft"
+    r = await client.post(
+        f"/api/v1/programs/{pid}/waves/{wave['id']}/launch",
+        json={"override_languages": ["so"], "reason": "community reviewer on site"},
+        headers=h,
+    )
+    assert r.status_code == 200, r.text
+    assert list(r.json()["overridden"]) == ["so"]
+    detail = await conn.fetchval(
+        "SELECT detail FROM audit_log WHERE action = 'wave.launch_override'"
+    )
+    assert detail["languages"] == ["so"] and detail["reason"] == "community reviewer on site"
+    assert await conn.fetchval("SELECT allow_unreviewed FROM waves WHERE id = $1", wave["id"])
+
+
+CSV_OK = (
+    "phone,language,panel_id,site\n"
+    "(206) 555-0100,es,P-1,Site 0\n"
+    "+1 509 555 0101,zh-TW,,Site 1\n"
+    "2065550102,,P-3,\n"
+)
+
+
+async def test_contact_upload_normalizes_and_keeps_pii_apart(
+    client: Any, actors: Any, conn: Conn
+) -> None:
+    pid, sites = await _program_with_sites(client, actors)
+    h = {**actors.headers("grantee"), "content-type": "text/csv"}
+    r = await client.post(f"/api/v1/programs/{pid}/contacts", content=CSV_OK, headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"imported": 3, "updated": 0, "rejected": 0, "errors": []}
+    rows = await conn.fetch(
+        "SELECT phone_e164, preferred_language, site_id, panel_code, panel_member_id "
+        "FROM contacts ORDER BY phone_e164"
+    )
+    assert [(r["phone_e164"], r["preferred_language"], r["site_id"], r["panel_code"]) for r in rows] == [
+        ("+12065550100", "es", sites[0], "P-1"),
+        ("+12065550102", "en", None, "P-3"),
+        ("+15095550101", "zh_Hant", sites[1], None),
+    ]
+    assert rows[0]["panel_member_id"] is not None and rows[2]["panel_member_id"] is None
+    pseudonyms = await conn.fetch("SELECT pseudonym FROM panel_members")
+    assert len(pseudonyms) == 2 and all("P-" not in p["pseudonym"] for p in pseudonyms)
+    # Uploading again updates, never duplicates.
+    r = await client.post(f"/api/v1/programs/{pid}/contacts", content=CSV_OK, headers=h)
+    assert r.json()["updated"] == 3 and await conn.fetchval("SELECT count(*) FROM contacts") == 3
+
+
+async def test_contact_upload_reports_rows_and_imports_nothing(
+    client: Any, actors: Any, conn: Conn
+) -> None:
+    pid, _ = await _program_with_sites(client, actors)
+    bad = (
+        "phone,language,site\n"
+        "2065550100,es,Site 0\n"
+        "12345,es,Site 0\n"
+        "2065550101,klingon,Nowhere\n"
+        "2065550100,en,\n"
+    )
+    h = {**actors.headers("grantee"), "content-type": "text/csv"}
+    r = await client.post(f"/api/v1/programs/{pid}/contacts", content=bad, headers=h)
+    assert r.status_code == 422
+    assert r.json()["extra"] == [
+        {"field": "phone", "reason": "is not a valid phone number", "row": 3},
+        {"field": "language", "reason": "'klingon' is not a supported language", "row": 4},
+        {"field": "site", "reason": "no site named 'Nowhere'", "row": 4},
+        {"field": "phone", "reason": "repeats row 2", "row": 5},
+    ]
+    assert await conn.fetchval("SELECT count(*) FROM contacts") == 0
+    r = await client.post(f"/api/v1/programs/{pid}/contacts?partial=true", content=bad, headers=h)
+    assert r.status_code == 200
+    assert (r.json()["imported"], r.json()["rejected"]) == (1, 3)
+
+
+async def test_evaluator_cannot_read_contacts(client: Any, actors: Any) -> None:
+    pid = actors.programs["own"]
+    r = await client.get(f"/api/v1/programs/{pid}/contacts", headers=actors.headers("evaluator"))
+    assert r.status_code == 403
+
+
+async def test_invitations_store_only_hashes(client: Any, actors: Any, conn: Conn) -> None:
+    pid, sites = await _program_with_sites(client, actors, 1)
+    wave = await _wave(client, actors, pid, sites)
+    h = actors.headers("grantee")
+    r = await client.post(
+        f"/api/v1/programs/{pid}/waves/{wave['id']}/invitations",
+        json={"site_id": sites[0], "count": 25},
+        headers=h,
+    )
+    assert r.status_code == 201, r.text
+    issued = r.json()["invitations"]
+    assert len(issued) == 25 and len({i["token"] for i in issued}) == 25
+    token = issued[0]["token"]
+    prefix, secret = token.split("-", 1)
+    assert prefix == str(pid) and len(secret) >= 22  # 16 random bytes, base64url
+    assert issued[0]["url"] == f"http://testserver.local/s/{token}"
+    stored = await conn.fetchval(
+        "SELECT count(*) FROM invitations WHERE token_hash = $1", hashlib.sha256(token.encode()).digest()
+    )
+    assert stored == 1
+    dump = await conn.fetchval("SELECT string_agg(encode(token_hash, 'escape'), '') FROM invitations")
+    assert secret not in dump
+    summary = (await client.get(f"/api/v1/programs/{pid}/waves/{wave['id']}/invitations", headers=h)).json()
+    assert summary == [{"site_id": sites[0], "channel": "web", "issued": 25, "sent": 0, "completed": 0}]
+
+
+async def test_invitations_for_contacts_skip_opted_out(client: Any, actors: Any, conn: Conn) -> None:
+    pid, sites = await _program_with_sites(client, actors, 2)
+    csv_text = "phone,site\n2065550100,Site 0\n2065550101,Site 0\n2065550102,Site 1\n"
+    h = actors.headers("grantee")
+    await client.post(f"/api/v1/programs/{pid}/contacts", content=csv_text,
+                      headers={**h, "content-type": "text/csv"})
+    await conn.execute("UPDATE contacts SET opted_out_at = now() WHERE phone_e164 = '+12065550101'")
+    wave = await _wave(client, actors, pid, sites, channels=["web", "sms"])
+    url = f"/api/v1/programs/{pid}/waves/{wave['id']}/invitations"
+    r = await client.post(url, json={"site_id": sites[0], "channel": "sms", "for_contacts": True}, headers=h)
+    assert r.json()["created"] == 1
+    again = await client.post(url, json={"site_id": sites[0], "channel": "sms", "for_contacts": True}, headers=h)
+    assert again.json()["created"] == 0
+    r = await client.post(url, json={"site_id": sites[0], "count": 3},
+                          headers={**h, "accept": "text/csv"})
+    assert r.headers["content-type"].startswith("text/csv")
+    assert r.text.splitlines()[0] == "invitation_id,contact_id,url" and len(r.text.splitlines()) == 4
+
+
+async def test_open_link_qr_and_flyer(client: Any, actors: Any, conn: Conn) -> None:
+    pid, sites = await _program_with_sites(client, actors, 1)
+    wave = await _wave(client, actors, pid, sites, languages=["en", "es"])
+    h = actors.headers("evaluator")
+    base = f"/api/v1/programs/{pid}/waves/{wave['id']}/sites/{sites[0]}"
+    first = (await client.get(f"{base}/open-link", headers=h)).json()
+    second = (await client.get(f"{base}/open-link", headers=h)).json()
+    assert first["code"] == second["code"] and len(first["code"]) == 8
+    assert first["url"] == f"http://testserver.local/o/{pid}-{first['code']}"
+    assert len(first["url"].split("://")[1]) <= 40
+    svg = await client.get(f"{base}/qr.svg", headers=h)
+    assert svg.headers["content-type"].startswith("image/svg+xml") and b"<svg" in svg.content
+    png = await client.get(f"{base}/qr.png", headers=h)
+    assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    flyer = await client.get(f"{base}/flyer?lang=es", headers=h)
+    assert flyer.status_code == 200
+    assert '<html lang="es"' in flyer.text and first["url"].split("://")[1] in flyer.text
+    other = await client.get(f"{base}/open-link", headers=actors.headers("other_grantee"))
+    assert other.status_code == 404
