@@ -13,16 +13,31 @@ from analysis.results import BootstrapInterval
 
 CI_LEVEL = 0.95
 CHUNK_CELLS = 2_000_000
-"""Resampled values drawn at once, so memory stays flat for large groups."""
+"""Resampled cells drawn at once, so memory stays flat for large groups."""
+MULTINOMIAL_RATIO = 10
+"""Draw value counts instead of rows when answers repeat this often on average."""
 
 
 def _resampled_means(values: FloatArray, n_resamples: int, rng: np.random.Generator) -> FloatArray:
+    """Means of ``n_resamples`` resamples drawn with replacement.
+
+    A resample's mean depends only on how often each distinct value is drawn,
+    and those counts are multinomial. Drawing counts is far cheaper when
+    values repeat (Likert items have five); drawing row indices is cheaper
+    when most values are distinct, so the draw follows the data.
+    """
+    distinct, frequency = np.unique(values, return_counts=True)
+    n = values.size
+    by_count = distinct.size * MULTINOMIAL_RATIO <= n
     means = np.empty(n_resamples)
-    rows = max(1, CHUNK_CELLS // values.size)
+    rows = max(1, CHUNK_CELLS // (distinct.size if by_count else n))
     for start in range(0, n_resamples, rows):
-        stop = min(n_resamples, start + rows)
-        picks = rng.integers(0, values.size, size=(stop - start, values.size))
-        means[start:stop] = values[picks].mean(axis=1)
+        size = min(n_resamples, start + rows) - start
+        if by_count:
+            draws = rng.multinomial(n, frequency / n, size=size) @ distinct
+        else:
+            draws = values[rng.integers(0, n, size=(size, n))].sum(axis=1)
+        means[start : start + size] = draws / n
     return means
 
 

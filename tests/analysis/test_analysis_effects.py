@@ -100,9 +100,16 @@ def test_pooled_effect_homogeneous_sites_by_hand() -> None:
         pooled_effect([0.1, 0.2], [0.1, 0.0])
 
 
-def test_bootstrap_bca_agrees_with_scipy_within_monte_carlo_error() -> None:
-    pre = RNG.gamma(2.0, 1.0, 45)
-    post = RNG.gamma(2.0, 1.3, 38)
+@pytest.mark.parametrize(
+    ("pre", "post"),
+    [
+        (RNG.gamma(2.0, 1.0, 45), RNG.gamma(2.0, 1.3, 38)),  # distinct values: rows drawn
+        (RNG.integers(1, 6, 80) * 1.0, RNG.integers(2, 6, 70) * 1.0),  # Likert: counts drawn
+    ],
+)
+def test_bootstrap_bca_agrees_with_scipy_within_monte_carlo_error(
+    pre: np.ndarray, post: np.ndarray
+) -> None:
     ours = bootstrap_ci(pre, post, n_resamples=9999, seed=3)
 
     def diff(x: np.ndarray, y: np.ndarray, axis: int) -> np.ndarray:
