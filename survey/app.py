@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
             security=[{"apiKey": []}],
         ),
         request_max_body_size=settings.max_body_bytes,
+        logging_config=None,
         debug=False,
     )
 

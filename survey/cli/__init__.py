@@ -9,10 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 
 from survey.config import ConfigError
+from survey.db import translate_error
+from survey.migrations import MigrationError
 from survey.errors import InvalidInput, SurveyError
 
 COMMAND_MODULES = (
@@ -55,6 +58,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"survey: error: {exc}: {details}", file=sys.stderr)
         return 1
-    except (CommandError, ConfigError, SurveyError, OSError) as exc:
+    except (CommandError, ConfigError, SurveyError, OSError, MigrationError) as exc:
         print(f"survey: error: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        mapped = translate_error(exc)
+        if mapped is not None:
+            return main_error(mapped)
+        # A bug: still one line for the operator; the details go to the JSON log.
+        logging.getLogger("survey.cli").debug("unexpected error", exc_info=True)
+        print(f"survey: error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def main_error(exc: SurveyError) -> int:
+    if isinstance(exc, InvalidInput):
+        details = "; ".join(f"{p.field}: {p.reason}" for p in exc.problems)
+        print(f"survey: error: {exc}: {details}", file=sys.stderr)
+    else:
+        print(f"survey: error: {exc}", file=sys.stderr)
+    return 1

@@ -1,0 +1,94 @@
+"""The ``survey`` command: real processes against a real database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from survey.db import Conn
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "survey", *args],
+        env={**os.environ, **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+
+
+async def test_user_and_key_commands(database_url: str, conn: Conn) -> None:
+    env = {"SURVEY_DATABASE_URL": database_url}
+    assert run(["db", "upgrade"], env).returncode == 0
+    await conn.execute("INSERT INTO programs (slug, name) VALUES ('king', 'King County')")
+    added = run(
+        ["user", "add", "pat@example.org", "--role", "grantee", "--program", "king",
+         "--password-stdin"],
+        env,
+        stdin="a long enough password\n",
+    )
+    assert added.returncode == 0, added.stderr
+    assert "created user" in added.stdout
+    key = run(["key", "create", "--user", "pat@example.org", "--name", "cli"], env)
+    assert key.returncode == 0, key.stderr
+    token = key.stdout.strip()
+    assert token.startswith("sk_") and "shown only this once" in key.stderr
+    row = await conn.fetchrow(
+        "SELECT u.role, m.program_id FROM api_keys k JOIN users u ON u.id = k.user_id "
+        "JOIN program_members m ON m.user_id = u.id WHERE k.key_hash = sha256($1::text::bytea)",
+        token,
+    )
+    assert row["role"] == "grantee"
+
+
+async def test_errors_are_one_line_and_nonzero(database_url: str) -> None:
+    env = {"SURVEY_DATABASE_URL": database_url}
+    missing = run(["user", "add", "x@example.org", "--role", "grantee", "--program", "nope",
+                   "--no-password"], env)
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "survey: error: no program with slug 'nope'"
+    bad_setting = run(["db", "status"], {**env, "SURVEY_PORT": "eighty"})
+    assert bad_setting.returncode == 1
+    assert bad_setting.stderr.count("\n") == 1 and "Traceback" not in bad_setting.stderr
+    assert "port" in bad_setting.stderr
+
+
+async def test_duplicate_user_is_a_clear_error(database_url: str) -> None:
+    env = {"SURVEY_DATABASE_URL": database_url}
+    args = ["user", "add", "sam@example.org", "--role", "admin", "--no-password"]
+    assert run(args, env).returncode == 0
+    again = run(args, env)
+    assert again.returncode == 1 and "Traceback" not in again.stderr
+    assert "already exists" in again.stderr
+
+
+def test_embedded_database_starts_and_keeps_data(tmp_path: Path) -> None:
+    """No database URL: the embedded server starts, seeds, and keeps data across restarts."""
+    env = {"SURVEY_DATA_DIR": str(tmp_path / "data"), "SURVEY_DATABASE_URL": ""}
+    env.pop("SURVEY_DATABASE_URL")
+    clean = {k: v for k, v in os.environ.items() if k != "SURVEY_DATABASE_URL"}
+    first = subprocess.run(
+        [sys.executable, "-m", "survey", "demo", "--seed-only"],
+        env={**clean, **env}, capture_output=True, text=True, timeout=180, cwd=ROOT,
+    )
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "admin API key" in first.stdout and "open link (King County)" in first.stdout
+    assert (tmp_path / "data" / "pgdata" / "PG_VERSION").exists()
+    second = subprocess.run(
+        [sys.executable, "-m", "survey", "demo", "--seed-only"],
+        env={**clean, **env}, capture_output=True, text=True, timeout=180, cwd=ROOT,
+    )
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "demo data already present" in second.stderr
+    status = subprocess.run(
+        [sys.executable, "-m", "survey", "db", "status"],
+        env={**clean, **env}, capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )
+    assert "0001_init\tapplied" in status.stdout
