@@ -8,6 +8,7 @@ languages. Placeholders (``%(program)s``) are filled by ``render`` at display ti
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import msgspec
@@ -39,16 +40,27 @@ class _Params(dict[str, str]):
         return f"%({key})s"
 
 
+_NAME = re.compile(r"%\((\w+)\)")
+
+
 def render(text: str, params: Mapping[str, str] | None = None, source: str = "") -> str:
-    """Fill ``%(name)s`` placeholders. A translation with broken placeholders falls back
-    to ``source`` (the English text) rather than raising in front of a resident."""
+    """Fill ``%(name)s`` placeholders. A translation with broken placeholders (bad syntax,
+    or a name the English does not use) falls back to ``source``, the English text,
+    rather than raising or showing ``%(...)s`` to a resident."""
     if "%" not in text:
         return text
+    params = params or {}
+    broken = any(name not in params for name in _NAME.findall(text))
+    if not broken:
+        try:
+            return text % _Params(params)
+        except (ValueError, TypeError):
+            broken = True
+    if source and source != text:
+        return render(source, params)
     try:
-        return text % _Params(params or {})
+        return text % _Params(params)
     except (ValueError, TypeError):
-        if source and source != text:
-            return render(source, params)
         return text
 
 

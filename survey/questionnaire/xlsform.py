@@ -284,6 +284,9 @@ class _Importer:
         where: str, section_id: str, integer_fields: set[str],
     ) -> dict[str, Any] | None:
         parts = kind.split(" ")
+        if base not in ("select_one", "select_multiple", "integer", "decimal", "text"):
+            self.warn(where, f"question type {kind!r} is not supported; row skipped")
+            return None
         item_id = self.identifier(row.get("name", ""), where)
         labels = self.labels(row, "label")
         if not labels:
@@ -319,11 +322,8 @@ class _Importer:
             item["integer"] = base == "integer"
             if base == "integer":
                 integer_fields.add(item_id)
-        elif base == "text":
-            item["kind"] = "text"
         else:
-            self.warn(where, f"question type {kind!r} is not supported; row skipped")
-            return None
+            item["kind"] = "text"
         self.logic(item, row, where, integer_fields)
         return item
 
