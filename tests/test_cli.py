@@ -92,3 +92,42 @@ def test_embedded_database_starts_and_keeps_data(tmp_path: Path) -> None:
         env={**clean, **env}, capture_output=True, text=True, timeout=120, cwd=ROOT,
     )
     assert "0001_init\tapplied" in status.stdout
+
+
+def test_serve_stops_embedded_database_on_sigterm(tmp_path: Path) -> None:
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    clean = {k: v for k, v in os.environ.items() if k != "SURVEY_DATABASE_URL"}
+    env = {**clean, "SURVEY_DATA_DIR": str(tmp_path), "SURVEY_PORT": str(port)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "survey", "serve"], env=env, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise AssertionError(proc.stderr.read() if proc.stderr else "no output") from None
+                time.sleep(0.3)
+        assert (tmp_path / "pgdata" / "postmaster.pid").exists()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stderr:
+            proc.stderr.close()
+    # pg_ctl removes postmaster.pid once the server has shut down cleanly.
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()

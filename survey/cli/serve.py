@@ -46,7 +46,14 @@ def prepare(args: argparse.Namespace) -> tuple[str, int, int]:
 
 
 def run_server(host: str, port: int, workers: int) -> None:
+    import signal
+    import sys
+
     import uvicorn
+
+    # uvicorn shuts down gracefully, then re-raises SIGTERM to the handler that was
+    # installed before it: exit normally so atexit stops the embedded PostgreSQL.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
     progress(f"serving on http://{host}:{port} with {workers} worker(s)")
     uvicorn.run(
