@@ -31,6 +31,7 @@ import httpx
 import msgspec
 
 from survey.sms.fake_http import FakeApiHandler, api_error
+from survey.sms.keywords import PROVIDER_OPT_IN, PROVIDER_OPT_OUT
 from survey.sms.segments import count_segments
 from survey.sms.twilio_forms import (
     API_VERSION,
@@ -44,10 +45,6 @@ from survey.sms.twiml import parse_messages
 
 __all__ = ["CallbackRecord", "FakeMessage", "FakeTwilio", "InboundResult"]
 
-CARRIER_STOP = frozenset(
-    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"}
-)
-CARRIER_START = frozenset({"start", "yes", "unstop"})
 STOP_REPLY = (
     "You have successfully been unsubscribed. You will not receive any more messages "
     "from this number. Reply START to resubscribe."
@@ -237,11 +234,11 @@ class FakeTwilio:
             sid=form["MessageSid"], from_=from_, to=form["To"], body=body, status="received",
             direction="inbound", date_created=_now_rfc2822(),
         ))
-        word = body.strip().lower()
-        if word in CARRIER_STOP:
+        word = body.strip().casefold()
+        if word in PROVIDER_OPT_OUT:
             self.set_opted_out(from_)
             self._reply(form["To"], from_, STOP_REPLY, carrier=True)
-        elif word in CARRIER_START and self.is_opted_out(from_):
+        elif word in PROVIDER_OPT_IN and self.is_opted_out(from_):
             self.set_opted_out(from_, False)
             self._reply(form["To"], from_, START_REPLY, carrier=True)
         return target, form

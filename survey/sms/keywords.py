@@ -45,6 +45,7 @@ __all__ = [
     "KeywordKind",
     "KeywordMatch",
     "classify_keyword",
+    "is_provider_keyword",
     "kind_from_opt_out_type",
     "mentions_opt_out",
 ]
@@ -116,6 +117,14 @@ HELP: dict[str, tuple[str, ...]] = {
     "ar": ("مساعدة",),
 }
 
+# Twilio's own words on long codes (research A2.1). Twilio blocks or unblocks the
+# number and sends its own confirmation for these, so a second one from us would
+# be redundant (and, after STOP, refused with 21610).
+PROVIDER_OPT_OUT = frozenset(
+    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"}
+)
+PROVIDER_OPT_IN = frozenset({"start", "yes", "unstop"})
+
 # Phrases that, found anywhere in a longer message, suggest the person wants no
 # more texts. Only a flag for human review: "the bus stop" contains "stop".
 _MENTIONS: tuple[str, ...] = (
@@ -177,6 +186,17 @@ def classify_keyword(body: str) -> KeywordMatch:
         return KeywordMatch(KeywordKind.NONE)
     kind, word, langs = hit
     return KeywordMatch(kind, word, tuple(langs))
+
+
+def is_provider_keyword(body: str) -> bool:
+    """Is this one of Twilio's standard opt-out/opt-in words, as Twilio matches them
+    (the whole message, trimmed, any case; nothing else, not even "Stop.")?
+
+    Strict on purpose: when unsure whether the provider confirmed, we confirm,
+    and the provider refuses a duplicate after STOP anyway.
+    """
+    word = body.strip().casefold()
+    return word in PROVIDER_OPT_OUT or word in PROVIDER_OPT_IN
 
 
 def kind_from_opt_out_type(value: str | None) -> KeywordKind:

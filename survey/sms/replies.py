@@ -139,6 +139,7 @@ _CONJUNCTIONS = frozenset(
 )
 
 _DIGITS = re.compile(r"\d+")
+_NEGATIVE = re.compile(r"\s*[-\u2212]\s*\d")
 
 
 def _normalise(text: str) -> str:
@@ -197,6 +198,9 @@ def parse_choice(
     got = _leading_number(tokens)
     if isinstance(got, InvalidReply):
         return got
+    if _NEGATIVE.match(to_ascii_digits(unicodedata.normalize("NFKC", text))):
+        # Scales can run -2..2; "-2" must not read as 2 once punctuation is gone.
+        got = -got
     if dont_know_number is not None and got == dont_know_number:
         return DontKnowReply()
     if got in numbers:

@@ -111,6 +111,15 @@ def test_choice_by_label() -> None:
     assert parse_choice("5", FIVE, labels=labels) == ChoiceReply(5)
 
 
+def test_choice_with_negative_points() -> None:
+    scale = range(-2, 3)
+    assert parse_choice("-2", scale) == ChoiceReply(-2)
+    assert parse_choice("−1", scale) == ChoiceReply(-1)
+    assert parse_choice("2", scale) == ChoiceReply(2)
+    assert parse_choice("-3", scale) == InvalidReply(InvalidReason.OUT_OF_RANGE)
+    assert parse_choice("-2", FIVE) == InvalidReply(InvalidReason.OUT_OF_RANGE)
+
+
 def test_choice_with_zero_based_scale() -> None:
     scale = range(0, 11)
     assert parse_choice("0", scale) == ChoiceReply(0)

@@ -1,0 +1,420 @@
+"""The SMS conversation as a pure state machine.
+
+    step = handle(setup, state, inbound_text)
+    # persist step.state, store step.answer, send step.messages (TwiML or queue)
+
+No I/O, no clock, no database: the caller loads the state (JSON, see
+``ConversationState``), calls ``start``/``handle``/``reminder``/``close``, and
+persists what comes back in one transaction with the answer, keyed by the
+inbound ``MessageSid`` so a provider retry changes nothing.
+
+The flow:
+
+1. ``start``: the ASCII language menu (one GSM-7 segment), unless the wave has
+   one language or the caller already knows it.
+2. On a language: the questionnaire's intro with rates/SKIP/HELP/STOP, its
+   consent text, then the first visible item.
+3. One item per message, numbered replies with anchor labels in the chosen
+   language (``compose_sms_question``, the same text the cost estimate uses).
+   Skip logic is the questionnaire's ``next_item``/``visible_items``, over the
+   answers kept in the state.
+4. An invalid reply gets the localized reason plus the question again, at most
+   ``max_reprompts`` times; the next invalid reply records the item as skipped
+   (even a required one: SMS cannot force an answer) and moves on.
+5. After the last item, the questionnaire's thank-you; status ``completed``.
+
+Keywords come first, in carrier order: opt-out (any status), HELP, then opt-in
+(only for an opted-out conversation; otherwise "yes" is an answer). After an
+opt-out the conversation sends exactly one confirmation and then nothing,
+whatever arrives, until an opt-in. ``LANG`` (and its translations) reopens the
+language menu mid-survey, keeping the answers.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import msgspec
+
+from survey.i18n import Catalogs, compose_sms_question, translate_questionnaire
+from survey.questionnaire import Answer, Item, Questionnaire, next_item, visible_items
+from survey.sms.item_replies import Problem, interpret_reply
+from survey.sms.keywords import (
+    KeywordKind,
+    classify_keyword,
+    is_provider_keyword,
+    kind_from_opt_out_type,
+)
+from survey.sms.menu import compose_language_menu, parse_language_choice
+from survey.sms.textnorm import fold
+from survey.sms.texts import (
+    MSG_CLOSED,
+    MSG_HELP,
+    MSG_INTRO_FOOTER,
+    MSG_MOVE_ON,
+    MSG_REMINDER,
+    MSG_RESTARTED,
+    MSG_STOPPED,
+    Gettext,
+    translate,
+)
+
+__all__ = [
+    "ConversationState",
+    "Event",
+    "ItemAnswer",
+    "Setup",
+    "Status",
+    "Step",
+    "close",
+    "decode_state",
+    "encode_state",
+    "handle",
+    "reminder",
+    "start",
+]
+
+Status = Literal["choosing_language", "in_progress", "completed", "opted_out", "closed"]
+
+STATE_VERSION = 1
+
+# Whole-message words that reopen the language menu.
+_LANGUAGE_WORDS = frozenset(fold(w) for w in (
+    "lang", "language", "idioma", "ngôn ngữ", "wika", "язык", "мова", "언어", "luqad",
+    "ቋንቋ", "ਭਾਸ਼ਾ", "ភាសា", "لغة", "语言", "語言",
+))
+
+
+class ConversationState(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything the engine needs between messages; the caller stores it as JSON
+    (``encode_state``/``decode_state``), one row per (our number, phone, wave).
+
+    ``item_id`` is the item whose question was last sent and awaits a reply;
+    ``invalid`` counts invalid replies to it (or to the menu); ``answers`` holds
+    every answer so far, which skip logic needs; ``resume`` is the status to
+    return to when an opted-out person opts back in.
+    """
+
+    version: int = STATE_VERSION
+    status: Status = "choosing_language"
+    language: str | None = None
+    item_id: str | None = None
+    invalid: int = 0
+    answers: dict[str, Answer] = {}
+    resume: Status | None = None
+
+
+class Event(enum.StrEnum):
+    STARTED = "started"
+    LANGUAGE_CHOSEN = "language_chosen"
+    ANSWERED = "answered"
+    REPROMPTED = "reprompted"
+    GAVE_UP = "gave_up"  # recorded as skipped after too many invalid replies
+    COMPLETED = "completed"
+    OPTED_OUT = "opted_out"  # record the program-wide opt-out now
+    OPTED_IN = "opted_in"  # record consent again, source "sms keyword"
+    HELP = "help"
+    IGNORED = "ignored"
+    CLOSED = "closed"
+
+
+class ItemAnswer(msgspec.Struct, frozen=True, kw_only=True):
+    item_id: str
+    answer: Answer
+    raw: str
+    """The reply as received, for the audit log."""
+
+
+class Step(msgspec.Struct, frozen=True, kw_only=True):
+    state: ConversationState
+    messages: list[str]
+    """Texts to send, in order (several TwiML ``<Message>``s, or queued sends)."""
+    answer: ItemAnswer | None = None
+    events: tuple[Event, ...] = ()
+
+
+@dataclass(frozen=True)
+class Setup:
+    """One wave's conversation settings and how to get text in each language.
+
+    ``gettext(locale)`` returns msgid -> text for the engine's own messages
+    (``messages`` domain); ``questionnaire_for(locale)`` the questionnaire with
+    its text translated and placeholders filled. ``from_catalogs`` builds both.
+    With ``provider_confirms_keywords`` (Twilio's default on long codes) the
+    provider itself answers STOP/START and its other standard words, so we stay
+    silent for those and confirm only the ones it does not know (ALTO, стоп ...).
+    """
+
+    questionnaire: Questionnaire
+    languages: tuple[str, ...]
+    program: str
+    help_contact: str
+    max_reprompts: int = 2
+    send_consent: bool = True
+    provider_confirms_keywords: bool = True
+    gettext: Callable[[str], Gettext] = field(default=lambda locale: (lambda msgid: msgid))
+    questionnaire_for: Callable[[str], Questionnaire] | None = None
+    _cache: dict[str, Questionnaire] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.languages:
+            raise ValueError("a wave needs at least one language")
+
+    @classmethod
+    def from_catalogs(
+        cls,
+        catalogs: Catalogs,
+        questionnaire: Questionnaire,
+        languages: Sequence[str],
+        *,
+        program: str,
+        help_contact: str,
+        allow_fuzzy: bool = False,
+        **options: object,
+    ) -> Setup:
+        params = {"program": program}
+        return cls(
+            questionnaire=questionnaire,
+            languages=tuple(languages),
+            program=program,
+            help_contact=help_contact,
+            gettext=lambda locale: catalogs.translator(locale, allow_fuzzy).gettext,
+            questionnaire_for=lambda locale: translate_questionnaire(
+                catalogs, questionnaire, locale, allow_fuzzy=allow_fuzzy, params=params
+            ),
+            **options,  # type: ignore[arg-type]
+        )
+
+    @property
+    def default_language(self) -> str:
+        q = self.questionnaire
+        return q.default_language if q.default_language in self.languages else self.languages[0]
+
+    def localized(self, locale: str) -> Questionnaire:
+        found = self._cache.get(locale)
+        if found is None:
+            if self.questionnaire_for is not None:
+                found = self.questionnaire_for(locale)
+            else:
+                params = {"program": self.program}
+                found = translate_questionnaire(
+                    Catalogs({}), self.questionnaire, locale, params=params
+                )
+            self._cache[locale] = found
+        return found
+
+    def say(self, locale: str, msgid: str) -> str:
+        return translate(
+            self.gettext(locale), msgid, program=self.program, contact=self.help_contact
+        )
+
+
+def encode_state(state: ConversationState) -> bytes:
+    return msgspec.json.encode(state)
+
+
+def decode_state(data: bytes | str) -> ConversationState:
+    return msgspec.json.decode(data, type=ConversationState)
+
+
+# -- entry points --------------------------------------------------------------
+
+
+def start(setup: Setup, *, language: str | None = None) -> Step:
+    """The first outbound message(s) of a conversational invitation."""
+    if language is None and len(setup.languages) == 1:
+        language = setup.languages[0]
+    if language is not None and language in setup.languages:
+        step = _begin(setup, ConversationState(status="in_progress", language=language))
+        return msgspec.structs.replace(step, events=(Event.STARTED, *step.events))
+    return Step(
+        state=ConversationState(),
+        messages=[compose_language_menu(setup.languages, setup.program)],
+        events=(Event.STARTED,),
+    )
+
+
+def handle(
+    setup: Setup, state: ConversationState, text: str, *, opt_out_type: str = ""
+) -> Step:
+    """Advance the conversation with one inbound text.
+
+    ``opt_out_type`` is Twilio Advanced Opt-Out's ``OptOutType`` field, when
+    present; it overrides our own keyword matching.
+    """
+    kind = kind_from_opt_out_type(opt_out_type)
+    match = classify_keyword(text)
+    if kind is KeywordKind.NONE:
+        kind = match.kind
+    quiet = setup.provider_confirms_keywords and (
+        bool(opt_out_type) or is_provider_keyword(text)
+    )
+    lang = _reply_language(setup, state, match.languages)
+    if kind is KeywordKind.OPT_OUT:
+        if state.status == "opted_out":
+            return Step(state=state, messages=[], events=(Event.IGNORED,))
+        new = msgspec.structs.replace(state, status="opted_out", resume=state.status)
+        messages = [] if quiet else [setup.say(lang, MSG_STOPPED)]
+        return Step(state=new, messages=messages, events=(Event.OPTED_OUT,))
+    if state.status == "opted_out":
+        if kind is not KeywordKind.OPT_IN:
+            # Never another message after an opt-out, whatever arrives.
+            return Step(state=state, messages=[], events=(Event.IGNORED,))
+        resumed = msgspec.structs.replace(
+            state, status=state.resume or "choosing_language", resume=None
+        )
+        messages = [] if quiet else [setup.say(lang, MSG_RESTARTED)]
+        return Step(
+            state=resumed, messages=messages + _pending_prompt(setup, resumed),
+            events=(Event.OPTED_IN,),
+        )
+    if kind is KeywordKind.HELP:
+        return Step(state=state, messages=[setup.say(lang, MSG_HELP)], events=(Event.HELP,))
+    if state.status == "closed":
+        return Step(state=state, messages=[setup.say(lang, MSG_CLOSED)], events=(Event.CLOSED,))
+    if state.status == "completed":
+        return Step(state=state, messages=[], events=(Event.IGNORED,))
+    if state.status == "choosing_language":
+        return _choose_language(setup, state, text)
+    if fold(text) in _LANGUAGE_WORDS and len(setup.languages) > 1:
+        menu = compose_language_menu(setup.languages, setup.program)
+        new = msgspec.structs.replace(state, status="choosing_language", invalid=0)
+        return Step(state=new, messages=[menu])
+    return _answer(setup, state, text)
+
+
+def reminder(setup: Setup, state: ConversationState) -> list[str]:
+    """Text of a reminder for a conversation that stalled: a short nudge and the
+    pending question (or the menu). Empty when nothing should be sent."""
+    if state.status == "choosing_language":
+        return [compose_language_menu(setup.languages, setup.program)]
+    if state.status != "in_progress" or state.language is None:
+        return []
+    prompt = _pending_prompt(setup, state)
+    if not prompt:
+        return []
+    return [setup.say(state.language, MSG_REMINDER) + "\n" + prompt[0]]
+
+
+def close(state: ConversationState) -> ConversationState:
+    """The wave closed: later replies get "this survey has closed". An opted-out
+    conversation stays opted out (it must stay silent)."""
+    if state.status == "opted_out":
+        return msgspec.structs.replace(state, resume="closed")
+    if state.status == "completed":
+        return state
+    return msgspec.structs.replace(state, status="closed")
+
+
+# -- internals -----------------------------------------------------------------
+
+
+def _reply_language(
+    setup: Setup, state: ConversationState, keyword_languages: Sequence[str]
+) -> str:
+    if state.language is not None:
+        return state.language
+    for code in keyword_languages:
+        if code in setup.languages:
+            return code
+    return setup.default_language
+
+
+def _question(setup: Setup, language: str, item: Item) -> str:
+    q = setup.localized(language)
+    return compose_sms_question(q, q.item(item.id))
+
+
+def _current_item(setup: Setup, state: ConversationState) -> Item | None:
+    """The item awaiting a reply: the one last asked if it is still visible and
+    unanswered, else the next one by skip logic."""
+    q = setup.questionnaire
+    if state.item_id is not None and state.item_id not in state.answers:
+        visible = {i.id for i in visible_items(q, state.answers)}
+        if state.item_id in visible:
+            return q.item(state.item_id)
+    return next_item(q, state.answers)
+
+
+def _pending_prompt(setup: Setup, state: ConversationState) -> list[str]:
+    if state.status == "choosing_language":
+        return [compose_language_menu(setup.languages, setup.program)]
+    if state.status != "in_progress" or state.language is None:
+        return []
+    item = _current_item(setup, state)
+    return [] if item is None else [_question(setup, state.language, item)]
+
+
+def _begin(setup: Setup, state: ConversationState) -> Step:
+    """Language known: intro (first time only), then the pending question."""
+    assert state.language is not None
+    messages: list[str] = []
+    if not state.answers and state.item_id is None:
+        q = setup.localized(state.language)
+        messages.append(f"{q.intro} {setup.say(state.language, MSG_INTRO_FOOTER)}")
+        if setup.send_consent and q.consent:
+            messages.append(q.consent)
+    return _ask_next(setup, state, messages, ())
+
+
+def _ask_next(
+    setup: Setup, state: ConversationState, messages: list[str], events: tuple[Event, ...],
+    answer: ItemAnswer | None = None,
+) -> Step:
+    assert state.language is not None
+    item = _current_item(setup, state)
+    if item is None:
+        done = msgspec.structs.replace(state, status="completed", item_id=None, invalid=0)
+        thanks = setup.localized(state.language).thanks
+        return Step(state=done, messages=[*messages, thanks], answer=answer,
+                    events=(*events, Event.COMPLETED))
+    asked = msgspec.structs.replace(state, status="in_progress", item_id=item.id)
+    return Step(state=asked, messages=[*messages, _question(setup, state.language, item)],
+                answer=answer, events=events)
+
+
+def _choose_language(setup: Setup, state: ConversationState, text: str) -> Step:
+    language = parse_language_choice(text, setup.languages)
+    if language is None:
+        if state.invalid < setup.max_reprompts:
+            menu = compose_language_menu(setup.languages, setup.program)
+            new = msgspec.structs.replace(state, invalid=state.invalid + 1)
+            return Step(state=new, messages=[menu], events=(Event.REPROMPTED,))
+        # Still unclear after the re-prompts: go on in the wave's default
+        # language (they can reply LANG later) rather than loop on the menu.
+        language = setup.default_language
+    chosen = msgspec.structs.replace(state, status="in_progress", language=language, invalid=0)
+    step = _begin(setup, chosen)
+    return msgspec.structs.replace(step, events=(Event.LANGUAGE_CHOSEN, *step.events))
+
+
+def _answer(setup: Setup, state: ConversationState, text: str) -> Step:
+    assert state.language is not None
+    item = _current_item(setup, state)
+    if item is None:  # nothing left to ask (e.g. the state predates a completion)
+        return _ask_next(setup, state, [], ())
+    q = setup.localized(state.language)
+    result = interpret_reply(q, q.item(item.id), text)
+    if isinstance(result, Problem):
+        if state.invalid < setup.max_reprompts:
+            reason = translate(setup.gettext(state.language), result.message, **result.params)
+            new = msgspec.structs.replace(state, item_id=item.id, invalid=state.invalid + 1)
+            question = _question(setup, state.language, item)
+            return Step(state=new, messages=[f"{reason}\n{question}"],
+                        events=(Event.REPROMPTED,))
+        skipped = _record(state, item, Answer.skipped())
+        move_on = setup.say(state.language, MSG_MOVE_ON)
+        return _ask_next(setup, skipped, [move_on], (Event.GAVE_UP,),
+                         ItemAnswer(item_id=item.id, answer=Answer.skipped(), raw=text))
+    answered = _record(state, item, result)
+    return _ask_next(setup, answered, [], (Event.ANSWERED,),
+                     ItemAnswer(item_id=item.id, answer=result, raw=text))
+
+
+def _record(state: ConversationState, item: Item, answer: Answer) -> ConversationState:
+    answers: Mapping[str, Answer] = {**state.answers, item.id: answer}
+    return msgspec.structs.replace(state, answers=dict(answers), item_id=None, invalid=0)
+
