@@ -1,0 +1,310 @@
+"""Report charts drawn with matplotlib's object API, returned as PNG or SVG bytes.
+
+Nothing here touches pyplot: a ``Figure`` with an Agg canvas holds no global
+state, so charts can be drawn from server threads. Labels arrive already
+translated, and ``number_format`` (for example a Babel formatter) renders
+every tick number so charts follow the reader's locale. The matching alt
+text comes from ``analysis.alt_text``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
+from numpy.typing import ArrayLike
+
+from analysis.alt_text import DateFormat, NumberFormat, default_number, percentages
+
+ImageFormat = Literal["png", "svg"]
+
+INK = "#222222"
+GRID = "#bbbbbb"
+NEUTRAL = "#cfcfcf"
+ACCENT = "#0072B2"
+# Okabe–Ito colours stay distinguishable under the common colour-vision deficiencies.
+SERIES_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+WIDTH_INCHES = 7.0
+DPI = 150
+MAX_DATE_TICKS = 8
+
+METADATA: dict[str, dict[str, str | None]] = {"png": {"Software": None}, "svg": {"Date": None}}
+
+
+def _render(figure: Figure, image_format: ImageFormat) -> bytes:
+    if image_format not in METADATA:
+        raise ValueError(f"image_format must be 'png' or 'svg', got {image_format!r}")
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    if image_format == "png":
+        figure.savefig(buffer, format="png", dpi=DPI, metadata=METADATA["png"])
+        return buffer.getvalue()
+    # The SVG writer reads these from rcParams only. Text stays text (searchable,
+    # readable by assistive tools) and a fixed salt keeps output byte-identical.
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "analysis-plots"}):
+        figure.savefig(buffer, format="svg", metadata=METADATA["svg"])
+    return buffer.getvalue()
+
+
+def _number_axis(axis: Axes, which: Literal["x", "y"], number_format: NumberFormat | None) -> None:
+    # Without a locale formatter matplotlib's own keeps tick decimals consistent.
+    if number_format is not None:
+        formatter = FuncFormatter(lambda value, _position: number_format(float(value)))
+        (axis.xaxis if which == "x" else axis.yaxis).set_major_formatter(formatter)
+
+
+def _plain(axis: Axes) -> None:
+    for side in ("top", "right"):
+        axis.spines[side].set_visible(False)
+
+
+def _same_length(**columns: Sequence[object] | np.ndarray) -> None:
+    lengths = {name: len(values) for name, values in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"inputs must have the same length, got {lengths}")
+
+
+def forest_plot(
+    labels: Sequence[str],
+    estimates: ArrayLike,
+    ci_low: ArrayLike,
+    ci_high: ArrayLike,
+    pooled: tuple[float, float, float] | None = None,
+    *,
+    pooled_label: str = "Pooled",
+    x_label: str = "",
+    title: str = "",
+    null_value: float = 0.0,
+    number_format: NumberFormat | None = None,
+    image_format: ImageFormat = "png",
+) -> bytes:
+    """One row per site, estimate and CI, with the pooled estimate as a diamond.
+
+    A site with a NaN estimate (for example a suppressed one) keeps its row
+    label and draws nothing, so readers see it exists. ``pooled`` is
+    ``(estimate, ci_low, ci_high)``.
+    """
+    est, low, high = (np.asarray(a, dtype=np.float64) for a in (estimates, ci_low, ci_high))
+    _same_length(labels=labels, estimates=est, ci_low=low, ci_high=high)
+    rows = len(labels)
+    offset = 1.5 if pooled is not None else 0.0
+    y = offset + np.arange(rows)[::-1]
+    figure = Figure(figsize=(WIDTH_INCHES, 1.4 + 0.38 * (rows + offset)), layout="constrained")
+    axis = figure.add_subplot()
+    axis.axvline(null_value, color=GRID, linestyle="--", linewidth=1)
+    axis.hlines(y, low, high, color=INK, linewidth=1.6)
+    axis.plot(est, y, linestyle="none", marker="s", markersize=6, color=INK)
+    ticks, names = list(y), list(labels)
+    if pooled is not None:
+        centre, left, right = pooled
+        axis.fill(
+            [left, centre, right, centre],
+            [0.0, 0.32, 0.0, -0.32],
+            color=ACCENT,
+            edgecolor=ACCENT,
+        )
+        ticks.append(0.0)
+        names.append(pooled_label)
+    axis.set_yticks(ticks, names)
+    axis.set_ylim(-0.8, max(ticks, default=0.0) + 0.8)
+    axis.tick_params(axis="y", length=0)
+    _number_axis(axis, "x", number_format)
+    axis.set_xlabel(x_label)
+    axis.set_title(title, loc="left")
+    _plain(axis)
+    axis.spines["left"].set_visible(False)
+    return _render(figure, image_format)
+
+
+def _likert_bar(
+    axis: Axes, y: float, shares: np.ndarray, colours: Sequence[tuple[float, ...]]
+) -> None:
+    """One stacked bar centred on zero: disagreement left, agreement right.
+
+    A middle (neutral) category straddles zero, half on each side.
+    """
+    if np.isnan(shares).any():
+        return
+    k = shares.size
+    left_of_zero = shares[: k // 2].sum() + (shares[k // 2] / 2.0 if k % 2 else 0.0)
+    start = -left_of_zero
+    for share, colour in zip(shares, colours, strict=True):
+        axis.barh(y, share, left=start, height=0.7, color=colour, edgecolor="white", linewidth=0.5)
+        start += share
+
+
+def diverging_likert(
+    items: Sequence[str],
+    pre_counts: ArrayLike,
+    post_counts: ArrayLike,
+    category_labels: Sequence[str],
+    *,
+    wave_labels: tuple[str, str] = ("Pre", "Post"),
+    x_label: str = "%",
+    title: str = "",
+    number_format: NumberFormat | None = None,
+    image_format: ImageFormat = "png",
+) -> bytes:
+    """Diverging stacked bars of answer shares, pre above post for each item.
+
+    ``pre_counts`` and ``post_counts`` are items × categories counts, with
+    categories ordered from the most negative to the most positive answer.
+    Ticks show percentages of each wave's answers to the item.
+    """
+    pre = percentages(pre_counts)
+    post = percentages(post_counts)
+    if pre.shape != post.shape or pre.shape != (len(items), len(category_labels)):
+        raise ValueError(
+            f"counts must be {len(items)} items × {len(category_labels)} categories, "
+            f"got {pre.shape} and {post.shape}"
+        )
+    palette = matplotlib.colormaps["PuOr"]
+    colours = [palette(x) for x in np.linspace(0.1, 0.9, len(category_labels))]
+    if len(colours) % 2:
+        # The palette's midpoint is near-white and would vanish on the page.
+        colours[len(colours) // 2] = to_rgba(NEUTRAL)
+    figure = Figure(figsize=(WIDTH_INCHES, 1.6 + 0.9 * len(items)), layout="constrained")
+    axis = figure.add_subplot()
+    ticks: list[float] = []
+    names: list[str] = []
+    for index, item in enumerate(items):
+        base = 2.6 * (len(items) - 1 - index)
+        for y, wave, shares in (
+            (base + 0.4, wave_labels[0], pre),
+            (base - 0.4, wave_labels[1], post),
+        ):
+            _likert_bar(axis, y, shares[index], colours)
+            ticks.append(y)
+            names.append(f"{item} · {wave}")
+    axis.axvline(0.0, color=INK, linewidth=0.8)
+    axis.set_yticks(ticks, names)
+    axis.tick_params(axis="y", length=0)
+    axis.set_xlim(-100, 100)
+    show = number_format or default_number
+    # Both directions count up from zero: the left side is a share too.
+    axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _p: show(abs(round(value)))))
+    axis.set_xlabel(x_label)
+    axis.set_title(title, loc="left")
+    handles = [
+        Patch(facecolor=colour, label=label)
+        for colour, label in zip(colours, category_labels, strict=True)
+    ]
+    figure.legend(
+        handles=handles, loc="outside lower center", ncols=min(len(handles), 5), frameon=False
+    )
+    _plain(axis)
+    axis.spines["left"].set_visible(False)
+    return _render(figure, image_format)
+
+
+def trend(
+    wave_labels: Sequence[str],
+    means: ArrayLike,
+    ci_low: ArrayLike,
+    ci_high: ArrayLike,
+    series_labels: Sequence[str],
+    *,
+    y_label: str = "",
+    title: str = "",
+    number_format: NumberFormat | None = None,
+    image_format: ImageFormat = "png",
+) -> bytes:
+    """Means with CI bars across waves, one line per series (site or construct).
+
+    ``means``, ``ci_low`` and ``ci_high`` are series × waves; NaN leaves a gap.
+    Series are nudged sideways so overlapping intervals stay readable.
+    """
+    m, lo, hi = (np.atleast_2d(np.asarray(a, dtype=np.float64)) for a in (means, ci_low, ci_high))
+    expected = (len(series_labels), len(wave_labels))
+    if not m.shape == lo.shape == hi.shape == expected:
+        raise ValueError(f"means and CIs must be series × waves {expected}, got {m.shape}")
+    figure = Figure(figsize=(WIDTH_INCHES, 4.2), layout="constrained")
+    axis = figure.add_subplot()
+    x = np.arange(len(wave_labels), dtype=np.float64)
+    nudge = 0.06 * (np.arange(len(series_labels)) - (len(series_labels) - 1) / 2.0)
+    for row, label in enumerate(series_labels):
+        colour = SERIES_COLOURS[row % len(SERIES_COLOURS)]
+        errors = np.vstack([m[row] - lo[row], hi[row] - m[row]])
+        axis.errorbar(
+            x + nudge[row],
+            m[row],
+            yerr=np.where(np.isfinite(errors), errors, 0.0),
+            marker="o",
+            capsize=3,
+            color=colour,
+            label=label,
+        )
+    axis.set_xticks(x, list(wave_labels))
+    axis.set_xlim(-0.5, len(wave_labels) - 0.5)
+    _number_axis(axis, "y", number_format)
+    axis.set_ylabel(y_label)
+    axis.set_title(title, loc="left")
+    if len(series_labels) > 1:
+        axis.legend(frameon=False)
+    axis.grid(axis="y", color=GRID, linewidth=0.5)
+    _plain(axis)
+    return _render(figure, image_format)
+
+
+def response_monitor(
+    dates: Sequence[dt.date],
+    counts_by_series: Mapping[str, ArrayLike],
+    target: float | None = None,
+    *,
+    target_label: str = "Target",
+    y_label: str = "",
+    title: str = "",
+    number_format: NumberFormat | None = None,
+    date_format: DateFormat | None = None,
+    image_format: ImageFormat = "png",
+) -> bytes:
+    """Cumulative responses stacked by series (channel or language) against a target.
+
+    ``counts_by_series`` holds each series' new responses per date, aligned
+    with ``dates``; the top of the stack is the running total. Date ticks use
+    ``date_format`` (ISO dates by default) so month names can be localised.
+    """
+    series = {
+        name: np.nan_to_num(np.asarray(c, dtype=np.float64)) for name, c in counts_by_series.items()
+    }
+    for name, counts in series.items():
+        if counts.shape != (len(dates),):
+            raise ValueError(f"series {name!r} has {counts.size} counts for {len(dates)} dates")
+    x = np.array([day.toordinal() for day in dates], dtype=np.float64)
+    figure = Figure(figsize=(WIDTH_INCHES, 4.2), layout="constrained")
+    axis = figure.add_subplot()
+    if series:
+        axis.stackplot(
+            x,
+            *(np.cumsum(counts) for counts in series.values()),
+            labels=list(series),
+            colors=[SERIES_COLOURS[i % len(SERIES_COLOURS)] for i in range(len(series))],
+            alpha=0.85,
+        )
+    top = float(sum(counts.sum() for counts in series.values()))
+    if target is not None:
+        axis.axhline(target, color=INK, linestyle="--", linewidth=1.2, label=target_label)
+        top = max(top, target)
+    if len(dates):
+        picks = np.unique(np.linspace(0, len(dates) - 1, min(len(dates), MAX_DATE_TICKS)).round())
+        show_date = date_format or dt.date.isoformat
+        axis.set_xticks(x[picks.astype(int)], [show_date(dates[int(i)]) for i in picks])
+        axis.tick_params(axis="x", labelrotation=30)
+    _number_axis(axis, "y", number_format)
+    axis.set_ylim(0, 1.08 * top if top > 0 else 1.0)
+    axis.set_ylabel(y_label)
+    axis.set_title(title, loc="left")
+    axis.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    axis.grid(axis="y", color=GRID, linewidth=0.5)
+    _plain(axis)
+    return _render(figure, image_format)

@@ -1,0 +1,162 @@
+"""Charts render to valid PNG/SVG without pyplot, and their alt text carries the data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import struct
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib import image
+
+from analysis import plots
+from analysis.alt_text import (
+    diverging_likert_alt,
+    forest_plot_alt,
+    response_monitor_alt,
+    trend_alt,
+)
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+NAN = float("nan")
+
+
+def comma_decimal(value: float) -> str:
+    """A stand-in for a Babel formatter in a comma-decimal locale."""
+    return f"{value:.2f}".replace(".", ",")
+
+
+SITES = ["Yakima", "Spokane", "Walla Walla", "Clark"]
+ESTIMATES = [0.31, 0.12, 0.40, NAN]
+LOWS = [0.10, -0.10, 0.05, NAN]
+HIGHS = [0.52, 0.34, 0.75, NAN]
+ITEMS = ["Respect", "Voice"]
+CATEGORIES = ["Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"]
+PRE = np.array([[10, 20, 30, 25, 15], [5, 15, 40, 30, 10]])
+POST = np.array([[5, 15, 30, 30, 20], [0, 0, 0, 0, 0]])
+DATES = [dt.date(2025, 3, 1) + dt.timedelta(days=i) for i in range(14)]
+COUNTS = {"SMS": [3, 5, 8, 2, 0, 7, 9, 4, 4, 6, 3, 1, 0, 5], "Web": [1] * 14}
+
+
+CHARTS: dict[str, Callable[..., bytes]] = {
+    "forest": lambda **kw: plots.forest_plot(
+        SITES, ESTIMATES, LOWS, HIGHS, pooled=(0.25, 0.08, 0.42), pooled_label="Combinado", **kw
+    ),
+    "likert": lambda **kw: plots.diverging_likert(ITEMS, PRE, POST, CATEGORIES, **kw),
+    "trend": lambda **kw: plots.trend(
+        ["Baseline", "Follow-up"],
+        [[3.1, 3.4], [2.9, NAN]],
+        [[2.9, 3.2], [2.7, NAN]],
+        [[3.3, 3.6], [3.1, NAN]],
+        ["Yakima", "Spokane"],
+        **kw,
+    ),
+    "monitor": lambda **kw: plots.response_monitor(DATES, COUNTS, 120.0, **kw),
+}
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from the IHDR chunk, which must come first."""
+    assert data[:8] == PNG_MAGIC
+    length, kind = struct.unpack(">I4s", data[8:16])
+    assert (length, kind) == (13, b"IHDR")
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_chart_is_a_decodable_png(name: str) -> None:
+    data = CHARTS[name](title="Título")
+    width, height = png_size(data)
+    pixels = image.imread(io.BytesIO(data), format="png")
+    assert pixels.shape[:2] == (height, width)
+    assert width > 500 and height > 200
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_svg_keeps_text_is_reproducible_and_restores_settings(name: str) -> None:
+    before = matplotlib.rcParams["svg.fonttype"]
+    data = CHARTS[name](title="Confianza", image_format="svg")
+    assert data.startswith(b"<?xml") and b"<svg" in data
+    assert b"Confianza" in data
+    assert data == CHARTS[name](title="Confianza", image_format="svg")
+    assert matplotlib.rcParams["svg.fonttype"] == before
+
+
+def test_number_format_reaches_the_tick_labels() -> None:
+    svg = CHARTS["forest"](number_format=comma_decimal, image_format="svg").decode()
+    assert "0,20" in svg and "0.20" not in svg
+    assert "Combinado" in svg and "Walla Walla" in svg
+
+
+def test_translated_labels_in_other_scripts_render_without_missing_glyphs() -> None:
+    # filterwarnings=error turns a missing-glyph warning into a failure.
+    data = plots.trend(
+        ["Trước", "Sau"], [[3.0, 3.2]], [[2.8, 3.0]], [[3.2, 3.4]], ["Доверие"], title="Tiwala"
+    )
+    png_size(data)
+
+
+def test_mismatched_input_is_refused() -> None:
+    with pytest.raises(ValueError, match="same length"):
+        plots.forest_plot(["A", "B"], [0.1], [0.0], [0.2])
+    with pytest.raises(ValueError, match="2 items × 5 categories"):
+        plots.diverging_likert(ITEMS, PRE[:, :4], POST[:, :4], CATEGORIES)
+    with pytest.raises(ValueError, match="series × waves"):
+        plots.trend(["W1"], [[1.0, 2.0]], [[1.0, 2.0]], [[1.0, 2.0]], ["S"])
+    with pytest.raises(ValueError, match="'SMS' has 2 counts"):
+        plots.response_monitor(DATES, {"SMS": [1, 2]})
+    with pytest.raises(ValueError, match="png"):
+        CHARTS["trend"](image_format="pdf")
+
+
+def test_plots_never_load_pyplot() -> None:
+    code = (
+        "import sys, analysis.plots as p;"
+        "p.trend(['a'], [[1.0]], [[0.5]], [[1.5]], ['s']);"
+        "sys.exit('matplotlib.pyplot' in sys.modules)"
+    )
+    root = Path(plots.__file__).resolve().parents[1]
+    assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0
+
+
+def test_forest_alt_text_lists_every_site_and_the_pooled_estimate() -> None:
+    text = forest_plot_alt(
+        SITES,
+        ESTIMATES,
+        LOWS,
+        HIGHS,
+        pooled=(0.25, 0.08, 0.42),
+        pooled_label="Combinado",
+        title="Cambio",
+        number_format=comma_decimal,
+    )
+    assert text.startswith("Cambio. ")
+    assert "Yakima: 0,31 [0,10, 0,52]" in text
+    assert "Clark: –" in text
+    assert "Combinado: 0,25 [0,08, 0,42]" in text
+
+
+def test_likert_alt_text_gives_shares_and_counts_per_wave() -> None:
+    text = diverging_likert_alt(ITEMS, PRE, POST, CATEGORIES, wave_labels=("Antes", "Después"))
+    assert "Respect — Antes: Strongly disagree 10% (10)" in text
+    assert "Después: Strongly disagree 5% (5)" in text
+    assert "Voice — Antes: Strongly disagree 5% (5)" in text
+    assert "Después: Strongly disagree –% (0)" in text  # no answers: no share
+
+
+def test_trend_and_monitor_alt_text_carry_the_numbers() -> None:
+    text = trend_alt(["W1", "W2"], [[3.1, NAN]], [[2.9, NAN]], [[3.3, NAN]], ["Yakima"])
+    assert text == "Yakima: W1 3.10 [2.90, 3.30], W2 –"
+    monitor = response_monitor_alt(
+        DATES, COUNTS, 120, total_label="Total", target_label="Meta", title="Respuestas"
+    )
+    assert monitor == (
+        "Respuestas. SMS: 57; Web: 14; Total: 71; Meta: 120; 2025-03-01 – 2025-03-14"
+    )
