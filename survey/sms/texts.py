@@ -34,22 +34,28 @@ def _(message: str) -> str:
     return message
 
 
-# Appended to the questionnaire's intro once the language is known (CTIA: rates,
-# HELP and STOP instructions in the first message of the program).
+# TRANSLATORS: SMS, after the survey's intro in the first message (carrier rules:
+# rates, HELP and STOP). Keep SKIP, HELP and STOP in capitals; your language's word
+# for "skip" also works. Plain text, as short as you can.
 MSG_INTRO_FOOTER = _(
     "Msg&data rates may apply. Reply SKIP to skip a question, HELP for help, STOP to opt out."
 )
-# Said before the next question when a reply stayed invalid after the re-prompts.
+# TRANSLATORS: SMS, before the next question when replies to one stayed unclear.
 MSG_MOVE_ON = _("Let's go on to the next question.")
-# CTIA HELP reply: program name, how to reach a person, rates, how to opt out.
+# TRANSLATORS: SMS reply to HELP. Must keep the program name, the contact, the
+# rates notice and how to opt out (carrier rules).
 MSG_HELP = _(
     "%(program)s survey. For help: %(contact)s. Msg&data rates may apply. "
     "Reply STOP to opt out."
 )
-# The one confirmation allowed after an opt-out: no persuasion, nothing else.
+# TRANSLATORS: SMS, the one confirmation after an opt-out. Only confirm: no
+# persuasion, no other content (FCC rule). Keep START as is.
 MSG_STOPPED = _("You will get no more texts from %(program)s. Reply START to get them again.")
+# TRANSLATORS: SMS, after START when the person had opted out.
 MSG_RESTARTED = _("You will get texts from %(program)s again. Reply STOP to opt out.")
+# TRANSLATORS: SMS reply after the survey closed.
 MSG_CLOSED = _("This survey has closed. Thank you.")
+# TRANSLATORS: SMS reminder, followed by the pending question.
 MSG_REMINDER = _("Reminder from %(program)s: reply to continue the survey, or STOP to opt out.")
 
 
