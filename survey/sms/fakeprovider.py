@@ -222,13 +222,14 @@ class FakeTwilio:
     # -- the phone side ------------------------------------------------------
 
     def _prepare_inbound(
-        self, from_: str, body: str, to: str | None, url: str | None
+        self, from_: str, body: str, to: str | None, url: str | None, message_sid: str | None
     ) -> tuple[str, dict[str, str]]:
         target = url or self.webhook_url
         if not target:
             raise ValueError("no webhook URL: pass url= or set webhook_url")
         form = inbound_form(
-            account_sid=self.account_sid, from_=from_, to=to or self.phone_number, body=body
+            account_sid=self.account_sid, from_=from_, to=to or self.phone_number, body=body,
+            message_sid=message_sid,
         )
         self._record(FakeMessage(
             sid=form["MessageSid"], from_=from_, to=form["To"], body=body, status="received",
@@ -257,17 +258,23 @@ class FakeTwilio:
         )
 
     def inbound(
-        self, from_: str, body: str, *, to: str | None = None, url: str | None = None
+        self, from_: str, body: str, *, to: str | None = None, url: str | None = None,
+        message_sid: str | None = None,
     ) -> InboundResult:
-        """A phone texts our number: post the signed webhook, deliver the TwiML reply."""
-        target, form = self._prepare_inbound(from_, body, to, url)
+        """A phone texts our number: post the signed webhook, deliver the TwiML reply.
+
+        Pass the ``message_sid`` of an earlier result to replay it, as Twilio does
+        when our webhook timed out (the idempotency test).
+        """
+        target, form = self._prepare_inbound(from_, body, to, url, message_sid)
         return self._finish_inbound(form, post_signed(target, form, self.auth_token))
 
     async def ainbound(
-        self, from_: str, body: str, *, to: str | None = None, url: str | None = None
+        self, from_: str, body: str, *, to: str | None = None, url: str | None = None,
+        message_sid: str | None = None,
     ) -> InboundResult:
         """``inbound`` for async tests whose app runs in the same event loop."""
-        target, form = self._prepare_inbound(from_, body, to, url)
+        target, form = self._prepare_inbound(from_, body, to, url, message_sid)
         response = await apost_signed(target, form, self.auth_token)
         return self._finish_inbound(form, response)
 

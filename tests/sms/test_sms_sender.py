@@ -191,10 +191,14 @@ def test_bad_signature_is_refused_by_the_app(fake: FakeTwilio, sink: WebhookSink
     assert not sink.posts("/inbound")[0].signature_valid
 
 
-async def test_async_inbound(fake: FakeTwilio, sink: WebhookSink) -> None:
+async def test_async_inbound_and_replay(fake: FakeTwilio, sink: WebhookSink) -> None:
     sink.reply = lambda form: ["one", "two"]
     result = await fake.ainbound(PHONE, "hi")
     assert result.replies == ["one", "two"]
+    again = await fake.ainbound(PHONE, "hi", message_sid=result.message_sid)
+    first, second = sink.posts("/inbound")
+    assert again.message_sid == result.message_sid == second.form["MessageSid"]
+    assert first.form == second.form and second.signature_valid
 
 
 async def test_carrier_stop_blocks_sends_until_start(fake: FakeTwilio, sink: WebhookSink) -> None:
