@@ -119,3 +119,17 @@ async def test_openapi_is_served(client: Any) -> None:
     assert r.status_code == 200
     paths = r.json()["paths"]
     assert "/api/v1/programs/{program_id}/waves/{wave_id}/launch" in paths
+
+
+async def test_access_log_names_route_template_not_path(
+    client: Any, actors: Any, caplog: Any
+) -> None:
+    import logging
+
+    pid = actors.programs["own"]
+    with caplog.at_level(logging.INFO, logger="survey.access"):
+        await client.get(f"/api/v1/programs/{pid}", headers=actors.headers("grantee"))
+    records = [r for r in caplog.records if r.name == "survey.access"]
+    assert records and records[-1].route == "/api/v1/programs/{program_id}"
+    assert records[-1].status == 200 and records[-1].method == "GET"
+    assert actors.keys["grantee"] not in caplog.text
