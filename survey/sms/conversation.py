@@ -277,7 +277,7 @@ def handle(
         return Step(state=state, messages=[setup.say(lang, MSG_CLOSED)], events=(Event.CLOSED,))
     if state.status == "completed":
         return Step(state=state, messages=[], events=(Event.IGNORED,))
-    if state.status == "choosing_language":
+    if state.status == "choosing_language" or state.language is None:
         return _choose_language(setup, state, text)
     if fold(text) in _LANGUAGE_WORDS and len(setup.languages) > 1:
         menu = compose_language_menu(setup.languages, setup.program)
