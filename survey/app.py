@@ -8,14 +8,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-from survey import __version__, db, embedded, migrations
+from survey import __version__, db, embedded, migrations, web
 from survey.api import contacts, ops, programs, users, waves
 from survey.api.deps import DEPENDENCIES
 from survey.config import Settings, load_settings, with_secret
@@ -70,12 +70,13 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
             contacts.ContactController,
             users.UserController,
             users.SessionController,
+            *web.ROUTES,
             create_static_files_router(path="/static", directories=[HERE / "static"]),
         ],
         dependencies=DEPENDENCIES,
         lifespan=[database],
-        state=State({"settings": settings, "resources": resources}),
-        exception_handlers=EXCEPTION_HANDLERS,
+        state=State({"settings": settings, "resources": resources, **web.app_state(settings)}),
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[request_middleware],
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(

@@ -55,19 +55,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     ] = ""
     log_level: Annotated[str, _doc("Log level: DEBUG, INFO, WARNING or ERROR.")] = "INFO"
     max_body_bytes: Annotated[int, _doc("Largest accepted request body, in bytes.")] = 2_000_000
-    cookie_secure: Annotated[
-        bool, _doc("Mark cookies Secure (set true behind HTTPS).")
-    ] = False
+    cookie_secure: Annotated[bool, _doc("Mark cookies Secure (set true behind HTTPS).")] = False
     open_link_rate_per_minute: Annotated[
         int, _doc("Open-link requests allowed per client address per minute.")
     ] = 60
     twilio_account_sid: Annotated[str, _doc("Twilio account SID for outbound SMS.")] = ""
-    twilio_auth_token: Annotated[
-        str, _doc("Twilio auth token; signs and verifies webhooks.")
-    ] = ""
-    twilio_api_base: Annotated[
-        str, _doc("Base URL of the Twilio-compatible Messages API.")
-    ] = "https://api.twilio.com"
+    twilio_auth_token: Annotated[str, _doc("Twilio auth token; signs and verifies webhooks.")] = ""
+    twilio_api_base: Annotated[str, _doc("Base URL of the Twilio-compatible Messages API.")] = (
+        "https://api.twilio.com"
+    )
     sms_from_number: Annotated[str, _doc("Sending phone number (E.164) for SMS.")] = ""
 
     @property
@@ -80,7 +76,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
     @property
     def resolved_questionnaire_dir(self) -> Path:
-        return Path(self.questionnaire_dir) if self.questionnaire_dir else PROJECT_ROOT / "questionnaires"
+        return (
+            Path(self.questionnaire_dir)
+            if self.questionnaire_dir
+            else PROJECT_ROOT / "questionnaires"
+        )
 
     @property
     def resolved_locales_dir(self) -> Path:

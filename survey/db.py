@@ -71,7 +71,9 @@ def translate_error(exc: BaseException) -> SurveyError | None:
     if isinstance(exc, asyncpg.UniqueViolationError):
         return Conflict("%(what)s already exists", what=_constraint_subject(exc))
     if isinstance(exc, asyncpg.ForeignKeyViolationError):
-        return InvalidInput([FieldProblem(_constraint_subject(exc), "refers to something that does not exist")])
+        return InvalidInput(
+            [FieldProblem(_constraint_subject(exc), "refers to something that does not exist")]
+        )
     if isinstance(exc, asyncpg.CheckViolationError | asyncpg.NotNullViolationError):
         return InvalidInput([FieldProblem(_constraint_subject(exc), "is not allowed here")])
     if isinstance(exc, asyncpg.InvalidTextRepresentationError | asyncpg.DataError):

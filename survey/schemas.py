@@ -12,7 +12,9 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-Slug = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="lowercase, digits, -")]
+Slug = Annotated[
+    str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="lowercase, digits, -")
+]
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
 Phase = Literal["pre", "post", "follow_up", "pulse"]
 Channel = Literal["web", "sms"]
@@ -112,8 +114,8 @@ class WavePatch(Base, kw_only=True):
     sms_mode: Literal["link", "conversation"] | None = None
     allow_unreviewed: bool | None = None
     # UNSET leaves the time as it is; null clears it.
-    opens_at: datetime | None | msgspec.UnsetType = msgspec.UNSET
-    closes_at: datetime | None | msgspec.UnsetType = msgspec.UNSET
+    opens_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
+    closes_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
     sites: list[WaveSiteIn] | None = None
 
 

@@ -62,7 +62,9 @@ def template_db(pg_server: embedded.EmbeddedPostgres) -> str:
 
 
 @pytest.fixture
-async def database_url(pg_server: embedded.EmbeddedPostgres, template_db: str) -> AsyncIterator[str]:
+async def database_url(
+    pg_server: embedded.EmbeddedPostgres, template_db: str
+) -> AsyncIterator[str]:
     """A database of its own for this test, cloned from the migrated template."""
     name = f"t_{os.getpid()}_{next(_counter)}"
     admin = await db.connect(pg_server.url())
@@ -145,7 +147,9 @@ async def actors(conn: Conn) -> Actors:
 
     out = Actors()
     for slug in ("own", "other"):
-        p = await programs.create_program(conn, SYSTEM, ProgramIn(slug=f"{slug}-program", name=slug))
+        p = await programs.create_program(
+            conn, SYSTEM, ProgramIn(slug=f"{slug}-program", name=slug)
+        )
         out.programs[slug] = p.id
     for name, role, program in (
         ("admin", "admin", None),

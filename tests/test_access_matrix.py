@@ -50,10 +50,22 @@ POLICY: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/close"): "write",
     ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/invitations"): "read",
     ("POST", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/invitations"): "write",
-    ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}/open-link"): "read",
-    ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}/qr.svg"): "read",
-    ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}/qr.png"): "read",
-    ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}/flyer"): "read",
+    (
+        "GET",
+        "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}/open-link",
+    ): "read",
+    (
+        "GET",
+        "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}/qr.svg",
+    ): "read",
+    (
+        "GET",
+        "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}/qr.png",
+    ): "read",
+    (
+        "GET",
+        "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}/flyer",
+    ): "read",
 }
 
 ALLOWED = {
@@ -81,29 +93,44 @@ def api_routes(app: Any) -> set[tuple[str, str]]:
 def test_every_route_has_a_policy(resources: Any) -> None:
     from survey.app import create_app
 
-    routes = {r for r in api_routes(create_app(resources.settings, resources=resources))
-              if r[1].startswith(("/api/", "/healthz", "/readyz"))}
+    routes = {
+        r
+        for r in api_routes(create_app(resources.settings, resources=resources))
+        if r[1].startswith(("/api/", "/healthz", "/readyz"))
+    }
     assert routes - set(POLICY) == set(), "add these routes to POLICY"
     assert set(POLICY) - routes == set(), "these POLICY rows name routes that do not exist"
 
 
-async def _world(
-    client: Any, actors: Any, conn: Conn, role: str
-) -> dict[str, dict[str, int]]:
+async def _world(client: Any, actors: Any, conn: Conn, role: str) -> dict[str, dict[str, int]]:
     """A site, a draft wave, a user and a key in each program, made by the admin."""
     h = actors.headers("admin")
     world: dict[str, dict[str, int]] = {}
     for name, pid in actors.programs.items():
-        site = (await client.post(f"/api/v1/programs/{pid}/sites", json={"name": "S"}, headers=h)).json()
-        spare = (await client.post(f"/api/v1/programs/{pid}/sites", json={"name": "Spare"}, headers=h)).json()
-        wave = (await client.post(
-            f"/api/v1/programs/{pid}/waves",
-            json={"name": "W", "phase": "pre", "questionnaire_id": "pulse",
-                  "sites": [{"site_id": site["id"]}]},
-            headers=h,
-        )).json()
-        world[name] = {"program_id": pid, "site_id": site["id"], "spare_site": spare["id"],
-                       "wave_id": wave["id"]}
+        site = (
+            await client.post(f"/api/v1/programs/{pid}/sites", json={"name": "S"}, headers=h)
+        ).json()
+        spare = (
+            await client.post(f"/api/v1/programs/{pid}/sites", json={"name": "Spare"}, headers=h)
+        ).json()
+        wave = (
+            await client.post(
+                f"/api/v1/programs/{pid}/waves",
+                json={
+                    "name": "W",
+                    "phase": "pre",
+                    "questionnaire_id": "pulse",
+                    "sites": [{"site_id": site["id"]}],
+                },
+                headers=h,
+            )
+        ).json()
+        world[name] = {
+            "program_id": pid,
+            "site_id": site["id"],
+            "spare_site": spare["id"],
+            "wave_id": wave["id"],
+        }
     from survey.access import SYSTEM
     from survey.schemas import KeyIn
     from survey.services import users
@@ -140,7 +167,10 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/api/v1/programs/{program_id:int}/sites/{site_id:int}"): {"comparison": True},
     ("POST", "/api/v1/programs/{program_id:int}/contacts"): "phone\n2065550100\n",
     ("POST", "/api/v1/programs/{program_id:int}/waves"): {
-        "name": "M", "phase": "post", "questionnaire_id": "pulse"},
+        "name": "M",
+        "phase": "post",
+        "questionnaire_id": "pulse",
+    },
     ("PATCH", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}"): {"name": "Renamed"},
     ("POST", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/invitations"): "SITE",
 }
@@ -196,4 +226,6 @@ async def test_program_delete_is_admin_only(client: Any, actors: Any) -> None:
     for role, status in (("grantee", 403), ("evaluator", 403), ("other_grantee", 403)):
         r = await client.delete(f"/api/v1/programs/{pid}", headers=actors.headers(role))
         assert r.status_code == status, role
-    assert (await client.delete(f"/api/v1/programs/{pid}", headers=actors.headers("admin"))).status_code == 204
+    assert (
+        await client.delete(f"/api/v1/programs/{pid}", headers=actors.headers("admin"))
+    ).status_code == 204

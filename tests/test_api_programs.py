@@ -9,7 +9,9 @@ from survey.db import Conn
 
 async def test_admin_creates_program_and_sites(client: Any, actors: Any, conn: Conn) -> None:
     h = actors.headers("admin")
-    r = await client.post("/api/v1/programs", json={"slug": "yakima", "name": "Yakima CLEP"}, headers=h)
+    r = await client.post(
+        "/api/v1/programs", json={"slug": "yakima", "name": "Yakima CLEP"}, headers=h
+    )
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
     assert r.json()["quiet_start"] == "09:00"
@@ -45,7 +47,9 @@ async def test_bad_input_names_field_and_reason(client: Any, actors: Any, conn: 
 
 async def test_duplicate_slug_is_a_conflict(client: Any, actors: Any) -> None:
     h = actors.headers("admin")
-    r = await client.post("/api/v1/programs", json={"slug": "own-program", "name": "again"}, headers=h)
+    r = await client.post(
+        "/api/v1/programs", json={"slug": "own-program", "name": "again"}, headers=h
+    )
     assert r.status_code == 409
     assert r.json()["detail"] == "slug already exists"
 
@@ -72,9 +76,14 @@ async def test_keys_are_hashed_shown_once_and_revocable(
     r = await client.post("/api/v1/keys", json={"name": "laptop"}, headers=h)
     assert r.status_code == 201
     key = r.json()["key"]
-    stored = await conn.fetchval("SELECT count(*) FROM api_keys WHERE key_hash = sha256($1::text::bytea)", key)
+    stored = await conn.fetchval(
+        "SELECT count(*) FROM api_keys WHERE key_hash = sha256($1::text::bytea)", key
+    )
     assert stored == 1
-    assert await conn.fetchval("SELECT count(*) FROM api_keys WHERE prefix = $1", key.split("_")[1]) == 1
+    assert (
+        await conn.fetchval("SELECT count(*) FROM api_keys WHERE prefix = $1", key.split("_")[1])
+        == 1
+    )
     listed = (await client.get("/api/v1/keys", headers=h)).json()
     assert "key" not in listed[0] and {k["name"] for k in listed} == {"test", "laptop"}
     new_h = {"Authorization": f"Bearer {key}"}
@@ -100,7 +109,9 @@ async def test_password_login_sets_session_cookie(client: Any, actors: Any, conn
     assert r.json()["role"] == "evaluator"
     assert "httponly" in r.headers["set-cookie"].lower()
     assert (await client.get("/api/v1/me")).json()["email"] == "evaluator@example.org"
-    stored = await conn.fetchval("SELECT password_hash FROM users WHERE email = 'evaluator@example.org'")
+    stored = await conn.fetchval(
+        "SELECT password_hash FROM users WHERE email = 'evaluator@example.org'"
+    )
     assert stored.startswith("$argon2")
     await client.delete("/api/v1/session")
     assert (await client.get("/api/v1/me")).status_code == 401

@@ -13,13 +13,17 @@ async def _program_with_sites(client: Any, actors: Any, n: int = 2) -> tuple[int
     h = actors.headers("grantee")
     sites = []
     for i in range(n):
-        r = await client.post(f"/api/v1/programs/{pid}/sites", json={"name": f"Site {i}"}, headers=h)
+        r = await client.post(
+            f"/api/v1/programs/{pid}/sites", json={"name": f"Site {i}"}, headers=h
+        )
         assert r.status_code == 201, r.text
         sites.append(r.json()["id"])
     return pid, sites
 
 
-async def _wave(client: Any, actors: Any, pid: int, sites: list[int], **extra: Any) -> dict[str, Any]:
+async def _wave(
+    client: Any, actors: Any, pid: int, sites: list[int], **extra: Any
+) -> dict[str, Any]:
     body = {
         "name": "Baseline",
         "phase": "pre",
@@ -28,7 +32,9 @@ async def _wave(client: Any, actors: Any, pid: int, sites: list[int], **extra: A
         "sites": [{"site_id": s, "target_n": 300} for s in sites],
         **extra,
     }
-    r = await client.post(f"/api/v1/programs/{pid}/waves", json=body, headers=actors.headers("grantee"))
+    r = await client.post(
+        f"/api/v1/programs/{pid}/waves", json=body, headers=actors.headers("grantee")
+    )
     assert r.status_code == 201, r.text
     return r.json()  # type: ignore[no-any-return]
 
@@ -66,7 +72,9 @@ async def test_questionnaire_cannot_change_after_first_response(
     pid, sites = await _program_with_sites(client, actors, 1)
     wave = await _wave(client, actors, pid, sites)
     h = actors.headers("grantee")
-    launched = (await client.post(f"/api/v1/programs/{pid}/waves/{wave['id']}/launch", headers=h)).json()
+    launched = (
+        await client.post(f"/api/v1/programs/{pid}/waves/{wave['id']}/launch", headers=h)
+    ).json()
     # Before any response the questionnaire may still be swapped (and is re-frozen).
     r = await client.patch(
         f"/api/v1/programs/{pid}/waves/{wave['id']}", json={"questionnaire_id": "pulse"}, headers=h
@@ -75,9 +83,13 @@ async def test_questionnaire_cannot_change_after_first_response(
     new_hash = r.json()["questionnaire_hash"]
     assert new_hash != launched["wave"]["questionnaire_hash"]
     await conn.execute(
-        """INSERT INTO responses (program_id, wave_id, site_id, language, channel, questionnaire_hash)
+        """INSERT INTO responses
+               (program_id, wave_id, site_id, language, channel, questionnaire_hash)
            VALUES ($1, $2, $3, 'en', 'web', $4)""",
-        pid, wave["id"], sites[0], new_hash,
+        pid,
+        wave["id"],
+        sites[0],
+        new_hash,
     )
     r = await client.patch(
         f"/api/v1/programs/{pid}/waves/{wave['id']}",
@@ -90,8 +102,10 @@ async def test_questionnaire_cannot_change_after_first_response(
 
     try:
         await conn.execute(
-            "UPDATE waves SET questionnaire_id = 'community-trust' WHERE program_id = $1 AND id = $2",
-            pid, wave["id"],
+            "UPDATE waves SET questionnaire_id = 'community-trust'"
+            " WHERE program_id = $1 AND id = $2",
+            pid,
+            wave["id"],
         )
         raise AssertionError("the trigger let the questionnaire change")
     except asyncpg.CheckViolationError:
@@ -99,13 +113,17 @@ async def test_questionnaire_cannot_change_after_first_response(
 
 
 async def test_wave_validation_reports_every_field(client: Any, actors: Any, conn: Conn) -> None:
-    pid, sites = await _program_with_sites(client, actors, 1)
+    pid, _ = await _program_with_sites(client, actors, 1)
     r = await client.post(
         f"/api/v1/programs/{pid}/waves",
         json={
-            "name": "W", "phase": "pre", "questionnaire_id": "nope",
-            "languages": ["en", "xx"], "default_language": "es",
-            "opens_at": "2026-05-01T00:00:00Z", "closes_at": "2026-04-01T00:00:00Z",
+            "name": "W",
+            "phase": "pre",
+            "questionnaire_id": "nope",
+            "languages": ["en", "xx"],
+            "default_language": "es",
+            "opens_at": "2026-05-01T00:00:00Z",
+            "closes_at": "2026-04-01T00:00:00Z",
         },
         headers=actors.headers("grantee"),
     )
@@ -159,7 +177,9 @@ async def test_contact_upload_normalizes_and_keeps_pii_apart(
         "SELECT phone_e164, preferred_language, site_id, panel_code, panel_member_id "
         "FROM contacts ORDER BY phone_e164"
     )
-    assert [(r["phone_e164"], r["preferred_language"], r["site_id"], r["panel_code"]) for r in rows] == [
+    assert [
+        (r["phone_e164"], r["preferred_language"], r["site_id"], r["panel_code"]) for r in rows
+    ] == [
         ("+12065550100", "es", sites[0], "P-1"),
         ("+12065550102", "en", None, "P-3"),
         ("+15095550101", "zh_Hant", sites[1], None),
@@ -221,32 +241,51 @@ async def test_invitations_store_only_hashes(client: Any, actors: Any, conn: Con
     assert prefix == str(pid) and len(secret) >= 22  # 16 random bytes, base64url
     assert issued[0]["url"] == f"http://testserver.local/s/{token}"
     stored = await conn.fetchval(
-        "SELECT count(*) FROM invitations WHERE token_hash = $1", hashlib.sha256(token.encode()).digest()
+        "SELECT count(*) FROM invitations WHERE token_hash = $1",
+        hashlib.sha256(token.encode()).digest(),
     )
     assert stored == 1
-    dump = await conn.fetchval("SELECT string_agg(encode(token_hash, 'escape'), '') FROM invitations")
+    dump = await conn.fetchval(
+        "SELECT string_agg(encode(token_hash, 'escape'), '') FROM invitations"
+    )
     assert secret not in dump
-    summary = (await client.get(f"/api/v1/programs/{pid}/waves/{wave['id']}/invitations", headers=h)).json()
-    assert summary == [{"site_id": sites[0], "channel": "web", "issued": 25, "sent": 0, "completed": 0}]
+    summary = (
+        await client.get(f"/api/v1/programs/{pid}/waves/{wave['id']}/invitations", headers=h)
+    ).json()
+    assert summary == [
+        {"site_id": sites[0], "channel": "web", "issued": 25, "sent": 0, "completed": 0}
+    ]
 
 
-async def test_invitations_for_contacts_skip_opted_out(client: Any, actors: Any, conn: Conn) -> None:
+async def test_invitations_for_contacts_skip_opted_out(
+    client: Any, actors: Any, conn: Conn
+) -> None:
     pid, sites = await _program_with_sites(client, actors, 2)
     csv_text = "phone,site\n2065550100,Site 0\n2065550101,Site 0\n2065550102,Site 1\n"
     h = actors.headers("grantee")
-    await client.post(f"/api/v1/programs/{pid}/contacts", content=csv_text,
-                      headers={**h, "content-type": "text/csv"})
+    await client.post(
+        f"/api/v1/programs/{pid}/contacts",
+        content=csv_text,
+        headers={**h, "content-type": "text/csv"},
+    )
     await conn.execute("UPDATE contacts SET opted_out_at = now() WHERE phone_e164 = '+12065550101'")
     wave = await _wave(client, actors, pid, sites, channels=["web", "sms"])
     url = f"/api/v1/programs/{pid}/waves/{wave['id']}/invitations"
-    r = await client.post(url, json={"site_id": sites[0], "channel": "sms", "for_contacts": True}, headers=h)
+    r = await client.post(
+        url, json={"site_id": sites[0], "channel": "sms", "for_contacts": True}, headers=h
+    )
     assert r.json()["created"] == 1
-    again = await client.post(url, json={"site_id": sites[0], "channel": "sms", "for_contacts": True}, headers=h)
+    again = await client.post(
+        url, json={"site_id": sites[0], "channel": "sms", "for_contacts": True}, headers=h
+    )
     assert again.json()["created"] == 0
-    r = await client.post(url, json={"site_id": sites[0], "count": 3},
-                          headers={**h, "accept": "text/csv"})
+    r = await client.post(
+        url, json={"site_id": sites[0], "count": 3}, headers={**h, "accept": "text/csv"}
+    )
     assert r.headers["content-type"].startswith("text/csv")
-    assert r.text.splitlines()[0] == "invitation_id,contact_id,url" and len(r.text.splitlines()) == 4
+    assert (
+        r.text.splitlines()[0] == "invitation_id,contact_id,url" and len(r.text.splitlines()) == 4
+    )
 
 
 async def test_open_link_qr_and_flyer(client: Any, actors: Any, conn: Conn) -> None:

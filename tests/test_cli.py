@@ -29,8 +29,16 @@ async def test_user_and_key_commands(database_url: str, conn: Conn) -> None:
     assert run(["db", "upgrade"], env).returncode == 0
     await conn.execute("INSERT INTO programs (slug, name) VALUES ('king', 'King County')")
     added = run(
-        ["user", "add", "pat@example.org", "--role", "grantee", "--program", "king",
-         "--password-stdin"],
+        [
+            "user",
+            "add",
+            "pat@example.org",
+            "--role",
+            "grantee",
+            "--program",
+            "king",
+            "--password-stdin",
+        ],
         env,
         stdin="a long enough password\n",
     )
@@ -50,8 +58,10 @@ async def test_user_and_key_commands(database_url: str, conn: Conn) -> None:
 
 async def test_errors_are_one_line_and_nonzero(database_url: str) -> None:
     env = {"SURVEY_DATABASE_URL": database_url}
-    missing = run(["user", "add", "x@example.org", "--role", "grantee", "--program", "nope",
-                   "--no-password"], env)
+    missing = run(
+        ["user", "add", "x@example.org", "--role", "grantee", "--program", "nope", "--no-password"],
+        env,
+    )
     assert missing.returncode == 1
     assert missing.stderr.strip() == "survey: error: no program with slug 'nope'"
     bad_setting = run(["db", "status"], {**env, "SURVEY_PORT": "eighty"})
@@ -76,20 +86,32 @@ def test_embedded_database_starts_and_keeps_data(tmp_path: Path) -> None:
     clean = {k: v for k, v in os.environ.items() if k != "SURVEY_DATABASE_URL"}
     first = subprocess.run(
         [sys.executable, "-m", "survey", "demo", "--seed-only"],
-        env={**clean, **env}, capture_output=True, text=True, timeout=180, cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=ROOT,
     )
     assert first.returncode == 0, first.stderr[-2000:]
     assert "admin API key" in first.stdout and "open link (King County)" in first.stdout
     assert (tmp_path / "data" / "pgdata" / "PG_VERSION").exists()
     second = subprocess.run(
         [sys.executable, "-m", "survey", "demo", "--seed-only"],
-        env={**clean, **env}, capture_output=True, text=True, timeout=180, cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=ROOT,
     )
     assert second.returncode == 0, second.stderr[-2000:]
     assert "demo data already present" in second.stderr
     status = subprocess.run(
         [sys.executable, "-m", "survey", "db", "status"],
-        env={**clean, **env}, capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
     )
     assert "0001_init\tapplied" in status.stdout
 
@@ -106,8 +128,12 @@ def test_serve_stops_embedded_database_on_sigterm(tmp_path: Path) -> None:
     clean = {k: v for k, v in os.environ.items() if k != "SURVEY_DATABASE_URL"}
     env = {**clean, "SURVEY_DATA_DIR": str(tmp_path), "SURVEY_PORT": str(port)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "survey", "serve"], env=env, cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "survey", "serve"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -118,7 +144,9 @@ def test_serve_stops_embedded_database_on_sigterm(tmp_path: Path) -> None:
                     break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError(proc.stderr.read() if proc.stderr else "no output") from None
+                    raise AssertionError(
+                        proc.stderr.read() if proc.stderr else "no output"
+                    ) from None
                 time.sleep(0.3)
         assert (tmp_path / "pgdata" / "postmaster.pid").exists()
         proc.send_signal(signal.SIGTERM)

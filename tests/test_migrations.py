@@ -11,6 +11,7 @@ import pytest
 from survey import db, migrations
 from survey.db import Conn
 
+
 async def test_template_is_current(conn: Conn) -> None:
     await migrations.check_current(conn)
     done = await migrations.applied(conn)
@@ -45,9 +46,7 @@ async def test_new_migration_applies_once_under_concurrency(
     (tmp_path / f"{n:04d}_extra.sql").write_text("CREATE TABLE extra_table (id int);")
     conns = [await db.connect(database_url) for _ in range(3)]
     try:
-        results = await asyncio.gather(
-            *(migrations.upgrade(c, directory=tmp_path) for c in conns)
-        )
+        results = await asyncio.gather(*(migrations.upgrade(c, directory=tmp_path) for c in conns))
     finally:
         for c in conns:
             await c.close()

@@ -24,7 +24,10 @@ async def test_every_statement_prepares(conn: Conn) -> None:
 
 
 def test_loader_rejects_duplicates_and_empties() -> None:
-    assert parse("-- name: a-b\nSELECT 1;\n-- name: c\nSELECT 2") == {"a_b": "SELECT 1", "c": "SELECT 2"}
+    assert parse("-- name: a-b\nSELECT 1;\n-- name: c\nSELECT 2") == {
+        "a_b": "SELECT 1",
+        "c": "SELECT 2",
+    }
     with pytest.raises(ValueError, match="defined twice"):
         parse("-- name: a\nSELECT 1\n-- name: a\nSELECT 2")
     with pytest.raises(ValueError, match="is empty"):

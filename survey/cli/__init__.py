@@ -15,15 +15,16 @@ from collections.abc import Sequence
 
 from survey.config import ConfigError
 from survey.db import translate_error
-from survey.migrations import MigrationError
 from survey.errors import InvalidInput, SurveyError
+from survey.migrations import MigrationError
 
 COMMAND_MODULES = (
     "survey.cli.serve",
     "survey.cli.db",
     "survey.cli.users",
     "survey.cli.demo",
-    "survey.cli.i18n", "survey.cli.questionnaire",
+    "survey.cli.i18n",
+    "survey.cli.questionnaire",
 )
 
 

@@ -14,7 +14,7 @@ from survey.db import Conn
 
 
 def settings_from_env(**overrides: object) -> Settings:
-    return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    return load_settings(None, **{k: v for k, v in overrides.items() if v is not None})
 
 
 async def database_url(settings: Settings) -> str:
@@ -60,5 +60,9 @@ class Progress:
             pct = 100 * self.done / self.total
             end = "\r" if self._tty and self.done < self.total else "\n"
             if self._tty or self.done >= self.total or pct % 10 < 100 / self.total:
-                print(f"· {self.label}: {self.done}/{self.total} ({pct:.0f}%)", end=end,
-                      file=sys.stderr, flush=True)
+                print(
+                    f"· {self.label}: {self.done}/{self.total} ({pct:.0f}%)",
+                    end=end,
+                    file=sys.stderr,
+                    flush=True,
+                )

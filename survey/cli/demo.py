@@ -29,8 +29,18 @@ from survey.sql import Q
 DEMO_SLUG = "wa-clep-demo"
 # The counties named in the CLEP program description (../shared/context).
 CLEP_COUNTIES = (
-    "Spokane", "Pierce", "King", "Okanogan", "Yakima", "Cowlitz", "Clark",
-    "Chelan-Douglas", "Walla Walla", "Benton-Franklin", "Grant", "Snohomish",
+    "Spokane",
+    "Pierce",
+    "King",
+    "Okanogan",
+    "Yakima",
+    "Cowlitz",
+    "Clark",
+    "Chelan-Douglas",
+    "Walla Walla",
+    "Benton-Franklin",
+    "Grant",
+    "Snohomish",
 )
 COMPARISON_SITE = "Cowlitz"
 DEMO_LANGUAGES = ["en", "es", "vi", "zh_Hans", "ar"]
@@ -57,53 +67,100 @@ async def seed(conn: Conn, base_url: str, *, reset: bool = False) -> dict[str, s
     out: dict[str, str] = {}
     async with conn.transaction():
         program = await programs.create_program(
-            conn, SYSTEM,
-            ProgramIn(slug=DEMO_SLUG, name="Washington CLEP (demo)",
-                      contact_email="clep-demo@example.org", contact_phone="+13605550100"),
+            conn,
+            SYSTEM,
+            ProgramIn(
+                slug=DEMO_SLUG,
+                name="Washington CLEP (demo)",
+                contact_email="clep-demo@example.org",
+                contact_phone="+13605550100",
+            ),
         )
         site_ids: dict[str, int] = {}
         for county in CLEP_COUNTIES:
             site = await programs.create_site(
-                conn, SYSTEM, program.id,
-                SiteIn(name=f"{county} County" if "-" not in county else f"{county} Counties",
-                       comparison=county == COMPARISON_SITE),
+                conn,
+                SYSTEM,
+                program.id,
+                SiteIn(
+                    name=f"{county} County" if "-" not in county else f"{county} Counties",
+                    comparison=county == COMPARISON_SITE,
+                ),
             )
             site_ids[county] = site.id
         now = datetime.now(UTC)
         targets = [WaveSiteIn(site_id=i, target_n=400) for i in site_ids.values()]
         pre = await waves.create_wave(
-            conn, SYSTEM, res, program.id,
-            WaveIn(name="Baseline 2026", phase="pre", questionnaire_id="community-trust",
-                   languages=DEMO_LANGUAGES, default_language="en", channels=["web", "sms"],
-                   opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=60),
-                   sites=targets),
+            conn,
+            SYSTEM,
+            res,
+            program.id,
+            WaveIn(
+                name="Baseline 2026",
+                phase="pre",
+                questionnaire_id="community-trust",
+                languages=DEMO_LANGUAGES,
+                default_language="en",
+                channels=["web", "sms"],
+                opens_at=now - timedelta(days=1),
+                closes_at=now + timedelta(days=60),
+                sites=targets,
+            ),
         )
         await waves.launch_wave(
-            conn, SYSTEM, res, program.id, pre.id,
-            LaunchIn(override_languages=DEMO_LANGUAGES,
-                     reason="demo: draft translations not yet reviewed"),
+            conn,
+            SYSTEM,
+            res,
+            program.id,
+            pre.id,
+            LaunchIn(
+                override_languages=DEMO_LANGUAGES,
+                reason="demo: draft translations not yet reviewed",
+            ),
         )
         await waves.create_wave(
-            conn, SYSTEM, res, program.id,
-            WaveIn(name="Follow-up 2027", phase="post", questionnaire_id="community-trust",
-                   languages=DEMO_LANGUAGES, channels=["web", "sms"], sites=targets),
+            conn,
+            SYSTEM,
+            res,
+            program.id,
+            WaveIn(
+                name="Follow-up 2027",
+                phase="post",
+                questionnaire_id="community-trust",
+                languages=DEMO_LANGUAGES,
+                channels=["web", "sms"],
+                sites=targets,
+            ),
         )
         passwords = {}
-        for email, role in (("admin@example.org", "admin"), ("grantee@example.org", "grantee"),
-                            ("evaluator@example.org", "evaluator")):
+        for email, role in (
+            ("admin@example.org", "admin"),
+            ("grantee@example.org", "grantee"),
+            ("evaluator@example.org", "evaluator"),
+        ):
             password = secrets.token_urlsafe(12)
             passwords[email] = password
             user = await users.create_user(
-                conn, SYSTEM,
-                UserIn(email=email, name=role.title(), role=role,  # type: ignore[arg-type]
-                       password=password, program_ids=[] if role == "admin" else [program.id]),
+                conn,
+                SYSTEM,
+                UserIn(
+                    email=email,
+                    name=role.title(),
+                    role=role,  # type: ignore[arg-type]
+                    password=password,
+                    program_ids=[] if role == "admin" else [program.id],
+                ),
             )
             key = await users.create_key(conn, SYSTEM, user.id, KeyIn(name="demo"))
             out[f"{role} login"] = f"{email} / {password}"
             out[f"{role} API key"] = key.key
         king = site_ids["King"]
         issued = await invitations.issue(
-            conn, SYSTEM, program.id, pre.id, InvitationsIn(site_id=king, count=5),
+            conn,
+            SYSTEM,
+            program.id,
+            pre.id,
+            InvitationsIn(site_id=king, count=5),
             base_url=base_url,
         )
         out["personal link (King County)"] = issued.invitations[0].url
@@ -122,8 +179,10 @@ async def _seed_and_print(args: argparse.Namespace) -> None:
         progress("seeding the demo program")
         shown = await seed(conn, settings.public_base_url, reset=args.reset)
     if not shown:
-        progress("demo data already present (use --reset to start over); "
-                 "credentials were printed when it was first seeded")
+        progress(
+            "demo data already present (use --reset to start over); "
+            "credentials were printed when it was first seeded"
+        )
         return
     print("\nDemo credentials and links (shown once):")
     for label, value in shown.items():

@@ -21,10 +21,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("email")
     add.add_argument("--role", choices=ROLES, required=True)
     add.add_argument("--name", default="")
-    add.add_argument("--program", action="append", default=[], metavar="SLUG",
-                     help="program the user belongs to (repeatable)")
-    add.add_argument("--password-stdin", action="store_true",
-                     help="read the password from standard input instead of prompting")
+    add.add_argument(
+        "--program",
+        action="append",
+        default=[],
+        metavar="SLUG",
+        help="program the user belongs to (repeatable)",
+    )
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input instead of prompting",
+    )
     add.add_argument("--no-password", action="store_true", help="API keys only, no login")
     add.set_defaults(func=add_user)
 
@@ -42,7 +50,9 @@ def _password(args: argparse.Namespace) -> str | None:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
     if not sys.stdin.isatty():
-        raise CommandError("no terminal to ask for a password: use --password-stdin or --no-password")
+        raise CommandError(
+            "no terminal to ask for a password: use --password-stdin or --no-password"
+        )
     first = getpass.getpass("Password (12+ characters): ")
     if first != getpass.getpass("Again: "):
         raise CommandError("the passwords differ")
@@ -60,9 +70,15 @@ async def add_user(args: argparse.Namespace) -> int:
             program_ids.append(row["id"])
         async with conn.transaction():
             out = await users.create_user(
-                conn, SYSTEM,
-                UserIn(email=args.email, name=args.name, role=args.role, password=password,
-                       program_ids=program_ids),
+                conn,
+                SYSTEM,
+                UserIn(
+                    email=args.email,
+                    name=args.name,
+                    role=args.role,
+                    password=password,
+                    program_ids=program_ids,
+                ),
             )
     print(f"created user {out.id} {out.email} ({out.role})")
     return 0
@@ -76,6 +92,8 @@ async def create_key(args: argparse.Namespace) -> int:
         async with conn.transaction():
             new = await users.create_key(conn, SYSTEM, row["id"], KeyIn(name=args.name))
     print(new.key)
-    print(f"(key {new.info.id} '{new.info.name}' for {args.user}; it is shown only this once)",
-          file=sys.stderr)
+    print(
+        f"(key {new.info.id} '{new.info.name}' for {args.user}; it is shown only this once)",
+        file=sys.stderr,
+    )
     return 0

@@ -29,8 +29,15 @@ _COLUMNS = {
 _YES = {"yes", "y", "true", "1", "si", "sí", "granted"}
 _NO = {"no", "n", "false", "0", "revoked"}
 _LANGUAGE_ALIASES = {
-    "fil": "tl", "zh": "zh_Hans", "zh_cn": "zh_Hans", "zh_sg": "zh_Hans", "zh_hans": "zh_Hans",
-    "zh_tw": "zh_Hant", "zh_hk": "zh_Hant", "zh_mo": "zh_Hant", "zh_hant": "zh_Hant",
+    "fil": "tl",
+    "zh": "zh_Hans",
+    "zh_cn": "zh_Hans",
+    "zh_sg": "zh_Hans",
+    "zh_hans": "zh_Hans",
+    "zh_tw": "zh_Hant",
+    "zh_hk": "zh_Hant",
+    "zh_mo": "zh_Hant",
+    "zh_hant": "zh_Hant",
 }
 MAX_ROWS = 100_000
 
@@ -224,8 +231,14 @@ async def import_contacts(
         [(program_id, r["id"], "p-" + secrets.token_hex(6)) for r in need],
     )
     await audit.record(
-        conn, who, "contacts.import", program_id=program_id, target=filename,
-        imported=inserted, updated=len(merged) - inserted, rejected=len({e.row for e in errors}),
+        conn,
+        who,
+        "contacts.import",
+        program_id=program_id,
+        target=filename,
+        imported=inserted,
+        updated=len(merged) - inserted,
+        rejected=len({e.row for e in errors}),
     )
     return ContactImportOut(
         imported=inserted,

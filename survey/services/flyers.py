@@ -28,7 +28,7 @@ async def flyer_context(
     code = await invitations.open_link(conn, who, program_id, wave_id, site_id)
     url = invitations.open_url(res.settings.public_base_url, program_id, code)
     languages = list(wave["languages"])
-    locale = lang if lang in languages else wave["default_language"]
+    locale: str = lang if lang and lang in languages else wave["default_language"]
     page = res.page_strings(locale, allow_fuzzy=wave["allow_unreviewed"])
     short = url.split("://", 1)[-1]
     return {

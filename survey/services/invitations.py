@@ -23,8 +23,16 @@ from survey.schemas import (
 from survey.services import audit
 from survey.sql import Q
 
-_COLUMNS = ("id", "program_id", "wave_id", "site_id", "channel", "token_hash", "contact_id",
-            "panel_member_id")
+_COLUMNS = (
+    "id",
+    "program_id",
+    "wave_id",
+    "site_id",
+    "channel",
+    "token_hash",
+    "contact_id",
+    "panel_member_id",
+)
 
 
 def personal_url(base_url: str, token: str) -> str:
@@ -76,8 +84,14 @@ async def issue(
         targets = [(None, None)] * data.count
     issued = await store(conn, program_id, wave_id, data.site_id, data.channel, targets)
     await audit.record(
-        conn, who, "invitations.issue", program_id=program_id, target=str(wave_id),
-        site=data.site_id, channel=data.channel, count=len(issued),
+        conn,
+        who,
+        "invitations.issue",
+        program_id=program_id,
+        target=str(wave_id),
+        site=data.site_id,
+        channel=data.channel,
+        count=len(issued),
     )
     return InvitationsOut(
         created=len(issued),
@@ -130,22 +144,25 @@ async def summary(
     rows = await conn.fetch(Q.invitation_summary, program_id, wave_id)
     return [
         InvitationSummary(
-            site_id=r["site_id"], channel=r["channel"], issued=r["issued"], sent=r["sent"],
+            site_id=r["site_id"],
+            channel=r["channel"],
+            issued=r["issued"],
+            sent=r["sent"],
             completed=r["completed"],
         )
         for r in rows
     ]
 
 
-async def open_link(
-    conn: Conn, who: Principal, program_id: int, wave_id: int, site_id: int
-) -> str:
+async def open_link(conn: Conn, who: Principal, program_id: int, wave_id: int, site_id: int) -> str:
     """The open-link code of a wave and site, created on first request."""
     access.check(who, program_id, "read")
     await _wave_site(conn, program_id, wave_id, site_id)
     row = await conn.fetchrow(Q.open_link_get, program_id, wave_id, site_id)
     while row is None:
-        row = await conn.fetchrow(Q.open_link_insert, program_id, wave_id, site_id, security.new_code())
+        row = await conn.fetchrow(
+            Q.open_link_insert, program_id, wave_id, site_id, security.new_code()
+        )
         if row is None:
             row = await conn.fetchrow(Q.open_link_get, program_id, wave_id, site_id)
     code: str = row["code"]

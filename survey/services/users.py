@@ -119,7 +119,9 @@ async def login(conn: Conn, email: str, password: str) -> tuple[str, Principal]:
     if not security.verify_password(stored, password) or row is None:
         raise Unauthorized("Wrong email or password")
     session_id = security.new_token(32)
-    await conn.execute(Q.session_insert, security.token_hash(session_id), row["id"], SESSION_SECONDS)
+    await conn.execute(
+        Q.session_insert, security.token_hash(session_id), row["id"], SESSION_SECONDS
+    )
     principal = principal_from(await fetch_one(conn, Q.user_get, row["id"], what="user"))
     await audit.record(conn, principal, "user.login")
     return session_id, principal

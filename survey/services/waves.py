@@ -193,7 +193,11 @@ async def update_wave(
     if patch.sites is not None:
         await _set_sites(conn, program_id, wave_id, patch.sites)
     await audit.record(
-        conn, who, "wave.update", program_id=program_id, target=str(wave_id),
+        conn,
+        who,
+        "wave.update",
+        program_id=program_id,
+        target=str(wave_id),
         fields=sorted(k for k, v in fields.items() if v is not None),
     )
     return wave_out(row, await _sites(conn, program_id, wave_id))
@@ -218,7 +222,9 @@ async def launch_wave(
     access.check(who, program_id, "write")
     row = await fetch_one(conn, Q.wave_get_for_update, program_id, wave_id, what="wave")
     if row["state"] != "draft":
-        raise Conflict("Only a draft wave can be launched; this one is %(state)s", state=row["state"])
+        raise Conflict(
+            "Only a draft wave can be launched; this one is %(state)s", state=row["state"]
+        )
     sites = await _sites(conn, program_id, wave_id)
     if not sites:
         raise InvalidInput.one("sites", "a wave needs at least one site before launch")
@@ -245,12 +251,23 @@ async def launch_wave(
     opened = await fetch_one(
         conn, Q.wave_set_open, program_id, wave_id, digest, bool(overridden), what="wave"
     )
-    await audit.record(conn, who, "wave.launch", program_id=program_id, target=str(wave_id),
-                       questionnaire_hash=digest)
+    await audit.record(
+        conn,
+        who,
+        "wave.launch",
+        program_id=program_id,
+        target=str(wave_id),
+        questionnaire_hash=digest,
+    )
     if overridden:
         await audit.record(
-            conn, who, "wave.launch_override", program_id=program_id, target=str(wave_id),
-            languages=sorted(overridden), reason=data.reason,
+            conn,
+            who,
+            "wave.launch_override",
+            program_id=program_id,
+            target=str(wave_id),
+            languages=sorted(overridden),
+            reason=data.reason,
             problems={k: v[:5] for k, v in overridden.items()},
         )
     return LaunchOut(wave=wave_out(opened, sites), overridden=overridden)

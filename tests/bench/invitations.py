@@ -20,13 +20,20 @@ from tests.bench.common import Timer, database, migrate
 
 
 async def setup(conn: db.Conn) -> tuple[int, int, int]:
-    pid = await conn.fetchval("INSERT INTO programs (slug, name) VALUES ('bench', 'Bench') RETURNING id")
-    sid = await conn.fetchval("INSERT INTO sites (program_id, name) VALUES ($1, 'S') RETURNING id", pid)
+    pid = await conn.fetchval(
+        "INSERT INTO programs (slug, name) VALUES ('bench', 'Bench') RETURNING id"
+    )
+    sid = await conn.fetchval(
+        "INSERT INTO sites (program_id, name) VALUES ($1, 'S') RETURNING id", pid
+    )
     wid = await conn.fetchval(
         "INSERT INTO waves (program_id, name, phase, questionnaire_id) "
-        "VALUES ($1, 'W', 'pre', 'community-trust') RETURNING id", pid)
-    await conn.execute("INSERT INTO wave_sites (program_id, wave_id, site_id) VALUES ($1, $2, $3)",
-                       pid, wid, sid)
+        "VALUES ($1, 'W', 'pre', 'community-trust') RETURNING id",
+        pid,
+    )
+    await conn.execute(
+        "INSERT INTO wave_sites (program_id, wave_id, site_id) VALUES ($1, $2, $3)", pid, wid, sid
+    )
     return pid, wid, sid
 
 
@@ -50,21 +57,36 @@ async def main(n: int) -> None:
             with Timer() as bare:
                 async with conn.transaction():
                     await conn.copy_records_to_table(
-                        "invitations", records=rows,
-                        columns=("id", "program_id", "wave_id", "site_id", "channel",
-                                 "token_hash", "contact_id", "panel_member_id"))
+                        "invitations",
+                        records=rows,
+                        columns=(
+                            "id",
+                            "program_id",
+                            "wave_id",
+                            "site_id",
+                            "channel",
+                            "token_hash",
+                            "contact_id",
+                            "panel_member_id",
+                        ),
+                    )
             await conn.execute("TRUNCATE invitations CASCADE")
             sample = rows[: min(n, 10_000)]
             with Timer() as rowwise:
                 async with conn.transaction():
                     await conn.executemany(
-                        "INSERT INTO invitations (id, program_id, wave_id, site_id, channel, token_hash,"
-                        " contact_id, panel_member_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)", sample)
+                        "INSERT INTO invitations (id, program_id, wave_id, site_id, channel,"
+                        " token_hash, contact_id, panel_member_id)"
+                        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+                        sample,
+                    )
             rowwise_full = rowwise.seconds * n / len(sample)
         finally:
             await conn.close()
     print(f"invitations stored: {stored}")
-    print(f"ours (generate + hash + COPY): {ours.seconds:.3f} s  ({n / ours.seconds:,.0f} tokens/s)")
+    print(
+        f"ours (generate + hash + COPY): {ours.seconds:.3f} s  ({n / ours.seconds:,.0f} tokens/s)"
+    )
     print(f"baseline bare COPY of hashed rows: {bare.seconds:.3f} s")
     print(f"row-by-row INSERT (extrapolated from {len(sample):,}): {rowwise_full:.3f} s")
     print(f"ratio ours / bare COPY: {ours.seconds / bare.seconds:.2f}x")
