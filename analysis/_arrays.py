@@ -39,7 +39,7 @@ def doubled_midranks(values: FloatArray) -> tuple[IntArray, IntArray]:
     return doubled[inverse.reshape(-1)], counts.astype(np.int64)
 
 
-def ranks(values: FloatArray) -> tuple[FloatArray, IntArray]:
+def midranks(values: FloatArray) -> tuple[FloatArray, IntArray]:
     """Midranks (ties averaged) and the tie-group sizes."""
     doubled, counts = doubled_midranks(values)
     return doubled / 2.0, counts

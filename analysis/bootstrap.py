@@ -96,6 +96,10 @@ def bootstrap_ci(
     bounds = []
     for tail in ((1.0 - CI_LEVEL) / 2.0, (1.0 + CI_LEVEL) / 2.0):
         z = bias + float(special.ndtri(tail))
-        level = float(special.ndtr(bias + z / (1.0 - acceleration * z)))
+        stretch = 1.0 - acceleration * z
+        if not stretch > 0:
+            # The BCa adjustment breaks down under such extreme skew.
+            return BootstrapInterval(ci_low=NAN, ci_high=NAN)
+        level = float(special.ndtr(bias + z / stretch))
         bounds.append(float(np.percentile(resampled, 100.0 * level)))
     return BootstrapInterval(ci_low=bounds[0], ci_high=bounds[1])

@@ -11,7 +11,7 @@ import math
 import numpy as np
 from scipy import special
 
-from analysis._arrays import NAN, FloatArray, IntArray, doubled_midranks, ranks, tie_term
+from analysis._arrays import NAN, FloatArray, IntArray, doubled_midranks, midranks, tie_term
 
 EXACT_LIMIT = 200_000
 """Largest number of distinct group assignments the exact Mann–Whitney p enumerates."""
@@ -119,9 +119,9 @@ def brunner_munzel(pre: FloatArray, post: FloatArray) -> tuple[float, float]:
     n_pre, n_post = pre.size, post.size
     if n_pre < 2 or n_post < 2:
         return NAN, NAN
-    pooled, _ = ranks(np.concatenate([pre, post]))
-    within_pre, _ = ranks(pre)
-    within_post, _ = ranks(post)
+    pooled, _ = midranks(np.concatenate([pre, post]))
+    within_pre, _ = midranks(pre)
+    within_post, _ = midranks(post)
     pooled_pre, pooled_post = pooled[:n_pre], pooled[n_pre:]
     s_pre = float(
         np.sum((pooled_pre - within_pre - pooled_pre.mean() + (n_pre + 1) / 2.0) ** 2)
@@ -151,7 +151,7 @@ def signed_rank(differences: FloatArray) -> tuple[float, float, float]:
     n = differences.size
     if n == 0:
         return 0.0, 0.0, NAN
-    magnitude_ranks, ties = ranks(np.abs(differences))
+    magnitude_ranks, ties = midranks(np.abs(differences))
     w_plus = float(magnitude_ranks[differences > 0].sum())
     w_minus = float(magnitude_ranks[differences < 0].sum())
     variance = n * (n + 1) * (2 * n + 1) / 24.0 - tie_term(ties) / 48.0
