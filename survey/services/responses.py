@@ -1,0 +1,329 @@
+"""Respondents' responses: find a link, start, save a page, complete.
+
+Use cases of the web survey, free of HTTP. The caller owns the transaction (one per
+request), so everything a call writes commits together before the respondent hears
+"received". Integrity lives in the database: one response per invitation (unique key),
+answers keyed by (program, response, item) and upserted, and completion as a
+conditional UPDATE, so a double click or a retry can never duplicate anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Literal
+
+import msgspec
+
+from survey import security
+from survey.db import Conn, Record
+from survey.errors import Conflict, Gone, NotFound
+from survey.questionnaire import (
+    Answer,
+    AnswerError,
+    Item,
+    Questionnaire,
+    effective_answers,
+    evaluate,
+    validate_answer,
+)
+from survey.questionnaire.answers import N_, Raw
+from survey.services.invitations import split_link
+from survey.services.paging import section_after
+from survey.services.versions import frozen_questionnaire
+from survey.sql import Q
+
+#: Two completes from one client (address and browser) within this window are flagged.
+DUPLICATE_WINDOW = timedelta(hours=24)
+
+MSG_EITHER = N_("Please either type an answer or choose “%(option)s”, not both.")
+
+Availability = Literal["open", "not_open", "closed"]
+
+
+class Entry(msgspec.Struct, frozen=True, kw_only=True):
+    """A link resolved to its wave and site, with the response it has (if any)."""
+
+    program_id: int
+    wave_id: int
+    site_id: int
+    invitation_id: int | None
+    panel_member_id: int | None
+    state: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    languages: list[str]
+    default_language: str
+    allow_unreviewed: bool
+    questionnaire_hash: str | None
+    site_name: str
+    timezone: str
+    program_name: str
+    response_id: int | None
+    response_status: str | None
+    response_language: str | None
+
+    def availability(self, now: datetime) -> Availability:
+        if self.state == "closed" or (self.closes_at is not None and now >= self.closes_at):
+            return "closed"
+        if self.state != "open" or (self.opens_at is not None and now < self.opens_at):
+            return "not_open"
+        return "open"
+
+    @property
+    def complete(self) -> bool:
+        return self.response_status == "complete"
+
+
+class LinkNotFound(NotFound):
+    """No such link: a mistyped, truncated or guessed token or code."""
+
+    code = "link_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("survey link")
+
+
+class WaveNotOpen(Conflict):
+    code = "not_open"
+
+    def __init__(self, entry: Entry) -> None:
+        super().__init__("This survey is not open yet")
+        self.entry = entry
+
+
+class WaveClosed(Gone):
+    code = "closed"
+
+    def __init__(self, entry: Entry) -> None:
+        super().__init__("This survey is closed")
+        self.entry = entry
+
+
+def _entry(row: Record, invitation_id: int | None, panel_member_id: int | None) -> Entry:
+    return Entry(
+        program_id=row["program_id"],
+        wave_id=row["wave_id"],
+        site_id=row["site_id"],
+        invitation_id=invitation_id,
+        panel_member_id=panel_member_id,
+        state=row["state"],
+        opens_at=row["opens_at"],
+        closes_at=row["closes_at"],
+        languages=list(row["languages"]),
+        default_language=row["default_language"],
+        allow_unreviewed=row["allow_unreviewed"],
+        questionnaire_hash=row["questionnaire_hash"],
+        site_name=row["site_name"],
+        timezone=row["timezone"],
+        program_name=row["program_name"],
+        response_id=row["response_id"],
+        response_status=row["response_status"],
+        response_language=row["response_language"],
+    )
+
+
+async def personal_entry(conn: Conn, token: str) -> Entry:
+    """The invitation behind ``/s/<token>``; ``LinkNotFound`` if there is none."""
+    parsed = split_link(token)
+    if parsed is None:
+        raise LinkNotFound()
+    program_id, full = parsed
+    row = await conn.fetchrow(Q.response_invitation_entry, program_id, security.token_hash(full))
+    if row is None:
+        raise LinkNotFound()
+    return _entry(row, row["invitation_id"], row["panel_member_id"])
+
+
+async def open_entry(conn: Conn, link: str, resume_key: str | None) -> Entry:
+    """The open link behind ``/o/<program>-<code>`` and the response of this resume key."""
+    parsed = split_link(link)
+    if parsed is None:
+        raise LinkNotFound()
+    program_id, full = parsed
+    code = full.partition("-")[2]
+    key_hash = security.token_hash(resume_key) if resume_key else None
+    row = await conn.fetchrow(Q.response_open_link_entry, program_id, code, key_hash)
+    if row is None:
+        raise LinkNotFound()
+    return _entry(row, None, None)
+
+
+def require_open(entry: Entry, now: datetime) -> None:
+    """Raise the page a resident should see when the wave does not take answers now."""
+    state = entry.availability(now)
+    if state == "closed":
+        raise WaveClosed(entry)
+    if state == "not_open" or entry.questionnaire_hash is None:
+        raise WaveNotOpen(entry)
+
+
+async def questionnaire_of(conn: Conn, entry: Entry) -> Questionnaire:
+    """The frozen questionnaire version of the entry's wave."""
+    if entry.questionnaire_hash is None:
+        raise WaveNotOpen(entry)
+    return await frozen_questionnaire(conn, entry.questionnaire_hash)
+
+
+async def start_personal(conn: Conn, entry: Entry, language: str) -> int:
+    """The invitation's response, created now if it has none (race-safe)."""
+    assert entry.invitation_id is not None and entry.questionnaire_hash is not None
+    row = await conn.fetchrow(
+        Q.response_start_personal, entry.program_id, entry.wave_id, entry.site_id,
+        entry.invitation_id, entry.panel_member_id, language, entry.questionnaire_hash,
+    )
+    if row is None:
+        row = await conn.fetchrow(Q.response_by_invitation, entry.program_id, entry.invitation_id)
+        assert row is not None
+    response_id: int = row["id"]
+    return response_id
+
+
+async def start_open(conn: Conn, entry: Entry, language: str, resume_key: str) -> int:
+    """A new response through an open link; ``resume_key`` (kept by the client) finds it."""
+    assert entry.questionnaire_hash is not None
+    row = await conn.fetchrow(
+        Q.response_start_open, entry.program_id, entry.wave_id, entry.site_id, language,
+        entry.questionnaire_hash, security.token_hash(resume_key),
+    )
+    assert row is not None
+    response_id: int = row["id"]
+    return response_id
+
+
+def _answer(row: Record) -> Answer:
+    codes = row["value_codes"]
+    return Answer(
+        value_num=row["value_num"],
+        value_text=row["value_text"],
+        value_codes=list(codes) if codes is not None else None,
+        missing=row["missing"],
+    )
+
+
+async def load_answers(conn: Conn, program_id: int, response_id: int) -> dict[str, Answer]:
+    rows = await conn.fetch(Q.response_answers, program_id, response_id)
+    return {r["item_id"]: _answer(r) for r in rows}
+
+
+class SaveResult(msgspec.Struct, frozen=True, kw_only=True):
+    """What happened to a posted page, for the caller to render or redirect."""
+
+    answers: dict[str, Answer]
+    """The answers that count now (visible items only)."""
+    errors: dict[str, AnswerError] = {}
+    stay: bool = False
+    """New questions appeared on this page (skip logic); show it again."""
+    next_section: str | None = None
+    completed: bool = False
+    """The response is complete (now, or already by an earlier identical post)."""
+
+
+class Either(msgspec.Struct, frozen=True):
+    """Raw input that both typed an answer (``text``) and ticked a missing option."""
+
+    code: str
+    text: str
+
+
+PageInput = Mapping[str, "Raw | Either"]
+
+
+def _validate(item: Item, raw: Raw | Either) -> Answer:
+    if isinstance(raw, Either):
+        # The code, not a label: the web layer shows the label in the reader's language.
+        raise AnswerError(item.id, MSG_EITHER, option=raw.code)
+    return validate_answer(item, raw)
+
+
+async def save_page(
+    conn: Conn,
+    entry: Entry,
+    response_id: int,
+    q: Questionnaire,
+    section_id: str,
+    posted: PageInput,
+    shown: set[str],
+    language: str,
+    *,
+    client_fingerprint: bytes | None = None,
+) -> SaveResult:
+    """Validate and store one page's answers, then say where to go next.
+
+    ``shown`` are the items the page displayed; a visible item that was not displayed
+    (made visible by an answer on this very page) is not judged from silence but
+    shown next. Valid answers are stored even when another one on the page is not,
+    so nothing typed is lost. Completing is idempotent.
+    """
+    locked = await conn.fetchrow(Q.response_lock, entry.program_id, response_id)
+    if locked is None:
+        raise LinkNotFound()
+    stored = await load_answers(conn, entry.program_id, response_id)
+    if locked["status"] == "complete":
+        return SaveResult(answers=stored, completed=True)
+    merged = dict(stored)
+    fresh: dict[str, Answer] = {}
+    errors: dict[str, AnswerError] = {}
+    unseen = False
+    for item in q.items:
+        if item.section != section_id:
+            continue
+        # Conditions only look back, so the answers so far decide this item's fate.
+        if item.show_if is not None and not evaluate(item.show_if, effective_answers(q, merged)):
+            merged.pop(item.id, None)
+            continue
+        if item.id not in shown:
+            unseen = unseen or item.id not in merged
+            continue
+        try:
+            answer = _validate(item, posted.get(item.id))
+        except AnswerError as exc:
+            errors[item.id] = exc
+            continue
+        merged[item.id] = fresh[item.id] = answer
+    effective = effective_answers(q, merged)
+    for item_id, answer in fresh.items():
+        if item_id in effective:
+            await conn.execute(
+                Q.response_answer_upsert, entry.program_id, response_id, item_id,
+                answer.value_num, answer.value_text, answer.value_codes, answer.missing,
+            )
+    if set(stored) - set(effective):
+        await conn.execute(
+            Q.response_answers_keep_only, entry.program_id, response_id, sorted(effective)
+        )
+    await conn.execute(Q.response_touch, entry.program_id, response_id, language)
+    if errors or unseen:
+        return SaveResult(answers=effective, errors=errors, stay=unseen and not errors)
+    following = section_after(q, effective, section_id)
+    if following is not None:
+        return SaveResult(answers=effective, next_section=following)
+    await complete(conn, entry, response_id, language, client_fingerprint=client_fingerprint)
+    return SaveResult(answers=effective, completed=True)
+
+
+async def complete(
+    conn: Conn,
+    entry: Entry,
+    response_id: int,
+    language: str,
+    *,
+    client_fingerprint: bytes | None = None,
+) -> bool:
+    """Mark the response complete; False if it already was (a retry)."""
+    done = await conn.fetchrow(Q.response_complete, entry.program_id, response_id, language)
+    if done is None:
+        return False
+    if done["invitation_id"] is not None:
+        await conn.execute(Q.response_invitation_completed, entry.program_id, done["invitation_id"])
+    if client_fingerprint is not None:
+        await conn.execute(
+            Q.response_open_clients_prune, entry.program_id, entry.wave_id, DUPLICATE_WINDOW
+        )
+        completes = await conn.fetchval(
+            Q.response_open_client_complete, entry.program_id, entry.wave_id, client_fingerprint
+        )
+        if completes > 1:
+            # Flag, never drop: a family sharing one phone is not fraud.
+            await conn.execute(Q.response_flag_duplicate, entry.program_id, response_id)
+    return True

@@ -1,0 +1,103 @@
+-- Respondent web survey: personal and open links, responses and their answers.
+-- Every statement names program_id first, so each runs inside one program's shard.
+
+-- name: response-invitation-entry
+-- A personal link: the invitation, its wave and site, and the response if any.
+SELECT i.program_id, i.id AS invitation_id, i.wave_id, i.site_id, i.panel_member_id,
+       w.state, w.opens_at, w.closes_at, w.languages, w.default_language,
+       w.allow_unreviewed, w.questionnaire_hash, s.name AS site_name, s.timezone,
+       p.name AS program_name,
+       r.id AS response_id, r.status AS response_status, r.language AS response_language
+FROM invitations i
+JOIN waves w ON w.program_id = i.program_id AND w.id = i.wave_id
+JOIN sites s ON s.program_id = i.program_id AND s.id = i.site_id
+JOIN programs p ON p.id = i.program_id
+LEFT JOIN responses r ON r.program_id = i.program_id AND r.invitation_id = i.id
+WHERE i.program_id = $1 AND i.token_hash = $2;
+
+-- name: response-open-link-entry
+-- An open link, and the response its resume key points to (if it is this link's).
+SELECT o.program_id, o.wave_id, o.site_id,
+       w.state, w.opens_at, w.closes_at, w.languages, w.default_language,
+       w.allow_unreviewed, w.questionnaire_hash, s.name AS site_name, s.timezone,
+       p.name AS program_name,
+       r.id AS response_id, r.status AS response_status, r.language AS response_language
+FROM open_links o
+JOIN waves w ON w.program_id = o.program_id AND w.id = o.wave_id
+JOIN sites s ON s.program_id = o.program_id AND s.id = o.site_id
+JOIN programs p ON p.id = o.program_id
+LEFT JOIN responses r ON r.program_id = o.program_id AND r.resume_key_hash = $3
+                     AND r.wave_id = o.wave_id AND r.site_id = o.site_id
+WHERE o.program_id = $1 AND o.code = $2;
+
+-- name: response-start-personal
+-- At most one response per invitation: the unique key decides a race.
+INSERT INTO responses (program_id, wave_id, site_id, invitation_id, panel_member_id,
+                       language, channel, questionnaire_hash)
+VALUES ($1, $2, $3, $4, $5, $6, 'web', $7)
+ON CONFLICT (program_id, invitation_id) DO NOTHING
+RETURNING id, status, language;
+
+-- name: response-by-invitation
+SELECT id, status, language FROM responses WHERE program_id = $1 AND invitation_id = $2;
+
+-- name: response-start-open
+INSERT INTO responses (program_id, wave_id, site_id, language, channel, questionnaire_hash,
+                       resume_key_hash)
+VALUES ($1, $2, $3, $4, 'web', $5, $6)
+RETURNING id, status, language;
+
+-- name: response-lock
+-- Serialises concurrent posts of one response (double clicks, retries).
+SELECT id, status, language, questionnaire_hash FROM responses
+WHERE program_id = $1 AND id = $2
+FOR UPDATE;
+
+-- name: response-answers
+SELECT item_id, value_num, value_text, value_codes, missing FROM answers
+WHERE program_id = $1 AND response_id = $2;
+
+-- name: response-answer-upsert
+INSERT INTO answers (program_id, response_id, item_id, value_num, value_text, value_codes,
+                     missing)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (program_id, response_id, item_id) DO UPDATE SET
+    value_num = excluded.value_num,
+    value_text = excluded.value_text,
+    value_codes = excluded.value_codes,
+    missing = excluded.missing,
+    answered_at = now();
+
+-- name: response-answers-keep-only
+-- Drops answers to items that skip logic now hides.
+DELETE FROM answers
+WHERE program_id = $1 AND response_id = $2 AND NOT (item_id = ANY($3::text[]));
+
+-- name: response-touch
+UPDATE responses SET language = $3, updated_at = now() WHERE program_id = $1 AND id = $2;
+
+-- name: response-complete
+-- The only way to complete: conditional, so a retry finds nothing left to do.
+UPDATE responses SET status = 'complete', submitted_at = now(), updated_at = now(),
+                     language = $3
+WHERE program_id = $1 AND id = $2 AND status = 'partial'
+RETURNING id, invitation_id;
+
+-- name: response-invitation-completed
+UPDATE invitations SET completed_at = coalesce(completed_at, now())
+WHERE program_id = $1 AND id = $2;
+
+-- name: response-open-clients-prune
+DELETE FROM open_link_clients
+WHERE program_id = $1 AND wave_id = $2 AND last_seen_at < now() - $3::interval;
+
+-- name: response-open-client-complete
+INSERT INTO open_link_clients (program_id, wave_id, fingerprint, completes)
+VALUES ($1, $2, $3, 1)
+ON CONFLICT (program_id, wave_id, fingerprint) DO UPDATE SET
+    completes = open_link_clients.completes + 1,
+    last_seen_at = now()
+RETURNING completes;
+
+-- name: response-flag-duplicate
+UPDATE responses SET duplicate_suspect = true WHERE program_id = $1 AND id = $2;

@@ -1,0 +1,37 @@
+"""CSRF tokens for the survey forms: a random nonce plus an HMAC binding it to a secret
+the attacker cannot read, and to the form's purpose.
+
+Personal links bind to the link token itself (anyone who knows it can already answer,
+so a forged post gains nothing). Open links are public, so they bind to the client's
+resume cookie, which a cross-site page can neither read nor (with SameSite=Lax) send
+along with a POST. Tokens do not expire: WCAG asks for no time limits, and a resident
+may leave a page open for hours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+FIELD = "csrf"
+
+
+def _mac(secret: str, binding: str, purpose: str, nonce: str) -> str:
+    message = "\x00".join(("survey-csrf", purpose, binding, nonce)).encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def issue(secret: str, binding: str, purpose: str) -> str:
+    """A fresh token for one form; each rendering gets its own nonce."""
+    nonce = secrets.token_urlsafe(12)
+    return f"{nonce}.{_mac(secret, binding, purpose, nonce)}"
+
+
+def valid(secret: str, binding: str, purpose: str, token: str | None) -> bool:
+    if not token or not binding or len(token) > 100:
+        return False
+    nonce, _, mac = token.partition(".")
+    if not nonce or not mac:
+        return False
+    return hmac.compare_digest(mac, _mac(secret, binding, purpose, nonce))

@@ -1,0 +1,91 @@
+"""HTML pages for domain errors (``app.state.render_error_page``, called by
+``survey.http_errors``): a wave not open yet, closed, a link that does not exist,
+too many requests, a rejected form. Each speaks the resident's language when the
+request got far enough to know it, else the browser's.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Request, Response
+from litestar.response import Template
+
+from survey.errors import RateLimited, SurveyError
+from survey.i18n import format_date, negotiate
+from survey.resources import Resources
+from survey.services.responses import LinkNotFound, WaveClosed, WaveNotOpen
+from survey.web.flow import CookiesNeeded, FormRejected, FormTooLarge
+from survey.web.state import WebState
+from survey.web.visit import LANG_COOKIE, page_context
+
+_KINDS: tuple[tuple[type[SurveyError], str], ...] = (
+    (LinkNotFound, "not_found"),
+    (WaveNotOpen, "not_open"),
+    (WaveClosed, "closed"),
+    (RateLimited, "rate_limited"),
+    (FormRejected, "form_rejected"),
+    (CookiesNeeded, "cookies_needed"),
+    (FormTooLarge, "too_large"),
+)
+
+
+def _kind(exc: SurveyError) -> str:
+    for cls, name in _KINDS:
+        if isinstance(exc, cls):
+            return name
+    return "error"
+
+
+def render_error_page(
+    request: Request[Any, Any, Any], exc: SurveyError, text: str
+) -> Response[Any] | None:
+    """A localized page for ``exc``; None leaves the JSON body (API and other paths)."""
+    path = request.url.path
+    if not (path.startswith("/s/") or path.startswith("/o/")):
+        return None
+    res: Resources = request.app.state.resources
+    web: WebState = request.app.state.web
+    state = request.state
+    locale = getattr(state, "survey_locale", None)
+    languages = getattr(state, "survey_languages", None) or list(res.supported_locales)
+    allow_fuzzy = bool(getattr(state, "survey_allow_fuzzy", False))
+    if locale is None:
+        # The link was not resolved (unknown, rate-limited): the browser's language.
+        locale = negotiate(
+            request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
+            request.headers.get("accept-language"), languages, res.settings.default_locale,
+        )
+        languages = [locale]
+    ctx = page_context(
+        request, res, locale, allow_fuzzy=allow_fuzzy, languages=languages,
+        reviewed=web.reviewed(res.catalogs, locale),
+    )
+    entry = getattr(exc, "entry", None)
+    when = ""
+    if (isinstance(exc, WaveNotOpen) and entry is not None and entry.opens_at is not None
+            and entry.opens_at > datetime.now(UTC)):
+        when = format_date(entry.opens_at.astimezone(_zone(entry.timezone)).date(), locale)
+    if isinstance(exc, WaveClosed) and entry is not None and entry.closes_at is not None:
+        when = format_date(entry.closes_at.astimezone(_zone(entry.timezone)).date(), locale)
+    ctx.update(
+        kind=_kind(exc),
+        detail=text,
+        when=when,
+        program_name=getattr(state, "survey_program", ""),
+        status=exc.status,
+    )
+    return Template(
+        template_name="errors/state.html", context=ctx, status_code=exc.status,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _zone(name: str) -> Any:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")

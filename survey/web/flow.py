@@ -1,0 +1,269 @@
+"""The respondent's way through a survey, shared by personal and open links.
+
+landing → (consent) start → page … page → done. Every step re-reads the link from
+the database, so a closed wave or a completed response shows its own page whatever
+URL a resident has bookmarked. Handlers in ``routes`` only pick the link kind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+from litestar.exceptions import ClientException
+
+from survey.db import Conn
+from survey.errors import SurveyError
+from survey.resources import Resources
+from survey.services import responses
+from survey.services.paging import find_page, is_last_page, resume_section
+from survey.services.responses import Entry, LinkNotFound
+from survey.web import csrf, fields
+from survey.web.ratelimit import client_key
+from survey.web.state import WebState
+from survey.web.visit import RESUME_COOKIE, RESUME_MAX_AGE, Link, Visit, client_address
+
+Req = Request[Any, Any, Any]
+
+#: Survey forms are small; a page of long comments in any script fits well within this.
+MAX_FORM_BYTES = 256 * 1024
+
+
+class FormRejected(SurveyError):
+    """The form's CSRF token does not match (a forged or very stale post)."""
+
+    status = 403
+    code = "form_rejected"
+
+    def __init__(self) -> None:
+        super().__init__("This form could not be accepted. Please go back and try again")
+
+
+class CookiesNeeded(SurveyError):
+    """An open link saves the respondent's place in a cookie; it was not sent back."""
+
+    status = 400
+    code = "cookies_needed"
+
+    def __init__(self) -> None:
+        super().__init__("Please allow cookies from this site to take the survey")
+
+
+class FormTooLarge(SurveyError):
+    status = 413
+    code = "form_too_large"
+
+    def __init__(self) -> None:
+        super().__init__("Your answers are too long to send. Please shorten them")
+
+
+async def read_form(request: Req) -> Any:
+    try:
+        form = await request.form()
+    except ClientException as exc:
+        if exc.status_code == 413:
+            raise FormTooLarge() from None
+        raise
+    if len(list(form.multi_items())) > fields.MAX_FIELDS:
+        raise FormTooLarge()
+    return form
+
+
+async def load(request: Req, conn: Conn, link: Link) -> Entry:
+    """The link's entry. Unknown personal tokens count against the client's miss limit."""
+    if link.kind == "o":
+        return await responses.open_entry(conn, link.value, link.resume_key)
+    web: WebState = request.app.state.web
+    key = client_key(request.app.state.settings.secret_key, client_address(request))
+    wait = web.miss_limiter.retry_after(key)
+    if wait is not None:
+        from survey.errors import RateLimited
+
+        raise RateLimited(wait)
+    try:
+        return await responses.personal_entry(conn, link.value)
+    except LinkNotFound:
+        web.miss_limiter.hit(key)
+        raise
+
+
+def _resume_cookie(visit: Visit, key: str) -> Cookie:
+    max_age = RESUME_MAX_AGE
+    if visit.entry.closes_at is not None:
+        left = int((visit.entry.closes_at - visit.now).total_seconds())
+        max_age = max(60, min(max_age, left))
+    return Cookie(
+        key=RESUME_COOKIE, value=key, path=visit.link.base, max_age=max_age, httponly=True,
+        samesite="lax", secure=visit.settings.cookie_secure,
+    )
+
+
+def with_resume_key(request: Req, link: Link) -> Link:
+    key = request.cookies.get(RESUME_COOKIE)
+    if key and 16 <= len(key) <= 64:
+        return Link(link.kind, link.value, key)
+    return link
+
+
+async def landing(request: Req, conn: Conn, res: Resources, link: Link) -> Response[Any]:
+    entry = await load(request, conn, link)
+    if link.kind == "o" and not link.resume_key:
+        # The key that will find this client's response again, and binds its forms.
+        link = Link(link.kind, link.value, secrets.token_urlsafe(24))
+        visit = Visit.open(request, res, link, entry)
+        visit.cookies.append(_resume_cookie(visit, link.resume_key or ""))
+    else:
+        visit = Visit.open(request, res, link, entry)
+    if entry.complete:
+        await visit.questionnaire(conn)
+        if link.kind == "s":
+            return visit.render("survey/received.html")
+        return visit.render("survey/thanks.html", again=visit.csrf("start"))
+    visit.require_open()
+    if entry.response_id is not None:
+        q, _ = await visit.questionnaire(conn)
+        answers = await responses.load_answers(conn, entry.program_id, entry.response_id)
+        return visit.redirect(f"{link.base}/q/{resume_section(q, answers)}")
+    await visit.questionnaire(conn)
+    return visit.render("survey/intro.html", token=visit.csrf("start"))
+
+
+async def start(request: Req, conn: Conn, res: Resources, link: Link) -> Response[Any]:
+    form = await read_form(request)
+    if link.kind == "o" and not link.resume_key:
+        raise CookiesNeeded()
+    entry = await load(request, conn, link)
+    visit = Visit.open(request, res, link, entry, form_lang=form.get("lang"))
+    if not visit.csrf_ok("start", form.get(csrf.FIELD)):
+        raise FormRejected()
+    if link.kind == "s" and entry.complete:
+        return visit.redirect(f"{link.base}/done")
+    visit.require_open()
+    q, _ = await visit.questionnaire(conn)
+    if link.kind == "s":
+        response_id = await responses.start_personal(conn, entry, visit.locale)
+    elif entry.response_id is not None and not entry.complete:
+        response_id = entry.response_id
+    else:
+        key = link.resume_key or ""
+        if entry.complete:
+            # Someone else on a shared device: a new response with a new key.
+            key = secrets.token_urlsafe(24)
+            visit.cookies.append(_resume_cookie(visit, key))
+        response_id = await responses.start_open(conn, entry, visit.locale, key)
+    answers = await responses.load_answers(conn, entry.program_id, response_id)
+    return visit.redirect(f"{link.base}/q/{resume_section(q, answers)}")
+
+
+async def _current(
+    request: Req, conn: Conn, res: Resources, link: Link, form_lang: str | None = None
+) -> tuple[Visit, Response[Any] | None]:
+    """The visit, or where to send someone who has no page to answer here."""
+    entry = await load(request, conn, link)
+    visit = Visit.open(request, res, link, entry, form_lang=form_lang)
+    if entry.complete:
+        return visit, visit.redirect(f"{link.base}/done")
+    visit.require_open()
+    if entry.response_id is None:
+        return visit, visit.redirect(link.base)
+    return visit, None
+
+
+def _render_page(visit: Visit, q: Any, tq: Any, section: str, answers: Any, *,
+                 posted: Any = None, errors: Any = None, added: bool = False) -> Response[Any]:
+    page = find_page(q, answers, section)
+    assert page is not None
+    from survey.questionnaire import pages, progress
+
+    all_pages = pages(q, answers)
+    answered, visible = progress(q, answers)
+    field_list = fields.build(
+        page.items, q, tq, visit.gettext, visit.locale,
+        answers=answers, posted=posted, errors=errors,
+    )
+    return visit.render(
+        "survey/page.html",
+        status_code=422 if errors else 200,
+        section=tq.section(section),
+        fields=field_list,
+        errors=[f for f in field_list if f.error],
+        page_number=page.number,
+        page_count=len(all_pages),
+        answered=answered,
+        visible=visible,
+        last=is_last_page(q, answers, section),
+        previous=all_pages[page.number - 2].section.id if page.number > 1 else None,
+        added=added,
+        token=visit.csrf(f"page:{section}"),
+    )
+
+
+async def show_page(
+    request: Req, conn: Conn, res: Resources, link: Link, section: str
+) -> Response[Any]:
+    visit, elsewhere = await _current(request, conn, res, link)
+    if elsewhere is not None:
+        return elsewhere
+    assert visit.entry.response_id is not None
+    q, tq = await visit.questionnaire(conn)
+    answers = await responses.load_answers(conn, visit.entry.program_id, visit.entry.response_id)
+    if find_page(q, answers, section) is None:
+        return visit.redirect(f"{link.base}/q/{resume_section(q, answers)}")
+    return _render_page(visit, q, tq, section, answers,
+                        added=request.query_params.get("added") == "1")
+
+
+def _fingerprint(request: Req, secret: str) -> bytes:
+    """Who is probably the same client, without storing who: keyed hash of address and
+    browser, used only to flag duplicate open-link responses."""
+    agent = request.headers.get("user-agent", "")[:300]
+    message = f"client\x00{client_address(request)}\x00{agent}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).digest()[:16]
+
+
+async def save_page(
+    request: Req, conn: Conn, res: Resources, link: Link, section: str
+) -> Response[Any]:
+    form = await read_form(request)
+    if link.kind == "o" and not link.resume_key:
+        raise CookiesNeeded()
+    visit, elsewhere = await _current(request, conn, res, link, form_lang=form.get("lang"))
+    if not visit.csrf_ok(f"page:{section}", form.get(csrf.FIELD)):
+        raise FormRejected()
+    if elsewhere is not None:
+        return elsewhere
+    entry = visit.entry
+    assert entry.response_id is not None
+    q, tq = await visit.questionnaire(conn)
+    stored = await responses.load_answers(conn, entry.program_id, entry.response_id)
+    if find_page(q, stored, section) is None:
+        return visit.redirect(f"{link.base}/q/{resume_section(q, stored)}")
+    posted, shown = fields.parse(form, q, section)
+    result = await responses.save_page(
+        conn, entry, entry.response_id, q, section, posted, shown, visit.locale,
+        client_fingerprint=(
+            _fingerprint(request, visit.settings.secret_key) if link.kind == "o" else None
+        ),
+    )
+    if result.completed:
+        return visit.redirect(f"{link.base}/done")
+    if result.errors:
+        return _render_page(visit, q, tq, section, result.answers, posted=posted,
+                            errors=result.errors)
+    if result.stay:
+        return visit.redirect(f"{link.base}/q/{section}?added=1")
+    return visit.redirect(f"{link.base}/q/{result.next_section}")
+
+
+async def done(request: Req, conn: Conn, res: Resources, link: Link) -> Response[Any]:
+    entry = await load(request, conn, link)
+    visit = Visit.open(request, res, link, entry)
+    if not entry.complete:
+        return visit.redirect(link.base)
+    await visit.questionnaire(conn)
+    again = visit.csrf("start") if link.kind == "o" else None
+    return visit.render("survey/thanks.html", again=again)

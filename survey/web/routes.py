@@ -1,0 +1,93 @@
+"""Routes of the respondent web survey. Thin: pick the link kind, call ``flow``.
+
+``/s/<token>`` is a personal link (one response, ever); ``/o/<program>-<code>`` is an
+open link for a wave and site, short enough to print under a QR code. Both have the
+same steps: landing, ``start``, ``q/<section>`` pages and ``done``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+
+from survey.api.deps import DbConn, Res
+from survey.errors import RateLimited
+from survey.web import flow
+from survey.web.ratelimit import client_key
+from survey.web.state import WebState
+from survey.web.visit import Link, client_address
+
+
+class PersonalLinkController(Controller):
+    path = "/s/{token:str}"
+    include_in_schema = False
+
+    @get("/")
+    async def landing(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
+                      token: FromPath[str]) -> Response[Any]:
+        return await flow.landing(request, conn, res, Link("s", token))
+
+    @post("/start", request_max_body_size=flow.MAX_FORM_BYTES)
+    async def start(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
+                    token: FromPath[str]) -> Response[Any]:
+        return await flow.start(request, conn, res, Link("s", token))
+
+    @get("/q/{section:str}")
+    async def page(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
+                   token: FromPath[str], section: FromPath[str]) -> Response[Any]:
+        return await flow.show_page(request, conn, res, Link("s", token), section)
+
+    @post("/q/{section:str}", request_max_body_size=flow.MAX_FORM_BYTES)
+    async def save(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
+                   token: FromPath[str], section: FromPath[str]) -> Response[Any]:
+        return await flow.save_page(request, conn, res, Link("s", token), section)
+
+    @get("/done")
+    async def done(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
+                   token: FromPath[str]) -> Response[Any]:
+        return await flow.done(request, conn, res, Link("s", token))
+
+
+async def limit_open_links(request: Request[Any, Any, Any]) -> None:
+    """Open links are public: each client address gets a bounded number of requests."""
+    web: WebState = request.app.state.web
+    key = client_key(request.app.state.settings.secret_key, client_address(request))
+    wait = web.open_limiter.hit(key)
+    if wait is not None:
+        raise RateLimited(wait)
+
+
+class OpenLinkController(Controller):
+    path = "/o/{link:str}"
+    include_in_schema = False
+    before_request = staticmethod(limit_open_links)
+
+    def _link(self, request: Request[Any, Any, Any], link: str) -> Link:
+        return flow.with_resume_key(request, Link("o", link))
+
+    @get("/")
+    async def landing(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
+                      link: FromPath[str]) -> Response[Any]:
+        return await flow.landing(request, conn, res, self._link(request, link))
+
+    @post("/start", request_max_body_size=flow.MAX_FORM_BYTES)
+    async def start(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
+                    link: FromPath[str]) -> Response[Any]:
+        return await flow.start(request, conn, res, self._link(request, link))
+
+    @get("/q/{section:str}")
+    async def page(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
+                   link: FromPath[str], section: FromPath[str]) -> Response[Any]:
+        return await flow.show_page(request, conn, res, self._link(request, link), section)
+
+    @post("/q/{section:str}", request_max_body_size=flow.MAX_FORM_BYTES)
+    async def save(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
+                   link: FromPath[str], section: FromPath[str]) -> Response[Any]:
+        return await flow.save_page(request, conn, res, self._link(request, link), section)
+
+    @get("/done")
+    async def done(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
+                   link: FromPath[str]) -> Response[Any]:
+        return await flow.done(request, conn, res, self._link(request, link))

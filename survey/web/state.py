@@ -1,0 +1,70 @@
+"""Per-application state of the respondent web survey: limiters and text caches.
+
+Built once in ``create_app`` (``app.state.web``). Translated questionnaires and review
+status depend only on a frozen version, a language and the loaded catalogs, which do
+not change while the process runs, so they are cached without expiry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from survey.config import Settings
+from survey.i18n import SOURCE_LOCALE, language_status, translate_questionnaire, ui_status
+from survey.questionnaire import Questionnaire
+from survey.web.ratelimit import FixedWindowLimiter
+
+#: Unknown personal tokens tolerated per client address in ``MISS_WINDOW`` seconds.
+MISS_LIMIT = 30
+MISS_WINDOW = 600
+_MAX_CACHED = 512
+
+
+class WebState:
+    def __init__(self, settings: Settings) -> None:
+        self.open_limiter = FixedWindowLimiter(max(1, settings.open_link_rate_per_minute), 60)
+        self.miss_limiter = FixedWindowLimiter(MISS_LIMIT, MISS_WINDOW)
+        self._translated: dict[tuple[Any, ...], Questionnaire] = {}
+        self._reviewed: dict[tuple[Any, ...], bool] = {}
+
+    def translated(
+        self,
+        catalogs: Any,
+        q: Questionnaire,
+        content_hash: str,
+        locale: str,
+        allow_fuzzy: bool,
+        params: Mapping[str, str],
+    ) -> Questionnaire:
+        """``q`` in ``locale`` with placeholders (the program's name) filled."""
+        key = (id(catalogs), content_hash, locale, allow_fuzzy, tuple(sorted(params.items())))
+        found = self._translated.get(key)
+        if found is None:
+            found = translate_questionnaire(
+                catalogs, q, locale, allow_fuzzy=allow_fuzzy, params=dict(params)
+            )
+            self._remember(self._translated, key, found)
+        return found
+
+    def reviewed(self, catalogs: Any, locale: str, q: Questionnaire | None = None,
+                 content_hash: str = "") -> bool:
+        """Whether every string a page shows in ``locale`` was signed off by a reviewer."""
+        if locale == SOURCE_LOCALE:
+            return True
+        key = (id(catalogs), locale, content_hash)
+        found = self._reviewed.get(key)
+        if found is None:
+            ui = ui_status(catalogs, locale)
+            found = ui.reviewed == ui.total
+            if found and q is not None:
+                status = language_status(catalogs, q, locale)
+                found = status.reviewed == status.total
+            self._remember(self._reviewed, key, found)
+        return found
+
+    @staticmethod
+    def _remember(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
+        if len(cache) >= _MAX_CACHED:
+            cache.pop(next(iter(cache)))
+        cache[key] = value

@@ -1,0 +1,219 @@
+"""One request to a survey link: which link, which language, and how pages render.
+
+Language order (issue 4): ``?lang`` (or the ``lang`` field a form carries), the
+language cookie, the language the response was last answered in, Accept-Language,
+then the wave's default; only the wave's languages are ever chosen. The cookie is
+set only when the resident picks a language with the switcher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from litestar import Request
+from litestar.datastructures import Cookie
+from litestar.response import Redirect, Template
+
+from survey.config import Settings
+from survey.db import Conn
+from survey.i18n import format_number, match_tag, negotiate
+from survey.questionnaire import Questionnaire
+from survey.resources import Resources
+from survey.services import responses
+from survey.services.responses import Entry
+from survey.web import csrf
+from survey.web.state import WebState
+
+LANG_COOKIE = "survey_lang"
+RESUME_COOKIE = "survey_resume"
+#: Open-link resume cookies outlive a visit (people come back) but not a season.
+RESUME_MAX_AGE = 120 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Link:
+    """``/s/<token>`` (personal) or ``/o/<program>-<code>`` (open)."""
+
+    kind: Literal["s", "o"]
+    value: str
+    resume_key: str | None = None
+    """Open links: the client's key from the resume cookie (also binds CSRF tokens)."""
+
+    @property
+    def base(self) -> str:
+        return f"/{self.kind}/{self.value}"
+
+    @property
+    def binding(self) -> str:
+        return self.value if self.kind == "s" else (self.resume_key or "")
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def choose_locale(
+    request: Request[Any, Any, Any],
+    supported: Sequence[str],
+    default: str,
+    *,
+    response_language: str | None = None,
+    form_lang: str | None = None,
+) -> tuple[str, bool]:
+    """The language to serve, and whether the resident picked it just now."""
+    explicit = form_lang or request.query_params.get("lang")
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie and match_tag(cookie, supported) is None:
+        cookie = None
+    remembered = cookie or (response_language if response_language in supported else None)
+    locale = negotiate(
+        explicit, remembered, request.headers.get("accept-language"), supported, default
+    )
+    picked = bool(explicit) and match_tag(explicit or "", supported) == locale and locale != cookie
+    return locale, picked
+
+
+def switcher(
+    request: Request[Any, Any, Any], res: Resources, languages: Sequence[str], current: str
+) -> list[dict[str, Any]]:
+    """Links to this page in each language; they work without JavaScript."""
+    from survey.i18n import html_lang
+
+    path = request.url.path
+    return [
+        {
+            "code": code,
+            "name": res.language_name(code),
+            "html_lang": html_lang(code),
+            "href": f"{path}?{urlencode({'lang': code})}",
+            "current": code == current,
+        }
+        for code in languages
+    ]
+
+
+def page_context(
+    request: Request[Any, Any, Any],
+    res: Resources,
+    locale: str,
+    *,
+    allow_fuzzy: bool,
+    languages: Sequence[str],
+    reviewed: bool,
+) -> dict[str, Any]:
+    """What every survey page template needs, whatever the page."""
+    strings = res.page_strings(locale, allow_fuzzy=allow_fuzzy)
+    # Honest, not assumed: the notice shows whenever a string on the page lacks a
+    # reviewer's sign-off, whether or not the wave allowed unreviewed text.
+    strings["unreviewed"] = not reviewed
+    strings["languages"] = switcher(request, res, languages, locale)
+    strings["number"] = lambda value: format_number(value, locale)
+    request.state.translate = strings["_"]
+    return strings
+
+
+@dataclass
+class Visit:
+    """A link resolved to its entry, in the language this request is served in."""
+
+    request: Request[Any, Any, Any]
+    res: Resources
+    web: WebState
+    link: Link
+    entry: Entry
+    locale: str
+    picked: bool
+    cookies: list[Cookie] = field(default_factory=list)
+    _q: Questionnaire | None = None
+    _tq: Questionnaire | None = None
+
+    @classmethod
+    def open(
+        cls,
+        request: Request[Any, Any, Any],
+        res: Resources,
+        link: Link,
+        entry: Entry,
+        form_lang: str | None = None,
+    ) -> Visit:
+        web: WebState = request.app.state.web
+        locale, picked = choose_locale(
+            request, entry.languages, entry.default_language,
+            response_language=entry.response_language, form_lang=form_lang,
+        )
+        # Error pages raised from here on speak this language and offer these ones.
+        request.state.survey_locale = locale
+        request.state.survey_languages = list(entry.languages)
+        request.state.survey_allow_fuzzy = entry.allow_unreviewed
+        request.state.survey_program = entry.program_name
+        visit = cls(request, res, web, link, entry, locale, picked)
+        if picked:
+            visit.cookies.append(Cookie(
+                key=LANG_COOKIE, value=locale, path="/", httponly=True, samesite="lax",
+                secure=res.settings.cookie_secure,
+            ))
+        return visit
+
+    @property
+    def settings(self) -> Settings:
+        return self.res.settings
+
+    @property
+    def gettext(self) -> Any:
+        return self.res.catalogs.translator(self.locale, self.entry.allow_unreviewed).gettext
+
+    @property
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def require_open(self) -> None:
+        responses.require_open(self.entry, self.now)
+
+    async def questionnaire(self, conn: Conn) -> tuple[Questionnaire, Questionnaire]:
+        """The wave's frozen questionnaire, and the same in this visit's language."""
+        if self._q is None or self._tq is None:
+            q = await responses.questionnaire_of(conn, self.entry)
+            assert self.entry.questionnaire_hash is not None
+            self._q = q
+            self._tq = self.web.translated(
+                self.res.catalogs, q, self.entry.questionnaire_hash, self.locale,
+                self.entry.allow_unreviewed,
+                {"program": self.entry.program_name, "site": self.entry.site_name},
+            )
+        return self._q, self._tq
+
+    def csrf(self, purpose: str) -> str:
+        return csrf.issue(self.settings.secret_key, self.link.binding, purpose)
+
+    def csrf_ok(self, purpose: str, token: str | None) -> bool:
+        return csrf.valid(self.settings.secret_key, self.link.binding, purpose, token)
+
+    def context(self) -> dict[str, Any]:
+        reviewed = self.web.reviewed(
+            self.res.catalogs, self.locale, self._q, self.entry.questionnaire_hash or ""
+        )
+        ctx = page_context(
+            self.request, self.res, self.locale, allow_fuzzy=self.entry.allow_unreviewed,
+            languages=self.entry.languages, reviewed=reviewed,
+        )
+        ctx.update(
+            program_name=self.entry.program_name,
+            base=self.link.base,
+            questionnaire=self._tq,
+        )
+        return ctx
+
+    def render(self, template: str, status_code: int = 200, **extra: Any) -> Template:
+        ctx = self.context()
+        ctx.update(extra)
+        return Template(
+            template_name=template, context=ctx, status_code=status_code, cookies=self.cookies,
+            headers={"Cache-Control": "no-store"},
+        )
+
+    def redirect(self, path: str) -> Redirect:
+        return Redirect(path=path, status_code=303, cookies=self.cookies)
