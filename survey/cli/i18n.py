@@ -26,8 +26,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     status.add_argument("--questionnaire", "-q", action="append", default=[], metavar="ID")
     status.add_argument("--details", action="store_true",
                         help="list every missing, fuzzy, unreviewed and broken string")
-    status.add_argument("--allow-fuzzy", action="store_true",
-                        help="cost SMS with unreviewed drafts, as a wave allowing them would")
+    status.add_argument("--reviewed-only", action="store_true",
+                        help="cost SMS with reviewed text only (default: drafts too, since "
+                        "that is the wording reviewers are about to approve)")
     status.add_argument("--check", action="store_true",
                         help="exit 1 when any placeholder error exists (for CI)")
     status.set_defaults(func=run_status)
@@ -86,12 +87,15 @@ def run_status(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     print(header, file=out)
     for locale in locales:
         rows = [language_status(catalogs, questionnaires[qid], locale,
-                                allow_fuzzy=args.allow_fuzzy) for qid in wanted]
+                                allow_fuzzy=not args.reviewed_only) for qid in wanted]
         rows.append(ui_status(catalogs, locale))
         for status in rows:
             broken += len(status.placeholder_errors)
             over = status.sms_over_budget
-            sms = "-" if status.domain == "messages" else (
+            web_only = status.subject in questionnaires and (
+                "sms" not in questionnaires[status.subject].channels
+            )
+            sms = "-" if status.domain == "messages" else "web only" if web_only else (
                 "0" if not over else f"{len(over)}: " + ", ".join(
                     f"{c.item_id} {c.segments}x{c.encoding}" for c in over[:3]
                 ) + (" ..." if len(over) > 3 else "")
@@ -105,7 +109,7 @@ def run_status(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
                     detail = f" ({problem.detail})" if problem.detail else ""
                     print(f"    {problem.kind:<11} [{problem.context}] "
                           f"{problem.msgid[:60]!r}{detail}", file=out)
-                for cost in over:
+                for cost in [] if web_only else over:
                     print(f"    sms_budget  {cost.item_id}: {cost.segments} segments, "
                           f"{cost.encoding}, {cost.units} units", file=out)
     if args.check and broken:

@@ -167,7 +167,7 @@ def test_status_cli_prints_every_language(workspace: tuple[Path, Questionnaire],
     monkeypatch.setenv("SURVEY_QUESTIONNAIRE_DIR", str(locales.parent / "questionnaires"))
     out = io.StringIO()
     args = argparse.Namespace(locale=["es", "ar", "en"], questionnaire=[], details=True,
-                              allow_fuzzy=False, check=False)
+                              reviewed_only=False, check=False)
     assert cli.run_status(args, out) == 0
     lines = out.getvalue().splitlines()
     assert lines[0].split()[:7] == ["locale", "subject", "total", "reviewed", "unrev", "fuzzy",
