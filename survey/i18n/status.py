@@ -182,14 +182,22 @@ def ui_status(catalogs: Catalogs, locale: str) -> LanguageStatus:
 
 
 def launch_check(
-    catalogs: Catalogs, q: Questionnaire, locale: str, *, include_ui: bool = True
+    catalogs: Catalogs,
+    q: Questionnaire,
+    locale: str,
+    *,
+    include_ui: bool = True,
+    allow_unreviewed: bool = False,
 ) -> list[EntryProblem]:
     """Why ``q`` may not launch in ``locale``; an empty list means it may.
 
     Blocks on: an unsupported language or one the questionnaire is not offered in;
     any missing, fuzzy or unreviewed string (questionnaire text and, by default, UI
     strings); placeholder errors; SMS questions over budget when SMS is a channel.
-    A wave that launches anyway must record the override (the caller's job).
+    ``allow_unreviewed`` (a wave's explicit flag, which reports must show) lets fuzzy
+    and unreviewed strings through, but never missing or broken ones, and then costs
+    SMS with the drafts that will actually be sent. A wave that launches despite
+    problems must record the override (the caller's job).
     """
     problems: list[EntryProblem] = []
     if locale not in SUPPORTED_LOCALES:
@@ -198,8 +206,9 @@ def launch_check(
     if q.languages and locale not in q.languages:
         problems.append(EntryProblem(context=None, msgid="", kind="language",
                                      detail=f"{q.id} is not offered in {locale!r}"))
-    status = language_status(catalogs, q, locale)
-    problems.extend(status.problems)
+    status = language_status(catalogs, q, locale, allow_fuzzy=allow_unreviewed)
+    waived = {"fuzzy", "unreviewed"} if allow_unreviewed else set()
+    problems.extend(p for p in status.problems if p.kind not in waived)
     if "sms" in q.channels:
         for cost in status.sms_over_budget:
             problems.append(EntryProblem(
@@ -208,5 +217,5 @@ def launch_check(
                 f"budget {SMS_SEGMENT_BUDGET}",
             ))
     if include_ui:
-        problems.extend(ui_status(catalogs, locale).problems)
+        problems.extend(p for p in ui_status(catalogs, locale).problems if p.kind not in waived)
     return problems

@@ -21,7 +21,7 @@ from survey.questionnaire import (
     Questionnaire,
     SingleChoiceItem,
 )
-from survey.questionnaire.model import MissingLabels
+from survey.questionnaire.model import MissingLabels, Scale
 from survey.questionnaire.text import (
     construct_context,
     item_context,
@@ -29,6 +29,7 @@ from survey.questionnaire.text import (
     option_context,
     point_context,
     questionnaire_context,
+    scale_context,
     section_context,
 )
 
@@ -110,6 +111,14 @@ class _Translating:
                 for s in q.sections
             ],
             items=[self.item(item) for item in q.items],
+            scales={
+                name: Scale(points=[
+                    msgspec.structs.replace(p, label=self.text(scale_context(name, p.value),
+                                                                p.label))
+                    for p in scale.points
+                ])
+                for name, scale in q.scales.items()
+            },
             missing_labels=MissingLabels(
                 dont_know=self.text(missing_context("dont_know"), labels.dont_know),
                 prefer_not=self.text(missing_context("prefer_not"), labels.prefer_not),

@@ -156,9 +156,10 @@ def _likert(item: LikertItem, values: list[str]) -> Answer:
         raise AnswerError(item.id, MSG_CHOOSE_ONLY_ONE)
     allowed = {p.value for p in item.points}
     try:
-        value = int(values[0])
+        number = float(values[0])
     except ValueError:
         raise AnswerError(item.id, MSG_CHOOSE_ONE) from None
+    value = int(number) if math.isfinite(number) and number.is_integer() else None
     if value not in allowed:
         raise AnswerError(item.id, MSG_CHOOSE_ONE)
     return Answer(value_num=float(value))

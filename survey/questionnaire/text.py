@@ -54,9 +54,13 @@ def option_context(item: Item, option: Option, field: str = "label") -> str:
     return f"item/{item.id}/option/{option.code}{suffix}"
 
 
+def scale_context(scale: str, value: int) -> str:
+    return f"scale/{scale}/{value}"
+
+
 def point_context(item: LikertItem, point: Point) -> str:
     if item.scale:
-        return f"scale/{item.scale}/{point.value}"
+        return scale_context(item.scale, point.value)
     return f"item/{item.id}/point/{point.value}"
 
 

@@ -22,22 +22,16 @@ from survey.questionnaire.loader import QuestionnaireError, from_raw
 from survey.questionnaire.model import MISSING_CODES, Questionnaire
 from survey.questionnaire.text import entries
 from survey.questionnaire.xlsform_expr import Unsupported, parse_constraint, parse_relevant
-
-_LANG_COLUMN = re.compile(r"^(?P<base>[a-z_]+)(?:::(?P<lang>.+))?$", re.I)
-_LANG_CODE = re.compile(r"\(([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)\)\s*$")
-_METADATA = {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber",
-             "username", "email", "audit", "start-geopoint", "background-audio", "uuid"}
-_KNOWN_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "constraint"}
-_MISSING_NAMES = {
-    "dont_know": "dont_know", "dontknow": "dont_know", "dk": "dont_know",
-    "don_t_know": "dont_know", "do_not_know": "dont_know",
-    "prefer_not": "prefer_not", "prefer_not_to_say": "prefer_not",
-    "prefer_not_to_answer": "prefer_not", "refused": "prefer_not", "refuse": "prefer_not",
-    "no_answer": "prefer_not", "declined": "prefer_not",
-}
-_ENGLISH_NAMES = {"english", "en", "anglais", "inglés", "ingles"}
-DEFAULT_CONSENT = ("Taking part is voluntary. You can skip any question and stop at any "
-                   "time. Your answers are reported only in groups.")
+from survey.questionnaire.xlsform_sheets import (
+    DEFAULT_CONSENT,
+    KNOWN_COLUMNS,
+    LANG_COLUMN,
+    METADATA,
+    MISSING_NAMES,
+    language_code,
+    sheet_rows,
+    slug,
+)
 
 
 class XLSFormError(Exception):
@@ -53,44 +47,6 @@ class ImportResult(msgspec.Struct, kw_only=True):
     """Form language column name → our locale code (or "" when we have no catalog)."""
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _rows(sheet: Any) -> list[dict[str, str]]:
-    """Sheet rows as dicts keyed by lower-cased header (blank rows dropped)."""
-    rows = list(sheet.iter_rows(values_only=True))
-    if not rows:
-        return []
-    header = [_cell(h) for h in rows[0]]
-    out = []
-    for row in rows[1:]:
-        values = {h: _cell(v) for h, v in zip(header, row, strict=False) if h}
-        if any(values.values()):
-            out.append(values)
-    return out
-
-
-def _slug(text: str, pattern: str = "_") -> str:
-    slug = re.sub(r"[^a-z0-9]+", pattern, text.strip().lower()).strip(pattern)
-    return slug
-
-
-def _code_for_language(column_lang: str, supported: Iterable[str]) -> str:
-    """Our locale code for ``English (en)`` / ``Español (es)`` / ``zh-Hant``; "" if none."""
-    from survey.i18n.negotiate import match_tag  # the importer is an edge; i18n may depend on us
-
-    match = _LANG_CODE.search(column_lang)
-    tag = match.group(1) if match else column_lang.strip()
-    if tag.lower() in _ENGLISH_NAMES:
-        tag = "en"
-    return match_tag(tag, supported) or ""
-
-
 class _Importer:
     def __init__(self, workbook: Any, source: str, supported: list[str]) -> None:
         self.source = source
@@ -99,9 +55,9 @@ class _Importer:
         names = {name.lower(): name for name in workbook.sheetnames}
         if "survey" not in names:
             raise XLSFormError(f"{source}: no 'survey' sheet")
-        self.survey = _rows(workbook[names["survey"]])
-        self.choices = _rows(workbook[names["choices"]]) if "choices" in names else []
-        settings_rows = _rows(workbook[names["settings"]]) if "settings" in names else []
+        self.survey = sheet_rows(workbook[names["survey"]])
+        self.choices = sheet_rows(workbook[names["choices"]]) if "choices" in names else []
+        settings_rows = sheet_rows(workbook[names["settings"]]) if "settings" in names else []
         first = settings_rows[0] if settings_rows else {}
         self.settings = {k.lower(): v for k, v in first.items()}
         self.languages: dict[str, str] = {}
@@ -117,7 +73,7 @@ class _Importer:
         langs: list[str] = []
         headers = {h for row in self.survey for h in row} | {h for row in self.choices for h in row}
         for header in sorted(headers):
-            match = _LANG_COLUMN.match(header)
+            match = LANG_COLUMN.match(header)
             if match and match["base"].lower() == "label":
                 lang = match["lang"] or ""
                 if lang not in langs:
@@ -125,7 +81,7 @@ class _Importer:
         if not langs:
             raise XLSFormError(f"{self.source}: no label column")
         for lang in langs:
-            self.languages[lang] = "en" if lang == "" else _code_for_language(lang, self.supported)
+            self.languages[lang] = "en" if lang == "" else language_code(lang, self.supported)
         english = [lang for lang, code in self.languages.items() if code == "en"]
         default = self.settings.get("default_language", "")
         if english:
@@ -177,8 +133,8 @@ class _Importer:
         unknown_columns: set[str] = set()
         for row in self.survey:
             for header in row:
-                match = _LANG_COLUMN.match(header)
-                if (match["base"].lower() if match else header.lower()) not in _KNOWN_COLUMNS:
+                match = LANG_COLUMN.match(header)
+                if (match["base"].lower() if match else header.lower()) not in KNOWN_COLUMNS:
                     unknown_columns.add(header)
         for column in sorted(unknown_columns):
             self.warn(f"column {column!r}", "not supported; ignored")
@@ -204,7 +160,7 @@ class _Importer:
                 if structure == "begin repeat":
                     self.warn(where, "repeats are not supported; the rows inside are asked once")
                 continue
-            if base in _METADATA:
+            if base in METADATA:
                 self.warn(where, f"metadata field {kind!r} skipped (we record our own)")
                 continue
             if not kind:
@@ -230,13 +186,13 @@ class _Importer:
         form_title = self.settings.get("form_title") or self.settings.get("title") or (
             "Imported form"
         )
-        form_id = _slug(self.settings.get("form_id", "") or form_title, "-") or "imported-form"
+        form_id = slug(self.settings.get("form_id", "") or form_title, "-") or "imported-form"
         if not form_id[0].isalpha():
             form_id = f"form-{form_id}"
         self.warn("form", "XLSForm has no intro or consent text; defaults were written — "
                   "edit them before use")
         self.warn("form", "sms_prompt copied from each label; shorten them before SMS use")
-        version = _slug(self.settings.get("version", "") or "1", ".") or "1"
+        version = slug(self.settings.get("version", "") or "1", ".") or "1"
         return {
             "id": form_id[:64],
             "version": version[:32],
@@ -268,7 +224,7 @@ class _Importer:
         return section
 
     def identifier(self, name: str, where: str) -> str:
-        ident = _slug(name)
+        ident = slug(name)
         if not ident or not ident[0].isalpha():
             ident = f"q_{ident}" if ident else "q"
         if ident != name:
@@ -333,14 +289,14 @@ class _Importer:
         for row in rows:
             name = row.get("name", "")
             labels = self.labels(row, "label")
-            if _slug(name) in _MISSING_NAMES:
-                code = _MISSING_NAMES[_slug(name)]
+            if slug(name) in MISSING_NAMES:
+                code = MISSING_NAMES[slug(name)]
                 if code not in missing:
                     missing.append(code)
                     self.warn(where, f"choice {name!r} imported as the missing answer {code!r}")
                     self.remember(f"missing:{code}", labels)
                 continue
-            code = _slug(name) or "option"
+            code = slug(name) or "option"
             if code in MISSING_CODES:
                 code = f"{code}_"
             if code != name:

@@ -233,3 +233,31 @@ def test_numbers_and_dates_follow_cldr() -> None:
     assert format_number(1234.5, "ru") == "1\xa0234,5"
     assert format_date(dt.date(2025, 3, 9), "es") == "9 de marzo de 2025"
     assert format_date(dt.date(2025, 3, 9), "ko") == "2025년 3월 9일"
+
+
+def test_allow_unreviewed_waives_drafts_but_not_gaps(
+    workspace: tuple[Path, Questionnaire],
+) -> None:
+    locales, q = workspace
+    fill(locales, "es")
+    catalogs = Catalogs.load(locales)
+    assert launch_check(catalogs, q, "es", include_ui=False, allow_unreviewed=True) == []
+    assert launch_check(catalogs, q, "es", include_ui=False)
+    # Missing strings block even a wave that allows drafts.
+    assert {p.kind for p in launch_check(catalogs, q, "ar", allow_unreviewed=True)} == {
+        "missing"}
+
+
+def test_translated_copy_keeps_ids_codes_and_logic() -> None:
+    catalogs = Catalogs.load(ROOT / "locales")
+    q = load_questionnaire(ROOT / "questionnaires" / "community-trust.toml")
+    es = translate_questionnaire(catalogs, q, "es", allow_fuzzy=True,
+                                 params={"program": "Calles Seguras"})
+    assert [i.id for i in es.items] == [i.id for i in q.items]
+    assert [i.show_if for i in es.items] == [i.show_if for i in q.items]
+    assert es.item("aware_program").prompt == (
+        "Antes de esta encuesta, ¿había oído hablar de Calles Seguras?")
+    assert es.scales["agree5"].points[0].label == "Muy en desacuerdo"
+    assert es.item("pj_respect").points[0].label == "Muy en desacuerdo"  # type: ignore[union-attr]
+    # Without allow_fuzzy the reviewed text (none yet) is used: English.
+    assert translate_questionnaire(catalogs, q, "es").title == q.title

@@ -175,3 +175,12 @@ def test_single_item_and_four_point_display(q: Questionnaire) -> None:
     assert low is not None and high is not None
     assert (low.display, high.display) == (0.0, 100.0)
     assert score_construct(q, safety, {"safety_dark": Answer(missing="dont_know")}) is None
+
+
+def test_numeric_raw_values(q: Questionnaire) -> None:
+    assert validate_answer(q.item("pj_respect"), 4) == Answer(value_num=4.0)
+    assert validate_answer(q.item("pj_respect"), 4.0) == Answer(value_num=4.0)
+    with pytest.raises(AnswerError):
+        validate_answer(q.item("pj_respect"), 4.5)
+    with pytest.raises(AnswerError):
+        validate_answer(q.item("pj_respect"), "nan")

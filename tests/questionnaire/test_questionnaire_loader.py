@@ -135,3 +135,16 @@ def test_content_hash_tracks_content_not_layout(tmp_path: Path) -> None:
     # Any change of wording gives a new hash.
     reworded = GOOD.replace('prompt = "Fair?"', 'prompt = "Fair enough?"')
     assert content_hash(load_questionnaire(write(tmp_path, reworded))) != base
+
+
+def test_jsonb_round_trip_keeps_the_hash(tmp_path: Path) -> None:
+    """PostgreSQL jsonb reorders keys and drops whitespace; the hash must not care."""
+    import json
+
+    from survey.questionnaire import decode, encode
+
+    q = load_questionnaire(Path(__file__).resolve().parents[2] / "questionnaires"
+                           / "community-trust.toml")
+    stored = json.dumps(json.loads(encode(q)), sort_keys=True)
+    assert content_hash(decode(stored)) == content_hash(q)
+    assert decode(stored) == q
