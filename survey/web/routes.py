@@ -51,12 +51,17 @@ class PersonalLinkController(Controller):
 
 
 async def limit_open_links(request: Request[Any, Any, Any]) -> None:
-    """Open links are public: each client address gets a bounded number of requests."""
+    """Open links are public, so each client address gets a bounded number of new
+    visits (landing and start) per minute, and a roomier bound on all requests, which
+    still lets a whole forum behind one address answer page after page."""
     web: WebState = request.app.state.web
     key = client_key(request.app.state.settings.secret_key, client_address(request))
-    wait = web.open_limiter.hit(key)
-    if wait is not None:
-        raise RateLimited(wait)
+    step = request.url.path.rstrip("/").split("/")[3:4]
+    limiters = [web.open_limiter] if step in ([], ["start"]) else []
+    for limiter in [*limiters, web.open_page_limiter]:
+        wait = limiter.hit(key)
+        if wait is not None:
+            raise RateLimited(wait)
 
 
 class OpenLinkController(Controller):

@@ -15,6 +15,8 @@ from survey.i18n import SOURCE_LOCALE, language_status, translate_questionnaire,
 from survey.questionnaire import Questionnaire
 from survey.web.ratelimit import FixedWindowLimiter
 
+#: Open-link page requests allowed per client address, as a multiple of new visits.
+PAGE_FACTOR = 10
 #: Unknown personal tokens tolerated per client address in ``MISS_WINDOW`` seconds.
 MISS_LIMIT = 30
 MISS_WINDOW = 600
@@ -23,7 +25,11 @@ _MAX_CACHED = 512
 
 class WebState:
     def __init__(self, settings: Settings) -> None:
-        self.open_limiter = FixedWindowLimiter(max(1, settings.open_link_rate_per_minute), 60)
+        rate = max(1, settings.open_link_rate_per_minute)
+        self.open_limiter = FixedWindowLimiter(rate, 60)
+        """New open-link visits (landing, start) per client address."""
+        self.open_page_limiter = FixedWindowLimiter(rate * PAGE_FACTOR, 60)
+        """All open-link requests per client address: many people may share one."""
         self.miss_limiter = FixedWindowLimiter(MISS_LIMIT, MISS_WINDOW)
         self._translated: dict[tuple[Any, ...], Questionnaire] = {}
         self._reviewed: dict[tuple[Any, ...], bool] = {}
