@@ -36,11 +36,18 @@ class Resources:
 
         return str(native_name(locale))
 
-    def launch_problems(self, questionnaire: Questionnaire, locale: str) -> list[str]:
-        """Why ``locale`` may not launch yet (missing or unreviewed strings); empty if ready."""
+    def launch_problems(
+        self, questionnaire: Questionnaire, locale: str, *, allow_unreviewed: bool = False
+    ) -> list[str]:
+        """Why ``locale`` may not launch yet (missing or unreviewed strings); empty if ready.
+
+        ``allow_unreviewed`` lets fuzzy and unreviewed strings pass, never missing ones.
+        """
         from survey.i18n import launch_check
 
-        problems = launch_check(self.catalogs, questionnaire, locale)
+        problems = launch_check(
+            self.catalogs, questionnaire, locale, allow_unreviewed=allow_unreviewed
+        )
         return [
             f"{p.kind}: {p.context or p.msgid[:60]}" + (f" ({p.detail})" if p.detail else "")
             for p in problems

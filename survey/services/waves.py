@@ -233,10 +233,18 @@ async def launch_wave(
         raise InvalidInput.one("questionnaire_id", f"no questionnaire {qid!r}")
     questionnaire = res.questionnaires[qid]
     blocked: dict[str, list[str]] = {}
+    unreviewed: list[str] = []
     for lang in row["languages"]:
-        problems = res.launch_problems(questionnaire, lang)
+        strict = res.launch_problems(questionnaire, lang)
+        problems = (
+            res.launch_problems(questionnaire, lang, allow_unreviewed=True)
+            if row["allow_unreviewed"]
+            else strict
+        )
         if problems:
             blocked[lang] = problems
+        elif strict:
+            unreviewed.append(lang)
     overridden = {k: v for k, v in blocked.items() if k in data.override_languages}
     refused = {k: v for k, v in blocked.items() if k not in data.override_languages}
     if refused:
@@ -259,6 +267,13 @@ async def launch_wave(
         target=str(wave_id),
         questionnaire_hash=digest,
     )
+    if unreviewed:
+        # The wave opted in to unreviewed drafts: reports must say which languages.
+        await audit.record(
+            conn, who, "wave.launch_override", program_id=program_id, target=str(wave_id),
+            languages=sorted(unreviewed), reason="wave allows unreviewed translations",
+            problems={},
+        )
     if overridden:
         await audit.record(
             conn,
