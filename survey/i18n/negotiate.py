@@ -64,16 +64,9 @@ def _likely_script(language: str) -> str | None:
     return parts[1] if len(parts) > 2 else None
 
 
-def match_tag(tag: str, supported: Iterable[str]) -> str | None:
-    """The supported code a single language tag (or one of our codes) stands for."""
-    supported = list(supported)
-    tag = tag.strip()
-    if not tag or tag == "*" or not _TAG.match(tag):
-        return None
-    lowered = {code.lower(): code for code in supported}
-    exact = lowered.get(tag.replace("-", "_").lower())
-    if exact is not None:
-        return exact
+@lru_cache(maxsize=1024)
+def _language_and_script(tag: str) -> tuple[str, str | None]:
+    """CLDR language and script of a well-formed tag, likely subtags filled in."""
     subtags = tag.replace("_", "-").split("-")
     primary = subtags[0].lower()
     if len(subtags) > 1 and len(subtags[1]) == 3 and subtags[1].isalpha():
@@ -88,7 +81,20 @@ def match_tag(tag: str, supported: Iterable[str]) -> str | None:
         # may still match.
         language, script = primary, None
     script = script or _DEFAULT_SCRIPT.get(primary)
-    language = _LANGUAGE_ALIASES.get(language, language)
+    return _LANGUAGE_ALIASES.get(language, language), script
+
+
+def match_tag(tag: str, supported: Iterable[str]) -> str | None:
+    """The supported code a single language tag (or one of our codes) stands for."""
+    supported = list(supported)
+    tag = tag.strip()
+    if not tag or tag == "*" or not _TAG.match(tag):
+        return None
+    lowered = {code.lower(): code for code in supported}
+    exact = lowered.get(tag.replace("-", "_").lower())
+    if exact is not None:
+        return exact
+    language, script = _language_and_script(tag)
     candidates = []
     for code in supported:
         info = LOCALES.get(code)

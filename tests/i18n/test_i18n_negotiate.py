@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from survey.i18n import SUPPORTED_LOCALES, match_tag, negotiate, parse_accept_language
@@ -125,6 +125,7 @@ quality = st.one_of(st.just(""), st.floats(0, 1).map(lambda q: f";q={q:.3f}"))
 header = st.lists(st.tuples(tag, quality).map("".join), max_size=8).map(",".join)
 
 
+@settings(max_examples=60)
 @given(header)
 def test_well_formed_headers_parse_and_negotiate(value: str) -> None:
     parsed = parse_accept_language(value)
