@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from survey.db import Conn
 
@@ -79,7 +84,21 @@ async def test_duplicate_user_is_a_clear_error(database_url: str) -> None:
     assert "already exists" in again.stderr
 
 
-def test_embedded_database_starts_and_keeps_data(tmp_path: Path) -> None:
+@pytest.fixture
+def pg_home() -> Iterator[Path]:
+    """A data directory for an embedded server, outside pytest's private tmp root.
+
+    pytest keeps /tmp/pytest-of-<user> at mode 0700 (and resets it whenever another
+    session starts), but the server runs as its own system user and must traverse
+    the path.
+    """
+    path = Path(tempfile.mkdtemp(prefix="survey-cli-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_embedded_database_starts_and_keeps_data(pg_home: Path) -> None:
+    tmp_path = pg_home
     """No database URL: the embedded server starts, seeds, and keeps data across restarts."""
     env = {"SURVEY_DATA_DIR": str(tmp_path / "data"), "SURVEY_DATABASE_URL": ""}
     env.pop("SURVEY_DATABASE_URL")
@@ -116,7 +135,8 @@ def test_embedded_database_starts_and_keeps_data(tmp_path: Path) -> None:
     assert "0001_init\tapplied" in status.stdout
 
 
-def test_serve_stops_embedded_database_on_sigterm(tmp_path: Path) -> None:
+def test_serve_stops_embedded_database_on_sigterm(pg_home: Path) -> None:
+    tmp_path = pg_home
     import signal
     import socket
     import time
