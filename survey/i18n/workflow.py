@@ -43,12 +43,14 @@ def new_catalog(locale: str | None) -> Catalog:
     )
 
 
-def extract(root: Path, mapping: Path) -> dict[str, Catalog]:
+def extract(
+    root: Path, mapping: Path, domains: Iterable[str] = DOMAINS
+) -> dict[str, Catalog]:
     """Run the mapping in ``babel.cfg`` over ``root``; one template per domain."""
     with mapping.open() as fh:
         method_map, options_map = parse_mapping_cfg(fh, str(mapping))  # type: ignore[no-untyped-call]
-    templates = {domain: new_catalog(None) for domain in DOMAINS}
-    for domain in DOMAINS:
+    templates = {domain: new_catalog(None) for domain in domains}
+    for domain in templates:
         wanted = [
             (pattern, method) for pattern, method in method_map
             if (method == EXTRACTOR) == (domain == QUESTIONNAIRE_DOMAIN)

@@ -122,9 +122,8 @@ def test_placeholder_mismatch_blocks_and_cannot_be_signed_off(
 ) -> None:
     locales, _ = workspace
     q = load_questionnaire(ROOT / "questionnaires" / "community-trust-sms.toml")
-    for domain, template in extract(ROOT, ROOT / "babel.cfg").items():
-        if domain == QUESTIONNAIRE_DOMAIN:
-            write_template(locales, domain, template)
+    templates = extract(ROOT, ROOT / "babel.cfg", [QUESTIONNAIRE_DOMAIN])
+    write_template(locales, QUESTIONNAIRE_DOMAIN, templates[QUESTIONNAIRE_DOMAIN])
     update(locales, ["es"])
     fill(locales, "es", text="Gracias, %(programa)s.")
     catalogs = Catalogs.load(locales)

@@ -111,9 +111,12 @@ def test_sms_replies(q: Questionnaire) -> None:
     assert parse_sms_reply(q, multi, "0") == Answer(missing="prefer_not")
 
 
+SMS_FORM = load_questionnaire(ROOT / "questionnaires" / "community-trust-sms.toml")
+
+
 @given(st.text(max_size=30))
 def test_sms_parsing_either_answers_or_reprompts(reply: str) -> None:
-    q = load_questionnaire(ROOT / "questionnaires" / "community-trust-sms.toml")
+    q = SMS_FORM
     for item in q.items:
         try:
             answer = parse_sms_reply(q, item, reply)

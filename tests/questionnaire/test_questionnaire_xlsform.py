@@ -198,7 +198,7 @@ kinds = st.sampled_from(["select_one l", "select_multiple l", "integer", "decima
                          "note", "begin_group", "end_group", "calculate", "select_one nope"])
 
 
-@settings(max_examples=25, deadline=None,
+@settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(kinds, cell, cell, cell, cell, cell), min_size=1, max_size=6),
        choices=st.lists(st.tuples(cell, cell, cell), max_size=4))
