@@ -33,7 +33,8 @@ def add_translations(
             existing = catalog.add(msgid, "", context=context)
         existing.string = text
         existing.flags.add("fuzzy")
-        existing.user_comments.append(f"imported from {source}; not reviewed")
+        # Short enough that Babel never wraps it (comments wrap at 76 columns).
+        existing.user_comments.append(f"imported from {source[:40]}; not reviewed")
         added += 1
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:

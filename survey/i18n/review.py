@@ -1,10 +1,11 @@
 """Review sign-off kept inside the ``.po`` file, as a translator comment.
 
-A reviewed entry carries ``# reviewed-by: <name> at <UTC time> sha256:<12 hex>``. The
-hash covers msgctxt, msgid and msgstr as reviewed, so an entry edited after sign-off
-(by hand, or by ``update`` when the English changed) no longer counts as reviewed even
-if someone forgets to set ``fuzzy``. Drafts (ours included) stay ``fuzzy`` until a
-named person signs them off here; nobody else may claim a translation is reviewed.
+A reviewed entry carries ``# reviewed-by: <name>`` and ``# reviewed-at: <UTC time>
+sha256:<12 hex>``. The hash covers msgctxt, msgid and msgstr as reviewed, so an entry
+edited after sign-off (by hand, or by ``update`` when the English changed) no longer
+counts as reviewed even if someone forgets to set ``fuzzy``. Drafts (ours included)
+stay ``fuzzy`` until a named person signs them off here; nothing else may claim a
+translation is reviewed.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from babel.messages.pofile import write_po
 
 from survey.i18n.catalogs import read_catalog
 
-_RECORD = re.compile(
-    r"^reviewed-by: (?P<who>.+?) at (?P<when>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) "
-    r"sha256:(?P<hash>[0-9a-f]{12})$"
-)
+# Two short lines, because Babel wraps translator comments at 76 columns and a wrapped
+# record would no longer parse: "reviewed-by: <name>" then "reviewed-at: <UTC> sha256:<hex>".
+_BY = "reviewed-by: "
+_AT = re.compile(r"^reviewed-at: (?P<when>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) "
+                 r"sha256:(?P<hash>[0-9a-f]{12})$")
+MAX_REVIEWER = 60
 
 
 class ReviewRecord(msgspec.Struct, frozen=True):
@@ -51,11 +54,13 @@ def content_digest(message: Message) -> str:
 
 
 def review_record(message: Message) -> ReviewRecord | None:
-    """The latest sign-off comment on ``message``, if any."""
-    for comment in reversed(message.user_comments):
-        match = _RECORD.match(comment.strip())
-        if match:
-            return ReviewRecord(match["who"], match["when"], match["hash"])
+    """The latest sign-off recorded on ``message``, if any."""
+    comments = [c.strip() for c in message.user_comments]
+    for index in range(len(comments) - 1, 0, -1):
+        match = _AT.match(comments[index])
+        if match and comments[index - 1].startswith(_BY):
+            who = comments[index - 1].removeprefix(_BY).strip()
+            return ReviewRecord(who, match["when"], match["hash"])
     return None
 
 
@@ -82,6 +87,8 @@ def mark_reviewed(
     reviewer = " ".join(reviewer.split())
     if not reviewer:
         raise ReviewError("a reviewer name is required")
+    if len(reviewer) > MAX_REVIEWER:
+        raise ReviewError(f"reviewer name longer than {MAX_REVIEWER} characters")
     if not has_translation(message):
         raise ReviewError(f"{_label(message)}: has no translation to review")
     errors = message.check(catalog)
@@ -93,12 +100,23 @@ def mark_reviewed(
     message.previous_id = []
     record = ReviewRecord(reviewer, when.strftime("%Y-%m-%dT%H:%M:%SZ"), content_digest(message))
     message.user_comments = [
-        c for c in message.user_comments if not c.strip().startswith("reviewed-by:")
+        _provenance(c) for c in message.user_comments
+        if not c.strip().startswith((_BY, "reviewed-at:"))
     ]
-    message.user_comments.append(
-        f"reviewed-by: {record.reviewer} at {record.at} sha256:{record.hash}"
-    )
+    message.user_comments += [
+        f"{_BY}{record.reviewer}", f"reviewed-at: {record.at} sha256:{record.hash}",
+    ]
     return record
+
+
+def _provenance(comment: str) -> str:
+    """Keep where a translation came from (TRAPD documentation), but drop the "not
+    reviewed" warning that sign-off has just made untrue."""
+    text = comment.strip()
+    if text.startswith(("draft:", "imported from")) and "not reviewed" in text:
+        origin = text.removeprefix("draft:").split(";")[0].split(", not reviewed")[0]
+        return f"origin: {origin.strip()}"
+    return comment
 
 
 def _label(message: Message) -> str:

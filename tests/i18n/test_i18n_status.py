@@ -61,6 +61,7 @@ def fill(locales: Path, locale: str, text: str = "X %(program)s", fuzzy: bool = 
             message.string = text if "%(" in str(message.id) else f"{locale}: {message.id}"
             if fuzzy:
                 message.flags.add("fuzzy")
+                message.user_comments.append("draft: AI-written by the team, not reviewed")
     with path.open("wb") as fh:
         write_po(fh, catalog)
 
@@ -93,8 +94,9 @@ def test_review_clears_fuzzy_records_who_and_when(workspace: tuple[Path, Questio
     records = review_file(path, "es", None, "Ana Ruiz", when=WHEN)
     assert records and all(r.reviewer == "Ana Ruiz" for r in records)
     text = path.read_text()
-    assert "# reviewed-by: Ana Ruiz at 2025-05-01T17:30:00Z sha256:" in text
+    assert "# reviewed-by: Ana Ruiz\n# reviewed-at: 2025-05-01T17:30:00Z sha256:" in text
     assert "#, fuzzy" not in text
+    assert "not reviewed" not in text
     catalogs = Catalogs.load(locales)
     assert launch_check(catalogs, q, "es") == []
     assert language_status(catalogs, q, "es").reviewed == language_status(catalogs, q, "es").total
@@ -260,3 +262,17 @@ def test_translated_copy_keeps_ids_codes_and_logic() -> None:
     assert es.item("pj_respect").points[0].label == "Muy en desacuerdo"  # type: ignore[union-attr]
     # Without allow_fuzzy the reviewed text (none yet) is used: English.
     assert translate_questionnaire(catalogs, q, "es").title == q.title
+
+
+def test_long_reviewer_names_survive_rewrapping(workspace: tuple[Path, Questionnaire]) -> None:
+    locales, q = workspace
+    fill(locales, "es")
+    path = po_path(locales, "es", QUESTIONNAIRE_DOMAIN)
+    name = "María Fernanda de los Ángeles Gutiérrez-Sánchez"
+    review_file(path, "es", [("pulse/title", None)], name, when=WHEN)
+    # Re-reading and re-writing (as `survey i18n update` does) keeps the record valid.
+    update(locales, ["es"])
+    message = read_catalog(path, "es").get(q.title, "pulse/title")
+    assert message is not None and is_reviewed(message)
+    with pytest.raises(ReviewError, match="longer than"):
+        review_file(path, "es", [("pulse/intro", None)], "x" * 61)
