@@ -307,3 +307,26 @@ async def test_open_link_qr_and_flyer(client: Any, actors: Any, conn: Conn) -> N
     assert '<html lang="es"' in flyer.text and first["url"].split("://")[1] in flyer.text
     other = await client.get(f"{base}/open-link", headers=actors.headers("other_grantee"))
     assert other.status_code == 404
+
+
+async def test_wave_allowing_unreviewed_drafts_launches_and_is_recorded(
+    client: Any, actors: Any, conn: Conn
+) -> None:
+    pid, sites = await _program_with_sites(client, actors, 1)
+    wave = await _wave(
+        client,
+        actors,
+        pid,
+        sites,
+        questionnaire_id="pulse",
+        languages=["en", "es"],
+        allow_unreviewed=True,
+    )
+    h = actors.headers("grantee")
+    r = await client.post(f"/api/v1/programs/{pid}/waves/{wave['id']}/launch", headers=h)
+    assert r.status_code == 200, r.text
+    detail = await conn.fetchval(
+        "SELECT detail FROM audit_log WHERE action = 'wave.launch_override'"
+    )
+    assert detail["languages"] == ["es"]
+    assert detail["reason"] == "wave allows unreviewed translations"
