@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.response import Template
+from litestar.params import FromPath, JSONBody
 
-from survey import qr
 from survey.api.deps import DbConn, Res, Who
 from survey.schemas import (
     InvitationsIn,
@@ -16,7 +14,6 @@ from survey.schemas import (
     InvitationSummary,
     LaunchIn,
     LaunchOut,
-    OpenLinkOut,
     WaveIn,
     WaveOut,
     WavePatch,
@@ -104,67 +101,3 @@ class WaveController(Controller):
                 },
             )
         return out
-
-    @get("/{wave_id:int}/sites/{site_id:int}/open-link")
-    async def open_link(
-        self,
-        conn: DbConn,
-        who: Who,
-        res: Res,
-        program_id: FromPath[int],
-        wave_id: FromPath[int],
-        site_id: FromPath[int],
-    ) -> OpenLinkOut:
-        code = await invitations.open_link(conn, who, program_id, wave_id, site_id)
-        base = f"{self.path}/{wave_id}/sites/{site_id}".replace("{program_id:int}", str(program_id))
-        return OpenLinkOut(
-            wave_id=wave_id,
-            site_id=site_id,
-            code=code,
-            url=invitations.open_url(res.settings.public_base_url, program_id, code),
-            qr_svg=f"{base}/qr.svg",
-            qr_png=f"{base}/qr.png",
-            flyer=f"{base}/flyer",
-        )
-
-    @get("/{wave_id:int}/sites/{site_id:int}/qr.svg", media_type="image/svg+xml")
-    async def qr_svg(
-        self,
-        conn: DbConn,
-        who: Who,
-        res: Res,
-        program_id: FromPath[int],
-        wave_id: FromPath[int],
-        site_id: FromPath[int],
-    ) -> bytes:
-        code = await invitations.open_link(conn, who, program_id, wave_id, site_id)
-        return qr.svg(invitations.open_url(res.settings.public_base_url, program_id, code))
-
-    @get("/{wave_id:int}/sites/{site_id:int}/qr.png", media_type="image/png")
-    async def qr_png(
-        self,
-        conn: DbConn,
-        who: Who,
-        res: Res,
-        program_id: FromPath[int],
-        wave_id: FromPath[int],
-        site_id: FromPath[int],
-    ) -> bytes:
-        code = await invitations.open_link(conn, who, program_id, wave_id, site_id)
-        return qr.png(invitations.open_url(res.settings.public_base_url, program_id, code))
-
-    @get("/{wave_id:int}/sites/{site_id:int}/flyer", media_type="text/html")
-    async def flyer(
-        self,
-        conn: DbConn,
-        who: Who,
-        res: Res,
-        program_id: FromPath[int],
-        wave_id: FromPath[int],
-        site_id: FromPath[int],
-        lang: FromQuery[str | None] = None,
-    ) -> Template:
-        from survey.services import flyers
-
-        context = await flyers.flyer_context(conn, who, res, program_id, wave_id, site_id, lang)
-        return Template(template_name="flyer.html", context=context)

@@ -25,8 +25,9 @@ async def flyer_context(
     wave = await fetch_one(conn, Q.wave_get, program_id, wave_id, what="wave")
     program = await fetch_one(conn, Q.program_get, program_id, what="program")
     site = await fetch_one(conn, Q.site_get, program_id, site_id, what="site")
-    code = await invitations.open_link(conn, who, program_id, wave_id, site_id)
-    url = invitations.open_url(res.settings.public_base_url, program_id, code)
+    url = await invitations.open_link_url(
+        conn, who, program_id, wave_id, site_id, res.settings.public_base_url
+    )
     languages = list(wave["languages"])
     locale: str = lang if lang and lang in languages else wave["default_language"]
     page = res.page_strings(locale, allow_fuzzy=wave["allow_unreviewed"])

@@ -167,3 +167,10 @@ async def open_link(conn: Conn, who: Principal, program_id: int, wave_id: int, s
             row = await conn.fetchrow(Q.open_link_get, program_id, wave_id, site_id)
     code: str = row["code"]
     return code
+
+
+async def open_link_url(
+    conn: Conn, who: Principal, program_id: int, wave_id: int, site_id: int, base_url: str
+) -> str:
+    """The full open-link URL of a wave and site (created on first request)."""
+    return open_url(base_url, program_id, await open_link(conn, who, program_id, wave_id, site_id))

@@ -1,0 +1,87 @@
+"""Open links of a wave and site: the link, its QR code, and the printable flyer."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from survey import qr
+from survey.api.deps import DbConn, Res, Who
+from survey.schemas import OpenLinkOut
+from survey.services import flyers, invitations
+
+
+class OpenLinkController(Controller):
+    path = "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}"
+    tags = ["invitations"]
+
+    @get("/open-link")
+    async def open_link(
+        self,
+        conn: DbConn,
+        who: Who,
+        res: Res,
+        program_id: FromPath[int],
+        wave_id: FromPath[int],
+        site_id: FromPath[int],
+    ) -> OpenLinkOut:
+        url = await invitations.open_link_url(
+            conn, who, program_id, wave_id, site_id, res.settings.public_base_url
+        )
+        base = f"/api/v1/programs/{program_id}/waves/{wave_id}/sites/{site_id}"
+        return OpenLinkOut(
+            wave_id=wave_id,
+            site_id=site_id,
+            code=url.rsplit("-", 1)[1],
+            url=url,
+            qr_svg=f"{base}/qr.svg",
+            qr_png=f"{base}/qr.png",
+            flyer=f"{base}/flyer",
+        )
+
+    @get("/qr.svg", media_type="image/svg+xml")
+    async def qr_svg(
+        self,
+        conn: DbConn,
+        who: Who,
+        res: Res,
+        program_id: FromPath[int],
+        wave_id: FromPath[int],
+        site_id: FromPath[int],
+    ) -> bytes:
+        return qr.svg(
+            await invitations.open_link_url(
+                conn, who, program_id, wave_id, site_id, res.settings.public_base_url
+            )
+        )
+
+    @get("/qr.png", media_type="image/png")
+    async def qr_png(
+        self,
+        conn: DbConn,
+        who: Who,
+        res: Res,
+        program_id: FromPath[int],
+        wave_id: FromPath[int],
+        site_id: FromPath[int],
+    ) -> bytes:
+        return qr.png(
+            await invitations.open_link_url(
+                conn, who, program_id, wave_id, site_id, res.settings.public_base_url
+            )
+        )
+
+    @get("/flyer", media_type="text/html")
+    async def flyer(
+        self,
+        conn: DbConn,
+        who: Who,
+        res: Res,
+        program_id: FromPath[int],
+        wave_id: FromPath[int],
+        site_id: FromPath[int],
+        lang: FromQuery[str | None] = None,
+    ) -> Template:
+        context = await flyers.flyer_context(conn, who, res, program_id, wave_id, site_id, lang)
+        return Template(template_name="flyer.html", context=context)
