@@ -25,6 +25,8 @@ COMMAND_MODULES = (
     "survey.cli.demo",
     "survey.cli.i18n",
     "survey.cli.questionnaire",
+    "survey.cli.export",
+    "survey.cli.imports",
 )
 
 

@@ -1,0 +1,70 @@
+"""``survey export WAVE --format csv|sav|dta``: a respondent-level file, with progress.
+
+Run by an operator, so it exports as an administrator: every site, free text included.
+``--deidentified`` writes what an evaluator would download instead (small sites
+withheld, no free text).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from survey.cli import CommandError
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("export", help="export a wave's responses (CSV, SPSS, Stata)")
+    parser.add_argument("wave", type=int, metavar="WAVE", help="wave id")
+    parser.add_argument("--format", "-f", choices=("csv", "sav", "dta"), default="csv")
+    parser.add_argument("--output", "-o", help="file to write (default: wave-ID-PHASE.FORMAT)")
+    parser.add_argument("--lang", help="language of variable and value labels (default en)")
+    parser.add_argument(
+        "--deidentified",
+        action="store_true",
+        help="what an evaluator gets: small sites withheld, no free text",
+    )
+    parser.set_defaults(func=run_export)
+
+
+async def run_export(args: argparse.Namespace) -> int:
+    from survey.access import SYSTEM, Principal
+    from survey.cli.common import Progress, connection, progress, settings_from_env
+    from survey.export import export_bytes, plan_export
+    from survey.resources import load_resources
+    from survey.sql import Q
+
+    settings = settings_from_env()
+    res = load_resources(settings)
+    async with connection(settings) as conn:
+        program_id = await conn.fetchval(Q.export_wave_program, args.wave)
+        if program_id is None:
+            raise CommandError(f"no wave {args.wave}")
+        who = SYSTEM
+        if args.deidentified:
+            who = Principal(
+                user_id=0,
+                email="system",
+                name="system",
+                role="evaluator",
+                program_ids=frozenset({program_id}),
+            )
+        plan = await plan_export(conn, who, res, program_id, args.wave, lang=args.lang)
+        for site in plan.withheld:
+            progress(f"withheld {site.name}: {site.reason}")
+        target = Path(args.output or plan.filename(args.format))
+        bar: list[Progress] = []
+
+        def advance(done: int, total: int) -> None:
+            if not bar:
+                bar.append(Progress(f"exporting {target.name}", total))
+            bar[0].advance(done - bar[0].done)
+
+        partial = target.with_name(target.name + ".part")
+        with partial.open("wb") as fh:
+            async for piece in export_bytes(conn, plan, args.format, progress=advance):
+                fh.write(piece)
+        partial.replace(target)
+    print(f"{target} ({plan.rows} responses, {len(plan.columns)} variables)", file=sys.stdout)
+    return 0

@@ -1,0 +1,46 @@
+"""Respondent-level exports (CSV, SPSS, Stata) and paper imports. Free of HTTP.
+
+``plan_export`` checks access and decides columns and suppression; ``export_bytes``
+streams the file in constant memory from a connection of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+from survey.db import Conn
+from survey.export.csvfile import csv_bytes
+from survey.export.plan import FORMATS, SUPPRESS_BELOW, ExportPlan, WithheldSite, plan_export
+from survey.export.readstat import dta_bytes, sav_bytes
+from survey.export.rows import chunks
+
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "sav": "application/x-spss-sav",
+    "dta": "application/x-stata-dta",
+}
+
+
+def export_bytes(
+    conn: Conn,
+    plan: ExportPlan,
+    fmt: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> AsyncIterator[bytes]:
+    """The file in pieces. ``conn`` must stay free for the whole iteration;
+    ``progress(done, total)`` hears about every chunk of rows."""
+    writers = {"csv": csv_bytes, "sav": sav_bytes, "dta": dta_bytes}
+    if fmt not in writers:
+        raise ValueError(f"unknown export format {fmt!r}")
+    return writers[fmt](plan, chunks(conn, plan, progress=progress))
+
+
+__all__ = [
+    "FORMATS",
+    "MEDIA_TYPES",
+    "SUPPRESS_BELOW",
+    "ExportPlan",
+    "WithheldSite",
+    "export_bytes",
+    "plan_export",
+]

@@ -1,0 +1,180 @@
+"""The variables of a respondent-level export, derived from the wave's frozen questionnaire.
+
+One codebook serves CSV, SPSS and Stata, so the three files always agree. Answers are
+numeric wherever the questionnaire allows: Likert points keep their scored value,
+single choices become 1..k in file order, multiple choices one 0/1 variable per
+option. The two reasons a resident may give for not answering get the survey
+convention codes -99 (don't know) and -98 (prefer not to say), declared user-missing
+in SPSS and labelled everywhere; an unanswered or skipped item is system-missing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import msgspec
+
+from survey.questionnaire import (
+    LikertItem,
+    MultiChoiceItem,
+    NumberItem,
+    Questionnaire,
+    SingleChoiceItem,
+    TextItem,
+)
+
+DONT_KNOW = -99.0
+PREFER_NOT = -98.0
+MISSING_VALUES = {"dont_know": DONT_KNOW, "prefer_not": PREFER_NOT}
+#: Stata allows 32 characters and SPSS 64; pyreadstat names a Stata value label set
+#: after its variable plus a counter, so four characters are kept free for that.
+MAX_NAME = 28
+#: Widest fixed string we write to Stata (its limit is ``str2045``, and ReadStat turns
+#: 2045 itself into a strL, which would break the fixed row layout); longer free text
+#: is cut at a character boundary in ``.dta`` files only.
+MAX_DTA_STRING = 2000
+
+Kind = Literal["num", "str"]
+
+
+class Column(msgspec.Struct, kw_only=True):
+    name: str
+    label: str
+    kind: Kind = "num"
+    width: int = 0
+    """Bytes of a string column (UTF-8), fixed so that every chunk has the same layout."""
+    value_labels: dict[float, str] = {}
+    user_missing: list[float] = []
+    item_id: str = ""
+    option: str = ""
+    """For one variable of a multiple choice item: the option code it flags."""
+    codes: dict[str, float] = {}
+    """Single choice: option code -> numeric value."""
+    text: bool = False
+    """A resident's free text: may identify people, so only roles with PII access get it."""
+
+
+FIXED = (
+    Column(name="resp_id", label="Response id (internal, not linked to any person)"),
+    Column(name="wave_id", label="Wave id"),
+    Column(name="phase", label="Wave phase", kind="str", width=12),
+    Column(name="site_id", label="Site"),
+    Column(name="language", label="Language of the response", kind="str", width=8),
+    Column(name="channel", label="Channel (web, sms, paper)", kind="str", width=8),
+    Column(name="status", label="Status (complete, partial)", kind="str", width=8),
+    Column(name="submitted", label="Date submitted (UTC, YYYY-MM-DD)", kind="str", width=10),
+    Column(
+        name="qversion", label="Questionnaire id, version and content hash", kind="str", width=64
+    ),
+    Column(
+        name="panel_id",
+        label="Panel pseudonym (links waves; no personal data)",
+        kind="str",
+        width=32,
+    ),
+)
+
+_UNSAFE = re.compile(r"[^a-z0-9_]")
+
+
+def _missing_labels(q: Questionnaire) -> dict[float, str]:
+    return {DONT_KNOW: q.missing_labels.dont_know, PREFER_NOT: q.missing_labels.prefer_not}
+
+
+class _Names:
+    """Unique variable names of at most ``MAX_NAME`` characters."""
+
+    def __init__(self) -> None:
+        self.used = {c.name for c in FIXED}
+
+    def take(self, wanted: str) -> str:
+        base = _UNSAFE.sub("_", wanted.lower())[:MAX_NAME] or "v"
+        name, n = base, 1
+        while name in self.used:
+            n += 1
+            suffix = f"_{n}"
+            name = base[: MAX_NAME - len(suffix)] + suffix
+        self.used.add(name)
+        return name
+
+
+def item_columns(q: Questionnaire, *, include_text: bool, text_width: int = 0) -> list[Column]:
+    """One or more variables per item, in questionnaire order."""
+    names = _Names()
+    missing = _missing_labels(q)
+    out: list[Column] = []
+    for item in q.items:
+        if isinstance(item, LikertItem):
+            labels = {float(p.value): p.label for p in item.points} | missing
+            out.append(
+                Column(
+                    name=names.take(item.id),
+                    label=item.prompt,
+                    item_id=item.id,
+                    value_labels=labels,
+                    user_missing=[DONT_KNOW, PREFER_NOT],
+                )
+            )
+        elif isinstance(item, SingleChoiceItem):
+            codes = {o.code: float(i) for i, o in enumerate(item.options, start=1)}
+            labels = {codes[o.code]: o.label for o in item.options} | missing
+            out.append(
+                Column(
+                    name=names.take(item.id),
+                    label=item.prompt,
+                    item_id=item.id,
+                    value_labels=labels,
+                    codes=codes,
+                    user_missing=[DONT_KNOW, PREFER_NOT],
+                )
+            )
+        elif isinstance(item, MultiChoiceItem):
+            for option in item.options:
+                out.append(
+                    Column(
+                        name=names.take(f"{item.id}_{option.code}"),
+                        label=f"{item.prompt}: {option.label}"[:250],
+                        item_id=item.id,
+                        option=option.code,
+                        value_labels={0.0: "not selected", 1.0: "selected"} | missing,
+                        user_missing=[DONT_KNOW, PREFER_NOT],
+                    )
+                )
+        elif isinstance(item, NumberItem):
+            out.append(
+                Column(
+                    name=names.take(item.id),
+                    label=item.prompt,
+                    item_id=item.id,
+                    value_labels=missing,
+                    user_missing=[DONT_KNOW, PREFER_NOT],
+                )
+            )
+        elif isinstance(item, TextItem) and include_text:
+            width = min(item.max_length * 4, text_width or item.max_length * 4)
+            out.append(
+                Column(
+                    name=names.take(item.id),
+                    label=item.prompt,
+                    item_id=item.id,
+                    kind="str",
+                    width=max(1, width),
+                    text=True,
+                )
+            )
+    return out
+
+
+def columns(
+    q: Questionnaire, site_names: dict[int, str], *, include_text: bool, text_width: int = 0
+) -> list[Column]:
+    """Every variable of the file: the fixed ones, then the items."""
+    fixed = []
+    for column in FIXED:
+        if column.name == "site_id":
+            column = msgspec.structs.replace(
+                column, value_labels={float(k): v for k, v in sorted(site_names.items())}
+            )
+        fixed.append(column)
+    return fixed + item_columns(q, include_text=include_text, text_width=text_width)

@@ -1,0 +1,226 @@
+"""Answers collected on paper at events, typed into a CSV and imported as responses.
+
+Every row is checked against the wave's frozen questionnaire with the same
+``validate_answer`` the web survey uses, and against its skip logic: an answer to a
+question the form's own answers skip is an error, not silently dropped. Errors name
+the row and column; by default nothing is imported if any row is bad (``partial``
+imports the good rows and reports the rest). Imported responses are complete, with
+channel ``paper``.
+
+The CSV: a header of item ids plus ``site`` (name or id; optional when the wave has
+one site), ``language`` (optional: the wave's default) and ``submitted``
+(``YYYY-MM-DD``, optional: today). Multiple choices separate codes with ``;``; the
+codes ``dont_know`` and ``prefer_not`` record why a question was not answered.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import msgspec
+
+from survey import access
+from survey.access import Principal
+from survey.db import Conn, fetch_one
+from survey.errors import Conflict
+from survey.questionnaire import (
+    Answer,
+    AnswerError,
+    MultiChoiceItem,
+    Questionnaire,
+    effective_answers,
+    validate_answer,
+)
+from survey.schemas import RowError
+from survey.services import audit
+from survey.services.contacts import raise_row_errors
+from survey.services.versions import frozen_questionnaire
+from survey.sql import Q
+
+MAX_ROWS = 20_000
+META = {"site", "language", "submitted"}
+
+
+class PaperImportOut(msgspec.Struct, kw_only=True):
+    imported: int
+    rejected: int
+    errors: list[RowError]
+
+
+class _Row(msgspec.Struct, kw_only=True):
+    row: int
+    site_id: int
+    language: str
+    submitted: dt.datetime | None
+    answers: dict[str, Answer]
+
+
+def _header(q: Questionnaire, header: list[str]) -> tuple[list[str], list[RowError]]:
+    names = [h.strip().lstrip("\ufeff") for h in header]
+    known = {item.id for item in q.items} | META
+    errors = [
+        RowError(row=1, column=n, reason="is neither a question id nor site/language/submitted")
+        for n in names
+        if n and n not in known
+    ]
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            errors.append(RowError(row=1, column=n, reason="appears twice"))
+        seen.add(n)
+    return names, errors
+
+
+def parse_rows(
+    q: Questionnaire,
+    text: str,
+    *,
+    sites: dict[str, int],
+    languages: list[str],
+    default_language: str,
+) -> tuple[list[_Row], list[RowError]]:
+    """Validate every row; return the good ones and errors by row and column."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        names, errors = _header(q, next(reader))
+    except StopIteration:
+        return [], [RowError(row=1, column="", reason="the file is empty")]
+    if errors:
+        return [], errors
+    if "site" not in names and len(set(sites.values())) != 1:
+        reason = "the wave has several sites: add a site column"
+        return [], [RowError(row=1, column="site", reason=reason)]
+    good: list[_Row] = []
+    for line_no, values in enumerate(reader, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        if line_no > MAX_ROWS + 1:
+            errors.append(RowError(row=line_no, column="", reason=f"more than {MAX_ROWS} rows"))
+            break
+        cells = {n: (values[i].strip() if i < len(values) else "") for i, n in enumerate(names)}
+        row_errors: list[RowError] = []
+
+        def fail(
+            column: str, reason: str, *, _row: int = line_no, _e: list[RowError] = row_errors
+        ) -> None:
+            _e.append(RowError(row=_row, column=column, reason=reason))
+
+        site_cell = cells.get("site", "")
+        site_id = sites.get(site_cell.lower()) if site_cell else next(iter(sites.values()), None)
+        if site_id is None and site_cell.isdigit() and int(site_cell) in sites.values():
+            site_id = int(site_cell)
+        if site_id is None:
+            fail("site", f"no site {site_cell!r} in this wave")
+        language = cells.get("language") or default_language
+        if language not in languages:
+            fail("language", f"{language!r} is not one of the wave's languages")
+        submitted = None
+        if cells.get("submitted"):
+            try:
+                day = dt.date.fromisoformat(cells["submitted"])
+                submitted = dt.datetime.combine(day, dt.time(12), dt.UTC)
+            except ValueError:
+                fail("submitted", "must be a date like 2026-05-31")
+        answers: dict[str, Answer] = {}
+        given: set[str] = set()
+        for item in q.items:
+            raw = cells.get(item.id, "")
+            if raw:
+                given.add(item.id)
+            value: str | list[str] = (
+                [p.strip() for p in raw.split(";") if p.strip()]
+                if isinstance(item, MultiChoiceItem)
+                else raw
+            )
+            try:
+                answers[item.id] = validate_answer(item, value)
+            except AnswerError as exc:
+                fail(item.id, exc.message % exc.params if exc.params else exc.message)
+        visible = effective_answers(q, answers)
+        for item_id in sorted(given - set(visible)):
+            fail(item_id, "should be blank: the form's skip logic leaves this question out")
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        assert site_id is not None
+        # Blank visible questions are stored as skipped, as the web survey does.
+        good.append(
+            _Row(
+                row=line_no,
+                site_id=site_id,
+                language=language,
+                submitted=submitted,
+                answers=visible,
+            )
+        )
+    return good, errors
+
+
+async def import_paper(
+    conn: Conn,
+    who: Principal,
+    program_id: int,
+    wave_id: int,
+    text: str,
+    *,
+    partial: bool = False,
+) -> PaperImportOut:
+    """Import paper responses into a launched wave."""
+    access.check(who, program_id, "write")
+    wave = await fetch_one(conn, Q.export_wave, program_id, wave_id, what="wave")
+    if wave["questionnaire_hash"] is None:
+        raise Conflict("Launch the wave before importing paper responses")
+    q = await frozen_questionnaire(conn, wave["questionnaire_hash"])
+    found = await conn.fetch(Q.paper_site_ids, program_id, wave_id)
+    sites = {r["key"]: r["site_id"] for r in found}
+    rows, errors = parse_rows(
+        q,
+        text,
+        sites=sites,
+        languages=list(wave["languages"]),
+        default_language=wave["default_language"],
+    )
+    if errors and not partial:
+        raise_row_errors(errors)
+    for row in rows:
+        response_id = await conn.fetchval(
+            Q.paper_response_insert,
+            program_id,
+            wave_id,
+            row.site_id,
+            row.language,
+            wave["questionnaire_hash"],
+            row.submitted,
+        )
+        await conn.executemany(
+            Q.paper_answer_insert,
+            [
+                (
+                    program_id,
+                    response_id,
+                    item_id,
+                    a.value_num,
+                    a.value_text,
+                    a.value_codes,
+                    a.missing,
+                )
+                for item_id, a in row.answers.items()
+            ],
+        )
+    rejected = len({e.row for e in errors})
+    await audit.record(
+        conn,
+        who,
+        "responses.import_paper",
+        program_id=program_id,
+        target=str(wave_id),
+        imported=len(rows),
+        rejected=rejected,
+    )
+    return PaperImportOut(
+        imported=len(rows),
+        rejected=rejected,
+        errors=sorted(errors, key=lambda e: (e.row, e.column)),
+    )

@@ -1,0 +1,112 @@
+"""What an export may contain for this caller: the access check, suppression and columns.
+
+Free of HTTP: the API, the dashboard and ``survey export`` all start here.
+
+Who gets what (de-identified for everyone: no phone numbers or names ever, panel ids
+only as ``panel_members.pseudonym``):
+
+- evaluators (action ``export``, no ``pii``): responses of sites with fewer than
+  ``SUPPRESS_BELOW`` responses in the wave are withheld, so nobody at a small site
+  can be picked out; free-text answers are left out, since residents write names and
+  numbers into them. What was withheld is listed in ``ExportPlan.withheld``.
+- grantees and admins (who may already see the program's contact list): every site
+  and the free text, because they run the fieldwork and answer for the data.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from survey import access
+from survey.access import Principal
+from survey.db import Conn, fetch_one
+from survey.export.codebook import Column, columns
+from survey.questionnaire import Questionnaire
+from survey.resources import Resources
+from survey.services.versions import frozen_questionnaire
+from survey.sql import Q
+
+SUPPRESS_BELOW = 10
+FORMATS = ("csv", "sav", "dta")
+
+
+class WithheldSite(msgspec.Struct, frozen=True, kw_only=True):
+    site_id: int
+    name: str
+    reason: str
+
+
+class ExportPlan(msgspec.Struct, kw_only=True):
+    program_id: int
+    wave_id: int
+    wave_name: str
+    phase: str
+    program_name: str
+    questionnaire: Questionnaire
+    qversion: str
+    columns: list[Column]
+    site_names: dict[int, str]
+    withheld: list[WithheldSite]
+    rows: int
+    identifying: bool
+    """The caller may see identifying data (free text, small sites)."""
+
+    @property
+    def excluded_site_ids(self) -> list[int]:
+        return [w.site_id for w in self.withheld]
+
+    def filename(self, fmt: str) -> str:
+        return f"wave-{self.wave_id}-{self.phase}.{fmt}"
+
+
+async def plan_export(
+    conn: Conn,
+    who: Principal,
+    res: Resources,
+    program_id: int,
+    wave_id: int,
+    *,
+    lang: str | None = None,
+) -> ExportPlan:
+    """Check access and decide columns and suppression for one wave's export."""
+    access.check(who, program_id, "export")
+    wave = await fetch_one(conn, Q.export_wave, program_id, wave_id, what="wave")
+    q = (
+        await frozen_questionnaire(conn, wave["questionnaire_hash"])
+        if wave["questionnaire_hash"]
+        else res.questionnaires[wave["questionnaire_id"]]
+    )
+    if lang and lang != "en" and lang in res.supported_locales:
+        from survey.i18n import translate_questionnaire
+
+        # Labels in the reader's language; codes and variable names never change.
+        q = translate_questionnaire(res.catalogs, q, lang)
+    identifying = access.may(who, program_id, "pii")
+    counts = await conn.fetch(Q.export_site_counts, program_id, wave_id)
+    site_names = {r["site_id"]: r["name"] for r in counts}
+    withheld = [
+        WithheldSite(
+            site_id=r["site_id"],
+            name=r["name"],
+            reason=f"fewer than {SUPPRESS_BELOW} responses ({r['responses']})",
+        )
+        for r in counts
+        if not identifying and 0 < r["responses"] < SUPPRESS_BELOW
+    ]
+    excluded = [w.site_id for w in withheld]
+    total = await conn.fetchval(Q.export_count, program_id, wave_id, excluded)
+    digest = wave["questionnaire_hash"] or ""
+    return ExportPlan(
+        program_id=program_id,
+        wave_id=wave_id,
+        wave_name=wave["name"],
+        phase=wave["phase"],
+        program_name=wave["program_name"],
+        questionnaire=q,
+        qversion=f"{q.id} {q.version} {digest[:12]}".strip(),
+        columns=columns(q, site_names, include_text=identifying),
+        site_names=site_names,
+        withheld=withheld,
+        rows=int(total),
+        identifying=identifying,
+    )
