@@ -16,7 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from survey import __version__, db, embedded, migrations, web
-from survey.api import contacts, links, ops, programs, users, waves
+from survey.api import contacts, links, ops, programs, sms, users, waves
 from survey.api.deps import DEPENDENCIES
 from survey.config import Settings, load_settings, with_secret
 from survey.http_errors import EXCEPTION_HANDLERS
@@ -71,6 +71,9 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
             contacts.ContactController,
             users.UserController,
             users.SessionController,
+            sms.SmsController,
+            sms.inbound_sms,
+            sms.status_callback,
             *web.ROUTES,
             create_static_files_router(path="/static", directories=[HERE / "static"]),
         ],

@@ -65,6 +65,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         "https://api.twilio.com"
     )
     sms_from_number: Annotated[str, _doc("Sending phone number (E.164) for SMS.")] = ""
+    sms_segments_per_second: Annotated[
+        float, _doc("Send rate per sending number, in SMS segments per second.")
+    ] = 1.0
+    sms_reminder_hours: Annotated[
+        str, _doc("Hours of silence before each SMS reminder, comma-separated; empty: none.")
+    ] = "24,72"
+    sms_default_timezone: Annotated[
+        str, _doc("Time zone for quiet hours when a contact has no site.")
+    ] = "America/Los_Angeles"
 
     @property
     def resolved_data_dir(self) -> Path:

@@ -15,7 +15,9 @@ from survey.db import Conn
 # policy: who may call it on their own program.
 #   admin  – administrators only;       self – any signed-in user (own data);
 #   read   – grantee, evaluator;        write – grantee;  pii – grantee;
-#   public – anyone, no credentials.
+#   public – anyone, no credentials;
+#   signed – no credentials, but a valid X-Twilio-Signature (provider webhooks):
+#            every unsigned request here is 403, whoever sends it.
 POLICY: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): "public",
     ("GET", "/readyz"): "public",
@@ -66,6 +68,11 @@ POLICY: dict[tuple[str, str], str] = {
         "GET",
         "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}/flyer",
     ): "read",
+    ("POST", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/send"): "pii",
+    ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/estimate"): "read",
+    ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/messages"): "read",
+    ("POST", "/sms/inbound"): "signed",
+    ("POST", "/sms/status"): "signed",
 }
 
 ALLOWED = {
@@ -96,7 +103,7 @@ def test_every_route_has_a_policy(resources: Any) -> None:
     routes = {
         r
         for r in api_routes(create_app(resources.settings, resources=resources))
-        if r[1].startswith(("/api/", "/healthz", "/readyz"))
+        if r[1].startswith(("/api/", "/healthz", "/readyz", "/sms/"))
     }
     assert routes - set(POLICY) == set(), "add these routes to POLICY"
     assert set(POLICY) - routes == set(), "these POLICY rows name routes that do not exist"
@@ -173,6 +180,9 @@ BODIES: dict[tuple[str, str], Any] = {
     },
     ("PATCH", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}"): {"name": "Renamed"},
     ("POST", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/invitations"): "SITE",
+    ("POST", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/send"): {
+        "action": "invite"
+    },
 }
 
 
@@ -204,6 +214,8 @@ async def test_matrix(client: Any, actors: Any, conn: Conn, role: str, target: s
 
 def _expect(role: str, target: str, policy: str, path: str) -> Any:
     program_scoped = "{program_id" in path
+    if policy == "signed":
+        return lambda s: s == 403
     if policy == "public":
         return lambda s: s not in (403, 500)
     if role == "anonymous":

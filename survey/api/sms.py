@@ -1,0 +1,122 @@
+"""SMS over HTTP: the provider's webhooks and the grantee's send/estimate endpoints.
+
+Webhooks (``/sms/inbound``, ``/sms/status``) take no credentials but must carry a
+valid ``X-Twilio-Signature`` for the public URL (``SURVEY_PUBLIC_BASE_URL`` + path
++ query, never the Host header a proxy passed on) and the whole form; anything else
+is 403 before a byte of it is used. Replies to inbound texts are TwiML.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from survey.api.deps import DbConn, Res, Who
+from survey.config import Settings
+from survey.services import sms_campaigns, sms_estimate, sms_inbound, sms_status
+from survey.sms import twiml
+from survey.sms.signature import SIGNATURE_HEADER, verify_signature, webhook_url
+from survey.sms.webhooks import parse_inbound, parse_status
+from survey.sms_schemas import SmsEstimateOut, SmsSendIn, SmsSendOut, SmsSummaryRow
+
+__all__ = ["SmsController", "inbound_sms", "status_callback"]
+
+# Twilio allows 1600 characters per text; a form with its ~20 fields stays far below.
+MAX_WEBHOOK_BYTES = 64_000
+
+
+async def _verified_form(
+    request: Request[Any, Any, Any], settings: Settings
+) -> FormMultiDict | None:
+    form = await request.form()
+    url = webhook_url(settings.public_base_url, request.url.path, request.url.query)
+    ok = verify_signature(
+        url, list(form.multi_items()), request.headers.get(SIGNATURE_HEADER),
+        settings.twilio_auth_token,
+    )
+    return form if ok else None
+
+
+def _forbidden() -> Response[str]:
+    return Response("invalid signature", status_code=403, media_type="text/plain")
+
+
+def _twiml(messages: list[str]) -> Response[str]:
+    return Response(twiml.message_response(messages), media_type=twiml.CONTENT_TYPE)
+
+
+@post("/sms/inbound", include_in_schema=False, request_max_body_size=MAX_WEBHOOK_BYTES,
+      status_code=200)
+async def inbound_sms(request: Request[Any, Any, Any], conn: DbConn, res: Res) -> Response[str]:
+    form = await _verified_form(request, res.settings)
+    if form is None:
+        return _forbidden()
+    try:
+        sms = parse_inbound(form.multi_items())
+    except msgspec.ValidationError:
+        return Response("missing MessageSid or From", status_code=400, media_type="text/plain")
+    replies = await sms_inbound.handle_inbound(conn, res, sms, datetime.now(UTC))
+    return _twiml(replies)
+
+
+@post("/sms/status", include_in_schema=False, request_max_body_size=MAX_WEBHOOK_BYTES,
+      status_code=204)
+async def status_callback(
+    request: Request[Any, Any, Any],
+    conn: DbConn,
+    res: Res,
+    p: FromQuery[int | None] = None,
+    m: FromQuery[int | None] = None,
+) -> Response[None]:
+    form = await _verified_form(request, res.settings)
+    if form is None:
+        return Response(None, status_code=403)
+    try:
+        cb = parse_status(form.multi_items())
+    except msgspec.ValidationError:
+        return Response(None, status_code=400)
+    if p is not None and m is not None:
+        # Unknown ids (a purged program, a callback of another deployment): the
+        # provider gets 204 all the same, or it retries for nothing.
+        await sms_status.record_status(conn, p, m, cb, datetime.now(UTC))
+    return Response(None, status_code=204)
+
+
+class SmsController(Controller):
+    path = "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms"
+    tags = ["sms"]
+
+    @post("/send", status_code=202)
+    async def send(
+        self,
+        conn: DbConn,
+        who: Who,
+        res: Res,
+        program_id: FromPath[int],
+        wave_id: FromPath[int],
+        data: JSONBody[SmsSendIn],
+    ) -> SmsSendOut:
+        """Queue invitations, conversation starts or reminders for the wave."""
+        return await sms_campaigns.send(
+            conn, who, res, program_id, wave_id, data,
+            our_number=res.settings.sms_from_number, now=datetime.now(UTC),
+        )
+
+    @get("/estimate")
+    async def estimate(
+        self, conn: DbConn, who: Who, res: Res, program_id: FromPath[int], wave_id: FromPath[int]
+    ) -> SmsEstimateOut:
+        """Segments per contact and in total, per language, before sending."""
+        return await sms_estimate.estimate(conn, who, res, program_id, wave_id)
+
+    @get("/messages")
+    async def messages(
+        self, conn: DbConn, who: Who, program_id: FromPath[int], wave_id: FromPath[int]
+    ) -> list[SmsSummaryRow]:
+        """Texts of the wave by kind, queue state and delivery status."""
+        return await sms_status.summary(conn, who, program_id, wave_id)

@@ -1,0 +1,103 @@
+"""``survey sms worker`` drains the outbound queue; ``survey sms estimate WAVE`` prints
+what a wave will cost in segments before anyone presses send."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+import msgspec
+
+from survey import logs, migrations
+from survey.access import SYSTEM
+from survey.cli import CommandError
+from survey.cli.common import connection, progress, settings_from_env
+from survey.resources import load_resources
+from survey.services import sms_estimate
+from survey.services.sms_worker import PassStats, Worker, WorkerConfig
+from survey.sms.sender import ProviderAuthError, TwilioSender
+from survey.sql import Q
+
+log = logging.getLogger("survey.sms.worker")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sms = subparsers.add_parser("sms", help="SMS queue worker and cost estimate")
+    sub = sms.add_subparsers(dest="sms_command", metavar="ACTION", required=True)
+    worker = sub.add_parser("worker", help="send queued texts (quiet hours, rate, reminders)")
+    worker.add_argument("--once", action="store_true", help="send what is due now, then exit")
+    worker.add_argument("--poll", type=float, default=1.0, help="seconds between idle polls")
+    worker.set_defaults(func=run_worker)
+    estimate = sub.add_parser("estimate", help="segments per language for a wave")
+    estimate.add_argument("wave", type=int, metavar="WAVE", help="wave id")
+    estimate.set_defaults(func=print_estimate)
+
+
+async def run_worker(args: argparse.Namespace) -> int:
+    settings = settings_from_env()
+    logs.configure(settings.log_level)
+    missing = [
+        name for name, value in (
+            ("SURVEY_TWILIO_ACCOUNT_SID", settings.twilio_account_sid),
+            ("SURVEY_TWILIO_AUTH_TOKEN", settings.twilio_auth_token),
+            ("SURVEY_SMS_FROM_NUMBER", settings.sms_from_number),
+        ) if not value
+    ]
+    if missing:
+        raise CommandError("set " + ", ".join(missing) + " to send SMS")
+    res = load_resources(settings)
+    config = WorkerConfig.from_settings(settings)
+    async with connection(settings) as conn:
+        await migrations.check_current(conn)
+        # Named, so operators (and tests) can tell worker sessions apart.
+        await conn.execute(Q.sms_worker_session)
+        async with TwilioSender(
+            account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
+            from_number=settings.sms_from_number, api_base=settings.twilio_api_base,
+        ) as sender:
+            worker = Worker(conn, sender, res, config)
+            try:
+                if args.once:
+                    stats = await worker.run_once()
+                else:
+                    stop = asyncio.Event()
+                    loop = asyncio.get_running_loop()
+                    for sig in (signal.SIGINT, signal.SIGTERM):
+                        loop.add_signal_handler(sig, stop.set)
+                    progress(f"sending SMS from {settings.sms_from_number}; Ctrl-C stops")
+                    stats = await worker.run(stop, poll=args.poll)
+            except ProviderAuthError as exc:
+                # The text in hand went back to the queue; nothing else is tried.
+                raise CommandError(f"the SMS provider refused our credentials ({exc})") from None
+    _report(stats)
+    return 0
+
+
+def _report(stats: PassStats) -> None:
+    counts = msgspec.structs.asdict(stats)
+    log.info("sms worker stopped", extra=counts)
+    progress(", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+async def print_estimate(args: argparse.Namespace) -> int:
+    settings = settings_from_env()
+    res = load_resources(settings)
+    async with connection(settings) as conn:
+        await migrations.check_current(conn)
+        program_id = await conn.fetchval(Q.sms_wave_program, args.wave)
+        if program_id is None:
+            raise CommandError(f"no wave {args.wave}")
+        out = await sms_estimate.estimate(conn, SYSTEM, res, program_id, args.wave)
+    print(f"wave {out.wave_id} ({out.mode}): {out.contacts} contacts to text")
+    print(f"{'language':10} {'encoding':8} {'contacts':>9} {'segments/contact':>17} {'total':>10}")
+    for row in out.languages:
+        print(
+            f"{row.language:10} {row.encoding:8} {row.contacts:>9} "
+            f"{row.segments_per_contact:>17} {row.total_segments:>10}"
+        )
+    print(f"{'total':10} {'':8} {out.contacts:>9} {'':>17} {out.total_segments:>10}")
+    if out.note:
+        print(out.note)
+    return 0

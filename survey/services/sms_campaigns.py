@@ -1,0 +1,185 @@
+"""What a grantee asks for a wave: invite by SMS, start conversations, remind.
+
+Nothing is sent here: texts are queued (in the caller's transaction) and the worker
+sends them within quiet hours and the number's rate. Opted-out numbers are skipped
+and counted; asking twice queues nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from survey import access
+from survey.access import Principal
+from survey.db import Conn, Record
+from survey.errors import Conflict, InvalidInput
+from survey.resources import Resources
+from survey.services import audit
+from survey.services import sms_conversations as conversations
+from survey.services import sms_outbox as outbox
+from survey.services import sms_texts as texts
+from survey.services.sms_conversations import Target
+from survey.services.sms_setup import SmsWave, gettext_for, load_wave, setup_for
+from survey.sms.conversation import reminder, start
+from survey.sms_schemas import SmsSendIn, SmsSendOut
+from survey.sql import Q
+
+__all__ = ["send", "sendable_wave"]
+
+
+async def sendable_wave(
+    conn: Conn, program_id: int, wave_id: int, site_id: int | None, now: datetime
+) -> SmsWave:
+    wave = await load_wave(conn, program_id, wave_id)
+    if "sms" not in wave.channels:
+        raise InvalidInput.one("channels", "the wave does not use sms")
+    if not wave.is_open(now):
+        raise Conflict("The wave is not open")
+    if site_id is not None and not await conn.fetchval(
+        Q.sms_wave_has_site, program_id, wave_id, site_id
+    ):
+        raise InvalidInput.one("site_id", "is not a site of this wave")
+    return wave
+
+
+async def send(
+    conn: Conn,
+    who: Principal,
+    res: Resources,
+    program_id: int,
+    wave_id: int,
+    data: SmsSendIn,
+    *,
+    our_number: str,
+    now: datetime,
+) -> SmsSendOut:
+    access.check(who, program_id, "pii")
+    wave = await sendable_wave(conn, program_id, wave_id, data.site_id, now)
+    if wave.sms_mode == "link":
+        if data.action == "invite":
+            out = await _invite_links(conn, res, wave, data.site_id, now)
+        else:
+            out = await _remind_links(conn, res, wave, data.site_id, now)
+    elif data.action == "invite":
+        out = await _start_conversations(conn, res, wave, data.site_id, our_number, now)
+    else:
+        out = await _remind_conversations(conn, res, wave, data.site_id, now)
+    await audit.record(
+        conn, who, f"sms.{data.action}", program_id=program_id, target=str(wave_id),
+        site=data.site_id, recipients=out.recipients, queued=out.queued,
+        skipped_opted_out=out.skipped_opted_out,
+    )
+    return out
+
+
+def _result(
+    wave: SmsWave, action: str, recipients: int, queued: int, rows: list[Record], done: int
+) -> SmsSendOut:
+    return SmsSendOut(
+        action=action, mode=wave.sms_mode, recipients=recipients, queued=queued,
+        skipped_opted_out=sum(1 for r in rows if r["opted_out"]), skipped_done=done,
+    )
+
+
+def _link(res: Resources, wave: SmsWave, msgid: str, contact_id: int, language: str,
+          invitation_id: int | None = None) -> outbox.Outgoing:
+    """A personal-link text to queue: the body is made at send time (the token must not
+    be stored), but its length is already known, so its segments are too."""
+    sample = texts.link_text(
+        gettext_for(res, wave, language), msgid, program=wave.program_name,
+        base_url=res.settings.public_base_url, token=texts.placeholder_token(wave.program_id),
+    )
+    info = texts.segments_of(sample)
+    return outbox.Outgoing(
+        contact_id=contact_id, body=None, language=language, invitation_id=invitation_id,
+        segments=info.segments, encoding=str(info.encoding),
+    )
+
+
+async def _invite_links(
+    conn: Conn, res: Resources, wave: SmsWave, site_id: int | None, now: datetime
+) -> SmsSendOut:
+    rows = await conn.fetch(Q.sms_wave_contacts, wave.program_id, wave.wave_id, site_id)
+    todo = [r for r in rows if not r["opted_out"] and not r["invited"] and not r["queued"]]
+    done = sum(1 for r in rows if not r["opted_out"] and (r["invited"] or r["queued"]))
+    items = [
+        _link(res, wave, texts.MSG_LINK_INVITATION, r["id"],
+              wave.language_for(r["preferred_language"]))
+        for r in todo
+    ]
+    ids = await outbox.enqueue(conn, wave.program_id, wave.wave_id, "invitation", items,
+                               send_at=now)
+    return _result(wave, "invite", len(todo), len(ids), rows, done)
+
+
+async def _remind_links(
+    conn: Conn, res: Resources, wave: SmsWave, site_id: int | None, now: datetime
+) -> SmsSendOut:
+    rows = await conn.fetch(Q.sms_link_reminder_targets, wave.program_id, wave.wave_id, site_id)
+    todo = [r for r in rows if not r["opted_out"] and not r["pending"]]
+    items = [
+        _link(res, wave, texts.MSG_LINK_REMINDER, r["contact_id"],
+              wave.language_for(r["preferred_language"]), r["invitation_id"])
+        for r in todo
+    ]
+    ids = await outbox.enqueue(conn, wave.program_id, wave.wave_id, "link_reminder", items,
+                               send_at=now)
+    pending = sum(1 for r in rows if not r["opted_out"] and r["pending"])
+    return _result(wave, "remind", len(todo), len(ids), rows, pending)
+
+
+async def _start_conversations(
+    conn: Conn, res: Resources, wave: SmsWave, site_id: int | None, our_number: str,
+    now: datetime,
+) -> SmsSendOut:
+    rows = await conn.fetch(Q.sms_wave_contacts, wave.program_id, wave.wave_id, site_id)
+    todo = [r for r in rows if not r["opted_out"] and not r["invited"]]
+    done = sum(1 for r in rows if not r["opted_out"] and r["invited"])
+    setup = await setup_for(conn, res, wave)
+    # The issue's rule: a conversation opens with the language menu (when the wave
+    # has several languages), whatever the contact list says.
+    first = start(setup)
+    created = await conversations.create_many(
+        conn, wave, [Target(r["id"], r["site_id"], r["panel_member_id"]) for r in todo],
+        first.state, our_number=our_number, now=now,
+    )
+    items = [
+        outbox.Outgoing.text(contact_id, body, language=first.state.language,
+                             conversation_id=conv_id)
+        for conv_id, contact_id in created
+        for body in first.messages
+    ]
+    ids = await outbox.enqueue(conn, wave.program_id, wave.wave_id, "conversation", items,
+                               send_at=now)
+    return _result(wave, "invite", len(created), len(ids), rows, done)
+
+
+async def _remind_conversations(
+    conn: Conn, res: Resources, wave: SmsWave, site_id: int | None, now: datetime
+) -> SmsSendOut:
+    rows = await conn.fetch(
+        Q.sms_conversations_to_remind, wave.program_id, wave.wave_id, site_id
+    )
+    setup = await setup_for(conn, res, wave)
+    recipients = queued = pending = 0
+    for r in rows:
+        if r["opted_out"]:
+            continue
+        if r["pending"]:
+            pending += 1
+            continue
+        conv = await conversations.lock(conn, wave.program_id, r["id"])
+        bodies = reminder(setup, await conversations.load_state(conn, conv))
+        if not bodies:
+            continue
+        ids = await outbox.enqueue(
+            conn, wave.program_id, wave.wave_id, "reminder",
+            [outbox.Outgoing.text(conv.contact_id, b, language=conv.language,
+                                  conversation_id=conv.id) for b in bodies],
+            send_at=now,
+        )
+        await conn.execute(Q.sms_conversation_reminded, wave.program_id, conv.id)
+        recipients += 1
+        queued += len(ids)
+    return _result(wave, "remind", recipients, queued, rows, pending)
+

@@ -1,0 +1,98 @@
+"""What a wave will cost in SMS segments, per language, before anyone presses send.
+
+A conversation costs the language menu (when the wave has several languages),
+the intro with its rates/HELP/STOP footer, the consent text, one text per item and
+the thank-you, each counted with the GSM-7/UCS-2 segment counter. Items are the
+exact texts the conversation sends (``compose_sms_question`` on the translated
+questionnaire); every item is counted, so skip logic can only make it cheaper.
+Re-prompts, reminders and inbound texts are not included. A link invitation costs
+its one text, whose length is known (the link's length is fixed).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from survey import access
+from survey.access import Principal
+from survey.db import Conn
+from survey.i18n import compose_sms_question
+from survey.resources import Resources
+from survey.services import sms_texts as texts
+from survey.services.sms_setup import SmsWave, gettext_for, load_wave, setup_for
+from survey.sms.conversation import Setup
+from survey.sms.menu import compose_language_menu
+from survey.sms.segments import Encoding, count_segments
+from survey.sms.texts import MSG_INTRO_FOOTER
+from survey.sms_schemas import SmsEstimateLanguage, SmsEstimateOut
+from survey.sql import Q
+
+__all__ = ["conversation_texts", "estimate"]
+
+_NOTE = (
+    "Outbound only; every item counted (skip logic can only lower it); "
+    "re-prompts and reminders not included."
+)
+
+
+def conversation_texts(setup: Setup, language: str) -> list[str]:
+    """Every outbound text of one full conversation in ``language``."""
+    q = setup.localized(language)
+    out: list[str] = []
+    if len(setup.languages) > 1:
+        out.append(compose_language_menu(setup.languages, setup.program))
+    out.append(f"{q.intro} {setup.say(language, MSG_INTRO_FOOTER)}")
+    if setup.send_consent and q.consent:
+        out.append(q.consent)
+    out.extend(compose_sms_question(q, item) for item in q.items)
+    out.append(q.thanks)
+    return [t for t in out if t]
+
+
+def _link_texts(res: Resources, wave: SmsWave, language: str) -> list[str]:
+    return [
+        texts.link_text(
+            gettext_for(res, wave, language), texts.MSG_LINK_INVITATION,
+            program=wave.program_name, base_url=res.settings.public_base_url,
+            token=texts.placeholder_token(wave.program_id),
+        )
+    ]
+
+
+async def estimate(
+    conn: Conn, who: Principal, res: Resources, program_id: int, wave_id: int
+) -> SmsEstimateOut:
+    access.check(who, program_id, "read")
+    wave = await load_wave(conn, program_id, wave_id)
+    rows = await conn.fetch(Q.sms_wave_contacts, program_id, wave_id, None)
+    counts = Counter(
+        wave.language_for(r["preferred_language"]) for r in rows if not r["opted_out"]
+    )
+    setup = await setup_for(conn, res, wave) if wave.questionnaire_hash else None
+    per_language: list[SmsEstimateLanguage] = []
+    for language in wave.languages:
+        if wave.sms_mode == "link":
+            bodies = _link_texts(res, wave, language)
+        elif setup is not None:
+            bodies = conversation_texts(setup, language)
+        else:
+            bodies = []
+        infos = [count_segments(b) for b in bodies]
+        per_contact = sum(i.segments for i in infos)
+        ucs2 = any(i.encoding is Encoding.UCS2 for i in infos)
+        n = counts.get(language, 0)
+        per_language.append(
+            SmsEstimateLanguage(
+                language=language, contacts=n,
+                encoding=str(Encoding.UCS2 if ucs2 else Encoding.GSM7),
+                segments_per_contact=per_contact, total_segments=n * per_contact,
+            )
+        )
+    note = _NOTE if setup is not None or wave.sms_mode == "link" else (
+        "The wave is not launched yet: launch it to estimate its conversation."
+    )
+    return SmsEstimateOut(
+        wave_id=wave_id, mode=wave.sms_mode, languages=per_language,
+        contacts=sum(counts.values()),
+        total_segments=sum(x.total_segments for x in per_language), note=note,
+    )

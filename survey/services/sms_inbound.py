@@ -1,0 +1,167 @@
+"""An inbound text, end to end: deduplicate, route, run the conversation, persist.
+
+Everything happens in the caller's one transaction, keyed by the provider's
+``MessageSid``: the receipt row, the answer, the conversation state, opt-outs and
+the message log commit together or not at all, so a provider retry (same
+MessageSid) changes nothing and gets the same replies back.
+
+Routing: a number's active conversation in an open wave; else a new conversation
+if the number is a contact of a site in an open conversational SMS wave; else its
+latest conversation (which answers "this survey has closed"). A number we have no
+conversation for can still opt out or back in; it gets no reply.
+
+What goes back: the engine's messages, unless the number is opted out. The one
+exception is the single confirmation of a fresh opt-out that the provider does not
+send itself (ALTO, стоп ...); a repeated opt-out is never confirmed again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from survey.db import Conn
+from survey.resources import Resources
+from survey.services import sms_conversations as conversations
+from survey.services import sms_optouts as optouts
+from survey.services import sms_outbox as outbox
+from survey.services.sms_conversations import Conversation, Target
+from survey.services.sms_setup import load_wave, reminder_schedule, setup_for
+from survey.sms.conversation import (
+    ConversationState,
+    Event,
+    Setup,
+    Step,
+    close,
+    handle,
+    start,
+)
+from survey.sms.keywords import KeywordKind, classify_keyword, kind_from_opt_out_type
+from survey.sms.menu import parse_language_choice
+from survey.sms.webhooks import InboundSms
+from survey.sql import Q
+
+__all__ = ["handle_inbound"]
+
+# Inbound log kinds, by the first event that explains the text.
+_KINDS = (
+    (Event.OPTED_OUT, "opt_out"),
+    (Event.OPTED_IN, "opt_in"),
+    (Event.HELP, "help"),
+    (Event.ANSWERED, "answer"),
+    (Event.GAVE_UP, "answer"),
+    (Event.REPROMPTED, "invalid"),
+    (Event.LANGUAGE_CHOSEN, "language"),
+    (Event.CLOSED, "after_close"),
+    (Event.STARTED, "first_contact"),
+    (Event.IGNORED, "ignored"),
+)
+
+
+def _kind(step: Step) -> str:
+    for event, kind in _KINDS:
+        if event in step.events:
+            return kind
+    return "other"
+
+
+async def handle_inbound(
+    conn: Conn, res: Resources, sms: InboundSms, now: datetime
+) -> list[str]:
+    """The texts to send back (as TwiML) for one verified inbound webhook."""
+    fresh = await conn.fetchval(Q.sms_receipt_insert, sms.message_sid, now)
+    if fresh is None:
+        # A retry of a text we already handled: same replies, nothing else.
+        replies = await conn.fetchval(Q.sms_receipt_replies, sms.message_sid)
+        return list(replies or [])
+    replies = await _handle(conn, res, sms, now)
+    await conn.execute(Q.sms_receipt_set_replies, sms.message_sid, replies)
+    return replies
+
+
+def _keyword(sms: InboundSms) -> KeywordKind:
+    kind = kind_from_opt_out_type(sms.opt_out_type)
+    return kind if kind is not KeywordKind.NONE else classify_keyword(sms.body).kind
+
+
+async def _handle(conn: Conn, res: Resources, sms: InboundSms, now: datetime) -> list[str]:
+    phone = sms.from_.strip()
+    keyword = _keyword(sms)
+    was_suppressed = await optouts.is_suppressed(conn, phone)
+    source = optouts.SOURCE_PROVIDER if sms.opt_out_type else optouts.SOURCE_KEYWORD
+
+    conv, created = await _route(conn, phone, sms.to, now)
+    if conv is None:
+        if keyword is KeywordKind.OPT_OUT:
+            await optouts.record_opt_out(conn, phone, source, now)
+        elif keyword is KeywordKind.OPT_IN and was_suppressed:
+            await optouts.record_opt_in(conn, phone, optouts.SOURCE_KEYWORD, now)
+        return []
+
+    wave = await load_wave(conn, conv.program_id, conv.wave_id)
+    setup = await setup_for(conn, res, wave)
+    state = await conversations.load_state(conn, conv)
+    if not wave.is_open(now):
+        state = close(state)
+    if created:
+        step = _first_contact(setup, state, sms.body, sms.opt_out_type)
+    else:
+        step = handle(setup, state, sms.body, opt_out_type=sms.opt_out_type)
+
+    # The number-wide list follows the keyword even when this conversation's own
+    # state did not change (already opted out here, or opted out in another program).
+    if keyword is KeywordKind.OPT_OUT or Event.OPTED_OUT in step.events:
+        await optouts.record_opt_out(conn, phone, source, now)
+    elif was_suppressed and (keyword is KeywordKind.OPT_IN or Event.OPTED_IN in step.events):
+        await optouts.record_opt_in(conn, phone, optouts.SOURCE_KEYWORD, now)
+
+    schedule = reminder_schedule(res.settings.sms_reminder_hours)
+    await conversations.save_step(
+        conn, wave, conv, step, now=now, schedule=schedule, inbound=True
+    )
+    messages = list(step.messages)
+    if await optouts.is_suppressed(conn, phone):
+        first_confirmation = Event.OPTED_OUT in step.events and not was_suppressed
+        if not first_confirmation:
+            messages = []
+    await outbox.log_inbound(
+        conn, conv.program_id, kind=_kind(step), wave_id=conv.wave_id,
+        contact_id=conv.contact_id, conversation_id=conv.id, message_sid=sms.message_sid,
+        segments=max(sms.num_segments, 1), now=now,
+    )
+    await outbox.log_replies(
+        conn, conv.program_id, wave_id=conv.wave_id, contact_id=conv.contact_id,
+        conversation_id=conv.id, language=step.state.language, bodies=messages, now=now,
+    )
+    return messages
+
+
+def _first_contact(
+    setup: Setup, state: ConversationState, text: str, opt_out_type: str
+) -> Step:
+    """Someone texted before we did: a keyword or a menu choice is handled as such;
+    anything else ("hi") gets the opening messages."""
+    is_keyword = classify_keyword(text).kind is not KeywordKind.NONE or bool(opt_out_type)
+    if is_keyword or parse_language_choice(text, setup.languages) is not None:
+        return handle(setup, state, text, opt_out_type=opt_out_type)
+    return start(setup)
+
+
+async def _route(
+    conn: Conn, phone: str, our_number: str, now: datetime
+) -> tuple[Conversation | None, bool]:
+    """(conversation, created now) for a number, locked for this transaction."""
+    row = await conn.fetchrow(Q.sms_route_inbound, phone, now)
+    if row is not None and row["active"]:
+        return await conversations.lock(conn, row["program_id"], row["id"]), False
+    new = await conn.fetchrow(Q.sms_route_new, phone, now)
+    if new is not None:
+        wave = await load_wave(conn, new["program_id"], new["wave_id"])
+        target = Target(new["contact_id"], new["site_id"], new["panel_member_id"])
+        created = await conversations.create_many(
+            conn, wave, [target], ConversationState(), our_number=our_number, now=now
+        )
+        return await conversations.lock(conn, wave.program_id, created[0][0]), True
+    if row is not None:
+        return await conversations.lock(conn, row["program_id"], row["id"]), False
+    return None, False
+

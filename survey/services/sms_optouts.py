@@ -1,0 +1,61 @@
+"""Opt-outs (global, by number) and consent records (per program and contact).
+
+An opt-out is for the person's number, not for one program: STOP to our number
+stops every program that texts from it (the carrier blocks the pair anyway, and the
+FCC treats a revocation as covering the sender). It is recorded in one global
+suppression list, mirrored onto every contact row with that number, recorded as a
+revoked consent for each of their programs, and cancels their queued texts. The
+worker checks the list again right before each send, so nothing slips through.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from survey.db import Conn, Record
+from survey.sql import Q
+
+__all__ = [
+    "SOURCE_CARRIER",
+    "SOURCE_KEYWORD",
+    "SOURCE_PROVIDER",
+    "is_suppressed",
+    "record_opt_in",
+    "record_opt_out",
+]
+
+SOURCE_KEYWORD = "sms keyword"
+SOURCE_PROVIDER = "provider opt-out"  # Twilio Advanced Opt-Out's OptOutType
+SOURCE_CARRIER = "carrier (21610)"  # the provider refused: the number sent STOP to it
+
+
+async def is_suppressed(conn: Conn, phone: str) -> bool:
+    """True when the number opted out and has not opted back in."""
+    return bool(await conn.fetchval(Q.sms_opt_out_active, phone))
+
+
+async def record_opt_out(conn: Conn, phone: str, source: str, now: datetime) -> bool:
+    """Record an opt-out everywhere; True if the number was not opted out before."""
+    fresh = await conn.fetchval(Q.sms_opt_out_upsert, phone, now, source)
+    rows = await conn.fetch(Q.sms_contacts_opt_out, phone, now, source)
+    await _consents(conn, rows, "revoked", source, now)
+    await conn.execute(Q.sms_cancel_queued_to_phone, phone, "opted out")
+    return fresh is not None
+
+
+async def record_opt_in(conn: Conn, phone: str, source: str, now: datetime) -> bool:
+    """The number may be texted again (START, UNSTOP, YES after an opt-out)."""
+    cleared = await conn.fetchval(Q.sms_opt_in, phone, now, source)
+    rows = await conn.fetch(Q.sms_contacts_opt_in, phone, now, source)
+    await _consents(conn, rows, "granted", source, now)
+    return cleared is not None or bool(rows)
+
+
+async def _consents(
+    conn: Conn, rows: list[Record], status: str, source: str, now: datetime
+) -> None:
+    if not rows:
+        return
+    programs = [r["program_id"] for r in rows]
+    contacts = [r["id"] for r in rows]
+    await conn.execute(Q.sms_consent_insert_many, programs, contacts, status, source, now)

@@ -1,0 +1,68 @@
+"""API shapes of the SMS endpoints (msgspec Structs)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from survey.schemas import Base
+
+__all__ = [
+    "SmsEstimateLanguage",
+    "SmsEstimateOut",
+    "SmsSendIn",
+    "SmsSendOut",
+    "SmsSummaryRow",
+]
+
+
+class SmsSendIn(Base, kw_only=True):
+    """``invite``: the first text of the wave (a personal link, or the conversation's
+    opening) to every contact of its sites not yet invited; ``remind``: a reminder to
+    those invited who have not finished. Only texts are queued; the worker sends them
+    within quiet hours."""
+
+    action: Literal["invite", "remind"]
+    site_id: int | None = None
+
+
+class SmsSendOut(Base, kw_only=True):
+    action: str
+    mode: str
+    """The wave's sms_mode: ``link`` or ``conversation``."""
+    recipients: int
+    """Contacts something was queued for."""
+    queued: int
+    """Texts queued."""
+    skipped_opted_out: int
+    skipped_done: int
+    """Already invited, completed, or with a text still waiting in the queue."""
+
+
+class SmsEstimateLanguage(Base, kw_only=True):
+    language: str
+    contacts: int
+    encoding: str
+    """UCS-2 if any text of the conversation needs it, else GSM-7."""
+    segments_per_contact: int
+    """Every outbound text to one person, menu to thank-you (all items asked)."""
+    total_segments: int
+
+
+class SmsEstimateOut(Base, kw_only=True):
+    wave_id: int
+    mode: str
+    languages: list[SmsEstimateLanguage]
+    contacts: int
+    total_segments: int
+    note: str = msgspec.field(default="")
+
+
+class SmsSummaryRow(Base, kw_only=True):
+    direction: str
+    kind: str
+    state: str
+    delivery_status: str | None
+    messages: int
+    segments: int

@@ -1,0 +1,376 @@
+-- Two-way SMS: waves, conversations, opt-outs, the message log and outbound queue.
+-- Program tables are addressed by program_id first. Numbers are matched across
+-- programs only for routing an inbound text and for opt-outs (global by nature).
+
+-- name: sms-wave
+SELECT w.program_id, w.id AS wave_id, w.languages, w.default_language, w.channels,
+       w.sms_mode, w.state, w.opens_at, w.closes_at, w.questionnaire_hash,
+       w.allow_unreviewed, p.name AS program_name, p.contact_phone, p.contact_email,
+       p.quiet_start, p.quiet_end
+FROM waves w JOIN programs p ON p.id = w.program_id
+WHERE w.program_id = $1 AND w.id = $2;
+
+-- name: sms-wave-program
+-- The CLI names a wave by id alone (ids are unique across programs).
+SELECT program_id FROM waves WHERE id = $1;
+
+-- name: sms-wave-has-site
+SELECT EXISTS (SELECT 1 FROM wave_sites WHERE program_id = $1 AND wave_id = $2 AND site_id = $3);
+
+-- name: sms-wave-contacts
+-- A wave's contacts (those of its sites), with what decides whether to text them.
+SELECT c.id, c.site_id, c.panel_member_id, c.preferred_language,
+       (c.opted_out_at IS NOT NULL OR c.consent_status = 'revoked'
+        OR o.phone_e164 IS NOT NULL) AS opted_out,
+       EXISTS (SELECT 1 FROM invitations i
+               WHERE i.program_id = c.program_id AND i.wave_id = $2
+                 AND i.contact_id = c.id) AS invited,
+       EXISTS (SELECT 1 FROM sms_messages m
+               WHERE m.program_id = c.program_id AND m.wave_id = $2 AND m.contact_id = c.id
+                 AND m.direction = 'outbound' AND m.kind = 'invitation'
+                 AND m.state IN ('queued', 'sending', 'sent')) AS queued
+FROM contacts c
+JOIN wave_sites ws ON ws.program_id = c.program_id AND ws.wave_id = $2 AND ws.site_id = c.site_id
+LEFT JOIN sms_opt_outs o ON o.phone_e164 = c.phone_e164 AND o.opted_in_at IS NULL
+WHERE c.program_id = $1 AND ($3::bigint IS NULL OR c.site_id = $3)
+ORDER BY c.id;
+
+-- name: sms-link-reminder-targets
+-- Personal SMS links sent and not completed; `pending` when a text still waits.
+SELECT i.id AS invitation_id, c.id AS contact_id, c.preferred_language,
+       (c.opted_out_at IS NOT NULL OR c.consent_status = 'revoked'
+        OR o.phone_e164 IS NOT NULL) AS opted_out,
+       EXISTS (SELECT 1 FROM sms_messages m
+               WHERE m.program_id = i.program_id AND m.invitation_id = i.id
+                 AND m.state IN ('queued', 'sending')) AS pending
+FROM invitations i
+JOIN contacts c ON c.program_id = i.program_id AND c.id = i.contact_id
+LEFT JOIN sms_opt_outs o ON o.phone_e164 = c.phone_e164 AND o.opted_in_at IS NULL
+WHERE i.program_id = $1 AND i.wave_id = $2 AND i.channel = 'sms' AND i.completed_at IS NULL
+  AND ($3::bigint IS NULL OR i.site_id = $3)
+  AND EXISTS (SELECT 1 FROM sms_messages m
+              WHERE m.program_id = i.program_id AND m.invitation_id = i.id
+                AND m.direction = 'outbound' AND m.state = 'sent')
+ORDER BY i.id;
+
+-- name: sms-conversations-to-remind
+SELECT cv.id,
+       (c.opted_out_at IS NOT NULL OR c.consent_status = 'revoked'
+        OR o.phone_e164 IS NOT NULL) AS opted_out,
+       EXISTS (SELECT 1 FROM sms_messages m
+               WHERE m.program_id = cv.program_id AND m.conversation_id = cv.id
+                 AND m.state IN ('queued', 'sending')) AS pending
+FROM sms_conversations cv
+JOIN contacts c ON c.program_id = cv.program_id AND c.id = cv.contact_id
+LEFT JOIN sms_opt_outs o ON o.phone_e164 = c.phone_e164 AND o.opted_in_at IS NULL
+WHERE cv.program_id = $1 AND cv.wave_id = $2 AND ($3::bigint IS NULL OR cv.site_id = $3)
+  AND cv.status IN ('choosing_language', 'in_progress')
+ORDER BY cv.id;
+
+-- name: sms-wave-summary
+SELECT direction, kind, state, delivery_status, count(*) AS messages,
+       coalesce(sum(segments), 0) AS segments
+FROM sms_messages WHERE program_id = $1 AND wave_id = $2
+GROUP BY direction, kind, state, delivery_status
+ORDER BY direction, kind, state, delivery_status;
+
+-- Opt-outs and consent -----------------------------------------------------------
+
+-- name: sms-opt-out-active
+SELECT EXISTS (SELECT 1 FROM sms_opt_outs WHERE phone_e164 = $1 AND opted_in_at IS NULL);
+
+-- name: sms-opt-out-upsert
+-- Returns a row only when the number was not opted out already (the first time
+-- stays the recorded time).
+INSERT INTO sms_opt_outs (phone_e164, opted_out_at, source) VALUES ($1, $2, $3)
+ON CONFLICT (phone_e164) DO UPDATE SET
+    opted_out_at = excluded.opted_out_at, source = excluded.source,
+    opted_in_at = NULL, opt_in_source = NULL
+WHERE sms_opt_outs.opted_in_at IS NOT NULL
+RETURNING phone_e164;
+
+-- name: sms-contacts-opt-out
+UPDATE contacts SET opted_out_at = coalesce(opted_out_at, $2), consent_status = 'revoked',
+                    consent_source = $3, consent_at = $2
+WHERE phone_e164 = $1 AND (opted_out_at IS NULL OR consent_status <> 'revoked')
+RETURNING program_id, id;
+
+-- name: sms-opt-in
+UPDATE sms_opt_outs SET opted_in_at = $2, opt_in_source = $3
+WHERE phone_e164 = $1 AND opted_in_at IS NULL
+RETURNING phone_e164;
+
+-- name: sms-contacts-opt-in
+-- Only contacts that had opted out or revoked: START is not consent for programs
+-- the person never heard from.
+UPDATE contacts SET opted_out_at = NULL, consent_status = 'granted', consent_source = $3,
+                    consent_at = $2
+WHERE phone_e164 = $1 AND (opted_out_at IS NOT NULL OR consent_status = 'revoked')
+RETURNING program_id, id;
+
+-- name: sms-consent-insert-many
+INSERT INTO sms_consents (program_id, contact_id, status, source, recorded_at)
+SELECT t.p, t.c, $3, $4, $5 FROM unnest($1::bigint[], $2::bigint[]) AS t(p, c);
+
+-- name: sms-cancel-queued-to-phone
+UPDATE sms_messages m SET state = 'canceled', error = $2
+FROM contacts c
+WHERE c.phone_e164 = $1 AND m.program_id = c.program_id AND m.contact_id = c.id
+  AND m.state = 'queued';
+
+-- Conversations ------------------------------------------------------------------
+
+-- name: sms-conversation-insert-many
+INSERT INTO sms_conversations (program_id, wave_id, site_id, contact_id, invitation_id,
+                               our_number, state, status, language, started_at, updated_at)
+SELECT $1, $2, t.site_id, t.contact_id, t.invitation_id, $3, $4::jsonb, $5::text, $6::text,
+       $7::timestamptz, $7::timestamptz
+FROM unnest($8::bigint[], $9::bigint[], $10::bigint[]) AS t(contact_id, site_id, invitation_id)
+RETURNING id, contact_id;
+
+-- name: sms-conversation-lock
+SELECT cv.*, c.phone_e164, c.panel_member_id
+FROM sms_conversations cv
+JOIN contacts c ON c.program_id = cv.program_id AND c.id = cv.contact_id
+WHERE cv.program_id = $1 AND cv.id = $2
+FOR UPDATE OF cv;
+
+-- name: sms-conversation-save
+UPDATE sms_conversations SET
+    state = $3, status = $4, language = $5, response_id = coalesce($6, response_id),
+    next_reminder_at = $7, last_inbound_at = coalesce($8, last_inbound_at), updated_at = $9
+WHERE program_id = $1 AND id = $2;
+
+-- name: sms-response-start
+-- At most one response per conversation: its invitation's unique key decides.
+INSERT INTO responses (program_id, wave_id, site_id, invitation_id, panel_member_id,
+                       language, channel, questionnaire_hash, started_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, 'sms', $7, $8, $8)
+ON CONFLICT (program_id, invitation_id) DO NOTHING
+RETURNING id;
+
+-- name: sms-route-inbound
+-- The number's conversation to continue: in an open wave and still going on (or
+-- opted out, to hear START) first, then the most recently active.
+SELECT cv.program_id, cv.id,
+       (w.state = 'open' AND (w.closes_at IS NULL OR w.closes_at > $2)
+        AND cv.status IN ('choosing_language', 'in_progress', 'opted_out')) AS active
+FROM contacts c
+JOIN sms_conversations cv ON cv.program_id = c.program_id AND cv.contact_id = c.id
+JOIN waves w ON w.program_id = cv.program_id AND w.id = cv.wave_id
+WHERE c.phone_e164 = $1
+ORDER BY 3 DESC,
+         greatest(cv.last_outbound_at, cv.last_inbound_at, cv.started_at) DESC, cv.id DESC
+LIMIT 1;
+
+-- name: sms-route-new
+-- A contact of a site in an open conversational SMS wave, not yet in conversation.
+SELECT c.program_id, c.id AS contact_id, c.site_id, c.panel_member_id, w.id AS wave_id
+FROM contacts c
+JOIN wave_sites ws ON ws.program_id = c.program_id AND ws.site_id = c.site_id
+JOIN waves w ON w.program_id = ws.program_id AND w.id = ws.wave_id
+WHERE c.phone_e164 = $1 AND w.state = 'open' AND 'sms' = ANY (w.channels)
+  AND w.sms_mode = 'conversation' AND w.questionnaire_hash IS NOT NULL
+  AND (w.opens_at IS NULL OR w.opens_at <= $2) AND (w.closes_at IS NULL OR w.closes_at > $2)
+  AND c.opted_out_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM sms_conversations cv
+                  WHERE cv.program_id = c.program_id AND cv.wave_id = w.id
+                    AND cv.contact_id = c.id)
+ORDER BY w.launched_at DESC NULLS LAST, w.id DESC
+LIMIT 1;
+
+-- name: sms-conversation-sent
+-- A conversation text left: remind after the next interval of silence, if any left.
+UPDATE sms_conversations SET
+    last_outbound_at = $3::timestamptz,
+    next_reminder_at = CASE
+        WHEN status IN ('choosing_language', 'in_progress')
+             AND reminders_sent < cardinality($4::interval[])
+        THEN $3::timestamptz + ($4::interval[])[reminders_sent + 1] END
+WHERE program_id = $1 AND id = $2;
+
+-- name: sms-conversations-to-close
+-- Conversations of waves that closed; an opted-out one is closed quietly once.
+SELECT cv.program_id, cv.id
+FROM sms_conversations cv
+JOIN waves w ON w.program_id = cv.program_id AND w.id = cv.wave_id
+WHERE (w.state = 'closed' OR w.closes_at <= $1)
+  AND (cv.status IN ('choosing_language', 'in_progress')
+       OR (cv.status = 'opted_out' AND cv.state ->> 'resume' IS DISTINCT FROM 'closed'))
+ORDER BY cv.program_id, cv.id
+LIMIT 500
+FOR UPDATE OF cv SKIP LOCKED;
+
+-- name: sms-reminders-due
+SELECT cv.program_id, cv.id
+FROM sms_conversations cv
+JOIN waves w ON w.program_id = cv.program_id AND w.id = cv.wave_id
+WHERE cv.next_reminder_at <= $1 AND cv.status IN ('choosing_language', 'in_progress')
+  AND w.state = 'open' AND (w.closes_at IS NULL OR w.closes_at > $1)
+  AND NOT EXISTS (SELECT 1 FROM sms_messages m
+                  WHERE m.program_id = cv.program_id AND m.conversation_id = cv.id
+                    AND m.state IN ('queued', 'sending'))
+ORDER BY cv.next_reminder_at
+LIMIT 200
+FOR UPDATE OF cv SKIP LOCKED;
+
+-- name: sms-conversation-reminded
+UPDATE sms_conversations SET reminders_sent = reminders_sent + 1, next_reminder_at = NULL
+WHERE program_id = $1 AND id = $2;
+
+-- name: sms-conversation-no-reminder
+UPDATE sms_conversations SET next_reminder_at = NULL WHERE program_id = $1 AND id = $2;
+
+-- Message log ----------------------------------------------------------------------
+
+-- name: sms-enqueue-many
+-- Ids ascend in the given order: the worker sends a conversation's texts by id.
+INSERT INTO sms_messages (program_id, direction, kind, wave_id, contact_id, conversation_id,
+                          invitation_id, language, body, segments, encoding, state, send_at)
+SELECT $1, 'outbound', $2, $3, t.contact_id, t.conversation_id, t.invitation_id, t.language,
+       t.body, t.segments, t.encoding, 'queued', $4
+FROM unnest($5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::int[],
+            $11::text[]) WITH ORDINALITY
+     AS t(contact_id, conversation_id, invitation_id, language, body, segments, encoding, n)
+ORDER BY t.n
+RETURNING id;
+
+-- name: sms-log-inbound
+INSERT INTO sms_messages (program_id, direction, kind, wave_id, contact_id, conversation_id,
+                          provider_sid, segments, state, send_at, created_at)
+VALUES ($1, 'inbound', $2, $3, $4, $5, $6, $7, 'received', $8, $8);
+
+-- name: sms-log-reply
+INSERT INTO sms_messages (program_id, direction, kind, wave_id, contact_id, conversation_id,
+                          language, body, segments, encoding, state, send_at, created_at,
+                          sent_at)
+VALUES ($1, 'outbound', 'reply', $2, $3, $4, $5, $6, $7, $8, 'sent', $9, $9, $9);
+
+-- name: sms-receipt-insert
+INSERT INTO sms_inbound_receipts (message_sid, received_at) VALUES ($1, $2)
+ON CONFLICT (message_sid) DO NOTHING
+RETURNING message_sid;
+
+-- name: sms-receipt-replies
+SELECT replies FROM sms_inbound_receipts WHERE message_sid = $1;
+
+-- name: sms-receipt-set-replies
+UPDATE sms_inbound_receipts SET replies = $2 WHERE message_sid = $1;
+
+-- name: sms-receipts-prune
+DELETE FROM sms_inbound_receipts WHERE received_at < $1;
+
+-- Outbound queue -------------------------------------------------------------------
+
+-- name: sms-sender-lock
+-- Creates the number's pacing row on first use; the upsert locks it either way.
+INSERT INTO sms_senders (number) VALUES ($1)
+ON CONFLICT (number) DO UPDATE SET number = excluded.number
+RETURNING tat;
+
+-- name: sms-sender-set-tat
+UPDATE sms_senders SET tat = $2, updated_at = now() WHERE number = $1;
+
+-- name: sms-outbox-claim
+-- The next due text whose earlier texts in the same conversation are all out.
+SELECT m.program_id, m.id, m.kind, m.wave_id, m.contact_id, m.conversation_id,
+       m.invitation_id, m.language, m.body, m.segments,
+       c.phone_e164, c.site_id, c.panel_member_id, s.timezone, p.quiet_start, p.quiet_end,
+       (c.opted_out_at IS NOT NULL OR c.consent_status = 'revoked'
+        OR o.phone_e164 IS NOT NULL) AS opted_out,
+       w.state AS wave_state, w.closes_at, cv.status AS conversation_status,
+       (i.completed_at IS NOT NULL) AS invitation_completed,
+       EXISTS (SELECT 1 FROM wave_sites ws
+               WHERE ws.program_id = m.program_id AND ws.wave_id = m.wave_id
+                 AND ws.site_id = c.site_id) AS in_wave_site
+FROM sms_messages m
+JOIN programs p ON p.id = m.program_id
+LEFT JOIN contacts c ON c.program_id = m.program_id AND c.id = m.contact_id
+LEFT JOIN sites s ON s.program_id = c.program_id AND s.id = c.site_id
+LEFT JOIN sms_opt_outs o ON o.phone_e164 = c.phone_e164 AND o.opted_in_at IS NULL
+LEFT JOIN waves w ON w.program_id = m.program_id AND w.id = m.wave_id
+LEFT JOIN sms_conversations cv ON cv.program_id = m.program_id AND cv.id = m.conversation_id
+LEFT JOIN invitations i ON i.program_id = m.program_id AND i.id = m.invitation_id
+WHERE m.state = 'queued' AND m.send_at <= $1
+  AND NOT EXISTS (SELECT 1 FROM sms_messages e
+                  WHERE e.program_id = m.program_id AND e.conversation_id = m.conversation_id
+                    AND e.id < m.id AND e.state IN ('queued', 'sending'))
+ORDER BY m.send_at, m.id
+LIMIT 1
+FOR UPDATE OF m SKIP LOCKED;
+
+-- name: sms-outbox-cancel
+UPDATE sms_messages SET state = 'canceled', error = $3, claimed_by = NULL
+WHERE program_id = $1 AND id = $2;
+
+-- name: sms-outbox-defer
+UPDATE sms_messages SET send_at = $3 WHERE program_id = $1 AND id = $2;
+
+-- name: sms-outbox-mark-sending
+-- Committed before the provider is called: the crash marker of the duplicate rule.
+UPDATE sms_messages SET state = 'sending', attempts = attempts + 1,
+    claimed_by = pg_backend_pid(), claimed_at = $3, send_at = $4, body = $5,
+    invitation_id = coalesce($6, invitation_id)
+WHERE program_id = $1 AND id = $2;
+
+-- name: sms-invitation-rotate
+-- A personal link is re-sent with a new token; the old one stops working.
+UPDATE invitations SET token_hash = $3 WHERE program_id = $1 AND id = $2;
+
+-- name: sms-outbox-sent
+UPDATE sms_messages SET state = 'sent', provider_sid = $3, sent_at = $4, claimed_by = NULL,
+    delivery_status = coalesce(delivery_status, 'queued'), error = NULL, error_code = NULL
+WHERE program_id = $1 AND id = $2;
+
+-- name: sms-outbox-attempts
+SELECT attempts FROM sms_messages WHERE program_id = $1 AND id = $2;
+
+-- name: sms-outbox-retry
+UPDATE sms_messages SET state = 'queued', send_at = $3, error = $4, error_code = $5,
+    maybe_duplicate = maybe_duplicate OR $6, claimed_by = NULL
+WHERE program_id = $1 AND id = $2;
+
+-- name: sms-outbox-release
+-- Our credentials were refused: not the text's fault, so the attempt does not count.
+UPDATE sms_messages SET state = 'queued', attempts = greatest(attempts - 1, 0),
+    claimed_by = NULL
+WHERE program_id = $1 AND id = $2;
+
+-- name: sms-outbox-fail
+UPDATE sms_messages SET state = 'failed', error = $3, error_code = $4, claimed_by = NULL
+WHERE program_id = $1 AND id = $2;
+
+-- name: sms-outbox-recover
+-- 'sending' rows whose worker is gone (its session ended) or whose lease ran out:
+-- the provider may have them, so they go back flagged as possible duplicates.
+UPDATE sms_messages m SET state = 'queued', maybe_duplicate = true, claimed_by = NULL
+WHERE m.state = 'sending'
+  AND (m.claimed_at < $1
+       OR NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = m.claimed_by))
+RETURNING m.program_id, m.id;
+
+-- name: sms-cancel-closed-waves
+UPDATE sms_messages m SET state = 'canceled', error = 'wave closed'
+FROM waves w
+WHERE w.program_id = m.program_id AND w.id = m.wave_id AND m.state = 'queued'
+  AND (w.state = 'closed' OR w.closes_at <= $1);
+
+-- Status callbacks -----------------------------------------------------------------
+
+-- name: sms-status-lock
+SELECT m.delivery_status, m.invitation_id, c.phone_e164
+FROM sms_messages m
+LEFT JOIN contacts c ON c.program_id = m.program_id AND c.id = m.contact_id
+WHERE m.program_id = $1 AND m.id = $2 AND m.direction = 'outbound'
+FOR UPDATE OF m;
+
+-- name: sms-status-update
+UPDATE sms_messages SET delivery_status = $3, error_code = coalesce($4, error_code),
+    provider_sid = coalesce(provider_sid, $5), status_at = $6
+WHERE program_id = $1 AND id = $2;
+
+-- name: sms-invitation-sent
+UPDATE invitations SET sent_at = coalesce(sent_at, $3) WHERE program_id = $1 AND id = $2;
+
+-- name: sms-worker-session
+SELECT set_config('application_name', 'survey-sms-worker', false);
