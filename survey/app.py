@@ -15,8 +15,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-from survey import __version__, db, embedded, migrations, web
-from survey.api import contacts, links, ops, programs, sms, users, waves
+from survey import __version__, dashboard, db, embedded, migrations, web
+from survey.api import contacts, links, ops, programs, reports, sms, users, waves
 from survey.api.deps import DEPENDENCIES
 from survey.config import Settings, load_settings, with_secret
 from survey.http_errors import EXCEPTION_HANDLERS
@@ -69,17 +69,30 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
             waves.WaveController,
             links.OpenLinkController,
             contacts.ContactController,
+            reports.ReportController,
             users.UserController,
             users.SessionController,
             sms.SmsController,
             sms.inbound_sms,
             sms.status_callback,
             *web.ROUTES,
+            *dashboard.ROUTES,
             create_static_files_router(path="/static", directories=[HERE / "static"]),
         ],
         dependencies=DEPENDENCIES,
         lifespan=[database],
-        state=State({"settings": settings, "resources": resources, **web.app_state(settings)}),
+        state=State(
+            {
+                "settings": settings,
+                "resources": resources,
+                **web.app_state(settings),
+                # After the survey's state: the dashboard's error pages wrap the survey's.
+                **dashboard.app_state(
+                    resources.catalogs.root or settings.resolved_locales_dir,
+                    web.render_error_page,
+                ),
+            }
+        ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[request_middleware],
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),

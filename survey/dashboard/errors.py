@@ -1,0 +1,43 @@
+"""HTML error pages for dashboard paths, chained in front of the survey's own hook.
+
+``survey.http_errors`` asks ``app.state.render_error_page`` for a page whenever a
+browser (Accept: text/html) hits a domain error; for ``/dashboard`` an expired or
+missing sign-in goes to the login form, anything else gets a page in the reader's
+language. Other paths go on to the respondent survey's renderer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.response import Redirect
+
+from survey.errors import SurveyError, Unauthorized
+
+Renderer = Callable[[Request[Any, Any, Any], SurveyError, str], "Response[Any] | None"]
+
+
+def chain(fallback: Renderer | None) -> Renderer:
+    def render_error_page(
+        request: Request[Any, Any, Any], exc: SurveyError, text: str
+    ) -> Response[Any] | None:
+        path = request.url.path
+        if not path.startswith("/dashboard"):
+            return fallback(request, exc, text) if fallback else None
+        if isinstance(exc, Unauthorized):
+            target = path + (f"?{request.url.query}" if request.url.query else "")
+            return Redirect(f"/dashboard/login?next={quote(target)}", status_code=303)
+        from survey.dashboard.context import page_context, render
+
+        who = getattr(request.state, "principal", None)
+        ctx = page_context(request, who)
+        ctx.update(
+            status=exc.status,
+            detail=ctx["t"](exc.message, **exc.params) if exc.params else ctx["t"](exc.message),
+        )
+        return render(request, "dashboard/error.html", ctx, status_code=exc.status)
+
+    return render_error_page

@@ -1,0 +1,72 @@
+"""The live fieldwork monitor: a page that works without JavaScript (a refresh link),
+enhanced by ``/static/dashboard.js`` polling the JSON route every few seconds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.params import FromPath
+
+from survey.api.deps import DbConn, Who
+from survey.dashboard.context import page_context, render
+from survey.dashboard.fieldwork import FieldworkOut, fieldwork
+from survey.services import programs, waves
+
+POLL_SECONDS = 5
+
+
+class FieldworkApi(Controller):
+    path = "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/fieldwork"
+    tags = ["fieldwork"]
+
+    @get("/")
+    async def get_fieldwork(
+        self, conn: DbConn, who: Who, program_id: FromPath[int], wave_id: FromPath[int]
+    ) -> Response[FieldworkOut]:
+        out = await fieldwork(conn, who, program_id, wave_id)
+        return Response(out, headers={"Cache-Control": "no-store"})
+
+
+class MonitorController(Controller):
+    path = "/dashboard/programs/{program_id:int}/waves/{wave_id:int}/monitor"
+    include_in_schema = False
+
+    @get("/")
+    async def page(
+        self,
+        request: Request[Any, Any, Any],
+        conn: DbConn,
+        who: Who,
+        program_id: FromPath[int],
+        wave_id: FromPath[int],
+    ) -> Any:
+        data = await fieldwork(conn, who, program_id, wave_id)
+        program = await programs.get_program(conn, who, program_id)
+        wave = await waves.get_wave(conn, who, program_id, wave_id)
+        ctx = page_context(
+            request,
+            who,
+            program=program,
+            wave=wave,
+            fw=data,
+            poll_seconds=POLL_SECONDS,
+            json_url=f"/api/v1/programs/{program_id}/waves/{wave_id}/fieldwork",
+        )
+        return render(request, "dashboard/monitor.html", ctx)
+
+    @get("/chart.png", media_type="image/png")
+    async def chart(
+        self,
+        request: Request[Any, Any, Any],
+        conn: DbConn,
+        who: Who,
+        program_id: FromPath[int],
+        wave_id: FromPath[int],
+    ) -> Response[bytes]:
+        from survey.render.charts import monitor_chart
+
+        data = await fieldwork(conn, who, program_id, wave_id)
+        ctx = page_context(request, who)
+        png, _alt = await monitor_chart(data, ctx["t"], ctx["locale"])
+        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})

@@ -1,0 +1,110 @@
+"""Programs, their sites and waves, a wave's overview, and its flyers with QR codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.params import FromPath
+
+from survey import access
+from survey.api.deps import DbConn, Res, Who
+from survey.dashboard.context import page_context, render
+from survey.services import invitations, programs, waves
+
+
+def api_base(program_id: int, wave_id: int, site_id: int) -> str:
+    return f"/api/v1/programs/{program_id}/waves/{wave_id}/sites/{site_id}"
+
+
+def abilities(who: Any, program_id: int) -> dict[str, bool]:
+    """What the page may offer; the services check again on every action."""
+    return {
+        "can_write": access.may(who, program_id, "write"),
+        "can_pii": access.may(who, program_id, "pii"),
+        "can_report": access.may(who, program_id, "report"),
+        "can_export": access.may(who, program_id, "export"),
+    }
+
+
+class ProgramPages(Controller):
+    path = "/dashboard"
+    include_in_schema = False
+
+    @get("/")
+    async def home(self, request: Request[Any, Any, Any], conn: DbConn, who: Who) -> Any:
+        found = await programs.list_programs(conn, who)
+        ctx = page_context(request, who, programs=found)
+        return render(request, "dashboard/home.html", ctx)
+
+    @get("/programs/{program_id:int}")
+    async def program(
+        self, request: Request[Any, Any, Any], conn: DbConn, who: Who, program_id: FromPath[int]
+    ) -> Any:
+        program = await programs.get_program(conn, who, program_id)
+        sites = await programs.list_sites(conn, who, program_id)
+        wave_list = await waves.list_waves(conn, who, program_id)
+        ctx = page_context(
+            request,
+            who,
+            program=program,
+            sites=sites,
+            waves=wave_list,
+            **abilities(who, program_id),
+        )
+        return render(request, "dashboard/program.html", ctx)
+
+    @get("/programs/{program_id:int}/waves/{wave_id:int}")
+    async def wave(
+        self,
+        request: Request[Any, Any, Any],
+        conn: DbConn,
+        who: Who,
+        program_id: FromPath[int],
+        wave_id: FromPath[int],
+    ) -> Any:
+        program = await programs.get_program(conn, who, program_id)
+        wave = await waves.get_wave(conn, who, program_id, wave_id)
+        sites = {s.id: s for s in await programs.list_sites(conn, who, program_id)}
+        summary = await invitations.summary(conn, who, program_id, wave_id)
+        ctx = page_context(
+            request,
+            who,
+            program=program,
+            wave=wave,
+            sites=sites,
+            invitations=summary,
+            **abilities(who, program_id),
+        )
+        return render(request, "dashboard/wave.html", ctx)
+
+    @get("/programs/{program_id:int}/waves/{wave_id:int}/flyers")
+    async def flyers(
+        self,
+        request: Request[Any, Any, Any],
+        conn: DbConn,
+        who: Who,
+        res: Res,
+        program_id: FromPath[int],
+        wave_id: FromPath[int],
+    ) -> Any:
+        program = await programs.get_program(conn, who, program_id)
+        wave = await waves.get_wave(conn, who, program_id, wave_id)
+        names = {s.id: s.name for s in await programs.list_sites(conn, who, program_id)}
+        links = []
+        for ws in wave.sites:
+            url = await invitations.open_link_url(
+                conn, who, program_id, wave_id, ws.site_id, res.settings.public_base_url
+            )
+            links.append(
+                {
+                    "site": names.get(ws.site_id, str(ws.site_id)),
+                    "url": url,
+                    "api": api_base(program_id, wave_id, ws.site_id),
+                }
+            )
+        languages = [(code, res.language_name(code)) for code in wave.languages]
+        ctx = page_context(
+            request, who, program=program, wave=wave, links=links, wave_languages=languages
+        )
+        return render(request, "dashboard/flyers.html", ctx)

@@ -1,0 +1,195 @@
+"""Evaluator pages and downloads: the program report with a site selector and a choice
+of waves to compare, the report as HTML and PDF, and respondent-level exports.
+
+The report comes from the report engine (``survey.report.build_report``), which
+applies suppression; this module only renders it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.params import FromPath, FromQuery
+from litestar.response import Stream
+
+from survey.access import Principal
+from survey.api.deps import DbConn, Res, Who
+from survey.dashboard.context import choose_locale, page_context, render, state
+from survey.db import Conn
+from survey.errors import InvalidInput, NotFound
+from survey.export import FORMATS, MEDIA_TYPES, export_bytes, plan_export
+from survey.questionnaire import Questionnaire
+from survey.resources import Resources
+from survey.services import programs, waves
+from survey.services.versions import frozen_questionnaire
+
+
+async def _questionnaire(conn: Conn, res: Resources, report: Any) -> Questionnaire:
+    if report.questionnaire.content_hash:
+        return await frozen_questionnaire(conn, report.questionnaire.content_hash)
+    return res.questionnaires[report.questionnaire.id]
+
+
+async def report_context(
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    who: Principal,
+    res: Resources,
+    program_id: int,
+    pre: int | None,
+    post: int | None,
+    site_ids: list[int] | None,
+) -> dict[str, Any]:
+    from survey.render.report_view import build_view
+    from survey.report import build_report
+
+    report = await build_report(conn, who, res, program_id, pre=pre, post=post)
+    q = await _questionnaire(conn, res, report)
+    locale = choose_locale(request, who)
+    t = state(request).catalogs.gettext(locale)
+    view = await build_view(report, q, t=t, locale=locale, catalogs=res.catalogs, site_ids=site_ids)
+    return view
+
+
+def _disposition(name: str) -> dict[str, str]:
+    return {"content-disposition": f'attachment; filename="{name}"', "cache-control": "no-store"}
+
+
+class ReportPages(Controller):
+    path = "/dashboard/programs/{program_id:int}/report"
+    include_in_schema = False
+
+    @get("/")
+    async def report(
+        self,
+        request: Request[Any, Any, Any],
+        conn: DbConn,
+        who: Who,
+        res: Res,
+        program_id: FromPath[int],
+        pre: FromQuery[int | None] = None,
+        post: FromQuery[int | None] = None,
+        site: FromQuery[int | None] = None,
+    ) -> Any:
+        from survey import access
+
+        access.check(who, program_id, "report")
+        program = await programs.get_program(conn, who, program_id)
+        wave_list = await waves.list_waves(conn, who, program_id)
+        ctx = page_context(
+            request,
+            who,
+            program=program,
+            waves=wave_list,
+            problem="",
+            pre=pre,
+            post=post,
+            site=site,
+        )
+        try:
+            async with conn.transaction():
+                view = await report_context(request, conn, who, res, program_id, pre, post, None)
+        except (InvalidInput, NotFound) as exc:
+            ctx["problem"] = (
+                ctx["t"](exc.message, **exc.params) if exc.params else ctx["t"](exc.message)
+            )
+            return render(request, "dashboard/report.html", ctx, status_code=200)
+        chosen = (
+            site
+            if site in {s for s, _ in view["site_options"]}
+            else (view["site_options"][0][0] if view["site_options"] else None)
+        )
+        ctx.update(view)
+        ctx["sites"] = [s for s in view["sites"] if s["id"] == chosen]
+        ctx["site"] = chosen
+        ctx["pre"], ctx["post"] = view["r"].pre.id, view["r"].post.id
+        ctx["exports"] = [(w.id, w.name) for w in wave_list if w.id in (ctx["pre"], ctx["post"])]
+        ctx["formats"] = FORMATS
+        return render(request, "dashboard/report.html", ctx)
+
+
+class DownloadApi(Controller):
+    path = "/api/v1/programs/{program_id:int}"
+    tags = ["reports"]
+
+    async def _document(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        who: Principal,
+        res: Resources,
+        program_id: int,
+        pre: int | None,
+        post: int | None,
+    ) -> dict[str, Any]:
+        ctx = page_context(request, who)
+        ctx.update(await report_context(request, conn, who, res, program_id, pre, post, None))
+        return ctx
+
+    @get("/report.html", media_type="text/html")
+    async def report_html(
+        self,
+        request: Request[Any, Any, Any],
+        conn: DbConn,
+        who: Who,
+        res: Res,
+        program_id: FromPath[int],
+        pre: FromQuery[int | None] = None,
+        post: FromQuery[int | None] = None,
+    ) -> Response[str]:
+        from survey.render.document import html_document
+
+        ctx = await self._document(request, conn, who, res, program_id, pre, post)
+        return Response(
+            html_document(ctx, inline_css=True),
+            media_type="text/html",
+            headers=_disposition(f"report-{program_id}.html"),
+        )
+
+    @get("/report.pdf", media_type="application/pdf")
+    async def report_pdf(
+        self,
+        request: Request[Any, Any, Any],
+        conn: DbConn,
+        who: Who,
+        res: Res,
+        program_id: FromPath[int],
+        pre: FromQuery[int | None] = None,
+        post: FromQuery[int | None] = None,
+    ) -> Response[bytes]:
+        from survey.render.document import pdf_document
+
+        ctx = await self._document(request, conn, who, res, program_id, pre, post)
+        return Response(
+            await pdf_document(ctx),
+            media_type="application/pdf",
+            headers=_disposition(f"report-{program_id}.pdf"),
+        )
+
+    @get("/waves/{wave_id:int}/export")
+    async def export(
+        self,
+        request: Request[Any, Any, Any],
+        conn: DbConn,
+        who: Who,
+        res: Res,
+        program_id: FromPath[int],
+        wave_id: FromPath[int],
+        format: FromQuery[str] = "csv",
+        lang: FromQuery[str | None] = None,
+    ) -> Stream:
+        if format not in FORMATS:
+            raise InvalidInput.one("format", f"must be one of {', '.join(FORMATS)}")
+        plan = await plan_export(conn, who, res, program_id, wave_id, lang=lang)
+        pool = request.app.state.pool
+
+        async def pieces() -> Any:
+            # A connection of its own: the request's transaction ends before streaming.
+            async with pool.acquire() as own:
+                async for piece in export_bytes(own, plan, format):
+                    yield piece
+
+        headers = _disposition(plan.filename(format))
+        headers["x-withheld-sites"] = str(len(plan.withheld))
+        return Stream(pieces(), media_type=MEDIA_TYPES[format], headers=headers)

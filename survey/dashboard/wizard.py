@@ -1,0 +1,309 @@
+"""The wave wizard: questionnaire → languages → sites and targets → channels and SMS
+cost → launch → contacts. Each step is a plain form that saves through the same
+services as the API (``waves.create_wave``/``update_wave``/``launch_wave``,
+``contacts.import_contacts``); errors come back in place, next to their fields."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+import anyio.to_thread
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from survey.api.deps import DbConn, Res, Who
+from survey.dashboard import wizard_data as data
+from survey.dashboard.context import page_context, render
+from survey.errors import InvalidInput, SurveyError
+from survey.schemas import LaunchIn, WaveIn, WavePatch, WaveSiteIn
+from survey.services import contacts, programs, waves
+from survey.services.versions import frozen_questionnaire
+
+STEPS = ("languages", "sites", "channels", "launch", "contacts")
+WAVE = "/waves/{wave_id:int}"
+
+
+def _problems(exc: InvalidInput) -> list[dict[str, Any]]:
+    return [p.as_dict() for p in exc.problems]
+
+
+def _date(value: str, end: bool) -> datetime | None:
+    if not value:
+        return None
+    day = datetime.fromisoformat(value).date()
+    return datetime.combine(day, time(23, 59) if end else time(0, 0), UTC)
+
+
+async def _wave_context(
+    request: Request[Any, Any, Any],
+    conn: Any,
+    who: Any,
+    res: Any,
+    program_id: int,
+    wave_id: int,
+    step: str,
+    **extra: Any,
+) -> dict[str, Any]:
+    program = await programs.get_program(conn, who, program_id)
+    wave = await waves.get_wave(conn, who, program_id, wave_id)
+    sites = await programs.list_sites(conn, who, program_id)
+    q = (
+        await frozen_questionnaire(conn, wave.questionnaire_hash)
+        if wave.questionnaire_hash
+        else res.questionnaires[wave.questionnaire_id]
+    )
+    ctx = page_context(
+        request,
+        who,
+        program=program,
+        wave=wave,
+        sites=sites,
+        step=step,
+        steps=STEPS,
+        questionnaire=q,
+        errors=[],
+        **extra,
+    )
+    if step in ("languages", "launch"):
+        ctx["language_rows"] = await anyio.to_thread.run_sync(data.language_rows, res, q)
+    if step == "sites":
+        targets = {s.site_id: s.target_n for s in wave.sites}
+        ctx["targets"] = targets
+        ctx["hints"] = {sid: data.power_hint(n) for sid, n in targets.items()}
+        ctx["sample_sizes"] = data.sample_sizes()
+    if step == "channels":
+        ctx["sms"] = await data.sms_estimate(conn, who, res, q, wave)
+    return ctx
+
+
+class WizardPages(Controller):
+    path = "/dashboard/programs/{program_id:int}"
+    include_in_schema = False
+
+    @get("/waves/new")
+    async def new(
+        self,
+        request: Request[Any, Any, Any],
+        conn: DbConn,
+        who: Who,
+        res: Res,
+        program_id: FromPath[int],
+    ) -> Any:
+        from survey import access
+
+        access.check(who, program_id, "write")
+        program = await programs.get_program(conn, who, program_id)
+        ctx = page_context(
+            request,
+            who,
+            program=program,
+            errors=[],
+            form={},
+            questionnaires=sorted(res.questionnaires.values(), key=lambda q: q.id),
+        )
+        return render(request, "dashboard/wizard_new.html", ctx)
+
+    @post("/waves/new")
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        conn: DbConn,
+        who: Who,
+        res: Res,
+        program_id: FromPath[int],
+    ) -> Any:
+        form = await request.form()
+        program = await programs.get_program(conn, who, program_id)
+        try:
+            wave = await waves.create_wave(
+                conn,
+                who,
+                res,
+                program_id,
+                WaveIn(
+                    name=str(form.get("name", "")).strip() or "—",
+                    phase=str(form.get("phase", "pre")),  # type: ignore[arg-type]
+                    questionnaire_id=str(form.get("questionnaire_id", "")),
+                    languages=[program.default_language],
+                    default_language=program.default_language,
+                ),
+            )
+        except (InvalidInput, ValueError) as exc:
+            errors = (
+                _problems(exc)
+                if isinstance(exc, InvalidInput)
+                else [{"field": "phase", "reason": str(exc)}]
+            )
+            ctx = page_context(
+                request,
+                who,
+                program=program,
+                errors=errors,
+                form=dict(form),
+                questionnaires=sorted(res.questionnaires.values(), key=lambda q: q.id),
+            )
+            return render(request, "dashboard/wizard_new.html", ctx, status_code=422)
+        return Redirect(
+            f"/dashboard/programs/{program_id}/waves/{wave.id}/setup/languages", status_code=303
+        )
+
+    @get(WAVE + "/setup/{step:str}")
+    async def step(
+        self,
+        request: Request[Any, Any, Any],
+        conn: DbConn,
+        who: Who,
+        res: Res,
+        program_id: FromPath[int],
+        wave_id: FromPath[int],
+        step: FromPath[str],
+    ) -> Any:
+        from survey import access
+
+        access.check(who, program_id, "write")
+        if step not in STEPS:
+            from survey.errors import NotFound
+
+            raise NotFound("page")
+        ctx = await _wave_context(request, conn, who, res, program_id, wave_id, step)
+        return render(request, f"dashboard/wizard_{step}.html", ctx)
+
+    @post(WAVE + "/setup/{step:str}")
+    async def save(
+        self,
+        request: Request[Any, Any, Any],
+        conn: DbConn,
+        who: Who,
+        res: Res,
+        program_id: FromPath[int],
+        wave_id: FromPath[int],
+        step: FromPath[str],
+    ) -> Any:
+        form = await request.form()
+        following = {"languages": "sites", "sites": "channels", "channels": "launch"}
+        try:
+            if step == "languages":
+                chosen = [str(v) for v in form.getall("languages")] if "languages" in form else []
+                default = str(form.get("default_language", "")) or (chosen[0] if chosen else "en")
+                patch = WavePatch(
+                    languages=chosen or None,
+                    default_language=default,
+                    allow_unreviewed=form.get("allow_unreviewed") == "on",
+                )
+                if not chosen:
+                    raise InvalidInput.one("languages", "choose at least one language")
+            elif step == "sites":
+                sites = []
+                for s in await programs.list_sites(conn, who, program_id):
+                    if form.get(f"site_{s.id}") == "on":
+                        raw = str(form.get(f"target_{s.id}", "0") or "0")
+                        if not raw.isdigit():
+                            raise InvalidInput.one(f"target_{s.id}", "must be a whole number")
+                        sites.append(WaveSiteIn(site_id=s.id, target_n=int(raw)))
+                patch = WavePatch(sites=sites)
+            elif step == "channels":
+                channels = [str(v) for v in form.getall("channels")] if "channels" in form else []
+                if not channels:
+                    raise InvalidInput.one("channels", "choose at least one channel")
+                patch = WavePatch(
+                    channels=channels,  # type: ignore[arg-type]
+                    sms_mode=str(form.get("sms_mode", "link")),  # type: ignore[arg-type]
+                    opens_at=_date(str(form.get("opens_at", "")), end=False),
+                    closes_at=_date(str(form.get("closes_at", "")), end=True),
+                )
+            else:
+                from survey.errors import NotFound
+
+                raise NotFound("page")
+            await waves.update_wave(conn, who, res, program_id, wave_id, patch)
+        except (InvalidInput, ValueError) as exc:
+            ctx = await _wave_context(request, conn, who, res, program_id, wave_id, step)
+            ctx["errors"] = (
+                _problems(exc)
+                if isinstance(exc, InvalidInput)
+                else [{"field": step, "reason": str(exc)}]
+            )
+            return render(request, f"dashboard/wizard_{step}.html", ctx, status_code=422)
+        return Redirect(
+            f"/dashboard/programs/{program_id}/waves/{wave_id}/setup/{following[step]}",
+            status_code=303,
+        )
+
+    @post(WAVE + "/launch")
+    async def launch(
+        self,
+        request: Request[Any, Any, Any],
+        conn: DbConn,
+        who: Who,
+        res: Res,
+        program_id: FromPath[int],
+        wave_id: FromPath[int],
+    ) -> Any:
+        form = await request.form()
+        override = [str(v) for v in form.getall("override")] if "override" in form else []
+        try:
+            async with conn.transaction():  # a refused launch leaves nothing behind
+                await waves.launch_wave(
+                    conn,
+                    who,
+                    res,
+                    program_id,
+                    wave_id,
+                    LaunchIn(override_languages=override, reason=str(form.get("reason", ""))[:500]),
+                )
+        except SurveyError as exc:
+            ctx = await _wave_context(request, conn, who, res, program_id, wave_id, "launch")
+            ctx["errors"] = (
+                _problems(exc)
+                if isinstance(exc, InvalidInput)
+                else [{"field": "", "reason": str(exc)}]
+            )
+            return render(request, "dashboard/wizard_launch.html", ctx, status_code=422)
+        return Redirect(
+            f"/dashboard/programs/{program_id}/waves/{wave_id}/setup/contacts", status_code=303
+        )
+
+    @post(WAVE + "/contacts")
+    async def upload(
+        self,
+        request: Request[Any, Any, Any],
+        conn: DbConn,
+        who: Who,
+        res: Res,
+        program_id: FromPath[int],
+        wave_id: FromPath[int],
+    ) -> Any:
+        form = await request.form()
+        upload = form.get("file")
+        result = None
+        errors: list[dict[str, Any]] = []
+        if not isinstance(upload, UploadFile):
+            errors = [{"field": "file", "reason": "choose a CSV file"}]
+        else:
+            raw = await upload.read()
+            try:
+                text = raw.decode("utf-8-sig")
+                async with conn.transaction():
+                    result = await contacts.import_contacts(
+                        conn,
+                        who,
+                        program_id,
+                        text,
+                        supported=res.supported_locales,
+                        filename=upload.filename or "upload.csv",
+                        partial=form.get("partial") == "on",
+                    )
+            except UnicodeDecodeError:
+                errors = [{"field": "file", "reason": "is not UTF-8 text; save as CSV UTF-8"}]
+            except InvalidInput as exc:
+                errors = _problems(exc)
+        ctx = await _wave_context(
+            request, conn, who, res, program_id, wave_id, "contacts", result=result
+        )
+        ctx["errors"] = errors
+        return render(
+            request, "dashboard/wizard_contacts.html", ctx, status_code=422 if errors else 200
+        )

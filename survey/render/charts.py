@@ -1,0 +1,167 @@
+"""Charts for reports and the monitor: PNG bytes, alt text and the table beside them.
+
+``analysis.plots`` draws with the Figure API (no pyplot, no global state); each
+chart is rendered in a worker thread so the event loop keeps serving requests.
+Numbers go through Babel for the reader's locale, in the picture and in the text.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+import anyio.to_thread
+import msgspec
+
+from analysis import alt_text, plots
+from survey.i18n import format_date, format_number
+
+
+class Chart(msgspec.Struct, kw_only=True):
+    title: str
+    alt: str
+    png: bytes
+    head: list[str]
+    rows: list[list[str]]
+
+    @property
+    def data_uri(self) -> str:
+        # Inline, so the HTML report and its PDF are self-contained (CSP allows data:).
+        return "data:image/png;base64," + base64.b64encode(self.png).decode()
+
+
+def number_format(locale: str, digits: int = 1) -> Callable[[float], str]:
+    def show(value: float) -> str:
+        if not math.isfinite(value):
+            return alt_text.MISSING
+        return format_number(round(value, digits), locale)
+
+    return show
+
+
+async def forest(
+    title: str,
+    labels: list[str],
+    est: list[float],
+    low: list[float],
+    high: list[float],
+    pooled: tuple[float, float, float] | None,
+    *,
+    t: Callable[..., str],
+    locale: str,
+) -> Chart:
+    fmt = number_format(locale)
+    kw: dict[str, Any] = {
+        "pooled": pooled,
+        "pooled_label": t("All sites (pooled)"),
+        "number_format": fmt,
+    }
+    png = await anyio.to_thread.run_sync(
+        lambda: plots.forest_plot(
+            labels, est, low, high, x_label=t("Change in score (post − pre, 0–100)"), **kw
+        )
+    )
+    alt = alt_text.forest_plot_alt(labels, est, low, high, title=title, **kw)
+    rows = [
+        [lab, fmt(e), f"{fmt(lo)} – {fmt(hi)}"]
+        for lab, e, lo, hi in zip(labels, est, low, high, strict=True)
+    ]
+    if pooled is not None:
+        rows.append(
+            [t("All sites (pooled)"), fmt(pooled[0]), f"{fmt(pooled[1])} – {fmt(pooled[2])}"]
+        )
+    return Chart(
+        title=title,
+        alt=alt,
+        png=png,
+        rows=rows,
+        head=[t("Site"), t("Change"), t("95% confidence interval")],
+    )
+
+
+async def likert(
+    title: str,
+    items: list[str],
+    pre: list[list[float]],
+    post: list[list[float]],
+    categories: list[str],
+    waves: tuple[str, str],
+    *,
+    t: Callable[..., str],
+    locale: str,
+) -> Chart:
+    fmt = number_format(locale, 0)
+    png = await anyio.to_thread.run_sync(
+        lambda: plots.diverging_likert(
+            items,
+            pre,
+            post,
+            categories,
+            wave_labels=waves,
+            number_format=fmt,
+            x_label=t("Share of answers (%)"),
+        )
+    )
+    alt = alt_text.diverging_likert_alt(
+        items, pre, post, categories, wave_labels=waves, title=title, number_format=fmt
+    )
+    share_pre, share_post = alt_text.percentages(pre), alt_text.percentages(post)
+    rows = []
+    for i, item in enumerate(items):
+        for wave, shares in ((waves[0], share_pre[i]), (waves[1], share_post[i])):
+            rows.append([item, wave, *(f"{fmt(float(s))}%" for s in shares)])
+    return Chart(
+        title=title, alt=alt, png=png, rows=rows, head=[t("Question"), t("Wave"), *categories]
+    )
+
+
+async def trend(
+    title: str,
+    waves: list[str],
+    series: list[str],
+    means: list[list[float]],
+    low: list[list[float]],
+    high: list[list[float]],
+    *,
+    t: Callable[..., str],
+    locale: str,
+) -> Chart:
+    fmt = number_format(locale)
+    png = await anyio.to_thread.run_sync(
+        lambda: plots.trend(
+            waves, means, low, high, series, y_label=t("Score (0–100)"), number_format=fmt
+        )
+    )
+    alt = alt_text.trend_alt(waves, means, low, high, series, title=title, number_format=fmt)
+    rows = [[name, *(fmt(m) for m in row)] for name, row in zip(series, means, strict=True)]
+    return Chart(title=title, alt=alt, png=png, rows=rows, head=[t("Measure"), *waves])
+
+
+async def monitor_chart(fieldwork: Any, t: Callable[..., str], locale: str) -> tuple[bytes, str]:
+    """Cumulative completes by channel against the wave's target."""
+    days = sorted({d.day for d in fieldwork.daily}) or [dt.datetime.now(dt.UTC).date()]
+    series: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(days))
+    for d in fieldwork.daily:
+        series[t(d.channel)][days.index(d.day)] += d.n
+    fmt = number_format(locale, 0)
+
+    def show_date(day: dt.date) -> str:
+        return format_date(day, locale, format="short")
+
+    kw: dict[str, Any] = {
+        "target": float(fieldwork.target_n) or None,
+        "target_label": t("Target"),
+        "number_format": fmt,
+        "date_format": show_date,
+    }
+    png = await anyio.to_thread.run_sync(
+        lambda: plots.response_monitor(days, dict(series), y_label=t("Complete responses"), **kw)
+    )
+    alt = alt_text.response_monitor_alt(
+        days, dict(series), total_label=t("Total"), title=t("Complete responses over time"), **kw
+    )
+    return png, alt

@@ -1,0 +1,292 @@
+"""The program report (``survey.report.model.Report``) as what a reader sees: labels
+in their language, formatted numbers, suppressed cells with their reason, and the
+charts with their alt text and data tables. One view feeds the dashboard page, the
+HTML download and the PDF, so the three always agree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from survey.i18n import translate_questionnaire
+from survey.questionnaire import LikertItem, Questionnaire
+from survey.render import charts
+from survey.report.model import ConstructResult, Report, SiteReport, WaveStat
+
+
+def _ok(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+class View:
+    """Formatting helpers bound to one reader."""
+
+    def __init__(
+        self, report: Report, q: Questionnaire, t: Callable[..., str], locale: str, catalogs: Any
+    ) -> None:
+        self.report = report
+        self.t = t
+        self.locale = locale
+        self.num = charts.number_format(locale)
+        self.num2 = charts.number_format(locale, 2)
+        self.q = translate_questionnaire(catalogs, q, locale) if locale != "en" else q
+        self.constructs = {c.id: c.label for c in self.q.constructs}
+        self.items = {i.id: i for i in self.q.items}
+        below = report.thresholds.suppress_below
+        self.suppressed = t("suppressed")
+        self.reason = t("fewer than %(n)d respondents, hidden to protect privacy", n=below)
+
+    def label(self, result: ConstructResult) -> str:
+        return self.constructs.get(result.construct_id, result.label)
+
+    def cell(self, stat: WaveStat, field: str = "score") -> dict[str, Any]:
+        if stat.suppressed:
+            return {"text": self.suppressed, "suppressed": True, "reason": self.reason}
+        value = getattr(stat, field)
+        text = self.num(value) if _ok(value) else "–"
+        return {"text": text, "suppressed": False, "caution": stat.caution}
+
+    def p(self, value: float | None) -> str:
+        if not _ok(value):
+            return "–"
+        assert value is not None
+        return (
+            "< 0.001"
+            if value < 0.001
+            else self.num2(value)
+            if value >= 0.01
+            else charts.number_format(self.locale, 3)(value)
+        )
+
+
+def _construct_rows(view: View, site: SiteReport) -> list[dict[str, Any]]:
+    rows = []
+    for c in site.constructs:
+        ch = c.change
+        rows.append(
+            {
+                "label": view.label(c),
+                "primary": c.primary,
+                "n_pre": view.cell(c.pre, "n"),
+                "n_post": view.cell(c.post, "n"),
+                "pre": view.cell(c.pre),
+                "post": view.cell(c.post),
+                "diff": view.num(ch.diff_score) if ch else "–",
+                "ci": f"{view.num(ch.ci_low_score)} – {view.num(ch.ci_high_score)}" if ch else "",
+                "p": view.p(ch.p) if ch else "–",
+                "p_holm": view.p(ch.p_holm) if ch and ch.p_holm is not None else "",
+                "g": view.num2(ch.hedges_g) if ch else "–",
+                "caution": bool(ch and ch.caution),
+                "did": view.num(c.did.estimate_score) if c.did else "",
+            }
+        )
+    return rows
+
+
+async def _site_charts(view: View, site: SiteReport, waves: tuple[str, str]) -> list[Any]:
+    t = view.t
+    out = []
+    primary = [
+        c for c in site.constructs if c.primary and not c.pre.suppressed and not c.post.suppressed
+    ]
+    if primary:
+        means, low, high = [], [], []
+        for c in primary:
+            span = (c.scale_max - c.scale_min) or 1.0
+            row_m, row_l, row_h = [], [], []
+            for stat in (c.pre, c.post):
+                score = stat.score if _ok(stat.score) else math.nan
+                half = (
+                    1.96 * 100 * (stat.sd or 0) / span / math.sqrt(stat.n)
+                    if stat.n and _ok(stat.sd)
+                    else math.nan
+                )
+                row_m.append(score or math.nan)
+                row_l.append((score or math.nan) - half)
+                row_h.append((score or math.nan) + half)
+            means.append(row_m)
+            low.append(row_l)
+            high.append(row_h)
+        out.append(
+            await charts.trend(
+                t("%(site)s: primary measures before and after", site=site.name),
+                list(waves),
+                [view.label(c) for c in primary],
+                means,
+                low,
+                high,
+                t=t,
+                locale=view.locale,
+            )
+        )
+    # Likert items of the primary measures, grouped by scale so categories line up.
+    groups: dict[tuple[str, ...], list[Any]] = {}
+    owners = {c.construct_id for c in primary}
+    for item in site.items:
+        spec = view.items.get(item.item_id)
+        if (
+            item.construct_id in owners
+            and isinstance(spec, LikertItem)
+            and item.pre_shares
+            and item.post_shares
+        ):
+            key = tuple(str(p.value) for p in spec.points)
+            groups.setdefault(key, []).append((item, spec))
+    for key, members in groups.items():
+        spec0 = members[0][1]
+        out.append(
+            await charts.likert(
+                t("%(site)s: answers before and after", site=site.name),
+                [spec.prompt[:60] for _, spec in members],
+                [[it.pre_shares.get(k, 0.0) for k in key] for it, _ in members],
+                [[it.post_shares.get(k, 0.0) for k in key] for it, _ in members],
+                [p.label for p in spec0.points],
+                waves,
+                t=t,
+                locale=view.locale,
+            )
+        )
+    return out
+
+
+async def build_view(
+    report: Report,
+    q: Questionnaire,
+    *,
+    t: Callable[..., str],
+    locale: str,
+    catalogs: Any,
+    site_ids: list[int] | None = None,
+) -> dict[str, Any]:
+    """Everything the report template needs. ``site_ids`` limits per-site detail."""
+    view = View(report, q, t, locale, catalogs)
+    waves = (report.pre.name, report.post.name)
+    forests = []
+    by_id = {s.site_id: s for s in report.sites}
+    for pooled in report.state:
+        if not pooled.primary:
+            continue
+        labels, est, low, high = [], [], [], []
+        for site in report.sites:
+            c = next((c for c in site.constructs if c.construct_id == pooled.construct_id), None)
+            if c is None or site.comparison:
+                continue
+            labels.append(site.name)
+            ok = c.change is not None
+            est.append(c.change.diff_score if ok and c.change else math.nan)
+            low.append(c.change.ci_low_score if ok and c.change else math.nan)
+            high.append(c.change.ci_high_score if ok and c.change else math.nan)
+        span = _span(report, pooled.construct_id)
+        pooled_ci = (pooled.estimate_score, pooled.ci_low * span, pooled.ci_high * span)
+        forests.append(
+            await charts.forest(
+                t(
+                    "Change by site: %(measure)s",
+                    measure=view.constructs.get(pooled.construct_id, pooled.label),
+                ),
+                labels,
+                est,
+                low,
+                high,
+                pooled_ci,
+                t=t,
+                locale=locale,
+            )
+        )
+    state = [
+        {
+            "label": view.constructs.get(p.construct_id, p.label),
+            "primary": p.primary,
+            "estimate": view.num(p.estimate_score),
+            "sites": len(p.site_ids),
+            "ci": f"{view.num(p.ci_low * _span(report, p.construct_id))} – "
+            f"{view.num(p.ci_high * _span(report, p.construct_id))}",
+            "i2": charts.number_format(locale, 0)(100 * p.i2) + " %" if _ok(p.i2) else "–",
+            "p": view.p(p.p),
+        }
+        for p in report.state
+    ]
+    chosen = site_ids if site_ids is not None else [s.site_id for s in report.sites]
+    sites = []
+    for sid in chosen:
+        found = by_id.get(sid)
+        if found is None:
+            continue
+        site = found
+        hidden = site.suppressed_pre or site.suppressed_post
+        sites.append(
+            {
+                "id": site.site_id,
+                "name": site.name,
+                "comparison": site.comparison,
+                "n_pre": view.num(site.n_pre) if site.n_pre is not None else view.suppressed,
+                "n_post": view.num(site.n_post) if site.n_post is not None else view.suppressed,
+                "suppressed": hidden,
+                "reason": view.reason if hidden else "",
+                "constructs": _construct_rows(view, site),
+                "charts": [] if hidden else await _site_charts(view, site, waves),
+            }
+        )
+    return {
+        "r": report,
+        "v": view,
+        "waves": waves,
+        "forests": forests,
+        "state": state,
+        "sites": sites,
+        "site_options": [(s.site_id, s.name) for s in report.sites],
+        "fieldwork": [_fieldwork(view, fw) for fw in report.fieldwork],
+        "reliability": [
+            {
+                "label": view.constructs.get(r.construct_id, r.construct_id),
+                "wave": waves[0] if r.wave_id == report.pre.id else waves[1],
+                "language": r.language or t("all"),
+                "alpha": t("suppressed") if r.suppressed or r.alpha is None else view.num2(r.alpha),
+                "n": "" if r.n is None else view.num(r.n),
+                "flag": r.below_flag,
+            }
+            for r in report.reliability
+            if r.language is None
+        ],
+    }
+
+
+def _span(report: Report, construct_id: str) -> float:
+    """Raw scale units → 0–100 points for a construct."""
+    for site in report.sites:
+        for c in site.constructs:
+            if c.construct_id == construct_id:
+                return 100.0 / ((c.scale_max - c.scale_min) or 1.0)
+    return 100.0
+
+
+def _count(view: View, count: Any) -> dict[str, Any]:
+    if count.suppressed:
+        return {"text": view.suppressed, "suppressed": True, "reason": view.reason}
+    return {"text": view.num(count.value), "suppressed": False}
+
+
+def _fieldwork(view: View, fw: Any) -> dict[str, Any]:
+    return {
+        "wave": fw.wave.name,
+        "complete": _count(view, fw.complete),
+        "partial": _count(view, fw.partial),
+        "rate": view.num(100 * fw.completion_rate) + " %"
+        if fw.completion_rate is not None
+        else "–",
+        "channels": {k: _count(view, c) for k, c in fw.by_channel.items()},
+        "languages": {k: _count(view, c) for k, c in fw.by_language.items()},
+        "sites": [
+            {
+                "name": s.name,
+                "target": view.num(s.target_n),
+                "complete": _count(view, s.complete),
+                "partial": _count(view, s.partial),
+            }
+            for s in fw.sites
+        ],
+        "unreviewed": [u.language for u in fw.unreviewed],
+        "note": fw.totals_note,
+    }

@@ -1,0 +1,40 @@
+-- Dashboard: the live fieldwork monitor. Every statement names program_id first.
+
+-- name: dashboard-fieldwork-cells
+-- Responses per site × channel × language × status of one wave.
+SELECT site_id, channel, language, status, count(*) AS n
+FROM responses
+WHERE program_id = $1 AND wave_id = $2
+GROUP BY site_id, channel, language, status;
+
+-- name: dashboard-fieldwork-sites
+SELECT ws.site_id, s.name, ws.target_n
+FROM wave_sites ws JOIN sites s ON s.program_id = ws.program_id AND s.id = ws.site_id
+WHERE ws.program_id = $1 AND ws.wave_id = $2
+ORDER BY s.name;
+
+-- name: dashboard-fieldwork-invited
+-- Personal invitations per site: issued, sent, and completes through them.
+SELECT site_id, count(*) AS issued, count(sent_at) AS sent, count(completed_at) AS completed
+FROM invitations
+WHERE program_id = $1 AND wave_id = $2
+GROUP BY site_id;
+
+-- name: dashboard-fieldwork-optouts
+-- Contacts of the wave's sites who opted out since it launched (a count, never who).
+SELECT c.site_id, count(*) AS n
+FROM contacts c
+JOIN waves w ON w.program_id = c.program_id AND w.id = $2
+JOIN wave_sites ws ON ws.program_id = c.program_id AND ws.wave_id = w.id
+                  AND ws.site_id = c.site_id
+WHERE c.program_id = $1 AND c.opted_out_at IS NOT NULL
+  AND c.opted_out_at >= coalesce(w.launched_at, w.created_at)
+GROUP BY c.site_id;
+
+-- name: dashboard-fieldwork-daily
+-- Completes per day (UTC) and channel, for the response monitor chart.
+SELECT (submitted_at AT TIME ZONE 'UTC')::date AS day, channel, count(*) AS n
+FROM responses
+WHERE program_id = $1 AND wave_id = $2 AND status = 'complete'
+GROUP BY 1, 2
+ORDER BY 1, 2;

@@ -1,0 +1,65 @@
+// Dashboard enhancements; every page works without this file.
+// The fieldwork monitor polls its JSON route and updates the numbers in place.
+(function () {
+  "use strict";
+  var root = document.querySelector("[data-poll]");
+  if (!root) return;
+  var url = root.getAttribute("data-poll");
+  var seconds = parseInt(root.getAttribute("data-seconds"), 10) || 5;
+  var locale = root.getAttribute("data-locale") || document.documentElement.lang || "en";
+  var number = new Intl.NumberFormat(locale);
+  var percent = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 0 });
+
+  function show(el, value) {
+    var format = el.getAttribute("data-format");
+    if (format === "bar") { el.value = Math.min(value || 0, 1); return; }
+    if (value === null || value === undefined) { el.textContent = "–"; return; }
+    el.textContent = format === "percent" ? percent.format(value) : number.format(value);
+  }
+
+  function fill(scope, data) {
+    scope.querySelectorAll("[data-field]").forEach(function (el) {
+      if (el.closest("[data-site]") && el.closest("[data-site]") !== scope && scope === root) return;
+      var key = el.getAttribute("data-field");
+      if (key === "as_of") return;
+      if (key in data) show(el, data[key]);
+    });
+  }
+
+  function table(name, rows) {
+    var body = root.querySelector('[data-table="' + name + '"]');
+    if (!body) return;
+    body.textContent = "";
+    Object.keys(rows).forEach(function (key) {
+      var tr = document.createElement("tr");
+      [key, number.format(rows[key].complete), number.format(rows[key].partial)].forEach(function (text) {
+        var td = document.createElement("td");
+        td.textContent = text;
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+  }
+
+  function update(data) {
+    fill(root, data);
+    data.sites.forEach(function (site) {
+      var row = root.querySelector('[data-site="' + site.site_id + '"]');
+      if (row) fill(row, site);
+    });
+    table("by_language", data.by_language);
+    table("by_channel", data.by_channel);
+    var chart = root.querySelector("[data-chart]");
+    if (chart) chart.src = chart.src.split("?")[0] + "?t=" + Date.now();
+    root.setAttribute("data-updated", data.as_of);
+  }
+
+  function poll() {
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) { if (data) update(data); })
+      .catch(function () {})
+      .then(function () { window.setTimeout(poll, seconds * 1000); });
+  }
+  window.setTimeout(poll, seconds * 1000);
+})();

@@ -1,0 +1,110 @@
+"""The grantee's path through the dashboard without JavaScript: sign in, run the wave
+wizard, upload contacts with errors shown in place, watch the monitor; CSRF enforced."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from forms import HTML, Staff
+
+from survey.access import SYSTEM
+from survey.db import Conn
+from survey.services import users
+
+
+async def _grantee_password(conn: Conn) -> None:
+    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
+    await users.set_password(conn, uid, "correct horse battery")
+
+
+async def test_login_logout_and_csrf(client: Any, actors: Any) -> None:
+    staff = Staff(client)
+    r = await staff.get("/dashboard")
+    assert r.status_code == 303 and r.headers["location"].startswith("/dashboard/login")
+    page = await staff.get("/dashboard/login")
+    bad = await staff.submit(
+        page, "/dashboard/login", {"email": "evaluator@example.org", "password": "wrong"}
+    )
+    assert bad.status_code == 401 and "Wrong email or password" in bad.text
+    forged = await client.post(
+        "/dashboard/login",
+        headers=HTML,
+        data={"email": "evaluator@example.org", "password": "correct horse battery", "csrf": "x.y"},
+    )
+    assert forged.status_code == 403
+    await staff.login("evaluator@example.org")
+    home = await staff.get("/dashboard")
+    assert home.status_code == 200 and "own" in home.text
+    out = await staff.submit(home, "/dashboard/logout")
+    assert out.status_code == 303
+    assert (await staff.get("/dashboard")).status_code == 303
+
+
+async def test_spanish_from_accept_language_and_lang(client: Any, actors: Any) -> None:
+    page = await client.get("/dashboard/login", headers={**HTML, "Accept-Language": "es-MX"})
+    assert 'lang="es"' in page.text and "Iniciar sesión" in page.text
+    page = await client.get("/dashboard/login?lang=en", headers={**HTML, "Accept-Language": "es"})
+    assert 'lang="en"' in page.text and "Sign in" in page.text
+
+
+async def test_wizard_launch_and_contacts(client: Any, actors: Any, conn: Conn) -> None:
+    await _grantee_password(conn)
+    pid = actors.programs["own"]
+    from survey.schemas import SiteIn
+    from survey.services import programs
+
+    site = await programs.create_site(conn, SYSTEM, pid, SiteIn(name="King County"))
+    staff = Staff(client)
+    await staff.login("grantee@example.org")
+    page = await staff.get(f"/dashboard/programs/{pid}/waves/new")
+    r = await staff.submit(
+        page, "/waves/new", {"name": "Spring", "phase": "pre", "questionnaire_id": "pulse"}
+    )
+    assert r.status_code == 303, r.text
+    step = await staff.get(r.headers["location"])
+    assert "Publish gate" in step.text and "Español" in step.text
+    r = await staff.submit(
+        step,
+        "/setup/languages",
+        {"languages": ["en", "es"], "default_language": "en", "allow_unreviewed": "on"},
+    )
+    assert r.status_code == 303, r.text
+    step = await staff.get(r.headers["location"])
+    r = await staff.submit(
+        step, "/setup/sites", {f"site_{site.id}": "on", f"target_{site.id}": "abc"}
+    )
+    assert r.status_code == 422 and "whole number" in r.text
+    r = await staff.submit(
+        step, "/setup/sites", {f"site_{site.id}": "on", f"target_{site.id}": "200"}
+    )
+    step = await staff.get(r.headers["location"])
+    assert "SMS cost estimate" in step.text
+    r = await staff.submit(step, "/setup/channels", {"channels": ["web", "sms"]})
+    step = await staff.get(r.headers["location"])
+    r = await staff.submit(step, "/launch")
+    assert r.status_code == 303, r.text
+    contacts_page = await staff.get(r.headers["location"])
+    bad = await staff.submit(
+        contacts_page,
+        "/contacts",
+        files={"file": ("c.csv", b"phone,language\n2065550100,en\nnope,en\n", "text/csv")},
+    )
+    assert bad.status_code == 422 and "is not a valid phone number" in bad.text
+    assert "<td>3</td>" in bad.text  # the row number, in place
+    good = await staff.submit(
+        contacts_page,
+        "/contacts",
+        files={"file": ("c.csv", b"phone,language\n2065550100,es\n", "text/csv")},
+    )
+    assert good.status_code == 200 and "Imported 1 new" in good.text
+    wave_id = int(r.headers["location"].split("/waves/")[1].split("/")[0])
+    state = await conn.fetchval("SELECT state FROM waves WHERE id = $1", wave_id)
+    assert state == "open"
+    monitor = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}/monitor")
+    assert monitor.status_code == 200 and "data-poll" in monitor.text
+    data = (await client.get(f"/api/v1/programs/{pid}/waves/{wave_id}/fieldwork")).json()
+    assert data["target_n"] == 200 and data["complete"] == 0
+    chart = await client.get(f"/dashboard/programs/{pid}/waves/{wave_id}/monitor/chart.png")
+    assert chart.headers["content-type"] == "image/png"
+    flyers = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}/flyers")
+    assert "qr.svg" in flyers.text and "flyer?lang=es" in flyers.text
