@@ -68,11 +68,20 @@ POLICY: dict[tuple[str, str], str] = {
         "GET",
         "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}/flyer",
     ): "read",
+    # Dashboard data and downloads (survey/dashboard): live counts are for the people
+    # running fieldwork; reports and de-identified exports for grantees and evaluators.
+    ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/fieldwork"): "write",
+    ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/export"): "read",
+    ("GET", "/api/v1/programs/{program_id:int}/report.html"): "read",
+    ("GET", "/api/v1/programs/{program_id:int}/report.pdf"): "read",
     ("POST", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/send"): "pii",
     ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/estimate"): "read",
     ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/messages"): "read",
     ("POST", "/sms/inbound"): "signed",
     ("POST", "/sms/status"): "signed",
+    ("GET", "/api/v1/programs/{program_id:int}/report"): "read",
+    ("GET", "/api/v1/programs/{program_id:int}/report/margins"): "read",
+    ("PUT", "/api/v1/programs/{program_id:int}/report/margins"): "write",
 }
 
 ALLOWED = {
@@ -183,6 +192,9 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/send"): {
         "action": "invite"
     },
+    ("PUT", "/api/v1/programs/{program_id:int}/report/margins"): (
+        "site,variable,category,population\nS,age_band,18_24,100\n"
+    ),
 }
 
 
