@@ -1,0 +1,393 @@
+"""The report engine: frequency tables in, ``Report`` out. Pure CPU, no I/O.
+
+``compute`` is synchronous on purpose: the service runs it in a worker thread
+(``asyncio.to_thread``) so a large program's statistics never block the event loop,
+and notebooks or the benchmark can call it directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from survey.report import rollup
+from survey.report.aggregate import Aggregates, Cell, ConstructSpec, SiteWave
+from survey.report.fieldwork import wave_fieldwork
+from survey.report.methods import methods_paragraph
+from survey.report.model import (
+    ConstructResult,
+    Families,
+    ItemResult,
+    QuestionnaireRef,
+    Reliability,
+    Report,
+    SiteReport,
+    SiteWeighting,
+    Thresholds,
+    WaveRef,
+)
+from survey.report.reliability import FLAG_BELOW, alpha_from_patterns
+from survey.report.sample import Sample
+from survey.report.sites import (
+    construct_change,
+    item_change,
+    paired_change,
+    shares,
+    wave_stat,
+)
+from survey.report.suppression import CAUTION_BELOW, SUPPRESS_BELOW, is_caution, is_suppressed
+from survey.report.weighting import CellWeights, Margins, rake_cells
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    id: int
+    name: str
+    comparison: bool
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    item_id: str
+    construct_id: str | None
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    """Everything ``compute`` needs, gathered by ``survey.report.service``."""
+
+    program_id: int
+    program_name: str
+    generated_at: datetime
+    questionnaire: QuestionnaireRef
+    pre: WaveRef
+    post: WaveRef
+    sites: Sequence[SiteInfo]
+    specs: Sequence[ConstructSpec]
+    items: Sequence[ItemSpec]
+    aggregates: Aggregates
+    weighted: bool = False
+    exclude_duplicates: bool = False
+    margins: Mapping[int, Margins] = field(default_factory=dict)
+    allow_unreviewed: Mapping[int, bool] = field(default_factory=dict)
+    unreviewed_languages: Mapping[int, Sequence[str]] = field(default_factory=dict)
+    notes: Sequence[str] = ()
+
+
+def site_weights(data: ReportInput) -> dict[SiteWave, CellWeights]:
+    """Raking weights per site × wave (all 1 when weighting is off)."""
+    out = {}
+    for key, cells in data.aggregates.cells.items():
+        if data.weighted:
+            out[key] = rake_cells(cells, data.margins.get(key[0], {}))
+        else:
+            out[key] = CellWeights(
+                weights={c: 1.0 for c, _ in cells},
+                status="unweighted",
+                deff=None,
+                n_eff=None,
+                max_ratio=None,
+            )
+    return out
+
+
+def reported_site_waves(aggregates: Aggregates) -> dict[SiteWave, bool]:
+    """A site × wave is reported when it has at least 10 complete responses."""
+    return {key: not is_suppressed(n) for key, n in aggregates.site_counts().items()}
+
+
+def _sample(rows: Sequence[tuple[Cell, float, int]], weights: Mapping[Cell, float]) -> Sample:
+    return Sample.of((value, n, weights.get(cell, 1.0)) for cell, value, n in rows)
+
+
+def compute(data: ReportInput) -> Report:
+    agg = data.aggregates
+    waves = (data.pre.id, data.post.id)
+    weights = site_weights(data)
+    reported = reported_site_waves(agg)
+    counts = agg.site_counts()
+    samples: dict[tuple[int, str, int], Sample] = {}
+    sites: list[SiteReport] = []
+    for site in data.sites:
+        constructs = []
+        for spec in data.specs:
+            pair = []
+            for wave in waves:
+                rows = agg.scores.get((site.id, wave, spec.construct_id), [])
+                cw = weights.get((site.id, wave))
+                sample = _sample(
+                    [(cell, total / answered, n) for cell, total, answered, n in rows],
+                    cw.weights if cw else {},
+                )
+                samples[(site.id, spec.construct_id, wave)] = sample
+                pair.append(sample)
+            stats = tuple(
+                wave_stat(
+                    s,
+                    reported=reported.get((site.id, w), False),
+                    weighted_=data.weighted,
+                    low=spec.low,
+                    high=spec.high,
+                )
+                for s, w in zip(pair, waves, strict=True)
+            )
+            change, (before, after) = construct_change(
+                pair[0],
+                pair[1],
+                (stats[0], stats[1]),
+                weighted_=data.weighted,
+                low=spec.low,
+                high=spec.high,
+            )
+            constructs.append(
+                ConstructResult(
+                    construct_id=spec.construct_id,
+                    label=spec.label,
+                    primary=spec.primary,
+                    scale_min=spec.low,
+                    scale_max=spec.high,
+                    pre=before,
+                    post=after,
+                    change=change,
+                    paired=paired_change(
+                        agg.paired.get((site.id, spec.construct_id), []),
+                        reported=all(reported.get((site.id, w), False) for w in waves),
+                    ),
+                    did=None,
+                )
+            )
+        sites.append(
+            SiteReport(
+                site_id=site.id,
+                name=site.name,
+                comparison=site.comparison,
+                n_pre=counts.get((site.id, waves[0]))
+                if reported.get((site.id, waves[0]))
+                else None,
+                n_post=counts.get((site.id, waves[1]))
+                if reported.get((site.id, waves[1]))
+                else None,
+                suppressed_pre=not reported.get((site.id, waves[0]), False),
+                suppressed_post=not reported.get((site.id, waves[1]), False),
+                weighting=_weighting(site.id, waves, weights, reported) if data.weighted else [],
+                constructs=constructs,
+                items=_items(data, site.id, waves, weights, reported),
+            )
+        )
+    did, comparison_ids, treated_ids = _diff_in_diff(data, sites, samples, waves)
+    holm = rollup.apply_holm(sites)
+    bh = rollup.apply_bh(sites)
+    state = [r for spec in data.specs if (r := rollup.state_rollup(spec, sites)) is not None]
+    names = [(s.id, s.name) for s in data.sites]
+    fieldwork = [
+        wave_fieldwork(
+            wave,
+            names,
+            agg.fieldwork,
+            allow_unreviewed=data.allow_unreviewed.get(wave.id, False),
+            unreviewed_languages=data.unreviewed_languages.get(wave.id, ()),
+        )
+        for wave in (data.pre, data.post)
+    ]
+    reliability = _reliability(data)
+    report = Report(
+        program_id=data.program_id,
+        program_name=data.program_name,
+        generated_at=data.generated_at,
+        questionnaire=data.questionnaire,
+        pre=data.pre,
+        post=data.post,
+        weighted=data.weighted,
+        weighting_variables=sorted({v for m in data.margins.values() for v in m})
+        if data.weighted
+        else [],
+        exclude_duplicates=data.exclude_duplicates,
+        thresholds=Thresholds(
+            suppress_below=SUPPRESS_BELOW, caution_below=CAUTION_BELOW, alpha_flag_below=FLAG_BELOW
+        ),
+        sites=sites,
+        state=state,
+        did=did,
+        reliability=reliability,
+        fieldwork=fieldwork,
+        families=Families(holm_tests=holm, bh_tests=bh),
+        methods="",
+        notes=list(data.notes),
+    )
+    report.notes.extend(_notes(report, comparison_ids, treated_ids))
+    report.methods = methods_paragraph(report, data.specs)
+    return report
+
+
+def _weighting(
+    site_id: int,
+    waves: tuple[int, int],
+    weights: Mapping[SiteWave, CellWeights],
+    reported: Mapping[SiteWave, bool],
+) -> list[SiteWeighting]:
+    out = []
+    for wave in waves:
+        cw = weights.get((site_id, wave))
+        if cw is None:
+            continue
+        shown = reported.get((site_id, wave), False) and not is_suppressed(
+            cw.n_eff if cw.n_eff is not None else SUPPRESS_BELOW
+        )
+        out.append(
+            SiteWeighting(
+                wave_id=wave,
+                status=cw.status,
+                deff=cw.deff if shown else None,
+                n_eff=cw.n_eff if shown else None,
+                max_ratio=cw.max_ratio if shown else None,
+            )
+        )
+    return out
+
+
+def _items(
+    data: ReportInput,
+    site_id: int,
+    waves: tuple[int, int],
+    weights: Mapping[SiteWave, CellWeights],
+    reported: Mapping[SiteWave, bool],
+) -> list[ItemResult]:
+    out = []
+    for spec in data.items:
+        pair = []
+        for wave in waves:
+            cw = weights.get((site_id, wave))
+            pair.append(
+                _sample(
+                    data.aggregates.items.get((site_id, wave, spec.item_id), []),
+                    cw.weights if cw else {},
+                )
+            )
+        if pair[0].n == 0 and pair[1].n == 0:
+            continue
+        stats = tuple(
+            wave_stat(
+                s,
+                reported=reported.get((site_id, w), False),
+                weighted_=data.weighted,
+                low=spec.low,
+                high=spec.high,
+            )
+            for s, w in zip(pair, waves, strict=True)
+        )
+        out.append(
+            ItemResult(
+                item_id=spec.item_id,
+                construct_id=spec.construct_id,
+                pre=stats[0],
+                post=stats[1],
+                pre_shares=shares(pair[0], stats[0]),
+                post_shares=shares(pair[1], stats[1]),
+                change=item_change(pair[0], pair[1], (stats[0], stats[1]), weighted_=data.weighted),
+            )
+        )
+    return out
+
+
+def _diff_in_diff(
+    data: ReportInput,
+    sites: Sequence[SiteReport],
+    samples: Mapping[tuple[int, str, int], Sample],
+    waves: tuple[int, int],
+) -> tuple[list[Any], list[int], list[int]]:
+    """Per-site and program DiD against the comparison sites shown in both waves."""
+    comparison = [s for s in sites if s.comparison and not (s.suppressed_pre or s.suppressed_post)]
+    treated = [s for s in sites if not s.comparison]
+    program = []
+    for index, spec in enumerate(data.specs):
+        comp_ids = [s.site_id for s in comparison if s.constructs[index].change is not None]
+        if not comp_ids:
+            continue
+        comp = tuple(
+            Sample.concat(samples[(c, spec.construct_id, w)] for c in comp_ids) for w in waves
+        )
+        shown = []
+        for site in treated:
+            cell = site.constructs[index]
+            if cell.change is None:
+                continue
+            shown.append(site.site_id)
+            cell.did = rollup.site_did(
+                spec,
+                (
+                    samples[(site.site_id, spec.construct_id, waves[0])],
+                    samples[(site.site_id, spec.construct_id, waves[1])],
+                ),
+                (comp[0], comp[1]),
+                data.weighted,
+            )
+        result = rollup.program_did(spec, shown, comp_ids, samples, waves, data.weighted)
+        if result is not None:
+            program.append(result)
+    return program, [s.site_id for s in comparison], [s.site_id for s in treated]
+
+
+def _reliability(data: ReportInput) -> list[Reliability]:
+    """Alpha per construct × wave, over all languages and then per language."""
+    grouped: dict[tuple[str, int, str | None], list[tuple[list[float], int]]] = {}
+    for (construct, wave, lang), patterns in data.aggregates.alpha.items():
+        grouped.setdefault((construct, wave, None), []).extend(patterns)
+        grouped.setdefault((construct, wave, lang), []).extend(patterns)
+    order = {spec.construct_id: i for i, spec in enumerate(data.specs)}
+    wave_order = {data.pre.id: 0, data.post.id: 1}
+    out = []
+    for (construct, wave, language), rows in sorted(
+        grouped.items(),
+        key=lambda kv: (order.get(kv[0][0], 99), wave_order.get(kv[0][1], 9), kv[0][2] or ""),
+    ):
+        r = alpha_from_patterns([p for p, _ in rows], [n for _, n in rows])
+        hidden = is_suppressed(r.n)
+        out.append(
+            Reliability(
+                construct_id=construct,
+                wave_id=wave,
+                language=language,
+                n=None if hidden else r.n,
+                k=r.k,
+                alpha=None if hidden else r.alpha,
+                ci_low=None if hidden else r.ci_low,
+                ci_high=None if hidden else r.ci_high,
+                suppressed=hidden,
+                caution=is_caution(r.n),
+                below_flag=not hidden and r.alpha < FLAG_BELOW,
+            )
+        )
+    return out
+
+
+def _notes(report: Report, comparison: Sequence[int], treated: Sequence[int]) -> list[str]:
+    notes = []
+    hidden = [s.name for s in report.sites if s.suppressed_pre or s.suppressed_post]
+    if hidden:
+        notes.append(
+            "Fewer than 10 complete responses in a wave, so suppressed there and left out of "
+            "every program figure: " + ", ".join(hidden) + "."
+        )
+    if report.did and len(treated) + len(comparison) < 10:
+        notes.append(
+            "Difference-in-differences rests on few sites; read it as a descriptive "
+            "contrast, not a causal estimate (respondent-level standard errors ignore "
+            "site-by-wave shocks)."
+        )
+    if not comparison:
+        notes.append("No comparison site has results in both waves: no difference-in-differences.")
+    failed = sorted(
+        {
+            f"{s.name} ({w.status})"
+            for s in report.sites
+            for w in s.weighting
+            if w.status.startswith("not weighted") or w.status == "no margins"
+        }
+    )
+    if failed:
+        notes.append("Weighting was not applied at: " + "; ".join(failed) + ".")
+    return notes

@@ -1,0 +1,195 @@
+"""Fieldwork: responses by site, channel and language, response rates, and
+translations used before anyone reviewed them.
+
+Counts follow the suppression rule like every other cell. A site with fewer than 10
+complete responses in a wave is shown as suppressed and left out of that wave's
+totals; the channel and language tables of the other sites get complementary
+suppression, so a hidden count cannot be had by subtraction. Response rates follow
+AAPOR: they exist only for personal invitations (completes over invitations sent);
+open links get completes and a completion rate among starters instead.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from survey.report.model import (
+    Count,
+    FieldworkSite,
+    InvitationRate,
+    UnreviewedUse,
+    WaveFieldwork,
+    WaveRef,
+)
+from survey.report.suppression import is_primary, is_suppressed, suppress_column, suppress_table
+
+HIDDEN = Count(value=None, suppressed=True)
+TOTALS_NOTE = (
+    "Totals cover the sites shown: sites with fewer than 10 complete responses in this "
+    "wave are left out of them, and counts under 10 are hidden with enough others that "
+    "none can be worked out from the totals."
+)
+
+
+def _shown(value: int) -> Count:
+    return Count(value=value, suppressed=False)
+
+
+def _table(
+    site_ids: Sequence[int], columns: Sequence[str], counts: Mapping[tuple[int, str], int]
+) -> tuple[dict[int, dict[str, Count]], dict[str, Count]]:
+    """A sites × columns count table with complementary suppression, and its totals."""
+    grid = [[counts.get((s, c), 0) for c in columns] for s in site_ids]
+    if not grid or not columns:
+        return {s: {} for s in site_ids}, {}
+    plan = suppress_table(grid)
+    rows = {
+        s: {c: HIDDEN if plan.cells[i][j] else _shown(grid[i][j]) for j, c in enumerate(columns)}
+        for i, s in enumerate(site_ids)
+    }
+    totals = {
+        c: HIDDEN if plan.column_totals[j] else _shown(sum(row[j] for row in grid))
+        for j, c in enumerate(columns)
+    }
+    return rows, totals
+
+
+def wave_fieldwork(
+    wave: WaveRef,
+    sites: Sequence[tuple[int, str]],
+    rows: Mapping[str, Sequence[Mapping[str, Any]]],
+    *,
+    allow_unreviewed: bool,
+    unreviewed_languages: Sequence[str] = (),
+) -> WaveFieldwork:
+    """The fieldwork section of one wave. ``sites`` is (id, name) in report order."""
+    responses = [r for r in rows.get("responses", []) if r["wave_id"] == wave.id]
+    targets = {
+        r["site_id"]: r["target_n"] for r in rows.get("targets", []) if r["wave_id"] == wave.id
+    }
+    in_wave = [
+        (s, name) for s, name in sites if s in targets or any(r["site_id"] == s for r in responses)
+    ]
+    complete: defaultdict[int, int] = defaultdict(int)
+    partial: defaultdict[int, int] = defaultdict(int)
+    by_channel: defaultdict[tuple[int, str], int] = defaultdict(int)
+    by_language: defaultdict[tuple[int, str], int] = defaultdict(int)
+    duplicates = 0
+    for r in responses:
+        if r["status"] == "complete":
+            complete[r["site_id"]] += r["n"]
+            by_channel[(r["site_id"], r["channel"])] += r["n"]
+            by_language[(r["site_id"], r["language"])] += r["n"]
+            duplicates += r["n"] if r["duplicate_suspect"] else 0
+        else:
+            partial[r["site_id"]] += r["n"]
+    shown = [s for s, _ in in_wave if not is_suppressed(complete[s])]
+    channels = sorted({c for (s, c) in by_channel if s in shown})
+    languages = sorted({lang for (s, lang) in by_language if s in shown})
+    channel_rows, channel_totals = _table(shown, channels, by_channel)
+    language_rows, language_totals = _table(shown, languages, by_language)
+    partial_hidden, partial_total_hidden = suppress_column([partial[s] for s in shown])
+    partial_of = dict(zip(shown, partial_hidden, strict=True))
+    invitations = _invitations(wave.id, rows.get("invitations", []), responses, set(shown))
+    out_sites = []
+    for s, name in in_wave:
+        visible = s in shown
+        out_sites.append(
+            FieldworkSite(
+                site_id=s,
+                name=name,
+                target_n=int(targets.get(s, 0)),
+                complete=_shown(complete[s]) if visible else HIDDEN,
+                partial=HIDDEN if not visible or partial_of[s] else _shown(partial[s]),
+                by_channel=channel_rows.get(s, {}) if visible else {c: HIDDEN for c in channels},
+                by_language=(
+                    language_rows.get(s, {}) if visible else {lang: HIDDEN for lang in languages}
+                ),
+                invitations=invitations.get(s, []),
+            )
+        )
+    total_complete = sum(complete[s] for s in shown)
+    total_partial = sum(partial[s] for s in shown)
+    started = total_complete + total_partial
+    return WaveFieldwork(
+        wave=wave,
+        sites=out_sites,
+        complete=_shown(total_complete),
+        partial=HIDDEN if partial_total_hidden else _shown(total_partial),
+        by_channel=channel_totals,
+        by_language=language_totals,
+        completion_rate=(
+            total_complete / started if started and not partial_total_hidden else None
+        ),
+        duplicate_suspects=duplicates,
+        allow_unreviewed=allow_unreviewed,
+        unreviewed=_unreviewed(
+            wave.id, rows.get("overrides", []), unreviewed_languages, language_totals
+        ),
+        totals_note=TOTALS_NOTE,
+    )
+
+
+def _invitations(
+    wave_id: int,
+    invitations: Sequence[Mapping[str, Any]],
+    responses: Sequence[Mapping[str, Any]],
+    shown: set[int],
+) -> dict[int, list[InvitationRate]]:
+    """Per site and channel: issued, sent, completes from invitations, response rate."""
+    completes: defaultdict[tuple[int, str], int] = defaultdict(int)
+    for r in responses:
+        if r["status"] == "complete" and r["invited"]:
+            completes[(r["site_id"], r["channel"])] += r["n"]
+    out: defaultdict[int, list[InvitationRate]] = defaultdict(list)
+    for row in sorted(invitations, key=lambda r: (r["site_id"], r["channel"])):
+        if row["wave_id"] != wave_id:
+            continue
+        site, channel = row["site_id"], row["channel"]
+        done = completes[(site, channel)]
+        hidden = site not in shown or is_primary(done)
+        base = row["sent"] or row["issued"]
+        out[site].append(
+            InvitationRate(
+                channel=channel,
+                issued=int(row["issued"]),
+                sent=int(row["sent"]),
+                completed=HIDDEN if hidden else _shown(done),
+                response_rate=None if hidden or not base else done / base,
+            )
+        )
+    return dict(out)
+
+
+def _unreviewed(
+    wave_id: int,
+    overrides: Sequence[Mapping[str, Any]],
+    allowed: Sequence[str],
+    language_totals: Mapping[str, Count],
+) -> list[UnreviewedUse]:
+    """Languages launched or run with unreviewed translations, and how many answered in them."""
+    out: dict[str, UnreviewedUse] = {}
+    for row in overrides:
+        if row["wave_id"] != wave_id:
+            continue
+        detail = row["detail"] or {}
+        for language in detail.get("languages", []):
+            out[language] = UnreviewedUse(
+                language=language,
+                reason=str(detail.get("reason", "")),
+                at=row["at"],
+                complete=language_totals.get(language, _shown(0)),
+            )
+    for language in allowed:
+        out.setdefault(
+            language,
+            UnreviewedUse(
+                language=language,
+                reason="the wave allows unreviewed translations",
+                at=None,
+                complete=language_totals.get(language, _shown(0)),
+            ),
+        )
+    return sorted(out.values(), key=lambda u: u.language)

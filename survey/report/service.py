@@ -1,0 +1,188 @@
+"""Build a program report: check access, pick the waves, fetch the counts, compute.
+
+Takes a connection and knows nothing of HTTP. The statistics run in a worker thread
+so a large program does not hold up other requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from survey import access
+from survey.access import Principal
+from survey.db import Conn, Record, fetch_one
+from survey.errors import InvalidInput, NotFound
+from survey.questionnaire import Questionnaire
+from survey.report import aggregate
+from survey.report.engine import ItemSpec, ReportInput, SiteInfo, compute, reported_site_waves
+from survey.report.model import QuestionnaireRef, Report, WaveRef
+from survey.report.weighting import Margins, margin_items
+from survey.resources import Resources
+from survey.services.versions import frozen_questionnaire
+from survey.sql import Q
+
+REPORT_TIMEOUT = "600s"
+"""A report scans every answer of two waves: allow it longer than a request's default."""
+
+
+def wave_ref(row: Record) -> WaveRef:
+    return WaveRef(
+        id=row["id"],
+        name=row["name"],
+        phase=row["phase"],
+        opens_at=row["opens_at"],
+        closes_at=row["closes_at"],
+        questionnaire_hash=row["questionnaire_hash"],
+    )
+
+
+def choose_waves(
+    waves: Sequence[Record], pre_id: int | None, post_id: int | None
+) -> tuple[Record, Record]:
+    """The waves to compare: as asked, or the latest post wave with complete responses
+    and the latest pre wave before it. ``waves`` comes in fieldwork order."""
+    by_id = {w["id"]: w for w in waves}
+    for wave_id in (pre_id, post_id):
+        if wave_id is not None and wave_id not in by_id:
+            raise NotFound("wave")
+    if pre_id is not None and pre_id == post_id:
+        raise InvalidInput.one("post", "must be a different wave from pre")
+    position = {w["id"]: i for i, w in enumerate(waves)}
+    if post_id is None:
+        after = [
+            w
+            for w in waves
+            if w["phase"] in ("post", "follow_up")
+            and w["completes"] > 0
+            and (pre_id is None or position[w["id"]] > position[pre_id])
+        ]
+        if not after:
+            raise InvalidInput.one("post", "no post wave with complete responses; name one")
+        post_id = after[-1]["id"]
+    if pre_id is None:
+        before = [
+            w
+            for w in waves
+            if w["phase"] == "pre" and w["completes"] > 0 and position[w["id"]] < position[post_id]
+        ]
+        if not before:
+            raise InvalidInput.one(
+                "pre", "no pre wave with complete responses before the post wave; name one"
+            )
+        pre_id = before[-1]["id"]
+    return by_id[pre_id], by_id[post_id]
+
+
+async def questionnaire_of(conn: Conn, res: Resources, wave: Record) -> Questionnaire:
+    """The wave's frozen questionnaire, or the current file for a wave never launched."""
+    if wave["questionnaire_hash"]:
+        return await frozen_questionnaire(conn, wave["questionnaire_hash"])
+    if wave["questionnaire_id"] in res.questionnaires:
+        return res.questionnaires[wave["questionnaire_id"]]
+    raise InvalidInput.one("post", f"questionnaire {wave['questionnaire_id']!r} is not available")
+
+
+async def load_margins(conn: Conn, program_id: int) -> dict[int, Margins]:
+    out: defaultdict[int, defaultdict[str, dict[str, float]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    for r in await conn.fetch(Q.report_margins_list, program_id):
+        out[r["site_id"]][r["variable"]][r["category"]] = r["population"]
+    return {site: dict(variables) for site, variables in out.items()}
+
+
+def item_specs(q: Questionnaire, specs: Sequence[aggregate.ConstructSpec]) -> list[ItemSpec]:
+    owner = {item: s.construct_id for s in specs for item in s.items}
+    out = []
+    for item in aggregate.likert_items(q):
+        values = [p.value for p in item.points]
+        out.append(ItemSpec(item.id, owner.get(item.id), float(min(values)), float(max(values))))
+    return out
+
+
+async def build_report(
+    conn: Conn,
+    who: Principal,
+    res: Resources,
+    program_id: int,
+    *,
+    pre: int | None = None,
+    post: int | None = None,
+    weighted: bool = False,
+    exclude_duplicates: bool = False,
+) -> Report:
+    access.check(who, program_id, "report")
+    program = await fetch_one(conn, Q.program_get, program_id, what="program")
+    pre_row, post_row = choose_waves(await conn.fetch(Q.report_waves, program_id), pre, post)
+    q = await questionnaire_of(conn, res, post_row)
+    notes = []
+    if pre_row["questionnaire_hash"] != post_row["questionnaire_hash"]:
+        notes.append(
+            "The two waves used different questionnaire versions; items and scales are matched "
+            "by their ids and scored with the post wave's definitions."
+        )
+    specs = aggregate.construct_specs(q)
+    items = item_specs(q, specs)
+    margins = await load_margins(conn, program_id) if weighted else {}
+    if weighted and not margins:
+        raise InvalidInput.one("weighted", "no margins uploaded for this program")
+    await conn.execute(Q.report_statement_timeout, REPORT_TIMEOUT)
+    wave_ids = (pre_row["id"], post_row["id"])
+    agg = await aggregate.fetch_counts(
+        conn,
+        program_id,
+        wave_ids,
+        exclude_duplicates=exclude_duplicates,
+        weight_items=margin_items(margins),
+        specs=specs,
+        items=[i.item_id for i in items],
+    )
+    left_out = [key for key, shown in reported_site_waves(agg).items() if not shown]
+    agg.alpha = await aggregate.fetch_alpha(
+        conn,
+        program_id,
+        wave_ids,
+        exclude_duplicates=exclude_duplicates,
+        specs=specs,
+        left_out=left_out,
+    )
+    agg.fieldwork = await aggregate.fetch_fieldwork(conn, program_id, wave_ids)
+    data = ReportInput(
+        program_id=program_id,
+        program_name=program["name"],
+        generated_at=datetime.now(UTC),
+        questionnaire=QuestionnaireRef(
+            id=q.id, version=q.version, content_hash=post_row["questionnaire_hash"] or ""
+        ),
+        pre=wave_ref(pre_row),
+        post=wave_ref(post_row),
+        sites=[
+            SiteInfo(r["id"], r["name"], r["comparison"])
+            for r in await conn.fetch(Q.report_sites, program_id)
+        ],
+        specs=specs,
+        items=items,
+        aggregates=agg,
+        weighted=weighted,
+        exclude_duplicates=exclude_duplicates,
+        margins=margins,
+        allow_unreviewed={w["id"]: w["allow_unreviewed"] for w in (pre_row, post_row)},
+        unreviewed_languages={
+            w["id"]: unreviewed_languages(res, q, agg, w["id"])
+            for w in (pre_row, post_row)
+            if w["allow_unreviewed"]
+        },
+        notes=notes,
+    )
+    return await asyncio.to_thread(compute, data)
+
+
+def unreviewed_languages(
+    res: Resources, q: Questionnaire, agg: aggregate.Aggregates, wave_id: int
+) -> list[str]:
+    """Languages answered in this wave whose translation would not pass the launch gate."""
+    used = {r["language"] for r in agg.fieldwork.get("responses", []) if r["wave_id"] == wave_id}
+    return sorted(lang for lang in used if lang != "en" and res.launch_problems(q, lang))

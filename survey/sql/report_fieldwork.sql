@@ -1,0 +1,31 @@
+-- Report fieldwork: who answered, how, in which language, and against what.
+-- $1 program_id, $2 wave ids.
+
+-- name: report-fieldwork-responses
+-- Responses (complete and partial) per wave × site × channel × language, split by
+-- whether they came from a personal invitation (a response rate is defined only for
+-- those) and by the open-link duplicate flag.
+SELECT wave_id, site_id, channel, language, status,
+       invitation_id IS NOT NULL AS invited, duplicate_suspect, count(*) AS n
+FROM responses
+WHERE program_id = $1 AND wave_id = ANY($2::bigint[])
+GROUP BY wave_id, site_id, channel, language, status, invitation_id IS NOT NULL,
+         duplicate_suspect;
+
+-- name: report-fieldwork-invitations
+SELECT wave_id, site_id, channel, count(*) AS issued, count(sent_at) AS sent,
+       count(completed_at) AS completed
+FROM invitations
+WHERE program_id = $1 AND wave_id = ANY($2::bigint[])
+GROUP BY wave_id, site_id, channel;
+
+-- name: report-fieldwork-targets
+SELECT wave_id, site_id, target_n FROM wave_sites
+WHERE program_id = $1 AND wave_id = ANY($2::bigint[]);
+
+-- name: report-fieldwork-overrides
+-- Launches that used translations nobody had reviewed (waves.launch_wave records them).
+SELECT target::bigint AS wave_id, detail, at FROM audit_log
+WHERE program_id = $1 AND action = 'wave.launch_override'
+  AND target = ANY(($2::bigint[])::text[])
+ORDER BY at, id;
