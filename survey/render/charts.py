@@ -68,6 +68,9 @@ async def forest(
     alt = alt_text.forest_plot_alt(labels, est, low, high, title=title, **kw)
     rows = [
         [lab, fmt(e), f"{fmt(lo)} – {fmt(hi)}"]
+        if math.isfinite(e)
+        # No estimate: the site is suppressed (too few respondents) or has no data.
+        else [lab, t("suppressed"), t("fewer than 10 respondents")]
         for lab, e, lo, hi in zip(labels, est, low, high, strict=True)
     ]
     if pooled is not None:
@@ -93,7 +96,9 @@ async def likert(
     *,
     t: Callable[..., str],
     locale: str,
+    full_items: list[str] | None = None,
 ) -> Chart:
+    """``items`` label the bars (short); ``full_items`` the alt text and the table."""
     fmt = number_format(locale, 0)
     png = await anyio.to_thread.run_sync(
         lambda: plots.diverging_likert(
@@ -107,11 +112,17 @@ async def likert(
         )
     )
     alt = alt_text.diverging_likert_alt(
-        items, pre, post, categories, wave_labels=waves, title=title, number_format=fmt
+        full_items or items,
+        pre,
+        post,
+        categories,
+        wave_labels=waves,
+        title=title,
+        number_format=fmt,
     )
     share_pre, share_post = alt_text.percentages(pre), alt_text.percentages(post)
     rows = []
-    for i, item in enumerate(items):
+    for i, item in enumerate(full_items or items):
         for wave, shares in ((waves[0], share_pre[i]), (waves[1], share_post[i])):
             rows.append([item, wave, *(f"{fmt(float(s))}%" for s in shares)])
     return Chart(

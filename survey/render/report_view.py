@@ -146,6 +146,7 @@ async def _site_charts(view: View, site: SiteReport, waves: tuple[str, str]) -> 
                 waves,
                 t=t,
                 locale=view.locale,
+                full_items=[spec.prompt for _, spec in members],
             )
         )
     return out
