@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "survey.cli.export",
     "survey.cli.imports",
     "survey.cli.sms",
+    "survey.cli.report",
 )
 
 

@@ -12,6 +12,7 @@ from survey.access import SYSTEM
 from survey.cli.common import connection, progress, settings_from_env
 from survey.cli.serve import add_server_arguments, prepare, run_server
 from survey.db import Conn
+from survey.report.seeding import seed_demo
 from survey.resources import load_resources
 from survey.schemas import (
     InvitationsIn,
@@ -169,6 +170,8 @@ async def seed(conn: Conn, base_url: str, *, reset: bool = False) -> dict[str, s
         out["flyer (King County)"] = (
             f"{base_url}/api/v1/programs/{program.id}/waves/{pre.id}/sites/{king}/flyer"
         )
+        # Synthetic pre/post waves with known effects, so the report has something to show.
+        out.update(await seed_demo(conn, res, program.id, base_url=base_url))
     return out
 
 

@@ -234,9 +234,16 @@ def _weighting(
         cw = weights.get((site_id, wave))
         if cw is None:
             continue
-        shown = reported.get((site_id, wave), False) and not is_suppressed(
-            cw.n_eff if cw.n_eff is not None else SUPPRESS_BELOW
-        )
+        if not reported.get((site_id, wave), False):
+            # Why raking failed would describe the hidden respondents (which ages are
+            # missing), so a suppressed site-wave says nothing more.
+            out.append(
+                SiteWeighting(
+                    wave_id=wave, status="suppressed", deff=None, n_eff=None, max_ratio=None
+                )
+            )
+            continue
+        shown = not is_suppressed(cw.n_eff if cw.n_eff is not None else SUPPRESS_BELOW)
         out.append(
             SiteWeighting(
                 wave_id=wave,

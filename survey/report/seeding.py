@@ -346,7 +346,9 @@ async def seed_program(
     return Seeded(program_id, site_ids, pre_id, post_id, n)
 
 
-async def seed_demo(conn: Conn, res: Resources, program_id: int) -> dict[str, str]:
+async def seed_demo(
+    conn: Conn, res: Resources, program_id: int, *, base_url: str = ""
+) -> dict[str, str]:
     """Synthetic pre/post waves and census-like margins for the demo program's sites."""
     from survey.report.margins import import_margins
 
@@ -375,5 +377,6 @@ async def seed_demo(conn: Conn, res: Resources, program_id: int) -> dict[str, st
     )
     return {
         "synthetic responses": f"{n:,} in waves {pre_id} (pre) and {post_id} (post)",
-        "report": f"/api/v1/programs/{program_id}/report?pre={pre_id}&post={post_id}",
+        "report (JSON)": f"{base_url}/api/v1/programs/{program_id}/report"
+        f"?pre={pre_id}&post={post_id}",
     }

@@ -1,0 +1,117 @@
+"""``survey report PROGRAM``: the pre/post program report, as JSON or a short summary.
+
+Run by an operator, so it reads as an administrator; suppression applies all the
+same, because it is part of the report, not of who asks for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import math
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from survey.cli import CommandError
+from survey.report.model import Report
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("report", help="the pre/post report of a program")
+    parser.add_argument("program", metavar="PROGRAM", help="program slug or id")
+    parser.add_argument("--format", "-f", choices=("json", "text"), default="json")
+    parser.add_argument("--pre", type=int, help="pre wave id (default: the latest before --post)")
+    parser.add_argument("--post", type=int, help="post wave id (default: the latest with answers)")
+    parser.add_argument("--weighted", action="store_true", help="rake to the uploaded margins")
+    parser.add_argument(
+        "--exclude-duplicates", action="store_true", help="leave out suspected duplicates"
+    )
+    parser.add_argument("--output", "-o", help="write to this file instead of standard output")
+    parser.set_defaults(func=run_report)
+
+
+async def run_report(args: argparse.Namespace) -> int:
+    import msgspec
+
+    from survey.access import SYSTEM
+    from survey.cli.common import connection, progress, settings_from_env
+    from survey.report import build_report
+    from survey.resources import load_resources
+    from survey.sql import Q
+
+    settings = settings_from_env()
+    res = load_resources(settings)
+    async with connection(settings) as conn:
+        row = await conn.fetchrow(Q.program_by_slug, args.program)
+        if row is None and args.program.isdigit():
+            row = await conn.fetchrow(Q.program_get, int(args.program))
+        if row is None:
+            raise CommandError(f"no program {args.program!r}")
+        progress(f"building the report of {row['name']}")
+        report = await build_report(
+            conn,
+            SYSTEM,
+            res,
+            row["id"],
+            pre=args.pre,
+            post=args.post,
+            weighted=args.weighted,
+            exclude_duplicates=args.exclude_duplicates,
+        )
+    if args.format == "json":
+        text = msgspec.json.format(msgspec.json.encode(report).decode(), indent=2) + "\n"
+    else:
+        buffer = io.StringIO()
+        summary(report, buffer)
+        text = buffer.getvalue()
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        progress(f"wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    if value is None or not math.isfinite(value):
+        return "–"
+    return f"{value:.{digits}f}"
+
+
+def summary(report: Report, out: TextIO) -> None:
+    """Primary measures per site, the state roll-up and the methods paragraph, as text."""
+    print(f"{report.program_name}: {report.pre.name} → {report.post.name}", file=out)
+    print("Change on 0–100 (95% CI), Holm-adjusted p; 'suppressed' means n < 10.\n", file=out)
+    for site in report.sites:
+        tag = " (comparison)" if site.comparison else ""
+        print(
+            f"{site.name}{tag}: n {site.n_pre or 'suppressed'} → {site.n_post or 'suppressed'}",
+            file=out,
+        )
+        for c in site.constructs:
+            if not c.primary:
+                continue
+            ch = c.change
+            if ch is None:
+                print(f"  {c.label}: suppressed", file=out)
+                continue
+            holm = f", Holm p {_num(ch.p_holm, 3)}" if ch.p_holm is not None else ""
+            did = f", DiD {_num(c.did.estimate_score)}" if c.did else ""
+            print(
+                f"  {c.label}: {_num(c.pre.score)} → {_num(c.post.score)}, "
+                f"{_num(ch.diff_score)} ({_num(ch.ci_low_score)} to {_num(ch.ci_high_score)})"
+                f"{holm}{did}",
+                file=out,
+            )
+    print("\nState roll-up (random effects):", file=out)
+    for p in report.state:
+        if p.primary:
+            print(
+                f"  {p.label}: {_num(p.estimate_score)} over {len(p.site_ids)} sites, "
+                f"I² {_num(100 * p.i2, 0)}%",
+                file=out,
+            )
+    print("\n" + report.methods, file=out)
+    for note in report.notes:
+        print(f"Note: {note}", file=out)
