@@ -136,8 +136,10 @@ class ReviewPages(Controller):
         form = await request.form()
         locale = str(form.get("locale", ""))
         domain = str(form.get("domain", ""))
-        if locale not in res.supported_locales or locale == "en" or domain not in DOMAINS:
-            raise NotFound("catalog")
+        if locale not in res.supported_locales or locale == "en":
+            raise InvalidInput.one("locale", "choose a language to review")
+        if domain not in DOMAINS:
+            raise InvalidInput.one("domain", "choose the strings to review")
         keys = [str(k) for k in form.getall("entry")] if "entry" in form else []
         if not keys:
             raise InvalidInput.one("entry", "choose at least one string to sign off")

@@ -14,6 +14,7 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from survey import access
 from survey.api.deps import DbConn, Res, Who
 from survey.dashboard import wizard_data as data
 from survey.dashboard.context import page_context, render
@@ -92,8 +93,6 @@ class WizardPages(Controller):
         res: Res,
         program_id: FromPath[int],
     ) -> Any:
-        from survey import access
-
         access.check(who, program_id, "write")
         program = await programs.get_program(conn, who, program_id)
         ctx = page_context(
@@ -115,6 +114,7 @@ class WizardPages(Controller):
         res: Res,
         program_id: FromPath[int],
     ) -> Any:
+        access.check(who, program_id, "write")
         form = await request.form()
         program = await programs.get_program(conn, who, program_id)
         try:
@@ -161,8 +161,6 @@ class WizardPages(Controller):
         wave_id: FromPath[int],
         step: FromPath[str],
     ) -> Any:
-        from survey import access
-
         access.check(who, program_id, "write")
         if step not in STEPS:
             from survey.errors import NotFound
@@ -182,6 +180,7 @@ class WizardPages(Controller):
         wave_id: FromPath[int],
         step: FromPath[str],
     ) -> Any:
+        access.check(who, program_id, "write")
         form = await request.form()
         following = {"languages": "sites", "sites": "channels", "channels": "launch"}
         try:
@@ -242,6 +241,7 @@ class WizardPages(Controller):
         program_id: FromPath[int],
         wave_id: FromPath[int],
     ) -> Any:
+        access.check(who, program_id, "write")
         form = await request.form()
         override = [str(v) for v in form.getall("override")] if "override" in form else []
         try:
@@ -276,6 +276,7 @@ class WizardPages(Controller):
         program_id: FromPath[int],
         wave_id: FromPath[int],
     ) -> Any:
+        access.check(who, program_id, "pii")  # before looking at the upload
         form = await request.form()
         upload = form.get("file")
         result = None
