@@ -55,8 +55,8 @@ ORDER BY i.id;
 
 -- name: sms-conversations-to-remind
 SELECT cv.id,
-       (c.opted_out_at IS NOT NULL OR c.consent_status = 'revoked'
-        OR o.phone_e164 IS NOT NULL) AS opted_out,
+       (cv.status = 'opted_out' OR c.opted_out_at IS NOT NULL
+        OR c.consent_status = 'revoked' OR o.phone_e164 IS NOT NULL) AS opted_out,
        EXISTS (SELECT 1 FROM sms_messages m
                WHERE m.program_id = cv.program_id AND m.conversation_id = cv.id
                  AND m.state IN ('queued', 'sending')) AS pending
@@ -64,7 +64,7 @@ FROM sms_conversations cv
 JOIN contacts c ON c.program_id = cv.program_id AND c.id = cv.contact_id
 LEFT JOIN sms_opt_outs o ON o.phone_e164 = c.phone_e164 AND o.opted_in_at IS NULL
 WHERE cv.program_id = $1 AND cv.wave_id = $2 AND ($3::bigint IS NULL OR cv.site_id = $3)
-  AND cv.status IN ('choosing_language', 'in_progress')
+  AND cv.status IN ('choosing_language', 'in_progress', 'opted_out')
 ORDER BY cv.id;
 
 -- name: sms-wave-summary

@@ -50,6 +50,18 @@ def settings(database_url: str) -> Settings:
     )
 
 
+@pytest.fixture
+async def admin(conn: Conn) -> dict[str, str]:
+    """Headers of an administrator's API key (cheaper than the shared ``actors``)."""
+    from survey.schemas import KeyIn, UserIn
+    from survey.services import users
+
+    user = await users.create_user(conn, SYSTEM, UserIn(email="sms-admin@example.org",
+                                                        name="admin", role="admin"))
+    key = await users.create_key(conn, SYSTEM, user.id, KeyIn(name="test"))
+    return {"Authorization": f"Bearer {key.key}"}
+
+
 class World(msgspec.Struct, kw_only=True):
     program_id: int
     wave_id: int

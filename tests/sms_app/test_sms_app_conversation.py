@@ -42,15 +42,13 @@ EXPECTED = {
 }
 
 
-async def _started(conn: Conn, client: Any, res: Any, fake: FakeTwilio, actors: Any,
+async def _started(conn: Conn, client: Any, res: Any, fake: FakeTwilio, admin: dict[str, str],
                    phones: list[str], **world: Any) -> Any:
     """A conversational wave, started by the grantee API and sent by the worker."""
     w = await make_world(conn, res, contacts=[(p, "King", "en") for p in phones], **world)
-    await conn.execute("INSERT INTO program_members (program_id, user_id) SELECT $1, id"
-                       " FROM users WHERE email = 'grantee@example.org'", w.program_id)
     r = await client.post(
         f"/api/v1/programs/{w.program_id}/waves/{w.wave_id}/sms/send",
-        json={"action": "invite"}, headers=actors.headers("admin"),
+        json={"action": "invite"}, headers=admin,
     )
     assert r.status_code == 202, r.text
     assert r.json()["recipients"] == len(phones)
@@ -62,9 +60,9 @@ async def _started(conn: Conn, client: Any, res: Any, fake: FakeTwilio, actors: 
 
 @pytest.mark.parametrize("language", ["en", "es", "vi"])
 async def test_full_conversation(
-    conn: Conn, client: Any, resources: Any, fake: FakeTwilio, actors: Any, language: str
+    conn: Conn, client: Any, resources: Any, fake: FakeTwilio, admin: dict[str, str], language: str
 ) -> None:
-    w = await _started(conn, client, resources, fake, actors, [ALICE])
+    w = await _started(conn, client, resources, fake, admin, [ALICE])
     menu = fake.sent_to(ALICE)
     assert len(menu) == 1 and "1 English 2 Espanol 3 Tieng Viet" in menu[0]
     setup = await setup_for(conn, resources, await load_wave(conn, w.program_id, w.wave_id))
@@ -112,9 +110,9 @@ async def test_full_conversation(
 
 
 async def test_invalid_reply_reprompts_then_moves_on(
-    conn: Conn, client: Any, resources: Any, fake: FakeTwilio, actors: Any
+    conn: Conn, client: Any, resources: Any, fake: FakeTwilio, admin: dict[str, str]
 ) -> None:
-    w = await _started(conn, client, resources, fake, actors, [ALICE], languages=["en"])
+    w = await _started(conn, client, resources, fake, admin, [ALICE], languages=["en"])
     phone = Phone(client, ALICE)
     # One language: the conversation opened with intro, consent and the first item.
     first_item = fake.sent_to(ALICE)[-1]
@@ -135,9 +133,9 @@ async def test_invalid_reply_reprompts_then_moves_on(
 
 
 async def test_help_names_the_program_and_keeps_the_place(
-    conn: Conn, client: Any, resources: Any, fake: FakeTwilio, actors: Any
+    conn: Conn, client: Any, resources: Any, fake: FakeTwilio, admin: dict[str, str]
 ) -> None:
-    await _started(conn, client, resources, fake, actors, [ALICE], languages=["en"])
+    await _started(conn, client, resources, fake, admin, [ALICE], languages=["en"])
     phone = Phone(client, ALICE)
     help_text = await phone.text("HELP")
     assert len(help_text) == 1
@@ -148,9 +146,9 @@ async def test_help_names_the_program_and_keeps_the_place(
 
 
 async def test_duplicate_message_sid_counts_once(
-    conn: Conn, client: Any, resources: Any, fake: FakeTwilio, actors: Any
+    conn: Conn, client: Any, resources: Any, fake: FakeTwilio, admin: dict[str, str]
 ) -> None:
-    w = await _started(conn, client, resources, fake, actors, [ALICE], languages=["en"])
+    w = await _started(conn, client, resources, fake, admin, [ALICE], languages=["en"])
     phone = Phone(client, ALICE)
     first = await phone.text("4")
     replay = await phone.text("4", sid=phone.last_sid)  # Twilio retrying the webhook
