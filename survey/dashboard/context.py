@@ -173,6 +173,8 @@ def render(
         template_name=template,
         context=context,
         status_code=status_code,
+        # Handlers return ``Any``; without this Litestar would not infer HTML.
+        media_type="text/html; charset=utf-8",
         cookies=cookies,
         headers={"Cache-Control": "no-store"},
     )

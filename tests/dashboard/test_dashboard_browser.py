@@ -1,0 +1,206 @@
+"""End to end in headless Chromium (the web survey's harness, tests/browser): a grantee
+launches a wave through the wizard, the monitor counts a response submitted in another
+browser context without a reload, a reviewer signs off a draft translation, and an
+evaluator opens the report and downloads every export. Saves the screenshots linked
+from the README (docs/screenshots)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, fetch, run
+
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+from browsing import finish, start
+
+pytestmark = pytest.mark.browser
+# The README's screenshots are refreshed on request (SURVEY_UPDATE_SCREENSHOTS=1), so an
+# ordinary run never rewrites tracked files; otherwise they go to tests/artifacts.
+SHOTS = (
+    ROOT / "docs" / "screenshots"
+    if os.environ.get("SURVEY_UPDATE_SCREENSHOTS")
+    else ROOT / "tests" / "artifacts" / "dashboard"
+)
+DESKTOP = {"width": 1200, "height": 860}
+PASSWORD = "correct horse battery"
+
+
+def _seed(server: Any) -> dict[str, Any]:
+    from survey import db
+    from survey.access import SYSTEM
+    from survey.schemas import ProgramIn, SiteIn, UserIn
+    from survey.services import programs, users
+
+    async def go() -> dict[str, Any]:
+        conn = await db.connect(server.settings.database_url or "")
+        try:
+            program = await programs.create_program(
+                conn, SYSTEM, ProgramIn(slug="dash-browser", name="Yakima Trust Project")
+            )
+            site = await programs.create_site(
+                conn, SYSTEM, program.id, SiteIn(name="Yakima County")
+            )
+            await programs.create_site(conn, SYSTEM, program.id, SiteIn(name="Union Gap"))
+            out: dict[str, Any] = {"program": program.id, "site": site.id, "report": None}
+            try:
+                from reportdata import seed_report_program
+
+                out["report"] = await seed_report_program(
+                    conn,
+                    server.resources,
+                    slug="dash-browser-report",
+                    sites=("King County", "Cowlitz County", "Okanogan County"),
+                )
+            except ImportError:  # the report engine is not installed
+                pass
+            for email, role in (
+                ("grantee@dash.example", "grantee"),
+                ("evaluator@dash.example", "evaluator"),
+            ):
+                ids = [program.id] + ([out["report"].program_id] if out["report"] else [])
+                await users.create_user(
+                    conn,
+                    SYSTEM,
+                    UserIn(
+                        email=email,
+                        name=f"Dana {role.title()}",
+                        role=role,  # type: ignore[arg-type]
+                        password=PASSWORD,
+                        program_ids=ids,
+                    ),
+                )
+            return out
+        finally:
+            await conn.close()
+
+    return run(go())
+
+
+@pytest.fixture(scope="module")
+def world(server: Any) -> dict[str, Any]:
+    return _seed(server)
+
+
+def _login(page: Any, server: Any, email: str) -> None:
+    page.goto(f"{server.url}/dashboard/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("form button[type=submit]")
+
+
+def _save(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / name))
+
+
+def test_grantee_wizard_monitor_and_review(
+    browser: Any, server: Any, world: dict[str, Any]
+) -> None:
+    ctx = browser.new_context(viewport=DESKTOP)
+    page = ctx.new_page()
+    _login(page, server, "grantee@dash.example")
+    pid, site = world["program"], world["site"]
+    page.goto(f"{server.url}/dashboard/programs/{pid}/waves/new")
+    page.fill("#name", "Spring listening sessions")
+    page.select_option("#questionnaire_id", "pulse")
+    with page.expect_navigation():
+        page.click("form.stack button[type=submit]")
+    assert "/setup/languages" in page.url and page.locator("text=Publish gate").count()
+    page.check("#lang-es")
+    page.check("#allow_unreviewed")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    page.check(f"#site-{site}")
+    page.fill(f"input[name=target_{site}]", "40")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "/setup/channels" in page.url and page.locator("#sms-h").count()
+    with page.expect_navigation():
+        page.click("main form.stack button[type=submit]")
+    for box in page.locator("input[name=override]").all():
+        box.check()  # a language still missing strings would need an explicit override
+    with page.expect_navigation():
+        page.click("main form.stack button[type=submit]")
+    assert "/setup/contacts" in page.url, page.content()[:500]
+    wave = int(page.url.split("/waves/")[1].split("/")[0])
+    assert fetch(server, "SELECT state FROM waves WHERE id = $1", wave)[0]["state"] == "open"
+
+    page.goto(f"{server.url}/dashboard/programs/{pid}/waves/{wave}/flyers")
+    link = page.locator(".flyer-card .url a").first.get_attribute("href") or ""
+    assert "/o/" in link
+    page.goto(f"{server.url}/dashboard/programs/{pid}/waves/{wave}/monitor")
+    kpi = page.locator(".kpi[data-field=complete]")
+    assert kpi.inner_text() == "0"
+
+    resident = browser.new_context(viewport={"width": 360, "height": 740})
+    survey_page = resident.new_page()
+    start(survey_page, link.replace(server.settings.public_base_url, server.url))
+    finish(survey_page)
+    resident.close()
+    # No reload: the page's script polls the JSON route and updates the count in place.
+    page.wait_for_function(
+        "() => document.querySelector('.kpi[data-field=complete]').textContent === '1'",
+        timeout=15_000,
+    )
+    assert page.locator(f"tr[data-site='{site}'] [data-field=complete]").inner_text() == "1"
+    page.wait_for_timeout(400)  # the chart reloads after the numbers
+    _save(page, "monitor.png")
+
+    # A reviewer clears a fuzzy string; the sign-off lands in the .po file.
+    page.goto(f"{server.url}/dashboard/translations?locale=es&domain=questionnaires&prefix=pulse/")
+    first = page.locator("input[name=entry]").first
+    first.check()
+    with page.expect_navigation():
+        page.click("main form[method=post] button[type=submit]")
+    assert page.locator("p.notice[role=status]").count() == 1
+    po = Path(server.resources.catalogs.root) / "es" / "LC_MESSAGES" / "questionnaires.po"
+    assert "reviewed-by: Dana Grantee" in po.read_text(encoding="utf-8")
+    ctx.close()
+
+
+def test_evaluator_report_and_exports(
+    browser: Any, server: Any, world: dict[str, Any], tmp_path: Path
+) -> None:
+    import pyreadstat
+
+    if world.get("report") is None:
+        pytest.skip("the report engine is not installed")
+    seeded = world["report"]
+    ctx = browser.new_context(viewport=DESKTOP, accept_downloads=True)
+    page = ctx.new_page()
+    _login(page, server, "evaluator@dash.example")
+    king = seeded.site_ids["King County"]
+    page.goto(f"{server.url}/dashboard/programs/{seeded.program_id}/report?site={king}")
+    assert page.locator("#summary-h").count() == 1
+    assert page.locator("figure.chart img[alt]").count() >= 2
+    # From the summary down to the first forest plot: the roll-up table and a chart.
+    top = page.locator("#summary-h").bounding_box() or {"y": 0}
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(
+        path=str(SHOTS / "report.png"),
+        full_page=True,
+        clip={"x": 0, "y": top["y"] - 16, "width": DESKTOP["width"], "height": 1250},
+    )
+    for fmt in ("csv", "sav", "dta"):
+        link = page.locator(f"a[data-export={fmt}]").first
+        with page.expect_download() as info:
+            link.click()
+        path = tmp_path / f"export.{fmt}"
+        info.value.save_as(str(path))
+        if fmt == "sav":
+            df, meta = pyreadstat.read_sav(str(path))
+        elif fmt == "dta":
+            df, meta = pyreadstat.read_dta(str(path))
+        else:
+            assert path.read_text(encoding="utf-8-sig").startswith("resp_id,")
+            continue
+        assert len(df) > 20 and meta.variable_value_labels["site_id"]
+        assert "Okanogan County" not in meta.variable_value_labels[
+            "site_id"
+        ].values() or seeded.site_ids["Okanogan County"] not in set(df["site_id"])
+    ctx.close()
