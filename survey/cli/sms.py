@@ -38,6 +38,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 async def run_worker(args: argparse.Namespace) -> int:
     settings = settings_from_env()
     logs.configure(settings.log_level)
+    # httpx logs every request at INFO; the worker's own pass summaries are enough.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     missing = [
         name for name, value in (
             ("SURVEY_TWILIO_ACCOUNT_SID", settings.twilio_account_sid),
@@ -90,7 +92,7 @@ async def print_estimate(args: argparse.Namespace) -> int:
         if program_id is None:
             raise CommandError(f"no wave {args.wave}")
         out = await sms_estimate.estimate(conn, SYSTEM, res, program_id, args.wave)
-    print(f"wave {out.wave_id} ({out.mode}): {out.contacts} contacts to text")
+    print(f"wave {out.wave_id} ({out.mode}), contacts to text: {out.contacts}")
     print(f"{'language':10} {'encoding':8} {'contacts':>9} {'segments/contact':>17} {'total':>10}")
     for row in out.languages:
         print(

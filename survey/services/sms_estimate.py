@@ -88,9 +88,12 @@ async def estimate(
                 segments_per_contact=per_contact, total_segments=n * per_contact,
             )
         )
-    note = _NOTE if setup is not None or wave.sms_mode == "link" else (
-        "The wave is not launched yet: launch it to estimate its conversation."
-    )
+    if wave.sms_mode == "link":
+        note = "One text with the personal link per contact; reminders not included."
+    elif setup is not None:
+        note = _NOTE
+    else:
+        note = "The wave is not launched yet: launch it to estimate its conversation."
     return SmsEstimateOut(
         wave_id=wave_id, mode=wave.sms_mode, languages=per_language,
         contacts=sum(counts.values()),

@@ -37,6 +37,7 @@ from survey.sms.conversation import (
 )
 from survey.sms.keywords import KeywordKind, classify_keyword, kind_from_opt_out_type
 from survey.sms.menu import parse_language_choice
+from survey.sms.texts import MSG_HELP, translate
 from survey.sms.webhooks import InboundSms
 from survey.sql import Q
 
@@ -95,6 +96,8 @@ async def _handle(conn: Conn, res: Resources, sms: InboundSms, now: datetime) ->
             await optouts.record_opt_out(conn, phone, source, now)
         elif keyword is KeywordKind.OPT_IN and was_suppressed:
             await optouts.record_opt_in(conn, phone, optouts.SOURCE_KEYWORD, now)
+        elif keyword is KeywordKind.HELP and not was_suppressed:
+            return await _help_outside_conversation(conn, res, phone, sms.body)
         return []
 
     wave = await load_wave(conn, conv.program_id, conv.wave_id)
@@ -133,6 +136,21 @@ async def _handle(conn: Conn, res: Resources, sms: InboundSms, now: datetime) ->
         conversation_id=conv.id, language=step.state.language, bodies=messages, now=now,
     )
     return messages
+
+
+async def _help_outside_conversation(
+    conn: Conn, res: Resources, phone: str, body: str
+) -> list[str]:
+    """HELP from a contact invited by link (no conversation): the program's HELP text,
+    in the language of the keyword (AYUDA: Spanish) or else the contact's."""
+    row = await conn.fetchrow(Q.sms_help_program, phone)
+    if row is None:
+        return []  # not a number we text: the provider's own HELP reply is all
+    spoken = [c for c in classify_keyword(body).languages if c in res.supported_locales]
+    language = spoken[0] if spoken else row["preferred_language"]
+    gettext = res.catalogs.translator(language, row["allow_unreviewed"]).gettext
+    contact = row["contact_phone"] or row["contact_email"] or row["program_name"]
+    return [translate(gettext, MSG_HELP, program=row["program_name"], contact=contact)]
 
 
 def _first_contact(

@@ -374,3 +374,19 @@ UPDATE invitations SET sent_at = coalesce(sent_at, $3) WHERE program_id = $1 AND
 
 -- name: sms-worker-session
 SELECT set_config('application_name', 'survey-sms-worker', false);
+
+-- name: sms-help-program
+-- The program that texted a number last, to answer HELP outside a conversation.
+SELECT p.name AS program_name, p.contact_phone, p.contact_email, c.preferred_language,
+       coalesce(last.allow_unreviewed, false) AS allow_unreviewed
+FROM contacts c
+JOIN programs p ON p.id = c.program_id
+LEFT JOIN LATERAL (
+    SELECT m.id, w.allow_unreviewed FROM sms_messages m
+    JOIN waves w ON w.program_id = m.program_id AND w.id = m.wave_id
+    WHERE m.program_id = c.program_id AND m.contact_id = c.id AND m.direction = 'outbound'
+    ORDER BY m.id DESC LIMIT 1
+) last ON true
+WHERE c.phone_e164 = $1
+ORDER BY last.id DESC NULLS LAST, c.id DESC
+LIMIT 1;

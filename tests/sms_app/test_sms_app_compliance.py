@@ -191,3 +191,15 @@ async def test_status_callbacks_update_delivery_and_invitation(
         headers=admin)
     assert {(r["kind"], r["delivery_status"]) for r in summary.json()} == {
         ("invitation", "delivered"), ("invitation", "undelivered")}
+
+
+async def test_help_from_a_contact_invited_by_link(
+    conn: Conn, client: Any, resources: Any, admin: dict[str, str]
+) -> None:
+    w = await make_world(conn, resources, mode="link", contacts=[(ALICE, "King", "en")])
+    await _invite(client, admin, w)
+    english = await Phone(client, ALICE).text("HELP")
+    assert len(english) == 1 and "Safe Streets" in english[0] and "+13605550100" in english[0]
+    spanish = await Phone(client, ALICE).text("AYUDA")
+    assert len(spanish) == 1 and spanish != english
+    assert await Phone(client, BOB).text("HELP") == []  # not a number we text
