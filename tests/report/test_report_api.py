@@ -1,0 +1,196 @@
+"""The report over HTTP and the command line: wave choice, margins upload with row and
+column errors, weighting with effective n in suppression, and `survey report`."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+
+from survey.access import SYSTEM
+from survey.cli import CommandError
+from survey.cli.report import run_report, summary
+from survey.db import Conn
+from survey.report import build_report
+from survey.report.model import Report
+from survey.report.seeding import create_waves, write_responses
+from survey.report.synthetic import SiteDesign
+from survey.schemas import SiteIn
+from survey.services import programs
+
+ROOT = Path(__file__).resolve().parents[2]
+DESIGN = [
+    SiteDesign("Alpha", 30, 32, {"trust": 0.8}),
+    SiteDesign("Fourteen", 14, 14),
+    SiteDesign("Control", 24, 22, comparison=True),
+    SiteDesign("Tiny", 4, 5),
+]
+MARGINS = (
+    "site,variable,category,population\n"
+    "Alpha,gender,woman,5000\nAlpha,gender,man,5000\n"
+    "Control,gender,woman,5100\nControl,gender,man,4900\n"
+    # Almost everyone at this site is a man: the few men sampled carry the estimate,
+    # so the effective n falls under 10 although 14 people answered.
+    "Fourteen,gender,woman,1\nFourteen,gender,man,9999\n"
+)
+
+
+async def seed_own(conn: Conn, resources: Any, program_id: int) -> dict[str, int]:
+    """The design's sites, waves and responses inside an existing program."""
+    site_ids = {}
+    for d in DESIGN:
+        site = await programs.create_site(
+            conn, SYSTEM, program_id, SiteIn(name=d.name, comparison=d.comparison)
+        )
+        site_ids[d.name] = site.id
+    pre, post, qhash = await create_waves(conn, resources, program_id, list(site_ids.values()))
+    q = resources.questionnaires["community-trust"]
+    await write_responses(conn, q, qhash, program_id, DESIGN, site_ids, (pre, post), seed=3)
+    return {"pre": pre, "post": post, **site_ids}
+
+
+def decode(body: bytes) -> Report:
+    return msgspec.json.decode(body, type=Report)
+
+
+async def test_report_as_json_for_grantee_and_evaluator(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    pid = actors.programs["own"]
+    ids = await seed_own(conn, resources, pid)
+    url = f"/api/v1/programs/{pid}/report"
+    for who in ("grantee", "evaluator"):
+        r = await client.get(url, headers=actors.headers(who))
+        assert r.status_code == 200, r.text
+        report = decode(r.content)
+        assert (report.pre.id, report.post.id) == (ids["pre"], ids["post"])
+    assert report.weighted is False and report.methods
+    by_name = {s.name: s for s in report.sites}
+    assert by_name["Tiny"].suppressed_pre and by_name["Tiny"].n_pre is None
+    trust = next(c for c in by_name["Alpha"].constructs if c.construct_id == "trust")
+    assert trust.change is not None and trust.change.diff > 0.4 and trust.did is not None
+    assert r.json()["sites"][0]["constructs"][0]["pre"].keys() >= {"n", "mean", "score"}
+    other = await client.get(url, headers=actors.headers("other_grantee"))
+    assert other.status_code == 404
+    h = actors.headers("grantee")
+    same = await client.get(f"{url}?pre={ids['pre']}&post={ids['pre']}", headers=h)
+    assert same.status_code == 422 and same.json()["extra"][0]["field"] == "post"
+    missing = await client.get(f"{url}?pre=999999", headers=h)
+    assert missing.status_code == 404
+    chosen = await client.get(f"{url}?pre={ids['pre']}&post={ids['post']}", headers=h)
+    assert chosen.status_code == 200
+    unweightable = await client.get(f"{url}?weighted=true", headers=h)
+    assert unweightable.status_code == 422
+    assert unweightable.json()["extra"][0]["field"] == "weighted"
+
+
+async def test_no_waves_to_compare(client: Any, actors: Any) -> None:
+    pid = actors.programs["own"]
+    empty = await client.get(f"/api/v1/programs/{pid}/report", headers=actors.headers("grantee"))
+    assert empty.status_code == 422 and empty.json()["extra"][0]["field"] == "post"
+
+
+async def test_margins_upload_then_weighted_report(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    pid = actors.programs["own"]
+    await seed_own(conn, resources, pid)
+    url = f"/api/v1/programs/{pid}/report/margins"
+    h = {**actors.headers("grantee"), "content-type": "text/csv"}
+    bad = (
+        "site,variable,category,population\n"
+        "Alpha,gender,woman,5000\n"
+        "Nowhere,gender,man,5000\n"  # row 3: unknown site
+        "Alpha,gender,robot,10\n"  # row 4: not an option
+        "Alpha,age_band,18_24,-3\n"  # row 5: not a population
+        "Alpha,shoe_size,42,10\n"  # row 6: not an item
+        "Alpha,gender,woman,7\n"  # row 7: repeats row 2
+        "Control,gender,woman,10\nControl,age_band,18_24,20\n"  # row 9: totals disagree
+    )
+    r = await client.put(url, content=bad, headers=h)
+    assert r.status_code == 422, r.text
+    problems = {(p["row"], p["field"]) for p in r.json()["extra"]}
+    assert problems == {
+        (3, "site"),
+        (4, "category"),
+        (5, "population"),
+        (6, "variable"),
+        (7, "category"),
+        (9, "population"),
+    }
+    assert (await client.get(url, headers=h)).json() == []  # nothing was stored
+    ok = await client.put(url, content=MARGINS, headers=h)
+    assert ok.status_code == 200, ok.text
+    assert ok.json() == {"rows": 6, "sites": 3, "variables": ["gender"]}
+    listed = (await client.get(url, headers=actors.headers("evaluator"))).json()
+    assert len(listed) == 6 and {m["site_name"] for m in listed} == {"Alpha", "Control", "Fourteen"}
+    denied = await client.put(
+        url, content=MARGINS, headers={**actors.headers("evaluator"), "content-type": "text/csv"}
+    )
+    assert denied.status_code == 403
+    # With the margins stored, effective n enters suppression.
+    h = actors.headers("grantee")
+    plain = decode((await client.get(f"/api/v1/programs/{pid}/report", headers=h)).content)
+    r = await client.get(f"/api/v1/programs/{pid}/report?weighted=true", headers=h)
+    assert r.status_code == 200, r.text
+    weighted = decode(r.content)
+    assert weighted.weighted and weighted.weighting_variables == ["gender"]
+    small = {s.name: s for s in weighted.sites}["Fourteen"]
+    shown = {s.name: s for s in plain.sites}["Fourteen"]
+    for c, u in zip(small.constructs, shown.constructs, strict=True):
+        if c.construct_id == "trust":
+            assert u.pre.n is not None and u.pre.n >= 10 and not u.pre.suppressed
+            assert c.pre.suppressed and c.pre.mean is None and c.change is None
+    assert all(w.status == "weighted" and w.n_eff is None for w in small.weighting)
+    alpha = {s.name: s for s in weighted.sites}["Alpha"]
+    trust = next(c for c in alpha.constructs if c.construct_id == "trust")
+    assert trust.pre.n_eff is not None and trust.pre.n is not None
+    assert trust.pre.n_eff <= trust.pre.n + 1e-9 and trust.change is not None
+    # The state pool leaves out what is suppressed.
+    assert all(small.site_id not in p.site_ids for p in weighted.state)
+
+
+async def test_survey_report_command(
+    database_url: str, conn: Conn, resources: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid = await conn.fetchval(
+        "INSERT INTO programs (slug, name) VALUES ('cli-report', 'CLI report') RETURNING id"
+    )
+    await seed_own(conn, resources, pid)
+    env = {**os.environ, "SURVEY_DATABASE_URL": database_url}
+    monkeypatch.setenv("SURVEY_DATABASE_URL", database_url)
+    done = subprocess.run(
+        [sys.executable, "-m", "survey", "report", "cli-report", "--format", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["program_name"] == "CLI report" and len(data["sites"]) == 4
+    with pytest.raises(CommandError, match="no program 'no-such-program'"):
+        await run_report(
+            argparse.Namespace(
+                program="no-such-program",
+                pre=None,
+                post=None,
+                weighted=False,
+                exclude_duplicates=False,
+                format="json",
+                output=None,
+            )
+        )
+    text = io.StringIO()
+    summary(await build_report(conn, SYSTEM, resources, pid), text)
+    assert "Trust and confidence in police" in text.getvalue()
+    assert "Tiny: n suppressed" in text.getvalue() and "State roll-up" in text.getvalue()
