@@ -17,6 +17,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "export"))
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 
 def _harness() -> Any:

@@ -7,15 +7,14 @@ from the README (docs/screenshots)."""
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, fetch, run
+from browser_harness import fetch, run  # registered by this directory's conftest
+from browsing import finish, start  # tests/browser, on the path through the conftest
 
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
-from browsing import finish, start
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.browser
 # The README's screenshots are refreshed on request (SURVEY_UPDATE_SCREENSHOTS=1), so an
