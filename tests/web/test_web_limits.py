@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from conftest import HTML
+from respondent import HTML
 from survey_setup import Setup, parse_form
 
 from survey.config import Settings
@@ -90,7 +90,7 @@ def test_client_key_hides_the_address() -> None:
 
 async def test_pages_of_started_open_responses_get_more_room(client: Any, wave: Setup) -> None:
     """Five new visits a minute, but a started response can go on page after page."""
-    from conftest import Respondent
+    from respondent import Respondent
 
     who = Respondent(client, wave.open_path)
     thanks = await who.finish(await who.start())

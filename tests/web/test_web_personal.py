@@ -6,7 +6,7 @@ import asyncio
 import re
 from typing import Any
 
-from conftest import HTML, Respondent, fill, stored
+from respondent import HTML, Respondent, fill, stored
 from survey_setup import Setup, parse_form
 
 from survey.db import Conn

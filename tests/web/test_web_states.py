@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from conftest import HTML, Respondent, fill, stored
+from respondent import HTML, Respondent, fill, stored
 from survey_setup import Setup, parse_form, seed
 
 from survey.access import SYSTEM
