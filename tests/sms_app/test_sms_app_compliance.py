@@ -90,6 +90,13 @@ async def test_stop_mid_survey_then_every_later_send_is_refused(
         assert len(restart) == 1 and "trust local police" in restart[0]  # where she was
         assert await conn.fetchval(
             "SELECT opted_in_at IS NOT NULL FROM sms_opt_outs WHERE phone_e164 = $1", ALICE)
+        consents = await conn.fetch(
+            "SELECT status, source FROM sms_consents WHERE contact_id = $1 ORDER BY id",
+            contact["id"])
+        assert [(r["status"], r["source"]) for r in consents] == [
+            ("revoked", "sms keyword"), ("granted", "sms keyword")]
+        assert await conn.fetchval("SELECT consent_source FROM contacts WHERE id = $1",
+                                   contact["id"]) == "sms keyword"
 
 
 async def test_alto_gets_one_spanish_confirmation_then_silence(
