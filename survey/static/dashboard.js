@@ -9,6 +9,7 @@
   var locale = root.getAttribute("data-locale") || document.documentElement.lang || "en";
   var number = new Intl.NumberFormat(locale);
   var percent = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 0 });
+  var lastComplete = null;
 
   function show(el, value) {
     var format = el.getAttribute("data-format");
@@ -49,8 +50,12 @@
     });
     table("by_language", data.by_language);
     table("by_channel", data.by_channel);
+    // Redraw the chart (server-side matplotlib) only when the count moved.
     var chart = root.querySelector("[data-chart]");
-    if (chart) chart.src = chart.src.split("?")[0] + "?t=" + Date.now();
+    if (chart && data.complete !== lastComplete) {
+      chart.src = chart.src.split("?")[0] + "?t=" + Date.now();
+    }
+    lastComplete = data.complete;
     root.setAttribute("data-updated", data.as_of);
   }
 
