@@ -22,12 +22,13 @@ from survey.questionnaire import (
     Answer,
     AnswerError,
     Item,
+    MultiChoiceItem,
     Questionnaire,
     effective_answers,
     evaluate,
     validate_answer,
 )
-from survey.questionnaire.answers import N_, Raw
+from survey.questionnaire.answers import MSG_EXCLUSIVE, N_, Raw
 from survey.services.invitations import split_link
 from survey.services.paging import section_after
 from survey.services.versions import frozen_questionnaire
@@ -230,9 +231,14 @@ PageInput = Mapping[str, "Raw | Either"]
 
 
 def _validate(item: Item, raw: Raw | Either) -> Answer:
+    # Codes, not labels, in the errors: the web layer shows labels in the reader's language.
     if isinstance(raw, Either):
-        # The code, not a label: the web layer shows the label in the reader's language.
         raise AnswerError(item.id, MSG_EITHER, option=raw.code)
+    if isinstance(item, MultiChoiceItem) and isinstance(raw, list) and len(raw) > 1:
+        ticked = [code for code in item.missing if code in raw]
+        if ticked:
+            # "Prefer not to say" stands alone, like an exclusive option.
+            raise AnswerError(item.id, MSG_EXCLUSIVE, option=ticked[0])
     return validate_answer(item, raw)
 
 

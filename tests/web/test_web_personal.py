@@ -290,3 +290,23 @@ async def test_double_start_makes_one_response(client: Any, conn: Conn, wave: Se
     results = await asyncio.gather(*(who.post(form.action, fill(form)) for _ in range(3)))
     assert {r.status_code for r in results} == {303}
     assert await conn.fetchval("SELECT count(*) FROM responses") == 1
+
+
+async def test_typed_answer_or_dont_know_not_both(client: Any, conn: Conn, wave: Setup) -> None:
+    who = Respondent(client, wave.personal_path())
+    page = await _walk_to(who, "about_you")
+    bad = await who.answer(page, {"zip_or_area": ["98101", "m:prefer_not"],
+                                  "race_ethnicity": ["asian", "prefer_not"]})
+    assert bad.status_code == 422
+    assert "Please either type an answer or choose “Prefer not to say”, not both." in bad.text
+    assert "“Prefer not to say” cannot be combined with other options." in bad.text
+    assert 'value="98101"' in bad.text  # what was typed is still there
+    form = parse_form(bad.text, "")
+    fixed = await who.post(form.action, fill(form, {"zip_or_area": "m:prefer_not",
+                                                    "race_ethnicity": ["asian", "white"]}))
+    assert fixed.status_code == 303
+    rows, answers = await stored(conn, wave.program_id)
+    got = answers[rows[0]["id"]]
+    assert got["zip_or_area"]["missing"] == "prefer_not"
+    assert got["zip_or_area"]["value_text"] is None
+    assert got["race_ethnicity"]["value_codes"] == ["asian", "white"]
