@@ -7,9 +7,7 @@ so the wizard can never promise a launch the service would refuse.
 
 from __future__ import annotations
 
-import importlib
 import math
-from typing import Any
 
 import msgspec
 
@@ -20,6 +18,7 @@ from survey.i18n import SOURCE_LOCALE, language_status, sms_costs, translate_que
 from survey.questionnaire import Questionnaire
 from survey.resources import Resources
 from survey.schemas import WaveOut
+from survey.services import sms_estimate as sms
 
 #: Effects (Cohen's d) a program might hope to detect, small to medium.
 EFFECTS = (0.2, 0.3, 0.5)
@@ -124,32 +123,23 @@ def _questions_only(res: Resources, q: Questionnaire, wave: WaveOut) -> SmsEstim
 async def sms_estimate(
     conn: Conn, who: Principal, res: Resources, q: Questionnaire, wave: WaveOut
 ) -> SmsEstimate:
-    """The SMS service's own estimate when it is installed and can answer; else the
-    segment cost of the questions from the translation status."""
-    try:
-        module: Any = importlib.import_module("survey.services.sms_estimate")
-    except ImportError:
-        module = None
-    if module is not None:
-        try:
-            async with conn.transaction():
-                out = await module.estimate(conn, who, res, wave.program_id, wave.id)
-        except Exception:  # the SMS estimate is optional: the fallback is honest
-            out = None
-        if out is not None and any(x.segments_per_contact for x in out.languages):
-            return SmsEstimate(
-                rows=[
-                    SmsRow(
-                        language=x.language,
-                        contacts=x.contacts,
-                        segments_per_contact=x.segments_per_contact,
-                        total_segments=x.total_segments,
-                        encoding=x.encoding,
-                    )
-                    for x in out.languages
-                ],
-                total_segments=out.total_segments,
-                note=out.note,
-                source="sms",
+    """The SMS service's estimate (``survey sms estimate``); before launch it cannot
+    cost a conversation yet, so the questions' own segment cost stands in."""
+    out = await sms.estimate(conn, who, res, wave.program_id, wave.id)
+    if not any(x.segments_per_contact for x in out.languages):
+        return _questions_only(res, q, wave)
+    return SmsEstimate(
+        rows=[
+            SmsRow(
+                language=x.language,
+                contacts=x.contacts,
+                segments_per_contact=x.segments_per_contact,
+                total_segments=x.total_segments,
+                encoding=x.encoding,
             )
-    return _questions_only(res, q, wave)
+            for x in out.languages
+        ],
+        total_segments=out.total_segments,
+        note=out.note,
+        source="sms",
+    )

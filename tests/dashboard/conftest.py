@@ -16,8 +16,8 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "export"))
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
+for folder in ("export", "web", "browser"):
+    sys.path.insert(0, str(ROOT / "tests" / folder))
 
 
 def _harness() -> Any:
@@ -38,9 +38,15 @@ browser_db = harness.browser_db
 server = harness.server
 context = harness.context
 page = harness.page
-run = harness.run
-fetch = harness.fetch
-CHROMIUM_ARGS = harness.CHROMIUM_ARGS
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Close Chromium when leaving this directory's browser tests, as the harness does
+    for its own: Playwright's sync API keeps an event loop in the main thread."""
+    yield
+    if nextitem is None or HERE not in Path(str(nextitem.fspath)).parents:
+        harness._Chromium.stop()
 
 
 @pytest.fixture(scope="session")

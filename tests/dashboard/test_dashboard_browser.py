@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_harness import fetch, run  # registered by this directory's conftest
 from browsing import finish, start  # tests/browser, on the path through the conftest
+from harness import fetch, run  # tests/browser: the web survey's browser harness
 
 ROOT = Path(__file__).resolve().parents[2]
 
