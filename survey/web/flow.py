@@ -18,6 +18,7 @@ from litestar.exceptions import ClientException
 
 from survey.db import Conn
 from survey.errors import SurveyError
+from survey.questionnaire import pages, progress
 from survey.resources import Resources
 from survey.services import responses
 from survey.services.paging import find_page, is_last_page, resume_section
@@ -176,9 +177,9 @@ async def _current(
 def _render_page(visit: Visit, q: Any, tq: Any, section: str, answers: Any, *,
                  posted: Any = None, errors: Any = None, added: bool = False) -> Response[Any]:
     page = find_page(q, answers, section)
-    assert page is not None
-    from survey.questionnaire import pages, progress
-
+    if page is None:
+        # Not (or no longer) a page this resident may see: back to where they are.
+        return visit.redirect(f"{visit.link.base}/q/{resume_section(q, answers)}")
     all_pages = pages(q, answers)
     answered, visible = progress(q, answers)
     field_list = fields.build(
@@ -211,8 +212,6 @@ async def show_page(
     assert visit.entry.response_id is not None
     q, tq = await visit.questionnaire(conn)
     answers = await responses.load_answers(conn, visit.entry.program_id, visit.entry.response_id)
-    if find_page(q, answers, section) is None:
-        return visit.redirect(f"{link.base}/q/{resume_section(q, answers)}")
     return _render_page(visit, q, tq, section, answers,
                         added=request.query_params.get("added") == "1")
 

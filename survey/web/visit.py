@@ -20,7 +20,7 @@ from litestar.response import Redirect, Template
 
 from survey.config import Settings
 from survey.db import Conn
-from survey.i18n import format_number, match_tag, negotiate
+from survey.i18n import format_number, html_lang, match_tag, negotiate
 from survey.questionnaire import Questionnaire
 from survey.resources import Resources
 from survey.services import responses
@@ -64,8 +64,10 @@ def choose_locale(
     response_language: str | None = None,
     form_lang: str | None = None,
 ) -> tuple[str, bool]:
-    """The language to serve, and whether the resident picked it just now."""
-    explicit = form_lang or request.query_params.get("lang")
+    """The language to serve, and whether the resident picked it just now (with the
+    switcher's ``?lang``; a form's ``lang`` field only repeats the page's language)."""
+    query = request.query_params.get("lang")
+    explicit = form_lang or query
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie and match_tag(cookie, supported) is None:
         cookie = None
@@ -73,7 +75,7 @@ def choose_locale(
     locale = negotiate(
         explicit, remembered, request.headers.get("accept-language"), supported, default
     )
-    picked = bool(explicit) and match_tag(explicit or "", supported) == locale and locale != cookie
+    picked = bool(query) and match_tag(query or "", supported) == locale and locale != cookie
     return locale, picked
 
 
@@ -81,8 +83,6 @@ def switcher(
     request: Request[Any, Any, Any], res: Resources, languages: Sequence[str], current: str
 ) -> list[dict[str, Any]]:
     """Links to this page in each language; they work without JavaScript."""
-    from survey.i18n import html_lang
-
     path = request.url.path
     return [
         {
