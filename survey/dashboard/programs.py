@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, get, post
 from litestar.params import FromPath
+from litestar.response import Redirect
 
 from survey import access
 from survey.api.deps import DbConn, Res, Who
 from survey.dashboard.context import page_context, render
+from survey.db import translate_error
+from survey.errors import InvalidInput
+from survey.schemas import SiteIn
 from survey.services import invitations, programs, waves
+
+KINDS = ("county", "city", "neighborhood", "tribe", "other")
 
 
 def api_base(program_id: int, wave_id: int, site_id: int) -> str:
@@ -41,6 +47,17 @@ class ProgramPages(Controller):
     async def program(
         self, request: Request[Any, Any, Any], conn: DbConn, who: Who, program_id: FromPath[int]
     ) -> Any:
+        return await self._program_page(request, conn, who, program_id)
+
+    async def _program_page(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Any,
+        who: Any,
+        program_id: int,
+        errors: list[dict[str, Any]] | None = None,
+        form: dict[str, Any] | None = None,
+    ) -> Any:
         program = await programs.get_program(conn, who, program_id)
         sites = await programs.list_sites(conn, who, program_id)
         wave_list = await waves.list_waves(conn, who, program_id)
@@ -50,9 +67,45 @@ class ProgramPages(Controller):
             program=program,
             sites=sites,
             waves=wave_list,
+            errors=errors or [],
+            form=form or {},
             **abilities(who, program_id),
         )
-        return render(request, "dashboard/program.html", ctx)
+        return render(request, "dashboard/program.html", ctx, status_code=422 if errors else 200)
+
+    @post("/programs/{program_id:int}/sites")
+    async def add_site(
+        self, request: Request[Any, Any, Any], conn: DbConn, who: Who, program_id: FromPath[int]
+    ) -> Any:
+        access.check(who, program_id, "write")
+        form = await request.form()
+        kind = str(form.get("kind", "county"))
+        try:
+            if kind not in KINDS:
+                raise InvalidInput.one("kind", "is not a kind of site")
+            async with conn.transaction():
+                await programs.create_site(
+                    conn,
+                    who,
+                    program_id,
+                    SiteIn(
+                        name=str(form.get("name", "")).strip()[:200] or "?",
+                        kind=kind,  # type: ignore[arg-type]
+                        timezone=str(form.get("timezone", "")) or "America/Los_Angeles",
+                        comparison=form.get("comparison") == "on",
+                    ),
+                )
+        except Exception as exc:
+            mapped = translate_error(exc)  # a duplicate name arrives as a driver error
+            if mapped is None:
+                raise
+            problems = (
+                [p.as_dict() for p in mapped.problems]
+                if isinstance(mapped, InvalidInput)
+                else [{"field": "name", "reason": str(mapped)}]
+            )
+            return await self._program_page(request, conn, who, program_id, problems, dict(form))
+        return Redirect(f"/dashboard/programs/{program_id}", status_code=303)
 
     @get("/programs/{program_id:int}/waves/{wave_id:int}")
     async def wave(

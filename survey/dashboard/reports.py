@@ -39,8 +39,12 @@ async def report_context(
     program_id: int,
     pre: int | None,
     post: int | None,
-    site_ids: list[int] | None,
+    site: int | None,
+    *,
+    every_site: bool,
 ) -> dict[str, Any]:
+    """The report's view. The dashboard shows one site's detail at a time (``site``, or
+    the first), so only its charts are drawn; downloads draw ``every_site``."""
     from survey.render.report_view import build_view
     from survey.report import build_report
 
@@ -48,7 +52,17 @@ async def report_context(
     q = await _questionnaire(conn, res, report)
     locale = choose_locale(request, who)
     t = state(request).catalogs.gettext(locale)
-    view = await build_view(report, q, t=t, locale=locale, catalogs=res.catalogs, site_ids=site_ids)
+    ids = [s.site_id for s in report.sites]
+    chosen = site if site in ids else (ids[0] if ids else None)
+    view = await build_view(
+        report,
+        q,
+        t=t,
+        locale=locale,
+        catalogs=res.catalogs,
+        site_ids=None if every_site else [chosen] if chosen is not None else [],
+    )
+    view["site"] = chosen
     return view
 
 
@@ -89,20 +103,15 @@ class ReportPages(Controller):
         )
         try:
             async with conn.transaction():
-                view = await report_context(request, conn, who, res, program_id, pre, post, None)
+                view = await report_context(
+                    request, conn, who, res, program_id, pre, post, site, every_site=False
+                )
         except (InvalidInput, NotFound) as exc:
             ctx["problem"] = (
                 ctx["t"](exc.message, **exc.params) if exc.params else ctx["t"](exc.message)
             )
             return render(request, "dashboard/report.html", ctx, status_code=200)
-        chosen = (
-            site
-            if site in {s for s, _ in view["site_options"]}
-            else (view["site_options"][0][0] if view["site_options"] else None)
-        )
         ctx.update(view)
-        ctx["sites"] = [s for s in view["sites"] if s["id"] == chosen]
-        ctx["site"] = chosen
         ctx["pre"], ctx["post"] = view["r"].pre.id, view["r"].post.id
         ctx["exports"] = [(w.id, w.name) for w in wave_list if w.id in (ctx["pre"], ctx["post"])]
         ctx["formats"] = FORMATS
@@ -124,7 +133,11 @@ class DownloadApi(Controller):
         post: int | None,
     ) -> dict[str, Any]:
         ctx = page_context(request, who)
-        ctx.update(await report_context(request, conn, who, res, program_id, pre, post, None))
+        ctx.update(
+            await report_context(
+                request, conn, who, res, program_id, pre, post, None, every_site=True
+            )
+        )
         return ctx
 
     @get("/report.html", media_type="text/html")

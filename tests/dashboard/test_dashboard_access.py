@@ -30,6 +30,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("POST", "/dashboard/translations"): "review",
     ("GET", P): "read",
     ("GET", P + "/report"): "read",
+    ("POST", P + "/sites"): "write",
     ("GET", P + "/waves/new"): "write",
     ("POST", P + "/waves/new"): "write",
     ("GET", W): "read",

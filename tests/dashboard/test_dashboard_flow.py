@@ -108,3 +108,23 @@ async def test_wizard_launch_and_contacts(client: Any, actors: Any, conn: Conn) 
     assert chart.headers["content-type"] == "image/png"
     flyers = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}/flyers")
     assert "qr.svg" in flyers.text and "flyer?lang=es" in flyers.text
+
+
+async def test_grantee_adds_a_site_with_errors_in_place(
+    client: Any, actors: Any, conn: Conn
+) -> None:
+    await _grantee_password(conn)
+    pid = actors.programs["own"]
+    staff = Staff(client)
+    await staff.login("grantee@example.org")
+    page = await staff.get(f"/dashboard/programs/{pid}")
+    r = await staff.submit(page, "/sites", {"name": "Tacoma", "kind": "city"})
+    assert r.status_code == 303
+    page = await staff.get(f"/dashboard/programs/{pid}")
+    assert "Tacoma" in page.text
+    again = await staff.submit(page, "/sites", {"name": "Tacoma", "kind": "city"})
+    assert again.status_code == 422 and "already exists" in again.text
+    bad = await staff.submit(
+        page, "/sites", {"name": "X", "kind": "county", "timezone": "Mars/Olympus"}
+    )
+    assert bad.status_code == 422 and "is not an IANA time zone" in bad.text
