@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from survey.db import Conn
 from survey.questionnaire import LikertItem, Questionnaire
 from survey.questionnaire.scoring import scale_bounds
@@ -59,19 +62,39 @@ def likert_items(q: Questionnaire) -> list[LikertItem]:
     return [item for item in q.items if isinstance(item, LikertItem)]
 
 
+MAX_PATTERN = 2**62
+"""Pattern codes must stay exact in a bigint."""
+
+
 def spec_arrays(
     specs: Sequence[ConstructSpec],
-) -> tuple[list[str], list[str], list[bool], list[float], list[int]]:
-    """The construct spec as the parallel arrays the SQL unnests."""
-    constructs, items, reverse, flip, order = [], [], [], [], []
+) -> tuple[list[str], list[str], list[bool], list[float], list[float], list[int]]:
+    """The construct spec as the parallel arrays the SQL unnests.
+
+    Per (construct, item): ids, reverse-coded or not, min + max (the flip), min, and
+    the item's place value in a pattern code, (max − min + 1) ** position.
+    """
+    constructs, items, reverse, flip, low, place = [], [], [], [], [], []
     for spec in specs:
+        base = int(spec.high - spec.low) + 1
+        if base ** len(spec.items) >= MAX_PATTERN:
+            raise ValueError(f"construct {spec.construct_id} has too many items to code")
         for position, item in enumerate(spec.items):
             constructs.append(spec.construct_id)
             items.append(item)
             reverse.append(item in spec.reverse)
             flip.append(spec.low + spec.high)
-            order.append(position)
-    return constructs, items, reverse, flip, order
+            low.append(spec.low)
+            place.append(base**position)
+    return constructs, items, reverse, flip, low, place
+
+
+def decode_patterns(spec: ConstructSpec, codes: Sequence[int]) -> NDArray[np.float64]:
+    """Pattern codes back to rows of (reverse-coded) answers, one column per item."""
+    base = int(spec.high - spec.low) + 1
+    values = np.asarray(codes, dtype=np.int64)[:, None]
+    places = base ** np.arange(len(spec.items), dtype=np.int64)
+    return np.asarray((values // places) % base + spec.low, dtype=np.float64)
 
 
 @dataclass
@@ -86,12 +109,30 @@ class Aggregates:
     paired: dict[tuple[int, str], list[tuple[float, int, float, int, int]]] = field(
         default_factory=dict
     )
-    alpha: dict[tuple[str, int, str], list[tuple[list[float], int]]] = field(default_factory=dict)
+    alpha: dict[tuple[str, int, str], list[tuple[int, int]]] = field(default_factory=dict)
+    """(construct, wave, language) → (pattern code, respondents); see decode_patterns."""
     fieldwork: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def site_counts(self) -> dict[SiteWave, int]:
         """Complete responses per site × wave."""
         return {key: sum(n for _, n in rows) for key, rows in self.cells.items()}
+
+
+async def fetch_cells(
+    conn: Conn,
+    program_id: int,
+    wave_ids: Sequence[int],
+    *,
+    exclude_duplicates: bool,
+    weight_items: Sequence[str],
+) -> dict[SiteWave, list[tuple[Cell, int]]]:
+    """Complete responses per site × wave × weighting cell."""
+    cells: defaultdict[SiteWave, list[tuple[Cell, int]]] = defaultdict(list)
+    for r in await conn.fetch(
+        Q.report_weight_cells, program_id, list(wave_ids), exclude_duplicates, list(weight_items)
+    ):
+        cells[(r["site_id"], r["wave_id"])].append((r["cell"], r["n"]))
+    return dict(cells)
 
 
 async def fetch_counts(
@@ -103,95 +144,47 @@ async def fetch_counts(
     weight_items: Sequence[str],
     specs: Sequence[ConstructSpec],
     items: Sequence[str],
-) -> Aggregates:
-    """Cells, item frequencies, scale-score frequencies and panel pairs."""
-    waves = list(wave_ids)
-    out = Aggregates()
-    cells: defaultdict[SiteWave, list[tuple[Cell, int]]] = defaultdict(list)
-    for r in await conn.fetch(
-        Q.report_weight_cells, program_id, waves, exclude_duplicates, list(weight_items)
-    ):
-        cells[(r["site_id"], r["wave_id"])].append((r["cell"], r["n"]))
-    out.cells = dict(cells)
-    item_rows: defaultdict[tuple[int, int, str], list[tuple[Cell, float, int]]] = defaultdict(list)
-    for r in await conn.fetch(
-        Q.report_item_counts,
-        program_id,
-        waves,
-        exclude_duplicates,
-        list(weight_items),
-        list(items),
-    ):
-        item_rows[(r["site_id"], r["wave_id"], r["item_id"])].append(
-            (r["cell"], r["value"], r["n"])
-        )
-    out.items = dict(item_rows)
-    constructs, spec_items, reverse, flip, _ = spec_arrays(specs)
-    score_rows: defaultdict[tuple[int, int, str], list[tuple[Cell, float, int, int]]] = defaultdict(
-        list
-    )
-    for r in await conn.fetch(
-        Q.report_construct_scores,
-        program_id,
-        waves,
-        exclude_duplicates,
-        list(weight_items),
-        constructs,
-        spec_items,
-        reverse,
-        flip,
-    ):
-        score_rows[(r["site_id"], r["wave_id"], r["construct_id"])].append(
-            (r["cell"], r["total"], r["answered"], r["n"])
-        )
-    out.scores = dict(score_rows)
-    pairs: defaultdict[tuple[int, str], list[tuple[float, int, float, int, int]]] = defaultdict(
-        list
-    )
-    for r in await conn.fetch(
-        Q.report_paired_scores,
-        program_id,
-        waves,
-        exclude_duplicates,
-        constructs,
-        spec_items,
-        reverse,
-        flip,
-    ):
-        pairs[(r["site_id"], r["construct_id"])].append(
-            (r["pre_total"], r["pre_answered"], r["post_total"], r["post_answered"], r["n"])
-        )
-    out.paired = dict(pairs)
-    return out
-
-
-async def fetch_alpha(
-    conn: Conn,
-    program_id: int,
-    wave_ids: Sequence[int],
-    *,
-    exclude_duplicates: bool,
-    specs: Sequence[ConstructSpec],
     left_out: Sequence[SiteWave],
-) -> dict[tuple[str, int, str], list[tuple[list[float], int]]]:
-    """Answer patterns per construct × wave × language, without the left-out site-waves."""
-    constructs, spec_items, reverse, flip, order = spec_arrays(specs)
-    out: defaultdict[tuple[str, int, str], list[tuple[list[float], int]]] = defaultdict(list)
-    for r in await conn.fetch(
-        Q.report_alpha_patterns,
+) -> Aggregates:
+    """Item frequencies, scale-score frequencies, panel pairs and alpha patterns.
+
+    ``left_out`` lists the suppressed site-waves that program-level alpha must skip.
+    """
+    out = Aggregates()
+    constructs, spec_items, reverse, flip, low, place = spec_arrays(specs)
+    rows = await conn.fetch(
+        Q.report_counts,
         program_id,
         list(wave_ids),
         exclude_duplicates,
+        list(weight_items),
+        list(items),
         constructs,
         spec_items,
         reverse,
         flip,
-        order,
+        low,
+        place,
         [wave for _, wave in left_out],
         [site for site, _ in left_out],
-    ):
-        out[(r["construct_id"], r["wave_id"], r["language"])].append((list(r["pattern"]), r["n"]))
-    return dict(out)
+    )
+    for r in rows:
+        kind, key, n = r["kind"], r["key"], r["n"]
+        if kind == "item":
+            out.items.setdefault((r["site_id"], r["wave_id"], key), []).append(
+                (r["cell"], r["v1"], n)
+            )
+        elif kind == "score":
+            out.scores.setdefault((r["site_id"], r["wave_id"], key), []).append(
+                (r["cell"], r["v1"], r["a1"], n)
+            )
+        elif kind == "pair":
+            out.paired.setdefault((r["site_id"], key), []).append(
+                (r["v1"], r["a1"], r["v2"], r["a2"], n)
+            )
+        else:
+            out.alpha.setdefault((key, r["wave_id"], r["language"]), []).append((r["pattern"], n))
+    return out
 
 
 async def fetch_fieldwork(

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from survey.report import rollup
-from survey.report.aggregate import Aggregates, Cell, ConstructSpec, SiteWave
+from survey.report.aggregate import Aggregates, Cell, ConstructSpec, SiteWave, decode_patterns
 from survey.report.fieldwork import wave_fieldwork
 from survey.report.methods import methods_paragraph
 from survey.report.model import (
@@ -95,9 +95,11 @@ def site_weights(data: ReportInput) -> dict[SiteWave, CellWeights]:
     return out
 
 
-def reported_site_waves(aggregates: Aggregates) -> dict[SiteWave, bool]:
+def reported_site_waves(
+    cells: Mapping[SiteWave, Sequence[tuple[Cell, int]]],
+) -> dict[SiteWave, bool]:
     """A site × wave is reported when it has at least 10 complete responses."""
-    return {key: not is_suppressed(n) for key, n in aggregates.site_counts().items()}
+    return {key: not is_suppressed(sum(n for _, n in rows)) for key, rows in cells.items()}
 
 
 def _sample(rows: Sequence[tuple[Cell, float, int]], weights: Mapping[Cell, float]) -> Sample:
@@ -108,7 +110,7 @@ def compute(data: ReportInput) -> Report:
     agg = data.aggregates
     waves = (data.pre.id, data.post.id)
     weights = site_weights(data)
-    reported = reported_site_waves(agg)
+    reported = reported_site_waves(agg.cells)
     counts = agg.site_counts()
     samples: dict[tuple[int, str, int], Sample] = {}
     sites: list[SiteReport] = []
@@ -340,10 +342,11 @@ def _diff_in_diff(
 
 def _reliability(data: ReportInput) -> list[Reliability]:
     """Alpha per construct × wave, over all languages and then per language."""
-    grouped: dict[tuple[str, int, str | None], list[tuple[list[float], int]]] = {}
+    grouped: dict[tuple[str, int, str | None], list[tuple[int, int]]] = {}
     for (construct, wave, lang), patterns in data.aggregates.alpha.items():
         grouped.setdefault((construct, wave, None), []).extend(patterns)
         grouped.setdefault((construct, wave, lang), []).extend(patterns)
+    specs = {spec.construct_id: spec for spec in data.specs}
     order = {spec.construct_id: i for i, spec in enumerate(data.specs)}
     wave_order = {data.pre.id: 0, data.post.id: 1}
     out = []
@@ -351,7 +354,8 @@ def _reliability(data: ReportInput) -> list[Reliability]:
         grouped.items(),
         key=lambda kv: (order.get(kv[0][0], 99), wave_order.get(kv[0][1], 9), kv[0][2] or ""),
     ):
-        r = alpha_from_patterns([p for p, _ in rows], [n for _, n in rows])
+        answers = decode_patterns(specs[construct], [code for code, _ in rows])
+        r = alpha_from_patterns(answers, [n for _, n in rows])
         hidden = is_suppressed(r.n)
         out.append(
             Reliability(

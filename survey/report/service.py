@@ -26,6 +26,8 @@ from survey.sql import Q
 
 REPORT_TIMEOUT = "600s"
 """A report scans every answer of two waves: allow it longer than a request's default."""
+REPORT_WORK_MEM = "64MB"
+"""Enough for a large program's per-response grouping to stay off disk (one sort at a time)."""
 
 
 def wave_ref(row: Record) -> WaveRef:
@@ -129,26 +131,28 @@ async def build_report(
     margins = await load_margins(conn, program_id) if weighted else {}
     if weighted and not margins:
         raise InvalidInput.one("weighted", "no margins uploaded for this program")
-    await conn.execute(Q.report_statement_timeout, REPORT_TIMEOUT)
+    await conn.execute(Q.report_session, REPORT_TIMEOUT, REPORT_WORK_MEM)
     wave_ids = (pre_row["id"], post_row["id"])
+    weight_items = margin_items(margins)
+    cells = await aggregate.fetch_cells(
+        conn,
+        program_id,
+        wave_ids,
+        exclude_duplicates=exclude_duplicates,
+        weight_items=weight_items,
+    )
+    left_out = [key for key, shown in reported_site_waves(cells).items() if not shown]
     agg = await aggregate.fetch_counts(
         conn,
         program_id,
         wave_ids,
         exclude_duplicates=exclude_duplicates,
-        weight_items=margin_items(margins),
+        weight_items=weight_items,
         specs=specs,
         items=[i.item_id for i in items],
-    )
-    left_out = [key for key, shown in reported_site_waves(agg).items() if not shown]
-    agg.alpha = await aggregate.fetch_alpha(
-        conn,
-        program_id,
-        wave_ids,
-        exclude_duplicates=exclude_duplicates,
-        specs=specs,
         left_out=left_out,
     )
+    agg.cells = cells
     agg.fieldwork = await aggregate.fetch_fieldwork(conn, program_id, wave_ids)
     data = ReportInput(
         program_id=program_id,

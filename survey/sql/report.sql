@@ -47,154 +47,120 @@ SELECT site_id, wave_id, cell, count(*) AS n
 FROM resp
 GROUP BY site_id, wave_id, cell;
 
--- name: report-item-counts
--- Answer frequencies per site × wave × item × cell × value, for the Likert items in $5.
--- Missing answers (don't know, prefer not, skipped) are never a value.
-WITH resp AS MATERIALIZED (
-    SELECT r.id, r.site_id, r.wave_id,
+-- name: report-counts
+-- Everything else the statistics need, in one statement so the responses (and their
+-- weighting cells) are read once and each answer is joined once per use. Rows of
+-- four kinds, told apart by `kind`, each a count `n`:
+--
+--   item   site × wave × item × cell × value            (Likert items listed in $5)
+--   score  site × wave × construct × cell × (total, answered)
+--   pair   site × construct × (pre total, answered, post total, answered)
+--   alpha  wave × language × construct × answer pattern
+--
+-- Scale scores: the construct spec comes as parallel arrays, one entry per
+-- (construct, item): $6 construct ids, $7 item ids, $8 reverse-coded or not, $9 the
+-- scale's min + max, $10 the scale's min, $11 the item's place value in a pattern
+-- code. A reverse-coded answer x scores (min + max) − x. The score is the mean of the answered items, kept only when more
+-- than half of the construct's items are answered (survey.questionnaire.scoring); it
+-- comes back as the exact sum and count of the answered values, so the service
+-- divides once, as the reference does. Missing answers (don't know, prefer not,
+-- skipped) are never a value.
+--
+-- Pairs: the same panel member at the same site in the pre wave ($2[1]) and the post
+-- wave ($2[2]), one response per member and wave (the latest submitted), both
+-- scores present.
+--
+-- Alpha: listwise-complete answer patterns, reverse-coded. A pattern travels as one
+-- integer, Σ (score − min) × place, with place = (max − min + 1)^position, so every
+-- aggregate here is a sum or a count and PostgreSQL can hash instead of sort; the
+-- service decodes the digits. Site-waves listed in $12 (waves) and $13 (sites) are
+-- left out: they are suppressed in the report, and program-level figures must not
+-- carry what a suppressed cell hides.
+WITH spec AS (
+    SELECT * FROM unnest($6::text[], $7::text[], $8::boolean[], $9::float8[], $10::float8[],
+                         $11::bigint[])
+        AS s(construct_id, item_id, reverse, flip, low, place)
+),
+sizes AS (SELECT construct_id, count(*) AS k FROM spec GROUP BY construct_id),
+resp AS MATERIALIZED (
+    SELECT r.id, r.site_id, r.wave_id, r.language, r.panel_member_id,
            CASE WHEN cardinality($4::text[]) > 0 THEN (
                SELECT string_agg(a.item_id || '=' || a.value_codes[1], '&' ORDER BY a.item_id)
                FROM answers a
                WHERE a.program_id = r.program_id AND a.response_id = r.id
                  AND a.item_id = ANY($4::text[]) AND cardinality(a.value_codes) = 1
-           ) END AS cell
-    FROM responses r
-    WHERE r.program_id = $1 AND r.wave_id = ANY($2::bigint[]) AND r.status = 'complete'
-      AND NOT ($3 AND r.duplicate_suspect)
-)
-SELECT r.site_id, r.wave_id, a.item_id, r.cell, a.value_num AS value, count(*) AS n
-FROM answers a
-JOIN resp r ON r.id = a.response_id
-WHERE a.program_id = $1 AND a.item_id = ANY($5::text[])
-  AND a.value_num IS NOT NULL AND a.missing IS NULL
-GROUP BY r.site_id, r.wave_id, a.item_id, r.cell, a.value_num;
-
--- name: report-construct-scores
--- Scale scores in SQL, counted per site × wave × construct × cell × score.
--- The construct spec comes as parallel arrays, one entry per (construct, item):
--- $5 construct ids, $6 item ids, $7 reverse-coded or not, $8 the scale's min + max.
--- A reverse-coded answer x scores (min + max) − x. The score is the mean of the
--- answered items, kept only when more than half the construct's items are answered
--- (survey.questionnaire.scoring). It comes back as the exact sum and count
--- of the answered values, so the service divides once, as the reference does.
-WITH spec AS (
-    SELECT * FROM unnest($5::text[], $6::text[], $7::boolean[], $8::float8[])
-        AS s(construct_id, item_id, reverse, flip)
-),
-sizes AS (SELECT construct_id, count(*) AS k FROM spec GROUP BY construct_id),
-resp AS MATERIALIZED (
-    SELECT r.id, r.site_id, r.wave_id,
-           CASE WHEN cardinality($4::text[]) > 0 THEN (
-               SELECT string_agg(a.item_id || '=' || a.value_codes[1], '&' ORDER BY a.item_id)
-               FROM answers a
-               WHERE a.program_id = r.program_id AND a.response_id = r.id
-                 AND a.item_id = ANY($4::text[]) AND cardinality(a.value_codes) = 1
-           ) END AS cell
+           ) END AS cell,
+           r.panel_member_id IS NOT NULL AND row_number() OVER (
+               PARTITION BY r.panel_member_id, r.wave_id
+               ORDER BY r.submitted_at DESC, r.id DESC) = 1 AS latest_of_member,
+           NOT EXISTS (SELECT 1 FROM unnest($12::bigint[], $13::bigint[]) AS x(wave_id, site_id)
+                       WHERE x.wave_id = r.wave_id AND x.site_id = r.site_id) AS in_alpha
     FROM responses r
     WHERE r.program_id = $1 AND r.wave_id = ANY($2::bigint[]) AND r.status = 'complete'
       AND NOT ($3 AND r.duplicate_suspect)
 ),
-scored AS (
-    SELECT r.id, r.site_id, r.wave_id, r.cell, s.construct_id,
+scored AS MATERIALIZED (
+    SELECT a.response_id, s.construct_id,
            sum(CASE WHEN s.reverse THEN s.flip - a.value_num ELSE a.value_num END) AS total,
-           count(*) AS answered
+           count(*) AS answered,
+           sum((CASE WHEN s.reverse THEN s.flip - a.value_num ELSE a.value_num END
+                - s.low)::bigint * s.place)::bigint AS pattern
     FROM answers a
     JOIN resp r ON r.id = a.response_id
     JOIN spec s ON s.item_id = a.item_id
     WHERE a.program_id = $1 AND a.value_num IS NOT NULL AND a.missing IS NULL
-    GROUP BY r.id, r.site_id, r.wave_id, r.cell, s.construct_id
-)
-SELECT sc.site_id, sc.wave_id, sc.construct_id, sc.cell, sc.total, sc.answered, count(*) AS n
-FROM scored sc
-JOIN sizes z ON z.construct_id = sc.construct_id
-WHERE 2 * sc.answered > z.k
-GROUP BY sc.site_id, sc.wave_id, sc.construct_id, sc.cell, sc.total, sc.answered;
-
--- name: report-paired-scores
--- Linked panel respondents: the same panel member at the same site in the pre wave
--- ($2[1]) and the post wave ($2[2]), one response per member and wave (the latest
--- submitted). Returns counts of (pre score, post score) pairs per site × construct,
--- only where both scores exist; the construct spec is $4–$7 (as $5–$8 above).
-WITH spec AS (
-    SELECT * FROM unnest($4::text[], $5::text[], $6::boolean[], $7::float8[])
-        AS s(construct_id, item_id, reverse, flip)
-),
-sizes AS (SELECT construct_id, count(*) AS k FROM spec GROUP BY construct_id),
-resp AS MATERIALIZED (
-    SELECT DISTINCT ON (panel_member_id, wave_id) id, site_id, wave_id, panel_member_id
-    FROM responses
-    WHERE program_id = $1 AND wave_id = ANY($2::bigint[]) AND status = 'complete'
-      AND panel_member_id IS NOT NULL AND NOT ($3 AND duplicate_suspect)
-    ORDER BY panel_member_id, wave_id, submitted_at DESC, id DESC
-),
-scored AS (
-    SELECT r.site_id, r.wave_id, r.panel_member_id, s.construct_id,
-           sum(CASE WHEN s.reverse THEN s.flip - a.value_num ELSE a.value_num END) AS total,
-           count(*) AS answered
-    FROM answers a
-    JOIN resp r ON r.id = a.response_id
-    JOIN spec s ON s.item_id = a.item_id
-    WHERE a.program_id = $1 AND a.value_num IS NOT NULL AND a.missing IS NULL
-    GROUP BY r.site_id, r.wave_id, r.panel_member_id, s.construct_id
+    GROUP BY a.response_id, s.construct_id
 ),
 valid AS (
-    SELECT sc.* FROM scored sc JOIN sizes z ON z.construct_id = sc.construct_id
+    SELECT sc.construct_id, sc.total, sc.answered, z.k, sc.pattern, r.*
+    FROM scored sc
+    JOIN sizes z ON z.construct_id = sc.construct_id
+    JOIN resp r ON r.id = sc.response_id
     WHERE 2 * sc.answered > z.k
 ),
--- One row per member, site and construct with both waves side by side; grouping
--- instead of a self-join keeps the plan linear whatever the row estimates say.
 pairs AS (
+    -- Grouping instead of a self-join keeps the plan linear whatever the estimates.
     SELECT site_id, construct_id,
            max(total) FILTER (WHERE wave_id = ($2::bigint[])[1]) AS pre_total,
            max(answered) FILTER (WHERE wave_id = ($2::bigint[])[1]) AS pre_answered,
            max(total) FILTER (WHERE wave_id = ($2::bigint[])[2]) AS post_total,
            max(answered) FILTER (WHERE wave_id = ($2::bigint[])[2]) AS post_answered
     FROM valid
+    WHERE latest_of_member
     GROUP BY site_id, panel_member_id, construct_id
     HAVING count(*) FILTER (WHERE wave_id = ($2::bigint[])[1]) = 1
        AND count(*) FILTER (WHERE wave_id = ($2::bigint[])[2]) = 1
 )
-SELECT site_id, construct_id, pre_total, pre_answered, post_total, post_answered,
-       count(*) AS n
+SELECT 'item' AS kind, r.site_id, r.wave_id, a.item_id AS key, r.cell, NULL::text AS language,
+       a.value_num AS v1, NULL::bigint AS a1, NULL::float8 AS v2, NULL::bigint AS a2,
+       NULL::bigint AS pattern, count(*) AS n
+FROM answers a
+JOIN resp r ON r.id = a.response_id
+WHERE a.program_id = $1 AND a.item_id = ANY($5::text[])
+  AND a.value_num IS NOT NULL AND a.missing IS NULL
+GROUP BY r.site_id, r.wave_id, a.item_id, r.cell, a.value_num
+UNION ALL
+SELECT 'score', site_id, wave_id, construct_id, cell, NULL, total, answered, NULL, NULL, NULL,
+       count(*)
+FROM valid
+GROUP BY site_id, wave_id, construct_id, cell, total, answered
+UNION ALL
+SELECT 'pair', site_id, NULL, construct_id, NULL, NULL, pre_total, pre_answered, post_total,
+       post_answered, NULL, count(*)
 FROM pairs
-GROUP BY site_id, construct_id, pre_total, pre_answered, post_total, post_answered;
+GROUP BY site_id, construct_id, pre_total, pre_answered, post_total, post_answered
+UNION ALL
+SELECT 'alpha', NULL, wave_id, construct_id, NULL, language, NULL, NULL, NULL, NULL, pattern,
+       count(*)
+FROM valid
+WHERE in_alpha AND k >= 2 AND answered = k
+GROUP BY wave_id, language, construct_id, pattern;
 
--- name: report-alpha-patterns
--- Reliability: listwise-complete answer patterns (reverse-coded, in the construct's
--- item order) counted per wave × language × construct. Site-waves listed in
--- $9 (waves) and $10 (sites) are left out: they are suppressed in the report, and
--- program-level figures must not carry what a suppressed cell hides.
--- The construct spec is $4–$7 (as $5–$8 above), plus $8 each item's position.
-WITH spec AS (
-    SELECT * FROM unnest($4::text[], $5::text[], $6::boolean[], $7::float8[], $8::int[])
-        AS s(construct_id, item_id, reverse, flip, ord)
-),
-sizes AS (SELECT construct_id, count(*) AS k FROM spec GROUP BY construct_id),
-resp AS MATERIALIZED (
-    SELECT r.id, r.wave_id, r.language FROM responses r
-    WHERE r.program_id = $1 AND r.wave_id = ANY($2::bigint[]) AND r.status = 'complete'
-      AND NOT ($3 AND r.duplicate_suspect)
-      AND NOT EXISTS (SELECT 1 FROM unnest($9::bigint[], $10::bigint[]) AS x(wave_id, site_id)
-                      WHERE x.wave_id = r.wave_id AND x.site_id = r.site_id)
-),
-patterns AS (
-    SELECT r.wave_id, r.language, s.construct_id,
-           array_agg(CASE WHEN s.reverse THEN s.flip - a.value_num ELSE a.value_num END
-                     ORDER BY s.ord) AS pattern
-    FROM answers a
-    JOIN resp r ON r.id = a.response_id
-    JOIN spec s ON s.item_id = a.item_id
-    WHERE a.program_id = $1 AND a.value_num IS NOT NULL AND a.missing IS NULL
-    GROUP BY r.id, r.wave_id, r.language, s.construct_id
-)
-SELECT p.wave_id, p.language, p.construct_id, p.pattern, count(*) AS n
-FROM patterns p JOIN sizes z ON z.construct_id = p.construct_id
-WHERE cardinality(p.pattern) = z.k AND z.k >= 2
-GROUP BY p.wave_id, p.language, p.construct_id, p.pattern;
-
--- name: report-statement-timeout
--- Reports scan every answer of a few waves; they may take longer than a request.
-SELECT set_config('statement_timeout', $1::text, true);
+-- name: report-session
+-- Reports scan every answer of a few waves: they may take longer than a request, and
+-- their per-response grouping sorts in memory rather than on disk with more work_mem.
+-- Both settings are local to the report's transaction.
+SELECT set_config('statement_timeout', $1::text, true), set_config('work_mem', $2::text, true);
 
 -- name: report-reserve-response-ids
 -- Synthetic data (demo, benchmark) is COPYed with ids reserved here first.
