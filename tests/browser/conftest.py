@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import secrets
 import socket
 import threading
 import time
@@ -83,7 +84,8 @@ def chromium() -> None:
 @pytest.fixture(scope="session")
 def browser_db(pg_server: embedded.EmbeddedPostgres, template_db: str) -> Iterator[str]:
     """One database for the browser session; each test seeds its own program."""
-    name = f"browser_{os.getpid()}"
+    # Unique per instance: tests/dashboard loads these fixtures a second time.
+    name = f"browser_{os.getpid()}_{secrets.token_hex(3)}"
 
     async def create() -> None:
         admin = await db.connect(pg_server.url())
