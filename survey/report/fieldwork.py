@@ -19,11 +19,12 @@ from survey.report.model import (
     Count,
     FieldworkSite,
     InvitationRate,
+    ResponseRate,
     UnreviewedUse,
     WaveFieldwork,
     WaveRef,
 )
-from survey.report.suppression import is_primary, is_suppressed, suppress_column, suppress_table
+from survey.report.suppression import is_suppressed, suppress_column, suppress_table
 
 HIDDEN = Count(value=None, suppressed=True)
 TOTALS_NOTE = (
@@ -92,7 +93,7 @@ def wave_fieldwork(
     language_rows, language_totals = _table(shown, languages, by_language)
     partial_hidden, partial_total_hidden = suppress_column([partial[s] for s in shown])
     partial_of = dict(zip(shown, partial_hidden, strict=True))
-    invitations = _invitations(wave.id, rows.get("invitations", []), responses, set(shown))
+    invitations, rates = _invitations(wave.id, rows.get("invitations", []), shown)
     out_sites = []
     for s, name in in_wave:
         visible = s in shown
@@ -123,6 +124,7 @@ def wave_fieldwork(
         completion_rate=(
             total_complete / started if started and not partial_total_hidden else None
         ),
+        response_rates=rates,
         duplicate_suspects=duplicates,
         allow_unreviewed=allow_unreviewed,
         unreviewed=_unreviewed(
@@ -132,35 +134,83 @@ def wave_fieldwork(
     )
 
 
+def _rate(completed: int, sent: int, issued: int) -> float | None:
+    base = sent or issued
+    return completed / base if base else None
+
+
 def _invitations(
-    wave_id: int,
-    invitations: Sequence[Mapping[str, Any]],
-    responses: Sequence[Mapping[str, Any]],
-    shown: set[int],
-) -> dict[int, list[InvitationRate]]:
-    """Per site and channel: issued, sent, completes from invitations, response rate."""
-    completes: defaultdict[tuple[int, str], int] = defaultdict(int)
-    for r in responses:
-        if r["status"] == "complete" and r["invited"]:
-            completes[(r["site_id"], r["channel"])] += r["n"]
-    out: defaultdict[int, list[InvitationRate]] = defaultdict(list)
-    for row in sorted(invitations, key=lambda r: (r["site_id"], r["channel"])):
+    wave_id: int, invitations: Sequence[Mapping[str, Any]], shown: Sequence[int]
+) -> tuple[dict[int, list[InvitationRate]], list[ResponseRate]]:
+    """Issued, sent and completed personal invitations with response rates: per site
+    and channel, and for the wave by channel and by language.
+
+    The wave's figures are totals of the site cells (reported sites only), so each
+    channel's column of site cells gets complementary suppression against its total,
+    and so does the language breakdown of the same total.
+    """
+    cells: defaultdict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    by_language: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in invitations:
         if row["wave_id"] != wave_id:
             continue
-        site, channel = row["site_id"], row["channel"]
-        done = completes[(site, channel)]
-        hidden = site not in shown or is_primary(done)
-        base = row["sent"] or row["issued"]
-        out[site].append(
-            InvitationRate(
-                channel=channel,
-                issued=int(row["issued"]),
-                sent=int(row["sent"]),
-                completed=HIDDEN if hidden else _shown(done),
-                response_rate=None if hidden or not base else done / base,
+        counts = (int(row["issued"]), int(row["sent"]), int(row["completed"]))
+        target = cells[(row["site_id"], row["channel"])]
+        for k in range(3):
+            target[k] += counts[k]
+        if row["site_id"] in shown:
+            for k in range(3):
+                by_language[row["language"]][k] += counts[k]
+    channels = sorted({c for _, c in cells})
+    per_site: defaultdict[int, list[InvitationRate]] = defaultdict(list)
+    rates = []
+    for channel in channels:
+        sites = [s for s in shown if (s, channel) in cells]
+        hidden, total_hidden = suppress_column([cells[(s, channel)][2] for s in sites])
+        for site, hide in zip(sites, hidden, strict=True):
+            issued, sent, done = cells[(site, channel)]
+            per_site[site].append(
+                InvitationRate(
+                    channel=channel,
+                    issued=issued,
+                    sent=sent,
+                    completed=HIDDEN if hide else _shown(done),
+                    response_rate=None if hide else _rate(done, sent, issued),
+                )
+            )
+        issued, sent, done = (sum(cells[(s, channel)][k] for s in sites) for k in range(3))
+        rates.append(
+            ResponseRate(
+                dimension="channel",
+                value=channel,
+                issued=issued,
+                sent=sent,
+                completed=HIDDEN if total_hidden else _shown(done),
+                response_rate=None if total_hidden else _rate(done, sent, issued),
             )
         )
-    return dict(out)
+    for (site, channel), (issued, sent, _) in sorted(cells.items()):
+        if site not in shown:  # a suppressed site: how many were invited is not about anyone
+            per_site[site].append(
+                InvitationRate(
+                    channel=channel, issued=issued, sent=sent, completed=HIDDEN, response_rate=None
+                )
+            )
+    languages = sorted(by_language)
+    hidden, _ = suppress_column([by_language[lang][2] for lang in languages])
+    for language, hide in zip(languages, hidden, strict=True):
+        issued, sent, done = by_language[language]
+        rates.append(
+            ResponseRate(
+                dimension="language",
+                value=language,
+                issued=issued,
+                sent=sent,
+                completed=HIDDEN if hide else _shown(done),
+                response_rate=None if hide else _rate(done, sent, issued),
+            )
+        )
+    return dict(per_site), rates
 
 
 def _unreviewed(

@@ -229,6 +229,18 @@ class InvitationRate(Base):
     were marked sent). Open links have no response rate."""
 
 
+class ResponseRate(Base):
+    """Personal invitations of a wave by channel or by the language they were sent in."""
+
+    dimension: str
+    """``channel`` or ``language``."""
+    value: str
+    issued: int
+    sent: int
+    completed: Count
+    response_rate: float | None
+
+
 class FieldworkSite(Base):
     site_id: int
     name: str
@@ -256,6 +268,7 @@ class WaveFieldwork(Base):
     by_language: dict[str, Count]
     completion_rate: float | None
     """Complete over started, among everyone who opened the survey (reported sites)."""
+    response_rates: list[ResponseRate]
     duplicate_suspects: int
     allow_unreviewed: bool
     unreviewed: list[UnreviewedUse]

@@ -13,11 +13,15 @@ GROUP BY wave_id, site_id, channel, language, status, invitation_id IS NOT NULL,
          duplicate_suspect;
 
 -- name: report-fieldwork-invitations
-SELECT wave_id, site_id, channel, count(*) AS issued, count(sent_at) AS sent,
-       count(completed_at) AS completed
-FROM invitations
-WHERE program_id = $1 AND wave_id = ANY($2::bigint[])
-GROUP BY wave_id, site_id, channel;
+-- Personal invitations per wave × site × channel × the language they were sent in
+-- (the contact's preferred language; 'unknown' without a contact).
+SELECT i.wave_id, i.site_id, i.channel,
+       coalesce(c.preferred_language, 'unknown') AS language,
+       count(*) AS issued, count(i.sent_at) AS sent, count(i.completed_at) AS completed
+FROM invitations i
+LEFT JOIN contacts c ON c.program_id = i.program_id AND c.id = i.contact_id
+WHERE i.program_id = $1 AND i.wave_id = ANY($2::bigint[])
+GROUP BY i.wave_id, i.site_id, i.channel, coalesce(c.preferred_language, 'unknown');
 
 -- name: report-fieldwork-targets
 SELECT wave_id, site_id, target_n FROM wave_sites

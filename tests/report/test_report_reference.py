@@ -64,12 +64,22 @@ def world(seeded_db: Any, resources_base: Any) -> dict[str, Any]:
             report = await build_report(conn, SYSTEM, resources_base, seeded.program_id)
             raw = await Raw.load(conn, q, seeded.program_id)
             rows = await conn.fetch(
-                "SELECT id, channel FROM responses WHERE program_id = $1", seeded.program_id
+                "SELECT id, channel, invitation_id IS NOT NULL AS invited FROM responses "
+                "WHERE program_id = $1",
+                seeded.program_id,
             )
         finally:
             await conn.close()
         channels = {r["id"]: r["channel"] for r in rows}
-        return {"report": report, "raw": raw, "seeded": seeded, "q": q, "channels": channels}
+        invited = {r["id"] for r in rows if r["invited"]}
+        return {
+            "report": report,
+            "raw": raw,
+            "seeded": seeded,
+            "q": q,
+            "channels": channels,
+            "invited": invited,
+        }
 
     return run(load())
 
@@ -391,6 +401,26 @@ def test_fieldwork_counts_with_complementary_suppression(world: dict[str, Any]) 
                     assert inv.completed.value is not None
                     assert inv.response_rate == pytest.approx(inv.completed.value / inv.sent)
     assert complemented > 0  # the small language groups needed complements
+
+
+def test_response_rates_by_channel_and_language(world: dict[str, Any]) -> None:
+    report, raw = world["report"], world["raw"]
+    for fw in report.fieldwork:
+        shown = {s.site_id for s in fw.sites if not s.complete.suppressed}
+        done = sum(
+            1 for p in raw.who(wave=fw.wave.id) if p.site in shown and p.id in world["invited"]
+        )
+        rates = {(r.dimension, r.value): r for r in fw.response_rates}
+        sms = rates[("channel", "sms")]
+        assert sms.completed.value == done  # only SMS respondents were invited
+        assert sms.response_rate == pytest.approx(done / sms.sent)
+        # No contacts behind the synthetic invitations: one language, 'unknown'.
+        assert rates[("language", "unknown")].completed == sms.completed
+        site_cells = [
+            inv.completed for s in fw.sites if s.site_id in shown for inv in s.invitations
+        ]
+        assert sum(c.suppressed for c in site_cells) != 1
+        assert sum(c.value or 0 for c in site_cells) <= done
 
 
 def test_unreviewed_translations_are_reported(world: dict[str, Any]) -> None:
