@@ -62,6 +62,8 @@ def likert_items(q: Questionnaire) -> list[LikertItem]:
     return [item for item in q.items if isinstance(item, LikertItem)]
 
 
+QUERY_TIMEOUT = 600.0
+"""Seconds the driver waits for a report query; the pool's default is a request's."""
 MAX_PATTERN = 2**62
 """Pattern codes must stay exact in a bigint."""
 
@@ -129,7 +131,12 @@ async def fetch_cells(
     """Complete responses per site × wave × weighting cell."""
     cells: defaultdict[SiteWave, list[tuple[Cell, int]]] = defaultdict(list)
     for r in await conn.fetch(
-        Q.report_weight_cells, program_id, list(wave_ids), exclude_duplicates, list(weight_items)
+        Q.report_weight_cells,
+        program_id,
+        list(wave_ids),
+        exclude_duplicates,
+        list(weight_items),
+        timeout=QUERY_TIMEOUT,
     ):
         cells[(r["site_id"], r["wave_id"])].append((r["cell"], r["n"]))
     return dict(cells)
@@ -167,6 +174,7 @@ async def fetch_counts(
         place,
         [wave for _, wave in left_out],
         [site for site, _ in left_out],
+        timeout=QUERY_TIMEOUT,
     )
     for r in rows:
         kind, key, n = r["kind"], r["key"], r["n"]
