@@ -42,10 +42,11 @@ page = harness.page
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    """Close Chromium when leaving this directory's browser tests, as the harness does
-    for its own: Playwright's sync API keeps an event loop in the main thread."""
+    """Close Chromium after the last test that uses it, as the harness does for its
+    own: Playwright's sync API keeps an event loop running in the main thread, which
+    the async tests that follow must not inherit."""
     yield
-    if nextitem is None or HERE not in Path(str(nextitem.fspath)).parents:
+    if nextitem is None or "browser" not in getattr(nextitem, "fixturenames", ()):
         harness._Chromium.stop()
 
 
