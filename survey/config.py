@@ -57,7 +57,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     max_body_bytes: Annotated[int, _doc("Largest accepted request body, in bytes.")] = 2_000_000
     cookie_secure: Annotated[bool, _doc("Mark cookies Secure (set true behind HTTPS).")] = False
     open_link_rate_per_minute: Annotated[
-        int, _doc("Open-link requests allowed per client address per minute.")
+        int,
+        _doc(
+            "New open-link visits (landing and start) per client address per minute; "
+            "page requests get ten times this, so a forum behind one address can answer."
+        ),
     ] = 60
     twilio_account_sid: Annotated[str, _doc("Twilio account SID for outbound SMS.")] = ""
     twilio_auth_token: Annotated[str, _doc("Twilio auth token; signs and verifies webhooks.")] = ""

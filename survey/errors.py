@@ -66,6 +66,24 @@ class RateLimited(SurveyError):
         self.retry_after = retry_after
 
 
+class InternalError(SurveyError):
+    """A bug on our side; the message promises nothing it cannot keep."""
+
+    status = 500
+    code = "internal"
+
+    def __init__(self) -> None:
+        super().__init__("Something went wrong on our side. Please try again in a moment.")
+
+
+def http_problem(status: int, message: str) -> SurveyError:
+    """A framework error (404, 405, 413…) as a domain error, so pages can render it."""
+    error = SurveyError(message)
+    error.status = status
+    error.code = "http_error"
+    return error
+
+
 class Unavailable(SurveyError):
     """The database cannot be reached; the caller should retry."""
 

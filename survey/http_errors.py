@@ -14,7 +14,14 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
 from survey.db import translate_error
-from survey.errors import InvalidInput, RateLimited, SurveyError, Unavailable
+from survey.errors import (
+    InternalError,
+    InvalidInput,
+    RateLimited,
+    SurveyError,
+    Unavailable,
+    http_problem,
+)
 
 log = logging.getLogger("survey.http")
 
@@ -64,6 +71,8 @@ def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) ->
         if isinstance(inner, Exception):
             exc = inner
     if isinstance(exc, HTTPException):
+        if _wants_html(request) and exc.status_code >= 400:
+            return _render(request, http_problem(exc.status_code, str(exc.detail)))
         return Response(
             {"status_code": exc.status_code, "detail": exc.detail, "extra": exc.extra or {}},
             status_code=exc.status_code,
@@ -73,6 +82,8 @@ def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) ->
     if mapped is not None:
         return _render(request, mapped)
     log.exception("unhandled error", extra={"error_type": type(exc).__name__})
+    if _wants_html(request):
+        return _render(request, InternalError())
     return Response(
         {"status_code": 500, "detail": "Internal server error", "extra": {}}, status_code=500
     )
