@@ -7,7 +7,6 @@ afterwards, off the event loop.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ from numpy.typing import NDArray
 from survey.db import Conn
 from survey.questionnaire import LikertItem, Questionnaire
 from survey.questionnaire.scoring import scale_bounds
+from survey.report.suppression import SUPPRESS_BELOW
 from survey.sql import Q
 
 Cell = str | None
@@ -120,28 +120,6 @@ class Aggregates:
         return {key: sum(n for _, n in rows) for key, rows in self.cells.items()}
 
 
-async def fetch_cells(
-    conn: Conn,
-    program_id: int,
-    wave_ids: Sequence[int],
-    *,
-    exclude_duplicates: bool,
-    weight_items: Sequence[str],
-) -> dict[SiteWave, list[tuple[Cell, int]]]:
-    """Complete responses per site × wave × weighting cell."""
-    cells: defaultdict[SiteWave, list[tuple[Cell, int]]] = defaultdict(list)
-    for r in await conn.fetch(
-        Q.report_weight_cells,
-        program_id,
-        list(wave_ids),
-        exclude_duplicates,
-        list(weight_items),
-        timeout=QUERY_TIMEOUT,
-    ):
-        cells[(r["site_id"], r["wave_id"])].append((r["cell"], r["n"]))
-    return dict(cells)
-
-
 async def fetch_counts(
     conn: Conn,
     program_id: int,
@@ -151,12 +129,8 @@ async def fetch_counts(
     weight_items: Sequence[str],
     specs: Sequence[ConstructSpec],
     items: Sequence[str],
-    left_out: Sequence[SiteWave],
 ) -> Aggregates:
-    """Item frequencies, scale-score frequencies, panel pairs and alpha patterns.
-
-    ``left_out`` lists the suppressed site-waves that program-level alpha must skip.
-    """
+    """Weighting cells, item and scale-score frequencies, panel pairs, alpha patterns."""
     out = Aggregates()
     constructs, spec_items, reverse, flip, low, place = spec_arrays(specs)
     rows = await conn.fetch(
@@ -172,13 +146,14 @@ async def fetch_counts(
         flip,
         low,
         place,
-        [wave for _, wave in left_out],
-        [site for site, _ in left_out],
+        SUPPRESS_BELOW,
         timeout=QUERY_TIMEOUT,
     )
     for r in rows:
         kind, key, n = r["kind"], r["key"], r["n"]
-        if kind == "item":
+        if kind == "cell":
+            out.cells.setdefault((r["site_id"], r["wave_id"]), []).append((r["cell"], n))
+        elif kind == "item":
             out.items.setdefault((r["site_id"], r["wave_id"], key), []).append(
                 (r["cell"], r["v1"], n)
             )

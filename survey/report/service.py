@@ -17,7 +17,7 @@ from survey.db import Conn, Record, fetch_one
 from survey.errors import InvalidInput, NotFound
 from survey.questionnaire import Questionnaire
 from survey.report import aggregate
-from survey.report.engine import ItemSpec, ReportInput, SiteInfo, compute, reported_site_waves
+from survey.report.engine import ItemSpec, ReportInput, SiteInfo, compute
 from survey.report.model import QuestionnaireRef, Report, WaveRef
 from survey.report.weighting import Margins, margin_items
 from survey.resources import Resources
@@ -133,26 +133,15 @@ async def build_report(
         raise InvalidInput.one("weighted", "no margins uploaded for this program")
     await conn.execute(Q.report_session, REPORT_TIMEOUT, REPORT_WORK_MEM)
     wave_ids = (pre_row["id"], post_row["id"])
-    weight_items = margin_items(margins)
-    cells = await aggregate.fetch_cells(
-        conn,
-        program_id,
-        wave_ids,
-        exclude_duplicates=exclude_duplicates,
-        weight_items=weight_items,
-    )
-    left_out = [key for key, shown in reported_site_waves(cells).items() if not shown]
     agg = await aggregate.fetch_counts(
         conn,
         program_id,
         wave_ids,
         exclude_duplicates=exclude_duplicates,
-        weight_items=weight_items,
+        weight_items=margin_items(margins),
         specs=specs,
         items=[i.item_id for i in items],
-        left_out=left_out,
     )
-    agg.cells = cells
     agg.fieldwork = await aggregate.fetch_fieldwork(conn, program_id, wave_ids)
     data = ReportInput(
         program_id=program_id,

@@ -29,29 +29,12 @@ ORDER BY coalesce(w.opens_at, w.launched_at, w.created_at), w.id;
 -- name: report-sites
 SELECT id, name, comparison FROM sites WHERE program_id = $1 ORDER BY name, id;
 
--- name: report-weight-cells
--- Complete responses per site × wave × weighting cell: the rows that get raked.
-WITH resp AS MATERIALIZED (
-    SELECT r.id, r.site_id, r.wave_id,
-           CASE WHEN cardinality($4::text[]) > 0 THEN (
-               SELECT string_agg(a.item_id || '=' || a.value_codes[1], '&' ORDER BY a.item_id)
-               FROM answers a
-               WHERE a.program_id = r.program_id AND a.response_id = r.id
-                 AND a.item_id = ANY($4::text[]) AND cardinality(a.value_codes) = 1
-           ) END AS cell
-    FROM responses r
-    WHERE r.program_id = $1 AND r.wave_id = ANY($2::bigint[]) AND r.status = 'complete'
-      AND NOT ($3 AND r.duplicate_suspect)
-)
-SELECT site_id, wave_id, cell, count(*) AS n
-FROM resp
-GROUP BY site_id, wave_id, cell;
-
 -- name: report-counts
--- Everything else the statistics need, in one statement so the responses (and their
+-- Everything the statistics need, in one statement so the responses (and their
 -- weighting cells) are read once and each answer is joined once per use. Rows of
--- four kinds, told apart by `kind`, each a count `n`:
+-- five kinds, told apart by `kind`, each a count `n`:
 --
+--   cell   site × wave × cell                           (complete responses: raked)
 --   item   site × wave × item × cell × value            (Likert items listed in $5)
 --   score  site × wave × construct × cell × (total, answered)
 --   pair   site × construct × (pre total, answered, post total, answered)
@@ -73,9 +56,9 @@ GROUP BY site_id, wave_id, cell;
 -- Alpha: listwise-complete answer patterns, reverse-coded. A pattern travels as one
 -- integer, Σ (score − min) × place, with place = (max − min + 1)^position, so every
 -- aggregate here is a sum or a count and PostgreSQL can hash instead of sort; the
--- service decodes the digits. Site-waves listed in $12 (waves) and $13 (sites) are
--- left out: they are suppressed in the report, and program-level figures must not
--- carry what a suppressed cell hides.
+-- service decodes the digits. Site-waves with fewer than $12 complete responses are
+-- left out: the report suppresses them (by the same count, from the `cell` rows),
+-- and program-level figures must not carry what a suppressed cell hides.
 WITH spec AS (
     SELECT * FROM unnest($6::text[], $7::text[], $8::boolean[], $9::float8[], $10::float8[],
                          $11::bigint[])
@@ -93,8 +76,7 @@ resp AS MATERIALIZED (
            r.panel_member_id IS NOT NULL AND row_number() OVER (
                PARTITION BY r.panel_member_id, r.wave_id
                ORDER BY r.submitted_at DESC, r.id DESC) = 1 AS latest_of_member,
-           NOT EXISTS (SELECT 1 FROM unnest($12::bigint[], $13::bigint[]) AS x(wave_id, site_id)
-                       WHERE x.wave_id = r.wave_id AND x.site_id = r.site_id) AS in_alpha
+           count(*) OVER (PARTITION BY r.site_id, r.wave_id) >= $12 AS in_alpha
     FROM responses r
     WHERE r.program_id = $1 AND r.wave_id = ANY($2::bigint[]) AND r.status = 'complete'
       AND NOT ($3 AND r.duplicate_suspect)
@@ -131,9 +113,14 @@ pairs AS (
     HAVING count(*) FILTER (WHERE wave_id = ($2::bigint[])[1]) = 1
        AND count(*) FILTER (WHERE wave_id = ($2::bigint[])[2]) = 1
 )
-SELECT 'item' AS kind, r.site_id, r.wave_id, a.item_id AS key, r.cell, NULL::text AS language,
-       a.value_num AS v1, NULL::bigint AS a1, NULL::float8 AS v2, NULL::bigint AS a2,
+SELECT 'cell' AS kind, site_id, wave_id, NULL::text AS key, cell, NULL::text AS language,
+       NULL::float8 AS v1, NULL::bigint AS a1, NULL::float8 AS v2, NULL::bigint AS a2,
        NULL::bigint AS pattern, count(*) AS n
+FROM resp
+GROUP BY site_id, wave_id, cell
+UNION ALL
+SELECT 'item', r.site_id, r.wave_id, a.item_id, r.cell, NULL, a.value_num, NULL, NULL, NULL,
+       NULL, count(*)
 FROM answers a
 JOIN resp r ON r.id = a.response_id
 WHERE a.program_id = $1 AND a.item_id = ANY($5::text[])
