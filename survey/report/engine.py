@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from survey.report import rollup
-from survey.report.aggregate import Aggregates, Cell, ConstructSpec, SiteWave, decode_patterns
+from survey.report.aggregate import Aggregates, Cell, ConstructSpec, SiteWave
 from survey.report.fieldwork import wave_fieldwork
 from survey.report.methods import methods_paragraph
 from survey.report.model import (
@@ -21,14 +21,13 @@ from survey.report.model import (
     Families,
     ItemResult,
     QuestionnaireRef,
-    Reliability,
     Report,
     SiteReport,
     SiteWeighting,
     Thresholds,
     WaveRef,
 )
-from survey.report.reliability import FLAG_BELOW, alpha_from_patterns
+from survey.report.reliability import FLAG_BELOW, reliability_table
 from survey.report.sample import Sample
 from survey.report.sites import (
     construct_change,
@@ -37,7 +36,7 @@ from survey.report.sites import (
     shares,
     wave_stat,
 )
-from survey.report.suppression import CAUTION_BELOW, SUPPRESS_BELOW, is_caution, is_suppressed
+from survey.report.suppression import CAUTION_BELOW, SUPPRESS_BELOW, is_suppressed
 from survey.report.weighting import CellWeights, Margins, rake_cells
 
 
@@ -195,7 +194,7 @@ def compute(data: ReportInput) -> Report:
         )
         for wave in (data.pre, data.post)
     ]
-    reliability = _reliability(data)
+    reliability = reliability_table(data.aggregates.alpha, data.specs, (data.pre.id, data.post.id))
     report = Report(
         program_id=data.program_id,
         program_name=data.program_name,
@@ -338,41 +337,6 @@ def _diff_in_diff(
         if result is not None:
             program.append(result)
     return program, [s.site_id for s in comparison], [s.site_id for s in treated]
-
-
-def _reliability(data: ReportInput) -> list[Reliability]:
-    """Alpha per construct × wave, over all languages and then per language."""
-    grouped: dict[tuple[str, int, str | None], list[tuple[int, int]]] = {}
-    for (construct, wave, lang), patterns in data.aggregates.alpha.items():
-        grouped.setdefault((construct, wave, None), []).extend(patterns)
-        grouped.setdefault((construct, wave, lang), []).extend(patterns)
-    specs = {spec.construct_id: spec for spec in data.specs}
-    order = {spec.construct_id: i for i, spec in enumerate(data.specs)}
-    wave_order = {data.pre.id: 0, data.post.id: 1}
-    out = []
-    for (construct, wave, language), rows in sorted(
-        grouped.items(),
-        key=lambda kv: (order.get(kv[0][0], 99), wave_order.get(kv[0][1], 9), kv[0][2] or ""),
-    ):
-        answers = decode_patterns(specs[construct], [code for code, _ in rows])
-        r = alpha_from_patterns(answers, [n for _, n in rows])
-        hidden = is_suppressed(r.n)
-        out.append(
-            Reliability(
-                construct_id=construct,
-                wave_id=wave,
-                language=language,
-                n=None if hidden else r.n,
-                k=r.k,
-                alpha=None if hidden else r.alpha,
-                ci_low=None if hidden else r.ci_low,
-                ci_high=None if hidden else r.ci_high,
-                suppressed=hidden,
-                caution=is_caution(r.n),
-                below_flag=not hidden and r.alpha < FLAG_BELOW,
-            )
-        )
-    return out
 
 
 def _notes(report: Report, comparison: Sequence[int], treated: Sequence[int]) -> list[str]:

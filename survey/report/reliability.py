@@ -1,4 +1,4 @@
-"""Cronbach's alpha from answer-pattern counts.
+"""Reliability: Cronbach's alpha from answer-pattern counts, per construct, wave and language.
 
 The database returns each listwise-complete answer pattern of a construct with how
 many respondents gave it, so a program-wide alpha over a million respondents is a
@@ -10,11 +10,16 @@ tests check that), including its Feldt (1987) 95% CI on F(n − 1, (n − 1)(k �
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
 from analysis import CronbachAlpha
+from survey.report.aggregate import ConstructSpec, decode_patterns
+from survey.report.model import Reliability
+from survey.report.suppression import is_caution, is_suppressed
 
 NAN = float("nan")
 CI_LEVEL = 0.95
@@ -57,3 +62,45 @@ def alpha_from_patterns(patterns: ArrayLike, counts: ArrayLike) -> CronbachAlpha
         n=n,
         k=k,
     )
+
+
+def reliability_table(
+    alpha: Mapping[tuple[str, int, str], Sequence[tuple[int, int]]],
+    specs: Sequence[ConstructSpec],
+    waves: Sequence[int],
+) -> list[Reliability]:
+    """Alpha per construct × wave, over all languages and then per language.
+
+    ``alpha`` maps (construct, wave, language) to (pattern code, respondents) rows.
+    """
+    grouped: dict[tuple[str, int, str | None], list[tuple[int, int]]] = {}
+    for (construct, wave, lang), patterns in alpha.items():
+        grouped.setdefault((construct, wave, None), []).extend(patterns)
+        grouped.setdefault((construct, wave, lang), []).extend(patterns)
+    by_id = {spec.construct_id: spec for spec in specs}
+    order = {spec.construct_id: i for i, spec in enumerate(specs)}
+    wave_order = {wave: i for i, wave in enumerate(waves)}
+    out = []
+    for (construct, wave, language), rows in sorted(
+        grouped.items(),
+        key=lambda kv: (order.get(kv[0][0], 99), wave_order.get(kv[0][1], 9), kv[0][2] or ""),
+    ):
+        answers = decode_patterns(by_id[construct], [code for code, _ in rows])
+        r = alpha_from_patterns(answers, [n for _, n in rows])
+        hidden = is_suppressed(r.n)
+        out.append(
+            Reliability(
+                construct_id=construct,
+                wave_id=wave,
+                language=language,
+                n=None if hidden else r.n,
+                k=r.k,
+                alpha=None if hidden else r.alpha,
+                ci_low=None if hidden else r.ci_low,
+                ci_high=None if hidden else r.ci_high,
+                suppressed=hidden,
+                caution=is_caution(r.n),
+                below_flag=not hidden and r.alpha < FLAG_BELOW,
+            )
+        )
+    return out
