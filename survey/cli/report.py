@@ -85,10 +85,9 @@ def summary(report: Report, out: TextIO) -> None:
     print("Change on 0–100 (95% CI), Holm-adjusted p; 'suppressed' means n < 10.\n", file=out)
     for site in report.sites:
         tag = " (comparison)" if site.comparison else ""
-        print(
-            f"{site.name}{tag}: n {site.n_pre or 'suppressed'} → {site.n_post or 'suppressed'}",
-            file=out,
-        )
+        pre = "suppressed" if site.n_pre is None else site.n_pre
+        post = "suppressed" if site.n_post is None else site.n_post
+        print(f"{site.name}{tag}: n {pre} → {post}", file=out)
         for c in site.constructs:
             if not c.primary:
                 continue

@@ -166,12 +166,8 @@ def compute(data: ReportInput) -> Report:
                 site_id=site.id,
                 name=site.name,
                 comparison=site.comparison,
-                n_pre=counts.get((site.id, waves[0]))
-                if reported.get((site.id, waves[0]))
-                else None,
-                n_post=counts.get((site.id, waves[1]))
-                if reported.get((site.id, waves[1]))
-                else None,
+                n_pre=_site_n(counts, reported, (site.id, waves[0])),
+                n_post=_site_n(counts, reported, (site.id, waves[1])),
                 suppressed_pre=not reported.get((site.id, waves[0]), False),
                 suppressed_post=not reported.get((site.id, waves[1]), False),
                 weighting=_weighting(site.id, waves, weights, reported) if data.weighted else [],
@@ -222,6 +218,14 @@ def compute(data: ReportInput) -> Report:
     report.notes.extend(_notes(report, comparison_ids, treated_ids))
     report.methods = methods_paragraph(report, data.specs)
     return report
+
+
+def _site_n(
+    counts: Mapping[SiteWave, int], reported: Mapping[SiteWave, bool], key: SiteWave
+) -> int | None:
+    """A site's complete responses: shown from 10 up, and 0 (nobody) is shown too."""
+    n = counts.get(key, 0)
+    return n if reported.get(key, False) or n == 0 else None
 
 
 def _weighting(

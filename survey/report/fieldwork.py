@@ -86,7 +86,8 @@ def wave_fieldwork(
             duplicates += r["n"] if r["duplicate_suspect"] else 0
         else:
             partial[r["site_id"]] += r["n"]
-    shown = [s for s, _ in in_wave if not is_suppressed(complete[s])]
+    # A site nobody answered is shown with its zeros: that discloses no one.
+    shown = [s for s, _ in in_wave if complete[s] == 0 or not is_suppressed(complete[s])]
     channels = sorted({c for (s, c) in by_channel if s in shown})
     languages = sorted({lang for (s, lang) in by_language if s in shown})
     channel_rows, channel_totals = _table(shown, channels, by_channel)

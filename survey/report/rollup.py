@@ -93,7 +93,11 @@ def program_did(
     waves: tuple[int, int],
     weighted_: bool,
 ) -> ProgramDid | None:
-    """All shown program sites pooled against all shown comparison sites."""
+    """All shown program sites pooled against all shown comparison sites.
+
+    Unweighted, every respondent counts once; weighted, the raked weights add up to
+    each site's population, so larger sites count for more, as in the population.
+    """
     if not treated or not comparison:
         return None
 

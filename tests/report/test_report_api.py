@@ -32,6 +32,7 @@ DESIGN = [
     SiteDesign("Fourteen", 14, 14),
     SiteDesign("Control", 24, 22, comparison=True),
     SiteDesign("Tiny", 4, 5),
+    SiteDesign("Empty", 0, 0),
 ]
 MARGINS = (
     "site,variable,category,population\n"
@@ -75,6 +76,10 @@ async def test_report_as_json_for_grantee_and_evaluator(
     assert report.weighted is False and report.methods
     by_name = {s.name: s for s in report.sites}
     assert by_name["Tiny"].suppressed_pre and by_name["Tiny"].n_pre is None
+    # Nobody answered at this site: no estimates, but its zero is no secret.
+    assert by_name["Empty"].suppressed_pre and by_name["Empty"].n_pre == 0
+    empty = next(s for s in report.fieldwork[0].sites if s.name == "Empty")
+    assert empty.complete.value == 0 and not empty.complete.suppressed
     trust = next(c for c in by_name["Alpha"].constructs if c.construct_id == "trust")
     assert trust.change is not None and trust.change.diff > 0.4 and trust.did is not None
     assert r.json()["sites"][0]["constructs"][0]["pre"].keys() >= {"n", "mean", "score"}
@@ -177,7 +182,7 @@ async def test_survey_report_command(
     )
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert data["program_name"] == "CLI report" and len(data["sites"]) == 4
+    assert data["program_name"] == "CLI report" and len(data["sites"]) == len(DESIGN)
     with pytest.raises(CommandError, match="no program 'no-such-program'"):
         await run_report(
             argparse.Namespace(
