@@ -24,7 +24,7 @@ CONTACTS = [
 ]
 
 
-async def test_estimate_per_language(
+async def test_estimate_per_language_for_both_modes(
     conn: Conn, client: Any, resources: Any, admin: dict[str, str],
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], database_url: str,
 ) -> None:
@@ -57,12 +57,12 @@ async def test_estimate_per_language(
                           str(by_language["vi"]["total_segments"])]
     assert printed[-2].split() == ["total", "4", str(out["total_segments"])]
 
-
-async def test_estimate_of_a_link_wave(conn: Conn, client: Any, resources: Any,
-                                       admin: dict[str, str]) -> None:
-    w = await make_world(conn, resources, mode="link", contacts=CONTACTS[:2])
-    r = await client.get(f"/api/v1/programs/{w.program_id}/waves/{w.wave_id}/sms/estimate",
-                         headers=admin)
+    # A link wave costs one text with the personal link, whose length is known
+    # before its token exists.
+    link = await make_world(conn, resources, mode="link", contacts=[], slug="link-wave")
+    r = await client.get(
+        f"/api/v1/programs/{link.program_id}/waves/{link.wave_id}/sms/estimate", headers=admin)
     en = next(x for x in r.json()["languages"] if x["language"] == "en")
-    # One text with the personal link, whose length is known before the token exists.
-    assert en["contacts"] == 2 and en["segments_per_contact"] in (1, 2)
+    assert en["contacts"] == 0 and en["segments_per_contact"] in (1, 2)
+    assert r.json()["mode"] == "link"
+
