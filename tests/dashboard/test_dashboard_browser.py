@@ -110,6 +110,7 @@ def test_grantee_wizard_monitor_and_review(
     with page.expect_navigation():
         page.click("form.stack button[type=submit]")
     assert "/setup/languages" in page.url and page.locator("text=Publish gate").count()
+    _save(page, "wizard-languages.png")
     page.check("#lang-es")
     page.check("#allow_unreviewed")
     with page.expect_navigation():
@@ -154,6 +155,7 @@ def test_grantee_wizard_monitor_and_review(
     page.goto(f"{server.url}/dashboard/translations?locale=es&domain=questionnaires&prefix=pulse/")
     first = page.locator("input[name=entry]").first
     first.check()
+    _save(page, "review.png")
     with page.expect_navigation():
         page.click("main form[method=post] button[type=submit]")
     assert page.locator("p.notice[role=status]").count() == 1
