@@ -86,6 +86,7 @@ def _keyword(sms: InboundSms) -> KeywordKind:
 
 async def _handle(conn: Conn, res: Resources, sms: InboundSms, now: datetime) -> list[str]:
     phone = sms.from_.strip()
+    await conn.execute(Q.sms_lock_phone, phone)
     keyword = _keyword(sms)
     was_suppressed = await optouts.is_suppressed(conn, phone)
     source = optouts.SOURCE_PROVIDER if sms.opt_out_type else optouts.SOURCE_KEYWORD

@@ -390,3 +390,8 @@ LEFT JOIN LATERAL (
 WHERE c.phone_e164 = $1
 ORDER BY last.id DESC NULLS LAST, c.id DESC
 LIMIT 1;
+
+-- name: sms-lock-phone
+-- Texts from one number are handled one at a time (until the transaction ends), so
+-- two first texts arriving together cannot both start a conversation.
+SELECT pg_advisory_xact_lock(hashtextextended('sms:' || $1::text, 0));

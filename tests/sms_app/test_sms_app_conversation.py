@@ -3,14 +3,20 @@ outbound texts through a fake Twilio, answers checked in the database."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from typing import Any
 
 import pytest
 
+from survey import db
 from survey.db import Conn
+from survey.services import sms_inbound
 from survey.services.sms_estimate import conversation_texts
 from survey.services.sms_setup import load_wave, setup_for
 from survey.sms.fakeprovider import FakeTwilio
+from survey.sms.twilio_forms import inbound_form
+from survey.sms.webhooks import InboundSms, parse_inbound
 
 from .conftest import (
     HELP_PHONE,
@@ -175,3 +181,35 @@ async def test_person_who_texts_first_gets_the_menu(
     assert await conn.fetchval("SELECT status FROM sms_conversations") == "choosing_language"
     # A number we do not know gets nothing (and no conversation).
     assert await Phone(client, "+12065550999").text("hello") == []
+
+
+async def test_two_first_texts_at_once_start_one_conversation(
+    conn: Conn, resources: Any, database_url: str
+) -> None:
+    """The second text waits for the first one's transaction, then continues the
+    conversation it started (without the per-number lock it would try to start a
+    second one and fail on the unique key)."""
+    await make_world(conn, resources, contacts=[(ALICE, "King", "es")])
+
+    def text(body: str) -> InboundSms:
+        return parse_inbound(inbound_form(account_sid="AC", from_=ALICE, to="+1", body=body))
+
+    first_conn, second_conn = await db.connect(database_url), await db.connect(database_url)
+    try:
+        now = dt.datetime.now(dt.UTC)
+        first_tx = first_conn.transaction()
+        await first_tx.start()
+        first = await sms_inbound.handle_inbound(first_conn, resources, text("hola"), now)
+        async with second_conn.transaction():
+            second = asyncio.create_task(
+                sms_inbound.handle_inbound(second_conn, resources, text("2"), now))
+            await asyncio.sleep(0.3)
+            assert not second.done()  # waiting for the first text's transaction
+            await first_tx.commit()
+            second_replies = await second
+    finally:
+        await first_conn.close()
+        await second_conn.close()
+    assert "1 English 2 Espanol" in first[0]
+    assert len(second_replies) == 3  # Spanish chosen: intro, consent, first item
+    assert await conn.fetchval("SELECT count(*) FROM sms_conversations") == 1
