@@ -16,6 +16,10 @@ fi
 if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
   (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will skip"
 fi
+# PDF reports: WeasyPrint needs Pango; the PDF test renders pages with pdftoppm (poppler-utils).
+if { ! command -v pdftoppm >/dev/null || ! ldconfig -p | grep -q libpangoft2-1.0; } && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 poppler-utils >/dev/null) || echo "pango/poppler not installed: PDF tests cannot run"
+fi
 if command -v npm >/dev/null && [ ! -f node_modules/axe-core/axe.min.js ]; then
   npm install --no-save --no-audit --no-fund --silent axe-core@4 >/dev/null || echo "axe-core not installed: accessibility audits will skip"
 fi
