@@ -11,9 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
-
 from survey.db import Conn
 from survey.questionnaire import LikertItem, Questionnaire
 from survey.questionnaire.scoring import scale_bounds
@@ -91,12 +88,24 @@ def spec_arrays(
     return constructs, items, reverse, flip, low, place
 
 
-def decode_patterns(spec: ConstructSpec, codes: Sequence[int]) -> NDArray[np.float64]:
-    """Pattern codes back to rows of (reverse-coded) answers, one column per item."""
-    base = int(spec.high - spec.low) + 1
-    values = np.asarray(codes, dtype=np.int64)[:, None]
-    places = base ** np.arange(len(spec.items), dtype=np.int64)
-    return np.asarray((values // places) % base + spec.low, dtype=np.float64)
+@dataclass
+class AlphaSums:
+    """What alpha needs from listwise-complete respondents: sums of whole numbers."""
+
+    n: int = 0
+    total: float = 0.0
+    total_squared: float = 0.0
+    squares: float = 0.0
+    items: dict[int, float] = field(default_factory=dict)
+    """Item place value (its position in the pattern code) → sum of its answers."""
+
+    def add(self, other: AlphaSums) -> None:
+        self.n += other.n
+        self.total += other.total
+        self.total_squared += other.total_squared
+        self.squares += other.squares
+        for place, value in other.items.items():
+            self.items[place] = self.items.get(place, 0.0) + value
 
 
 @dataclass
@@ -108,11 +117,10 @@ class Aggregates:
         default_factory=dict
     )
     items: dict[tuple[int, int, str], list[tuple[Cell, float, int]]] = field(default_factory=dict)
-    paired: dict[tuple[int, str], list[tuple[float, int, float, int, int]]] = field(
-        default_factory=dict
-    )
-    alpha: dict[tuple[str, int, str], list[tuple[int, int]]] = field(default_factory=dict)
-    """(construct, wave, language) → (pattern code, respondents); see decode_patterns."""
+    paired: dict[tuple[int, str], list[tuple[float, int]]] = field(default_factory=dict)
+    """(site, construct) → (post score − pre score, pairs)."""
+    alpha: dict[tuple[str, int, str], AlphaSums] = field(default_factory=dict)
+    """(construct, wave, language) → sums over its listwise-complete respondents."""
     fieldwork: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def site_counts(self) -> dict[SiteWave, int]:
@@ -162,11 +170,14 @@ async def fetch_counts(
                 (r["cell"], r["v1"], r["a1"], n)
             )
         elif kind == "pair":
-            out.paired.setdefault((r["site_id"], key), []).append(
-                (r["v1"], r["a1"], r["v2"], r["a2"], n)
-            )
+            out.paired.setdefault((r["site_id"], key), []).append((r["v1"], n))
         else:
-            out.alpha.setdefault((key, r["wave_id"], r["language"]), []).append((r["pattern"], n))
+            sums = out.alpha.setdefault((key, r["wave_id"], r["language"]), AlphaSums())
+            if kind == "alpha":
+                sums.n = n
+                sums.total, sums.total_squared, sums.squares = r["v1"], r["v2"], r["v3"]
+            else:
+                sums.items[r["a1"]] = r["v1"]
     return out
 
 

@@ -1,23 +1,23 @@
-"""Reliability: Cronbach's alpha from answer-pattern counts, per construct, wave and language.
+"""Reliability: Cronbach's alpha from sums, per construct, wave and language.
 
-The database returns each listwise-complete answer pattern of a construct with how
-many respondents gave it, so a program-wide alpha over a million respondents is a
-table of at most (points ** items) rows. Alpha needs only the item variances and
-the variance of the total, which frequency-weighted sums give exactly; the result
-equals ``analysis.cronbach_alpha`` on the expanded respondent matrix (the report
-tests check that), including its Feldt (1987) 95% CI on F(n − 1, (n − 1)(k − 1)).
+Over the listwise-complete respondents of a construct, alpha needs only each item's
+sum, the sum of all squared answers, and the sum of the total score and of its
+square. PostgreSQL returns exactly those (sums of whole numbers, so exact), which
+keeps a program-wide alpha over a million respondents to a handful of numbers.
+The variances are then formed in exact rational arithmetic; the result equals
+``analysis.cronbach_alpha`` on the respondent matrix (the report tests check it),
+including its Feldt (1987) 95% CI on F(n − 1, (n − 1)(k − 1)).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 
-import numpy as np
-from numpy.typing import ArrayLike
 from scipy import special
 
 from analysis import CronbachAlpha
-from survey.report.aggregate import ConstructSpec, decode_patterns
+from survey.report.aggregate import AlphaSums, ConstructSpec
 from survey.report.model import Reliability
 from survey.report.suppression import is_caution, is_suppressed
 
@@ -27,29 +27,23 @@ FLAG_BELOW = 0.70
 """The criminology convention for an acceptable alpha (research note §1.3)."""
 
 
-def _weighted_var(values: np.ndarray, counts: np.ndarray, n: int) -> float:
-    mean = float(np.sum(counts * values)) / n
-    return float(np.sum(counts * (values - mean) ** 2)) / (n - 1)
+def _exact(value: float) -> Fraction:
+    return Fraction(value)
 
 
-def alpha_from_patterns(patterns: ArrayLike, counts: ArrayLike) -> CronbachAlpha:
-    """Alpha and its Feldt CI for ``counts[i]`` respondents answering ``patterns[i]``.
-
-    ``patterns`` is distinct rows × items, already reverse-coded and complete.
-    """
-    rows = np.asarray(patterns, dtype=np.float64)
-    weights = np.asarray(counts, dtype=np.float64)
-    if rows.ndim != 2 or rows.shape[0] != weights.size:
-        raise ValueError("patterns must be rows × items with one count per row")
-    n = int(weights.sum())
-    k = int(rows.shape[1])
-    if n < 2 or k < 2:
+def alpha_from_sums(sums: AlphaSums, k: int) -> CronbachAlpha:
+    """Alpha and its Feldt CI from the sums of ``k`` items over ``sums.n`` respondents."""
+    n = sums.n
+    if n < 2 or k < 2 or len(sums.items) != k:
         return CronbachAlpha(alpha=NAN, ci_low=NAN, ci_high=NAN, n=n, k=k)
-    total_var = _weighted_var(rows.sum(axis=1), weights, n)
-    if not total_var > 0:
+    # n − 1 cancels in the ratio of variances, so the sums of squared deviations do.
+    total_ss = _exact(sums.total_squared) - _exact(sums.total) ** 2 / n
+    item_ss = (
+        _exact(sums.squares) - sum((_exact(v) ** 2 for v in sums.items.values()), Fraction(0)) / n
+    )
+    if not total_ss > 0:
         return CronbachAlpha(alpha=NAN, ci_low=NAN, ci_high=NAN, n=n, k=k)
-    item_var = sum(_weighted_var(rows[:, j], weights, n) for j in range(k))
-    alpha = k / (k - 1) * (1.0 - item_var / total_var)
+    alpha = float(Fraction(k, k - 1) * (1 - item_ss / total_ss))
     df_subjects = n - 1
     df_error = df_subjects * (k - 1)
     tail = (1.0 - CI_LEVEL) / 2.0
@@ -65,28 +59,27 @@ def alpha_from_patterns(patterns: ArrayLike, counts: ArrayLike) -> CronbachAlpha
 
 
 def reliability_table(
-    alpha: Mapping[tuple[str, int, str], Sequence[tuple[int, int]]],
+    alpha: Mapping[tuple[str, int, str], AlphaSums],
     specs: Sequence[ConstructSpec],
     waves: Sequence[int],
 ) -> list[Reliability]:
     """Alpha per construct × wave, over all languages and then per language.
 
-    ``alpha`` maps (construct, wave, language) to (pattern code, respondents) rows.
+    ``alpha`` maps (construct, wave, language) to its sums.
     """
-    grouped: dict[tuple[str, int, str | None], list[tuple[int, int]]] = {}
-    for (construct, wave, lang), patterns in alpha.items():
-        grouped.setdefault((construct, wave, None), []).extend(patterns)
-        grouped.setdefault((construct, wave, lang), []).extend(patterns)
+    grouped: dict[tuple[str, int, str | None], AlphaSums] = {}
+    for (construct, wave, lang), sums in alpha.items():
+        grouped.setdefault((construct, wave, None), AlphaSums()).add(sums)
+        grouped.setdefault((construct, wave, lang), AlphaSums()).add(sums)
     by_id = {spec.construct_id: spec for spec in specs}
     order = {spec.construct_id: i for i, spec in enumerate(specs)}
     wave_order = {wave: i for i, wave in enumerate(waves)}
     out = []
-    for (construct, wave, language), rows in sorted(
+    for (construct, wave, language), sums in sorted(
         grouped.items(),
         key=lambda kv: (order.get(kv[0][0], 99), wave_order.get(kv[0][1], 9), kv[0][2] or ""),
     ):
-        answers = decode_patterns(by_id[construct], [code for code, _ in rows])
-        r = alpha_from_patterns(answers, [n for _, n in rows])
+        r = alpha_from_sums(sums, len(by_id[construct].items))
         hidden = is_suppressed(r.n)
         out.append(
             Reliability(

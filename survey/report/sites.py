@@ -165,13 +165,16 @@ def _label(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
 
 
-def paired_change(
-    rows: list[tuple[float, int, float, int, int]], *, reported: bool
-) -> PairedChange | None:
-    """Paired t and Wilcoxon signed-rank for linked panel respondents at one site."""
+def paired_change(rows: list[tuple[float, int]], *, reported: bool) -> PairedChange | None:
+    """Paired t and Wilcoxon signed-rank for linked panel respondents at one site.
+
+    ``rows`` counts pairs by their difference, post − pre, which is all the paired
+    tests look at: the library gets zeros and the differences, so its post − pre
+    gives back exactly these differences.
+    """
     if not rows:
         return None
-    counts = np.array([row[4] for row in rows], dtype=np.int64)
+    counts = np.array([count for _, count in rows], dtype=np.int64)
     n = int(counts.sum())
     if not reported or is_suppressed(n):
         return PairedChange(
@@ -188,9 +191,8 @@ def paired_change(
             suppressed=True,
             caution=False,
         )
-    pre = np.repeat(np.array([row[0] / row[1] for row in rows]), counts)
-    post = np.repeat(np.array([row[2] / row[3] for row in rows]), counts)
-    r = compare_paired(pre, post)
+    differences = np.repeat(np.array([diff for diff, _ in rows], dtype=np.float64), counts)
+    r = compare_paired(np.zeros(n), differences)
     return PairedChange(
         n_pairs=r.n_pairs,
         n_zero=r.n_zero,

@@ -37,28 +37,33 @@ SELECT id, name, comparison FROM sites WHERE program_id = $1 ORDER BY name, id;
 --   cell   site × wave × cell                           (complete responses: raked)
 --   item   site × wave × item × cell × value            (Likert items listed in $5)
 --   score  site × wave × construct × cell × (total, answered)
---   pair   site × construct × (pre total, answered, post total, answered)
---   alpha  wave × language × construct × answer pattern
+--   pair   site × construct × (post score − pre score)
+--   alpha  wave × language × construct: Σ total, Σ total², Σ Σ item²  (v1, v2, v3)
+--   alpha_item  the same × item (its place in a1): Σ item                  (v1)
 --
 -- Scale scores: the construct spec comes as parallel arrays, one entry per
 -- (construct, item): $6 construct ids, $7 item ids, $8 reverse-coded or not, $9 the
 -- scale's min + max, $10 the scale's min, $11 the item's place value in a pattern
--- code. A reverse-coded answer x scores (min + max) − x. The score is the mean of the answered items, kept only when more
--- than half of the construct's items are answered (survey.questionnaire.scoring); it
--- comes back as the exact sum and count of the answered values, so the service
--- divides once, as the reference does. Missing answers (don't know, prefer not,
--- skipped) are never a value.
+-- -- code. A reverse-coded answer x scores (min + max) − x. The score is the mean of
+-- the answered items, kept only when more than half of the construct's items are
+-- answered (survey.questionnaire.scoring); it comes back as the exact sum and count
+-- of the answered values, so the service divides once, as the reference does.
+-- Missing answers (don't know, prefer not, skipped) are never a value.
 --
 -- Pairs: the same panel member at the same site in the pre wave ($2[1]) and the post
 -- wave ($2[2]), one response per member and wave (the latest submitted), both
--- scores present.
+-- scores present. The paired tests need only each pair's difference, so pairs are
+-- counted by difference, computed with the same two divisions and one subtraction
+-- a reference in float64 makes.
 --
--- Alpha: listwise-complete answer patterns, reverse-coded. A pattern travels as one
--- integer, Σ (score − min) × place, with place = (max − min + 1)^position, so every
--- aggregate here is a sum or a count and PostgreSQL can hash instead of sort; the
--- service decodes the digits. Site-waves with fewer than $12 complete responses are
--- left out: the report suppresses them (by the same count, from the `cell` rows),
--- and program-level figures must not carry what a suppressed cell hides.
+-- Alpha: over listwise-complete respondents, alpha needs only the item sums, the sum
+-- of squared items and the sums of the total and its square: sums of whole numbers,
+-- exact in float8. The items of a response travel as one integer pattern,
+-- Σ (score − min) × place with place = (max − min + 1)^position, so grouping per
+-- response stays a hash of sums and counts; the per-item sums decode its digits.
+-- Site-waves with fewer than $12 complete responses are left out: the report
+-- suppresses them (by the same count, from the `cell` rows), and program-level
+-- figures must not carry what a suppressed cell hides.
 WITH spec AS (
     SELECT * FROM unnest($6::text[], $7::text[], $8::boolean[], $9::float8[], $10::float8[],
                          $11::bigint[])
@@ -85,6 +90,8 @@ scored AS MATERIALIZED (
     SELECT a.response_id, s.construct_id,
            sum(CASE WHEN s.reverse THEN s.flip - a.value_num ELSE a.value_num END) AS total,
            count(*) AS answered,
+           sum((CASE WHEN s.reverse THEN s.flip - a.value_num ELSE a.value_num END) ^ 2)
+               AS squares,
            sum((CASE WHEN s.reverse THEN s.flip - a.value_num ELSE a.value_num END
                 - s.low)::bigint * s.place)::bigint AS pattern
     FROM answers a
@@ -94,7 +101,7 @@ scored AS MATERIALIZED (
     GROUP BY a.response_id, s.construct_id
 ),
 valid AS (
-    SELECT sc.construct_id, sc.total, sc.answered, z.k, sc.pattern, r.*
+    SELECT sc.construct_id, sc.total, sc.answered, sc.squares, sc.pattern, z.k, r.*
     FROM scored sc
     JOIN sizes z ON z.construct_id = sc.construct_id
     JOIN resp r ON r.id = sc.response_id
@@ -103,45 +110,51 @@ valid AS (
 pairs AS (
     -- Grouping instead of a self-join keeps the plan linear whatever the estimates.
     SELECT site_id, construct_id,
-           max(total) FILTER (WHERE wave_id = ($2::bigint[])[1]) AS pre_total,
-           max(answered) FILTER (WHERE wave_id = ($2::bigint[])[1]) AS pre_answered,
-           max(total) FILTER (WHERE wave_id = ($2::bigint[])[2]) AS post_total,
-           max(answered) FILTER (WHERE wave_id = ($2::bigint[])[2]) AS post_answered
+           max(total / answered) FILTER (WHERE wave_id = ($2::bigint[])[2])
+           - max(total / answered) FILTER (WHERE wave_id = ($2::bigint[])[1]) AS diff
     FROM valid
     WHERE latest_of_member
     GROUP BY site_id, panel_member_id, construct_id
     HAVING count(*) FILTER (WHERE wave_id = ($2::bigint[])[1]) = 1
        AND count(*) FILTER (WHERE wave_id = ($2::bigint[])[2]) = 1
+),
+complete AS (
+    SELECT * FROM valid WHERE in_alpha AND k >= 2 AND answered = k
 )
 SELECT 'cell' AS kind, site_id, wave_id, NULL::text AS key, cell, NULL::text AS language,
-       NULL::float8 AS v1, NULL::bigint AS a1, NULL::float8 AS v2, NULL::bigint AS a2,
-       NULL::bigint AS pattern, count(*) AS n
+       NULL::float8 AS v1, NULL::bigint AS a1, NULL::float8 AS v2, NULL::float8 AS v3,
+       count(*) AS n
 FROM resp
 GROUP BY site_id, wave_id, cell
 UNION ALL
 SELECT 'item', r.site_id, r.wave_id, a.item_id, r.cell, NULL, a.value_num, NULL, NULL, NULL,
-       NULL, count(*)
+       count(*)
 FROM answers a
 JOIN resp r ON r.id = a.response_id
 WHERE a.program_id = $1 AND a.item_id = ANY($5::text[])
   AND a.value_num IS NOT NULL AND a.missing IS NULL
 GROUP BY r.site_id, r.wave_id, a.item_id, r.cell, a.value_num
 UNION ALL
-SELECT 'score', site_id, wave_id, construct_id, cell, NULL, total, answered, NULL, NULL, NULL,
+SELECT 'score', site_id, wave_id, construct_id, cell, NULL, total, answered, NULL, NULL,
        count(*)
 FROM valid
 GROUP BY site_id, wave_id, construct_id, cell, total, answered
 UNION ALL
-SELECT 'pair', site_id, NULL, construct_id, NULL, NULL, pre_total, pre_answered, post_total,
-       post_answered, NULL, count(*)
+SELECT 'pair', site_id, NULL, construct_id, NULL, NULL, diff, NULL, NULL, NULL, count(*)
 FROM pairs
-GROUP BY site_id, construct_id, pre_total, pre_answered, post_total, post_answered
+GROUP BY site_id, construct_id, diff
 UNION ALL
-SELECT 'alpha', NULL, wave_id, construct_id, NULL, language, NULL, NULL, NULL, NULL, pattern,
-       count(*)
-FROM valid
-WHERE in_alpha AND k >= 2 AND answered = k
-GROUP BY wave_id, language, construct_id, pattern;
+SELECT 'alpha', NULL, wave_id, construct_id, NULL, language, sum(total), NULL,
+       sum(total ^ 2), sum(squares), count(*)
+FROM complete
+GROUP BY wave_id, language, construct_id
+UNION ALL
+SELECT 'alpha_item', NULL, c.wave_id, c.construct_id, NULL, c.language,
+       sum((c.pattern / s.place) % (s.flip - 2 * s.low + 1)::bigint + s.low), s.place, NULL,
+       NULL, count(*)
+FROM complete c
+JOIN spec s ON s.construct_id = c.construct_id
+GROUP BY c.wave_id, c.language, c.construct_id, s.place;
 
 -- name: report-session
 -- Reports scan every answer of a few waves: they may take longer than a request, and

@@ -12,7 +12,8 @@ from scipy import stats
 
 from analysis import compare_independent, cronbach_alpha, diff_in_diff, effective_n, rake
 from survey.report import weighted
-from survey.report.reliability import alpha_from_patterns
+from survey.report.aggregate import AlphaSums
+from survey.report.reliability import alpha_from_sums
 from survey.report.sample import Sample
 from survey.report.weighting import OUTSIDE, rake_cells
 
@@ -96,16 +97,33 @@ def test_weighted_did_is_wls_with_hc1() -> None:
     assert flat.estimate == pytest.approx(ref.estimate) and flat.se == pytest.approx(ref.se_hc1)
 
 
-def test_alpha_from_patterns_is_cronbach_alpha_on_the_respondents() -> None:
-    patterns = RNG.integers(1, 6, size=(40, 4)).astype(float)
-    patterns[:, 1] = np.clip(patterns[:, 0] + RNG.integers(-1, 2, 40), 1, 5)
-    counts = RNG.integers(1, 9, 40)
-    got = alpha_from_patterns(patterns, counts)
-    ref = cronbach_alpha(np.repeat(patterns, counts, axis=0))
+def _sums(matrix: np.ndarray) -> AlphaSums:
+    """The sums PostgreSQL returns, from a respondents × items matrix."""
+    total = matrix.sum(axis=1)
+    return AlphaSums(
+        n=matrix.shape[0],
+        total=float(total.sum()),
+        total_squared=float((total**2).sum()),
+        squares=float((matrix**2).sum()),
+        items={5**j: float(matrix[:, j].sum()) for j in range(matrix.shape[1])},
+    )
+
+
+def test_alpha_from_sums_is_cronbach_alpha_on_the_respondents() -> None:
+    matrix = RNG.integers(1, 6, size=(400, 4)).astype(float)
+    matrix[:, 1] = np.clip(matrix[:, 0] + RNG.integers(-1, 2, 400), 1, 5)
+    matrix[:, 3] = np.clip(matrix[:, 1] + RNG.integers(-1, 2, 400), 1, 5)
+    got = alpha_from_sums(_sums(matrix), 4)
+    ref = cronbach_alpha(matrix)
     assert (got.n, got.k) == (ref.n, ref.k)
     for a, b in ((got.alpha, ref.alpha), (got.ci_low, ref.ci_low), (got.ci_high, ref.ci_high)):
-        assert a == pytest.approx(b, rel=1e-10)
-    assert math.isnan(alpha_from_patterns([[3.0, 3.0]], [1]).alpha)
+        assert a == pytest.approx(b, rel=1e-12)
+    # Sums of groups add up to the sums of everyone (how languages pool).
+    pooled = _sums(matrix[:150])
+    pooled.add(_sums(matrix[150:]))
+    assert alpha_from_sums(pooled, 4).alpha == pytest.approx(ref.alpha, rel=1e-12)
+    assert math.isnan(alpha_from_sums(_sums(np.full((5, 2), 3.0)), 2).alpha)
+    assert math.isnan(alpha_from_sums(_sums(matrix[:1]), 4).alpha)
 
 
 def _respondents(cells: list[tuple[str | None, int]]) -> list[str | None]:
