@@ -13,7 +13,7 @@ per size:
 - report time, unweighted and weighted, and the ratio to a baseline measured in the
   same child on the same data: one plain aggregate scan over the program's answers
   (``SELECT item_id, count(*), avg(value_num) ... GROUP BY item_id``);
-- the child's peak resident memory (``ru_maxrss``), and the peak the report itself
+- the child's peak resident memory (VmHWM), and the peak the report itself
   allocated, from a second run under ``tracemalloc``, with its ratio to the 10k
   figure: memory should stay flat as responses grow, because PostgreSQL returns
   frequency tables, not respondents.
@@ -51,6 +51,11 @@ BASELINE = ("SELECT item_id, count(*), avg(value_num) FROM answers "
             "WHERE program_id = $1 GROUP BY item_id")
 
 def rss_mib():
+    # VmHWM, not ru_maxrss: after fork and exec, ru_maxrss still counts the pages of
+    # the parent (here the seeding process) that the child was forked with.
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 async def main(url, program_id, weighted):
