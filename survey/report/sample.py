@@ -67,10 +67,6 @@ class Sample:
     def total_weight(self) -> float:
         return float(np.sum(self.counts * self.weights))
 
-    @property
-    def weighted(self) -> bool:
-        return bool(self.weights.size and np.any(self.weights != self.weights[0]))
-
     def expand(self) -> FloatArray:
         """One value per respondent (for the rank tests, which are unweighted)."""
         return np.repeat(self.values, self.counts)

@@ -68,11 +68,6 @@ def welch(pre: Sample, post: Sample) -> WelchResult:
     return WelchResult(diff, se, t, df, p, diff - half, diff + half, g)
 
 
-def standard_error(pre: Sample, post: Sample) -> float:
-    """√(s²_pre/n_pre + s²_post/n_post) with effective n: the SE the state pool uses."""
-    return welch(pre, post).se
-
-
 class DidResult(msgspec.Struct, frozen=True):
     estimate: float
     se: float
