@@ -114,53 +114,7 @@ def compute(data: ReportInput) -> Report:
     samples: dict[tuple[int, str, int], Sample] = {}
     sites: list[SiteReport] = []
     for site in data.sites:
-        constructs = []
-        for spec in data.specs:
-            pair = []
-            for wave in waves:
-                rows = agg.scores.get((site.id, wave, spec.construct_id), [])
-                cw = weights.get((site.id, wave))
-                sample = _sample(
-                    [(cell, total / answered, n) for cell, total, answered, n in rows],
-                    cw.weights if cw else {},
-                )
-                samples[(site.id, spec.construct_id, wave)] = sample
-                pair.append(sample)
-            stats = tuple(
-                wave_stat(
-                    s,
-                    reported=reported.get((site.id, w), False),
-                    weighted_=data.weighted,
-                    low=spec.low,
-                    high=spec.high,
-                )
-                for s, w in zip(pair, waves, strict=True)
-            )
-            change, (before, after) = construct_change(
-                pair[0],
-                pair[1],
-                (stats[0], stats[1]),
-                weighted_=data.weighted,
-                low=spec.low,
-                high=spec.high,
-            )
-            constructs.append(
-                ConstructResult(
-                    construct_id=spec.construct_id,
-                    label=spec.label,
-                    primary=spec.primary,
-                    scale_min=spec.low,
-                    scale_max=spec.high,
-                    pre=before,
-                    post=after,
-                    change=change,
-                    paired=paired_change(
-                        agg.paired.get((site.id, spec.construct_id), []),
-                        reported=all(reported.get((site.id, w), False) for w in waves),
-                    ),
-                    did=None,
-                )
-            )
+        constructs = _constructs(data, site.id, weights, reported, samples)
         sites.append(
             SiteReport(
                 site_id=site.id,
@@ -218,6 +172,69 @@ def compute(data: ReportInput) -> Report:
     report.notes.extend(_notes(report, comparison_ids, treated_ids))
     report.methods = methods_paragraph(report, data.specs)
     return report
+
+
+def _constructs(
+    data: ReportInput,
+    site_id: int,
+    weights: Mapping[SiteWave, CellWeights],
+    reported: Mapping[SiteWave, bool],
+    samples: dict[tuple[int, str, int], Sample],
+) -> list[ConstructResult]:
+    """One site's scale scores, pre and post, their change and panel pairs.
+
+    Each construct's samples are kept in ``samples`` for the DiD and the state pool.
+    """
+    agg = data.aggregates
+    waves = (data.pre.id, data.post.id)
+    constructs = []
+    for spec in data.specs:
+        pair = []
+        for wave in waves:
+            rows = agg.scores.get((site_id, wave, spec.construct_id), [])
+            cw = weights.get((site_id, wave))
+            sample = _sample(
+                [(cell, total / answered, n) for cell, total, answered, n in rows],
+                cw.weights if cw else {},
+            )
+            samples[(site_id, spec.construct_id, wave)] = sample
+            pair.append(sample)
+        stats = tuple(
+            wave_stat(
+                s,
+                reported=reported.get((site_id, w), False),
+                weighted_=data.weighted,
+                low=spec.low,
+                high=spec.high,
+            )
+            for s, w in zip(pair, waves, strict=True)
+        )
+        change, (before, after) = construct_change(
+            pair[0],
+            pair[1],
+            (stats[0], stats[1]),
+            weighted_=data.weighted,
+            low=spec.low,
+            high=spec.high,
+        )
+        constructs.append(
+            ConstructResult(
+                construct_id=spec.construct_id,
+                label=spec.label,
+                primary=spec.primary,
+                scale_min=spec.low,
+                scale_max=spec.high,
+                pre=before,
+                post=after,
+                change=change,
+                paired=paired_change(
+                    agg.paired.get((site_id, spec.construct_id), []),
+                    reported=all(reported.get((site_id, w), False) for w in waves),
+                ),
+                did=None,
+            )
+        )
+    return constructs
 
 
 def _site_n(
