@@ -144,3 +144,13 @@ async def test_access_log_names_route_template_not_path(
     assert records and records[-1].route == "/api/v1/programs/{program_id}"
     assert records[-1].status == 200 and records[-1].method == "GET"
     assert actors.keys["grantee"] not in caplog.text
+
+
+async def test_security_headers_on_api_and_pages(client: Any) -> None:
+    for path in ("/healthz", "/s/1-unknown-token-value", "/api/v1/programs"):
+        r = await client.get(path, headers={"Accept": "text/html"})
+        csp = r.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp, path
+        assert "frame-ancestors 'none'" in csp, path
+        assert r.headers["x-content-type-options"] == "nosniff", path
+        assert r.headers["referrer-policy"] == "no-referrer", path

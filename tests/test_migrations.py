@@ -11,6 +11,21 @@ import pytest
 from survey import db, migrations
 from survey.db import Conn
 
+# Released migrations never change: a deployed database records these checksums and
+# `survey serve` refuses to start when a file differs. Add a new file instead, and pin
+# it here once it ships.
+PINNED = {
+    1: "e6409d1b4983c11628472cd54634022a80a1d9a733db29f3dea55b1548a78975",  # 0001_init
+    2: "a415a70cdc903c0bc371eeb53ea7e02fdef1651d09273688aa2865ac3b9c67ae",  # 0002_web_survey
+    3: "e20a2154bdfd71d40088db0dfca65ea023b816a11c27559359fd3117f36a3e5f",  # 0003_sms
+    4: "ec465cc9bbf42d84169d08c5aabd658d670a208e37ba85140eefa9fae794170a",  # 0004_reports
+}
+
+
+def test_released_migrations_are_unchanged() -> None:
+    current = {m.version: m.checksum for m in migrations.available()}
+    assert {v: current.get(v) for v in PINNED} == PINNED
+
 
 async def test_template_is_current(conn: Conn) -> None:
     await migrations.check_current(conn)
