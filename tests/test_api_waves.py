@@ -330,3 +330,15 @@ async def test_wave_allowing_unreviewed_drafts_launches_and_is_recorded(
     )
     assert detail["languages"] == ["es"]
     assert detail["reason"] == "wave allows unreviewed translations"
+
+
+async def test_contact_upload_that_is_not_utf8_is_refused(client: Any, actors: Any) -> None:
+    pid = actors.programs["own"]
+    h = {**actors.headers("grantee"), "content-type": "text/csv"}
+    r = await client.post(
+        f"/api/v1/programs/{pid}/contacts", content="phone\n\xe9\n".encode("latin-1"), headers=h
+    )
+    assert r.status_code == 422
+    assert r.json()["extra"] == [
+        {"field": "file", "reason": "is not UTF-8 text; save the sheet as CSV UTF-8"}
+    ]

@@ -26,10 +26,7 @@ async def _csv_text(request: Request[Any, Any, Any]) -> tuple[str, str]:
     else:
         raw = await request.body()
         name = "upload.csv"
-    try:
-        return raw.decode("utf-8-sig"), name
-    except UnicodeDecodeError:
-        raise InvalidInput.one("file", "is not UTF-8 text; save the sheet as CSV UTF-8") from None
+    return contacts.decode_upload(raw), name
 
 
 class ContactController(Controller):

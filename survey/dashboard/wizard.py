@@ -286,7 +286,7 @@ class WizardPages(Controller):
         else:
             raw = await upload.read()
             try:
-                text = raw.decode("utf-8-sig")
+                text = contacts.decode_upload(raw)
                 async with conn.transaction():
                     result = await contacts.import_contacts(
                         conn,
@@ -297,8 +297,6 @@ class WizardPages(Controller):
                         filename=upload.filename or "upload.csv",
                         partial=form.get("partial") == "on",
                     )
-            except UnicodeDecodeError:
-                errors = [{"field": "file", "reason": "is not UTF-8 text; save as CSV UTF-8"}]
             except InvalidInput as exc:
                 errors = _problems(exc)
         ctx = await _wave_context(

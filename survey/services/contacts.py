@@ -42,6 +42,14 @@ _LANGUAGE_ALIASES = {
 MAX_ROWS = 100_000
 
 
+def decode_upload(raw: bytes) -> str:
+    """CSV bytes as text; spreadsheets save UTF-8 with or without a byte-order mark."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput.one("file", "is not UTF-8 text; save the sheet as CSV UTF-8") from None
+
+
 def normalize_language(value: str, supported: Iterable[str]) -> str | None:
     """Map a code such as ``es-MX`` or ``zh-TW`` to a supported locale, or None."""
     by_lower = {s.lower(): s for s in supported}
