@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import phonenumbers
 
@@ -112,11 +112,15 @@ def parse_csv(
 ) -> tuple[list[_Row], list[RowError]]:
     """Validate every row; return good rows and errors by row number and column."""
     supported = tuple(supported)
-    reader = csv.reader(io.StringIO(text))
+    # newline="": the csv module splits lines itself, so sheets saved with bare CR line
+    # ends (Excel for Mac) and CR inside quoted cells parse as they do in a spreadsheet.
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
         return [], [RowError(row=1, column="", reason="the file is empty")]
+    except csv.Error as exc:
+        return [], [_not_csv(1, exc)]
     mapping, errors = _map_header(header)
     if errors:
         return [], errors
@@ -128,7 +132,7 @@ def parse_csv(
         index = mapping.get(column)
         return values[index].strip() if index is not None and index < len(values) else ""
 
-    for line_no, values in enumerate(reader, start=2):
+    for line_no, values in _records(reader, errors):
         if not any(v.strip() for v in values):
             continue
         if len(rows) + len(errors) >= MAX_ROWS:
@@ -142,6 +146,12 @@ def parse_csv(
             bad = True
             errors.append(RowError(row=_line, column=column, reason=reason))
 
+        for column in mapping:
+            if "\x00" in cell(values, column):
+                # PostgreSQL text cannot hold NUL; say where it is instead of failing later.
+                fail(column, "contains a NUL character")
+        if bad:
+            continue
         raw_phone = cell(values, "phone")
         phone = normalize_phone(raw_phone) if raw_phone else None
         if not raw_phone:
@@ -188,6 +198,28 @@ def parse_csv(
         if not bad:
             rows.append(row)
     return rows, errors
+
+
+def _records(
+    reader: Iterator[list[str]], errors: list[RowError]
+) -> Iterator[tuple[int, list[str]]]:
+    """Data records numbered from 2 (the header is row 1); a malformed record (a cell
+    over the csv module's size limit) ends the file with an error at its row."""
+    line_no = 1
+    while True:
+        line_no += 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            errors.append(_not_csv(line_no, exc))
+            return
+        yield line_no, values
+
+
+def _not_csv(row: int, exc: csv.Error) -> RowError:
+    return RowError(row=row, column="", reason=f"is not valid CSV ({exc})")
 
 
 async def import_contacts(
