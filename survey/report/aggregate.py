@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from survey.db import Conn
+from survey.db import Conn, Record
 from survey.questionnaire import LikertItem, Questionnaire
 from survey.questionnaire.scoring import scale_bounds
+from survey.report import cache
 from survey.report.suppression import SUPPRESS_BELOW
 from survey.sql import Q
 
@@ -59,8 +60,6 @@ def likert_items(q: Questionnaire) -> list[LikertItem]:
     return [item for item in q.items if isinstance(item, LikertItem)]
 
 
-QUERY_TIMEOUT = 600.0
-"""Seconds the driver waits for a report query; the pool's default is a request's."""
 MAX_PATTERN = 2**62
 """Pattern codes must stay exact in a bigint."""
 
@@ -138,9 +137,43 @@ async def fetch_counts(
     specs: Sequence[ConstructSpec],
     items: Sequence[str],
 ) -> Aggregates:
-    """Weighting cells, item and scale-score frequencies, panel pairs, alpha patterns."""
-    out = Aggregates()
-    constructs, spec_items, reverse, flip, low, place = spec_arrays(specs)
+    """Weighting cells, item and scale-score frequencies, panel pairs, alpha sums.
+
+    From the waves' report caches, refreshed first (``survey.report.cache``).
+    """
+    spec = spec_arrays(specs)
+    sig = cache.signature(spec, items, weight_items)
+    # Waves in one order, so two reports on the same pair cannot deadlock.
+    for wave_id in sorted(set(wave_ids)):
+        await cache.refresh(
+            conn, program_id, wave_id, sig, spec=spec, items=items, weight_items=weight_items
+        )
+    rows = await cache.read(
+        conn,
+        program_id,
+        wave_ids,
+        sig,
+        exclude_duplicates=exclude_duplicates,
+        suppress_below=SUPPRESS_BELOW,
+    )
+    return parse_counts(rows)
+
+
+async def scan_counts(
+    conn: Conn,
+    program_id: int,
+    wave_ids: Sequence[int],
+    *,
+    exclude_duplicates: bool,
+    weight_items: Sequence[str],
+    specs: Sequence[ConstructSpec],
+    items: Sequence[str],
+) -> Aggregates:
+    """The same figures as ``fetch_counts``, by one scan of every answer, no cache.
+
+    The reference the cache is tested against, and what a cache refresh computes for
+    the responses it adds.
+    """
     rows = await conn.fetch(
         Q.report_counts,
         program_id,
@@ -148,15 +181,15 @@ async def fetch_counts(
         exclude_duplicates,
         list(weight_items),
         list(items),
-        constructs,
-        spec_items,
-        reverse,
-        flip,
-        low,
-        place,
+        *spec_arrays(specs),
         SUPPRESS_BELOW,
-        timeout=QUERY_TIMEOUT,
+        timeout=cache.QUERY_TIMEOUT,
     )
+    return parse_counts(rows)
+
+
+def parse_counts(rows: Sequence[Record]) -> Aggregates:
+    out = Aggregates()
     for r in rows:
         kind, key, n = r["kind"], r["key"], r["n"]
         if kind == "cell":

@@ -58,9 +58,16 @@ SELECT item_id, value_num, value_text, value_codes, missing FROM answers
 WHERE program_id = $1 AND response_id = $2;
 
 -- name: response-answer-upsert
+-- Never once another transaction has completed the response: its answers are counted
+-- in the report cache by then (0005_report_cache.sql).
 INSERT INTO answers (program_id, response_id, item_id, value_num, value_text, value_codes,
                      missing)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+SELECT $1::bigint, $2::bigint, $3::text, $4::float8, $5::text, $6::text[], $7::text
+WHERE EXISTS (
+    SELECT FROM responses r
+    WHERE r.program_id = $1 AND r.id = $2
+      AND (r.status = 'partial' OR r.completed_xid = pg_current_xact_id())
+)
 ON CONFLICT (program_id, response_id, item_id) DO UPDATE SET
     value_num = excluded.value_num,
     value_text = excluded.value_text,
@@ -71,7 +78,12 @@ ON CONFLICT (program_id, response_id, item_id) DO UPDATE SET
 -- name: response-answers-keep-only
 -- Drops answers to items that skip logic now hides.
 DELETE FROM answers
-WHERE program_id = $1 AND response_id = $2 AND NOT (item_id = ANY($3::text[]));
+WHERE program_id = $1 AND response_id = $2 AND NOT (item_id = ANY($3::text[]))
+  AND EXISTS (
+      SELECT FROM responses r
+      WHERE r.program_id = $1 AND r.id = $2
+        AND (r.status = 'partial' OR r.completed_xid = pg_current_xact_id())
+  );
 
 -- name: response-touch
 UPDATE responses SET language = $3, updated_at = now() WHERE program_id = $1 AND id = $2;

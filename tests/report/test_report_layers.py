@@ -31,4 +31,9 @@ def test_report_sql_lives_in_sql_files() -> None:
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 assert not any(k in node.value.upper() for k in keywords), path
     names = [p.name for p in (ROOT / "survey" / "sql").glob("report*.sql")]
-    assert sorted(names) == ["report.sql", "report_fieldwork.sql", "report_margins.sql"]
+    assert sorted(names) == [
+        "report.sql",
+        "report_cache.sql",
+        "report_fieldwork.sql",
+        "report_margins.sql",
+    ]

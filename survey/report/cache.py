@@ -1,0 +1,112 @@
+"""Keep each wave's report aggregates up to date, and read them.
+
+The report's figures are sums and counts per site × wave, so they are cached per wave
+and extended with the responses completed since the last refresh, found by MVCC
+snapshot (``survey/migrations/0005_report_cache.sql`` explains why that is exact).
+A report refreshes the caches of its two waves in its own transaction and reads them:
+its cost grows with the responses added since the last report, not with all of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from survey.db import Conn, Record
+from survey.sql import Q
+
+COMPACT_AFTER = 16
+"""Appended batches a wave's cache may hold before they are folded into one."""
+QUERY_TIMEOUT = 600.0
+"""Seconds the driver waits for a refresh; building a large wave from nothing is slow."""
+
+SpecArrays = tuple[list[str], list[str], list[bool], list[float], list[float], list[int]]
+
+
+def signature(spec: SpecArrays, items: Sequence[str], weight_items: Sequence[str]) -> str:
+    """What the cached rows depend on besides the responses: scoring and weighting cells."""
+    payload = json.dumps([list(a) for a in spec] + [list(items), sorted(weight_items)])
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """What one wave's refresh did (the benchmark and the tests read it)."""
+
+    wave_id: int
+    cold: bool
+    added: int
+    """Responses aggregated by this refresh."""
+    cached: int
+    """Responses in the cache after it."""
+    batches: int
+
+
+async def refresh(
+    conn: Conn,
+    program_id: int,
+    wave_id: int,
+    sig: str,
+    *,
+    spec: SpecArrays,
+    items: Sequence[str],
+    weight_items: Sequence[str],
+) -> Refresh:
+    """Bring one wave's cache up to date with every response this transaction can see."""
+    await conn.execute(Q.report_cache_lock, program_id, wave_id)
+    delta = await conn.fetchrow(Q.report_cache_delta, program_id, wave_id, sig)
+    assert delta is not None
+    ids: list[int] | None = delta["ids"]
+    cold = ids is None
+    if ids is not None and not ids:
+        return Refresh(wave_id, False, 0, await _cached(conn, program_id, wave_id, sig), 0)
+    row: Record | None = await conn.fetchrow(
+        Q.report_cache_add,
+        program_id,
+        wave_id,
+        sig,
+        ids,
+        None if cold else delta["snap"],
+        list(weight_items),
+        list(items),
+        *spec,
+        timeout=QUERY_TIMEOUT,
+    )
+    assert row is not None
+    if row["batches"] > COMPACT_AFTER:
+        await conn.execute(Q.report_cache_compact, program_id, wave_id, sig)
+    return Refresh(
+        wave_id,
+        cold,
+        len(ids) if ids is not None else row["responses"],
+        row["responses"],
+        row["batches"],
+    )
+
+
+async def _cached(conn: Conn, program_id: int, wave_id: int, sig: str) -> int:
+    return int(await conn.fetchval(Q.report_cache_size, program_id, wave_id, sig) or 0)
+
+
+async def read(
+    conn: Conn,
+    program_id: int,
+    wave_ids: Sequence[int],
+    sig: str,
+    *,
+    exclude_duplicates: bool,
+    suppress_below: int,
+) -> list[Record]:
+    """The rows ``report-counts`` would return, from the two waves' caches."""
+    rows: list[Record] = await conn.fetch(
+        Q.report_cache_read,
+        program_id,
+        list(wave_ids),
+        exclude_duplicates,
+        sig,
+        suppress_below,
+        timeout=QUERY_TIMEOUT,
+    )
+    return rows

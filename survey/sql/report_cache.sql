@@ -1,0 +1,232 @@
+-- The report cache (survey/migrations/0005_report_cache.sql explains the design).
+--
+-- A refresh of one wave's cache, inside the report's transaction:
+--   1. report-cache-lock     serialise with other refreshes and with invalidation;
+--   2. report-cache-delta    this statement's snapshot, and the responses it can see
+--                            that the cache's snapshot could not (none cached: all);
+--   3. report-cache-add      aggregate those responses and append the rows; record
+--                            the snapshot of step 2 (or, building from nothing, its
+--                            own), so a response completed in between is not lost;
+--   4. report-cache-compact  now and then, fold the appended batches into one.
+-- Then report-cache-read returns the rows report-counts would, from the cache.
+
+-- name: report-cache-lock
+SELECT pg_advisory_xact_lock(hashtextextended('report-cache:' || $1::bigint || ':' || $2::bigint, 0));
+
+-- name: report-cache-delta
+-- $1 program, $2 wave, $3 signature. `ids` is NULL when nothing is cached yet.
+-- Responses completed before the migration have no completing transaction recorded:
+-- they are part of any cache built from nothing and of no delta.
+WITH state AS (
+    SELECT snap FROM report_cache_state
+    WHERE program_id = $1 AND wave_id = $2 AND signature = $3
+)
+SELECT pg_current_snapshot()::text AS snap,
+       CASE WHEN EXISTS (SELECT FROM state) THEN array(
+           SELECT r.id
+           FROM responses r, state s
+           WHERE r.program_id = $1 AND r.wave_id = $2 AND r.status = 'complete'
+             AND r.completed_xid >= pg_snapshot_xmin(s.snap)
+             AND NOT pg_visible_in_snapshot(r.completed_xid, s.snap)
+       ) END AS ids;
+
+-- name: report-cache-size
+SELECT responses FROM report_cache_state WHERE program_id = $1 AND wave_id = $2 AND signature = $3;
+
+-- name: report-cache-add
+-- $1 program, $2 wave, $3 signature, $4 response ids (NULL: every complete response
+-- this statement sees), $5 the snapshot those ids were taken from (NULL: this
+-- statement's own), $6 weighting items, $7 Likert items, $8–$13 the construct spec
+-- as in report-counts. Rows as report_cache_rows documents; the scoring is the
+-- same as report-counts', which the tests check the cache against.
+WITH spec AS (
+    SELECT * FROM unnest($8::text[], $9::text[], $10::boolean[], $11::float8[], $12::float8[],
+                         $13::bigint[])
+        AS s(construct_id, item_id, reverse, flip, low, place)
+),
+sizes AS (SELECT construct_id, count(*) AS k FROM spec GROUP BY construct_id),
+resp AS MATERIALIZED (
+    SELECT r.id, r.site_id, r.language, r.panel_member_id, r.submitted_at,
+           r.duplicate_suspect AS duplicate,
+           CASE WHEN cardinality($6::text[]) > 0 THEN (
+               SELECT string_agg(a.item_id || '=' || a.value_codes[1], '&' ORDER BY a.item_id)
+               FROM answers a
+               WHERE a.program_id = r.program_id AND a.response_id = r.id
+                 AND a.item_id = ANY($6::text[]) AND cardinality(a.value_codes) = 1
+           ) END AS cell
+    FROM responses r
+    WHERE r.program_id = $1 AND r.wave_id = $2 AND r.status = 'complete'
+      AND ($4::bigint[] IS NULL OR r.id = ANY($4::bigint[]))
+),
+scored AS MATERIALIZED (
+    SELECT a.response_id, s.construct_id,
+           sum(CASE WHEN s.reverse THEN s.flip - a.value_num ELSE a.value_num END) AS total,
+           count(*) AS answered,
+           sum((CASE WHEN s.reverse THEN s.flip - a.value_num ELSE a.value_num END) ^ 2)
+               AS squares,
+           sum((CASE WHEN s.reverse THEN s.flip - a.value_num ELSE a.value_num END
+                - s.low)::bigint * s.place)::bigint AS pattern
+    FROM answers a
+    JOIN resp r ON r.id = a.response_id
+    JOIN spec s ON s.item_id = a.item_id
+    WHERE a.program_id = $1 AND a.value_num IS NOT NULL AND a.missing IS NULL
+    GROUP BY a.response_id, s.construct_id
+),
+valid AS MATERIALIZED (
+    SELECT sc.construct_id, sc.total, sc.answered, sc.squares, sc.pattern, z.k, r.*
+    FROM scored sc
+    JOIN sizes z ON z.construct_id = sc.construct_id
+    JOIN resp r ON r.id = sc.response_id
+    WHERE 2 * sc.answered > z.k
+),
+complete AS (
+    SELECT * FROM valid WHERE k >= 2 AND answered = k
+),
+agg AS (
+    SELECT 'cell' AS kind, site_id, duplicate, NULL::text AS key, cell, NULL::text AS language,
+           NULL::float8 AS g1, NULL::bigint AS g2, NULL::float8 AS s1, NULL::float8 AS s2,
+           NULL::float8 AS s3, count(*) AS n
+    FROM resp
+    GROUP BY site_id, duplicate, cell
+    UNION ALL
+    SELECT 'item', r.site_id, r.duplicate, a.item_id, r.cell, NULL, a.value_num, NULL, NULL,
+           NULL, NULL, count(*)
+    FROM answers a
+    JOIN resp r ON r.id = a.response_id
+    WHERE a.program_id = $1 AND a.item_id = ANY($7::text[])
+      AND a.value_num IS NOT NULL AND a.missing IS NULL
+    GROUP BY r.site_id, r.duplicate, a.item_id, r.cell, a.value_num
+    UNION ALL
+    SELECT 'score', site_id, duplicate, construct_id, cell, NULL, total, answered, NULL, NULL,
+           NULL, count(*)
+    FROM valid
+    GROUP BY site_id, duplicate, construct_id, cell, total, answered
+    UNION ALL
+    SELECT 'alpha', site_id, duplicate, construct_id, NULL, language, NULL, NULL, sum(total),
+           sum(total ^ 2), sum(squares), count(*)
+    FROM complete
+    GROUP BY site_id, duplicate, language, construct_id
+    UNION ALL
+    SELECT 'alpha_item', c.site_id, c.duplicate, c.construct_id, NULL, c.language, NULL,
+           s.place, sum((c.pattern / s.place) % (s.flip - 2 * s.low + 1)::bigint + s.low),
+           NULL, NULL, count(*)
+    FROM complete c
+    JOIN spec s ON s.construct_id = c.construct_id
+    GROUP BY c.site_id, c.duplicate, c.language, c.construct_id, s.place
+),
+added_rows AS (
+    INSERT INTO report_cache_rows (program_id, wave_id, signature, kind, site_id, duplicate,
+                                   key, cell, language, g1, g2, s1, s2, s3, n)
+    SELECT $1, $2, $3, kind, site_id, duplicate, key, cell, language, g1, g2, s1, s2, s3, n
+    FROM agg
+    RETURNING 1
+),
+added_panel AS (
+    INSERT INTO report_cache_panel (program_id, wave_id, signature, response_id, site_id,
+                                    panel_member_id, submitted_at, duplicate, construct_id,
+                                    total, answered)
+    SELECT $1, $2, $3, id, site_id, panel_member_id, submitted_at, duplicate, NULL, NULL, NULL
+    FROM resp WHERE panel_member_id IS NOT NULL
+    UNION ALL
+    SELECT $1, $2, $3, id, site_id, panel_member_id, submitted_at, duplicate, construct_id,
+           total, answered
+    FROM valid WHERE panel_member_id IS NOT NULL
+    RETURNING 1
+),
+state AS (
+    INSERT INTO report_cache_state AS st (program_id, wave_id, signature, snap, responses)
+    VALUES ($1, $2, $3, coalesce($5::text, pg_current_snapshot()::text)::pg_snapshot,
+            (SELECT count(*) FROM resp))
+    ON CONFLICT (program_id, wave_id, signature) DO UPDATE SET
+        snap = excluded.snap,
+        batches = st.batches + 1,
+        responses = st.responses + excluded.responses,
+        refreshed_at = now()
+    RETURNING batches, responses
+)
+SELECT (SELECT count(*) FROM added_rows) AS rows, (SELECT count(*) FROM added_panel) AS panel,
+       batches, responses
+FROM state;
+
+-- name: report-cache-compact
+-- Fold a wave's appended batches into one row per group. Reads sum the rows either
+-- way; this only keeps them few.
+WITH old AS (
+    DELETE FROM report_cache_rows
+    WHERE program_id = $1 AND wave_id = $2 AND signature = $3
+    RETURNING *
+),
+folded AS (
+    INSERT INTO report_cache_rows (program_id, wave_id, signature, kind, site_id, duplicate,
+                                   key, cell, language, g1, g2, s1, s2, s3, n)
+    SELECT program_id, wave_id, signature, kind, site_id, duplicate, key, cell, language, g1,
+           g2, sum(s1), sum(s2), sum(s3), sum(n)
+    FROM old
+    GROUP BY program_id, wave_id, signature, kind, site_id, duplicate, key, cell, language,
+             g1, g2
+    RETURNING 1
+)
+UPDATE report_cache_state SET batches = 1
+WHERE program_id = $1 AND wave_id = $2 AND signature = $3
+RETURNING (SELECT count(*) FROM folded) AS rows;
+
+-- name: report-cache-read
+-- The rows report-counts returns, from the caches of the two waves ($2: pre, post).
+-- $1 program, $3 leave out suspected duplicates, $4 signature, $5 the suppression
+-- threshold: alpha leaves out site-waves with fewer complete responses, as
+-- report-counts does.
+WITH r AS (
+    SELECT * FROM report_cache_rows
+    WHERE program_id = $1 AND signature = $4 AND wave_id = ANY($2::bigint[])
+      AND NOT ($3 AND duplicate)
+),
+grouped AS (
+    SELECT kind, site_id, wave_id, key, cell, language, g1, g2, sum(s1) AS s1,
+           sum(s2) AS s2, sum(s3) AS s3, sum(n)::bigint AS n
+    FROM r
+    GROUP BY kind, site_id, wave_id, key, cell, language, g1, g2
+),
+shown AS (
+    SELECT site_id, wave_id FROM grouped WHERE kind = 'cell'
+    GROUP BY site_id, wave_id HAVING sum(n) >= $5
+),
+p AS MATERIALIZED (
+    SELECT * FROM report_cache_panel
+    WHERE program_id = $1 AND signature = $4 AND wave_id = ANY($2::bigint[])
+      AND NOT ($3 AND duplicate)
+),
+latest AS (
+    SELECT DISTINCT ON (panel_member_id, wave_id) response_id
+    FROM p WHERE construct_id IS NULL
+    ORDER BY panel_member_id, wave_id, submitted_at DESC, response_id DESC
+),
+pairs AS (
+    SELECT p.site_id, p.construct_id,
+           max(p.total / p.answered) FILTER (WHERE p.wave_id = ($2::bigint[])[2])
+           - max(p.total / p.answered) FILTER (WHERE p.wave_id = ($2::bigint[])[1]) AS diff
+    FROM p JOIN latest l ON l.response_id = p.response_id
+    WHERE p.construct_id IS NOT NULL
+    GROUP BY p.site_id, p.panel_member_id, p.construct_id
+    HAVING count(*) FILTER (WHERE p.wave_id = ($2::bigint[])[1]) = 1
+       AND count(*) FILTER (WHERE p.wave_id = ($2::bigint[])[2]) = 1
+)
+SELECT kind, site_id, wave_id, key, cell, NULL::text AS language, g1 AS v1, g2 AS a1,
+       NULL::float8 AS v2, NULL::float8 AS v3, n
+FROM grouped
+WHERE kind IN ('cell', 'item', 'score')
+UNION ALL
+SELECT 'alpha', NULL, g.wave_id, g.key, NULL, g.language, sum(g.s1), NULL, sum(g.s2),
+       sum(g.s3), sum(g.n)::bigint
+FROM grouped g JOIN shown USING (site_id, wave_id)
+WHERE g.kind = 'alpha'
+GROUP BY g.wave_id, g.key, g.language
+UNION ALL
+SELECT 'alpha_item', NULL, g.wave_id, g.key, NULL, g.language, sum(g.s1), g.g2, NULL, NULL,
+       sum(g.n)::bigint
+FROM grouped g JOIN shown USING (site_id, wave_id)
+WHERE g.kind = 'alpha_item'
+GROUP BY g.wave_id, g.key, g.language, g.g2
+UNION ALL
+SELECT 'pair', site_id, NULL, construct_id, NULL, NULL, diff, NULL, NULL, NULL, count(*)
+FROM pairs
+GROUP BY site_id, construct_id, diff;
