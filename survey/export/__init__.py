@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 
 from survey.db import Conn
-from survey.export.csvfile import csv_bytes
+from survey.export.csvfile import csv_lines
 from survey.export.plan import FORMATS, SUPPRESS_BELOW, ExportPlan, WithheldSite, plan_export
 from survey.export.readstat import dta_bytes, sav_bytes
 from survey.export.rows import chunks
@@ -29,7 +29,9 @@ def export_bytes(
 ) -> AsyncIterator[bytes]:
     """The file in pieces. ``conn`` must stay free for the whole iteration;
     ``progress(done, total)`` hears about every chunk of rows."""
-    writers = {"csv": csv_bytes, "sav": sav_bytes, "dta": dta_bytes}
+    if fmt == "csv":
+        return csv_lines(conn, plan, progress)
+    writers = {"sav": sav_bytes, "dta": dta_bytes}
     if fmt not in writers:
         raise ValueError(f"unknown export format {fmt!r}")
     return writers[fmt](plan, chunks(conn, plan, progress=progress))

@@ -1,13 +1,29 @@
-"""CSV export: UTF-8 with a byte-order mark (Excel opens it right), one header line."""
+"""CSV export: UTF-8 with a byte-order mark (Excel opens it right), one header line,
+CRLF line ends.
+
+``csv_lines`` is what the service sends: PostgreSQL makes every data line
+(``Q.export_csv_lines``) and COPY streams them, so no Python object is made per row
+and memory stays flat. ``csv_bytes`` writes the same file from converted rows with
+Python's csv module; it is the reference the tests hold the COPY lines to, byte for
+byte.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Callable
 
+from survey.db import Conn
+from survey.export.copy import copy_out
 from survey.export.plan import ExportPlan
 from survey.export.rows import Value
+from survey.sql import Q
+
+# COPY's text format escapes these in a value; our lines hold them only in free text.
+_UNESCAPE = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
+_ESCAPED = re.compile(rb"\\(.)", re.DOTALL)
 
 
 def _cell(value: Value) -> str:
@@ -18,16 +34,103 @@ def _cell(value: Value) -> str:
     return value
 
 
+def header(plan: ExportPlan) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow([c.name for c in plan.columns])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
 async def csv_bytes(
     plan: ExportPlan, chunks: AsyncIterator[list[list[Value]]]
 ) -> AsyncIterator[bytes]:
-    """The file piece by piece: the header, then one piece per chunk of rows."""
+    """The file piece by piece from converted rows: the header, then one piece per chunk."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([c.name for c in plan.columns])
-    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    yield header(plan)
     async for chunk in chunks:
         buffer.seek(0)
         buffer.truncate()
         writer.writerows([_cell(v) for v in row] for row in chunk)
         yield buffer.getvalue().encode("utf-8")
+
+
+def line_args(plan: ExportPlan) -> list[object]:
+    """Parameters of ``Q.export_csv_lines``: the items that have columns, in order."""
+    items: list[str] = []
+    kinds: list[str] = []
+    blanks: list[str] = []
+    singles: dict[str, dict[str, str]] = {}
+    options: dict[str, list[str]] = {}
+    for column in plan.columns:
+        if not column.item_id:
+            continue
+        if column.option:
+            if column.item_id in options:
+                options[column.item_id].append(column.option)
+                blanks[-1] += ","
+                continue
+            options[column.item_id] = [column.option]
+            kind = "multi"
+        elif column.kind == "str":
+            kind = "text"
+        elif column.codes:
+            kind = "single"
+            singles[column.item_id] = {code: str(int(n)) for code, n in column.codes.items()}
+        else:
+            kind = "num"
+        items.append(column.item_id)
+        kinds.append(kind)
+        blanks.append("")
+    return [
+        plan.program_id,
+        plan.wave_id,
+        plan.excluded_site_ids,
+        items,
+        kinds,
+        blanks,
+        singles,
+        options,
+        plan.phase,
+    ]
+
+
+class _Lines:
+    """COPY text-format bytes to CSV lines: CRLF line ends, escapes undone.
+
+    COPY ends each row with LF and writes a LF, CR, tab or backslash inside a value
+    as an escape, so a bare LF is always a line end. A chunk is cut after its last
+    line end and the rest waits for the next chunk, so no escape is ever split.
+    """
+
+    def __init__(self) -> None:
+        self.rest = b""
+        self.lines = 0
+
+    def feed(self, data: bytes) -> bytes:
+        data = self.rest + data
+        end = data.rfind(b"\n") + 1
+        self.rest = data[end:]
+        done = data[:end]
+        self.lines += done.count(b"\n")
+        done = done.replace(b"\n", b"\r\n")
+        if b"\\" in done:
+            done = _ESCAPED.sub(lambda m: _UNESCAPE.get(m.group(1), m.group(1)), done)
+        return done
+
+
+async def csv_lines(
+    conn: Conn, plan: ExportPlan, progress: Callable[[int, int], None] | None = None
+) -> AsyncIterator[bytes]:
+    """The file piece by piece: the header, then the lines as COPY sends them."""
+    yield header(plan)
+    lines = _Lines()
+    async for data in copy_out(conn, Q.export_csv_lines, *line_args(plan)):
+        piece = lines.feed(data)
+        if piece:
+            if progress:
+                progress(min(lines.lines, plan.rows), plan.rows)
+            yield piece
+    if lines.rest:
+        raise RuntimeError("COPY ended inside a line")
+    if progress:
+        progress(lines.lines, lines.lines)

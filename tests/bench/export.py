@@ -1,0 +1,216 @@
+"""Benchmark: a wave's respondent-level export, CSV and SPSS ``.sav``, at 100k and 1M rows.
+
+    python -m tests.bench.export [SIZES...]     (default: 100000 1000000)
+    SURVEY_BENCH_TRACE=0 ...                    (skip the tracemalloc runs)
+
+Each size is a program over the 12 CLEP sites with one wave, seeded with COPY by
+``survey.report.seeding.write_responses`` (the demo's generator, scaled up): the
+pre and post respondents of every site are both written into that one wave, with
+every construct the generator models (its Likert items and ``enc_satisfied``) and
+its five single choices (age band, gender, police contact, home language, program
+awareness): about 37 answer rows per response. The multiple choices and free
+text are left unanswered (their columns are still in the file). With
+``SURVEY_BENCH_DATABASE_URL`` set, waves seeded by an earlier run are reused.
+
+Every export runs in a child process of its own, as the API does it: ``plan_export``
+as an administrator (every column, free text included), then ``export_bytes``
+written to /dev/null. Printed per size and format:
+- rows/s of the export, and the ratio of its time to a baseline measured in the same
+  child on the same wave: ``COPY (the wave's answer rows) TO STDOUT`` through
+  asyncpg's ``copy_from_query`` to /dev/null, i.e. PostgreSQL handing over the raw
+  answers without making rows of them;
+- the child's peak resident memory (VmHWM) and its resident memory before the
+  export started (imports, pandas and pyreadstat included);
+- the peak the export itself allocated, from a second child under ``tracemalloc``;
+- both peaks against the smallest size's: constant memory means ×1.0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+
+from survey import db
+from survey.config import load_settings
+from survey.report.seeding import create_program, create_waves, write_responses
+from survey.report.synthetic import clep_design
+from survey.resources import load_resources
+from tests.bench.common import Timer, database, migrate
+
+SLUG = "bench-export"
+DEMO_RESPONSES = sum(d.n_pre + d.n_post for d in clep_design())
+
+CHILD = r"""
+import asyncio, json, sys, time, tracemalloc
+import pandas, pyreadstat  # imported before the first reading, as a server has them
+from survey import db
+from survey.access import SYSTEM
+from survey.config import load_settings
+from survey.export import export_bytes, plan_export
+from survey.resources import load_resources
+
+# The program has this one wave: its answers are the wave's.
+BASELINE = "COPY (SELECT * FROM answers WHERE program_id = $1) TO STDOUT"
+
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+async def main(url, program_id, wave_id, fmt, trace):
+    res = load_resources(load_settings({}, secret_key="bench"))
+    conn = await db.connect(url)
+    sink = open("/dev/null", "wb")
+    baseline = 0.0
+    if not trace:
+        await conn.copy_from_query(BASELINE, program_id, output=sink)  # warm
+        start = time.perf_counter()
+        await conn.copy_from_query(BASELINE, program_id, output=sink)
+        baseline = time.perf_counter() - start
+    plan = await plan_export(conn, SYSTEM, res, program_id, wave_id)
+    before = status("VmRSS")
+    if trace:
+        tracemalloc.start()
+    start = time.perf_counter()
+    written = 0
+    async for piece in export_bytes(conn, plan, fmt):
+        written += len(piece)
+        sink.write(piece)
+    seconds = time.perf_counter() - start
+    heap = tracemalloc.get_traced_memory()[1] / 2**20 if trace else 0.0
+    await conn.close()
+    print(json.dumps({"rows": plan.rows, "columns": len(plan.columns), "bytes": written,
+                      "seconds": seconds, "baseline": baseline, "before": before,
+                      "rss": status("VmHWM"), "heap": heap}))
+
+asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4],
+                 sys.argv[5] == "1"))
+"""
+
+
+async def seed(url: str, sizes: list[int]) -> dict[int, tuple[int, int]]:
+    """A program with one wave of about ``size`` responses per size; returns
+    size -> (program id, wave id). A program per size keeps the baseline a plain
+    scan of that program's answers."""
+    res = load_resources(load_settings({}, secret_key="bench"))
+    q = res.questionnaires["community-trust"]
+    conn = await db.connect(url)
+    try:
+        # Seeding speed is not what is measured: skip the per-row foreign-key triggers.
+        await conn.execute("SET session_replication_role = replica")
+        seeded: dict[int, tuple[int, int]] = {}
+        for size in sizes:
+            slug = f"{SLUG}-{size}"
+            found = await conn.fetchrow(
+                "SELECT w.program_id, w.id FROM waves w JOIN programs p ON p.id = w.program_id "
+                "WHERE p.slug = $1 AND w.phase = 'pre'",
+                slug,
+            )
+            if found is not None:
+                seeded[size] = (found["program_id"], found["id"])
+                continue
+            designs = clep_design(scale=size / DEMO_RESPONSES)
+            program_id, site_ids = await create_program(
+                conn, designs, slug=slug, name=f"Export benchmark {size:,}"
+            )
+            wave_id, _post, qhash = await create_waves(
+                conn, res, program_id, list(site_ids.values())
+            )
+            with Timer() as t:
+                # Pre and post respondents both go into the one wave.
+                n = await write_responses(
+                    conn,
+                    q,
+                    qhash,
+                    program_id,
+                    designs,
+                    site_ids,
+                    (wave_id, wave_id),
+                    extras=False,
+                )
+            await conn.execute("ANALYZE responses, answers, panel_members")
+            print(f"seeded {n:,} responses into wave {wave_id} in {t.seconds:.0f} s", flush=True)
+            seeded[size] = (program_id, wave_id)
+        return seeded
+    finally:
+        await conn.close()
+
+
+async def tune(url: str) -> None:
+    conn = await db.connect(url)
+    try:
+        # Throwaway data: durability costs seeding time and tells nothing about exports.
+        for setting in ("fsync = off", "synchronous_commit = off", "full_page_writes = off"):
+            await conn.execute(f"ALTER SYSTEM SET {setting}")
+        await conn.execute("SELECT pg_reload_conf()")
+    finally:
+        await conn.close()
+
+
+def run_child(url: str, program_id: int, wave_id: int, fmt: str, trace: bool) -> dict[str, float]:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            url,
+            str(program_id),
+            str(wave_id),
+            fmt,
+            "1" if trace else "0",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
+    if done.returncode != 0:
+        raise SystemExit(done.stderr[-3000:])
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main(sizes: list[int], formats: tuple[str, ...] = ("csv", "sav")) -> None:
+    trace = os.environ.get("SURVEY_BENCH_TRACE", "1") != "0"
+    with database() as (url, _server):
+        asyncio.run(migrate(url))
+        asyncio.run(tune(url))
+        seeded = asyncio.run(seed(url, sizes))
+        print(
+            f"{'format':>6} {'rows':>10} {'cols':>5} {'MiB out':>8} {'export s':>9} "
+            f"{'rows/s':>9} {'COPY s':>7} {'×COPY':>6} {'RSS0 MiB':>9} {'RSS MiB':>8} "
+            f"{'heap MiB':>9} {'RSS×':>5} {'heap×':>6}"
+        )
+        for fmt in formats:
+            first: tuple[float, float] | None = None
+            for size in sizes:
+                program_id, wave_id = seeded[size]
+                r = run_child(url, program_id, wave_id, fmt, trace=False)
+                heap = run_child(url, program_id, wave_id, fmt, trace=True)["heap"] if trace else 0
+                first = first or (r["rss"], heap or 1.0)
+                print(
+                    f"{fmt:>6} {int(r['rows']):>10,} {int(r['columns']):>5} "
+                    f"{r['bytes'] / 2**20:>8.1f} {r['seconds']:>9.2f} "
+                    f"{r['rows'] / r['seconds']:>9,.0f} {r['baseline']:>7.2f} "
+                    f"{r['seconds'] / r['baseline']:>6.2f} {r['before']:>9.1f} "
+                    f"{r['rss']:>8.1f} {heap:>9.1f} {r['rss'] / first[0]:>5.2f} "
+                    f"{heap / first[1]:>6.2f}",
+                    flush=True,
+                )
+    print(
+        "\nexport s: plan_export + export_bytes of the whole wave to /dev/null, as an "
+        "administrator;\nCOPY s: the baseline, COPY of the same wave's answer rows (long "
+        "format) to /dev/null;\nRSS0/RSS MiB: the exporting process's resident memory "
+        "before the export and its peak (VmHWM);\nheap MiB: peak of what the export "
+        "allocated (tracemalloc, second run);\nRSS×, heap×: those peaks against the "
+        "smallest size's."
+    )
+
+
+if __name__ == "__main__":
+    args = [int(a) for a in sys.argv[1:]] or [100_000, 1_000_000]
+    main(args)
