@@ -20,6 +20,7 @@ PINNED = {
     3: "e20a2154bdfd71d40088db0dfca65ea023b816a11c27559359fd3117f36a3e5f",  # 0003_sms
     4: "ec465cc9bbf42d84169d08c5aabd658d670a208e37ba85140eefa9fae794170a",  # 0004_reports
     5: "0944e5682c0f0fee21c5a9c01de3bb9f7254058c93672e57e5097e2dc06aa8a3",  # 0005_report_cache
+    6: "14633ef6ae970b00ad87942ef17c9a74eb7ed755e7bd8b2adcf32b76e80e0c06",  # 0006_citus
 }
 
 
