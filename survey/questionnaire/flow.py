@@ -106,10 +106,14 @@ def effective_answers(q: Questionnaire, answers: Answers) -> dict[str, Answer]:
 
 def pages(q: Questionnaire, answers: Answers) -> list[Page]:
     """Web pages: one per section with at least one visible item, in section order."""
-    visible = visible_items(q, answers)
+    # One pass over the items, not one per section: pages are computed several times
+    # for every request of the web survey.
+    by_section: dict[str, list[Item]] = {}
+    for item in visible_items(q, answers):
+        by_section.setdefault(item.section, []).append(item)
     out: list[Page] = []
     for section in q.sections:
-        items = [item for item in visible if item.section == section.id]
+        items = by_section.get(section.id)
         if items:
             out.append(Page(section=section, items=items, number=len(out) + 1))
     return out

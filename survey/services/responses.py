@@ -30,7 +30,7 @@ from survey.questionnaire import (
 )
 from survey.questionnaire.answers import MSG_EXCLUSIVE, N_, Raw
 from survey.services.invitations import split_link
-from survey.services.paging import section_after
+from survey.services.paging import find_page, section_after
 from survey.services.versions import frozen_questionnaire
 from survey.sql import Q
 
@@ -218,6 +218,8 @@ class SaveResult(msgspec.Struct, frozen=True, kw_only=True):
     next_section: str | None = None
     completed: bool = False
     """The response is complete (now, or already by an earlier identical post)."""
+    elsewhere: bool = False
+    """The page is not one the respondent may answer now; nothing was stored."""
 
 
 class Either(msgspec.Struct, frozen=True):
@@ -264,9 +266,12 @@ async def save_page(
     locked = await conn.fetchrow(Q.response_lock, entry.program_id, response_id)
     if locked is None:
         raise LinkNotFound()
+    # Read after the lock: a concurrent post of this response has committed by now.
     stored = await load_answers(conn, entry.program_id, response_id)
     if locked["status"] == "complete":
         return SaveResult(answers=stored, completed=True)
+    if find_page(q, stored, section_id) is None:
+        return SaveResult(answers=stored, elsewhere=True)
     merged = dict(stored)
     fresh: dict[str, Answer] = {}
     errors: dict[str, AnswerError] = {}
@@ -288,12 +293,14 @@ async def save_page(
             continue
         merged[item.id] = fresh[item.id] = answer
     effective = effective_answers(q, merged)
-    for item_id, answer in fresh.items():
-        if item_id in effective:
-            await conn.execute(
-                Q.response_answer_upsert, entry.program_id, response_id, item_id,
-                answer.value_num, answer.value_text, answer.value_codes, answer.missing,
-            )
+    rows = [
+        (entry.program_id, response_id, item_id,
+         answer.value_num, answer.value_text, answer.value_codes, answer.missing)
+        for item_id, answer in fresh.items() if item_id in effective
+    ]
+    if rows:
+        # One round trip for the whole page: executemany pipelines the rows.
+        await conn.executemany(Q.response_answer_upsert, rows)
     if set(stored) - set(effective):
         await conn.execute(
             Q.response_answers_keep_only, entry.program_id, response_id, sorted(effective)

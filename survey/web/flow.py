@@ -238,9 +238,6 @@ async def save_page(
     entry = visit.entry
     assert entry.response_id is not None
     q, tq = await visit.questionnaire(conn)
-    stored = await responses.load_answers(conn, entry.program_id, entry.response_id)
-    if find_page(q, stored, section) is None:
-        return visit.redirect(f"{link.base}/q/{resume_section(q, stored)}")
     posted, shown = fields.parse(form, q, section)
     result = await responses.save_page(
         conn, entry, entry.response_id, q, section, posted, shown, visit.locale,
@@ -250,6 +247,8 @@ async def save_page(
     )
     if result.completed:
         return visit.redirect(f"{link.base}/done")
+    if result.elsewhere:
+        return visit.redirect(f"{link.base}/q/{resume_section(q, result.answers)}")
     if result.errors:
         return _render_page(visit, q, tq, section, result.answers, posted=posted,
                             errors=result.errors)

@@ -2,7 +2,8 @@
 
 ``/s/<token>`` is a personal link (one response, ever); ``/o/<program>-<code>`` is an
 open link for a wave and site, short enough to print under a QR code. Both have the
-same steps: landing, ``start``, ``q/<section>`` pages and ``done``.
+same steps: landing, ``start``, ``q/<section>`` pages and ``done``. Pages that only
+read (every GET) run outside a transaction: a whole response is about 15 GETs.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 
-from survey.api.deps import DbConn, Res
+from survey.api.deps import READ_ONLY, DbConn, Res
 from survey.errors import RateLimited
 from survey.web import flow
 from survey.web.ratelimit import client_key
@@ -24,7 +25,7 @@ class PersonalLinkController(Controller):
     path = "/s/{token:str}"
     include_in_schema = False
 
-    @get("/")
+    @get("/", dependencies=READ_ONLY)
     async def landing(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
                       token: FromPath[str]) -> Response[Any]:
         return await flow.landing(request, conn, res, Link("s", token))
@@ -34,7 +35,7 @@ class PersonalLinkController(Controller):
                     token: FromPath[str]) -> Response[Any]:
         return await flow.start(request, conn, res, Link("s", token))
 
-    @get("/q/{section:str}")
+    @get("/q/{section:str}", dependencies=READ_ONLY)
     async def page(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
                    token: FromPath[str], section: FromPath[str]) -> Response[Any]:
         return await flow.show_page(request, conn, res, Link("s", token), section)
@@ -44,7 +45,7 @@ class PersonalLinkController(Controller):
                    token: FromPath[str], section: FromPath[str]) -> Response[Any]:
         return await flow.save_page(request, conn, res, Link("s", token), section)
 
-    @get("/done")
+    @get("/done", dependencies=READ_ONLY)
     async def done(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
                    token: FromPath[str]) -> Response[Any]:
         return await flow.done(request, conn, res, Link("s", token))
@@ -72,7 +73,7 @@ class OpenLinkController(Controller):
     def _link(self, request: Request[Any, Any, Any], link: str) -> Link:
         return flow.with_resume_key(request, Link("o", link))
 
-    @get("/")
+    @get("/", dependencies=READ_ONLY)
     async def landing(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
                       link: FromPath[str]) -> Response[Any]:
         return await flow.landing(request, conn, res, self._link(request, link))
@@ -82,7 +83,7 @@ class OpenLinkController(Controller):
                     link: FromPath[str]) -> Response[Any]:
         return await flow.start(request, conn, res, self._link(request, link))
 
-    @get("/q/{section:str}")
+    @get("/q/{section:str}", dependencies=READ_ONLY)
     async def page(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
                    link: FromPath[str], section: FromPath[str]) -> Response[Any]:
         return await flow.show_page(request, conn, res, self._link(request, link), section)
@@ -92,7 +93,7 @@ class OpenLinkController(Controller):
                    link: FromPath[str], section: FromPath[str]) -> Response[Any]:
         return await flow.save_page(request, conn, res, self._link(request, link), section)
 
-    @get("/done")
+    @get("/done", dependencies=READ_ONLY)
     async def done(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
                    link: FromPath[str]) -> Response[Any]:
         return await flow.done(request, conn, res, self._link(request, link))
