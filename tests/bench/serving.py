@@ -231,6 +231,35 @@ def load(config: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far (gone ones count 0).
+
+    CPU per response does not depend on what else the machine is doing, unlike rates
+    on a shared 2-core box, so it is what before/after comparisons use.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+async def backend_pids(url: str, application: str = "survey") -> list[int]:
+    """Server processes of the pool connections (application_name ``survey``)."""
+    conn = await db.connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = $1", application
+        )
+    finally:
+        await conn.close()
+    return [r["pid"] for r in rows]
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")

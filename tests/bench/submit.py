@@ -23,7 +23,17 @@ from typing import Any
 
 from survey import db
 from tests.bench.common import database, migrate
-from tests.bench.serving import PRODUCTION_WORKERS, Wave, load, ms, pgbench, seed_wave, survey_serve
+from tests.bench.serving import (
+    PRODUCTION_WORKERS,
+    Wave,
+    backend_pids,
+    cpu_seconds,
+    load,
+    ms,
+    pgbench,
+    seed_wave,
+    survey_serve,
+)
 
 
 def _literal(value: Any) -> str:
@@ -116,16 +126,45 @@ async def main(args: argparse.Namespace) -> None:
                   f"{len(warm['requests']) // max(1, len(warm['done']))} HTTP requests each")
             for i, clients in enumerate(levels):
                 chunk = tokens[200 + i * per_level: 200 + (i + 1) * per_level]
+                spies = profile(server.workers(), args.profile, clients, args.seconds)
+                pids = server.workers()
+                before = cpu_seconds(pids), cpu_seconds(await backend_pids(url))
                 run = load({"mode": "walk", "base": server.base, "clients": clients,
                             "seconds": args.seconds, "tokens": chunk})
                 acknowledged += run["done"]
+                after = cpu_seconds(pids), cpu_seconds(await backend_pids(url))
+                cpu = after[0] - before[0], after[1] - before[1]
+                for spy in spies:
+                    spy.wait()
                 report(clients, run)
+                n = max(1, len(run["done"]))
+                print(f"  CPU per response: server workers {cpu[0] / n * 1000:.0f} ms,"
+                      f" PostgreSQL backends {cpu[1] / n * 1000:.0f} ms")
                 tps = pgbench(url, script, clients, args.seconds)
                 ours = len(run["done"]) / run["elapsed"]
                 print(f"  baseline pgbench -n -c {clients} -j 2 -T {round(args.seconds)}"
                       f" (1 response + {answers} answers per transaction): {tps:,.0f} tps")
                 print(f"  ratio ours / pgbench: {ours / tps:.3f}x")
         print(await verify(url, wave, acknowledged, answers))
+
+
+def profile(pids: list[int], into: str | None, clients: int, seconds: float) -> list[Any]:
+    """py-spy on each worker while the load runs: collapsed stacks, one file each."""
+    if not into:
+        return []
+    import subprocess
+    from pathlib import Path
+
+    Path(into).mkdir(parents=True, exist_ok=True)
+    return [
+        subprocess.Popen(
+            ["py-spy", "record", "--pid", str(pid), "--duration", str(int(seconds)),
+             "--rate", "200", "--format", "raw", "--nonblocking",
+             "--output", f"{into}/submit-c{clients}-{pid}.txt"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        for pid in pids
+    ]
 
 
 def report(clients: int, run: dict[str, Any]) -> None:
@@ -144,4 +183,6 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", default="16,64")
     parser.add_argument("--workers", type=int, default=PRODUCTION_WORKERS)
+    parser.add_argument("--profile", metavar="DIR",
+                        help="record py-spy collapsed stacks of each worker into DIR")
     asyncio.run(main(parser.parse_args()))
