@@ -20,7 +20,7 @@ from survey.api import contacts, links, ops, programs, reports, sms, users, wave
 from survey.api.deps import DEPENDENCIES
 from survey.config import Settings, load_settings, with_secret
 from survey.http_errors import EXCEPTION_HANDLERS
-from survey.logs import request_middleware
+from survey.logs import request_middleware, security_headers
 from survey.resources import Resources, load_resources
 
 log = logging.getLogger("survey.app")
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[request_middleware],
+        before_send=[security_headers],
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="Community survey API",

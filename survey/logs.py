@@ -71,8 +71,22 @@ def configure(level: str = "INFO") -> None:
 access_log = logging.getLogger("survey.access")
 
 
+async def security_headers(message: Message, scope: Scope) -> None:
+    """``before_send`` hook adding the security headers to every HTTP response.
+
+    A hook rather than the middleware: Litestar runs middleware only for routed
+    requests, and the hook also sees what the router answers itself (unknown paths,
+    wrong methods).
+    """
+    if message["type"] == "http.response.start":
+        headers = list(message.get("headers", []))
+        present = {k.lower() for k, _ in headers}
+        headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+        message["headers"] = headers
+
+
 def request_middleware(app: ASGIApp) -> ASGIApp:
-    """Assign a request id, add security headers, and log one line per request."""
+    """Assign a request id and log one line per request (headers: ``security_headers``)."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # type: ignore[comparison-overlap]
@@ -89,9 +103,7 @@ def request_middleware(app: ASGIApp) -> ASGIApp:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
-                present = {k.lower() for k, _ in headers}
                 headers.append((b"x-request-id", rid.encode()))
-                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
                 message["headers"] = headers
             await send(message)
 
