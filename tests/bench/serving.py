@@ -152,6 +152,7 @@ async def seed_wave(
     languages: tuple[str, ...] = ("en", "es"),
     slug: str = "bench",
     channels: tuple[str, ...] = ("web",),
+    sms_mode: str = "link",
 ) -> Wave:
     """A program, a site and a launched wave with personal invitations, made through
     the same services the API uses."""
@@ -171,6 +172,7 @@ async def seed_wave(
                     name="Baseline", phase="pre", questionnaire_id=questionnaire,
                     languages=list(languages), default_language=languages[0],
                     channels=list(channels),  # type: ignore[arg-type]
+                    sms_mode=sms_mode,  # type: ignore[arg-type]
                     opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=30),
                     sites=[WaveSiteIn(site_id=site.id, target_n=100)],
                 ),
