@@ -126,10 +126,30 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         raise ConfigError(f"invalid setting: {exc}") from None
 
 
+def is_production(settings: Settings) -> bool:
+    """Served to the public over HTTPS (an https public URL or Secure cookies): a
+    deployment, not a developer's machine."""
+    return settings.cookie_secure or settings.public_base_url.lower().startswith("https://")
+
+
+def require_secret(settings: Settings) -> None:
+    """Refuse to run a deployment without ``SURVEY_SECRET_KEY`` from the environment.
+
+    A generated key would differ per worker process and change on every restart, so
+    CSRF tokens and sessions would fail at random; there is no built-in default.
+    """
+    if not settings.secret_key and is_production(settings):
+        raise ConfigError(
+            "SURVEY_SECRET_KEY must be set when serving over HTTPS "
+            "(SURVEY_PUBLIC_BASE_URL is https or SURVEY_COOKIE_SECURE is true)"
+        )
+
+
 def with_secret(settings: Settings) -> Settings:
     """Return settings with a secret key, generating an ephemeral one for development."""
     if settings.secret_key:
         return settings
+    require_secret(settings)
     return msgspec.structs.replace(settings, secret_key=secrets.token_urlsafe(32))
 
 

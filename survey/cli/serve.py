@@ -8,6 +8,7 @@ import os
 
 from survey import migrations
 from survey.cli.common import connection, progress, settings_from_env
+from survey.config import require_secret
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,6 +27,7 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
 def prepare(args: argparse.Namespace) -> tuple[str, int, int]:
     """Resolve the database, export settings for workers, and migrate."""
     settings = settings_from_env(host=args.host, port=args.port, workers=args.workers)
+    require_secret(settings)
     if not settings.secret_key:
         import secrets
 
