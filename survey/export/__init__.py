@@ -11,8 +11,9 @@ from collections.abc import AsyncIterator, Callable
 from survey.db import Conn
 from survey.export.csvfile import csv_lines
 from survey.export.plan import FORMATS, SUPPRESS_BELOW, ExportPlan, WithheldSite, plan_export
-from survey.export.readstat import dta_bytes, sav_bytes
+from survey.export.readstat import dta_bytes
 from survey.export.rows import chunks
+from survey.export.savfile import sav_lines
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -31,7 +32,9 @@ def export_bytes(
     ``progress(done, total)`` hears about every chunk of rows."""
     if fmt == "csv":
         return csv_lines(conn, plan, progress)
-    writers = {"sav": sav_bytes, "dta": dta_bytes}
+    if fmt == "sav":
+        return sav_lines(conn, plan, progress)
+    writers = {"dta": dta_bytes}
     if fmt not in writers:
         raise ValueError(f"unknown export format {fmt!r}")
     return writers[fmt](plan, chunks(conn, plan, progress=progress))

@@ -118,19 +118,28 @@ class _Lines:
         return done
 
 
+async def data_lines(conn: Conn, plan: ExportPlan) -> AsyncIterator[tuple[bytes, int]]:
+    """The data lines as COPY sends them, in pieces of whole lines, with their count."""
+    lines = _Lines()
+    async for data in copy_out(conn, Q.export_csv_lines, *line_args(plan)):
+        before = lines.lines
+        piece = lines.feed(data)
+        if piece:
+            yield piece, lines.lines - before
+    if lines.rest:
+        raise RuntimeError("COPY ended inside a line")
+
+
 async def csv_lines(
     conn: Conn, plan: ExportPlan, progress: Callable[[int, int], None] | None = None
 ) -> AsyncIterator[bytes]:
     """The file piece by piece: the header, then the lines as COPY sends them."""
     yield header(plan)
-    lines = _Lines()
-    async for data in copy_out(conn, Q.export_csv_lines, *line_args(plan)):
-        piece = lines.feed(data)
-        if piece:
-            if progress:
-                progress(min(lines.lines, plan.rows), plan.rows)
-            yield piece
-    if lines.rest:
-        raise RuntimeError("COPY ended inside a line")
+    done = 0
+    async for piece, lines in data_lines(conn, plan):
+        done += lines
+        if progress:
+            progress(min(done, plan.rows), plan.rows)
+        yield piece
     if progress:
-        progress(lines.lines, lines.lines)
+        progress(done, done)

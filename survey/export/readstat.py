@@ -8,6 +8,9 @@ only on the variables, which lets us write them chunk by chunk:
   codebook's width so every chunk has the same dictionary). The first chunk's header
   is kept with its case count patched to the total; later chunks contribute only
   their data records, which are the last ``rows × case size`` bytes of their file.
+  The service now writes ``.sav`` with ``survey.export.savfile`` (numpy records, about
+  as fast as PostgreSQL makes the rows); ``sav_bytes`` is kept as the reference the
+  tests hold it to.
 - ``.dta``: pyreadstat writes a one-row template whose strings have the codebook's
   widths; from it we keep the header (N patched, section offsets in ``<map>``
   shifted by the data size) and the value labels that follow the data, and encode

@@ -53,7 +53,7 @@ from survey.export import export_bytes, plan_export
 from survey.resources import load_resources
 
 # The program has this one wave: its answers are the wave's.
-BASELINE = "COPY (SELECT * FROM answers WHERE program_id = $1) TO STDOUT"
+BASELINE = "SELECT * FROM answers WHERE program_id = $1"  # COPY (...) TO STDOUT
 
 def status(key):
     for line in open("/proc/self/status"):

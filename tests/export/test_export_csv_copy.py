@@ -56,12 +56,9 @@ async def _both(
     return reference, served
 
 
-@pytest.mark.parametrize("role", ["admin", "evaluator"])
-async def test_copy_lines_match_the_python_writer(
-    conn: Conn, resources: Any, actors: Any, role: str
-) -> None:
-    pid = actors.programs["own"]
-    seeded = await seed_wave(conn, resources, pid, big=len(NUMBERS) + 3, small=3)
+async def awkward_wave(conn: Conn, res: Any, pid: int) -> int:
+    """A wave whose answers hold every awkward value; returns its id."""
+    seeded = await seed_wave(conn, res, pid, big=len(NUMBERS) + 3, small=3)
     ids = [
         r["id"]
         for r in await conn.fetch(
@@ -109,8 +106,17 @@ async def test_copy_lines_match_the_python_writer(
         "UPDATE answers SET value_codes = '{nosuch}' WHERE response_id = $1 AND item_id = 'gender'",
         ids[6],
     )
+    return seeded.wave_id
+
+
+@pytest.mark.parametrize("role", ["admin", "evaluator"])
+async def test_copy_lines_match_the_python_writer(
+    conn: Conn, resources: Any, actors: Any, role: str
+) -> None:
+    pid = actors.programs["own"]
+    wave_id = await awkward_wave(conn, resources, pid)
     who = SYSTEM if role == "admin" else evaluator(pid)
-    reference, served = await _both(conn, resources, who, pid, seeded.wave_id)
+    reference, served = await _both(conn, resources, who, pid, wave_id)
     assert served == reference, _diff(served, reference)
     rows = list(csv.DictReader(io.StringIO(served.decode("utf-8-sig"), newline="")))
     if role == "admin":
