@@ -15,13 +15,11 @@ codes ``dont_know`` and ``prefer_not`` record why a question was not answered.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 import msgspec
 
-from survey import access
+from survey import access, csvtext
 from survey.access import Principal
 from survey.db import Conn, fetch_one
 from survey.errors import Conflict
@@ -82,18 +80,23 @@ def parse_rows(
     default_language: str,
 ) -> tuple[list[_Row], list[RowError]]:
     """Validate every row; return the good ones and errors by row and column."""
-    reader = csv.reader(io.StringIO(text))
-    try:
-        names, errors = _header(q, next(reader))
-    except StopIteration:
+    lines = csvtext.records(text)
+    first = next(lines, None)
+    if first is None:
         return [], [RowError(row=1, column="", reason="the file is empty")]
+    if first[1] is None:
+        return [], [RowError(row=1, column="", reason=csvtext.NOT_CSV)]
+    names, errors = _header(q, first[1])
     if errors:
         return [], errors
     if "site" not in names and len(set(sites.values())) != 1:
         reason = "the wave has several sites: add a site column"
         return [], [RowError(row=1, column="site", reason=reason)]
     good: list[_Row] = []
-    for line_no, values in enumerate(reader, start=2):
+    for line_no, values in lines:
+        if values is None:
+            errors.append(RowError(row=line_no, column="", reason=csvtext.NOT_CSV))
+            break
         if not any(v.strip() for v in values):
             continue
         if line_no > MAX_ROWS + 1:

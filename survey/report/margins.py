@@ -16,14 +16,12 @@ program's margins, so the stored set is always one consistent upload.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from survey import access
+from survey import access, csvtext
 from survey.access import Principal
 from survey.db import Conn, fetch_one
 from survey.errors import FieldProblem, InvalidInput
@@ -82,16 +80,22 @@ def parse_margins(
     text: str, *, sites: Mapping[str, int], items: Mapping[str, set[str]], source: str
 ) -> tuple[list[Row], list[MarginRowError]]:
     """Validate every row; returns the good rows and every error by row and column."""
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None:
+    lines = csvtext.records(text)
+    first = next(lines, None)
+    if first is None:
         return [], [MarginRowError(row=1, column="", reason="the file is empty")]
+    header = first[1]
+    if header is None:
+        return [], [MarginRowError(row=1, column="", reason=csvtext.NOT_CSV)]
     mapping, errors = _header(header)
     if errors:
         return [], errors
     rows: list[Row] = []
     seen: dict[tuple[int, str, str], int] = {}
-    for line, values in enumerate(reader, start=2):
+    for line, values in lines:
+        if values is None:
+            errors.append(MarginRowError(row=line, column="", reason=csvtext.NOT_CSV))
+            break
         if not any(v.strip() for v in values):
             continue
         if line > MAX_ROWS + 1:

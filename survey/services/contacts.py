@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import phonenumbers
 
-from survey import access
+from survey import access, csvtext
 from survey.access import Principal
 from survey.db import Conn, fetch_one
 from survey.errors import InvalidInput
@@ -112,15 +110,13 @@ def parse_csv(
 ) -> tuple[list[_Row], list[RowError]]:
     """Validate every row; return good rows and errors by row number and column."""
     supported = tuple(supported)
-    # newline="": the csv module splits lines itself, so sheets saved with bare CR line
-    # ends (Excel for Mac) and CR inside quoted cells parse as they do in a spreadsheet.
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
+    lines = csvtext.records(text)
+    first = next(lines, None)
+    if first is None:
         return [], [RowError(row=1, column="", reason="the file is empty")]
-    except csv.Error as exc:
-        return [], [_not_csv(1, exc)]
+    header = first[1]
+    if header is None:
+        return [], [RowError(row=1, column="", reason=csvtext.NOT_CSV)]
     mapping, errors = _map_header(header)
     if errors:
         return [], errors
@@ -132,7 +128,10 @@ def parse_csv(
         index = mapping.get(column)
         return values[index].strip() if index is not None and index < len(values) else ""
 
-    for line_no, values in _records(reader, errors):
+    for line_no, values in lines:
+        if values is None:
+            errors.append(RowError(row=line_no, column="", reason=csvtext.NOT_CSV))
+            break
         if not any(v.strip() for v in values):
             continue
         if len(rows) + len(errors) >= MAX_ROWS:
@@ -198,28 +197,6 @@ def parse_csv(
         if not bad:
             rows.append(row)
     return rows, errors
-
-
-def _records(
-    reader: Iterator[list[str]], errors: list[RowError]
-) -> Iterator[tuple[int, list[str]]]:
-    """Data records numbered from 2 (the header is row 1); a malformed record (a cell
-    over the csv module's size limit) ends the file with an error at its row."""
-    line_no = 1
-    while True:
-        line_no += 1
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            errors.append(_not_csv(line_no, exc))
-            return
-        yield line_no, values
-
-
-def _not_csv(row: int, exc: csv.Error) -> RowError:
-    return RowError(row=row, column="", reason=f"is not valid CSV ({exc})")
 
 
 async def import_contacts(
