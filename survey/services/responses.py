@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -63,6 +63,8 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     response_id: int | None
     response_status: str | None
     response_language: str | None
+    answers: dict[str, Answer] | None = None
+    """The response's answers when the lookup asked for them (``with_answers``)."""
 
     def availability(self, now: datetime) -> Availability:
         if self.state == "closed" or (self.closes_at is not None and now >= self.closes_at):
@@ -121,22 +123,40 @@ def _entry(row: Record, invitation_id: int | None, panel_member_id: int | None) 
         response_id=row["response_id"],
         response_status=row["response_status"],
         response_language=row["response_language"],
+        answers=_answers_json(row["answers"]) if row["answers"] is not None else None,
     )
 
 
-async def personal_entry(conn: Conn, token: str) -> Entry:
+def _answers_json(rows: list[list[Any]]) -> dict[str, Answer]:
+    """Answers as the entry queries aggregate them: [item, num, text, codes, missing]."""
+    return {
+        item: Answer(
+            value_num=float(num) if num is not None else None,
+            value_text=text,
+            value_codes=list(codes) if codes is not None else None,
+            missing=missing,
+        )
+        for item, num, text, codes, missing in rows
+    }
+
+
+async def personal_entry(conn: Conn, token: str, *, with_answers: bool = False) -> Entry:
     """The invitation behind ``/s/<token>``; ``LinkNotFound`` if there is none."""
     parsed = split_link(token)
     if parsed is None:
         raise LinkNotFound()
     program_id, full = parsed
-    row = await conn.fetchrow(Q.response_invitation_entry, program_id, security.token_hash(full))
+    row = await conn.fetchrow(
+        Q.response_invitation_entry, program_id, security.token_hash(full), with_answers
+    )
     if row is None:
         raise LinkNotFound()
     return _entry(row, row["invitation_id"], row["panel_member_id"])
 
 
-async def open_entry(conn: Conn, link: str, resume_key: str | None) -> Entry:
+async def open_entry(
+    conn: Conn, link: str, resume_key: str | None, *, with_answers: bool = False
+) -> Entry:
     """The open link behind ``/o/<program>-<code>`` and the response of this resume key."""
     parsed = split_link(link)
     if parsed is None:
@@ -144,7 +164,9 @@ async def open_entry(conn: Conn, link: str, resume_key: str | None) -> Entry:
     program_id, full = parsed
     code = full.partition("-")[2]
     key_hash = security.token_hash(resume_key) if resume_key else None
-    row = await conn.fetchrow(Q.response_open_link_entry, program_id, code, key_hash)
+    row = await conn.fetchrow(
+        Q.response_open_link_entry, program_id, code, key_hash, with_answers
+    )
     if row is None:
         raise LinkNotFound()
     return _entry(row, None, None)
@@ -263,9 +285,12 @@ async def save_page(
     shown next. Valid answers are stored even when another one on the page is not,
     so nothing typed is lost. Completing is idempotent.
     """
-    locked = await conn.fetchrow(Q.response_lock, entry.program_id, response_id)
+    # The usual case, an open response, locks and touches it in one statement.
+    locked = await conn.fetchrow(Q.response_lock_touch, entry.program_id, response_id, language)
     if locked is None:
-        raise LinkNotFound()
+        locked = await conn.fetchrow(Q.response_lock, entry.program_id, response_id)
+        if locked is None:
+            raise LinkNotFound()
     # Read after the lock: a concurrent post of this response has committed by now.
     stored = await load_answers(conn, entry.program_id, response_id)
     if locked["status"] == "complete":
@@ -305,7 +330,6 @@ async def save_page(
         await conn.execute(
             Q.response_answers_keep_only, entry.program_id, response_id, sorted(effective)
         )
-    await conn.execute(Q.response_touch, entry.program_id, response_id, language)
     if errors or unseen:
         return SaveResult(answers=effective, errors=errors, stay=unseen and not errors)
     following = section_after(q, effective, section_id)

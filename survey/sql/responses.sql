@@ -2,12 +2,18 @@
 -- Every statement names program_id first, so each runs inside one program's shard.
 
 -- name: response-invitation-entry
--- A personal link: the invitation, its wave and site, and the response if any.
+-- A personal link: the invitation, its wave and site, and the response if any;
+-- with $3, also the response's answers (a page shows them: one round trip, not two).
 SELECT i.program_id, i.id AS invitation_id, i.wave_id, i.site_id, i.panel_member_id,
        w.state, w.opens_at, w.closes_at, w.languages, w.default_language,
        w.allow_unreviewed, w.questionnaire_hash, s.name AS site_name, s.timezone,
        p.name AS program_name,
-       r.id AS response_id, r.status AS response_status, r.language AS response_language
+       r.id AS response_id, r.status AS response_status, r.language AS response_language,
+       CASE WHEN $3::boolean AND r.id IS NOT NULL THEN coalesce((
+           SELECT json_agg(json_build_array(a.item_id, a.value_num, a.value_text,
+                                            a.value_codes, a.missing))
+           FROM answers a WHERE a.program_id = r.program_id AND a.response_id = r.id
+       ), '[]') END AS answers
 FROM invitations i
 JOIN waves w ON w.program_id = i.program_id AND w.id = i.wave_id
 JOIN sites s ON s.program_id = i.program_id AND s.id = i.site_id
@@ -16,12 +22,18 @@ LEFT JOIN responses r ON r.program_id = i.program_id AND r.invitation_id = i.id
 WHERE i.program_id = $1 AND i.token_hash = $2;
 
 -- name: response-open-link-entry
--- An open link, and the response its resume key points to (if it is this link's).
+-- An open link, and the response its resume key points to (if it is this link's);
+-- with $4, also the response's answers.
 SELECT o.program_id, o.wave_id, o.site_id,
        w.state, w.opens_at, w.closes_at, w.languages, w.default_language,
        w.allow_unreviewed, w.questionnaire_hash, s.name AS site_name, s.timezone,
        p.name AS program_name,
-       r.id AS response_id, r.status AS response_status, r.language AS response_language
+       r.id AS response_id, r.status AS response_status, r.language AS response_language,
+       CASE WHEN $4::boolean AND r.id IS NOT NULL THEN coalesce((
+           SELECT json_agg(json_build_array(a.item_id, a.value_num, a.value_text,
+                                            a.value_codes, a.missing))
+           FROM answers a WHERE a.program_id = r.program_id AND a.response_id = r.id
+       ), '[]') END AS answers
 FROM open_links o
 JOIN waves w ON w.program_id = o.program_id AND w.id = o.wave_id
 JOIN sites s ON s.program_id = o.program_id AND s.id = o.site_id
@@ -52,6 +64,14 @@ RETURNING id, status, language;
 SELECT id, status, language, questionnaire_hash FROM responses
 WHERE program_id = $1 AND id = $2
 FOR UPDATE;
+
+-- name: response-lock-touch
+-- A post to a response still open: takes the row lock (as response-lock does) and
+-- records the language and time of the post, in one round trip. No row: the
+-- response is complete (or gone), and response-lock tells which.
+UPDATE responses SET language = $3, updated_at = now()
+WHERE program_id = $1 AND id = $2 AND status = 'partial'
+RETURNING status;
 
 -- name: response-answers
 SELECT item_id, value_num, value_text, value_codes, missing FROM answers

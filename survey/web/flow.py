@@ -74,10 +74,13 @@ async def read_form(request: Req) -> Any:
     return form
 
 
-async def load(request: Req, conn: Conn, link: Link) -> Entry:
-    """The link's entry. Unknown personal tokens count against the client's miss limit."""
+async def load(request: Req, conn: Conn, link: Link, *, with_answers: bool = False) -> Entry:
+    """The link's entry (with its response's answers if asked). Unknown personal tokens
+    count against the client's miss limit."""
     if link.kind == "o":
-        return await responses.open_entry(conn, link.value, link.resume_key)
+        return await responses.open_entry(
+            conn, link.value, link.resume_key, with_answers=with_answers
+        )
     web: WebState = request.app.state.web
     key = client_key(request.app.state.settings.secret_key, client_address(request))
     wait = web.miss_limiter.retry_after(key)
@@ -86,7 +89,7 @@ async def load(request: Req, conn: Conn, link: Link) -> Entry:
 
         raise RateLimited(wait)
     try:
-        return await responses.personal_entry(conn, link.value)
+        return await responses.personal_entry(conn, link.value, with_answers=with_answers)
     except LinkNotFound:
         web.miss_limiter.hit(key)
         raise
@@ -161,10 +164,11 @@ async def start(request: Req, conn: Conn, res: Resources, link: Link) -> Respons
 
 
 async def _current(
-    request: Req, conn: Conn, res: Resources, link: Link, form_lang: str | None = None
+    request: Req, conn: Conn, res: Resources, link: Link, form_lang: str | None = None,
+    *, with_answers: bool = False,
 ) -> tuple[Visit, Response[Any] | None]:
     """The visit, or where to send someone who has no page to answer here."""
-    entry = await load(request, conn, link)
+    entry = await load(request, conn, link, with_answers=with_answers)
     visit = Visit.open(request, res, link, entry, form_lang=form_lang)
     if entry.complete:
         return visit, visit.redirect(f"{link.base}/done")
@@ -206,12 +210,12 @@ def _render_page(visit: Visit, q: Any, tq: Any, section: str, answers: Any, *,
 async def show_page(
     request: Req, conn: Conn, res: Resources, link: Link, section: str
 ) -> Response[Any]:
-    visit, elsewhere = await _current(request, conn, res, link)
+    visit, elsewhere = await _current(request, conn, res, link, with_answers=True)
     if elsewhere is not None:
         return elsewhere
-    assert visit.entry.response_id is not None
+    assert visit.entry.answers is not None
     q, tq = await visit.questionnaire(conn)
-    answers = await responses.load_answers(conn, visit.entry.program_id, visit.entry.response_id)
+    answers = visit.entry.answers
     return _render_page(visit, q, tq, section, answers,
                         added=request.query_params.get("added") == "1")
 
