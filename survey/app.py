@@ -16,7 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from survey import __version__, dashboard, db, embedded, migrations, web
-from survey.api import contacts, links, ops, programs, reports, sms, users, waves
+from survey.api import contacts, links, ops, programs, reports, signin, sms, users, waves
 from survey.api.deps import DEPENDENCIES
 from survey.config import Settings, load_settings, with_secret
 from survey.http_errors import EXCEPTION_HANDLERS
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
             {
                 "settings": settings,
                 "resources": resources,
+                "signin_limiter": signin.make_limiter(settings),
                 **web.app_state(settings),
                 # After the survey's state: the dashboard's error pages wrap the survey's.
                 **dashboard.app_state(

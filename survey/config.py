@@ -63,6 +63,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             "page requests get ten times this, so a forum behind one address can answer."
         ),
     ] = 60
+    login_failure_limit: Annotated[
+        int,
+        _doc(
+            "Failed sign-ins allowed per client address in 10 minutes (per worker); "
+            "then every sign-in from it gets 429 with Retry-After until the window ends."
+        ),
+    ] = 10
     twilio_account_sid: Annotated[str, _doc("Twilio account SID for outbound SMS.")] = ""
     twilio_auth_token: Annotated[str, _doc("Twilio auth token; signs and verifies webhooks.")] = ""
     twilio_api_base: Annotated[str, _doc("Base URL of the Twilio-compatible Messages API.")] = (

@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.datastructures import Cookie
 from litestar.params import FromPath, JSONBody
 
+from survey.api import signin
 from survey.api.deps import SESSION_COOKIE, DbConn, Res, Who
 from survey.schemas import KeyIn, KeyOut, LoginIn, NewKeyOut, UserIn, UserOut
 from survey.services import users
@@ -70,8 +71,10 @@ class SessionController(Controller):
     tags = ["users"]
 
     @post("/", status_code=200)
-    async def login(self, conn: DbConn, res: Res, data: JSONBody[LoginIn]) -> Response[Me]:
-        session_id, who = await users.login(conn, data.email, data.password)
+    async def login(
+        self, request: Request[Any, Any, Any], conn: DbConn, res: Res, data: JSONBody[LoginIn]
+    ) -> Response[Me]:
+        session_id, who = await signin.login(request, conn, data.email, data.password)
         body = Me(
             id=who.user_id,
             email=who.email,

@@ -10,6 +10,7 @@ from litestar.datastructures import Cookie
 from litestar.params import FromQuery
 from litestar.response import Redirect
 
+from survey.api import signin
 from survey.api.deps import SESSION_COOKIE, DbConn, credentials
 from survey.dashboard.context import CSRF_COOKIE, page_context, render
 from survey.errors import Unauthorized
@@ -41,7 +42,7 @@ class AuthController(Controller):
         password = str(form.get("password", ""))[:200]
         target = safe_next(str(form.get("next", "")))
         try:
-            session_id, _who = await users.login(conn, email, password)
+            session_id, _who = await signin.login(request, conn, email, password)
         except Unauthorized:
             ctx = page_context(request, None, next=target, email=email, error="bad")
             return render(request, "dashboard/login.html", ctx, status_code=401)
