@@ -5,7 +5,7 @@ database holding two programs with sites and waves, and path ids are mostly repl
 by real ones, so generated requests get past the 404s and reach the code that
 validates, authorizes and stores. The property: no response is a 5xx.
 
-The default run sends ``SURVEY_FUZZ_EXAMPLES`` (60) requests per role, to stay fast;
+The default run sends ``SURVEY_FUZZ_EXAMPLES`` (50) requests per role, to stay fast;
 the full run is ``SURVEY_FUZZ_EXAMPLES=1000 .venv/bin/python -m pytest -q tests/fuzz``.
 """
 
@@ -27,7 +27,7 @@ from survey.db import Conn
 from survey.schemas import SiteIn, WaveIn, WaveSiteIn
 from survey.services import programs, waves
 
-EXAMPLES = int(os.environ.get("SURVEY_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("SURVEY_FUZZ_EXAMPLES", "50"))
 BASE_URL = "http://testserver.local"
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 
