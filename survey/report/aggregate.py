@@ -139,15 +139,29 @@ async def fetch_counts(
 ) -> Aggregates:
     """Weighting cells, item and scale-score frequencies, panel pairs, alpha sums.
 
-    From the waves' report caches, refreshed first (``survey.report.cache``).
+    From the waves' report caches, refreshed first (``survey.report.cache``); by a
+    full scan where the cache cannot be kept exact (Citus).
     """
+    if not await conn.fetchval(Q.report_cache_usable):
+        return await scan_counts(
+            conn,
+            program_id,
+            wave_ids,
+            exclude_duplicates=exclude_duplicates,
+            weight_items=weight_items,
+            specs=specs,
+            items=items,
+        )
     spec = spec_arrays(specs)
     sig = cache.signature(spec, items, weight_items)
-    # Waves in one order, so two reports on the same pair cannot deadlock.
-    for wave_id in sorted(set(wave_ids)):
-        await cache.refresh(
-            conn, program_id, wave_id, sig, spec=spec, items=items, weight_items=weight_items
-        )
+    # The lock a refresh takes lasts until the transaction ends: open one if the
+    # caller has not (a savepoint if it has). Waves in one order, so two reports on
+    # the same pair cannot deadlock.
+    async with conn.transaction():
+        for wave_id in sorted(set(wave_ids)):
+            await cache.refresh(
+                conn, program_id, wave_id, sig, spec=spec, items=items, weight_items=weight_items
+            )
     rows = await cache.read(
         conn,
         program_id,

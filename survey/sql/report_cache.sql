@@ -10,6 +10,11 @@
 --   4. report-cache-compact  now and then, fold the appended batches into one.
 -- Then report-cache-read returns the rows report-counts would, from the cache.
 
+-- name: report-cache-usable
+-- On Citus the triggers that keep the cache exact are dropped (0006_citus.sql): reports
+-- scan instead, spread over the workers.
+SELECT NOT survey_is_distributed();
+
 -- name: report-cache-lock
 SELECT pg_advisory_xact_lock(hashtextextended('report-cache:' || $1::bigint || ':' || $2::bigint, 0));
 
@@ -174,58 +179,52 @@ RETURNING (SELECT count(*) FROM folded) AS rows;
 -- The rows report-counts returns, from the caches of the two waves ($2: pre, post).
 -- $1 program, $3 leave out suspected duplicates, $4 signature, $5 the suppression
 -- threshold: alpha leaves out site-waves with fewer complete responses, as
--- report-counts does.
-WITH r AS (
-    SELECT * FROM report_cache_rows
-    WHERE program_id = $1 AND signature = $4 AND wave_id = ANY($2::bigint[])
-      AND NOT ($3 AND duplicate)
-),
-grouped AS (
+-- report-counts does. Windows rather than joins: the cache tables are young and
+-- often not analysed yet, and a join planned on a guess of one row can cost minutes.
+WITH grouped AS MATERIALIZED (
     SELECT kind, site_id, wave_id, key, cell, language, g1, g2, sum(s1) AS s1,
            sum(s2) AS s2, sum(s3) AS s3, sum(n)::bigint AS n
-    FROM r
+    FROM report_cache_rows
+    WHERE program_id = $1 AND signature = $4 AND wave_id = ANY($2::bigint[])
+      AND NOT ($3 AND duplicate)
     GROUP BY kind, site_id, wave_id, key, cell, language, g1, g2
 ),
-shown AS (
-    SELECT site_id, wave_id FROM grouped WHERE kind = 'cell'
-    GROUP BY site_id, wave_id HAVING sum(n) >= $5
+sized AS (
+    SELECT *, sum(n) FILTER (WHERE kind = 'cell') OVER (PARTITION BY site_id, wave_id)
+               AS site_wave_n
+    FROM grouped
 ),
-p AS MATERIALIZED (
-    SELECT * FROM report_cache_panel
+ranked AS (
+    -- Every panel response has a row without a construct, so the first row of a
+    -- member's wave in this order is the member's latest response in it.
+    SELECT site_id, wave_id, panel_member_id, construct_id, total, answered, response_id,
+           first_value(response_id) OVER (
+               PARTITION BY panel_member_id, wave_id
+               ORDER BY submitted_at DESC, response_id DESC) AS latest
+    FROM report_cache_panel
     WHERE program_id = $1 AND signature = $4 AND wave_id = ANY($2::bigint[])
       AND NOT ($3 AND duplicate)
 ),
-latest AS (
-    SELECT DISTINCT ON (panel_member_id, wave_id) response_id
-    FROM p WHERE construct_id IS NULL
-    ORDER BY panel_member_id, wave_id, submitted_at DESC, response_id DESC
-),
 pairs AS (
-    SELECT p.site_id, p.construct_id,
-           max(p.total / p.answered) FILTER (WHERE p.wave_id = ($2::bigint[])[2])
-           - max(p.total / p.answered) FILTER (WHERE p.wave_id = ($2::bigint[])[1]) AS diff
-    FROM p JOIN latest l ON l.response_id = p.response_id
-    WHERE p.construct_id IS NOT NULL
-    GROUP BY p.site_id, p.panel_member_id, p.construct_id
-    HAVING count(*) FILTER (WHERE p.wave_id = ($2::bigint[])[1]) = 1
-       AND count(*) FILTER (WHERE p.wave_id = ($2::bigint[])[2]) = 1
+    SELECT site_id, construct_id,
+           max(total / answered) FILTER (WHERE wave_id = ($2::bigint[])[2])
+           - max(total / answered) FILTER (WHERE wave_id = ($2::bigint[])[1]) AS diff
+    FROM ranked
+    WHERE response_id = latest AND construct_id IS NOT NULL
+    GROUP BY site_id, panel_member_id, construct_id
+    HAVING count(*) FILTER (WHERE wave_id = ($2::bigint[])[1]) = 1
+       AND count(*) FILTER (WHERE wave_id = ($2::bigint[])[2]) = 1
 )
 SELECT kind, site_id, wave_id, key, cell, NULL::text AS language, g1 AS v1, g2 AS a1,
        NULL::float8 AS v2, NULL::float8 AS v3, n
 FROM grouped
 WHERE kind IN ('cell', 'item', 'score')
 UNION ALL
-SELECT 'alpha', NULL, g.wave_id, g.key, NULL, g.language, sum(g.s1), NULL, sum(g.s2),
-       sum(g.s3), sum(g.n)::bigint
-FROM grouped g JOIN shown USING (site_id, wave_id)
-WHERE g.kind = 'alpha'
-GROUP BY g.wave_id, g.key, g.language
-UNION ALL
-SELECT 'alpha_item', NULL, g.wave_id, g.key, NULL, g.language, sum(g.s1), g.g2, NULL, NULL,
-       sum(g.n)::bigint
-FROM grouped g JOIN shown USING (site_id, wave_id)
-WHERE g.kind = 'alpha_item'
-GROUP BY g.wave_id, g.key, g.language, g.g2
+SELECT kind, NULL, wave_id, key, NULL, language, sum(s1), g2, sum(s2), sum(s3),
+       sum(n)::bigint
+FROM sized
+WHERE kind IN ('alpha', 'alpha_item') AND site_wave_n >= $5
+GROUP BY kind, wave_id, key, language, g2
 UNION ALL
 SELECT 'pair', site_id, NULL, construct_id, NULL, NULL, diff, NULL, NULL, NULL, count(*)
 FROM pairs

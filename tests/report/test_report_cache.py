@@ -252,3 +252,16 @@ async def test_many_refreshes_are_folded_and_still_match(
         await completes(conn, seeded, seeded.post_id),
     ]
     await assert_cache_matches(conn, resources, seeded)
+
+
+async def test_without_its_triggers_the_report_scans_instead(
+    conn: Conn, resources: Resources, seeded: Seeded
+) -> None:
+    # What 0006_citus.sql's survey_is_distributed() answers once Citus has the tables.
+    await conn.execute(
+        "CREATE OR REPLACE FUNCTION survey_is_distributed() RETURNS boolean "
+        "LANGUAGE sql STABLE AS 'SELECT true'"
+    )
+    cached = await counts(conn, resources, seeded, cached=True)
+    assert await cache_states(conn, seeded) == []
+    assert cached == await counts(conn, resources, seeded, cached=False)
