@@ -78,6 +78,10 @@ def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) ->
             status_code=exc.status_code,
             headers=exc.headers,
         )
+    if isinstance(exc, UnicodeDecodeError):
+        # Only bytes a client sent are decoded on a request's way in: a form or upload
+        # field that is not UTF-8 (Litestar decodes multipart fields strictly).
+        return _render(request, InvalidInput.one("body", "is not UTF-8 text"))
     mapped = translate_error(exc)
     if mapped is not None:
         return _render(request, mapped)

@@ -128,3 +128,84 @@ def test_no_server_errors(
     print(f"\n{role}: {sum(statuses.values())} requests, statuses {dict(sorted(statuses.items()))}")
     assert failures == [], "\n".join(failures[:10])
     assert sum(statuses.values()) >= EXAMPLES
+
+
+CSV_BYTES = st.one_of(
+    st.binary(max_size=400),
+    st.text(
+        st.one_of(st.sampled_from(list(',"\r\n\x00\ufeff +()0123456789')), st.characters()),
+        max_size=400,
+    ).map(lambda t: t.encode("utf-8", "surrogatepass")),
+)
+HEADERS = st.sampled_from(
+    [b"phone,language,site,panel_id,consent\n", b"site,variable,category,population\n", b""]
+)
+
+
+def test_uploads_never_answer_5xx(
+    settings: Any, resources: Any, actors: Any, worlds: list[dict[str, list[int]]]
+) -> None:
+    """The CSV uploads take raw bodies the schema cannot describe, so they get their own
+    generator: arbitrary bytes, as a text/csv body or a multipart file with an arbitrary
+    name, to the contacts and margins endpoints."""
+    from schemathesis.python import asgi
+
+    from survey.app import create_app
+
+    app = create_app(settings, resources=resources)
+    pid = worlds[0]["program_id"][0]
+    auth = actors.headers("grantee")
+    statuses: Counter[int] = Counter()
+    failures: list[str] = []
+
+    @hsettings(
+        max_examples=max(20, EXAMPLES // 2),
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(
+        header=HEADERS,
+        body=CSV_BYTES,
+        filename=st.one_of(st.none(), st.text(max_size=30)),
+        target=st.sampled_from(["contacts", "margins"]),
+        partial=st.booleans(),
+    )
+    def fuzz(header: bytes, body: bytes, filename: str | None, target: str, partial: bool) -> None:
+        method, path = (
+            ("POST", f"/api/v1/programs/{pid}/contacts")
+            if target == "contacts"
+            else ("PUT", f"/api/v1/programs/{pid}/report/margins")
+        )
+        params = {"partial": "true"} if partial and target == "contacts" else {}
+        content = header + body
+        if filename is None:
+            r = client.request(
+                method,
+                BASE_URL + path,
+                data=content,
+                params=params,
+                headers={**auth, "Content-Type": "text/csv"},
+            )
+        else:
+            name = filename.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+            r = client.request(
+                method,
+                BASE_URL + path,
+                params=params,
+                headers=auth,
+                files={"file": (name, content, "text/csv")},
+            )
+        statuses[r.status_code] += 1
+        if r.status_code >= 500:
+            failures.append(f"{method} {path} {filename!r} {content[:80]!r} -> {r.text[:200]}")
+
+    with asgi.get_client(app) as client:
+        try:
+            fuzz()
+        finally:
+            asgi.shutdown_lifespans()
+    print(
+        f"\nuploads: {sum(statuses.values())} requests, statuses {dict(sorted(statuses.items()))}"
+    )
+    assert failures == [], "\n".join(failures[:10])

@@ -1,0 +1,35 @@
+"""Regressions the fuzzers found, each as a plain request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from survey.db import Conn
+
+NOT_UTF8 = b"phone\n\x92\xb5\xff\n"
+
+
+async def test_non_utf8_multipart_fields_are_422_not_500(
+    client: Any, actors: Any, conn: Conn
+) -> None:
+    """A multipart part with an empty file name is a plain field to Litestar, which
+    decodes it strictly as UTF-8: that raised UnicodeDecodeError, a 500."""
+    pid = actors.programs["own"]
+    grantee = actors.headers("grantee")
+    for method, path in (
+        ("POST", f"/api/v1/programs/{pid}/contacts"),
+        ("PUT", f"/api/v1/programs/{pid}/report/margins"),
+    ):
+        r = await client.request(
+            method, path, headers=grantee, files={"file": ("", NOT_UTF8, "text/csv")}
+        )
+        assert r.status_code == 422, (path, r.text)
+        assert r.json()["extra"] == [{"field": "body", "reason": "is not UTF-8 text"}]
+    # The same body to a form page: the HTML error page, still not a 500.
+    r = await client.post(
+        "/dashboard/login",
+        headers={"Accept": "text/html"},
+        files={"csrf": ("", NOT_UTF8, "text/plain")},
+    )
+    assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+    assert await conn.fetchval("SELECT count(*) FROM contacts") == 0
