@@ -32,6 +32,7 @@ def valid(secret: str, binding: str, purpose: str, token: str | None) -> bool:
     if not token or not binding or len(token) > 100:
         return False
     nonce, _, mac = token.partition(".")
-    if not nonce or not mac:
+    # compare_digest raises TypeError on non-ASCII text: a forged token is a 403, not a 500.
+    if not nonce or not mac or not mac.isascii():
         return False
     return hmac.compare_digest(mac, _mac(secret, binding, purpose, nonce))
