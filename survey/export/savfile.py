@@ -36,7 +36,7 @@ from survey.export.readstat import _SAV_CASE_SIZE, _SAV_NCASES, _fit, _read, _wr
 from survey.export.rows import Value
 from survey.sql import Q
 
-BATCH_BYTES = 16 * 2**20
+BATCH_BYTES = 4 * 2**20
 """Records encoded at once: a wave with long free text has cases of several KiB."""
 
 _SYSMIS = np.frombuffer(struct.pack("<Q", 0xFFEFFFFFFFFFFFFF), "<f8")[0]
