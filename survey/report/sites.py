@@ -1,8 +1,9 @@
 """Per-site results: one site × construct or item, pre against post.
 
-Unweighted, every statistic comes from ``analysis`` applied to the respondents'
-values (rebuilt from the counts): Welch, Hedges g and the rank tests from
-``compare_independent``, panel pairs from ``compare_paired``. Weighted, the means,
+Unweighted, every statistic comes from ``analysis``: Welch, Hedges g and the rank
+tests from ``compare_frequencies`` on the frequency tables (what
+``compare_independent`` gives on the respondents' values, without rebuilding a
+million of them), panel pairs from ``compare_paired``. Weighted, the means,
 differences and CIs come from ``survey.report.weighted`` with effective n, and the
 rank tests stay unweighted (there is no standard weighted Mann–Whitney).
 """
@@ -13,7 +14,7 @@ import math
 
 import numpy as np
 
-from analysis import compare_independent, compare_paired
+from analysis import compare_frequencies, compare_paired
 from survey.report import weighted
 from survey.report.model import (
     Change,
@@ -86,7 +87,7 @@ def construct_change(
             (w.hedges_g),
         )
     else:
-        r = compare_independent(pre.expand(), post.expand())
+        r = compare_frequencies(pre.values, pre.counts, post.values, post.counts)
         diff, t, df, p, lo, hi, g = r.diff, r.t, r.df, r.p, r.ci_low, r.ci_high, r.hedges_g
         se = (
             math.sqrt(r.sd_pre**2 / r.n_pre + r.sd_post**2 / r.n_post)
@@ -133,7 +134,7 @@ def item_change(
     before, after = stats
     if before.suppressed or after.suppressed:
         return None
-    r = compare_independent(pre.expand(), post.expand())
+    r = compare_frequencies(pre.values, pre.counts, post.values, post.counts)
     diff, lo, hi = r.diff, r.ci_low, r.ci_high
     if weighted_:
         w = weighted.welch(pre, post)
