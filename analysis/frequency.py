@@ -56,8 +56,8 @@ def compare_frequencies(
     pv, pc = _table(pre_values, pre_counts, "pre")
     qv, qc = _table(post_values, post_counts, "post")
     values, position = np.unique(np.concatenate([pv, qv]), return_inverse=True)
-    a = np.bincount(position[: pv.size], weights=pc, minlength=values.size)
-    b = np.bincount(position[pv.size :], weights=qc, minlength=values.size)
+    a = np.bincount(position[: pv.size], weights=pc, minlength=values.size).astype(np.float64)
+    b = np.bincount(position[pv.size :], weights=qc, minlength=values.size).astype(np.float64)
     n_pre, mean_pre, var_pre = _moments(values, a)
     n_post, mean_post, var_post = _moments(values, b)
     t = df = p = ci_low = ci_high = g = NAN
