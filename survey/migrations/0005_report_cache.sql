@@ -80,10 +80,10 @@ CREATE TABLE report_cache_rows (
 );
 CREATE INDEX report_cache_rows_key ON report_cache_rows (program_id, signature, wave_id);
 
--- Panel members' scale scores, one row per response and construct (construct NULL:
--- the response itself, so "the member's latest response" is known even when it has
--- no valid score). Pairs need each member's latest response per wave, which is not
--- a sum, so they are worked out at read time from these rows.
+-- Panel members' scale scores, one row per response: the constructs it has a valid
+-- score for, with their totals and answered counts (parallel arrays). Pairs need each
+-- member's latest response per wave, which is not a sum, so they are worked out at
+-- read time from these rows.
 CREATE TABLE report_cache_panel (
     program_id      bigint NOT NULL,
     wave_id         bigint NOT NULL,
@@ -93,9 +93,9 @@ CREATE TABLE report_cache_panel (
     panel_member_id bigint NOT NULL,
     submitted_at    timestamptz NOT NULL,
     duplicate       boolean NOT NULL,
-    construct_id    text,
-    total           double precision,
-    answered        bigint
+    constructs      text[] NOT NULL,
+    totals          double precision[] NOT NULL,
+    answered        bigint[] NOT NULL
 );
 CREATE INDEX report_cache_panel_key ON report_cache_panel (program_id, signature, wave_id);
 

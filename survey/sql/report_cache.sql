@@ -128,14 +128,19 @@ added_rows AS (
 ),
 added_panel AS (
     INSERT INTO report_cache_panel (program_id, wave_id, signature, response_id, site_id,
-                                    panel_member_id, submitted_at, duplicate, construct_id,
-                                    total, answered)
-    SELECT $1, $2, $3, id, site_id, panel_member_id, submitted_at, duplicate, NULL, NULL, NULL
-    FROM resp WHERE panel_member_id IS NOT NULL
-    UNION ALL
-    SELECT $1, $2, $3, id, site_id, panel_member_id, submitted_at, duplicate, construct_id,
-           total, answered
-    FROM valid WHERE panel_member_id IS NOT NULL
+                                    panel_member_id, submitted_at, duplicate, constructs,
+                                    totals, answered)
+    SELECT $1, $2, $3, r.id, r.site_id, r.panel_member_id, r.submitted_at, r.duplicate,
+           coalesce(v.constructs, '{}'), coalesce(v.totals, '{}'), coalesce(v.answered, '{}')
+    FROM resp r
+    LEFT JOIN (
+        SELECT id, array_agg(construct_id ORDER BY construct_id) AS constructs,
+               array_agg(total ORDER BY construct_id) AS totals,
+               array_agg(answered ORDER BY construct_id) AS answered
+        FROM valid WHERE panel_member_id IS NOT NULL
+        GROUP BY id
+    ) v ON v.id = r.id
+    WHERE r.panel_member_id IS NOT NULL
     RETURNING 1
 ),
 state AS (
@@ -179,8 +184,9 @@ RETURNING (SELECT count(*) FROM folded) AS rows;
 -- The rows report-counts returns, from the caches of the two waves ($2: pre, post).
 -- $1 program, $3 leave out suspected duplicates, $4 signature, $5 the suppression
 -- threshold: alpha leaves out site-waves with fewer complete responses, as
--- report-counts does. Windows rather than joins: the cache tables are young and
--- often not analysed yet, and a join planned on a guess of one row can cost minutes.
+-- report-counts does. Windows and DISTINCT ON rather than joins: the cache tables are
+-- young and often not analysed yet, and a join planned on a guess of one row can cost
+-- minutes.
 WITH grouped AS MATERIALIZED (
     SELECT kind, site_id, wave_id, key, cell, language, g1, g2, sum(s1) AS s1,
            sum(s2) AS s2, sum(s3) AS s3, sum(n)::bigint AS n
@@ -194,26 +200,23 @@ sized AS (
                AS site_wave_n
     FROM grouped
 ),
-ranked AS (
-    -- Every panel response has a row without a construct, so the first row of a
-    -- member's wave in this order is the member's latest response in it.
-    SELECT site_id, wave_id, panel_member_id, construct_id, total, answered, response_id,
-           first_value(response_id) OVER (
-               PARTITION BY panel_member_id, wave_id
-               ORDER BY submitted_at DESC, response_id DESC) AS latest
+latest AS (
+    -- Each member's latest response in each wave, whether or not it has valid scores.
+    SELECT DISTINCT ON (panel_member_id, wave_id)
+           site_id, wave_id, panel_member_id, constructs, totals, answered
     FROM report_cache_panel
     WHERE program_id = $1 AND signature = $4 AND wave_id = ANY($2::bigint[])
       AND NOT ($3 AND duplicate)
+    ORDER BY panel_member_id, wave_id, submitted_at DESC, response_id DESC
 ),
 pairs AS (
-    SELECT site_id, construct_id,
-           max(total / answered) FILTER (WHERE wave_id = ($2::bigint[])[2])
-           - max(total / answered) FILTER (WHERE wave_id = ($2::bigint[])[1]) AS diff
-    FROM ranked
-    WHERE response_id = latest AND construct_id IS NOT NULL
-    GROUP BY site_id, panel_member_id, construct_id
-    HAVING count(*) FILTER (WHERE wave_id = ($2::bigint[])[1]) = 1
-       AND count(*) FILTER (WHERE wave_id = ($2::bigint[])[2]) = 1
+    SELECT l.site_id, s.construct_id,
+           max(s.total / s.answered) FILTER (WHERE l.wave_id = ($2::bigint[])[2])
+           - max(s.total / s.answered) FILTER (WHERE l.wave_id = ($2::bigint[])[1]) AS diff
+    FROM latest l, unnest(l.constructs, l.totals, l.answered) AS s(construct_id, total, answered)
+    GROUP BY l.site_id, l.panel_member_id, s.construct_id
+    HAVING count(*) FILTER (WHERE l.wave_id = ($2::bigint[])[1]) = 1
+       AND count(*) FILTER (WHERE l.wave_id = ($2::bigint[])[2]) = 1
 )
 SELECT kind, site_id, wave_id, key, cell, NULL::text AS language, g1 AS v1, g2 AS a1,
        NULL::float8 AS v2, NULL::float8 AS v3, n
