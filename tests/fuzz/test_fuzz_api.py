@@ -3,7 +3,9 @@
 Requests run in process through the ASGI app against a real (cloned) PostgreSQL
 database holding two programs with sites and waves, and path ids are mostly replaced
 by real ones, so generated requests get past the 404s and reach the code that
-validates, authorizes and stores. The property: no response is a 5xx.
+validates, authorizes and stores. Both valid requests and invalid ones (schemathesis's
+negative mode) are sent. The property: no response is a 5xx. The schema is the one
+``/api/schema/openapi.json`` serves, taken from the app object once per run.
 
 The default run sends ``SURVEY_FUZZ_EXAMPLES`` (50) requests per role, to stay fast;
 the full run is ``SURVEY_FUZZ_EXAMPLES=1000 .venv/bin/python -m pytest -q tests/fuzz``.
