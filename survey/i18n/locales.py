@@ -9,6 +9,7 @@ Priority follows Washington's ACS language counts (research note B2).
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 import msgspec
@@ -67,8 +68,13 @@ def locale_info(code: str) -> LocaleInfo:
     return LOCALES[code]
 
 
+@functools.lru_cache(maxsize=256)
 def babel_locale(code: str) -> Locale:
-    """The Babel ``Locale`` that formats numbers and dates for our code."""
+    """The Babel ``Locale`` that formats numbers and dates for our code.
+
+    Cached: parsing a fresh ``Locale`` for every call about doubled the cost of each
+    number a survey page shows (about 28 µs instead of 15 µs).
+    """
     info = LOCALES.get(code)
     return Locale.parse(info.cldr if info else code)
 
