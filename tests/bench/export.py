@@ -16,13 +16,17 @@ Every export runs in a child process of its own, as the API does it: ``plan_expo
 as an administrator (every column, free text included), then ``export_bytes``
 written to /dev/null. Printed per size and format:
 - rows/s of the export, and the ratio of its time to a baseline measured in the same
-  child on the same wave: ``COPY (the wave's answer rows) TO STDOUT`` through
-  asyncpg's ``copy_from_query`` to /dev/null, i.e. PostgreSQL handing over the raw
-  answers without making rows of them;
+  child on the same wave: ``COPY (SELECT * FROM answers WHERE program_id = $1) TO
+  STDOUT`` (the program has only this wave) through asyncpg's ``copy_from_query`` to
+  /dev/null, i.e. PostgreSQL handing over the raw answers, one row per answer,
+  without making respondent rows of them;
 - the child's peak resident memory (VmHWM) and its resident memory before the
   export started (imports, pandas and pyreadstat included);
 - the peak the export itself allocated, from a second child under ``tracemalloc``;
 - both peaks against the smallest size's: constant memory means ×1.0.
+
+The ``.sav`` file is large because the codebook gives the free-text comment 8,000
+bytes (2,000 characters of UTF-8) in every case, answered or not: about 9 KiB a row.
 """
 
 from __future__ import annotations
