@@ -168,18 +168,25 @@ async def sav_lines(
                 pending.append(piece)
                 count += lines
                 if count >= batch:
-                    data = b"".join(pending)
-                    pending, done = [], done + count
-                    count = 0
-                    yield await anyio.to_thread.run_sync(_encode, plan, records, data)
+                    async for data in _batches(plan, records, b"".join(pending), batch):
+                        yield data
+                    pending, done, count = [], done + count, 0
                     if progress:
                         progress(min(done, plan.rows), plan.rows)
             if pending:
                 done += count
-                yield await anyio.to_thread.run_sync(_encode, plan, records, b"".join(pending))
+                async for data in _batches(plan, records, b"".join(pending), batch):
+                    yield data
             if progress:
                 progress(done, plan.rows)
 
 
-def _encode(plan: ExportPlan, records: SavRecords, data: bytes) -> bytes:
-    return records.encode(_parse(plan, data))
+async def _batches(
+    plan: ExportPlan, records: SavRecords, lines: bytes, batch: int
+) -> AsyncIterator[bytes]:
+    """Records of these lines, ``batch`` cases at a time: a piece of COPY data can hold
+    more lines than a batch, and the records of wide cases take far more room."""
+    frame = await anyio.to_thread.run_sync(_parse, plan, lines)
+    for start in range(0, len(frame), batch):
+        part = frame.iloc[start : start + batch]
+        yield await anyio.to_thread.run_sync(records.encode, part)
