@@ -209,14 +209,28 @@ latest AS (
       AND NOT ($3 AND duplicate)
     ORDER BY panel_member_id, wave_id, submitted_at DESC, response_id DESC
 ),
+linked AS (
+    -- Next to each member's latest post response, the latest pre one (a member has at
+    -- most one row per wave here, and pre sorts first). A window, not a join of
+    -- `latest` with itself: joins are planned on the young tables' guesses, and a
+    -- nested loop over a quarter of a million members never ends.
+    SELECT site_id, wave_id, constructs, totals, answered,
+           lag(site_id) OVER w AS pre_site, lag(wave_id) OVER w AS pre_wave,
+           lag(constructs) OVER w AS pre_constructs, lag(totals) OVER w AS pre_totals,
+           lag(answered) OVER w AS pre_answered
+    FROM latest
+    WINDOW w AS (PARTITION BY panel_member_id ORDER BY wave_id = ($2::bigint[])[2])
+),
 pairs AS (
-    SELECT l.site_id, s.construct_id,
-           max(s.total / s.answered) FILTER (WHERE l.wave_id = ($2::bigint[])[2])
-           - max(s.total / s.answered) FILTER (WHERE l.wave_id = ($2::bigint[])[1]) AS diff
-    FROM latest l, unnest(l.constructs, l.totals, l.answered) AS s(construct_id, total, answered)
-    GROUP BY l.site_id, l.panel_member_id, s.construct_id
-    HAVING count(*) FILTER (WHERE l.wave_id = ($2::bigint[])[1]) = 1
-       AND count(*) FILTER (WHERE l.wave_id = ($2::bigint[])[2]) = 1
+    -- Pairs at the same site only, scale by scale.
+    SELECT k.site_id, x.construct_id, y.total / y.answered - x.total / x.answered AS diff
+    FROM linked k
+    CROSS JOIN LATERAL unnest(k.pre_constructs, k.pre_totals, k.pre_answered)
+        AS x(construct_id, total, answered)
+    JOIN LATERAL unnest(k.constructs, k.totals, k.answered)
+        AS y(construct_id, total, answered) ON y.construct_id = x.construct_id
+    WHERE k.wave_id = ($2::bigint[])[2] AND k.pre_wave = ($2::bigint[])[1]
+      AND k.pre_site = k.site_id
 )
 SELECT kind, site_id, wave_id, key, cell, NULL::text AS language, g1 AS v1, g2 AS a1,
        NULL::float8 AS v2, NULL::float8 AS v3, n
