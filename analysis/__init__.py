@@ -7,7 +7,7 @@ NaN means missing everywhere. Results are msgspec Structs (see
 from analysis.bootstrap import bootstrap_ci
 from analysis.compare import compare_independent, compare_paired
 from analysis.effects import diff_in_diff, pooled_effect
-from analysis.frequency import compare_frequencies
+from analysis.frequency import compare_frequencies, diff_in_diff_frequencies
 from analysis.multiplicity import adjust_pvalues
 from analysis.power import mde, sample_size
 from analysis.results import (
@@ -39,6 +39,7 @@ __all__ = [
     "contingency",
     "cronbach_alpha",
     "diff_in_diff",
+    "diff_in_diff_frequencies",
     "effective_n",
     "kish_deff",
     "mde",

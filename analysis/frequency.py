@@ -19,8 +19,9 @@ from scipy import special
 
 from analysis._arrays import NAN, FloatArray
 from analysis.compare import SMALL_SAMPLE, T_QUANTILE, _hedges_j
+from analysis.effects import _normal_interval
 from analysis.ranks import _splits_within_limit, _two_sided_normal, mann_whitney_exact
-from analysis.results import IndependentComparison
+from analysis.results import DiffInDiff, IndependentComparison
 
 
 def _table(values: ArrayLike, counts: ArrayLike, name: str) -> tuple[FloatArray, FloatArray]:
@@ -135,3 +136,36 @@ def compare_frequencies(
         p_bm=p_bm,
         small_sample=bool(n_pre < SMALL_SAMPLE or n_post < SMALL_SAMPLE),
     )
+
+
+def diff_in_diff_frequencies(
+    treat_pre: tuple[ArrayLike, ArrayLike],
+    treat_post: tuple[ArrayLike, ArrayLike],
+    comp_pre: tuple[ArrayLike, ArrayLike],
+    comp_post: tuple[ArrayLike, ArrayLike],
+) -> DiffInDiff:
+    """``diff_in_diff`` on four frequency tables, each (values, counts): the same
+    estimate and HC1 standard error, from each cell's count, mean and sum of squared
+    deviations, without expanding the tables."""
+    cells = [
+        _table(values, counts, name)
+        for (values, counts), name in (
+            (treat_pre, "treat_pre"),
+            (treat_post, "treat_post"),
+            (comp_pre, "comp_pre"),
+            (comp_post, "comp_post"),
+        )
+    ]
+    sizes = [float(c.sum()) for _, c in cells]
+    total = sum(sizes)
+    if any(n == 0 for n in sizes) or total <= 4:
+        return DiffInDiff(estimate=NAN, se_hc1=NAN, ci_low=NAN, ci_high=NAN, p=NAN)
+    means = [float(np.dot(c, v)) / n for (v, c), n in zip(cells, sizes, strict=True)]
+    estimate = (means[1] - means[0]) - (means[3] - means[2])
+    sandwich = sum(
+        float(np.dot(c, (v - mean) ** 2)) / n**2
+        for (v, c), mean, n in zip(cells, means, sizes, strict=True)
+    )
+    se = math.sqrt(sandwich * total / (total - 4))
+    ci_low, ci_high, p = _normal_interval(estimate, se)
+    return DiffInDiff(estimate=estimate, se_hc1=se, ci_low=ci_low, ci_high=ci_high, p=p)

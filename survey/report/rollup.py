@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from analysis import adjust_pvalues, diff_in_diff, pooled_effect
+from analysis import adjust_pvalues, diff_in_diff_frequencies, pooled_effect
 from survey.report import weighted
 from survey.report.aggregate import ConstructSpec
 from survey.report.model import DidChange, PooledResult, ProgramDid, SiteReport
@@ -63,7 +63,7 @@ def _did(
     if weighted_:
         w = weighted.diff_in_diff(treat[0], treat[1], comp[0], comp[1])
         return w.estimate, w.se, w.ci_low, w.ci_high, w.p
-    r = diff_in_diff(treat[0].expand(), treat[1].expand(), comp[0].expand(), comp[1].expand())
+    r = diff_in_diff_frequencies(*((s.values, s.counts) for s in (*treat, *comp)))
     return r.estimate, r.se_hc1, r.ci_low, r.ci_high, r.p
 
 

@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from analysis import compare_frequencies, compare_independent
+from analysis import (
+    compare_frequencies,
+    compare_independent,
+    diff_in_diff,
+    diff_in_diff_frequencies,
+)
 
 FIELDS = (
     "n_pre",
@@ -95,3 +100,14 @@ def test_counts_must_be_whole_and_aligned() -> None:
         compare_frequencies([1, 2], [1.5, 2], [1], [3])
     with pytest.raises(ValueError, match="differ in length"):
         compare_frequencies([1, 2], [1], [1], [3])
+
+
+@settings(max_examples=200, deadline=None)
+@given(tables, tables, tables, tables)
+def test_diff_in_diff_equals_the_expanded_answers(
+    a: dict[float, int], b: dict[float, int], c: dict[float, int], d: dict[float, int]
+) -> None:
+    got = diff_in_diff_frequencies(*[(list(t), list(t.values())) for t in (a, b, c, d)])
+    want = diff_in_diff(*[np.repeat(list(t), list(t.values())) for t in (a, b, c, d)])
+    for name in ("estimate", "se_hc1", "ci_low", "ci_high", "p"):
+        assert same(getattr(got, name), getattr(want, name)), name
