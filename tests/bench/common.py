@@ -45,3 +45,15 @@ class Timer:
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = time.perf_counter() - self.start
+
+
+async def tune(url: str) -> None:
+    """Throwaway data: durability costs seeding time and tells nothing a benchmark
+    measures (reads, exports, sizes), so turn it off on the benchmark's own server."""
+    conn = await db.connect(url)
+    try:
+        for setting in ("fsync = off", "synchronous_commit = off", "full_page_writes = off"):
+            await conn.execute(f"ALTER SYSTEM SET {setting}")
+        await conn.execute("SELECT pg_reload_conf()")
+    finally:
+        await conn.close()

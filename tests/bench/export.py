@@ -42,7 +42,7 @@ from survey.config import load_settings
 from survey.report.seeding import create_program, create_waves, write_responses
 from survey.report.synthetic import clep_design
 from survey.resources import load_resources
-from tests.bench.common import Timer, database, migrate
+from tests.bench.common import Timer, database, migrate, tune
 
 SLUG = "bench-export"
 DEMO_RESPONSES = sum(d.n_pre + d.n_post for d in clep_design())
@@ -140,17 +140,6 @@ async def seed(url: str, sizes: list[int]) -> dict[int, tuple[int, int]]:
             print(f"seeded {n:,} responses into wave {wave_id} in {t.seconds:.0f} s", flush=True)
             seeded[size] = (program_id, wave_id)
         return seeded
-    finally:
-        await conn.close()
-
-
-async def tune(url: str) -> None:
-    conn = await db.connect(url)
-    try:
-        # Throwaway data: durability costs seeding time and tells nothing about exports.
-        for setting in ("fsync = off", "synchronous_commit = off", "full_page_writes = off"):
-            await conn.execute(f"ALTER SYSTEM SET {setting}")
-        await conn.execute("SELECT pg_reload_conf()")
     finally:
         await conn.close()
 

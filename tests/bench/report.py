@@ -39,7 +39,7 @@ from survey.report.margins import import_margins
 from survey.report.seeding import Seeded, seed_program, write_responses
 from survey.report.synthetic import SiteDesign, clep_design, demo_margins
 from survey.resources import load_resources
-from tests.bench.common import Timer, database, migrate
+from tests.bench.common import Timer, database, migrate, tune
 
 PRIMARY = ("safety", "procedural_justice", "trust", "cooperation")
 DEMO_RESPONSES = sum(d.n_pre + d.n_post for d in clep_design())
@@ -152,17 +152,6 @@ async def add(url: str, seeded: Seeded, share: float) -> int:
                 constructs=PRIMARY,
                 extras=False,
             )
-    finally:
-        await conn.close()
-
-
-async def tune(url: str) -> None:
-    conn = await db.connect(url)
-    try:
-        # Throwaway data: durability costs seeding time and tells nothing about reports.
-        for setting in ("fsync = off", "synchronous_commit = off", "full_page_writes = off"):
-            await conn.execute(f"ALTER SYSTEM SET {setting}")
-        await conn.execute("SELECT pg_reload_conf()")
     finally:
         await conn.close()
 

@@ -31,7 +31,7 @@ from survey.config import load_settings
 from survey.report.seeding import seed_program
 from survey.report.synthetic import clep_design
 from survey.resources import load_resources
-from tests.bench.common import Timer, database, migrate
+from tests.bench.common import Timer, database, migrate, tune
 
 DEMO_RESPONSES = sum(d.n_pre + d.n_post for d in clep_design())
 TABLES = ("responses", "answers")
@@ -82,17 +82,6 @@ async def measure(url: str, size: int, index: int) -> dict[str, float]:
             "heap": sizes["heap"] / n,
             "payload": payload / n,
         }
-    finally:
-        await conn.close()
-
-
-async def tune(url: str) -> None:
-    conn = await db.connect(url)
-    try:
-        # Throwaway data: durability costs seeding time and does not change sizes.
-        for setting in ("fsync = off", "synchronous_commit = off", "full_page_writes = off"):
-            await conn.execute(f"ALTER SYSTEM SET {setting}")
-        await conn.execute("SELECT pg_reload_conf()")
     finally:
         await conn.close()
 
