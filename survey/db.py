@@ -37,17 +37,6 @@ async def _init_connection(conn: Conn) -> None:
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def _keep_session(conn: Conn) -> None:
-    """Release a connection to the pool without asyncpg's reset query.
-
-    The default reset (``RESET ALL``, ``UNLISTEN *``, unlock advisory locks) costs a
-    round trip on every release, which is every request. Pool connections carry no
-    session state to undo: settings are set at connect, statements use transaction-
-    scoped ``set_config(..., true)`` and ``pg_advisory_xact_lock``, and asyncpg still
-    rolls back a transaction left open before this runs.
-    """
-
-
 async def create_pool(
     dsn: str, *, min_size: int = 2, max_size: int = 10, statement_timeout_ms: int = 15000
 ) -> Pool:
@@ -57,7 +46,6 @@ async def create_pool(
         min_size=min_size,
         max_size=max_size,
         init=_init_connection,
-        reset=_keep_session,
         server_settings={
             "timezone": "UTC",
             "statement_timeout": str(statement_timeout_ms),
@@ -93,6 +81,10 @@ def translate_error(exc: BaseException) -> SurveyError | None:
     if isinstance(exc, asyncpg.QueryCanceledError):
         return Unavailable(retry_after=2)
     if isinstance(exc, _UNAVAILABLE):
+        return Unavailable()
+    if isinstance(exc, asyncpg.InternalClientError) and "another operation" in str(exc):
+        # A connection whose server went away mid-statement, caught before asyncpg
+        # noticed the socket closing; the pool replaces it.
         return Unavailable()
     return None
 

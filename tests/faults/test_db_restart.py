@@ -259,6 +259,10 @@ async def test_postgres_restart_under_load(resources_base: Any) -> None:
         shutil.rmtree(base_dir, ignore_errors=True)
 
     summary = _summary(hits, stopping, down, restarting, up)
+    # What the server said about any 500: the error's type and traceback.
+    summary += "".join(
+        "\n" + line[-1500:] for line in logged.splitlines() if "unhandled error" in line
+    )
     before = [h for h in hits if h.ended < stopping]
     outage = [h for h in hits if h.started >= down and h.ended <= restarting]
     # Every request got an answer, and none was a server error.
