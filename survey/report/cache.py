@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from survey.db import Conn, Record
 from survey.sql import Q
@@ -31,19 +30,6 @@ def signature(spec: SpecArrays, items: Sequence[str], weight_items: Sequence[str
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
-@dataclass(frozen=True)
-class Refresh:
-    """What one wave's refresh did (the benchmark and the tests read it)."""
-
-    wave_id: int
-    cold: bool
-    added: int
-    """Responses aggregated by this refresh."""
-    cached: int
-    """Responses in the cache after it."""
-    batches: int
-
-
 async def refresh(
     conn: Conn,
     program_id: int,
@@ -53,15 +39,16 @@ async def refresh(
     spec: SpecArrays,
     items: Sequence[str],
     weight_items: Sequence[str],
-) -> Refresh:
-    """Bring one wave's cache up to date with every response this transaction can see."""
+) -> int:
+    """Bring one wave's cache up to date with every response this transaction can see;
+    returns how many responses it added."""
     await conn.execute(Q.report_cache_lock, program_id, wave_id)
     delta = await conn.fetchrow(Q.report_cache_delta, program_id, wave_id, sig)
     assert delta is not None
     ids: list[int] | None = delta["ids"]
     cold = ids is None
     if ids is not None and not ids:
-        return Refresh(wave_id, False, 0, await _cached(conn, program_id, wave_id, sig), 0)
+        return 0
     row: Record | None = await conn.fetchrow(
         Q.report_cache_add,
         program_id,
@@ -77,17 +64,7 @@ async def refresh(
     assert row is not None
     if row["batches"] > COMPACT_AFTER:
         await conn.execute(Q.report_cache_compact, program_id, wave_id, sig)
-    return Refresh(
-        wave_id,
-        cold,
-        len(ids) if ids is not None else row["responses"],
-        row["responses"],
-        row["batches"],
-    )
-
-
-async def _cached(conn: Conn, program_id: int, wave_id: int, sig: str) -> int:
-    return int(await conn.fetchval(Q.report_cache_size, program_id, wave_id, sig) or 0)
+    return len(ids) if ids is not None else int(row["responses"])
 
 
 async def read(

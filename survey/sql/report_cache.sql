@@ -35,9 +35,6 @@ SELECT pg_current_snapshot()::text AS snap,
              AND NOT pg_visible_in_snapshot(r.completed_xid, s.snap)
        ) END AS ids;
 
--- name: report-cache-size
-SELECT responses FROM report_cache_state WHERE program_id = $1 AND wave_id = $2 AND signature = $3;
-
 -- name: report-cache-add
 -- $1 program, $2 wave, $3 signature, $4 response ids (NULL: every complete response
 -- this statement sees), $5 the snapshot those ids were taken from (NULL: this
