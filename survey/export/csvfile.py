@@ -16,6 +16,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 
 from survey.db import Conn
+from survey.export.cells import layout, prepare
 from survey.export.copy import copy_out
 from survey.export.plan import ExportPlan
 from survey.export.rows import Value
@@ -54,43 +55,17 @@ async def csv_bytes(
         yield buffer.getvalue().encode("utf-8")
 
 
-def line_args(plan: ExportPlan) -> list[object]:
-    """Parameters of ``Q.export_csv_lines``: the items that have columns, in order."""
-    items: list[str] = []
-    kinds: list[str] = []
-    blanks: list[str] = []
-    singles: dict[str, dict[str, str]] = {}
-    options: dict[str, list[str]] = {}
-    for column in plan.columns:
-        if not column.item_id:
-            continue
-        if column.option:
-            if column.item_id in options:
-                options[column.item_id].append(column.option)
-                blanks[-1] += ","
-                continue
-            options[column.item_id] = [column.option]
-            kind = "multi"
-        elif column.kind == "str":
-            kind = "text"
-        elif column.codes:
-            kind = "single"
-            singles[column.item_id] = {code: str(int(n)) for code, n in column.codes.items()}
-        else:
-            kind = "num"
-        items.append(column.item_id)
-        kinds.append(kind)
-        blanks.append("")
+def line_args(plan: ExportPlan, cells: int | None = None) -> list[object]:
+    """Parameters of ``Q.export_csv_lines``: the items that have columns, in order, and
+    the layout of the pre-rendered cells to use (``survey.export.cells``; None: none)."""
     return [
         plan.program_id,
         plan.wave_id,
         plan.excluded_site_ids,
-        items,
-        kinds,
-        blanks,
-        singles,
-        options,
+        *layout(plan.columns),
         plan.phase,
+        cells,
+        plan.identifying,
     ]
 
 
@@ -118,10 +93,13 @@ class _Lines:
         return done
 
 
-async def data_lines(conn: Conn, plan: ExportPlan) -> AsyncIterator[tuple[bytes, int]]:
-    """The data lines as COPY sends them, in pieces of whole lines, with their count."""
+async def data_lines(
+    conn: Conn, plan: ExportPlan, cells: int | None = None
+) -> AsyncIterator[tuple[bytes, int]]:
+    """The data lines as COPY sends them, in pieces of whole lines, with their count;
+    ``cells``: the layout of the current pre-rendered cells (``survey.export.cells``)."""
     lines = _Lines()
-    async for data in copy_out(conn, Q.export_csv_lines, *line_args(plan)):
+    async for data in copy_out(conn, Q.export_csv_lines, *line_args(plan, cells)):
         before = lines.lines
         piece = lines.feed(data)
         if piece:
@@ -134,9 +112,10 @@ async def csv_lines(
     conn: Conn, plan: ExportPlan, progress: Callable[[int, int], None] | None = None
 ) -> AsyncIterator[bytes]:
     """The file piece by piece: the header, then the lines as COPY sends them."""
+    cells = await prepare(conn, plan)
     yield header(plan)
     done = 0
-    async for piece, lines in data_lines(conn, plan):
+    async for piece, lines in data_lines(conn, plan, cells):
         done += lines
         if progress:
             progress(min(done, plan.rows), plan.rows)

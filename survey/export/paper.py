@@ -187,31 +187,35 @@ async def import_paper(
     )
     if errors and not partial:
         raise_row_errors(errors)
-    for row in rows:
-        response_id = await conn.fetchval(
-            Q.paper_response_insert,
-            program_id,
-            wave_id,
-            row.site_id,
-            row.language,
-            wave["questionnaire_hash"],
-            row.submitted,
-        )
-        await conn.executemany(
-            Q.paper_answer_insert,
-            [
-                (
-                    program_id,
-                    response_id,
-                    item_id,
-                    a.value_num,
-                    a.value_text,
-                    a.value_codes,
-                    a.missing,
-                )
-                for item_id, a in row.answers.items()
-            ],
-        )
+    # One transaction (a savepoint in the caller's): a response is complete as it is
+    # inserted, and what is rendered or counted when it completes (export cells,
+    # 0007_export_cells.sql, at commit) must see its answers.
+    async with conn.transaction():
+        for row in rows:
+            response_id = await conn.fetchval(
+                Q.paper_response_insert,
+                program_id,
+                wave_id,
+                row.site_id,
+                row.language,
+                wave["questionnaire_hash"],
+                row.submitted,
+            )
+            await conn.executemany(
+                Q.paper_answer_insert,
+                [
+                    (
+                        program_id,
+                        response_id,
+                        item_id,
+                        a.value_num,
+                        a.value_text,
+                        a.value_codes,
+                        a.missing,
+                    )
+                    for item_id, a in row.answers.items()
+                ],
+            )
     rejected = len({e.row for e in errors})
     await audit.record(
         conn,

@@ -29,6 +29,7 @@ import anyio.to_thread
 import numpy as np
 
 from survey.db import Conn
+from survey.export.cells import prepare
 from survey.export.codebook import Column
 from survey.export.csvfile import data_lines
 from survey.export.plan import ExportPlan
@@ -145,6 +146,7 @@ async def sav_lines(
     conn: Conn, plan: ExportPlan, progress: Callable[[int, int], None] | None = None
 ) -> AsyncIterator[bytes]:
     """The file piece by piece: the header, then one piece per batch of cases."""
+    cells = await prepare(conn, plan)
     with tempfile.TemporaryDirectory(prefix="survey-sav-") as tmp:
         path = str(Path(tmp) / "template.sav")
         # The count in the header and the rows come from one snapshot.
@@ -164,7 +166,7 @@ async def sav_lines(
             done = 0
             pending: list[bytes] = []
             count = 0
-            async for piece, lines in data_lines(conn, plan):
+            async for piece, lines in data_lines(conn, plan, cells):
                 pending.append(piece)
                 count += lines
                 if count >= batch:

@@ -69,20 +69,15 @@ SELECT program_id FROM waves WHERE id = $1;
 -- one column holding the whole line, every cell already in CSV form, so Python only
 -- passes bytes on. Cells follow survey.export.codebook and must stay byte-for-byte
 -- what the Python writer (survey.export.csvfile.csv_bytes) makes of the same rows;
--- tests/export/test_export_csv_copy.py compares the two:
--- - an empty cell is empty, never "": NULL, skipped and unanswered alike;
--- - a cell holding , " CR or LF is quoted, its quotes doubled;
--- - numbers as Python prints them: whole numbers without a decimal point, others in
---   their shortest round-trip form (PostgreSQL's float8 output, written out in full
---   from 1e15 up as Python does), inf and nan in Python's spelling;
--- - don't know and prefer not to say as -99 and -98 (in every cell of a multiple
---   choice), a single choice as its option's number ($7: item -> code -> number), a
---   multiple choice as one 0/1 cell per option ($8: item -> option codes in order),
---   free text as written (text items are in $4 only for callers who may see it).
--- $4..$6: the items that have columns, in column order; their kinds (num, single,
--- multi, text); the cells of an unanswered item (empty, or the commas between a
--- multiple choice's empty cells). Each response's answers are one range of the
--- primary key, matched to the items by a hash join whose table is built once.
+-- tests/export/test_export_csv_copy.py compares the two. The fixed columns are made
+-- here; the item cells of a completed response come pre-rendered from export_cells
+-- when they are current ($10: the layout they must have, NULL never; $11: with the
+-- free text or without), and are rendered from the answers otherwise (partial
+-- responses, and completes not yet rendered): export_render() in
+-- 0007_export_cells.sql holds the rules for both.
+-- $4..$8: the items that have columns, in column order, their kinds, blanks, single
+-- choice numbers and multiple choice options (text items are in $4 only for callers
+-- who may see them).
 SELECT concat(
     r.id, ',', $2::bigint, ',', $9::text, ',', r.site_id, ',',
     CASE WHEN r.language ~ '[",\r\n]' THEN '"' || replace(r.language, '"', '""') || '"'
@@ -94,51 +89,106 @@ SELECT concat(
     CASE WHEN pm.pseudonym ~ '[",\r\n]' THEN '"' || replace(pm.pseudonym, '"', '""') || '"'
          ELSE pm.pseudonym END,
     CASE WHEN cardinality($4::text[]) > 0 THEN ',' END,
-    a.cells)
+    CASE WHEN c.response_id IS NULL THEN (
+             SELECT x.cells
+             FROM export_render(r.program_id, r.id, $4::text[], $5::text[], $6::text[],
+                                $7::jsonb, $8::jsonb) x)
+         WHEN $11::boolean THEN c.cells
+         ELSE c.public_cells END)
 FROM responses r
 JOIN questionnaire_versions qv ON qv.content_hash = r.questionnaire_hash
 CROSS JOIN LATERAL (
     SELECT qv.questionnaire_id || ' ' || qv.version || ' ' || left(r.questionnaire_hash, 12)
 ) v (qversion)
 LEFT JOIN panel_members pm ON pm.program_id = r.program_id AND pm.id = r.panel_member_id
-LEFT JOIN LATERAL (
-    SELECT string_agg(CASE
-        WHEN x.item_id IS NULL THEN i.blank
-        WHEN x.missing IS NOT NULL THEN CASE
-            WHEN i.kind = 'text' THEN ''
-            WHEN x.missing = 'dont_know' THEN repeat('-99,', length(i.blank)) || '-99'
-            WHEN x.missing = 'prefer_not' THEN repeat('-98,', length(i.blank)) || '-98'
-            ELSE i.blank END
-        WHEN i.kind = 'num' THEN CASE
-            WHEN x.value_num IS NULL THEN ''
-            WHEN x.value_num = 'NaN' THEN 'nan'
-            WHEN x.value_num = 'Infinity' THEN 'inf'
-            WHEN x.value_num = '-Infinity' THEN '-inf'
-            WHEN x.value_num <> trunc(x.value_num) THEN CASE
-                WHEN abs(x.value_num) < 1e15 THEN x.value_num::text
-                ELSE x.value_num::text::numeric::text END
-            WHEN abs(x.value_num) < 9e18 THEN x.value_num::bigint::text
-            -- Whole numbers past bigint: mantissa times a power of two, exactly.
-            ELSE trunc((x.value_num / 2::float8 ^ (floor(log(2, abs(x.value_num)::numeric)) - 54))
-                  ::bigint::numeric * 2::numeric ^ (floor(log(2, abs(x.value_num)::numeric)) - 54))
-                  ::text
-            END
-        WHEN i.kind = 'single' THEN coalesce($7::jsonb -> i.item ->> x.value_codes[1], '')
-        WHEN i.kind = 'multi' THEN (
-            SELECT string_agg(CASE WHEN o.code = ANY(x.value_codes) THEN '1' ELSE '0' END,
-                              ',' ORDER BY o.n)
-            FROM jsonb_array_elements_text($8::jsonb -> i.item) WITH ORDINALITY o (code, n))
-        WHEN x.value_text ~ '[",\r\n]' THEN '"' || replace(x.value_text, '"', '""') || '"'
-        ELSE coalesce(x.value_text, '')
-        END, ',' ORDER BY i.pos) AS cells
-    FROM unnest($4::text[], $5::text[], $6::text[]) WITH ORDINALITY i (item, kind, blank, pos)
-    LEFT JOIN (
-        -- OFFSET 0 keeps the item out of the index condition: one range scan per
-        -- response, not one probe per item.
-        SELECT * FROM answers x
-        WHERE x.program_id = r.program_id AND x.response_id = r.id
-        OFFSET 0
-    ) x ON x.item_id = i.item
-) a ON true
+LEFT JOIN export_cells c
+       ON c.program_id = r.program_id AND c.wave_id = r.wave_id AND c.response_id = r.id
+      AND c.layout = $10::bigint AND r.status = 'complete'
+      AND c.completed_xid IS NOT DISTINCT FROM r.completed_xid
 WHERE r.program_id = $1 AND r.wave_id = $2 AND NOT (r.site_id = ANY($3::bigint[]))
 ORDER BY r.id;
+
+-- name: export-cells-usable
+-- Keeping export_cells current (0007_export_cells.sql explains the design), in a
+-- transaction of its own before the export reads:
+--   1. export-cells-usable   not on Citus, nor on a read-only server (a replica);
+--   2. export-cells-session  no statement timeout: building a large wave is slow;
+--   3. export-cells-lock     one fill of a wave at a time, and none while a change
+--                            empties the wave (report_cache_invalidate takes it);
+--   4. export-cells-state    the wave's layout, if its cells were ever built;
+--   5. the same layout: export-cells-add renders the completes its snapshot missed;
+--      none or another: export-cells-reset, then export-cells-build renders them all.
+SELECT NOT survey_is_distributed() AND NOT pg_is_in_recovery()
+       AND current_setting('transaction_read_only') = 'off';
+
+-- name: export-cells-session
+SELECT set_config('statement_timeout', '0', true);
+
+-- name: export-cells-lock
+SELECT pg_advisory_xact_lock(hashtextextended('export-cells:' || $1::bigint || ':' || $2::bigint, 0));
+
+-- name: export-cells-state
+SELECT layout, responses FROM export_cells_state WHERE program_id = $1 AND wave_id = $2;
+
+-- name: export-cells-reset
+WITH state AS (DELETE FROM export_cells_state WHERE program_id = $1 AND wave_id = $2)
+DELETE FROM export_cells WHERE program_id = $1 AND wave_id = $2;
+
+-- name: export-cells-build
+-- $1 program, $2 wave, $3 layout hash, $4..$8 the layout (as export-csv-lines' $4..$8,
+-- text items included). Every complete response this statement sees, and its
+-- snapshot, from which the next export-cells-add starts. Responses completed before
+-- 0005 have no completing transaction recorded: built here, never added.
+WITH added AS (
+    INSERT INTO export_cells (program_id, wave_id, response_id, layout, completed_xid,
+                              cells, public_cells)
+    SELECT r.program_id, r.wave_id, r.id, $3::bigint, r.completed_xid, x.cells, x.public_cells
+    FROM responses r
+    CROSS JOIN LATERAL export_render(r.program_id, r.id, $4::text[], $5::text[], $6::text[],
+                                     $7::jsonb, $8::jsonb) x
+    WHERE r.program_id = $1 AND r.wave_id = $2 AND r.status = 'complete'
+    -- A response completed after the reset but visible here was rendered as it completed.
+    ON CONFLICT (program_id, wave_id, response_id) DO UPDATE SET
+        layout = excluded.layout, completed_xid = excluded.completed_xid,
+        cells = excluded.cells, public_cells = excluded.public_cells
+    RETURNING 1
+)
+INSERT INTO export_cells_state (program_id, wave_id, layout, items, kinds, blanks, singles,
+                                options, snap, responses)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, pg_current_snapshot(), count(*) FROM added
+RETURNING responses;
+
+-- name: export-cells-add
+-- The wave's completes whose completing transaction this statement sees and the
+-- state's snapshot did not, unless they were rendered as they completed; then this
+-- statement's snapshot becomes the state's. Returns how many were rendered.
+WITH state AS (
+    SELECT snap FROM export_cells_state WHERE program_id = $1 AND wave_id = $2 AND layout = $3
+),
+added AS (
+    INSERT INTO export_cells (program_id, wave_id, response_id, layout, completed_xid,
+                              cells, public_cells)
+    SELECT r.program_id, r.wave_id, r.id, $3::bigint, r.completed_xid, x.cells, x.public_cells
+    FROM state s
+    JOIN responses r
+      ON r.program_id = $1 AND r.wave_id = $2 AND r.status = 'complete'
+     AND r.completed_xid >= pg_snapshot_xmin(s.snap)
+     AND NOT pg_visible_in_snapshot(r.completed_xid, s.snap)
+    CROSS JOIN LATERAL export_render(r.program_id, r.id, $4::text[], $5::text[], $6::text[],
+                                     $7::jsonb, $8::jsonb) x
+    WHERE NOT EXISTS (
+        SELECT FROM export_cells c
+        WHERE c.program_id = $1 AND c.wave_id = $2 AND c.response_id = r.id
+          AND c.layout = $3 AND c.completed_xid = r.completed_xid
+    )
+    ON CONFLICT (program_id, wave_id, response_id) DO UPDATE SET
+        layout = excluded.layout, completed_xid = excluded.completed_xid,
+        cells = excluded.cells, public_cells = excluded.public_cells
+    RETURNING 1
+),
+counted AS (SELECT count(*) AS n FROM added)
+UPDATE export_cells_state st
+SET snap = pg_current_snapshot(), responses = st.responses + counted.n, refreshed_at = now()
+FROM counted
+WHERE st.program_id = $1 AND st.wave_id = $2
+RETURNING counted.n;
