@@ -1,0 +1,216 @@
+"""Pre-rendered export cells (migration 0007) never change what an export contains.
+
+After every change a completed response can go through, the CSV served from the cells
+is byte for byte the Python writer's file made from the answers, for an administrator
+(free text) and for an evaluator (no free text, small sites withheld); and the cells
+in use are the current ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from seeding import paper_csv, seed_wave
+from test_export_csv_copy import _both, _diff, awkward_wave, evaluator
+
+from survey.access import SYSTEM
+from survey.db import Conn
+from survey.export import cells as export_cells
+from survey.export import export_bytes, plan_export
+from survey.export.paper import import_paper
+
+STATE = "SELECT layout, responses FROM export_cells_state WHERE program_id = $1 AND wave_id = $2"
+CELLS = "SELECT count(*) FROM export_cells WHERE program_id = $1 AND wave_id = $2"
+COMPLETES = (
+    "SELECT count(*) FROM responses WHERE program_id = $1 AND wave_id = $2 AND status = 'complete'"
+)
+
+
+async def same_for_everyone(conn: Conn, res: Any, pid: int, wave_id: int) -> None:
+    """Served == reference for an administrator and an evaluator, with cells in use."""
+    for who in (SYSTEM, evaluator(pid)):
+        reference, served = await _both(conn, res, who, pid, wave_id)
+        assert served == reference, _diff(served, reference)
+    assert await conn.fetchval(CELLS, pid, wave_id) == await conn.fetchval(COMPLETES, pid, wave_id)
+
+
+async def test_cells_are_built_by_the_first_export_and_used_after(
+    conn: Conn, resources: Any, actors: Any
+) -> None:
+    pid = actors.programs["own"]
+    wave_id = await awkward_wave(conn, resources, pid)
+    assert await conn.fetchrow(STATE, pid, wave_id) is None
+    await same_for_everyone(conn, resources, pid, wave_id)
+    state = await conn.fetchrow(STATE, pid, wave_id)
+    assert state is not None and state["responses"] > 0
+    # The lines really come from the cells: spoil one and the export shows it.
+    await conn.execute(
+        "UPDATE export_cells SET cells = 'from the cells' WHERE response_id = "
+        "(SELECT min(response_id) FROM export_cells WHERE wave_id = $1)",
+        wave_id,
+    )
+    plan = await plan_export(conn, SYSTEM, resources, pid, wave_id)
+    served = b"".join([p async for p in export_bytes(conn, plan, "csv")])
+    assert b",from the cells\r\n" in served
+
+
+async def test_new_completes_are_rendered_as_they_complete(
+    conn: Conn, resources: Any, actors: Any
+) -> None:
+    pid = actors.programs["own"]
+    seeded = await seed_wave(conn, resources, pid)
+    await same_for_everyone(conn, resources, pid, seeded.wave_id)
+    before = await conn.fetchval(CELLS, pid, seeded.wave_id)
+    # Paper responses arrive complete, their answers inserted after the row: the
+    # cells are rendered at commit, with every answer.
+    await import_paper(conn, SYSTEM, pid, seeded.wave_id, paper_csv(4, 2))
+    assert await conn.fetchval(CELLS, pid, seeded.wave_id) == before + 6
+    await same_for_everyone(conn, resources, pid, seeded.wave_id)
+
+
+async def _partial(conn: Conn, pid: int, wave_id: int, site_id: int) -> int:
+    rid: int = await conn.fetchval(
+        "INSERT INTO responses (program_id, wave_id, site_id, language, channel, "
+        "questionnaire_hash) SELECT $1, $2, $3, 'en', 'web', questionnaire_hash FROM waves "
+        "WHERE id = $2 RETURNING id",
+        pid, wave_id, site_id,
+    )  # fmt: skip
+    await conn.execute(
+        "INSERT INTO answers (program_id, response_id, item_id, value_num) "
+        "VALUES ($1, $2, 'safety_dark', 2), ($1, $2, 'participate_count', 0.5)",
+        pid, rid,
+    )  # fmt: skip
+    return rid
+
+
+async def test_partials_and_responses_completed_later(
+    conn: Conn, resources: Any, actors: Any
+) -> None:
+    pid = actors.programs["own"]
+    seeded = await seed_wave(conn, resources, pid)
+    await same_for_everyone(conn, resources, pid, seeded.wave_id)
+    first = await _partial(conn, pid, seeded.wave_id, seeded.big)
+    second = await _partial(conn, pid, seeded.wave_id, seeded.big)
+    # Partials are rendered from their answers at export time, in id order.
+    await same_for_everyone(conn, resources, pid, seeded.wave_id)
+    # Completed the way the web survey does: status first, the last page's answers
+    # after it, in one transaction.
+    async with conn.transaction():
+        await conn.execute(
+            "UPDATE responses SET status = 'complete', submitted_at = now() WHERE id = $1",
+            first,
+        )
+        await conn.execute(
+            "INSERT INTO answers (program_id, response_id, item_id, value_text) "
+            "VALUES ($1, $2, 'comment', 'written, last')",
+            pid, first,
+        )  # fmt: skip
+    cells = await conn.fetchval("SELECT cells FROM export_cells WHERE response_id = $1", first)
+    assert cells is not None and '"written, last"' in cells
+    await same_for_everyone(conn, resources, pid, seeded.wave_id)
+    assert await conn.fetchval("SELECT status FROM responses WHERE id = $1", second) == "partial"
+
+
+async def test_a_completed_response_edited_later(conn: Conn, resources: Any, actors: Any) -> None:
+    pid = actors.programs["own"]
+    seeded = await seed_wave(conn, resources, pid)
+    await same_for_everyone(conn, resources, pid, seeded.wave_id)
+    rid = await conn.fetchval(
+        "SELECT min(id) FROM responses WHERE wave_id = $1 AND status = 'complete'",
+        seeded.wave_id,
+    )
+    # An edit by hand calls report_cache_invalidate, as 0005 asks: the wave's cells go.
+    async with conn.transaction():
+        await conn.execute(
+            "UPDATE answers SET value_num = 1, missing = NULL WHERE response_id = $1 "
+            "AND item_id = 'safety_dark'",
+            rid,
+        )
+        await conn.execute(
+            "INSERT INTO answers (program_id, response_id, item_id, value_text) "
+            "VALUES ($1, $2, 'comment', 'fixed \"by hand\"') ON CONFLICT (program_id, "
+            "response_id, item_id) DO UPDATE SET value_text = excluded.value_text",
+            pid, rid,
+        )  # fmt: skip
+        await conn.execute("SELECT report_cache_invalidate($1, $2)", pid, seeded.wave_id)
+    assert await conn.fetchrow(STATE, pid, seeded.wave_id) is None
+    assert await conn.fetchval(CELLS, pid, seeded.wave_id) == 0
+    await same_for_everyone(conn, resources, pid, seeded.wave_id)
+    # Reopened, answered differently and completed again by a later transaction.
+    await conn.execute("UPDATE responses SET status = 'partial', submitted_at = NULL "
+                       "WHERE id = $1", rid)  # fmt: skip
+    assert await conn.fetchval(CELLS, pid, seeded.wave_id) == 0
+    await same_for_everyone(conn, resources, pid, seeded.wave_id)
+    async with conn.transaction():
+        await conn.execute(
+            "UPDATE answers SET value_num = 4 WHERE response_id = $1 AND item_id = 'safety_dark'",
+            rid,
+        )
+        await conn.execute(
+            "UPDATE responses SET status = 'complete', submitted_at = now() WHERE id = $1", rid
+        )
+    await same_for_everyone(conn, resources, pid, seeded.wave_id)
+    # Moved to the small site, which then has enough responses for an evaluator.
+    await conn.execute("UPDATE responses SET site_id = $2 WHERE id = $1", rid, seeded.small)
+    await same_for_everyone(conn, resources, pid, seeded.wave_id)
+
+
+async def test_a_completed_response_deleted(conn: Conn, resources: Any, actors: Any) -> None:
+    pid = actors.programs["own"]
+    seeded = await seed_wave(conn, resources, pid)
+    await same_for_everyone(conn, resources, pid, seeded.wave_id)
+    await conn.execute(
+        "DELETE FROM responses WHERE id = (SELECT max(id) FROM responses WHERE wave_id = $1)",
+        seeded.wave_id,
+    )
+    await same_for_everyone(conn, resources, pid, seeded.wave_id)
+
+
+async def test_a_new_layout_renders_the_wave_again(
+    conn: Conn, resources: Any, actors: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid = actors.programs["own"]
+    wave_id = await awkward_wave(conn, resources, pid)
+    await same_for_everyone(conn, resources, pid, wave_id)
+    old = await conn.fetchval("SELECT layout FROM export_cells_state WHERE wave_id = $1", wave_id)
+    # As after a release that changes the rendering rules: cells of the old layout are
+    # never read, and the wave is rendered again.
+    monkeypatch.setattr(export_cells, "RENDERING", export_cells.RENDERING + 1)
+    await conn.execute("UPDATE export_cells SET cells = 'stale', public_cells = 'stale'")
+    await same_for_everyone(conn, resources, pid, wave_id)
+    new = await conn.fetchval("SELECT layout FROM export_cells_state WHERE wave_id = $1", wave_id)
+    assert new != old
+    assert await conn.fetchval("SELECT count(*) FROM export_cells WHERE layout <> $1", new) == 0
+
+
+async def test_a_read_only_server_renders_from_the_answers(
+    conn: Conn, resources: Any, actors: Any
+) -> None:
+    pid = actors.programs["own"]
+    wave_id = await awkward_wave(conn, resources, pid)
+    await conn.execute("SET default_transaction_read_only = on")
+    for who in (SYSTEM, evaluator(pid)):
+        reference, served = await _both(conn, resources, who, pid, wave_id)
+        assert served == reference, _diff(served, reference)
+    await conn.execute("SET default_transaction_read_only = off")
+    assert await conn.fetchval(CELLS, pid, wave_id) == 0
+
+
+async def test_sav_from_cells_matches_sav_from_answers(
+    conn: Conn, resources: Any, actors: Any
+) -> None:
+    pid = actors.programs["own"]
+    wave_id = await awkward_wave(conn, resources, pid)
+    plan = await plan_export(conn, SYSTEM, resources, pid, wave_id)
+    await conn.execute("SET default_transaction_read_only = on")
+    from_answers = b"".join([p async for p in export_bytes(conn, plan, "sav")])
+    await conn.execute("SET default_transaction_read_only = off")
+    from_cells = b"".join([p async for p in export_bytes(conn, plan, "sav")])
+    assert await conn.fetchval(CELLS, pid, wave_id) > 0
+    assert _no_date(from_cells) == _no_date(from_answers)
+
+
+def _no_date(sav: bytes) -> bytes:
+    # The header's creation date and time may differ between two files.
+    return sav[:92] + sav[109:]
