@@ -7,8 +7,9 @@ rounded up to 8-byte units; a string longer than 255 bytes is cut into segments
 (``_segments``). pyreadstat writes the header once, from a one-row file whose
 strings have the codebook's widths; the records we encode ourselves with numpy, a
 few thousand cases at a time, from ``Q.export_csv_lines`` parsed by pandas' C
-reader. So no Python object is made per value except the strings, and at most one
-batch of cases (``BATCH_BYTES`` of records) is held at a time.
+reader. No Python object is made per value, only per distinct string of a parse
+(``SavRecords.prepare``), and at most one batch of cases (``BATCH_BYTES`` of
+records) is held at a time, in one buffer of spaces reused for every batch.
 
 The cells are the CSV file's, parsed back by pandas, whose float parser gives back
 the exact double of each shortest-repr cell; the one thing a number loses on the way
@@ -27,6 +28,7 @@ from typing import Any
 
 import anyio.to_thread
 import numpy as np
+import pandas as pd
 
 from survey.db import Conn
 from survey.export.cells import prepare
@@ -39,11 +41,16 @@ from survey.sql import Q
 
 BATCH_BYTES = 4 * 2**20
 """Records encoded at once: a wave with long free text has cases of several KiB."""
+PARSE_BYTES = 2**20
+"""CSV lines parsed at once (a few thousand cases), so that pandas' and numpy's cost
+per call is spread over many cases; their records are still made a batch at a time."""
 
 _SYSMIS = np.frombuffer(struct.pack("<Q", 0xFFEFFFFFFFFFFFFF), "<f8")[0]
 _SEGMENT = 255
 _EXTENDED_COUNT = struct.pack("<4i", 7, 16, 8, 2)
 _SPACE = 0x20
+_FLOAT = np.dtype("float64")
+_TEXT = np.dtype(object)
 
 
 def _segments(width: int) -> list[tuple[int, int]]:
@@ -62,7 +69,13 @@ def _segments(width: int) -> list[tuple[int, int]]:
 
 
 class SavRecords:
-    """Where each variable sits in a case record, and the encoder for a batch."""
+    """Where each variable sits in a case record, and the encoder for a batch.
+
+    One batch buffer of spaces is kept and reused: numbers overwrite their 8 bytes in
+    every case, and a string variable is written, and blanked again after, only as
+    far as its longest value in the frame reaches. Most of a record is padding (a
+    free-text variable takes 8 KiB, usually empty), so it is never rewritten.
+    """
 
     def __init__(self, columns: list[Column]) -> None:
         self.columns = columns
@@ -72,51 +85,104 @@ class SavRecords:
             self.offsets.append(at)
             at += 8 if c.kind == "num" else sum(u for _, u in _segments(max(1, c.width)))
         self.case_size = at
+        # Runs of adjacent numeric variables: (first column, count, offset).
+        self.runs: list[tuple[int, int, int]] = []
+        k = 0
+        for c, offset in zip(columns, self.offsets, strict=True):
+            if c.kind != "num":
+                continue
+            if self.runs and self.runs[-1][2] + 8 * self.runs[-1][1] == offset:
+                first, count, start = self.runs[-1]
+                self.runs[-1] = (first, count + 1, start)
+            else:
+                self.runs.append((k, 1, offset))
+            k += 1
+        self.numeric = [c.name for c in columns if c.kind == "num"]
+        self.buffer = np.full((self.batch_rows(), self.case_size), _SPACE, dtype=np.uint8)
 
     def batch_rows(self) -> int:
         return max(1, BATCH_BYTES // self.case_size)
 
-    def encode(self, frame: Any) -> bytes:
-        n = len(frame)
-        out = np.full((n, self.case_size), _SPACE, dtype=np.uint8)
-        for c, at in zip(self.columns, self.offsets, strict=True):
-            values = frame[c.name]
+    def prepare(self, frame: Any) -> tuple[Any, list[tuple[Any, Any]]]:
+        """What ``encode`` takes from a parsed frame: the numeric variables of every
+        case as little-endian doubles (system missing for NaN), viewed as bytes; and
+        per string variable each case's index into its distinct values, with those
+        values' bytes (``_fixed``), or the values themselves when that table would be
+        large (long free text, most of it different). Most string variables hold a few
+        distinct values (language, channel, status, dates), so each is encoded once
+        rather than once per case."""
+        numbers = np.ascontiguousarray(frame[self.numeric].to_numpy(dtype="<f8"))
+        numbers[np.isnan(numbers)] = _SYSMIS
+        strings: list[tuple[Any, Any]] = []
+        for c in self.columns:
             if c.kind == "num":
-                v = values.to_numpy(dtype="<f8", copy=True)
-                v[np.isnan(v)] = _SYSMIS
-                out[:, at : at + 8] = v.view(np.uint8).reshape(n, 8)
                 continue
+            codes, uniques = pd.factorize(frame[c.name], use_na_sentinel=False)
+            values = uniques.tolist()
+            longest = max((len(v) for v in values), default=0) * 4  # UTF-8 bytes at most
+            if len(values) * min(longest, max(1, c.width)) <= BATCH_BYTES:
+                strings.append((codes, _fixed(values, max(1, c.width))))
+            else:
+                strings.append((codes, values))
+        return numbers.view(np.uint8), strings
+
+    def encode(self, frame: Any, prepared: tuple[Any, list[tuple[Any, Any]]], start: int) -> bytes:
+        """The records of one batch of cases of ``frame``, from ``start``."""
+        numbers, strings = prepared
+        n = min(self.batch_rows(), len(frame) - start)
+        out = self.buffer[:n]
+        for first, count, at in self.runs:
+            out[:, at : at + 8 * count] = numbers[
+                start : start + n, 8 * first : 8 * (first + count)
+            ]
+        written = []
+        texts = [
+            (c, at) for c, at in zip(self.columns, self.offsets, strict=True) if c.kind != "num"
+        ]
+        for (c, at), (codes, table) in zip(texts, strings, strict=True):
             width = max(1, c.width)
-            raw = _fixed(values.tolist(), width)
-            start = 0
+            batch = codes[start : start + n]
+            if isinstance(table, list):
+                values = _fixed([table[k] for k in batch], width)
+            else:
+                values = table[batch]
+            done = 0
             for data, units in _segments(width):
-                out[:, at : at + data] = raw[:, start : start + data]
-                start += data
+                take = min(data, values.shape[1] - done)
+                if take <= 0:
+                    break
+                out[:, at : at + take] = values[:, done : done + take]
+                written.append((at, take))
+                done += take
                 at += units
-        return out.tobytes()
+        piece = out.tobytes()
+        for at, take in written:
+            out[:, at : at + take] = _SPACE
+        return piece
 
 
 def _fixed(values: list[str], width: int) -> Any:
-    """UTF-8 bytes of each value as an (n, width) array, space-padded, cut at a
-    character boundary as ``readstat._fit`` cuts."""
-    encoded = [v.encode("utf-8") for v in values]
-    if any(len(b) > width for b in encoded):
-        encoded = [_fit(v, width, b" ") for v in values]
-    raw = np.array(encoded, dtype=f"S{width}").view(np.uint8).reshape(len(values), width)
+    """UTF-8 bytes of each value as an (n, used) array, space-padded, cut at a
+    character boundary as ``readstat._fit`` cuts; ``used`` (at most ``width``) is the
+    longest value's length (1 when all are empty)."""
+    raw = np.array([v.encode("utf-8") for v in values])  # numpy sizes it to the longest
+    if raw.itemsize > width:
+        raw = np.array([_fit(v, width, b" ") for v in values], dtype=f"S{width}")
+    raw = raw.view(np.uint8).reshape(len(values), raw.itemsize)
     raw[raw == 0] = _SPACE  # numpy pads with NUL; text in PostgreSQL never holds NUL
     return raw
 
 
 def _parse(plan: ExportPlan, data: bytes) -> Any:
-    import pandas as pd
-
     names = [c.name for c in plan.columns]
     numeric = [c.name for c in plan.columns if c.kind == "num"]
     return pd.read_csv(
         io.BytesIO(data),
         header=None,
         names=names,
-        dtype={c.name: ("float64" if c.kind == "num" else "str") for c in plan.columns},
+        # dtype objects, not names: pandas looks a name up in its registry per column
+        # and call, which cost more than parsing a few thousand cases.
+        dtype={c.name: (_FLOAT if c.kind == "num" else _TEXT) for c in plan.columns},
         keep_default_na=False,
         na_values={name: ["", "nan"] for name in numeric},  # both are system missing
         encoding="utf-8",
@@ -162,33 +228,31 @@ async def sav_lines(
                 return
             head, records = await anyio.to_thread.run_sync(_header, plan, path, plan.rows)
             yield head
-            batch = records.batch_rows()
             done = 0
             pending: list[bytes] = []
-            count = 0
+            size = count = 0
             async for piece, lines in data_lines(conn, plan, cells):
                 pending.append(piece)
+                size += len(piece)
                 count += lines
-                if count >= batch:
-                    async for data in _batches(plan, records, b"".join(pending), batch):
+                if size >= PARSE_BYTES:
+                    async for data in _records(plan, records, b"".join(pending)):
                         yield data
-                    pending, done, count = [], done + count, 0
+                    pending, done, size, count = [], done + count, 0, 0
                     if progress:
                         progress(min(done, plan.rows), plan.rows)
             if pending:
                 done += count
-                async for data in _batches(plan, records, b"".join(pending), batch):
+                async for data in _records(plan, records, b"".join(pending)):
                     yield data
             if progress:
                 progress(done, plan.rows)
 
 
-async def _batches(
-    plan: ExportPlan, records: SavRecords, lines: bytes, batch: int
-) -> AsyncIterator[bytes]:
-    """Records of these lines, ``batch`` cases at a time: a piece of COPY data can hold
-    more lines than a batch, and the records of wide cases take far more room."""
+async def _records(plan: ExportPlan, records: SavRecords, lines: bytes) -> AsyncIterator[bytes]:
+    """Records of these lines, a batch of cases a piece, made in a worker thread (the
+    event loop keeps reading COPY data meanwhile); one batch is held at a time."""
     frame = await anyio.to_thread.run_sync(_parse, plan, lines)
-    for start in range(0, len(frame), batch):
-        part = frame.iloc[start : start + batch]
-        yield await anyio.to_thread.run_sync(records.encode, part)
+    prepared = await anyio.to_thread.run_sync(records.prepare, frame)
+    for start in range(0, len(frame), records.batch_rows()):
+        yield await anyio.to_thread.run_sync(records.encode, frame, prepared, start)
