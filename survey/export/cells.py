@@ -5,8 +5,9 @@ An export reads one packed row per completed response instead of its ~37 answers
 cells current). ``prepare`` brings a wave's cells up to date before the export reads
 them: a wave exported for the first time, or whose layout changed, has all its
 completes rendered (the slow first export); later exports render only those their
-last snapshot missed, and a wave that has cells gets each response rendered as it
-completes, so there is usually nothing left to do.
+last snapshot missed. A wave has its layout from launch (``register``), so each
+response is rendered as it completes and even the first export finds nearly every
+cell made.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 from survey.db import Conn
 from survey.export.codebook import Column, item_columns
 from survey.export.plan import ExportPlan
+from survey.questionnaire import Questionnaire
 from survey.sql import Q
 
 RENDERING = 1
@@ -61,10 +63,11 @@ def layout(columns: list[Column]) -> Layout:
     return items, kinds, blanks, singles, options
 
 
-def stored_layout(plan: ExportPlan) -> Layout:
+def stored_layout(q: Questionnaire) -> Layout:
     """The layout cells are stored in: every item column, free text included, whoever
-    exports (evaluators' lines use the variant without the text items)."""
-    return layout(item_columns(plan.questionnaire, include_text=True))
+    exports (evaluators' lines use the variant without the text items). Labels and
+    their language play no part."""
+    return layout(item_columns(q, include_text=True))
 
 
 def layout_hash(stored: Layout) -> int:
@@ -79,7 +82,7 @@ async def prepare(conn: Conn, plan: ExportPlan) -> int | None:
     ``conn`` must not be inside a read-only transaction it wants kept short."""
     if not await conn.fetchval(Q.export_cells_usable):
         return None
-    stored = stored_layout(plan)
+    stored = stored_layout(plan.questionnaire)
     digest = layout_hash(stored)
     args = (plan.program_id, plan.wave_id, digest, *stored)
     async with conn.transaction():
@@ -92,3 +95,12 @@ async def prepare(conn: Conn, plan: ExportPlan) -> int | None:
             await conn.execute(Q.export_cells_reset, plan.program_id, plan.wave_id)
             await conn.fetchval(Q.export_cells_build, *args, timeout=BUILD_TIMEOUT)
     return digest
+
+
+async def register(conn: Conn, program_id: int, wave_id: int, q: Questionnaire) -> None:
+    """Give a wave being launched its layout, in the launch's transaction: from then on
+    each of its responses is rendered into ``export_cells`` as it completes."""
+    if not await conn.fetchval(Q.export_cells_usable):
+        return
+    stored = stored_layout(q)
+    await conn.execute(Q.export_cells_register, program_id, wave_id, layout_hash(stored), *stored)

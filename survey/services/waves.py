@@ -11,6 +11,7 @@ from survey import access
 from survey.access import Principal
 from survey.db import Conn, Record, fetch_one
 from survey.errors import Conflict, FieldProblem, InvalidInput
+from survey.export import cells as export_cells
 from survey.resources import Resources
 from survey.schemas import LaunchIn, LaunchOut, WaveIn, WaveOut, WavePatch, WaveSiteIn
 from survey.services import audit
@@ -259,6 +260,8 @@ async def launch_wave(
     opened = await fetch_one(
         conn, Q.wave_set_open, program_id, wave_id, digest, bool(overridden), what="wave"
     )
+    # Its responses' export cells are rendered as they complete, from the first one.
+    await export_cells.register(conn, program_id, wave_id, questionnaire)
     await audit.record(
         conn,
         who,

@@ -158,6 +158,13 @@ INSERT INTO export_cells_state (program_id, wave_id, layout, items, kinds, blank
 SELECT $1, $2, $3, $4, $5, $6, $7, $8, pg_current_snapshot(), count(*) FROM added
 RETURNING responses;
 
+-- name: export-cells-register
+-- A wave being launched: no responses yet, none missed by this snapshot.
+INSERT INTO export_cells_state (program_id, wave_id, layout, items, kinds, blanks, singles,
+                                options, snap)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, pg_current_snapshot())
+ON CONFLICT (program_id, wave_id) DO NOTHING;
+
 -- name: export-cells-add
 -- The wave's completes whose completing transaction this statement sees and the
 -- state's snapshot did not, unless they were rendered as they completed; then this

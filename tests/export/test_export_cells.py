@@ -35,11 +35,24 @@ async def same_for_everyone(conn: Conn, res: Any, pid: int, wave_id: int) -> Non
     assert await conn.fetchval(CELLS, pid, wave_id) == await conn.fetchval(COMPLETES, pid, wave_id)
 
 
+async def test_cells_are_rendered_from_launch_on(conn: Conn, resources: Any, actors: Any) -> None:
+    pid = actors.programs["own"]
+    seeded = await seed_wave(conn, resources, pid)
+    # The wave got its layout at launch; the paper responses were rendered as they
+    # were imported (complete on arrival, answers inserted after the response row).
+    state = await conn.fetchrow(STATE, pid, seeded.wave_id)
+    assert state is not None and state["responses"] == 0
+    completes = await conn.fetchval(COMPLETES, pid, seeded.wave_id)
+    assert completes > 0 and await conn.fetchval(CELLS, pid, seeded.wave_id) == completes
+    await same_for_everyone(conn, resources, pid, seeded.wave_id)
+
+
 async def test_cells_are_built_by_the_first_export_and_used_after(
     conn: Conn, resources: Any, actors: Any
 ) -> None:
     pid = actors.programs["own"]
     wave_id = await awkward_wave(conn, resources, pid)
+    # Emptied by the hand edits (as after an upgrade to 0007: no layout yet).
     assert await conn.fetchrow(STATE, pid, wave_id) is None
     await same_for_everyone(conn, resources, pid, wave_id)
     state = await conn.fetchrow(STATE, pid, wave_id)
