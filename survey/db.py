@@ -57,6 +57,12 @@ async def create_pool(
     return pool
 
 
+def is_pool(obj: Conn | Pool) -> bool:
+    # The driver ships no types (Pool is Any to mypy), so no isinstance: a pool hands
+    # out connections, a connection does not.
+    return callable(getattr(obj, "acquire", None))
+
+
 async def connect(dsn: str) -> Conn:
     """A single connection for CLI commands and migrations."""
     conn: Conn = await asyncpg.connect(dsn, server_settings={"timezone": "UTC"})

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import msgspec
 
 from survey import security
-from survey.db import Conn, Record
+from survey.db import Conn, Pool, Record
 from survey.errors import Conflict, Gone, NotFound
 from survey.questionnaire import (
     Answer,
@@ -154,6 +154,28 @@ async def personal_entry(conn: Conn, token: str, *, with_answers: bool = False) 
     return _entry(row, row["invitation_id"], row["panel_member_id"])
 
 
+async def personal_entries(conn: Conn, tokens: list[str]) -> list[Entry | None]:
+    """The invitations behind many ``/s/<token>`` links in one query (None: no such
+    link), for the one-page form's batched lookups."""
+    keys = [split_link(token) for token in tokens]
+    found = [k for k in keys if k is not None]
+    rows = await conn.fetch(
+        Q.response_invitation_entries, [k[0] for k in found],
+        [security.token_hash(k[1]) for k in found],
+    ) if found else []
+    by_place = {row["pos"]: row for row in rows}
+    out: list[Entry | None] = []
+    place = 0
+    for key in keys:
+        if key is None:
+            out.append(None)
+            continue
+        place += 1
+        row = by_place.get(place)
+        out.append(_entry(row, row["invitation_id"], row["panel_member_id"]) if row else None)
+    return out
+
+
 async def open_entry(
     conn: Conn, link: str, resume_key: str | None, *, with_answers: bool = False
 ) -> Entry:
@@ -181,7 +203,7 @@ def require_open(entry: Entry, now: datetime) -> None:
         raise WaveNotOpen(entry)
 
 
-async def questionnaire_of(conn: Conn, entry: Entry) -> Questionnaire:
+async def questionnaire_of(conn: Conn | Pool, entry: Entry) -> Questionnaire:
     """The frozen questionnaire version of the entry's wave."""
     if entry.questionnaire_hash is None:
         raise WaveNotOpen(entry)
@@ -254,7 +276,7 @@ class Either(msgspec.Struct, frozen=True):
 PageInput = Mapping[str, "Raw | Either"]
 
 
-def _validate(item: Item, raw: Raw | Either) -> Answer:
+def validate_raw(item: Item, raw: Raw | Either) -> Answer:
     # Codes, not labels, in the errors: the web layer shows labels in the reader's language.
     if isinstance(raw, Either):
         raise AnswerError(item.id, MSG_EITHER, option=raw.code)
@@ -312,7 +334,7 @@ async def save_page(
             unseen = unseen or item.id not in merged
             continue
         try:
-            answer = _validate(item, posted.get(item.id))
+            answer = validate_raw(item, posted.get(item.id))
         except AnswerError as exc:
             errors[item.id] = exc
             continue

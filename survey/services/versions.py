@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import msgspec
 
-from survey.db import Conn, fetch_one
+from survey.db import Conn, Pool, fetch_one, is_pool
 from survey.questionnaire import Questionnaire, decode
 from survey.sql import Q
 
@@ -17,11 +17,15 @@ _MAX_CACHED = 64
 _cache: dict[str, Questionnaire] = {}
 
 
-async def frozen_questionnaire(conn: Conn, content_hash: str) -> Questionnaire:
-    """The questionnaire stored under ``content_hash``."""
+async def frozen_questionnaire(conn: Conn | Pool, content_hash: str) -> Questionnaire:
+    """The questionnaire stored under ``content_hash``. Given a pool, a connection is
+    taken from it only if the version is not in memory yet."""
     found = _cache.get(content_hash)
     if found is not None:
         return found
+    if is_pool(conn):
+        async with conn.acquire() as held:
+            return await frozen_questionnaire(held, content_hash)
     row = await fetch_one(conn, Q.questionnaire_version_get, content_hash, what="questionnaire")
     definition = row["definition"]
     raw = definition if isinstance(definition, str | bytes) else msgspec.json.encode(definition)

@@ -65,6 +65,8 @@ class Field(msgspec.Struct, frozen=True, kw_only=True):
     multiline: bool = False
     max_length: int = 0
     inputmode: str = ""
+    conditional: bool = False
+    """Shown with every question (the one-page form) though it may not apply."""
 
     @property
     def first_control(self) -> str:
@@ -79,9 +81,12 @@ class Field(msgspec.Struct, frozen=True, kw_only=True):
         return bool(self.choices) or bool(self.missing)
 
 
-def parse(form: Any, q: Questionnaire, section_id: str) -> tuple[dict[str, Raw | Either], set[str]]:
-    """Raw answers of one section's questions, and which of them the page showed."""
-    ids = {item.id for item in q.items if item.section == section_id}
+def parse(
+    form: Any, q: Questionnaire, section_id: str | None
+) -> tuple[dict[str, Raw | Either], set[str]]:
+    """Raw answers of one section's questions (every question: ``None``), and which of
+    them the page showed."""
+    ids = {item.id for item in q.items if section_id is None or item.section == section_id}
     shown = {value for value in form.getall(SHOWN, []) if value in ids}
     posted: dict[str, Raw | Either] = {}
     for item in q.items:
@@ -138,6 +143,7 @@ def build(
     answers: Mapping[str, Answer],
     posted: PageInput | None = None,
     errors: Mapping[str, AnswerError] | None = None,
+    mark_conditional: bool = False,
 ) -> list[Field]:
     """Fields for ``items`` (English originals), labelled from ``translated``.
 
@@ -154,8 +160,11 @@ def build(
             else _stored_values(item, answers.get(item.id))
         )
         error = errors.get(item.id)
-        fields.append(_field(item, shown_item, translated, values, gettext, locale,
-                             error_text(error, q, translated, gettext) if error else ""))
+        field = _field(item, shown_item, translated, values, gettext, locale,
+                       error_text(error, q, translated, gettext) if error else "")
+        if mark_conditional and item.show_if is not None:
+            field = msgspec.structs.replace(field, conditional=True)
+        fields.append(field)
     return fields
 
 

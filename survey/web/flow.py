@@ -95,7 +95,7 @@ async def load(request: Req, conn: Conn, link: Link, *, with_answers: bool = Fal
         raise
 
 
-def _resume_cookie(visit: Visit, key: str) -> Cookie:
+def resume_cookie(visit: Visit, key: str) -> Cookie:
     max_age = RESUME_MAX_AGE
     if visit.entry.closes_at is not None:
         left = int((visit.entry.closes_at - visit.now).total_seconds())
@@ -119,7 +119,7 @@ async def landing(request: Req, conn: Conn, res: Resources, link: Link) -> Respo
         # The key that will find this client's response again, and binds its forms.
         link = Link(link.kind, link.value, secrets.token_urlsafe(24))
         visit = Visit.open(request, res, link, entry)
-        visit.cookies.append(_resume_cookie(visit, link.resume_key or ""))
+        visit.cookies.append(resume_cookie(visit, link.resume_key or ""))
     else:
         visit = Visit.open(request, res, link, entry)
     if entry.complete:
@@ -157,7 +157,7 @@ async def start(request: Req, conn: Conn, res: Resources, link: Link) -> Respons
         if entry.complete:
             # Someone else on a shared device: a new response with a new key.
             key = secrets.token_urlsafe(24)
-            visit.cookies.append(_resume_cookie(visit, key))
+            visit.cookies.append(resume_cookie(visit, key))
         response_id = await responses.start_open(conn, entry, visit.locale, key)
     answers = await responses.load_answers(conn, entry.program_id, response_id)
     return visit.redirect(f"{link.base}/q/{resume_section(q, answers)}")
@@ -220,7 +220,7 @@ async def show_page(
                         added=request.query_params.get("added") == "1")
 
 
-def _fingerprint(request: Req, secret: str) -> bytes:
+def client_fingerprint(request: Req, secret: str) -> bytes:
     """Who is probably the same client, without storing who: keyed hash of address and
     browser, used only to flag duplicate open-link responses."""
     agent = request.headers.get("user-agent", "")[:300]
@@ -246,7 +246,7 @@ async def save_page(
     result = await responses.save_page(
         conn, entry, entry.response_id, q, section, posted, shown, visit.locale,
         client_fingerprint=(
-            _fingerprint(request, visit.settings.secret_key) if link.kind == "o" else None
+            client_fingerprint(request, visit.settings.secret_key) if link.kind == "o" else None
         ),
     )
     if result.completed:

@@ -2,7 +2,8 @@
 
 ``/s/<token>`` is a personal link (one response, ever); ``/o/<program>-<code>`` is an
 open link for a wave and site, short enough to print under a QR code. Both have the
-same steps: landing, ``start``, ``q/<section>`` pages and ``done``. Pages that only
+same steps: landing, ``start``, ``q/<section>`` pages and ``done``, or ``all``, the
+whole survey on one page. Pages that only
 read (every GET) run outside a transaction: a whole response is about 15 GETs.
 """
 
@@ -15,7 +16,7 @@ from litestar.params import FromPath
 
 from survey.api.deps import READ_ONLY, DbConn, Res
 from survey.errors import RateLimited
-from survey.web import flow
+from survey.web import flow, onepage
 from survey.web.ratelimit import client_key
 from survey.web.state import WebState
 from survey.web.visit import Link, client_address
@@ -50,6 +51,16 @@ class PersonalLinkController(Controller):
                    token: FromPath[str]) -> Response[Any]:
         return await flow.done(request, conn, res, Link("s", token))
 
+    @get("/all", dependencies=READ_ONLY)
+    async def all_page(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
+                       token: FromPath[str]) -> Response[Any]:
+        return await onepage.show_all(request, conn, res, Link("s", token))
+
+    @post("/all", request_max_body_size=flow.MAX_FORM_BYTES)
+    async def send_all(self, request: Request[Any, Any, Any], res: Res,
+                       token: FromPath[str]) -> Response[Any]:
+        return await onepage.save_all(request, res, Link("s", token))
+
 
 async def limit_open_links(request: Request[Any, Any, Any]) -> None:
     """Open links are public, so each client address gets a bounded number of new
@@ -58,7 +69,10 @@ async def limit_open_links(request: Request[Any, Any, Any]) -> None:
     web: WebState = request.app.state.web
     key = client_key(request.app.state.settings.secret_key, client_address(request))
     step = request.url.path.rstrip("/").split("/")[3:4]
-    limiters = [web.open_limiter] if step in ([], ["start"]) else []
+    # Opening the one-page form starts a visit (it hands out the resume key) as the
+    # landing page does; its POST needs that key, like any page's.
+    new_visit = step in ([], ["start"]) or (step == ["all"] and request.method == "GET")
+    limiters = [web.open_limiter] if new_visit else []
     for limiter in [*limiters, web.open_page_limiter]:
         wait = limiter.hit(key)
         if wait is not None:
@@ -97,3 +111,13 @@ class OpenLinkController(Controller):
     async def done(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
                    link: FromPath[str]) -> Response[Any]:
         return await flow.done(request, conn, res, self._link(request, link))
+
+    @get("/all", dependencies=READ_ONLY)
+    async def all_page(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
+                       link: FromPath[str]) -> Response[Any]:
+        return await onepage.show_all(request, conn, res, self._link(request, link))
+
+    @post("/all", request_max_body_size=flow.MAX_FORM_BYTES)
+    async def send_all(self, request: Request[Any, Any, Any], res: Res,
+                       link: FromPath[str]) -> Response[Any]:
+        return await onepage.save_all(request, res, self._link(request, link))

@@ -1,4 +1,5 @@
-"""Per-application state of the respondent web survey: limiters and text caches.
+"""Per-application state of the respondent web survey: limiters, text caches and the
+group commit of one-page responses.
 
 Built once in ``create_app`` (``app.state.web``). Translated questionnaires and review
 status depend only on a frozen version, a language and the loaded catalogs, which do
@@ -13,6 +14,8 @@ from typing import Any
 from survey.config import Settings
 from survey.i18n import SOURCE_LOCALE, language_status, translate_questionnaire, ui_status
 from survey.questionnaire import Questionnaire
+from survey.services.responses import personal_entries
+from survey.services.submit_batch import Batcher, GroupCommit
 from survey.web.ratelimit import FixedWindowLimiter
 
 #: Open-link page requests allowed per client address, as a multiple of new visits.
@@ -31,6 +34,10 @@ class WebState:
         self.open_page_limiter = FixedWindowLimiter(rate * PAGE_FACTOR, 60)
         """All open-link requests per client address: many people may share one."""
         self.miss_limiter = FixedWindowLimiter(MISS_LIMIT, MISS_WINDOW)
+        self.submissions = GroupCommit()
+        """Fresh one-page responses, written many to a commit."""
+        self.entries = Batcher(personal_entries, transaction=False)
+        """Personal links of one-page posts, looked up many to a query."""
         self._translated: dict[tuple[Any, ...], Questionnaire] = {}
         self._reviewed: dict[tuple[Any, ...], bool] = {}
 

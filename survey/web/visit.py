@@ -19,7 +19,7 @@ from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
 from survey.config import Settings
-from survey.db import Conn
+from survey.db import Conn, Pool
 from survey.i18n import format_number, html_lang, match_tag, negotiate
 from survey.questionnaire import Questionnaire
 from survey.resources import Resources
@@ -173,8 +173,9 @@ class Visit:
     def require_open(self) -> None:
         responses.require_open(self.entry, self.now)
 
-    async def questionnaire(self, conn: Conn) -> tuple[Questionnaire, Questionnaire]:
-        """The wave's frozen questionnaire, and the same in this visit's language."""
+    async def questionnaire(self, conn: Conn | Pool) -> tuple[Questionnaire, Questionnaire]:
+        """The wave's frozen questionnaire, and the same in this visit's language (from a
+        pool: a connection is taken only if the version is not in memory yet)."""
         if self._q is None or self._tq is None:
             q = await responses.questionnaire_of(conn, self.entry)
             assert self.entry.questionnaire_hash is not None

@@ -26,6 +26,8 @@ FORM_ROUTES = {
     "/s/{token:str}/q/{section:str}",
     "/o/{link:str}/start",
     "/o/{link:str}/q/{section:str}",
+    "/s/{token:str}/all",
+    "/o/{link:str}/all",
 }
 
 
@@ -55,10 +57,12 @@ async def test_every_form_post_needs_its_csrf_token(
     who = Respondent(client, base)
     landing = await who.get(base)
     start = parse_form(landing.text, "/start")
+    whole = parse_form((await who.get(base + "/all")).text, "/all")
     page = await who.start()
     form = parse_form(page.text, "")
     answers = fill(form)
-    for action, data in ((start.action, fill(start)), (form.action, answers)):
+    for action, data in ((start.action, fill(start)), (form.action, answers),
+                         (whole.action, fill(whole))):
         real = dict(data)["csrf"]
         others = [(k, v) for k, v in data if k != "csrf"]
         tampered = real[:-1] + ("1" if real[-1] == "0" else "0")

@@ -9,7 +9,7 @@ from litestar.datastructures import FormMultiDict
 
 from survey.questionnaire import Answer, AnswerError
 from survey.services.paging import find_page, is_last_page, resume_section, section_after
-from survey.services.responses import Either, _validate
+from survey.services.responses import Either, validate_raw
 from survey.web import csrf, fields
 
 
@@ -84,13 +84,13 @@ def test_form_parsing_and_either(q: Any) -> None:
     assert posted["zip_or_area"] == Either("prefer_not", "98101")
     assert posted["home_language"] == "" and posted["gender"] == "woman"
     with pytest.raises(AnswerError) as both:
-        _validate(q.item("zip_or_area"), posted["zip_or_area"])
+        validate_raw(q.item("zip_or_area"), posted["zip_or_area"])
     assert both.value.params == {"option": "prefer_not"}
     with pytest.raises(AnswerError) as mixed:
-        _validate(q.item("race_ethnicity"), ["asian", "prefer_not"])
+        validate_raw(q.item("race_ethnicity"), ["asian", "prefer_not"])
     assert mixed.value.params == {"option": "prefer_not"}
-    assert _validate(q.item("race_ethnicity"), ["prefer_not"]) == Answer.prefer_not()
-    assert _validate(q.item("zip_or_area"), "prefer_not") == Answer.prefer_not()
+    assert validate_raw(q.item("race_ethnicity"), ["prefer_not"]) == Answer.prefer_not()
+    assert validate_raw(q.item("zip_or_area"), "prefer_not") == Answer.prefer_not()
 
 
 def test_errors_name_options_in_the_readers_language(q: Any, resources_base: Any) -> None:

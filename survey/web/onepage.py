@@ -1,0 +1,153 @@
+"""The one-page form: every question of the survey on one page, sent once.
+
+For residents who would rather scroll than step through pages (a desktop, a kiosk
+at a community meeting, a volunteer typing in a paper form), and for links printed
+to go straight to it (``/s/<token>/all``, ``/o/<program>-<code>/all``). Conditional
+questions are on the page, marked as such, and count only where they apply.
+
+A post with errors keeps every valid answer (stored as a started response, so the
+page-by-page survey can carry on from it too) and shows the page again with what
+was typed. A post without errors answers with the thank-you page itself: a fresh
+personal-link response is written by the group commit, which acknowledges it only
+after its own commit; a reload posts again and finds the response complete.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from litestar import Response
+
+from survey import db
+from survey.db import Conn, Pool
+from survey.errors import RateLimited
+from survey.questionnaire import AnswerError, Questionnaire
+from survey.resources import Resources
+from survey.services import whole
+from survey.services.responses import Entry, LinkNotFound
+from survey.services.submit_batch import Fresh
+from survey.web import csrf, fields
+from survey.web.flow import (
+    CookiesNeeded,
+    FormRejected,
+    Req,
+    client_fingerprint,
+    load,
+    read_form,
+    resume_cookie,
+)
+from survey.web.ratelimit import client_key
+from survey.web.state import WebState
+from survey.web.visit import Link, Visit, client_address
+
+PURPOSE = "all"
+
+
+def _render(visit: Visit, q: Questionnaire, tq: Questionnaire, answers: Any, *,
+            posted: Any = None, errors: dict[str, AnswerError] | None = None) -> Response[Any]:
+    sections = []
+    error_fields: list[fields.Field] = []
+    for section in q.sections:
+        items = [item for item in q.items if item.section == section.id]
+        if not items:
+            continue
+        built = fields.build(
+            items, q, tq, visit.gettext, visit.locale, answers=answers, posted=posted,
+            errors=errors, mark_conditional=True,
+        )
+        error_fields.extend(f for f in built if f.error)
+        sections.append((tq.section(section.id), built))
+    return visit.render(
+        "survey/all.html", status_code=422 if errors else 200, sections=sections,
+        errors=error_fields, token=visit.csrf(PURPOSE),
+    )
+
+
+async def show_all(request: Req, conn: Conn, res: Resources, link: Link) -> Response[Any]:
+    fresh_key = link.kind == "o" and not link.resume_key
+    if fresh_key:
+        link = Link(link.kind, link.value, secrets.token_urlsafe(24))
+    entry = await load(request, conn, link, with_answers=True)
+    visit = Visit.open(request, res, link, entry)
+    if fresh_key:
+        visit.cookies.append(resume_cookie(visit, link.resume_key or ""))
+    if entry.complete:
+        return visit.redirect(f"{link.base}/done")
+    visit.require_open()
+    q, tq = await visit.questionnaire(conn)
+    return _render(visit, q, tq, entry.answers or {})
+
+
+def _thanks(visit: Visit) -> Response[Any]:
+    again = visit.csrf("start") if visit.link.kind == "o" else None
+    return visit.render("survey/thanks.html", again=again)
+
+
+async def save_all(request: Req, res: Resources, link: Link) -> Response[Any]:
+    """Takes no connection from the request: one is held only while reading and while
+    writing, never while the response waits for the group commit, which needs a
+    connection of its own (with all of them held by waiting requests, none would
+    be left for the write)."""
+    form = await read_form(request)
+    if link.kind == "o" and not link.resume_key:
+        raise CookiesNeeded()
+    pool = request.app.state.pool
+    web: WebState = request.app.state.web
+    if link.kind == "s":
+        entry = await _personal_entry(request, web, pool, link)
+    else:
+        async with pool.acquire() as conn:
+            entry = await load(request, conn, link)
+    visit = Visit.open(request, res, link, entry, form_lang=form.get("lang"))
+    if not visit.csrf_ok(PURPOSE, form.get(csrf.FIELD)):
+        raise FormRejected()
+    q, tq = await visit.questionnaire(pool)
+    if entry.complete:
+        return _thanks(visit)  # a double click or a reload: already received
+    visit.require_open()
+    posted, _ = fields.parse(form, q, None)
+    answers, errors = whole.check(q, posted)
+    if errors:
+        async with db.transaction(pool) as conn:
+            await whole.store(conn, entry, answers, visit.locale, complete=False,
+                              resume_key=link.resume_key)
+        return _render(visit, q, tq, answers, posted=posted, errors=errors)
+    if link.kind == "s" and entry.response_id is None:
+        stored = await web.submissions.submit(pool, _fresh(entry, visit, answers))
+        if stored is not None:
+            return _thanks(visit)
+    fingerprint = (
+        client_fingerprint(request, visit.settings.secret_key) if link.kind == "o" else None
+    )
+    async with db.transaction(pool) as conn:
+        if link.kind == "s" and entry.response_id is None:
+            # Its invitation got a response meanwhile (another tab): look again.
+            entry = await load(request, conn, link)
+            if entry.complete:
+                return _thanks(visit)
+        await whole.store(conn, entry, answers, visit.locale, complete=True,
+                          resume_key=link.resume_key, client_fingerprint=fingerprint)
+    return _thanks(visit)
+
+
+async def _personal_entry(request: Req, web: WebState, pool: Pool, link: Link) -> Entry:
+    """``load`` for a personal link, through the batched lookup."""
+    key = client_key(request.app.state.settings.secret_key, client_address(request))
+    wait = web.miss_limiter.retry_after(key)
+    if wait is not None:
+        raise RateLimited(wait)
+    entry = await web.entries.submit(pool, link.value)
+    if entry is None:
+        web.miss_limiter.hit(key)
+        raise LinkNotFound()
+    return entry
+
+
+def _fresh(entry: Entry, visit: Visit, answers: dict[str, Any]) -> Fresh:
+    assert entry.invitation_id is not None and entry.questionnaire_hash is not None
+    return Fresh(
+        program_id=entry.program_id, wave_id=entry.wave_id, site_id=entry.site_id,
+        invitation_id=entry.invitation_id, panel_member_id=entry.panel_member_id,
+        language=visit.locale, questionnaire_hash=entry.questionnaire_hash, answers=answers,
+    )
