@@ -1,13 +1,24 @@
 """Benchmark: complete web responses per second through the real HTTP server.
 
     python -m tests.bench.submit [--seconds 15] [--clients 16,64] [--workers 2]
+                                 [--flows walk,onepage,post] [--profile DIR]
 
 Ours: ``survey serve --workers 2`` (uvicorn, ``serve_app()``, the worker count
 compose.yaml runs in production) against a freshly migrated embedded PostgreSQL with
 a launched ``community-trust`` wave and personal invitations issued through the
-services. The load client (``tests.bench.webload``, aiohttp, its own process) walks
-the whole survey per response: landing, Start, each page GET and POST, thank-you
-page. Latency is reported per HTTP request and per completed response.
+services. The load client (``tests.bench.webload``, aiohttp, its own process) answers
+every question of the instrument (47 answers stored) per response, in one of three
+flows (``FLOWS``):
+- ``walk``: page by page as a browser without JavaScript does: landing, Start, each
+  page GET and POST (post/redirect/get), thank-you page: 29 requests;
+- ``onepage``: the one-page form: GET ``/s/<token>/all``, one POST of every answer,
+  answered with the thank-you page: 2 requests;
+- ``post``: the same POST alone, the pages fetched beforehand and untimed, as
+  residents hold them on their phones while they answer: the write path.
+Latency is reported per HTTP request, per POST and per completed response; CPU per
+response of the server workers and of the PostgreSQL backends; for the one-page
+flows, how many commits held the responses (they share the completing transaction
+id when the group commit wrote them together).
 
 Baseline, same run, same database, same concurrency: ``pgbench -n -c N -j 2 -T s``
 running the equivalent insert transaction: one completed response row and the same
@@ -34,6 +45,12 @@ from tests.bench.serving import (
     seed_wave,
     survey_serve,
 )
+
+FLOWS = {
+    "walk": "page by page (landing, Start, each page GET and POST, thank-you page)",
+    "onepage": "one-page form (GET the page, POST every answer once)",
+    "post": "one-page POST alone (pages fetched beforehand, untimed)",
+}
 
 
 def _literal(value: Any) -> str:
@@ -108,8 +125,10 @@ async def verify(url: str, wave: Wave, acknowledged: list[str], answers: int) ->
 
 async def main(args: argparse.Namespace) -> None:
     levels = [int(c) for c in args.clients.split(",")]
+    flows = args.flows.split(",")
     # Enough tokens that no client runs out, whatever the machine does.
-    per_level = max(2000, int(args.seconds * 400))
+    per_flow = max(2000, int(args.seconds * 2000))
+    per_level = per_flow * len(flows)
     with database() as (url, _server):
         await migrate(url)
         wave = await seed_wave(url, invitations_count=per_level * len(levels) + 200)
@@ -126,29 +145,50 @@ async def main(args: argparse.Namespace) -> None:
                   f"{len(warm['requests']) // max(1, len(warm['done']))} HTTP requests each")
             for i, clients in enumerate(levels):
                 chunk = tokens[200 + i * per_level: 200 + (i + 1) * per_level]
-                spies = profile(server.workers(), args.profile, clients, args.seconds)
-                pids = server.workers()
-                before = cpu_seconds(pids), cpu_seconds(await backend_pids(url))
-                run = load({"mode": "walk", "base": server.base, "clients": clients,
-                            "seconds": args.seconds, "tokens": chunk})
-                acknowledged += run["done"]
-                after = cpu_seconds(pids), cpu_seconds(await backend_pids(url))
-                cpu = after[0] - before[0], after[1] - before[1]
-                for spy in spies:
-                    spy.wait()
-                report(clients, run)
-                n = max(1, len(run["done"]))
-                print(f"  CPU per response: server workers {cpu[0] / n * 1000:.0f} ms,"
-                      f" PostgreSQL backends {cpu[1] / n * 1000:.0f} ms")
                 tps = pgbench(url, script, clients, args.seconds)
-                ours = len(run["done"]) / run["elapsed"]
-                print(f"  baseline pgbench -n -c {clients} -j 2 -T {round(args.seconds)}"
-                      f" (1 response + {answers} answers per transaction): {tps:,.0f} tps")
-                print(f"  ratio ours / pgbench: {ours / tps:.3f}x")
+                print(f"{clients} clients: baseline pgbench -n -c {clients} -j 2"
+                      f" -T {round(args.seconds)} (1 response + {answers} answers per"
+                      f" transaction): {tps:,.0f} tps")
+                for flow in flows:
+                    take, chunk = chunk[:per_flow], chunk[per_flow:]
+                    config: dict[str, Any] = {
+                        "mode": "walk" if flow == "walk" else "onepage",
+                        "base": server.base, "clients": clients, "seconds": args.seconds,
+                        "tokens": take,
+                    }
+                    if flow == "post":
+                        # The pages residents would hold on their phones, fetched first
+                        # (untimed): only the POSTs are timed.
+                        fetched = load({"mode": "prefetch", "base": server.base,
+                                        "clients": 8, "seconds": 0,
+                                        "tokens": take[: int(args.seconds * 1500)]})
+                        config["prepared"] = fetched["prepared"]
+                        config["tokens"] = list(fetched["prepared"])
+                    spies = profile(server.workers(), args.profile, f"{flow}-c{clients}",
+                                    args.seconds)
+                    pids = server.workers()
+                    batches = await batch_count(url)
+                    before = cpu_seconds(pids), cpu_seconds(await backend_pids(url))
+                    run = load(config)
+                    acknowledged += run["done"]
+                    after = cpu_seconds(pids), cpu_seconds(await backend_pids(url))
+                    cpu = after[0] - before[0], after[1] - before[1]
+                    for spy in spies:
+                        spy.wait()
+                    report(flow, run)
+                    n = max(1, len(run["done"]))
+                    print(f"    CPU per response: server workers {cpu[0] / n * 1000:.1f} ms,"
+                          f" PostgreSQL backends {cpu[1] / n * 1000:.1f} ms")
+                    if flow != "walk":
+                        commits = await commits_since(url, batches)
+                        print(f"    commits: {commits:,}"
+                              f" ({len(run['done']) / max(1, commits):.1f} responses each)")
+                    ours = len(run["done"]) / run["elapsed"]
+                    print(f"    ratio ours / pgbench: {ours / tps:.3f}x")
         print(await verify(url, wave, acknowledged, answers))
 
 
-def profile(pids: list[int], into: str | None, clients: int, seconds: float) -> list[Any]:
+def profile(pids: list[int], into: str | None, label: str, seconds: float) -> list[Any]:
     """py-spy on each worker while the load runs: collapsed stacks, one file each."""
     if not into:
         return []
@@ -160,22 +200,48 @@ def profile(pids: list[int], into: str | None, clients: int, seconds: float) -> 
         subprocess.Popen(
             ["py-spy", "record", "--pid", str(pid), "--duration", str(int(seconds)),
              "--rate", "200", "--format", "raw", "--nonblocking",
-             "--output", f"{into}/submit-c{clients}-{pid}.txt"],
+             "--output", f"{into}/submit-{label}-{pid}.txt"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         for pid in pids
     ]
 
 
-def report(clients: int, run: dict[str, Any]) -> None:
+def report(flow: str, run: dict[str, Any]) -> None:
     done, requests, units = run["done"], run["requests"], run["units"]
-    print(f"{clients} clients: {len(done)} responses in {run['elapsed']:.1f} s ="
+    print(f"  {FLOWS[flow]}: {len(done)} responses in {run['elapsed']:.1f} s ="
           f" {len(done) / run['elapsed']:.1f} responses/s"
           f" ({len(requests) / run['elapsed']:.0f} requests/s)")
-    print(f"  per HTTP request: p50 {ms(requests, 50)}, p99 {ms(requests, 99)}")
-    print(f"  per completed response: p50 {ms(units, 50)}, p99 {ms(units, 99)}")
+    print(f"    per HTTP request: p50 {ms(requests, 50)}, p99 {ms(requests, 99)}")
+    if run["posts"]:
+        print(f"    per POST of a whole response: p50 {ms(run['posts'], 50)},"
+              f" p99 {ms(run['posts'], 99)}")
+    print(f"    per completed response: p50 {ms(units, 50)}, p99 {ms(units, 99)}")
     if run["errors"]:
-        print(f"  errors: {run['errors']}")
+        print(f"    errors: {run['errors']}")
+
+
+async def batch_count(url: str) -> int:
+    """The last response id so far: the responses of a run are those above it."""
+    conn = await db.connect(url)
+    try:
+        value: int = await conn.fetchval("SELECT coalesce(max(id), 0) FROM responses")
+        return value
+    finally:
+        await conn.close()
+
+
+async def commits_since(url: str, last_id: int) -> int:
+    """How many transactions completed the responses above ``last_id``: responses
+    completed by one commit share its transaction id."""
+    conn = await db.connect(url)
+    try:
+        value: int = await conn.fetchval(
+            "SELECT count(DISTINCT completed_xid) FROM responses"
+            " WHERE id > $1 AND status = 'complete'", last_id)
+        return value
+    finally:
+        await conn.close()
 
 
 if __name__ == "__main__":
@@ -183,6 +249,8 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", default="16,64")
     parser.add_argument("--workers", type=int, default=PRODUCTION_WORKERS)
+    parser.add_argument("--flows", default="walk,onepage,post",
+                        help="which of: " + ", ".join(f"{k} ({v})" for k, v in FLOWS.items()))
     parser.add_argument("--profile", metavar="DIR",
                         help="record py-spy collapsed stacks of each worker into DIR")
     asyncio.run(main(parser.parse_args()))

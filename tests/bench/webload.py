@@ -7,6 +7,15 @@ Reads a JSON config on stdin and prints a JSON report on stdout. Modes:
     without JavaScript would: landing, Start, every page (answering each question with
     its first option) until the thank-you page. A response counts as acknowledged when
     the last page's POST redirected to ``/done`` and ``/done`` answered 200.
+``onepage``
+    Each client takes the next personal token and answers on the one-page form:
+    GET ``/s/<token>/all``, then one POST of every answer, acknowledged when it
+    answers 200 with the thank-you page. With ``prepared`` (token -> form body, the
+    page fetched beforehand), only the POST is sent: what the server does per
+    response once residents have the page on their phones.
+``prefetch``
+    Each client GETs the one-page form of the next token and keeps its filled-in
+    body: the ``prepared`` bodies of a later ``onepage`` run.
 ``get``
     Each client GETs its path again and again.
 ``sequences``
@@ -73,6 +82,9 @@ class Run:
         self.headers: dict[str, str] = config.get("headers", {})
         self.requests: list[float] = []
         self.units: list[float] = []
+        self.prepared: dict[str, str] = {}
+        self.posts: list[float] = []
+        """``onepage``: the POST of each acknowledged response."""
         self.done: list[str] = []
         self.errors: dict[str, int] = {}
         self.deadline = 0.0
@@ -112,12 +124,43 @@ class Run:
             status, _, location = await self.request(session, "POST", action, FORM, body)
         return self.error("no end")
 
-    async def walker(self, session: aiohttp.ClientSession, tokens: list[str]) -> None:
+    async def onepage(self, session: aiohttp.ClientSession, token: str,
+                      prepared: dict[str, str]) -> None:
+        started = time.perf_counter()
+        action, body = f"/s/{token}/all", prepared.get(token, "").encode()
+        if not body:
+            status, page, _ = await self.request(session, "GET", action, HTML)
+            if status != 200:
+                return self.error(f"get {status}")
+            action, body = fill(page)
+        status, page, _ = await self.request(session, "POST", action, FORM, body)
+        if status != 200 or "received" not in page:
+            return self.error(f"post {status}")
+        self.posts.append(self.requests[-1])
+        self.units.append(time.perf_counter() - started)
+        self.done.append(token)
+        return None
+
+    async def walker(self, session: aiohttp.ClientSession, tokens: list[str],
+                     mode: str = "walk", prepared: dict[str, str] | None = None) -> None:
         while tokens and time.perf_counter() < self.deadline:
             try:
-                await self.walk(session, tokens.pop())
+                if mode == "onepage":
+                    await self.onepage(session, tokens.pop(), prepared or {})
+                else:
+                    await self.walk(session, tokens.pop())
             except (aiohttp.ClientError, ValueError) as exc:
                 self.error(type(exc).__name__)
+
+    async def prefetcher(self, session: aiohttp.ClientSession, tokens: list[str],
+                         into: dict[str, str]) -> None:
+        while tokens:
+            token = tokens.pop()
+            status, page, _ = await self.request(session, "GET", f"/s/{token}/all", HTML)
+            if status != 200:
+                self.error(f"get {status}")
+                continue
+            into[token] = fill(page)[1].decode()
 
     async def getter(self, session: aiohttp.ClientSession, path: str) -> None:
         while time.perf_counter() < self.deadline:
@@ -148,9 +191,13 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
         mode = config["mode"]
         run.deadline = time.perf_counter() + run.seconds
         started = time.perf_counter()
-        if mode == "walk":
+        if mode in ("walk", "onepage"):
             tokens = list(reversed(config["tokens"]))
-            tasks = [run.walker(session, tokens) for _ in range(clients)]
+            prepared = config.get("prepared", {})
+            tasks = [run.walker(session, tokens, mode, prepared) for _ in range(clients)]
+        elif mode == "prefetch":
+            tokens = list(reversed(config["tokens"]))
+            tasks = [run.prefetcher(session, tokens, run.prepared) for _ in range(clients)]
         elif mode == "get":
             paths = config["paths"]
             tasks = [run.getter(session, paths[i % len(paths)]) for i in range(clients)]
@@ -163,6 +210,8 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
         "elapsed": elapsed,
         "requests": run.requests,
         "units": run.units,
+        "posts": run.posts,
+        "prepared": run.prepared,
         "done": run.done,
         "errors": run.errors,
     }
