@@ -1,10 +1,11 @@
 """Fault test: PostgreSQL stops (fast shutdown) and comes back under load.
 
 A dedicated embedded PostgreSQL and a real ``survey serve`` process (uvicorn, one
-worker) on a loopback port. Four clients keep loading the API and a resident's survey
-page. While the database is down every answer must be 503 with Retry-After (never a
-500, never a hang past the 5 s client timeout), and within 5 s of the database's return
-requests must succeed again.
+worker) on a loopback port. Four clients keep loading the API, a resident's survey
+page, and one-page submissions of fresh responses (the group commit's path). While the
+database is down every answer must be 503 with Retry-After (never a 500, never a hang
+past the 5 s client timeout), and within 5 s of the database's return requests must
+succeed again. Every submission answered 200 must be stored complete.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,10 +40,13 @@ from survey.schemas import (
     WaveSiteIn,
 )
 from survey.services import invitations, programs, users, waves
+from tests.faults.forms import fill
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_TIMEOUT = 5.0
 RECOVERY_LIMIT = 5.0
+#: One-page forms fetched before the load, one per submission.
+SUBMISSIONS = 400
 
 
 @dataclass
@@ -60,6 +64,11 @@ class World:
     program_id: int
     token: str
     key: str
+    fresh: list[str]
+    """Tokens of invitations for the one-page submissions."""
+    bodies: list[tuple[str, str, bytes]] = field(default_factory=list)
+    """(token, action, form body) of one-page forms fetched before the load."""
+    acknowledged: list[str] = field(default_factory=list)
 
 
 def _pg_ctl(server: embedded.EmbeddedPostgres, *args: str) -> None:
@@ -116,14 +125,15 @@ async def _seed(url: str, resources: Any) -> World:
             SYSTEM,
             program.id,
             wave.id,
-            InvitationsIn(site_id=site.id, count=1),
+            InvitationsIn(site_id=site.id, count=1 + SUBMISSIONS),
             base_url="http://x",
         )
         admin = await users.create_user(
             conn, SYSTEM, UserIn(email="ops@example.org", name="ops", role="admin")
         )
         key = await users.create_key(conn, SYSTEM, admin.id, KeyIn(name="load"))
-        return World(program.id, issued.invitations[0].token, key.key)
+        tokens = [i.token for i in issued.invitations]
+        return World(program.id, tokens[0], key.key, tokens[1:])
     finally:
         await conn.close()
 
@@ -186,13 +196,22 @@ async def _warm_up(base: str, world: World) -> None:
     """One request per target first: the first page render compiles its templates."""
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         for what, path, headers in _targets(world):
-            assert (await client.get(path, headers=headers)).status_code == 200, what
+            if what != "submit":
+                assert (await client.get(path, headers=headers)).status_code == 200, what
+        for token in world.fresh:
+            page = await client.get(f"/s/{token}/all", headers={"Accept": "text/html"})
+            assert page.status_code == 200, page.text
+            action, body = fill(page.text)
+            world.bodies.append((token, action, body))
+    world.bodies.reverse()
 
 
 def _targets(world: World) -> list[tuple[str, str, dict[str, str]]]:
     return [
         ("api", f"/api/v1/programs/{world.program_id}", {"Authorization": f"Bearer {world.key}"}),
         ("page", f"/s/{world.token}", {"Accept": "text/html", "Accept-Language": "en"}),
+        ("submit", "", {"Accept": "text/html",
+                        "Content-Type": "application/x-www-form-urlencoded"}),
     ]
 
 
@@ -201,11 +220,19 @@ async def _load(base: str, world: World, hits: list[Hit], stop: asyncio.Event, n
     async with httpx.AsyncClient(base_url=base, timeout=CLIENT_TIMEOUT) as client:
         i = n
         while not stop.is_set():
-            what, path, headers = targets[i % 2]
+            what, path, headers = targets[i % len(targets)]
             i += 1
+            if what == "submit" and not world.bodies:
+                continue
             started = time.monotonic()
             try:
-                r = await client.get(path, headers=headers)
+                if what == "submit":
+                    token, action, body = world.bodies.pop()
+                    r = await client.post(action, content=body, headers=headers)
+                    if r.status_code == 200 and "have been received" in r.text:
+                        world.acknowledged.append(token)
+                else:
+                    r = await client.get(path, headers=headers)
                 status: int | str = r.status_code
                 retry = r.headers.get("retry-after")
                 guarded = r.headers.get("x-content-type-options") == "nosniff" and (
@@ -253,6 +280,7 @@ async def test_postgres_restart_under_load(resources_base: Any) -> None:
             await asyncio.gather(*clients)
             assert proc.poll() is None, log.read_text()[-3000:]
         logged = log.read_text()
+        stored = await _stored(url, world)
     finally:
         with contextlib.suppress(Exception):
             server.stop()
@@ -269,7 +297,7 @@ async def test_postgres_restart_under_load(resources_base: Any) -> None:
     assert all(isinstance(h.status, int) and h.status != 500 for h in hits), summary
     assert before and all(h.status == 200 for h in before), summary
     # While the database is gone: 503 with Retry-After, on the API and the page alike.
-    assert {h.what for h in outage} == {"api", "page"}, summary
+    assert {h.what for h in outage} == {"api", "page", "submit"}, summary
     assert all(h.status == 503 and h.retry_after and int(h.retry_after) > 0 for h in outage), (
         summary
     )
@@ -280,11 +308,33 @@ async def test_postgres_restart_under_load(resources_base: Any) -> None:
     recovered = max((h.ended for h in hits if h.status != 200), default=up)
     assert recovered - up <= RECOVERY_LIMIT, summary
     assert sum(1 for h in hits if h.started > recovered) >= 10, summary
+    # Every submission answered "received" is stored, complete, with its answers.
+    submitted = [h for h in hits if h.what == "submit"]
+    assert len(world.acknowledged) == sum(1 for h in submitted if h.status == 200), summary
+    assert world.acknowledged, summary
+    assert set(world.acknowledged) <= stored, summary
     # The server's own JSON log of all this names routes, never the secrets in paths
     # and headers (the invitation token, the API key).
     assert '"route": "/s/{token}"' in logged and '"status": 503' in logged
     assert world.token not in logged and world.key not in logged
     print(f"\n{summary}")
+
+
+async def _stored(url: str, world: World) -> set[str]:
+    """Tokens among ``world.fresh`` whose response is complete with answers."""
+    from survey import security
+
+    conn = await db.connect(url)
+    try:
+        hashes = await conn.fetch(
+            "SELECT i.token_hash FROM invitations i JOIN responses r ON r.program_id ="
+            " i.program_id AND r.invitation_id = i.id WHERE i.program_id = $1"
+            " AND r.status = 'complete' AND EXISTS (SELECT FROM answers a WHERE"
+            " a.program_id = r.program_id AND a.response_id = r.id)", world.program_id)
+    finally:
+        await conn.close()
+    found = {bytes(r["token_hash"]) for r in hashes}
+    return {t for t in world.fresh if security.token_hash(t) in found}
 
 
 def _summary(hits: list[Hit], stopping: float, down: float, restarting: float, up: float) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -29,7 +28,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -40,38 +38,13 @@ from survey.questionnaire import next_item
 from survey.schemas import InvitationsIn, LaunchIn, ProgramIn, SiteIn, WaveIn, WaveSiteIn
 from survey.services import invitations, programs, responses, waves
 from survey.services.versions import frozen_questionnaire
+from tests.faults.forms import fill
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 16
 #: Kill once this many responses are acknowledged, or after this long under load.
 KILL_AFTER_ACKS = 6
 KILL_AFTER_SECONDS = 12.0
-
-_ACTION = re.compile(r'<form method="post" action="([^"]+)"')
-_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
-_CONTROL = re.compile(r"<(input|textarea)\b([^>]*)>")
-_ATTR = re.compile(r'([a-z-]+)="([^"]*)"')
-
-
-def fill(html: str) -> tuple[str, bytes]:
-    """The page form's action and a body answering each shown question: its first
-    option, "3" where a number is asked, a short text elsewhere (as tests.bench.webload)."""
-    found = _ACTION.search(html)
-    assert found is not None, html[:500]
-    form = html[found.start():html.index("</form>", found.start())]
-    data = _HIDDEN.findall(form)
-    first: dict[str, dict[str, str]] = {}
-    for tag, attrs in _CONTROL.findall(form):
-        a = dict(_ATTR.findall(attrs))
-        if a.get("type") != "hidden" and a.get("name", "").startswith("q_"):
-            first.setdefault(a["name"], {"tag": tag, **a})
-    for name, control in first.items():
-        if control["tag"] == "textarea" or control.get("type") == "text":
-            data.append((name, "3" if control.get("inputmode") else "All fine here"))
-        else:
-            data.append((name, control["value"]))
-    return found.group(1), urlencode(data).encode()
-
 
 class Load:
     def __init__(self, base: str, tokens: list[str], flow: str = "walk") -> None:
