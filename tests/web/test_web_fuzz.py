@@ -1,7 +1,7 @@
 """hypothesis on the resident survey's form posts: whatever fields a client sends (real
 or made-up names, any text, repeated fields, with the page's real CSRF token or
-without), to the start and the question pages of a personal and an open link, the
-answer is never a 5xx."""
+without), to the start, the question pages and the one-page form of a personal and an
+open link, the answer is never a 5xx."""
 
 from __future__ import annotations
 
@@ -53,7 +53,14 @@ def test_form_posts_never_answer_5xx(settings: Any, resources: Any, wave: Setup)
             form = parse_form(page.text, "")
             names = ["csrf", "lang", "shown", "nav", *start.hidden, *form.shown]
             names += [f"q_{n}" for n in form.shown] + [f"m_{n}" for n in form.shown]
-            pages.append((start, form, sorted(set(names))))
+            pages.append(([start, form], sorted(set(names))))
+        # The one-page forms: a fresh personal link (the group commit's way) and the
+        # open link's.
+        for base in (wave.personal_path(1), wave.open_path):
+            whole = parse_form(client.get(BASE_URL + base + "/all", headers=HTML).text, "/all")
+            names = ["csrf", "lang", "shown", *whole.shown]
+            names += [f"q_{n}" for n in whole.shown] + [f"m_{n}" for n in whole.shown]
+            pages.append(([whole], sorted(set(names))))
 
         @hsettings(
             max_examples=EXAMPLES,
@@ -63,8 +70,8 @@ def test_form_posts_never_answer_5xx(settings: Any, resources: Any, wave: Setup)
         )
         @given(data=st.data())
         def fuzz(data: Any) -> None:
-            start, form, names = data.draw(st.sampled_from(pages))
-            target = data.draw(st.sampled_from([start, form]))
+            forms, names = data.draw(st.sampled_from(pages))
+            target = data.draw(st.sampled_from(forms))
             fields = data.draw(
                 st.lists(
                     st.tuples(st.one_of(st.sampled_from(names), st.text(max_size=12)), VALUES),
