@@ -31,6 +31,7 @@ from survey.questionnaire import (
 from survey.questionnaire.answers import MSG_EXCLUSIVE, N_, Raw
 from survey.services.invitations import split_link
 from survey.services.paging import find_page, section_after
+from survey.services.submit_batch import by_program
 from survey.services.versions import frozen_questionnaire
 from survey.sql import Q
 
@@ -155,24 +156,20 @@ async def personal_entry(conn: Conn, token: str, *, with_answers: bool = False) 
 
 
 async def personal_entries(conn: Conn, tokens: list[str]) -> list[Entry | None]:
-    """The invitations behind many ``/s/<token>`` links in one query (None: no such
-    link), for the one-page form's batched lookups."""
-    keys = [split_link(token) for token in tokens]
-    found = [k for k in keys if k is not None]
-    rows = await conn.fetch(
-        Q.response_invitation_entries, [k[0] for k in found],
-        [security.token_hash(k[1]) for k in found],
-    ) if found else []
-    by_place = {row["pos"]: row for row in rows}
-    out: list[Entry | None] = []
-    place = 0
-    for key in keys:
-        if key is None:
-            out.append(None)
-            continue
-        place += 1
-        row = by_place.get(place)
-        out.append(_entry(row, row["invitation_id"], row["panel_member_id"]) if row else None)
+    """The invitations behind many ``/s/<token>`` links (None: no such link), one
+    query per program among them, for the one-page form's batched lookups."""
+    out: list[Entry | None] = [None] * len(tokens)
+    parsed = [(n, key) for n, key in enumerate(map(split_link, tokens)) if key is not None]
+    for group in by_program(key[0] for _, key in parsed):
+        chosen = [parsed[g] for g in group]
+        rows = await conn.fetch(
+            Q.response_invitation_entries, [key[0] for _, key in chosen],
+            [security.token_hash(key[1]) for _, key in chosen],
+        )
+        for row in rows:
+            out[chosen[row["pos"] - 1][0]] = _entry(
+                row, row["invitation_id"], row["panel_member_id"]
+            )
     return out
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -75,14 +75,30 @@ def _arguments(batch: Sequence[Fresh]) -> list[list[object]]:
 
 
 async def store_batch(conn: Conn, batch: Sequence[Fresh]) -> list[int | None]:
-    """Write the batch in one statement: each response's new id, or None where its
-    invitation already had a response. Outside a transaction the statement commits
-    on its own; inside one, with it."""
+    """Write the batch, one statement per program: each response's new id, or None
+    where its invitation already had a response. Outside a transaction each statement
+    commits on its own; inside one, with it.
+
+    One program per statement keeps every statement within one program's rows, which
+    is what Citus needs to run it on one worker (tables are distributed by program).
+    """
     if any(CODE_SEPARATOR in code for f in batch for a in f.answers.values()
            for code in a.value_codes or ()):
         raise ValueError("an option code holds the separator")
-    rows = await conn.fetch(Q.response_submit_batch, *_arguments(batch))
-    return [row["id"] for row in rows]
+    ids: list[int | None] = [None] * len(batch)
+    for places in by_program(f.program_id for f in batch):
+        rows = await conn.fetch(Q.response_submit_batch, *_arguments([batch[n] for n in places]))
+        for place, row in zip(places, rows, strict=True):
+            ids[place] = row["id"]
+    return ids
+
+
+def by_program(programs: Iterable[int]) -> list[list[int]]:
+    """Places in a batch, grouped by program in order of first appearance."""
+    groups: dict[int, list[int]] = {}
+    for place, program in enumerate(programs):
+        groups.setdefault(program, []).append(place)
+    return list(groups.values())
 
 
 class Batcher(Generic[T, R]):

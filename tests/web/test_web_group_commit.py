@@ -170,3 +170,39 @@ async def test_posts_never_hold_the_connection_the_write_needs(
     assert [s.status_code for s in sent] == [200] * 4
     assert await conn.fetchval(
         "SELECT count(*) FROM responses WHERE status = 'complete'") == 4
+
+
+async def test_a_batch_across_programs_writes_each_in_its_own_statement(
+    conn: Conn, database_url: str, wave: Setup, resources: Any
+) -> None:
+    from survey_setup import seed
+
+    from survey.services.responses import personal_entries
+
+    other = await seed(conn, resources, slug="web-test-other")
+    ours, theirs = await _invitations(conn, wave), await _invitations(conn, other)
+    # Interleaved, with a link that does not exist and one that does not parse.
+    tokens = [wave.tokens[0], other.tokens[0], f"{wave.program_id}-nosuchtoken",
+              "garbage", wave.tokens[1], other.tokens[1]]
+    entries = await personal_entries(conn, tokens)
+    assert [e.invitation_id if e else None for e in entries] == [
+        ours[0]["id"], theirs[0]["id"], None, None, ours[1]["id"], theirs[1]["id"]]
+    assert [e.program_id for e in entries if e] == [
+        wave.program_id, other.program_id, wave.program_id, other.program_id]
+
+    group = GroupCommit(writers=1)
+    pool = await db.create_pool(database_url, min_size=1, max_size=2)
+    batch = [_fresh(ours[0], wave, {"trust_overall": Answer(value_num=1.0)}),
+             _fresh(theirs[0], other, {"trust_overall": Answer(value_num=2.0)}),
+             _fresh(ours[1], wave, {"trust_overall": Answer(value_num=3.0)})]
+    try:
+        ids = await asyncio.gather(*(group.submit(pool, f) for f in batch))
+    finally:
+        await pool.close()
+    assert group.batches == 1
+    rows = await conn.fetch(
+        "SELECT r.id, r.program_id, a.value_num FROM responses r JOIN answers a"
+        " ON a.program_id = r.program_id AND a.response_id = r.id ORDER BY a.value_num")
+    assert [(r["id"], r["program_id"], r["value_num"]) for r in rows] == [
+        (ids[0], wave.program_id, 1.0), (ids[1], other.program_id, 2.0),
+        (ids[2], wave.program_id, 3.0)]

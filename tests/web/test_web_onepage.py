@@ -72,6 +72,13 @@ async def test_one_post_stores_what_the_page_by_page_survey_stores(
         wave.program_id,
     )
     assert all(r["completed_at"] is not None for r in completed)
+    # Both were rendered for exports as they completed (a trigger at commit, which
+    # the group commit's statement fires as any completion does): the same cells.
+    cells = await conn.fetch(
+        "SELECT response_id, cells FROM export_cells WHERE program_id = $1"
+        " ORDER BY response_id", wave.program_id)
+    assert [c["response_id"] for c in cells] == [r["id"] for r in rows]
+    assert cells[0]["cells"] == cells[1]["cells"] and "All fine here" in cells[0]["cells"]
 
 
 async def test_answers_to_questions_that_do_not_apply_are_dropped(
