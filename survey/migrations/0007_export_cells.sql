@@ -129,6 +129,8 @@ $$;
 
 -- Render one response into export_cells with its wave's layout, if the wave has one.
 -- Deferred to commit: the completing transaction may write answers after the status.
+-- A failure here must never cost a resident their submission: the cells are left out
+-- (the export renders that response from its answers) and a warning logged.
 CREATE FUNCTION export_cells_on_complete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO export_cells (program_id, wave_id, response_id, layout, completed_xid,
@@ -142,6 +144,9 @@ BEGIN
     ON CONFLICT (program_id, wave_id, response_id) DO UPDATE SET
         layout = excluded.layout, completed_xid = excluded.completed_xid,
         cells = excluded.cells, public_cells = excluded.public_cells;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    RAISE WARNING 'export cells of response % not rendered: %', NEW.id, SQLERRM;
     RETURN NULL;
 END $$;
 

@@ -227,3 +227,23 @@ async def test_sav_from_cells_matches_sav_from_answers(
 def _no_date(sav: bytes) -> bytes:
     # The header's creation date and time may differ between two files.
     return sav[:92] + sav[109:]
+
+
+async def test_a_failed_render_never_fails_the_completion(
+    conn: Conn, resources: Any, actors: Any
+) -> None:
+    pid = actors.programs["own"]
+    seeded = await seed_wave(conn, resources, pid)
+    before = await conn.fetchval(CELLS, pid, seeded.wave_id)
+    # A layout the renderer chokes on (a multiple choice's options not a list).
+    await conn.execute(
+        'UPDATE export_cells_state SET options = \'{"race_ethnicity": "oops"}\' WHERE wave_id = $1',
+        seeded.wave_id,
+    )
+    out = await import_paper(conn, SYSTEM, pid, seeded.wave_id, paper_csv(4, 0))
+    assert out.imported == 4
+    assert await conn.fetchval(COMPLETES, pid, seeded.wave_id) == before + 4
+    # Rows without a multiple choice answer render; the others are left out.
+    assert before < await conn.fetchval(CELLS, pid, seeded.wave_id) < before + 4
+    # The next export finds a different layout and renders the wave again.
+    await same_for_everyone(conn, resources, pid, seeded.wave_id)
