@@ -20,6 +20,11 @@ are gathered, and cut, to this size."""
 
 _DEPTH = 4
 
+#: Seconds a whole COPY may take. Not the pool's command timeout (a few seconds past
+#: the statement timeout): with a slow reader the COPY waits on the reader, and a
+#: phone on a weak connection downloading a large export is not a runaway query.
+COPY_TIMEOUT = 6 * 3600.0
+
 
 async def copy_out(
     conn: Conn, query: str, *args: object, fmt: str = "text"
@@ -35,7 +40,9 @@ async def copy_out(
 
     async def run() -> None:
         try:
-            await conn.copy_from_query(query, *args, output=sink, format=fmt)
+            await conn.copy_from_query(
+                query, *args, output=sink, format=fmt, timeout=COPY_TIMEOUT
+            )
             if pending:
                 await queue.put(bytes(pending))
         finally:
