@@ -127,7 +127,7 @@ async def main(args: argparse.Namespace) -> None:
     levels = [int(c) for c in args.clients.split(",")]
     flows = args.flows.split(",")
     # Enough tokens that no client runs out, whatever the machine does.
-    per_flow = max(2000, int(args.seconds * 2000))
+    per_flow = max(2000, int(args.seconds * 1000))
     per_level = per_flow * len(flows)
     with database() as (url, _server):
         await migrate(url)
@@ -161,7 +161,7 @@ async def main(args: argparse.Namespace) -> None:
                         # (untimed): only the POSTs are timed.
                         fetched = load({"mode": "prefetch", "base": server.base,
                                         "clients": 8, "seconds": 0,
-                                        "tokens": take[: int(args.seconds * 1500)]})
+                                        "tokens": take[: int(args.seconds * 600)]})
                         config["prepared"] = fetched["prepared"]
                         config["tokens"] = list(fetched["prepared"])
                     spies = profile(server.workers(), args.profile, f"{flow}-c{clients}",
