@@ -22,6 +22,7 @@ PINNED = {
     5: "9417c57a69ff946a603a1ca91c6774f8397164f7514f7f23ee1375a7dbc3aa56",  # 0005_report_cache
     6: "14633ef6ae970b00ad87942ef17c9a74eb7ed755e7bd8b2adcf32b76e80e0c06",  # 0006_citus
     7: "fdc3723f0cad1511f39f0d04f9e1257f640c19ad0721b59248d3ae1988942fb4",  # 0007_export_cells
+    8: "9f65c466a552bb8366d8e5fc0719ca5f15c96b4ae65bfbdce560ec76e5e1150c",  # 0008_text_answers
 }
 
 

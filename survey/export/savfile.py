@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
+import msgspec
 import numpy as np
 import pandas as pd
 
@@ -226,6 +227,7 @@ async def sav_lines(
                 _write_sav(plan, [], path)
                 yield _read(path)
                 return
+            plan = await fit_text_widths(conn, plan)
             head, records = await anyio.to_thread.run_sync(_header, plan, path, plan.rows)
             yield head
             done = 0
@@ -247,6 +249,28 @@ async def sav_lines(
                     yield data
             if progress:
                 progress(done, plan.rows)
+
+
+async def fit_text_widths(conn: Conn, plan: ExportPlan) -> ExportPlan:
+    """The plan with each free-text variable as wide as its longest answer (at least
+    one byte), not the codebook's up-to-8,000 bytes: a case record carries every
+    string at its full width, so a comment box nobody filled cost ~8 KiB a case.
+    Read in the export's snapshot, so no answer in the file is longer."""
+    text = [c.item_id for c in plan.columns if c.text]
+    if not text:
+        return plan
+    found = {
+        r["item_id"]: r["width"] or 0
+        for r in await conn.fetch(
+            Q.export_text_widths, plan.program_id, plan.wave_id, text, plan.excluded_site_ids
+        )
+    }
+    columns = [
+        msgspec.structs.replace(c, width=max(1, min(c.width, found.get(c.item_id, 0))))
+        if c.text else c
+        for c in plan.columns
+    ]
+    return msgspec.structs.replace(plan, columns=columns)
 
 
 async def _records(plan: ExportPlan, records: SavRecords, lines: bytes) -> AsyncIterator[bytes]:

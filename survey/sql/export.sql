@@ -199,3 +199,15 @@ SET snap = pg_current_snapshot(), responses = st.responses + counted.n, refreshe
 FROM counted
 WHERE st.program_id = $1 AND st.wave_id = $2
 RETURNING counted.n;
+
+-- name: export-text-widths
+-- The longest answer, in UTF-8 bytes, of each free-text item ($3) among the wave's
+-- responses outside the withheld sites ($4): what a .sav string variable needs,
+-- where the codebook allows up to four bytes a character of the item's limit.
+-- Reads the program's free-text answers only (index answers_text, 0008).
+SELECT a.item_id, max(octet_length(a.value_text)) AS width
+FROM answers a
+JOIN responses r ON r.program_id = a.program_id AND r.id = a.response_id
+WHERE a.program_id = $1 AND a.item_id = ANY($3::text[]) AND a.value_text IS NOT NULL
+  AND r.wave_id = $2 AND NOT (r.site_id = ANY($4::bigint[]))
+GROUP BY a.item_id;

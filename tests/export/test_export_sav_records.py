@@ -1,7 +1,8 @@
 """The ``.sav`` records numpy encodes from the COPY lines are byte for byte the ones
 pyreadstat writes from the same rows (survey.export.readstat.sav_bytes, kept as the
-reference), header included but for its creation time; long strings cross ReadStat's
-255-byte segments the same way."""
+reference, given the same variables: free text as wide as its longest answer), header
+included but for its creation time; long strings cross ReadStat's 255-byte segments the
+same way."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from survey.db import Conn
 from survey.export import export_bytes, plan_export
 from survey.export.readstat import sav_bytes
 from survey.export.rows import chunks
-from survey.export.savfile import _segments
+from survey.export.savfile import _segments, fit_text_widths
 
 _CREATED = slice(92, 109)  # creation date and time in the file header
 
@@ -38,7 +39,16 @@ async def test_sav_records_match_pyreadstat(
     await conn.execute("SELECT report_cache_invalidate($1, $2)", pid, wave_id)  # edited by hand
     who = SYSTEM if role == "admin" else evaluator(pid)
     plan = await plan_export(conn, who, resources, pid, wave_id)
-    reference = bytearray(b"".join([p async for p in sav_bytes(plan, chunks(conn, plan))]))
+    # The file's free text is as wide as its longest answer, not the codebook's limit.
+    fitted = await fit_text_widths(conn, plan)
+    widths = {c.name: c.width for c in fitted.columns if c.text}
+    # (zip_or_area: no one answered it here, so one byte.)
+    assert widths == (
+        {"comment": len(long_text.encode()), "zip_or_area": 1} if role == "admin" else {}
+    )
+    reference = bytearray(
+        b"".join([p async for p in sav_bytes(fitted, chunks(conn, fitted))])
+    )
     # Several batches, one case each at the smallest.
     monkeypatch.setattr("survey.export.savfile.BATCH_BYTES", 1)
     served = bytearray(b"".join([p async for p in export_bytes(conn, plan, "sav")]))
