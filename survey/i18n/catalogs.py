@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -110,6 +110,8 @@ class Catalogs:
         self.templates: dict[str, Catalog] = templates or {}
         """Extracted ``.pot`` per domain: what every language should translate."""
         self._translators: dict[tuple[str, bool, str], BabelTranslator] = {}
+        self.launch_checks: dict[tuple[bytes, str, bool, bool], list[Any]] = {}
+        """``launch_check`` results by questionnaire digest, locale and options."""
         for (locale, domain), catalog in catalogs.items():
             for fuzzy in (False, True):
                 self._translators[(locale, fuzzy, domain)] = BabelTranslator(

@@ -103,6 +103,26 @@ def test_review_clears_fuzzy_records_who_and_when(workspace: tuple[Path, Questio
     assert translate_questionnaire(catalogs, q, "es").title == f"es: {q.title}"
 
 
+def test_launch_checks_are_remembered_per_loaded_catalogs(
+    workspace: tuple[Path, Questionnaire],
+) -> None:
+    locales, q = workspace
+    fill(locales, "es")
+    before = Catalogs.load(locales)
+    first = launch_check(before, q, "es")
+    assert first and {p.kind for p in first} >= {"fuzzy"}
+    first.clear()  # a caller's copy: what is remembered stays whole
+    again = launch_check(before, q, "es")
+    assert again and again == launch_check(before, q, "es")
+    assert launch_check(before, q, "es", allow_unreviewed=True) == []
+    # A sign-off reaches whoever loads the catalogs again; what the old object
+    # remembered belongs to it alone.
+    review_file(po_path(locales, "es", QUESTIONNAIRE_DOMAIN), "es", None, "Ana Ruiz",
+                when=WHEN)
+    assert launch_check(Catalogs.load(locales), q, "es") == []
+    assert launch_check(before, q, "es") == again
+
+
 def test_editing_after_review_needs_a_new_review(workspace: tuple[Path, Questionnaire]) -> None:
     locales, q = workspace
     fill(locales, "es")
