@@ -115,14 +115,12 @@ class Batcher(Generic[T, R]):
         self,
         run: Callable[[Conn, list[T]], Awaitable[list[R]]],
         *,
-        transaction: bool,
         writers: int = 2,
         max_batch: int = 200,
         linger: float = 0.05,
     ) -> None:
         self.run = run
         self.linger = linger
-        self.transaction = transaction
         self.writers = writers
         self.max_batch = max_batch
         self._queue: list[tuple[T, asyncio.Future[R]]] = []
@@ -133,7 +131,7 @@ class Batcher(Generic[T, R]):
         """Batches done so far (for benchmarks and tests)."""
 
     async def submit(self, pool: Pool, item: T) -> R:
-        """``item``'s result once its batch is done (committed, for a transaction).
+        """``item``'s result once its batch is done (for a write: committed).
         Raises what doing it raised: ``Unavailable`` when the database is away."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._queue.append((item, future))
@@ -190,11 +188,8 @@ class Batcher(Generic[T, R]):
 
     async def _do(self, conn: Conn, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
         try:
-            if self.transaction:
-                async with conn.transaction():
-                    results = await self.run(conn, [item for item, _ in batch])
-            else:
-                results = await self.run(conn, [item for item, _ in batch])
+            # No BEGIN: ``run`` outside a transaction commits each statement as it ends.
+            results = await self.run(conn, [item for item, _ in batch])
         except Exception as exc:
             mapped = db.translate_error(exc)
             if isinstance(mapped, Unavailable) or (mapped is None and len(batch) == 1):
@@ -219,7 +214,7 @@ class GroupCommit(Batcher[Fresh, "int | None"]):
     """
 
     def __init__(self, *, writers: int = 2, max_batch: int = 200) -> None:
-        super().__init__(store_batch, transaction=False, writers=writers, max_batch=max_batch)
+        super().__init__(store_batch, writers=writers, max_batch=max_batch)
 
 
 def _fail(batch: Sequence[tuple[object, asyncio.Future[Any]]], exc: BaseException) -> None:

@@ -36,7 +36,7 @@ class WebState:
         self.miss_limiter = FixedWindowLimiter(MISS_LIMIT, MISS_WINDOW)
         self.submissions = GroupCommit()
         """Fresh one-page responses, written many to a commit."""
-        self.entries = Batcher(personal_entries, transaction=False)
+        self.entries = Batcher(personal_entries)
         """Personal links of one-page posts, looked up many to a query."""
         self._translated: dict[tuple[Any, ...], Questionnaire] = {}
         self._reviewed: dict[tuple[Any, ...], bool] = {}
