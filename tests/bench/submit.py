@@ -161,7 +161,7 @@ async def main(args: argparse.Namespace) -> None:
                         # (untimed): only the POSTs are timed.
                         fetched = load({"mode": "prefetch", "base": server.base,
                                         "clients": 8, "seconds": 0,
-                                        "tokens": take[: int(args.seconds * 600)]})
+                                        "tokens": take[: int(args.seconds * 900)]})
                         config["prepared"] = fetched["prepared"]
                         config["tokens"] = list(fetched["prepared"])
                     spies = profile(server.workers(), args.profile, f"{flow}-c{clients}",
