@@ -285,6 +285,27 @@ def validate_raw(item: Item, raw: Raw | Either) -> Answer:
     return validate_answer(item, raw)
 
 
+async def lock_open(conn: Conn, program_id: int, response_id: int, language: str) -> bool:
+    """Lock the response for this post; True if it is still open (its language and time
+    recorded too), False if it is complete. ``LinkNotFound`` if it is gone."""
+    # The usual case, an open response, locks and touches it in one statement.
+    if await conn.fetchrow(Q.response_lock_touch, program_id, response_id, language):
+        return True
+    if await conn.fetchrow(Q.response_lock, program_id, response_id) is None:
+        raise LinkNotFound()
+    return False  # the touch leaves complete responses alone
+
+
+def answer_rows(
+    program_id: int, response_id: int, answers: Mapping[str, Answer]
+) -> list[tuple[object, ...]]:
+    """Parameters of ``Q.response_answer_upsert``, one tuple per answer."""
+    return [
+        (program_id, response_id, item_id, a.value_num, a.value_text, a.value_codes, a.missing)
+        for item_id, a in answers.items()
+    ]
+
+
 async def save_page(
     conn: Conn,
     entry: Entry,
@@ -304,15 +325,10 @@ async def save_page(
     shown next. Valid answers are stored even when another one on the page is not,
     so nothing typed is lost. Completing is idempotent.
     """
-    # The usual case, an open response, locks and touches it in one statement.
-    locked = await conn.fetchrow(Q.response_lock_touch, entry.program_id, response_id, language)
-    if locked is None:
-        locked = await conn.fetchrow(Q.response_lock, entry.program_id, response_id)
-        if locked is None:
-            raise LinkNotFound()
+    is_open = await lock_open(conn, entry.program_id, response_id, language)
     # Read after the lock: a concurrent post of this response has committed by now.
     stored = await load_answers(conn, entry.program_id, response_id)
-    if locked["status"] == "complete":
+    if not is_open:
         return SaveResult(answers=stored, completed=True)
     if find_page(q, stored, section_id) is None:
         return SaveResult(answers=stored, elsewhere=True)
@@ -337,11 +353,8 @@ async def save_page(
             continue
         merged[item.id] = fresh[item.id] = answer
     effective = effective_answers(q, merged)
-    rows = [
-        (entry.program_id, response_id, item_id,
-         answer.value_num, answer.value_text, answer.value_codes, answer.missing)
-        for item_id, answer in fresh.items() if item_id in effective
-    ]
+    rows = answer_rows(entry.program_id, response_id,
+                       {k: a for k, a in fresh.items() if k in effective})
     if rows:
         # One round trip for the whole page: executemany pipelines the rows.
         await conn.executemany(Q.response_answer_upsert, rows)

@@ -20,7 +20,7 @@ from survey.db import Conn
 from survey.questionnaire import Answer, AnswerError, Questionnaire, evaluate
 from survey.questionnaire.answers import Raw
 from survey.services import responses
-from survey.services.responses import Either, Entry, LinkNotFound, validate_raw
+from survey.services.responses import Either, Entry, validate_raw
 from survey.sql import Q
 
 
@@ -47,15 +47,6 @@ def check(
     return answers, errors
 
 
-def answer_rows(
-    program_id: int, response_id: int, answers: Mapping[str, Answer]
-) -> list[tuple[object, ...]]:
-    return [
-        (program_id, response_id, item_id, a.value_num, a.value_text, a.value_codes, a.missing)
-        for item_id, a in answers.items()
-    ]
-
-
 async def store(
     conn: Conn,
     entry: Entry,
@@ -80,13 +71,9 @@ async def store(
             response_id = await responses.start_personal(conn, entry, language)
         else:
             response_id = await responses.start_open(conn, entry, language, resume_key or "")
-    locked = await conn.fetchrow(Q.response_lock_touch, entry.program_id, response_id, language)
-    if locked is None:
-        locked = await conn.fetchrow(Q.response_lock, entry.program_id, response_id)
-        if locked is None:
-            raise LinkNotFound()
-        return None  # complete: the statement touches only partial responses
-    rows = answer_rows(entry.program_id, response_id, answers)
+    if not await responses.lock_open(conn, entry.program_id, response_id, language):
+        return None
+    rows = responses.answer_rows(entry.program_id, response_id, answers)
     if rows:
         await conn.executemany(Q.response_answer_upsert, rows)
     if complete:

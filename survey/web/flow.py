@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Request, Response
@@ -17,7 +18,7 @@ from litestar.datastructures import Cookie
 from litestar.exceptions import ClientException
 
 from survey.db import Conn
-from survey.errors import SurveyError
+from survey.errors import RateLimited, SurveyError
 from survey.questionnaire import pages, progress
 from survey.resources import Resources
 from survey.services import responses
@@ -81,18 +82,29 @@ async def load(request: Req, conn: Conn, link: Link, *, with_answers: bool = Fal
         return await responses.open_entry(
             conn, link.value, link.resume_key, with_answers=with_answers
         )
+
+    async def find() -> Entry | None:
+        try:
+            return await responses.personal_entry(conn, link.value, with_answers=with_answers)
+        except LinkNotFound:
+            return None
+
+    return await personal_lookup(request, find)
+
+
+async def personal_lookup(request: Req, find: Callable[[], Awaitable[Entry | None]]) -> Entry:
+    """A personal link's entry from ``find``; a client past its miss limit waits, and
+    an unknown token counts against that limit."""
     web: WebState = request.app.state.web
     key = client_key(request.app.state.settings.secret_key, client_address(request))
     wait = web.miss_limiter.retry_after(key)
     if wait is not None:
-        from survey.errors import RateLimited
-
         raise RateLimited(wait)
-    try:
-        return await responses.personal_entry(conn, link.value, with_answers=with_answers)
-    except LinkNotFound:
+    entry = await find()
+    if entry is None:
         web.miss_limiter.hit(key)
-        raise
+        raise LinkNotFound()
+    return entry
 
 
 def resume_cookie(visit: Visit, key: str) -> Cookie:

@@ -20,12 +20,11 @@ from typing import Any
 from litestar import Response
 
 from survey import db
-from survey.db import Conn, Pool
-from survey.errors import RateLimited
+from survey.db import Conn
 from survey.questionnaire import AnswerError, Questionnaire
 from survey.resources import Resources
 from survey.services import whole
-from survey.services.responses import Entry, LinkNotFound
+from survey.services.responses import Entry
 from survey.services.submit_batch import Fresh
 from survey.web import csrf, fields
 from survey.web.flow import (
@@ -34,12 +33,12 @@ from survey.web.flow import (
     Req,
     client_fingerprint,
     load,
+    personal_lookup,
     read_form,
     resume_cookie,
 )
-from survey.web.ratelimit import client_key
 from survey.web.state import WebState
-from survey.web.visit import Link, Visit, client_address
+from survey.web.visit import Link, Visit
 
 PURPOSE = "all"
 
@@ -95,7 +94,8 @@ async def save_all(request: Req, res: Resources, link: Link) -> Response[Any]:
     pool = request.app.state.pool
     web: WebState = request.app.state.web
     if link.kind == "s":
-        entry = await _personal_entry(request, web, pool, link)
+        # Through the batched lookup: one query for every link posted meanwhile.
+        entry = await personal_lookup(request, lambda: web.entries.submit(pool, link.value))
     else:
         async with pool.acquire() as conn:
             entry = await load(request, conn, link)
@@ -129,19 +129,6 @@ async def save_all(request: Req, res: Resources, link: Link) -> Response[Any]:
         await whole.store(conn, entry, answers, visit.locale, complete=True,
                           resume_key=link.resume_key, client_fingerprint=fingerprint)
     return _thanks(visit)
-
-
-async def _personal_entry(request: Req, web: WebState, pool: Pool, link: Link) -> Entry:
-    """``load`` for a personal link, through the batched lookup."""
-    key = client_key(request.app.state.settings.secret_key, client_address(request))
-    wait = web.miss_limiter.retry_after(key)
-    if wait is not None:
-        raise RateLimited(wait)
-    entry = await web.entries.submit(pool, link.value)
-    if entry is None:
-        web.miss_limiter.hit(key)
-        raise LinkNotFound()
-    return entry
 
 
 def _fresh(entry: Entry, visit: Visit, answers: dict[str, Any]) -> Fresh:
