@@ -64,6 +64,8 @@ def run_server(host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
+        loop="uvloop",
+        http="httptools",
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
