@@ -44,8 +44,10 @@ class Answer(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     missing: MissingCode | None = None
 
     def __post_init__(self) -> None:
-        set_fields = sum(
-            v is not None for v in (self.value_num, self.value_text, self.value_codes, self.missing)
+        # Written out, not summed over a generator: every answer of every post is built.
+        set_fields = (
+            (self.value_num is not None) + (self.value_text is not None)
+            + (self.value_codes is not None) + (self.missing is not None)
         )
         if set_fields != 1:
             raise ValueError(
@@ -109,7 +111,9 @@ def _values(raw: Raw) -> list[str]:
     items = [raw] if isinstance(raw, str) else list(raw)
     out = []
     for value in items:
-        text = unicodedata.normalize("NFKC", str(value)).strip()
+        text = str(value)
+        # NFKC leaves ASCII as it is, and nearly every answer is ASCII (codes, numbers).
+        text = text.strip() if text.isascii() else unicodedata.normalize("NFKC", text).strip()
         if text:
             out.append(text)
     return out
@@ -154,15 +158,16 @@ def validate_answer(item: Item, raw: Raw) -> Answer:
 def _likert(item: LikertItem, values: list[str]) -> Answer:
     if len(values) != 1:
         raise AnswerError(item.id, MSG_CHOOSE_ONLY_ONE)
-    allowed = {p.value for p in item.points}
     try:
         number = float(values[0])
     except ValueError:
         raise AnswerError(item.id, MSG_CHOOSE_ONE) from None
-    value = int(number) if math.isfinite(number) and number.is_integer() else None
-    if value not in allowed:
-        raise AnswerError(item.id, MSG_CHOOSE_ONE)
-    return Answer(value_num=float(value))
+    if number.is_integer():  # False for inf and nan too
+        value = int(number)
+        for point in item.points:
+            if point.value == value:
+                return Answer(value_num=float(value))
+    raise AnswerError(item.id, MSG_CHOOSE_ONE)
 
 
 def _single(item: SingleChoiceItem, values: list[str]) -> Answer:

@@ -27,6 +27,7 @@ from survey.questionnaire import (
 )
 from survey.questionnaire.answers import Raw
 from survey.services.responses import Either, PageInput
+from survey.web.formdata import Form
 
 Gettext = Callable[[str], str]
 
@@ -82,7 +83,7 @@ class Field(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def parse(
-    form: Any, q: Questionnaire, section_id: str | None
+    form: Form, q: Questionnaire, section_id: str | None
 ) -> tuple[dict[str, Raw | Either], set[str]]:
     """Raw answers of one section's questions (every question: ``None``), and which of
     them the page showed."""

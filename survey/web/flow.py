@@ -24,7 +24,7 @@ from survey.resources import Resources
 from survey.services import responses
 from survey.services.paging import find_page, is_last_page, resume_section
 from survey.services.responses import Entry, LinkNotFound
-from survey.web import csrf, fields
+from survey.web import csrf, fields, formdata
 from survey.web.ratelimit import client_key
 from survey.web.state import WebState
 from survey.web.visit import RESUME_COOKIE, RESUME_MAX_AGE, Link, Visit, client_address
@@ -63,14 +63,14 @@ class FormTooLarge(SurveyError):
         super().__init__("Your answers are too long to send. Please shorten them")
 
 
-async def read_form(request: Req) -> Any:
+async def read_form(request: Req) -> formdata.Form:
     try:
-        form = await request.form()
+        form = await formdata.read(request)
     except ClientException as exc:
         if exc.status_code == 413:
             raise FormTooLarge() from None
         raise
-    if len(list(form.multi_items())) > fields.MAX_FIELDS:
+    if len(form) > fields.MAX_FIELDS:
         raise FormTooLarge()
     return form
 

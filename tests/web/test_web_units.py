@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from litestar.datastructures import FormMultiDict
 
 from survey.questionnaire import Answer, AnswerError
 from survey.services.paging import find_page, is_last_page, resume_section, section_after
 from survey.services.responses import Either, validate_raw
 from survey.web import csrf, fields
+from survey.web.formdata import Form
 
 
 def test_csrf_tokens_are_bound_to_link_and_purpose() -> None:
@@ -71,7 +71,7 @@ def _ids(q: Any, until: str) -> list[str]:
 
 
 def test_form_parsing_and_either(q: Any) -> None:
-    form = FormMultiDict([
+    form = Form([
         ("shown", "race_ethnicity"), ("shown", "zip_or_area"), ("shown", "home_language"),
         ("shown", "comment"),  # not on this page: ignored
         ("q_race_ethnicity", "asian"), ("q_race_ethnicity", "white"),
