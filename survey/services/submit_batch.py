@@ -49,7 +49,11 @@ class Fresh(msgspec.Struct, frozen=True, kw_only=True):
     answers: Mapping[str, Answer]
 
 
-def _arguments(batch: Sequence[Fresh]) -> list[list[object]]:
+def _arguments(batch: Sequence[Fresh]) -> list[str]:
+    return [db.array_literal(column) for column in _columns(batch)]
+
+
+def _columns(batch: Sequence[Fresh]) -> list[list[object]]:
     columns: list[list[object]] = [[] for _ in range(14)]
     (pos, program, wave, site, invitation, member, language, qhash,
      a_pos, item, num, text, codes, missing) = columns
