@@ -52,13 +52,16 @@ def run_server(host: str, port: int, workers: int) -> None:
     import sys
 
     import uvicorn
+    from uvicorn.supervisors.multiprocess import Multiprocess
+
+    from survey.cli.workers import SpreadWorkers
 
     # uvicorn shuts down gracefully, then re-raises SIGTERM to the handler that was
     # installed before it: exit normally so atexit stops the embedded PostgreSQL.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
     progress(f"serving on http://{host}:{port} with {workers} worker(s)")
-    uvicorn.run(
+    config = uvicorn.Config(
         "survey.app:serve_app",
         factory=True,
         host=host,
@@ -71,6 +74,20 @@ def run_server(host: str, port: int, workers: int) -> None:
         timeout_graceful_shutdown=10,
         proxy_headers=True,
     )
+    if workers == 1:
+        server = uvicorn.Server(config)
+        server.run()
+        if not server.started:
+            raise SystemExit(3)  # uvicorn's exit status for a failed start
+        return
+    if port == 0:  # a port of the system's choosing cannot be shared: one socket
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        return
+    try:
+        supervisor = SpreadWorkers(config)
+    except OSError as exc:
+        raise SystemExit(f"survey: cannot listen on {host}:{port}: {exc.strerror}") from None
+    supervisor.run()
 
 
 def serve(args: argparse.Namespace) -> int:
