@@ -98,7 +98,10 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[request_middleware],
         before_send=[security_headers],
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=HERE / "templates", engine=JinjaTemplateEngine,
+            engine_callback=_fixed_templates,
+        ),
         openapi_config=OpenAPIConfig(
             title="Community survey API",
             version=__version__,
@@ -114,6 +117,12 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
         logging_config=None,
         debug=False,
     )
+
+
+def _fixed_templates(engine: JinjaTemplateEngine) -> None:
+    # Templates ship inside the package and never change under a running server;
+    # left on, Jinja's auto-reload stats each template file at every render.
+    engine.engine.auto_reload = False
 
 
 def serve_app() -> Litestar:

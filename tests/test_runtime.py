@@ -1,4 +1,5 @@
-"""The server's garbage-collector settings (``survey.app.settle_heap``)."""
+"""How the app runs in a server: templates loaded once, the garbage collector settled
+(``survey.app.settle_heap``)."""
 
 from __future__ import annotations
 
@@ -49,3 +50,13 @@ def test_the_server_settles_its_heap_once_started(monkeypatch: pytest.MonkeyPatc
         root.handlers[:], root.level = handlers, level
         logging.getLogger("uvicorn.access").disabled = access
     assert settle_heap in app.on_startup
+
+
+def test_templates_are_not_checked_for_changes_at_each_render() -> None:
+    from survey.app import create_app
+    from survey.config import load_settings
+
+    app = create_app(load_settings({}, database_url="postgresql://localhost/unused",
+                                   secret_key="test-secret-for-templates"))
+    env = app.template_engine.engine  # type: ignore[union-attr]
+    assert env.auto_reload is False
