@@ -128,7 +128,8 @@ def uvicorn_serve(url: str, workers: int, factory: str, **extra: str) -> Server:
     port = free_port()
     code = (
         "import sys, uvicorn; uvicorn.run(sys.argv[1], factory=True, host='127.0.0.1',"
-        " port=int(sys.argv[2]), workers=int(sys.argv[3]), log_config=None,"
+        " port=int(sys.argv[2]), workers=int(sys.argv[3]), loop='uvloop', http='httptools',"
+        " log_config=None,"
         " access_log=False, timeout_graceful_shutdown=10, proxy_headers=True)"
     )
     argv = [sys.executable, "-c", code, factory, str(port), str(workers)]
@@ -248,6 +249,18 @@ def cpu_seconds(pids: list[int]) -> float:
             continue
         total += int(fields[11]) + int(fields[12])
     return total / tick
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine so far, from /proc/stat: whether a
+    run was held back by the cores or by waiting."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    return (after[0] - before[0]) / max(1, after[1] - before[1])
 
 
 async def backend_pids(url: str, application: str = "survey") -> list[int]:

@@ -38,8 +38,10 @@ from tests.bench.serving import (
     PRODUCTION_WORKERS,
     Wave,
     backend_pids,
+    busy_share,
     cpu_seconds,
     load,
+    machine_ticks,
     ms,
     pgbench,
     seed_wave,
@@ -161,7 +163,7 @@ async def main(args: argparse.Namespace) -> None:
                         # (untimed): only the POSTs are timed.
                         fetched = load({"mode": "prefetch", "base": server.base,
                                         "clients": 8, "seconds": 0,
-                                        "tokens": take[: int(args.seconds * 900)]})
+                                        "tokens": take[: int(args.seconds * 1500)]})
                         config["prepared"] = fetched["prepared"]
                         config["tokens"] = list(fetched["prepared"])
                     spies = profile(server.workers(), args.profile, f"{flow}-c{clients}",
@@ -169,16 +171,24 @@ async def main(args: argparse.Namespace) -> None:
                     pids = server.workers()
                     batches = await batch_count(url)
                     before = cpu_seconds(pids), cpu_seconds(await backend_pids(url))
+                    each = [cpu_seconds([pid]) for pid in pids]
+                    ticks = machine_ticks()
                     run = load(config)
+                    busy = busy_share(ticks, machine_ticks())
                     acknowledged += run["done"]
                     after = cpu_seconds(pids), cpu_seconds(await backend_pids(url))
                     cpu = after[0] - before[0], after[1] - before[1]
+                    each = [cpu_seconds([pid]) - was for pid, was in zip(pids, each, strict=True)]
                     for spy in spies:
                         spy.wait()
                     report(flow, run)
                     n = max(1, len(run["done"]))
                     print(f"    CPU per response: server workers {cpu[0] / n * 1000:.1f} ms,"
-                          f" PostgreSQL backends {cpu[1] / n * 1000:.1f} ms")
+                          f" PostgreSQL backends {cpu[1] / n * 1000:.1f} ms,"
+                          f" load client {run['cpu'] / n * 1000:.1f} ms;"
+                          f" the machine's cores were {busy:.0%} busy")
+                    print("    CPU seconds of each worker: "
+                          + ", ".join(f"{seconds:.1f}" for seconds in each))
                     if flow != "walk":
                         commits = await commits_since(url, batches)
                         print(f"    commits: {commits:,}"
