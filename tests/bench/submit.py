@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from typing import Any
 
 from survey import db
@@ -47,6 +48,9 @@ from tests.bench.serving import (
     seed_wave,
     survey_serve,
 )
+
+#: Machine CPU per unit of work = share of all cores busy × cores / rate.
+CORES = os.cpu_count() or 1
 
 FLOWS = {
     "walk": "page by page (landing, Start, each page GET and POST, thank-you page)",
@@ -147,10 +151,13 @@ async def main(args: argparse.Namespace) -> None:
                   f"{len(warm['requests']) // max(1, len(warm['done']))} HTTP requests each")
             for i, clients in enumerate(levels):
                 chunk = tokens[200 + i * per_level: 200 + (i + 1) * per_level]
+                ticks = machine_ticks()
                 tps = pgbench(url, script, clients, args.seconds)
+                base_busy = busy_share(ticks, machine_ticks())
                 print(f"{clients} clients: baseline pgbench -n -c {clients} -j 2"
                       f" -T {round(args.seconds)} (1 response + {answers} answers per"
-                      f" transaction): {tps:,.0f} tps")
+                      f" transaction): {tps:,.0f} tps; machine CPU per transaction"
+                      f" {base_busy * CORES / tps * 1000:.1f} ms ({base_busy:.0%} busy)")
                 for flow in flows:
                     take, chunk = chunk[:per_flow], chunk[per_flow:]
                     config: dict[str, Any] = {
@@ -194,6 +201,8 @@ async def main(args: argparse.Namespace) -> None:
                         print(f"    commits: {commits:,}"
                               f" ({len(run['done']) / max(1, commits):.1f} responses each)")
                     ours = len(run["done"]) / run["elapsed"]
+                    print(f"    machine CPU per response {busy * CORES / ours * 1000:.1f} ms"
+                          f" (pgbench's per transaction: {base_busy * CORES / tps * 1000:.1f} ms)")
                     print(f"    ratio ours / pgbench: {ours / tps:.3f}x")
         print(await verify(url, wave, acknowledged, answers))
 
