@@ -34,13 +34,17 @@ def _workers(pid: int) -> list[int]:
             if "resource_tracker" not in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
 
 
-def _established(port: int) -> set[str]:
-    """Socket inodes of the server's side of established connections to ``port``."""
+ESTABLISHED, LISTEN = "01", "0A"  # TCP states as /proc/net/tcp writes them
+
+
+def _sockets(port: int, state: str) -> set[str]:
+    """Inodes of the sockets on local port ``port`` in ``state``: for ESTABLISHED,
+    the server's side of each connection."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
                 inodes.add(fields[9])
     return inodes
 
@@ -112,14 +116,14 @@ def test_connections_opened_together_reach_both_workers(
     proc, port = server
     # A listening socket each (uvicorn alone shares one among its workers), the
     # supervisor holding none.
-    listening = _listening(port)
+    listening = _sockets(port, LISTEN)
     assert len(listening) == 2
     assert [_owned(pid, listening) for pid in _workers(proc.pid)] == [1, 1]
     assert _owned(proc.pid, listening) == 0
     for _ in range(3):
         conns = _connect_all(port)
         try:
-            inodes = _established(port)
+            inodes = _sockets(port, ESTABLISHED)
             counts = [_owned(pid, inodes) for pid in _workers(proc.pid)]
             assert len(counts) == 2 and sum(counts) == CONNECTIONS, counts
             assert min(counts) > 0, counts
@@ -151,15 +155,5 @@ def test_a_dead_workers_socket_goes_with_it(
         conn.close()
 
 
-def _listening(port: int) -> set[str]:
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
-                inodes.add(fields[9])
-    return inodes
-
-
 def _owned_listening(pid: int, port: int) -> bool:
-    return _owned(pid, _listening(port)) > 0
+    return _owned(pid, _sockets(port, LISTEN)) > 0
