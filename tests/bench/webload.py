@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import re
 import sys
 import time
@@ -305,4 +306,8 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
 
 if __name__ == "__main__":
     # The server runs on uvloop too (survey serve): the client should cost as little.
-    print(json.dumps(uvloop.run(main(json.load(sys.stdin)))))
+    result = uvloop.run(main(json.load(sys.stdin)))
+    # libuv may leave stdout non-blocking; a report larger than the pipe's buffer then
+    # loses bytes mid-write (seen once: broken JSON at exactly 7 x 64 KiB).
+    os.set_blocking(sys.stdout.fileno(), True)
+    print(json.dumps(result))
