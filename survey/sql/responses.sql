@@ -24,26 +24,9 @@ WHERE i.program_id = $1 AND i.token_hash = $2;
 -- name: response-invitation-entries
 -- Many personal links at once (the one-page form's lookups, batched): $1 and $2 are
 -- the links' programs and token hashes; one row per link found, with its place (from 1).
--- Each link is found by its token (OFFSET 0 keeps that subquery whole): joined
--- freely, the planner could reach invitations through the wave and filter a wave's
--- every invitation by token, as it did after a bulk issue it had no statistics for
--- yet (6 ms of server time per lookup of 8 links in a wave of 12,000).
-SELECT t.pos, i.program_id, i.id AS invitation_id, i.wave_id, i.site_id,
-       i.panel_member_id, w.state, w.opens_at, w.closes_at, w.languages,
-       w.default_language, w.allow_unreviewed, w.questionnaire_hash,
-       s.name AS site_name, s.timezone, p.name AS program_name,
-       r.id AS response_id, r.status AS response_status, r.language AS response_language,
-       NULL::json AS answers
-FROM unnest($1::bigint[], $2::bytea[]) WITH ORDINALITY AS t (program_id, token_hash, pos)
-CROSS JOIN LATERAL (
-    SELECT * FROM invitations x
-    WHERE x.program_id = t.program_id AND x.token_hash = t.token_hash
-    OFFSET 0
-) i
-JOIN waves w ON w.program_id = i.program_id AND w.id = i.wave_id
-JOIN sites s ON s.program_id = i.program_id AND s.id = i.site_id
-JOIN programs p ON p.id = i.program_id
-LEFT JOIN responses r ON r.program_id = i.program_id AND r.invitation_id = i.id;
+-- A function (0009_submit_path.sql) so that it is planned once per connection, not
+-- on every call: planning cost ten times what running does.
+SELECT * FROM survey_invitation_entries($1::bigint[], $2::bytea[]);
 
 -- name: response-open-link-entry
 -- An open link, and the response its resume key points to (if it is this link's);
@@ -164,47 +147,16 @@ UPDATE responses SET duplicate_suspect = true WHERE program_id = $1 AND id = $2;
 -- one element per response ($1 its place in the batch); $9..$14 one per answer, $9
 -- naming its response's place, $13 a multiple choice's codes joined by U+001F (an
 -- array of arrays must be rectangular; codes are identifiers, never that control
--- character). Ids are drawn first so each answer finds its response. A response
--- whose invitation got one meanwhile (another tab, the page-by-page way) is left
--- out by the unique key and comes back with a NULL id: the caller looks again.
--- Each array comes as its text (survey.db.array_literal): cheaper for the worker.
--- The report cache's stamp trigger marks the inserted rows complete as any
--- completion does, and the answers are written in the completing statement, as
--- response-answer-upsert allows.
-WITH fresh AS MATERIALIZED (
-    SELECT t.*, nextval(pg_get_serial_sequence('responses', 'id')) AS id
-    FROM unnest($1::text::int[], $2::text::bigint[], $3::text::bigint[],
-                $4::text::bigint[], $5::text::bigint[], $6::text::bigint[],
-                $7::text::text[], $8::text::text[])
-         AS t (pos, program_id, wave_id, site_id, invitation_id, panel_member_id,
-               language, questionnaire_hash)
-),
-stored AS (
-    INSERT INTO responses (program_id, id, wave_id, site_id, invitation_id, panel_member_id,
-                           language, channel, questionnaire_hash, status, submitted_at)
-    OVERRIDING SYSTEM VALUE
-    SELECT program_id, id, wave_id, site_id, invitation_id, panel_member_id, language,
-           'web', questionnaire_hash, 'complete', now()
-    FROM fresh
-    ON CONFLICT DO NOTHING
-    RETURNING program_id, id, invitation_id
-),
-answered AS (
-    INSERT INTO answers (program_id, response_id, item_id, value_num, value_text,
-                         value_codes, missing)
-    SELECT s.program_id, s.id, a.item_id, a.value_num, a.value_text,
-           string_to_array(a.codes, E'\x1f'), a.missing
-    FROM unnest($9::text::int[], $10::text::text[], $11::text::float8[],
-                $12::text::text[], $13::text::text[], $14::text::text[])
-         AS a (pos, item_id, value_num, value_text, codes, missing)
-    JOIN fresh f ON f.pos = a.pos
-    JOIN stored s ON s.program_id = f.program_id AND s.id = f.id
-),
-invited AS (
-    UPDATE invitations i SET completed_at = coalesce(i.completed_at, now())
-    FROM stored s
-    WHERE i.program_id = s.program_id AND i.id = s.invitation_id
-)
-SELECT f.pos, s.id FROM fresh f
-LEFT JOIN stored s ON s.program_id = f.program_id AND s.id = f.id
-ORDER BY f.pos;
+-- character). A response whose invitation got one meanwhile (another tab, the
+-- page-by-page way) is left out by the unique key and comes back with a NULL id: the
+-- caller looks again. Each array comes as its text (survey.db.array_literal):
+-- cheaper for the worker. survey_submit_batch (0009_submit_path.sql) writes the
+-- responses, answers and invitations in one statement, as response-answer-upsert
+-- allows, then renders the batch's export cells in one more.
+SELECT pos, id
+FROM survey_submit_batch($1::text::int[], $2::text::bigint[], $3::text::bigint[],
+                         $4::text::bigint[], $5::text::bigint[], $6::text::bigint[],
+                         $7::text::text[], $8::text::text[], $9::text::int[],
+                         $10::text::text[], $11::text::float8[], $12::text::text[],
+                         $13::text::text[], $14::text::text[])
+ORDER BY pos;

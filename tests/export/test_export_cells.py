@@ -247,3 +247,66 @@ async def test_a_failed_render_never_fails_the_completion(
     assert before < await conn.fetchval(CELLS, pid, seeded.wave_id) < before + 4
     # The next export finds a different layout and renders the wave again.
     await same_for_everyone(conn, resources, pid, seeded.wave_id)
+
+
+async def _fresh_batch(conn: Conn, pid: int, seeded: Any, n: int) -> list[Any]:
+    """``n`` complete one-page responses for new personal invitations of the big site."""
+    from survey.questionnaire import Answer
+    from survey.schemas import InvitationsIn
+    from survey.services import invitations
+    from survey.services.submit_batch import Fresh
+
+    await invitations.issue(conn, SYSTEM, pid, seeded.wave_id,
+                            InvitationsIn(site_id=seeded.big, count=n), base_url="http://t")
+    rows = await conn.fetch(
+        "SELECT i.id, i.panel_member_id, w.questionnaire_hash FROM invitations i"
+        " JOIN waves w ON w.program_id = i.program_id AND w.id = i.wave_id"
+        " WHERE i.program_id = $1 AND i.wave_id = $2 ORDER BY i.id DESC LIMIT $3",
+        pid, seeded.wave_id, n)
+    return [
+        Fresh(program_id=pid, wave_id=seeded.wave_id, site_id=seeded.big,
+              invitation_id=row["id"], panel_member_id=row["panel_member_id"],
+              language="es", questionnaire_hash=row["questionnaire_hash"], answers={
+                  "trust_overall": Answer(value_num=float(k % 5 + 1)),
+                  "race_ethnicity": Answer(value_codes=["asian", "white"][: k % 2 + 1]),
+                  "comment": Answer(value_text=f'Quién, "dónde"\nlínea {k}'),
+                  "contact_12m": Answer(missing="prefer_not"),
+              })
+        for k, row in enumerate(rows)
+    ]
+
+
+async def test_the_group_commit_renders_its_batch(conn: Conn, resources: Any, actors: Any) -> None:
+    from survey.services.submit_batch import store_batch
+
+    pid = actors.programs["own"]
+    seeded = await seed_wave(conn, resources, pid)
+    batch = await _fresh_batch(conn, pid, seeded, 5)
+    ids = await store_batch(conn, batch)
+    assert all(isinstance(i, int) for i in ids)
+    # Rendered by the batch's own statement: stamped with the completing transaction.
+    rendered = await conn.fetchval(
+        "SELECT count(*) FROM export_cells c JOIN responses r ON r.program_id ="
+        " c.program_id AND r.id = c.response_id WHERE c.response_id = ANY($1::bigint[])"
+        " AND c.completed_xid = r.completed_xid", ids)
+    assert rendered == 5
+    await same_for_everyone(conn, resources, pid, seeded.wave_id)
+
+
+async def test_a_failed_batch_render_never_fails_the_batch(
+    conn: Conn, resources: Any, actors: Any
+) -> None:
+    from survey.services.submit_batch import store_batch
+
+    pid = actors.programs["own"]
+    seeded = await seed_wave(conn, resources, pid)
+    before = await conn.fetchval(CELLS, pid, seeded.wave_id)
+    await conn.execute(
+        'UPDATE export_cells_state SET options = \'{"race_ethnicity": "oops"}\' WHERE wave_id = $1',
+        seeded.wave_id,
+    )
+    ids = await store_batch(conn, await _fresh_batch(conn, pid, seeded, 3))
+    assert all(isinstance(i, int) for i in ids)  # every response stored
+    # Each has a multiple choice answer the layout chokes on: no cells for them.
+    assert await conn.fetchval(CELLS, pid, seeded.wave_id) == before
+    await same_for_everyone(conn, resources, pid, seeded.wave_id)

@@ -232,8 +232,15 @@ async def test_batched_lookups_find_each_link_by_its_token(conn: Conn, resources
     tokens = wave.tokens[100:108]
     keys = [responses.split_link(t) for t in tokens]
     assert all(k is not None for k in keys)
+    # The statement calls a function planned once per connection: its generic plan is
+    # the one every call runs.
+    body, config = await conn.fetchrow(
+        "SELECT prosrc, proconfig FROM pg_proc WHERE proname = 'survey_invitation_entries'")
+    assert config == ["plan_cache_mode=force_generic_plan"]
+    assert "survey_invitation_entries" in Q.response_invitation_entries
     plan = await conn.fetchval(
-        "EXPLAIN (FORMAT JSON) " + Q.response_invitation_entries,
+        "EXPLAIN (GENERIC_PLAN, FORMAT JSON) "
+        + body.replace("p_programs", "$1::bigint[]").replace("p_hashes", "$2::bytea[]"),
         [k[0] for k in keys if k], [security.token_hash(k[1]) for k in keys if k],
     )
     scans = _scans(plan[0]["Plan"], "invitations")  # json decoded by the pool's codec
