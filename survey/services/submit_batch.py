@@ -54,28 +54,27 @@ def _arguments(batch: Sequence[Fresh]) -> list[str]:
 
 
 def _columns(batch: Sequence[Fresh]) -> list[list[object]]:
-    columns: list[list[object]] = [[] for _ in range(14)]
-    (pos, program, wave, site, invitation, member, language, qhash,
-     a_pos, item, num, text, codes, missing) = columns
-    for n, fresh in enumerate(batch):
-        for column, value in zip(
-            (pos, program, wave, site, invitation, member, language, qhash),
-            (n, fresh.program_id, fresh.wave_id, fresh.site_id, fresh.invitation_id,
-             fresh.panel_member_id, fresh.language, fresh.questionnaire_hash),
-            strict=True,
-        ):
-            column.append(value)
-        for item_id, answer in fresh.answers.items():
-            a_pos.append(n)
-            item.append(item_id)
-            num.append(answer.value_num)
-            text.append(answer.value_text)
-            codes.append(
-                CODE_SEPARATOR.join(answer.value_codes) if answer.value_codes is not None
-                else None
-            )
-            missing.append(answer.missing)
-    return columns
+    # Column by column, each a comprehension: the batch's few hundred answers are
+    # walked once per column in C rather than once in Python with six appends each.
+    pairs = [(n, item_id, answer) for n, fresh in enumerate(batch)
+             for item_id, answer in fresh.answers.items()]
+    return [
+        list(range(len(batch))),
+        [f.program_id for f in batch],
+        [f.wave_id for f in batch],
+        [f.site_id for f in batch],
+        [f.invitation_id for f in batch],
+        [f.panel_member_id for f in batch],
+        [f.language for f in batch],
+        [f.questionnaire_hash for f in batch],
+        [n for n, _, _ in pairs],
+        [item_id for _, item_id, _ in pairs],
+        [a.value_num for _, _, a in pairs],
+        [a.value_text for _, _, a in pairs],
+        [None if a.value_codes is None else CODE_SEPARATOR.join(a.value_codes)
+         for _, _, a in pairs],
+        [a.missing for _, _, a in pairs],
+    ]
 
 
 async def store_batch(conn: Conn, batch: Sequence[Fresh]) -> list[int | None]:
