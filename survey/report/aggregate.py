@@ -156,21 +156,27 @@ async def fetch_counts(
     sig = cache.signature(spec, items, weight_items)
     # The lock a refresh takes lasts until the transaction ends: open one if the
     # caller has not (a savepoint if it has). Waves in one order, so two reports on
-    # the same pair cannot deadlock.
+    # the same pair cannot deadlock. The pairs and rows are read under the locks too,
+    # so they come from the same state of the cache, which no refresh changes meanwhile.
     async with conn.transaction():
         for wave_id in sorted(set(wave_ids)):
             await cache.refresh(
                 conn, program_id, wave_id, sig, spec=spec, items=items, weight_items=weight_items
             )
-    rows = await cache.read(
-        conn,
-        program_id,
-        wave_ids,
-        sig,
-        exclude_duplicates=exclude_duplicates,
-        suppress_below=SUPPRESS_BELOW,
-    )
-    return parse_counts(rows)
+        paired = await cache.pairs(
+            conn, program_id, wave_ids, sig, exclude_duplicates=exclude_duplicates
+        )
+        rows = await cache.read(
+            conn,
+            program_id,
+            wave_ids,
+            sig,
+            exclude_duplicates=exclude_duplicates,
+            suppress_below=SUPPRESS_BELOW,
+        )
+    out = parse_counts(rows)
+    out.paired = paired
+    return out
 
 
 async def scan_counts(

@@ -5,6 +5,8 @@ and extended with the responses completed since the last refresh, found by MVCC
 snapshot (``survey/migrations/0005_report_cache.sql`` explains why that is exact).
 A report refreshes the caches of its two waves in its own transaction and reads them:
 its cost grows with the responses added since the last report, not with all of them.
+Panel pairs are not sums: they are worked out once per report's two waves and kept
+until either wave's panel rows change (``survey/migrations/0010_report_cache_pairs.sql``).
 """
 
 from __future__ import annotations
@@ -67,6 +69,30 @@ async def refresh(
     return len(ids) if ids is not None else int(row["responses"])
 
 
+Pairs = dict[tuple[int, str], list[tuple[float, int]]]
+
+
+async def pairs(
+    conn: Conn, program_id: int, wave_ids: Sequence[int], sig: str, *, exclude_duplicates: bool
+) -> Pairs:
+    """(site, construct) → (post − pre score, pairs), kept or worked out now.
+
+    Call it holding both waves' refresh locks (after ``refresh`` in the same
+    transaction), so no refresh changes the panel rows between building and keeping.
+    """
+    args = (program_id, list(wave_ids), exclude_duplicates, sig)
+    row = await conn.fetchrow(Q.report_cache_pairs_get, *args)
+    if row is None:
+        row = await conn.fetchrow(Q.report_cache_pairs_build, *args, timeout=QUERY_TIMEOUT)
+        assert row is not None
+    out: Pairs = {}
+    for site, construct, diff, n in zip(
+        row["site_ids"], row["construct_ids"], row["diffs"], row["counts"], strict=True
+    ):
+        out.setdefault((site, construct), []).append((diff, n))
+    return out
+
+
 async def read(
     conn: Conn,
     program_id: int,
@@ -76,7 +102,7 @@ async def read(
     exclude_duplicates: bool,
     suppress_below: int,
 ) -> list[Record]:
-    """The rows ``report-counts`` would return, from the two waves' caches."""
+    """The rows ``report-counts`` would return but the pairs, from the two waves' caches."""
     rows: list[Record] = await conn.fetch(
         Q.report_cache_read,
         program_id,

@@ -8,7 +8,10 @@
 --                            the snapshot of step 2 (or, building from nothing, its
 --                            own), so a response completed in between is not lost;
 --   4. report-cache-compact  now and then, fold the appended batches into one.
--- Then report-cache-read returns the rows report-counts would, from the cache.
+-- Then, still holding both waves' locks, report-cache-pairs-get returns the panel pairs
+-- kept for this pair of waves (0010_report_cache_pairs.sql), or report-cache-pairs-build
+-- works them out and keeps them; report-cache-read returns the other rows report-counts
+-- would, from the cache.
 
 -- name: report-cache-usable
 -- On Citus the triggers that keep the cache exact are dropped (0006_citus.sql): reports
@@ -40,8 +43,13 @@ SELECT pg_current_snapshot()::text AS snap,
 -- this statement sees), $5 the snapshot those ids were taken from (NULL: this
 -- statement's own), $6 weighting items, $7 Likert items, $8–$13 the construct spec
 -- as in report-counts. Rows as report_cache_rows documents; the scoring is the
--- same as report-counts', which the tests check the cache against.
-WITH spec AS (
+-- same as report-counts', which the tests check the cache against. The panel rows
+-- change, so the pairs worked out from them for any report on this wave go.
+WITH stale_pairs AS (
+    DELETE FROM report_cache_pairs
+    WHERE program_id = $1 AND signature = $3 AND $2 IN (pre_wave_id, post_wave_id)
+),
+spec AS (
     SELECT * FROM unnest($8::text[], $9::text[], $10::boolean[], $11::float8[], $12::float8[],
                          $13::bigint[])
         AS s(construct_id, item_id, reverse, flip, low, place)
@@ -178,12 +186,12 @@ WHERE program_id = $1 AND wave_id = $2 AND signature = $3
 RETURNING (SELECT count(*) FROM folded) AS rows;
 
 -- name: report-cache-read
--- The rows report-counts returns, from the caches of the two waves ($2: pre, post).
--- $1 program, $3 leave out suspected duplicates, $4 signature, $5 the suppression
--- threshold: alpha leaves out site-waves with fewer complete responses, as
--- report-counts does. Windows and DISTINCT ON rather than joins: the cache tables are
--- young and often not analysed yet, and a join planned on a guess of one row can cost
--- minutes.
+-- The rows report-counts returns, from the caches of the two waves ($2: pre, post),
+-- but the pairs (report-cache-pairs-get). $1 program, $3 leave out suspected
+-- duplicates, $4 signature, $5 the suppression threshold: alpha leaves out site-waves
+-- with fewer complete responses, as report-counts does. Windows rather than joins: the
+-- cache tables are young and often not analysed yet, and a join planned on a guess of
+-- one row can cost minutes.
 WITH grouped AS MATERIALIZED (
     SELECT kind, site_id, wave_id, key, cell, language, g1, g2, sum(s1) AS s1,
            sum(s2) AS s2, sum(s3) AS s3, sum(n)::bigint AS n
@@ -196,8 +204,32 @@ sized AS (
     SELECT *, sum(n) FILTER (WHERE kind = 'cell') OVER (PARTITION BY site_id, wave_id)
                AS site_wave_n
     FROM grouped
-),
-latest AS (
+)
+SELECT kind, site_id, wave_id, key, cell, NULL::text AS language, g1 AS v1, g2 AS a1,
+       NULL::float8 AS v2, NULL::float8 AS v3, n
+FROM grouped
+WHERE kind IN ('cell', 'item', 'score')
+UNION ALL
+SELECT kind, NULL, wave_id, key, NULL, language, sum(s1), g2, sum(s2), sum(s3),
+       sum(n)::bigint
+FROM sized
+WHERE kind IN ('alpha', 'alpha_item') AND site_wave_n >= $5
+GROUP BY kind, wave_id, key, language, g2;
+
+-- name: report-cache-pairs-get
+-- The panel pairs kept for this report, or no row: $1 program, $2 waves (pre, post),
+-- $3 leave out suspected duplicates, $4 signature. Parallel arrays, one element per
+-- site × construct × difference (post − pre score), with the number of pairs.
+SELECT site_ids, construct_ids, diffs, counts
+FROM report_cache_pairs
+WHERE program_id = $1 AND pre_wave_id = ($2::bigint[])[1]
+  AND post_wave_id = ($2::bigint[])[2] AND signature = $4 AND exclude_duplicates = $3;
+
+-- name: report-cache-pairs-build
+-- Work out the pairs from the two waves' panel rows and keep them (parameters and
+-- result as report-cache-pairs-get). DISTINCT ON and a window rather than joins, for
+-- the reason report-cache-read gives.
+WITH latest AS (
     -- Each member's latest response in each wave, whether or not it has valid scores.
     SELECT DISTINCT ON (panel_member_id, wave_id)
            site_id, wave_id, panel_member_id, constructs, totals, answered
@@ -228,18 +260,18 @@ pairs AS (
         AS y(construct_id, total, answered) ON y.construct_id = x.construct_id
     WHERE k.wave_id = ($2::bigint[])[2] AND k.pre_wave = ($2::bigint[])[1]
       AND k.pre_site = k.site_id
+),
+counted AS (
+    SELECT site_id, construct_id, diff, count(*) AS n
+    FROM pairs
+    GROUP BY site_id, construct_id, diff
 )
-SELECT kind, site_id, wave_id, key, cell, NULL::text AS language, g1 AS v1, g2 AS a1,
-       NULL::float8 AS v2, NULL::float8 AS v3, n
-FROM grouped
-WHERE kind IN ('cell', 'item', 'score')
-UNION ALL
-SELECT kind, NULL, wave_id, key, NULL, language, sum(s1), g2, sum(s2), sum(s3),
-       sum(n)::bigint
-FROM sized
-WHERE kind IN ('alpha', 'alpha_item') AND site_wave_n >= $5
-GROUP BY kind, wave_id, key, language, g2
-UNION ALL
-SELECT 'pair', site_id, NULL, construct_id, NULL, NULL, diff, NULL, NULL, NULL, count(*)
-FROM pairs
-GROUP BY site_id, construct_id, diff;
+INSERT INTO report_cache_pairs (program_id, pre_wave_id, post_wave_id, signature,
+                                exclude_duplicates, site_ids, construct_ids, diffs, counts)
+SELECT $1, ($2::bigint[])[1], ($2::bigint[])[2], $4, $3,
+       coalesce(array_agg(site_id ORDER BY site_id, construct_id, diff), '{}'),
+       coalesce(array_agg(construct_id ORDER BY site_id, construct_id, diff), '{}'),
+       coalesce(array_agg(diff ORDER BY site_id, construct_id, diff), '{}'),
+       coalesce(array_agg(n ORDER BY site_id, construct_id, diff), '{}')
+FROM counted
+RETURNING site_ids, construct_ids, diffs, counts;

@@ -1,0 +1,190 @@
+"""The panel pairs kept with the report cache (0010_report_cache_pairs.sql) are never stale.
+
+A report keeps its pairs, and the next report reads them instead of working them out.
+Whatever changes either wave's panel rows must drop them: a refresh that appends
+responses (here a panel member's later response in one wave only, which replaces
+their pair), a flagged response, an edit by hand. After each change the report,
+weighted and not, must match the report computed from nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import msgspec
+import pytest
+
+from survey.access import SYSTEM
+from survey.db import Conn
+from survey.report import build_report
+from survey.report.margins import import_margins
+from survey.report.seeding import Seeded, seed_program
+from survey.report.synthetic import SiteDesign, demo_margins
+from survey.resources import Resources
+from tests.report.test_report_cache import WEIGHT_ITEMS, counts
+
+# Panels large enough for their pairs to be shown (a quarter of the smaller wave).
+DESIGN = [
+    SiteDesign("North", 120, 130, {"trust": 0.5}),
+    SiteDesign("South", 90, 80),
+    SiteDesign("Small", 6, 5),
+]
+
+
+@pytest.fixture
+async def seeded(conn: Conn, resources: Resources) -> Seeded:
+    s = await seed_program(conn, resources, DESIGN, slug="pairs", seed=21)
+    await import_margins(conn, SYSTEM, resources, s.program_id, demo_margins(DESIGN))
+    return s
+
+
+async def kept(conn: Conn, s: Seeded) -> list[tuple[str, bool, Any]]:
+    rows = await conn.fetch(
+        "SELECT signature, exclude_duplicates, built_at FROM report_cache_pairs "
+        "WHERE program_id = $1 ORDER BY signature, exclude_duplicates",
+        s.program_id,
+    )
+    return [(r["signature"], r["exclude_duplicates"], r["built_at"]) for r in rows]
+
+
+async def report(conn: Conn, res: Resources, s: Seeded, *, weighted: bool, dup: bool) -> Any:
+    r = await build_report(
+        conn, SYSTEM, res, s.program_id, weighted=weighted, exclude_duplicates=dup
+    )
+    out = msgspec.to_builtins(r)
+    out.pop("generated_at")
+    return out
+
+
+async def afresh(conn: Conn, res: Resources, s: Seeded, *, weighted: bool, dup: bool) -> Any:
+    """The report from caches built from nothing (rolled back afterwards)."""
+    tx = conn.transaction()
+    await tx.start()
+    try:
+        for wave_id in (s.pre_id, s.post_id):
+            await conn.execute("SELECT report_cache_invalidate($1, $2)", s.program_id, wave_id)
+        assert await kept(conn, s) == []
+        return await report(conn, res, s, weighted=weighted, dup=dup)
+    finally:
+        await tx.rollback()
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal, floats to 1e-9: rows summed in another order may move the last bits."""
+    if isinstance(a, float) and isinstance(b, float):
+        return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def paired(r: Any) -> list[Any]:
+    return [c["paired"] for site in r["sites"] for c in site["constructs"]]
+
+
+async def assert_reports_fresh(conn: Conn, res: Resources, s: Seeded) -> dict[Any, Any]:
+    out = {}
+    for weighted in (False, True):
+        for dup in (False, True):
+            got = await report(conn, res, s, weighted=weighted, dup=dup)
+            assert same(got, await afresh(conn, res, s, weighted=weighted, dup=dup))
+            out[(weighted, dup)] = got
+    return out
+
+
+async def resubmit_in_post(conn: Conn, s: Seeded) -> int:
+    """A panel member's later post response with every answer reversed: it becomes their
+    latest, so their pairs change, while the pre wave's cache has nothing to add."""
+    response_id: int = await conn.fetchval(
+        """
+        WITH src AS (
+            SELECT r.* FROM responses r
+            WHERE r.program_id = $1 AND r.wave_id = $2 AND r.status = 'complete'
+              AND EXISTS (SELECT FROM responses p
+                          WHERE p.program_id = r.program_id AND p.wave_id = $3
+                            AND p.panel_member_id = r.panel_member_id
+                            AND p.site_id = r.site_id AND p.status = 'complete')
+            ORDER BY r.id LIMIT 1
+        ),
+        added AS (
+            INSERT INTO responses (program_id, wave_id, site_id, panel_member_id, language,
+                                   channel, questionnaire_hash, status, submitted_at)
+            SELECT program_id, wave_id, site_id, panel_member_id, language, channel,
+                   questionnaire_hash, 'complete', submitted_at + interval '1 day'
+            FROM src
+            RETURNING id
+        ),
+        answered AS (
+            INSERT INTO answers (program_id, response_id, item_id, value_num, value_text,
+                                 value_codes, missing)
+            SELECT a.program_id, n.id, a.item_id, 6 - a.value_num, a.value_text,
+                   a.value_codes, a.missing
+            FROM answers a JOIN src ON a.response_id = src.id AND a.program_id = src.program_id
+            CROSS JOIN added n
+        )
+        SELECT id FROM added
+        """,
+        s.program_id,
+        s.post_id,
+        s.pre_id,
+    )
+    assert response_id is not None
+    return response_id
+
+
+async def test_pairs_are_kept_and_read_back(
+    conn: Conn, resources: Resources, seeded: Seeded
+) -> None:
+    first = await assert_reports_fresh(conn, resources, seeded)
+    # One table per signature (weighted or not) and duplicates in or out.
+    built = await kept(conn, seeded)
+    assert len(built) == 4
+    again = await assert_reports_fresh(conn, resources, seeded)
+    assert await kept(conn, seeded) == built
+    assert same(again, first)
+    assert any(p is not None for p in paired(first[(True, False)]))
+    # And they are the pairs a scan finds.
+    for dup in (False, True):
+        for weight in ((), WEIGHT_ITEMS):
+            cached = await counts(conn, resources, seeded, cached=True, dup=dup, weight=weight)
+            scanned = await counts(conn, resources, seeded, cached=False, dup=dup, weight=weight)
+            assert cached["paired"] == scanned["paired"]
+
+
+async def test_a_later_response_in_one_wave_drops_the_pairs(
+    conn: Conn, resources: Resources, seeded: Seeded
+) -> None:
+    before = await assert_reports_fresh(conn, resources, seeded)
+    async with conn.transaction():
+        await resubmit_in_post(conn, seeded)
+    after = await assert_reports_fresh(conn, resources, seeded)
+    for key in before:
+        assert paired(after[key]) != paired(before[key])
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE responses SET duplicate_suspect = true WHERE program_id = $1 AND id IN "
+        "(SELECT id FROM responses WHERE program_id = $1 AND status = 'complete' "
+        "AND panel_member_id IS NOT NULL AND wave_id = $2 ORDER BY id LIMIT 5)",
+        # An edit by hand of pre answers calls report_cache_invalidate, as 0005 asks.
+        "WITH e AS (UPDATE answers SET value_num = 6 - value_num WHERE program_id = $1 "
+        "AND value_num IS NOT NULL AND response_id IN (SELECT id FROM responses "
+        "WHERE program_id = $1 AND wave_id = $2 AND panel_member_id IS NOT NULL "
+        "ORDER BY id LIMIT 5) RETURNING 1) "
+        "SELECT report_cache_invalidate($1, $2) WHERE EXISTS (SELECT FROM e)",
+    ],
+    ids=["flagged", "answers-edited-by-hand"],
+)
+async def test_a_change_to_the_pre_wave_drops_the_pairs(
+    conn: Conn, resources: Resources, seeded: Seeded, change: str
+) -> None:
+    before = await assert_reports_fresh(conn, resources, seeded)
+    await conn.execute(change, seeded.program_id, seeded.pre_id)
+    assert await kept(conn, seeded) == []
+    after = await assert_reports_fresh(conn, resources, seeded)
+    assert paired(after[(True, True)]) != paired(before[(True, True)])
