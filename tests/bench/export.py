@@ -1,6 +1,7 @@
 """Benchmark: a wave's respondent-level export, CSV and SPSS ``.sav``, at 100k and 1M rows.
 
-    python -m tests.bench.export [SIZES...]     (default: 100000 1000000)
+    python -m tests.bench.export [SIZES...] [FORMATS...]
+                      (default: 100000 1000000 csv sav; Stata's dta too on request)
     SURVEY_BENCH_TRACE=0 ...                    (skip the tracemalloc runs)
 
 Each size is a program over the 12 CLEP sites with one wave, seeded with COPY by
@@ -242,5 +243,7 @@ def main(sizes: list[int], formats: tuple[str, ...] = ("csv", "sav")) -> None:
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:]] or [100_000, 1_000_000]
-    main(args)
+    # Sizes and formats in any order: `python -m tests.bench.export 100000 dta`.
+    sizes = [int(a) for a in sys.argv[1:] if a.isdigit()] or [100_000, 1_000_000]
+    formats = tuple(a for a in sys.argv[1:] if not a.isdigit()) or ("csv", "sav")
+    main(sizes, formats)
