@@ -42,6 +42,24 @@ AS $$
     LEFT JOIN responses r ON r.program_id = i.program_id AND r.invitation_id = i.id
 $$;
 
+-- Render these completed responses' cells with their wave's layout, where the wave
+-- has one: 0007's trigger body, for a whole batch at once.
+CREATE FUNCTION export_cells_render(p_programs bigint[], p_ids bigint[]) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO export_cells (program_id, wave_id, response_id, layout, completed_xid,
+                              cells, public_cells)
+    SELECT r.program_id, r.wave_id, r.id, s.layout, r.completed_xid, x.cells, x.public_cells
+    FROM unnest(p_programs, p_ids) AS n (program_id, id)
+    JOIN responses r ON r.program_id = n.program_id AND r.id = n.id
+    JOIN export_cells_state s ON s.program_id = r.program_id AND s.wave_id = r.wave_id
+    CROSS JOIN LATERAL export_render(r.program_id, r.id, s.items, s.kinds, s.blanks,
+                                     s.singles, s.options) x
+    WHERE r.status = 'complete'
+    ON CONFLICT (program_id, wave_id, response_id) DO UPDATE SET
+        layout = excluded.layout, completed_xid = excluded.completed_xid,
+        cells = excluded.cells, public_cells = excluded.public_cells;
+$$;
+
 -- Fresh personal-link responses of one program, each complete with all its answers:
 -- the arguments as response-submit-batch (survey/sql/responses.sql) describes them.
 -- Returns each response's place and new id (NULL where its invitation got a
@@ -103,20 +121,7 @@ BEGIN
         -- A failure here must never cost residents their submissions: left out,
         -- the cells are rendered by the trigger at commit, or by the export.
         BEGIN
-            INSERT INTO export_cells (program_id, wave_id, response_id, layout,
-                                      completed_xid, cells, public_cells)
-            SELECT r.program_id, r.wave_id, r.id, st.layout, r.completed_xid, x.cells,
-                   x.public_cells
-            FROM unnest(p_program, v_ids) AS n (program_id, id)
-            JOIN responses r ON r.program_id = n.program_id AND r.id = n.id
-            JOIN export_cells_state st
-              ON st.program_id = r.program_id AND st.wave_id = r.wave_id
-            CROSS JOIN LATERAL export_render(r.program_id, r.id, st.items, st.kinds,
-                                             st.blanks, st.singles, st.options) x
-            WHERE r.status = 'complete'
-            ON CONFLICT (program_id, wave_id, response_id) DO UPDATE SET
-                layout = excluded.layout, completed_xid = excluded.completed_xid,
-                cells = excluded.cells, public_cells = excluded.public_cells;
+            PERFORM export_cells_render(p_program, v_ids);
         EXCEPTION WHEN OTHERS THEN
             RAISE WARNING 'export cells of a submitted batch not rendered: %', SQLERRM;
         END;
@@ -137,18 +142,7 @@ BEGIN
         RETURN NULL;
     END IF;
     BEGIN
-        INSERT INTO export_cells (program_id, wave_id, response_id, layout, completed_xid,
-                                  cells, public_cells)
-        SELECT r.program_id, r.wave_id, r.id, s.layout, r.completed_xid, x.cells,
-               x.public_cells
-        FROM responses r
-        JOIN export_cells_state s ON s.program_id = r.program_id AND s.wave_id = r.wave_id
-        CROSS JOIN LATERAL export_render(r.program_id, r.id, s.items, s.kinds, s.blanks,
-                                         s.singles, s.options) x
-        WHERE r.program_id = NEW.program_id AND r.id = NEW.id AND r.status = 'complete'
-        ON CONFLICT (program_id, wave_id, response_id) DO UPDATE SET
-            layout = excluded.layout, completed_xid = excluded.completed_xid,
-            cells = excluded.cells, public_cells = excluded.public_cells;
+        PERFORM export_cells_render(ARRAY[NEW.program_id], ARRAY[NEW.id]);
     EXCEPTION WHEN OTHERS THEN
         RAISE WARNING 'export cells of response % not rendered: %', NEW.id, SQLERRM;
     END;

@@ -203,18 +203,25 @@ def pgbench_path() -> str:
     return str(bundled) if bundled.exists() else "pgbench"
 
 
-def pgbench(url: str, script: str, clients: int, seconds: float, jobs: int = 2) -> float:
-    """Transactions per second of ``script`` (excluding connection set-up)."""
-    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
-        f.write(script)
-    try:
+def pgbench(url: str, script: str, clients: int, seconds: float, jobs: int = 2,
+            latencies: list[float] | None = None) -> float:
+    """Transactions per second of ``script`` (excluding connection set-up); with
+    ``latencies``, each transaction's latency in seconds is appended to it (from
+    pgbench's per-transaction log), so its tail can be set beside ours."""
+    with tempfile.TemporaryDirectory(prefix="survey-pgbench-") as tmp:
+        path = Path(tmp) / "script.sql"
+        path.write_text(script)
+        log = ["--log", f"--log-prefix={tmp}/tx"] if latencies is not None else []
         done = subprocess.run(
             [pgbench_path(), "-n", "-c", str(clients), "-j", str(jobs), "-T",
-             str(max(1, round(seconds))), "-f", f.name, url],
+             str(max(1, round(seconds))), *log, "-f", str(path), url],
             capture_output=True, text=True, timeout=seconds + 120,
         )
-    finally:
-        os.unlink(f.name)
+        if latencies is not None:
+            # One line per transaction: client, count, latency in µs, script, time...
+            for part in Path(tmp).glob("tx.*"):
+                latencies += [int(line.split()[2]) / 1e6
+                              for line in part.read_text().splitlines() if line]
     found = re.search(r"tps = ([0-9.]+)", done.stdout)
     if done.returncode != 0 or found is None:
         raise RuntimeError(f"pgbench failed:\n{done.stdout}\n{done.stderr}")
