@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 #: The reason a parser gives for the row where the text stops being CSV.
 NOT_CSV = "is not valid CSV from this row on (a cell longer than 128 KiB?)"
@@ -33,3 +33,12 @@ def records(text: str) -> Iterator[tuple[int, list[str] | None]]:
             yield number, None
             return
         yield number, values
+
+
+def site_id(cell: str, sites: Mapping[str, int]) -> int | None:
+    """The site a sheet's cell names: by name (``sites`` is keyed by lower-case name),
+    or by its id number. ASCII digits only: ``'²'.isdigit()`` holds, ``int('²')`` fails."""
+    found = sites.get(cell.lower())
+    if found is None and cell.isascii() and cell.isdigit() and int(cell) in sites.values():
+        found = int(cell)
+    return found

@@ -44,7 +44,7 @@ async def run_report(args: argparse.Namespace) -> int:
     res = load_resources(settings)
     async with connection(settings) as conn:
         row = await conn.fetchrow(Q.program_by_slug, args.program)
-        if row is None and args.program.isdigit():
+        if row is None and args.program.isascii() and args.program.isdigit():
             row = await conn.fetchrow(Q.program_get, int(args.program))
         if row is None:
             raise CommandError(f"no program {args.program!r}")

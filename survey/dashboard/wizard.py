@@ -199,7 +199,7 @@ class WizardPages(Controller):
                 for s in await programs.list_sites(conn, who, program_id):
                     if form.get(f"site_{s.id}") == "on":
                         raw = str(form.get(f"target_{s.id}", "0") or "0")
-                        if not raw.isdigit():
+                        if not (raw.isascii() and raw.isdigit()):
                             raise InvalidInput.one(f"target_{s.id}", "must be a whole number")
                         sites.append(WaveSiteIn(site_id=s.id, target_n=int(raw)))
                 patch = WavePatch(sites=sites)

@@ -111,9 +111,9 @@ def parse_rows(
             _e.append(RowError(row=_row, column=column, reason=reason))
 
         site_cell = cells.get("site", "")
-        site_id = sites.get(site_cell.lower()) if site_cell else next(iter(sites.values()), None)
-        if site_id is None and site_cell.isdigit() and int(site_cell) in sites.values():
-            site_id = int(site_cell)
+        site_id = (
+            csvtext.site_id(site_cell, sites) if site_cell else next(iter(sites.values()), None)
+        )
         if site_id is None:
             fail("site", f"no site {site_cell!r} in this wave")
         language = cells.get("language") or default_language

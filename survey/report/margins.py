@@ -108,9 +108,7 @@ def parse_margins(
 
         problems = []
         site_raw = cell("site")
-        site = sites.get(site_raw.lower())
-        if site is None and site_raw.isdigit() and int(site_raw) in sites.values():
-            site = int(site_raw)
+        site = csvtext.site_id(site_raw, sites)
         if site is None:
             problems.append(("site", f"no site named {site_raw!r}" if site_raw else "is empty"))
         variable = cell("variable")

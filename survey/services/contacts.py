@@ -170,9 +170,7 @@ def parse_csv(
             row.language = language
         raw_site = cell(values, "site")
         if raw_site:
-            site_id = sites.get(raw_site.lower())
-            if site_id is None and raw_site.isdigit() and int(raw_site) in sites.values():
-                site_id = int(raw_site)
+            site_id = csvtext.site_id(raw_site, sites)
             if site_id is None:
                 fail("site", f"no site named {raw_site!r}")
             row.site_id = site_id

@@ -46,7 +46,10 @@ def open_url(base_url: str, program_id: int, code: str) -> str:
 def split_link(value: str) -> tuple[int, str] | None:
     """``'12-abc'`` → ``(12, '12-abc')``; None when it cannot be a link of ours."""
     head, sep, rest = value.partition("-")
-    if not sep or not head.isdigit() or not rest or len(value) > 80 or len(head) > 12:
+    # ASCII digits only: str.isdigit() also holds for '²', which int() refuses.
+    if not (sep and rest and head.isascii() and head.isdigit()):
+        return None
+    if len(value) > 80 or len(head) > 12:
         return None
     return int(head), value
 

@@ -313,3 +313,14 @@ async def test_typed_answer_or_dont_know_not_both(client: Any, conn: Conn, wave:
     assert got["zip_or_area"]["missing"] == "prefer_not"
     assert got["zip_or_area"]["value_text"] is None
     assert got["race_ethnicity"]["value_codes"] == ["asian", "white"]
+
+
+async def test_links_with_other_digits_are_not_found(client: Any) -> None:
+    # '²'.isdigit() holds but int('²') raises: such a link once reached int().
+    from survey.services.invitations import split_link
+
+    assert split_link("²-abc") is None and split_link("١٢-abc") is None
+    assert split_link("12-abc") == (12, "12-abc")
+    for link in ("²-abcdef", "١٢-abcdef"):
+        page = await client.get(f"/s/{link}", headers=HTML)
+        assert page.status_code == 404, (link, page.status_code)
