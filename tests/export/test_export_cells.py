@@ -22,6 +22,8 @@ from survey.export.paper import import_paper
 
 STATE = "SELECT layout, responses FROM export_cells_state WHERE program_id = $1 AND wave_id = $2"
 CELLS = "SELECT count(*) FROM export_cells WHERE program_id = $1 AND wave_id = $2"
+# A layout the renderer chokes on (a multiple choice's options not a list).
+CHOKE = 'UPDATE export_cells_state SET options = \'{"race_ethnicity": "oops"}\' WHERE wave_id = $1'
 COMPLETES = (
     "SELECT count(*) FROM responses WHERE program_id = $1 AND wave_id = $2 AND status = 'complete'"
 )
@@ -235,11 +237,7 @@ async def test_a_failed_render_never_fails_the_completion(
     pid = actors.programs["own"]
     seeded = await seed_wave(conn, resources, pid)
     before = await conn.fetchval(CELLS, pid, seeded.wave_id)
-    # A layout the renderer chokes on (a multiple choice's options not a list).
-    await conn.execute(
-        'UPDATE export_cells_state SET options = \'{"race_ethnicity": "oops"}\' WHERE wave_id = $1',
-        seeded.wave_id,
-    )
+    await conn.execute(CHOKE, seeded.wave_id)
     out = await import_paper(conn, SYSTEM, pid, seeded.wave_id, paper_csv(4, 0))
     assert out.imported == 4
     assert await conn.fetchval(COMPLETES, pid, seeded.wave_id) == before + 4
@@ -301,10 +299,7 @@ async def test_a_failed_batch_render_never_fails_the_batch(
     pid = actors.programs["own"]
     seeded = await seed_wave(conn, resources, pid)
     before = await conn.fetchval(CELLS, pid, seeded.wave_id)
-    await conn.execute(
-        'UPDATE export_cells_state SET options = \'{"race_ethnicity": "oops"}\' WHERE wave_id = $1',
-        seeded.wave_id,
-    )
+    await conn.execute(CHOKE, seeded.wave_id)
     ids = await store_batch(conn, await _fresh_batch(conn, pid, seeded, 3))
     assert all(isinstance(i, int) for i in ids)  # every response stored
     # Each has a multiple choice answer the layout chokes on: no cells for them.
