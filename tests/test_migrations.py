@@ -24,7 +24,8 @@ PINNED = {
     7: "fdc3723f0cad1511f39f0d04f9e1257f640c19ad0721b59248d3ae1988942fb4",  # 0007_export_cells
     8: "9f65c466a552bb8366d8e5fc0719ca5f15c96b4ae65bfbdce560ec76e5e1150c",  # 0008_text_answers
     9: "de179b157042ecc96bd96cd758f710ef865b2613c64af879e408dcee4d2b1bb3",  # 0009_submit_path
-    10: "bcb1bede03db3f9d79d66eb42dcba4919ec63ad4b82786b4c14540e06bc26c6d",  # 0010_report_cache_pairs
+    # 0010_report_cache_pairs
+    10: "bcb1bede03db3f9d79d66eb42dcba4919ec63ad4b82786b4c14540e06bc26c6d",
 }
 
 
