@@ -79,8 +79,11 @@ async def show_all(request: Req, conn: Conn, res: Resources, link: Link) -> Resp
 
 
 def _thanks(visit: Visit) -> Response[Any]:
-    again = visit.csrf("start") if visit.link.kind == "o" else None
-    return visit.render("survey/thanks.html", again=again)
+    if visit.link.kind == "s":
+        return visit.render_shared("survey/thanks.html")
+    # An open link's page offers the next person on the device a fresh start, with a
+    # form token of its own.
+    return visit.render("survey/thanks.html", again=visit.csrf("start"))
 
 
 async def save_all(request: Req, res: Resources, link: Link) -> Response[Any]:

@@ -3,7 +3,8 @@ group commit of one-page responses.
 
 Built once in ``create_app`` (``app.state.web``). Translated questionnaires and review
 status depend only on a frozen version, a language and the loaded catalogs, which do
-not change while the process runs, so they are cached without expiry.
+not change while the process runs, so they are cached without expiry; so do pages
+that are the same for every resident but for their link.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class WebState:
         """Personal links of one-page posts, looked up many to a query."""
         self._translated: dict[tuple[Any, ...], Questionnaire] = {}
         self._reviewed: dict[tuple[Any, ...], bool] = {}
+        self._pages: dict[tuple[Any, ...], str] = {}
 
     def translated(
         self,
@@ -75,6 +77,15 @@ class WebState:
                 found = status.reviewed == status.total
             self._remember(self._reviewed, key, found)
         return found
+
+    def page(self, key: tuple[Any, ...]) -> str | None:
+        """A page rendered once for every resident it is the same for (see
+        ``Visit.render_shared``)."""
+        return self._pages.get(key)
+
+    def remember_page(self, key: tuple[Any, ...], html: str) -> str:
+        self._remember(self._pages, key, html)
+        return html
 
     @staticmethod
     def _remember(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:

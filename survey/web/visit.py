@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.datastructures import Cookie
+from litestar.enums import MediaType
 from litestar.response import Redirect, Template
 
 from survey.config import Settings
@@ -32,6 +33,8 @@ LANG_COOKIE = "survey_lang"
 RESUME_COOKIE = "survey_resume"
 #: Open-link resume cookies outlive a visit (people come back) but not a season.
 RESUME_MAX_AGE = 120 * 24 * 3600
+#: Stands for a resident's link in a page rendered once for all of them.
+LINK_MARK = "\x00link\x00"
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,30 @@ class Visit:
         return Template(
             template_name=template, context=ctx, status_code=status_code, cookies=self.cookies,
             headers={"Cache-Control": "no-store"},
+        )
+
+    def render_shared(self, template: str) -> Response[bytes]:
+        """A page whose only difference between residents of a wave is their link (the
+        thank-you page of a personal link): rendered once per wave version, language,
+        path and link kind, then served with this link put back in. The hottest page:
+        a fresh response gets it after every one-page POST."""
+        q, tq = self._q, self._tq
+        assert q is not None and tq is not None, "questionnaire() first"
+        value = self.link.value
+        key = (
+            template, self.request.url.path.replace(value, LINK_MARK), self.link.kind,
+            self.locale, self.entry.questionnaire_hash, self.entry.allow_unreviewed,
+            tuple(self.entry.languages), self.entry.program_name, self.entry.site_name,
+        )
+        page = self.web.page(key)
+        if page is None:
+            engine = self.request.app.template_engine
+            assert engine is not None
+            html = engine.get_template(template).render(**self.context())
+            page = self.web.remember_page(key, html.replace(value, LINK_MARK))
+        return Response(
+            page.replace(LINK_MARK, value).encode(), status_code=200, media_type=MediaType.HTML,
+            cookies=self.cookies, headers={"Cache-Control": "no-store"},
         )
 
     def redirect(self, path: str) -> Redirect:

@@ -210,3 +210,33 @@ async def test_closed_wave_takes_no_one_page_answers(
     sent = await who.post(form.action, fill(form))
     assert sent.status_code == 410
     assert await conn.fetchval("SELECT count(*) FROM responses") == 0
+
+
+async def test_each_resident_gets_their_own_thank_you_page(
+    client: Any, conn: Conn, wave: Setup
+) -> None:
+    # The page is rendered once per wave and language and shared: each copy must still
+    # link to its own resident's survey only, in the language they were served.
+    pages = []
+    for n, language in enumerate(["en", "en", "es"]):
+        who = Respondent(client, wave.personal_path(n), {"Accept-Language": language})
+        form = await _form(who, wave.personal_path(n) + "/all")
+        sent = await who.post(form.action, fill(form))
+        assert sent.status_code == 200, sent.text
+        assert sent.headers["cache-control"] == "no-store"
+        assert sent.headers["content-type"] == "text/html; charset=utf-8"
+        pages.append(sent.text)
+        # The same as the thank-you page rendered afresh (/done), but for the path
+        # the language links lead back to.
+        done = await who.get(wave.personal_path(n) + "/done")
+        assert done.status_code == 200
+        assert sent.text == done.text.replace("/done?lang=", "/all?lang=")
+    first, second, spanish = pages
+    paths = [wave.personal_path(n) for n in range(3)]
+    assert f'href="{paths[0]}/all?lang=es"' in first and paths[1] not in first
+    assert f'href="{paths[1]}/all?lang=es"' in second and paths[0] not in second
+    assert second == first.replace(paths[0], paths[1])
+    assert "Your answers have been received" in first
+    assert "Recibimos sus respuestas" in spanish and '<html lang="es"' in spanish
+    assert f'href="{paths[2]}/all?lang=en"' in spanish
+    assert "\x00" not in first + second + spanish
