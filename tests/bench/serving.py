@@ -204,10 +204,11 @@ def pgbench_path() -> str:
 
 
 def pgbench(url: str, script: str, clients: int, seconds: float, jobs: int = 2,
-            latencies: list[float] | None = None) -> float:
+            latencies: list[tuple[float, float]] | None = None) -> float:
     """Transactions per second of ``script`` (excluding connection set-up); with
-    ``latencies``, each transaction's latency in seconds is appended to it (from
-    pgbench's per-transaction log), so its tail can be set beside ours."""
+    ``latencies``, each transaction's (start, latency) in seconds is appended to it,
+    its start counted from the run's first (from pgbench's per-transaction log), so
+    its tail can be set beside ours, over the whole run or its steady state."""
     with tempfile.TemporaryDirectory(prefix="survey-pgbench-") as tmp:
         path = Path(tmp) / "script.sql"
         path.write_text(script)
@@ -218,10 +219,17 @@ def pgbench(url: str, script: str, clients: int, seconds: float, jobs: int = 2,
             capture_output=True, text=True, timeout=seconds + 120,
         )
         if latencies is not None:
-            # One line per transaction: client, count, latency in µs, script, time...
+            # One line per transaction: client, count, latency in µs, script, and the
+            # time it ended in seconds and µs.
+            ends: list[tuple[float, float]] = []
             for part in Path(tmp).glob("tx.*"):
-                latencies += [int(line.split()[2]) / 1e6
-                              for line in part.read_text().splitlines() if line]
+                for line in part.read_text().splitlines():
+                    if line:
+                        f = line.split()
+                        took = int(f[2]) / 1e6
+                        ends.append((int(f[4]) + int(f[5]) / 1e6 - took, took))
+            first = min((start for start, _ in ends), default=0.0)
+            latencies += [(start - first, took) for start, took in ends]
     found = re.search(r"tps = ([0-9.]+)", done.stdout)
     if done.returncode != 0 or found is None:
         raise RuntimeError(f"pgbench failed:\n{done.stdout}\n{done.stderr}")
@@ -292,3 +300,15 @@ def percentile(values: list[float], p: float) -> float:
 
 def ms(values: list[float], p: float) -> str:
     return f"{percentile(values, p) * 1000:.1f} ms"
+
+
+#: Seconds at the start of a timed run left out of its steady-state latencies: the
+#: clients start in step, so the first rounds queue behind each other, and a run that
+#: follows another starts while PostgreSQL still settles the last one's rows.
+SETTLE = 0.5
+
+
+def steady(timed: list[tuple[float, float]]) -> list[float]:
+    """The latencies of requests started after ``SETTLE`` (each given as (start since
+    the run began, latency))."""
+    return [took for start, took in timed if start >= SETTLE]

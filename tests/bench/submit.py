@@ -38,6 +38,7 @@ from survey import db
 from tests.bench.common import database, migrate
 from tests.bench.serving import (
     PRODUCTION_WORKERS,
+    SETTLE,
     Wave,
     backend_pids,
     busy_share,
@@ -47,6 +48,7 @@ from tests.bench.serving import (
     ms,
     pgbench,
     seed_wave,
+    steady,
     survey_serve,
 )
 
@@ -157,14 +159,16 @@ async def main(args: argparse.Namespace) -> None:
                 base_busy = busy_share(ticks, machine_ticks())
                 # Its latencies from a shorter run of their own: the per-transaction
                 # log it needs for them could slow the run whose rate is the baseline.
-                waits: list[float] = []
-                pgbench(url, script, clients, max(3.0, args.seconds / 2), latencies=waits)
+                timed: list[tuple[float, float]] = []
+                pgbench(url, script, clients, max(3.0, args.seconds / 2), latencies=timed)
+                waits, settled = [took for _, took in timed], steady(timed)
                 print(f"{clients} clients: baseline pgbench -n -c {clients} -j 2"
                       f" -T {round(args.seconds)} (1 response + {answers} answers per"
                       f" transaction): {tps:,.0f} tps; machine CPU per transaction"
                       f" {base_busy * CORES / tps * 1000:.1f} ms ({base_busy:.0%} busy);"
                       f" its latency in a run of its own with --log: p50 {ms(waits, 50)},"
-                      f" p99 {ms(waits, 99)}")
+                      f" p99 {ms(waits, 99)}; steady state (after the first {SETTLE} s):"
+                      f" p50 {ms(settled, 50)}, p99 {ms(settled, 99)}")
                 for flow in flows:
                     take, chunk = chunk[:per_flow], chunk[per_flow:]
                     config: dict[str, Any] = {
@@ -240,8 +244,10 @@ def report(flow: str, run: dict[str, Any]) -> None:
           f" ({len(requests) / run['elapsed']:.0f} requests/s)")
     print(f"    per HTTP request: p50 {ms(requests, 50)}, p99 {ms(requests, 99)}")
     if run["posts"]:
+        settled = steady(list(zip(run["post_starts"], run["posts"], strict=True)))
         print(f"    per POST of a whole response: p50 {ms(run['posts'], 50)},"
-              f" p99 {ms(run['posts'], 99)}")
+              f" p99 {ms(run['posts'], 99)}; steady state (after the first {SETTLE} s):"
+              f" p50 {ms(settled, 50)}, p99 {ms(settled, 99)}")
     print(f"    per completed response: p50 {ms(units, 50)}, p99 {ms(units, 99)}")
     if run["errors"]:
         print(f"    errors: {run['errors']}")

@@ -140,6 +140,9 @@ class Run:
         self.prepared: dict[str, str] = {}
         self.posts: list[float] = []
         """``onepage``: the POST of each acknowledged response."""
+        self.post_starts: list[float] = []
+        """When each of ``posts`` started, in seconds since the run did."""
+        self.started = 0.0
         self.done: list[str] = []
         self.errors: dict[str, int] = {}
         self.deadline = 0.0
@@ -187,6 +190,7 @@ class Run:
         if status != 200 or b"received" not in page:
             return self.error(f"post {status}")
         self.posts.append(elapsed)
+        self.post_starts.append(started - self.started)
         self.units.append(elapsed)
         self.done.append(token)
         return None
@@ -218,6 +222,7 @@ class Run:
         if status != 200 or "received" not in page:
             return self.error(f"post {status}")
         self.posts.append(self.requests[-1])
+        self.post_starts.append(time.perf_counter() - self.requests[-1] - self.started)
         self.units.append(time.perf_counter() - started)
         self.done.append(token)
         return None
@@ -271,7 +276,7 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
     ) as session:
         mode = config["mode"]
         run.deadline = time.perf_counter() + run.seconds
-        started = time.perf_counter()
+        started = run.started = time.perf_counter()
         if mode == "onepage" and config.get("prepared"):
             tokens = list(reversed(config["tokens"]))
             tasks = [run.poster(tokens, config["prepared"]) for _ in range(clients)]
@@ -298,6 +303,7 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
         "requests": run.requests,
         "units": run.units,
         "posts": run.posts,
+        "post_starts": run.post_starts,
         "prepared": run.prepared,
         "done": run.done,
         "errors": run.errors,
