@@ -58,7 +58,7 @@ def choose_waves(
             w
             for w in waves
             if w["phase"] in ("post", "follow_up")
-            and w["completes"] > 0
+            and w["answered"]
             and (pre_id is None or position[w["id"]] > position[pre_id])
         ]
         if not after:
@@ -68,7 +68,7 @@ def choose_waves(
         before = [
             w
             for w in waves
-            if w["phase"] == "pre" and w["completes"] > 0 and position[w["id"]] < position[post_id]
+            if w["phase"] == "pre" and w["answered"] and position[w["id"]] < position[post_id]
         ]
         if not before:
             raise InvalidInput.one(
@@ -131,18 +131,23 @@ async def build_report(
     margins = await load_margins(conn, program_id) if weighted else {}
     if weighted and not margins:
         raise InvalidInput.one("weighted", "no margins uploaded for this program")
-    await conn.execute(Q.report_session, REPORT_TIMEOUT, REPORT_WORK_MEM)
     wave_ids = (pre_row["id"], post_row["id"])
-    agg = await aggregate.fetch_counts(
-        conn,
-        program_id,
-        wave_ids,
-        exclude_duplicates=exclude_duplicates,
-        weight_items=margin_items(margins),
-        specs=specs,
-        items=[i.item_id for i in items],
-    )
-    agg.fieldwork = await aggregate.fetch_fieldwork(conn, program_id, wave_ids)
+    # The session settings are local to a transaction: outside one (the CLI, scripts)
+    # they would last for their own statement only, and the cache read would sort and
+    # hash in the default 4 MB, on disk at a million responses. A savepoint when the
+    # caller has a transaction open already (a request).
+    async with conn.transaction():
+        await conn.execute(Q.report_session, REPORT_TIMEOUT, REPORT_WORK_MEM)
+        agg = await aggregate.fetch_counts(
+            conn,
+            program_id,
+            wave_ids,
+            exclude_duplicates=exclude_duplicates,
+            weight_items=margin_items(margins),
+            specs=specs,
+            items=[i.item_id for i in items],
+        )
+        agg.fieldwork = await aggregate.fetch_fieldwork(conn, program_id, wave_ids)
     data = ReportInput(
         program_id=program_id,
         program_name=program["name"],

@@ -265,3 +265,29 @@ async def test_without_its_triggers_the_report_scans_instead(
     cached = await counts(conn, resources, seeded, cached=True)
     assert await cache_states(conn, seeded) == []
     assert cached == await counts(conn, resources, seeded, cached=False)
+
+
+async def test_the_report_has_its_own_settings_outside_a_transaction(
+    conn: Conn, resources: Resources, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """report-session's settings are local to a transaction. The CLI calls the report
+    outside one: without a transaction of the report's own they lasted one statement,
+    and the cache was built and read in the default work_mem (spilling to disk)."""
+    from survey.access import SYSTEM
+    from survey.report import build_report
+    from survey.report.service import REPORT_WORK_MEM
+
+    show = "SELECT current_setting('work_mem'), current_setting('statement_timeout')"
+    seen = []
+    fetch_counts = aggregate.fetch_counts
+
+    async def spy(c: Conn, *args: Any, **kwargs: Any) -> Aggregates:
+        seen.append(tuple(await c.fetchrow(show)))
+        return await fetch_counts(c, *args, **kwargs)
+
+    monkeypatch.setattr(aggregate, "fetch_counts", spy)
+    before = tuple(await conn.fetchrow(show))
+    assert before[0] != REPORT_WORK_MEM
+    await build_report(conn, SYSTEM, resources, seeded.program_id)
+    assert seen == [(REPORT_WORK_MEM, "10min")]
+    assert tuple(await conn.fetchrow(show)) == before
