@@ -26,4 +26,6 @@ fi
 
 .venv/bin/python -m ruff check survey analysis tests
 .venv/bin/python -m mypy
-exec .venv/bin/python -m pytest -q "$@"
+# Two processes, each with its own embedded PostgreSQL; a file stays in one process
+# (its module fixtures are built once). `-n 0` runs everything in this process.
+exec .venv/bin/python -m pytest -q -n auto --dist loadfile "$@"

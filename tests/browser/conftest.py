@@ -47,11 +47,14 @@ class _Chromium:
             cls.browser = cls.playwright = None
 
 
-@pytest.fixture(scope="session")
-def browser(server: Server) -> Iterator[Any]:
-    """One Chromium for all browser tests. Depends on ``server`` so the database and
-    server (built with ``asyncio.run``) exist before Playwright's sync API starts
-    its event loop in the main thread."""
+@pytest.fixture
+def browser(server: Server) -> Any:
+    """One Chromium for a run of browser tests, started by the first of them. Depends on
+    ``server`` so the database and server (built with ``asyncio.run``) exist before
+    Playwright's sync API starts its event loop in the main thread. Not a session
+    fixture: the browser is closed whenever the tests leave the browser files, and
+    with the run split between processes (pytest-xdist) one process may come back to
+    them after other tests, which then gets a fresh browser."""
     from playwright.sync_api import sync_playwright
 
     if _Chromium.browser is None:
@@ -59,8 +62,7 @@ def browser(server: Server) -> Iterator[Any]:
         _Chromium.browser = _Chromium.playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
-    yield _Chromium.browser
-    _Chromium.stop()
+    return _Chromium.browser
 
 
 @pytest.hookimpl(hookwrapper=True)
