@@ -26,6 +26,8 @@ PINNED = {
     9: "de179b157042ecc96bd96cd758f710ef865b2613c64af879e408dcee4d2b1bb3",  # 0009_submit_path
     # 0010_report_cache_pairs
     10: "bcb1bede03db3f9d79d66eb42dcba4919ec63ad4b82786b4c14540e06bc26c6d",
+    # 0011_report_cache_fieldwork
+    11: "967ddd493daf209cee420fade51496ad0440b6d275d5aa09b53814dc70aad15f",
 }
 
 

@@ -137,7 +137,8 @@ async def fetch_counts(
     specs: Sequence[ConstructSpec],
     items: Sequence[str],
 ) -> Aggregates:
-    """Weighting cells, item and scale-score frequencies, panel pairs, alpha sums.
+    """Weighting cells, item and scale-score frequencies, panel pairs, alpha sums, and
+    the fieldwork counts of responses (``fieldwork["responses"]``).
 
     From the waves' report caches, refreshed first (``survey.report.cache``); by a
     full scan where the cache cannot be kept exact (Citus).
@@ -174,8 +175,10 @@ async def fetch_counts(
             exclude_duplicates=exclude_duplicates,
             suppress_below=SUPPRESS_BELOW,
         )
+        responses = await cache.fieldwork(conn, program_id, wave_ids, sig)
     out = parse_counts(rows)
     out.paired = paired
+    out.fieldwork = {"responses": responses}
     return out
 
 
@@ -205,7 +208,10 @@ async def scan_counts(
         SUPPRESS_BELOW,
         timeout=cache.QUERY_TIMEOUT,
     )
-    return parse_counts(rows)
+    out = parse_counts(rows)
+    responses = await conn.fetch(Q.report_fieldwork_responses, program_id, list(wave_ids))
+    out.fieldwork = {"responses": [dict(r) for r in responses]}
+    return out
 
 
 def parse_counts(rows: Sequence[Record]) -> Aggregates:
@@ -237,11 +243,9 @@ def parse_counts(rows: Sequence[Record]) -> Aggregates:
 async def fetch_fieldwork(
     conn: Conn, program_id: int, wave_ids: Sequence[int]
 ) -> dict[str, list[dict[str, Any]]]:
+    """Invitations, targets and launch overrides; the responses come with the counts."""
     waves = list(wave_ids)
     return {
-        "responses": [
-            dict(r) for r in await conn.fetch(Q.report_fieldwork_responses, program_id, waves)
-        ],
         "invitations": [
             dict(r) for r in await conn.fetch(Q.report_fieldwork_invitations, program_id, waves)
         ],

@@ -7,6 +7,8 @@ A report refreshes the caches of its two waves in its own transaction and reads 
 its cost grows with the responses added since the last report, not with all of them.
 Panel pairs are not sums: they are worked out once per report's two waves and kept
 until either wave's panel rows change (``survey/migrations/0010_report_cache_pairs.sql``).
+The fieldwork counts of complete responses are kept the same way as the frequency
+tables (``survey/migrations/0011_report_cache_fieldwork.sql``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from survey.db import Conn, Record
 from survey.sql import Q
@@ -91,6 +94,15 @@ async def pairs(
     ):
         out.setdefault((site, construct), []).append((diff, n))
     return out
+
+
+async def fieldwork(
+    conn: Conn, program_id: int, wave_ids: Sequence[int], sig: str
+) -> list[dict[str, Any]]:
+    """The rows ``report-fieldwork-responses`` returns: complete responses counted in the
+    two waves' caches, partial ones now. Call it after ``refresh``, like ``pairs``."""
+    rows = await conn.fetch(Q.report_cache_fieldwork, program_id, list(wave_ids), sig)
+    return [dict(r) for r in rows]
 
 
 async def read(

@@ -147,7 +147,7 @@ async def build_report(
             specs=specs,
             items=[i.item_id for i in items],
         )
-        agg.fieldwork = await aggregate.fetch_fieldwork(conn, program_id, wave_ids)
+        agg.fieldwork.update(await aggregate.fetch_fieldwork(conn, program_id, wave_ids))
     data = ReportInput(
         program_id=program_id,
         program_name=program["name"],

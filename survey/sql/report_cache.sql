@@ -11,7 +11,7 @@
 -- Then, still holding both waves' locks, report-cache-pairs-get returns the panel pairs
 -- kept for this pair of waves (0010_report_cache_pairs.sql), or report-cache-pairs-build
 -- works them out and keeps them; report-cache-read returns the other rows report-counts
--- would, from the cache.
+-- would, from the cache, and report-cache-fieldwork the fieldwork counts.
 
 -- name: report-cache-usable
 -- On Citus the triggers that keep the cache exact are dropped (0006_citus.sql): reports
@@ -44,7 +44,8 @@ SELECT pg_current_snapshot()::text AS snap,
 -- statement's own), $6 weighting items, $7 Likert items, $8–$13 the construct spec
 -- as in report-counts. Rows as report_cache_rows documents; the scoring is the
 -- same as report-counts', which the tests check the cache against. The panel rows
--- change, so the pairs worked out from them for any report on this wave go.
+-- change, so the pairs worked out from them for any report on this wave go. The
+-- responses' fieldwork counts go to report_cache_fieldwork (0011_report_cache_fieldwork).
 WITH stale_pairs AS (
     DELETE FROM report_cache_pairs
     WHERE program_id = $1 AND signature = $3 AND $2 IN (pre_wave_id, post_wave_id)
@@ -57,7 +58,7 @@ spec AS (
 sizes AS (SELECT construct_id, count(*) AS k FROM spec GROUP BY construct_id),
 resp AS MATERIALIZED (
     SELECT r.id, r.site_id, r.language, r.panel_member_id, r.submitted_at,
-           r.duplicate_suspect AS duplicate,
+           r.duplicate_suspect AS duplicate, r.channel, r.invitation_id IS NOT NULL AS invited,
            CASE WHEN cardinality($6::text[]) > 0 THEN (
                SELECT string_agg(a.item_id || '=' || a.value_codes[1], '&' ORDER BY a.item_id)
                FROM answers a
@@ -148,6 +149,13 @@ added_panel AS (
     WHERE r.panel_member_id IS NOT NULL
     RETURNING 1
 ),
+added_fieldwork AS (
+    INSERT INTO report_cache_fieldwork (program_id, wave_id, signature, site_id, channel,
+                                        language, invited, duplicate, n)
+    SELECT $1, $2, $3, site_id, channel, language, invited, duplicate, count(*)
+    FROM resp
+    GROUP BY site_id, channel, language, invited, duplicate
+),
 state AS (
     INSERT INTO report_cache_state AS st (program_id, wave_id, signature, snap, responses)
     VALUES ($1, $2, $3, coalesce($5::text, pg_current_snapshot()::text)::pg_snapshot,
@@ -166,7 +174,20 @@ FROM state;
 -- name: report-cache-compact
 -- Fold a wave's appended batches into one row per group. Reads sum the rows either
 -- way; this only keeps them few.
-WITH old AS (
+WITH old_fieldwork AS (
+    DELETE FROM report_cache_fieldwork
+    WHERE program_id = $1 AND wave_id = $2 AND signature = $3
+    RETURNING *
+),
+folded_fieldwork AS (
+    INSERT INTO report_cache_fieldwork (program_id, wave_id, signature, site_id, channel,
+                                        language, invited, duplicate, n)
+    SELECT program_id, wave_id, signature, site_id, channel, language, invited, duplicate,
+           sum(n)
+    FROM old_fieldwork
+    GROUP BY program_id, wave_id, signature, site_id, channel, language, invited, duplicate
+),
+old AS (
     DELETE FROM report_cache_rows
     WHERE program_id = $1 AND wave_id = $2 AND signature = $3
     RETURNING *
@@ -215,6 +236,24 @@ SELECT kind, NULL, wave_id, key, NULL, language, sum(s1), g2, sum(s2), sum(s3),
 FROM sized
 WHERE kind IN ('alpha', 'alpha_item') AND site_wave_n >= $5
 GROUP BY kind, wave_id, key, language, g2;
+
+-- name: report-cache-fieldwork
+-- The rows report-fieldwork-responses returns, complete responses from the two waves'
+-- caches ($1 program, $2 waves, $3 signature) and partial ones counted now: those are
+-- not cached, and they are few next to the complete ones (the index on status finds
+-- them). Read after the refresh, under its locks, like the rest of the cache.
+SELECT wave_id, site_id, channel, language, 'complete' AS status, invited,
+       duplicate AS duplicate_suspect, sum(n)::bigint AS n
+FROM report_cache_fieldwork
+WHERE program_id = $1 AND signature = $3 AND wave_id = ANY($2::bigint[])
+GROUP BY wave_id, site_id, channel, language, invited, duplicate
+UNION ALL
+SELECT wave_id, site_id, channel, language, status, invitation_id IS NOT NULL,
+       duplicate_suspect, count(*)
+FROM responses
+WHERE program_id = $1 AND wave_id = ANY($2::bigint[]) AND status = 'partial'
+GROUP BY wave_id, site_id, channel, language, status, invitation_id IS NOT NULL,
+         duplicate_suspect;
 
 -- name: report-cache-pairs-get
 -- The panel pairs kept for this report, or no row: $1 program, $2 waves (pre, post),

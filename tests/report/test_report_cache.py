@@ -35,6 +35,7 @@ def normalised(agg: Aggregates) -> dict[str, Any]:
         "items": {k: sorted(v, key=repr) for k, v in agg.items.items()},
         "paired": {k: sorted(v) for k, v in agg.paired.items()},
         "alpha": dict(agg.alpha),
+        "fieldwork": sorted(tuple(sorted(r.items())) for r in agg.fieldwork.get("responses", [])),
     }
 
 
@@ -164,8 +165,11 @@ FIRST_COMPLETE = "(SELECT min(id) FROM responses WHERE program_id = $1 AND statu
         f"AND response_id = {FIRST_COMPLETE} AND value_num IS NOT NULL RETURNING 1) "
         f"SELECT report_cache_invalidate($1, id) FROM waves "
         f"WHERE program_id = $1 AND phase = 'pre' AND EXISTS (SELECT FROM e)",
+        # The fieldwork counts follow the channel and the invitation (0011).
+        f"UPDATE responses SET channel = CASE channel WHEN 'paper' THEN 'web' ELSE 'paper' END "
+        f"WHERE program_id = $1 AND id = {FIRST_COMPLETE}",
     ],
-    ids=["flagged", "responses-deleted", "answers-edited-by-hand"],
+    ids=["flagged", "responses-deleted", "answers-edited-by-hand", "channel-changed"],
 )
 async def test_a_completed_response_changed_later_empties_its_waves_cache(
     conn: Conn, resources: Resources, seeded: Seeded, change: str
@@ -291,3 +295,35 @@ async def test_the_report_has_its_own_settings_outside_a_transaction(
     await build_report(conn, SYSTEM, resources, seeded.program_id)
     assert seen == [(REPORT_WORK_MEM, "10min")]
     assert tuple(await conn.fetchrow(show)) == before
+
+
+async def test_the_upgrade_counts_what_caches_built_before_it_hold(
+    conn: Conn, resources: Resources, seeded: Seeded
+) -> None:
+    """0011 fills report_cache_fieldwork for caches built before it: exactly their
+    responses, not those completed since (the next refresh adds those)."""
+    from survey.migrations import MIGRATIONS_DIR
+
+    text = (MIGRATIONS_DIR / "0011_report_cache_fieldwork.sql").read_text(encoding="utf-8")
+    start = text.index("    INSERT INTO report_cache_fieldwork")
+    backfill = text[start : text.index(";", start)]
+    kept = (
+        "SELECT wave_id, signature, site_id, channel, language, invited, duplicate, "
+        "sum(n) AS n FROM report_cache_fieldwork WHERE program_id = $1 "
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7"
+    )
+    await assert_cache_matches(conn, resources, seeded)
+    async with conn.transaction():
+        await add_responses(conn, resources, seeded, seed=15)
+    await assert_cache_matches(conn, resources, seeded)  # two batches
+    async with conn.transaction():
+        await add_responses(conn, resources, seeded, seed=16)  # in no cache yet
+    before = [tuple(r) for r in await conn.fetch(kept, seeded.program_id)]
+    assert len({r[1] for r in before}) == 2  # weighted and not
+    await conn.execute(
+        "DELETE FROM report_cache_fieldwork WHERE program_id = $1", seeded.program_id
+    )
+    assert await conn.fetch(kept, seeded.program_id) == []
+    await conn.execute(backfill)
+    assert [tuple(r) for r in await conn.fetch(kept, seeded.program_id)] == before
+    await assert_cache_matches(conn, resources, seeded)
