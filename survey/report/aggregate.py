@@ -214,29 +214,42 @@ async def scan_counts(
     return out
 
 
+COLUMNS = ("kind", "site_id", "wave_id", "key", "cell", "language", "v1", "a1", "v2", "v3", "n")
+"""What report-counts and report-cache-read return, in this order."""
+
+
 def parse_counts(rows: Sequence[Record]) -> Aggregates:
+    """Rows grouped by kind and key, in the order they came (sums follow that order).
+
+    By position, not by name: a weighted report at 1M has 76,000 rows, and looking up
+    columns by name took 0.1-0.2 s of it.
+    """
     out = Aggregates()
-    for r in rows:
-        kind, key, n = r["kind"], r["key"], r["n"]
-        if kind == "cell":
-            out.cells.setdefault((r["site_id"], r["wave_id"]), []).append((r["cell"], n))
-        elif kind == "item":
-            out.items.setdefault((r["site_id"], r["wave_id"], key), []).append(
-                (r["cell"], r["v1"], n)
-            )
+    if rows and tuple(rows[0].keys()) != COLUMNS:
+        raise ValueError(f"report rows have columns {tuple(rows[0].keys())}, not {COLUMNS}")
+    cells, items, scores = out.cells, out.items, out.scores
+    for kind, site_id, wave_id, key, cell, language, v1, a1, v2, v3, n in rows:
+        if kind == "item":
+            found = items.get((site_id, wave_id, key))
+            if found is None:
+                found = items[(site_id, wave_id, key)] = []
+            found.append((cell, v1, n))
         elif kind == "score":
-            out.scores.setdefault((r["site_id"], r["wave_id"], key), []).append(
-                (r["cell"], r["v1"], r["a1"], n)
-            )
+            found_score = scores.get((site_id, wave_id, key))
+            if found_score is None:
+                found_score = scores[(site_id, wave_id, key)] = []
+            found_score.append((cell, v1, a1, n))
+        elif kind == "cell":
+            cells.setdefault((site_id, wave_id), []).append((cell, n))
         elif kind == "pair":
-            out.paired.setdefault((r["site_id"], key), []).append((r["v1"], n))
+            out.paired.setdefault((site_id, key), []).append((v1, n))
         else:
-            sums = out.alpha.setdefault((key, r["wave_id"], r["language"]), AlphaSums())
+            sums = out.alpha.setdefault((key, wave_id, language), AlphaSums())
             if kind == "alpha":
                 sums.n = n
-                sums.total, sums.total_squared, sums.squares = r["v1"], r["v2"], r["v3"]
+                sums.total, sums.total_squared, sums.squares = v1, v2, v3
             else:
-                sums.items[r["a1"]] = r["v1"]
+                sums.items[a1] = v1
     return out
 
 

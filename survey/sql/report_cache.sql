@@ -222,9 +222,12 @@ WITH grouped AS MATERIALIZED (
     GROUP BY kind, site_id, wave_id, key, cell, language, g1, g2
 ),
 sized AS (
+    -- Only the rows the window needs (a site-wave's cells give its size): weighted, the
+    -- item and score rows are split by weighting cell, 76,000 of 78,000 rows at 1M.
     SELECT *, sum(n) FILTER (WHERE kind = 'cell') OVER (PARTITION BY site_id, wave_id)
                AS site_wave_n
     FROM grouped
+    WHERE kind IN ('cell', 'alpha', 'alpha_item')
 )
 SELECT kind, site_id, wave_id, key, cell, NULL::text AS language, g1 AS v1, g2 AS a1,
        NULL::float8 AS v2, NULL::float8 AS v3, n
