@@ -8,6 +8,8 @@ or stale because the English changed) and ``missing``. Babel's ``compile
 
 from __future__ import annotations
 
+import hashlib
+
 import msgspec
 from babel.messages.catalog import Catalog, Message
 
@@ -190,6 +192,35 @@ def launch_check(
     allow_unreviewed: bool = False,
 ) -> list[EntryProblem]:
     """Why ``q`` may not launch in ``locale``; an empty list means it may.
+
+    Remembered in ``catalogs.launch_checks`` by the questionnaire's content, the locale
+    and the options: catalogs are read-only once loaded, and a report checks every
+    language its respondents used (40 ms for one, at every report). The caller gets a
+    list of its own.
+    """
+    remembered = getattr(catalogs, "launch_checks", None)
+    if remembered is None:
+        return _launch_check(
+            catalogs, q, locale, include_ui=include_ui, allow_unreviewed=allow_unreviewed
+        )
+    key = (hashlib.sha256(msgspec.msgpack.encode(q)).digest(), locale, include_ui, allow_unreviewed)
+    found = remembered.get(key)
+    if found is None:
+        found = remembered[key] = _launch_check(
+            catalogs, q, locale, include_ui=include_ui, allow_unreviewed=allow_unreviewed
+        )
+    return list(found)
+
+
+def _launch_check(
+    catalogs: Catalogs,
+    q: Questionnaire,
+    locale: str,
+    *,
+    include_ui: bool,
+    allow_unreviewed: bool,
+) -> list[EntryProblem]:
+    """``launch_check``, worked out.
 
     Blocks on: an unsupported language or one the questionnaire is not offered in;
     any missing, fuzzy or unreviewed string (questionnaire text and, by default, UI

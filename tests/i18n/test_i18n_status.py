@@ -115,6 +115,8 @@ def test_launch_checks_are_remembered_per_loaded_catalogs(
     again = launch_check(before, q, "es")
     assert again and again == launch_check(before, q, "es")
     assert launch_check(before, q, "es", allow_unreviewed=True) == []
+    # Worked out once per questionnaire, locale and options.
+    assert len(before.launch_checks) == 2
     # A sign-off reaches whoever loads the catalogs again; what the old object
     # remembered belongs to it alone.
     review_file(po_path(locales, "es", QUESTIONNAIRE_DOMAIN), "es", None, "Ana Ruiz",
