@@ -10,9 +10,8 @@ from collections.abc import AsyncIterator, Callable
 
 from survey.db import Conn
 from survey.export.csvfile import csv_lines
+from survey.export.dtafile import dta_lines
 from survey.export.plan import FORMATS, SUPPRESS_BELOW, ExportPlan, WithheldSite, plan_export
-from survey.export.readstat import dta_bytes
-from survey.export.rows import chunks
 from survey.export.savfile import sav_lines
 
 MEDIA_TYPES = {
@@ -34,10 +33,9 @@ def export_bytes(
         return csv_lines(conn, plan, progress)
     if fmt == "sav":
         return sav_lines(conn, plan, progress)
-    writers = {"dta": dta_bytes}
-    if fmt not in writers:
-        raise ValueError(f"unknown export format {fmt!r}")
-    return writers[fmt](plan, chunks(conn, plan, progress=progress))
+    if fmt == "dta":
+        return dta_lines(conn, plan, progress)
+    raise ValueError(f"unknown export format {fmt!r}")
 
 
 __all__ = [

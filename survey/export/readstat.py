@@ -15,6 +15,9 @@ only on the variables, which lets us write them chunk by chunk:
   widths; from it we keep the header (N patched, section offsets in ``<map>``
   shifted by the data size) and the value labels that follow the data, and encode
   the rows ourselves: little doubles and NUL-padded fixed strings are all there is.
+  The service now encodes the rows with ``survey.export.dtafile`` (numpy, a column at
+  a time, from the same COPY lines as ``.sav``); ``dta_bytes``, which encodes them cell
+  by cell from ``rows.chunks``, is kept as the reference the tests hold it to.
 
 At most one chunk of rows (``survey.export.rows.CHUNK``) is held at a time. The
 pyreadstat calls are blocking, so they run in a worker thread.

@@ -1,0 +1,193 @@
+"""Stata ``.dta`` from the CSV lines PostgreSQL makes, encoded column by column.
+
+A ``.dta`` file (format 118) is a header that depends only on the variables, the
+rows, then the value labels. pyreadstat writes a one-row template whose strings have
+the codebook's widths (``readstat._DtaTemplate``): its header, with N and the section
+offsets patched, and its value labels are kept. The rows are fixed-size records, a
+double per numeric variable (Stata's "." for missing) and per string variable its
+UTF-8 bytes cut at a character boundary to the variable's width and padded with NUL;
+numpy encodes them a batch of rows at a time from the lines ``Q.export_csv_lines``
+makes, parsed by pandas' C reader as ``survey.export.savfile`` parses them. No Python
+object is made per value, only per distinct string of a parse, and one buffer of
+NULs (``BATCH_BYTES``) is reused for every batch, strings written only as far as
+their longest value reaches (the 2,000-byte comment is usually empty).
+
+The rows are byte for byte what ``readstat.dta_bytes`` encodes cell by cell from
+``rows.chunks`` (kept as the reference): tests/export/test_export_dta_records.py
+compares the two files.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+import numpy as np
+import pandas as pd
+
+from survey.db import Conn
+from survey.export.cells import prepare
+from survey.export.plan import ExportPlan
+from survey.export.readstat import _DtaTemplate, _fit, _read, _sample_row, _width, _write_dta
+from survey.export.savfile import line_batches, parse_lines
+from survey.sql import Q
+
+BATCH_BYTES = 4 * 2**20
+"""Rows encoded at once: a row with the free-text comment is over 2 KiB."""
+
+_MISSING = 0x7FE0000000000000  # Stata's "." for a double, as an integer of its bits
+
+
+CONSTANT = frozenset({"wave_id", "phase"})
+"""Variables that hold the same value in every row of a file: written into the batch
+buffer once, never parsed."""
+
+
+class DtaRecords:
+    """Where each variable sits in a row, and the encoder for a batch of rows.
+
+    One batch buffer of NULs is kept and reused: the constant variables are written
+    into it once, numbers overwrite their 8 bytes in every row, and a string variable
+    is written, and blanked again after, only as far as its longest value reaches.
+    """
+
+    def __init__(self, plan: ExportPlan, endian: str) -> None:
+        columns = plan.columns
+        self.double = np.dtype(endian + "f8")
+        self.bits = np.dtype(endian + "u8")
+        self.widths = [8 if c.kind == "num" else _width(c, True) for c in columns]
+        self.offsets: list[int] = []
+        at = 0
+        for width in self.widths:
+            self.offsets.append(at)
+            at += width
+        self.row_size = at
+        layout = list(zip(columns, self.widths, self.offsets, strict=True))
+        parsed = [(c, w, at) for c, w, at in layout if c.name not in CONSTANT]
+        # Runs of adjacent numeric variables: (first parsed numeric, count, offset).
+        self.runs: list[tuple[int, int, int]] = []
+        k = 0
+        for c, _, offset in parsed:
+            if c.kind != "num":
+                continue
+            if self.runs and self.runs[-1][2] + 8 * self.runs[-1][1] == offset:
+                first, count, start = self.runs[-1]
+                self.runs[-1] = (first, count + 1, start)
+            else:
+                self.runs.append((k, 1, offset))
+            k += 1
+        self.numeric = [c.name for c, _, _ in parsed if c.kind == "num"]
+        self.texts = [(c.name, w, at) for c, w, at in parsed if c.kind != "num"]
+        self.buffer = np.zeros((self.batch_rows(), self.row_size), dtype=np.uint8)
+        for c, width, at in layout:
+            if c.name == "wave_id":
+                value = np.array([plan.wave_id], dtype=self.double).view(np.uint8)
+            elif c.name == "phase":
+                value = np.frombuffer(_fit(plan.phase, width, b"\x00"), dtype=np.uint8)
+            else:
+                continue
+            self.buffer[:, at : at + width] = value
+
+    def batch_rows(self) -> int:
+        return max(1, BATCH_BYTES // self.row_size)
+
+    def prepare(self, plan: ExportPlan, lines: bytes) -> _Parsed:
+        """What ``encode`` takes from a batch of lines, parsed in one call: the numeric
+        variables of every row as doubles in the file's byte order (NaN as Stata's
+        missing), viewed as bytes; per string variable each row's index into its
+        distinct values with those values' bytes (``_fixed``), or the values themselves
+        when that table would be large (long free text, mostly distinct). Most string
+        variables hold a few distinct values, each encoded once."""
+        frame = parse_lines(plan, lines, CONSTANT)
+        numbers = frame[self.numeric].to_numpy(dtype=self.double)
+        numbers.view(self.bits)[np.isnan(numbers)] = _MISSING
+        strings: list[tuple[Any, Any]] = []
+        for name, width, _ in self.texts:
+            codes, uniques = pd.factorize(frame[name], use_na_sentinel=False)
+            values = uniques.tolist()
+            longest = max((len(v) for v in values), default=0) * 4  # UTF-8 bytes at most
+            if len(values) * min(longest, width) <= BATCH_BYTES:
+                strings.append((codes, _fixed(values, width)))
+            else:
+                strings.append((codes, values))
+        return _Parsed(len(frame), np.ascontiguousarray(numbers).view(np.uint8), strings)
+
+    def encode(self, parsed: _Parsed, start: int) -> bytes:
+        """The rows of one batch, from row ``start`` of what was parsed."""
+        n = min(self.batch_rows(), parsed.rows - start)
+        out = self.buffer[:n]
+        for first, count, at in self.runs:
+            out[:, at : at + 8 * count] = parsed.numbers[
+                start : start + n, 8 * first : 8 * (first + count)
+            ]
+        written = []
+        for (_, width, at), (codes, table) in zip(self.texts, parsed.strings, strict=True):
+            batch = codes[start : start + n]
+            values = _fixed([table[k] for k in batch], width) if isinstance(table, list) else (
+                table[batch]
+            )
+            used = values.shape[1]
+            out[:, at : at + used] = values
+            written.append((at, used))
+        piece = out.tobytes()
+        for at, used in written:
+            out[:, at : at + used] = 0
+        return piece
+
+
+@dataclass
+class _Parsed:
+    rows: int
+    numbers: Any
+    strings: list[tuple[Any, Any]]
+
+
+def _fixed(values: list[str], width: int) -> Any:
+    """UTF-8 bytes of each value as an (n, used) array, NUL-padded, cut at a character
+    boundary as ``readstat._fit`` cuts; ``used`` (at most ``width``) is the longest
+    value's length (1 when all are empty)."""
+    raw = np.array([v.encode("utf-8") for v in values])  # numpy sizes it to the longest
+    if raw.itemsize > width:
+        raw = np.array([_fit(v, width, b"") for v in values], dtype=f"S{width}")
+    return raw.view(np.uint8).reshape(len(values), raw.itemsize)
+
+
+def _template(plan: ExportPlan, path: str) -> tuple[_DtaTemplate, DtaRecords]:
+    _write_dta(plan, [_sample_row(plan.columns)], path)
+    template = _DtaTemplate(_read(path), plan.columns)
+    records = DtaRecords(plan, template.endian)
+    if records.row_size != template.row_size:
+        raise RuntimeError("unexpected .dta row layout")
+    return template, records
+
+
+async def dta_lines(
+    conn: Conn, plan: ExportPlan, progress: Callable[[int, int], None] | None = None
+) -> AsyncIterator[bytes]:
+    """The file piece by piece: the header, one piece per batch of rows, the labels."""
+    cells = await prepare(conn, plan)
+    with tempfile.TemporaryDirectory(prefix="survey-dta-") as tmp:
+        path = str(Path(tmp) / "template.dta")
+        # The N in the header and the rows come from one snapshot.
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            plan.rows = int(
+                await conn.fetchval(
+                    Q.export_count, plan.program_id, plan.wave_id, plan.excluded_site_ids
+                )
+            )
+            if plan.rows == 0:
+                await anyio.to_thread.run_sync(_write_dta, plan, [], path)
+                yield await anyio.to_thread.run_sync(_read, path)
+                return
+            template, records = await anyio.to_thread.run_sync(_template, plan, path)
+            yield template.header(plan.rows)
+            async for lines in line_batches(conn, plan, cells, progress):
+                # In worker threads: the event loop keeps reading COPY data meanwhile.
+                parsed = await anyio.to_thread.run_sync(records.prepare, plan, lines)
+                for start in range(0, parsed.rows, records.batch_rows()):
+                    yield await anyio.to_thread.run_sync(records.encode, parsed, start)
+            yield template.tail
