@@ -253,7 +253,9 @@ async def line_batches(
     """The data lines in batches of about ``PARSE_BYTES`` of whole lines, so that
     pandas' and numpy's cost per call is spread over many rows; ``progress`` hears
     after each batch was used. Raises if the lines are not ``plan.rows``: the count
-    is in the file's header, which has gone out before the lines."""
+    is in the file's header, which has gone out before the lines. Runs inside the
+    export's transaction, whose plan it makes a streamed one."""
+    await conn.execute(Q.export_lines_streamed)
     done = 0
     pending: list[bytes] = []
     size = count = 0
