@@ -66,8 +66,10 @@ async def test_readstat_files_keep_labels(
 ) -> None:
     pid = await _program(conn, actors)
     seeded = await seed_wave(conn, resources, pid)
-    # Chunks of 4 rows: the file is spliced from four pieces and must still read back.
+    # Batches of a line or two: the rows are encoded in many pieces after the header
+    # and the file must still read back.
     monkeypatch.setattr("survey.export.rows.CHUNK", 4)
+    monkeypatch.setattr("survey.export.savfile.PARSE_BYTES", 64)
     plan = await plan_export(conn, SYSTEM, resources, pid, seeded.wave_id)
     from survey.export import rows
 
