@@ -19,10 +19,8 @@ compares the two files.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
@@ -30,11 +28,9 @@ import numpy as np
 import pandas as pd
 
 from survey.db import Conn
-from survey.export.cells import prepare
 from survey.export.plan import ExportPlan
 from survey.export.readstat import _DtaTemplate, _fit, _read, _sample_row, _width, _write_dta
-from survey.export.savfile import line_batches, parse_lines
-from survey.sql import Q
+from survey.export.savfile import counted_snapshot, line_batches, parse_lines
 
 BATCH_BYTES = 4 * 2**20
 """Rows encoded at once: a row with the free-text comment is over 2 KiB."""
@@ -169,25 +165,16 @@ async def dta_lines(
     conn: Conn, plan: ExportPlan, progress: Callable[[int, int], None] | None = None
 ) -> AsyncIterator[bytes]:
     """The file piece by piece: the header, one piece per batch of rows, the labels."""
-    cells = await prepare(conn, plan)
-    with tempfile.TemporaryDirectory(prefix="survey-dta-") as tmp:
-        path = str(Path(tmp) / "template.dta")
-        # The N in the header and the rows come from one snapshot.
-        async with conn.transaction(isolation="repeatable_read", readonly=True):
-            plan.rows = int(
-                await conn.fetchval(
-                    Q.export_count, plan.program_id, plan.wave_id, plan.excluded_site_ids
-                )
-            )
-            if plan.rows == 0:
-                await anyio.to_thread.run_sync(_write_dta, plan, [], path)
-                yield await anyio.to_thread.run_sync(_read, path)
-                return
-            template, records = await anyio.to_thread.run_sync(_template, plan, path)
-            yield template.header(plan.rows)
-            async for lines in line_batches(conn, plan, cells, progress):
-                # In worker threads: the event loop keeps reading COPY data meanwhile.
-                parsed = await anyio.to_thread.run_sync(records.prepare, plan, lines)
-                for start in range(0, parsed.rows, records.batch_rows()):
-                    yield await anyio.to_thread.run_sync(records.encode, parsed, start)
-            yield template.tail
+    async with counted_snapshot(conn, plan, "dta") as (cells, path):
+        if plan.rows == 0:
+            await anyio.to_thread.run_sync(_write_dta, plan, [], path)
+            yield await anyio.to_thread.run_sync(_read, path)
+            return
+        template, records = await anyio.to_thread.run_sync(_template, plan, path)
+        yield template.header(plan.rows)
+        async for lines in line_batches(conn, plan, cells, progress):
+            # In worker threads: the event loop keeps reading COPY data meanwhile.
+            parsed = await anyio.to_thread.run_sync(records.prepare, plan, lines)
+            for start in range(0, parsed.rows, records.batch_rows()):
+                yield await anyio.to_thread.run_sync(records.encode, parsed, start)
+        yield template.tail

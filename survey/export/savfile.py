@@ -23,6 +23,7 @@ import io
 import struct
 import tempfile
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -222,26 +223,36 @@ async def sav_lines(
     conn: Conn, plan: ExportPlan, progress: Callable[[int, int], None] | None = None
 ) -> AsyncIterator[bytes]:
     """The file piece by piece: the header, then one piece per batch of cases."""
+    async with counted_snapshot(conn, plan, "sav") as (cells, path):
+        if plan.rows == 0:
+            _write_sav(plan, [], path)
+            yield _read(path)
+            return
+        plan = await fit_text_widths(conn, plan)
+        head, records = await anyio.to_thread.run_sync(_header, plan, path, plan.rows)
+        yield head
+        async for lines in line_batches(conn, plan, cells, progress):
+            async for data in _records(plan, records, lines):
+                yield data
+
+
+@asynccontextmanager
+async def counted_snapshot(
+    conn: Conn, plan: ExportPlan, suffix: str
+) -> AsyncIterator[tuple[int | None, str]]:
+    """For a file whose header holds its row count (.sav, .dta): the wave's cells made
+    current, then a read-only snapshot in which ``plan.rows`` is set and the rows are
+    read, so the count and the rows agree; with the cells' count for ``line_batches``
+    and a scratch path for the writer's template."""
     cells = await prepare(conn, plan)
-    with tempfile.TemporaryDirectory(prefix="survey-sav-") as tmp:
-        path = str(Path(tmp) / "template.sav")
-        # The count in the header and the rows come from one snapshot.
+    with tempfile.TemporaryDirectory(prefix=f"survey-{suffix}-") as tmp:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             plan.rows = int(
                 await conn.fetchval(
                     Q.export_count, plan.program_id, plan.wave_id, plan.excluded_site_ids
                 )
             )
-            if plan.rows == 0:
-                _write_sav(plan, [], path)
-                yield _read(path)
-                return
-            plan = await fit_text_widths(conn, plan)
-            head, records = await anyio.to_thread.run_sync(_header, plan, path, plan.rows)
-            yield head
-            async for lines in line_batches(conn, plan, cells, progress):
-                async for data in _records(plan, records, lines):
-                    yield data
+            yield cells, str(Path(tmp) / f"template.{suffix}")
 
 
 async def line_batches(
