@@ -30,7 +30,7 @@ import pandas as pd
 from survey.db import Conn
 from survey.export.plan import ExportPlan
 from survey.export.readstat import _DtaTemplate, _fit, _read, _sample_row, _width, _write_dta
-from survey.export.savfile import counted_snapshot, line_batches, parse_lines
+from survey.export.savfile import counted_snapshot, line_batches, numeric_runs, parse_lines
 
 BATCH_BYTES = 4 * 2**20
 """Rows encoded at once: a row with the free-text comment is over 2 KiB."""
@@ -64,18 +64,7 @@ class DtaRecords:
         self.row_size = at
         layout = list(zip(columns, self.widths, self.offsets, strict=True))
         parsed = [(c, w, at) for c, w, at in layout if c.name not in CONSTANT]
-        # Runs of adjacent numeric variables: (first parsed numeric, count, offset).
-        self.runs: list[tuple[int, int, int]] = []
-        k = 0
-        for c, _, offset in parsed:
-            if c.kind != "num":
-                continue
-            if self.runs and self.runs[-1][2] + 8 * self.runs[-1][1] == offset:
-                first, count, start = self.runs[-1]
-                self.runs[-1] = (first, count + 1, start)
-            else:
-                self.runs.append((k, 1, offset))
-            k += 1
+        self.runs = numeric_runs((c, offset) for c, _, offset in parsed)
         self.numeric = [c.name for c, _, _ in parsed if c.kind == "num"]
         self.texts = [(c.name, w, at) for c, w, at in parsed if c.kind != "num"]
         self.buffer = np.zeros((self.batch_rows(), self.row_size), dtype=np.uint8)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 import struct
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -87,18 +87,7 @@ class SavRecords:
             self.offsets.append(at)
             at += 8 if c.kind == "num" else sum(u for _, u in _segments(max(1, c.width)))
         self.case_size = at
-        # Runs of adjacent numeric variables: (first column, count, offset).
-        self.runs: list[tuple[int, int, int]] = []
-        k = 0
-        for c, offset in zip(columns, self.offsets, strict=True):
-            if c.kind != "num":
-                continue
-            if self.runs and self.runs[-1][2] + 8 * self.runs[-1][1] == offset:
-                first, count, start = self.runs[-1]
-                self.runs[-1] = (first, count + 1, start)
-            else:
-                self.runs.append((k, 1, offset))
-            k += 1
+        self.runs = numeric_runs(zip(columns, self.offsets, strict=True))
         self.numeric = [c.name for c in columns if c.kind == "num"]
         self.buffer = np.full((self.batch_rows(), self.case_size), _SPACE, dtype=np.uint8)
 
@@ -234,6 +223,24 @@ async def sav_lines(
         async for lines in line_batches(conn, plan, cells, progress):
             async for data in _records(plan, records, lines):
                 yield data
+
+
+def numeric_runs(placed: Iterable[tuple[Column, int]]) -> list[tuple[int, int, int]]:
+    """Runs of numeric variables that lie next to each other in a record, each
+    (first numeric's place among the numerics, count, byte offset): a run is written
+    as one block of float64s."""
+    runs: list[tuple[int, int, int]] = []
+    k = 0
+    for c, offset in placed:
+        if c.kind != "num":
+            continue
+        if runs and runs[-1][2] + 8 * runs[-1][1] == offset:
+            first, count, start = runs[-1]
+            runs[-1] = (first, count + 1, start)
+        else:
+            runs.append((k, 1, offset))
+        k += 1
+    return runs
 
 
 @asynccontextmanager
