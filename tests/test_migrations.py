@@ -28,6 +28,8 @@ PINNED = {
     10: "bcb1bede03db3f9d79d66eb42dcba4919ec63ad4b82786b4c14540e06bc26c6d",
     # 0011_report_cache_fieldwork
     11: "967ddd493daf209cee420fade51496ad0440b6d275d5aa09b53814dc70aad15f",
+    # 0012_report_cache_pairs_delta
+    12: "f9f8c72d1622a77e8106ef12cf191ffc6c0a6ef6f7dcdff908961c4784910b3d",
 }
 
 

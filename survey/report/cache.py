@@ -5,8 +5,9 @@ and extended with the responses completed since the last refresh, found by MVCC
 snapshot (``survey/migrations/0005_report_cache.sql`` explains why that is exact).
 A report refreshes the caches of its two waves in its own transaction and reads them:
 its cost grows with the responses added since the last report, not with all of them.
-Panel pairs are not sums: they are worked out once per report's two waves and kept
-until either wave's panel rows change (``survey/migrations/0010_report_cache_pairs.sql``).
+Panel pairs are not sums: they are worked out once per report's two waves, kept
+(``survey/migrations/0010_report_cache_pairs.sql``), and brought up to date member by
+member as panel rows are appended (``0012_report_cache_pairs_delta.sql``).
 The fieldwork counts of complete responses are kept the same way as the frequency
 tables (``survey/migrations/0011_report_cache_fieldwork.sql``).
 """
@@ -78,15 +79,16 @@ Pairs = dict[tuple[int, str], list[tuple[float, int]]]
 async def pairs(
     conn: Conn, program_id: int, wave_ids: Sequence[int], sig: str, *, exclude_duplicates: bool
 ) -> Pairs:
-    """(site, construct) → (post − pre score, pairs), kept or worked out now.
+    """(site, construct) → (post − pre score, pairs), kept, brought up to date or worked
+    out now.
 
     Call it holding both waves' refresh locks (after ``refresh`` in the same
     transaction), so no refresh changes the panel rows between building and keeping.
     """
     args = (program_id, list(wave_ids), exclude_duplicates, sig)
     row = await conn.fetchrow(Q.report_cache_pairs_get, *args)
-    if row is None:
-        row = await conn.fetchrow(Q.report_cache_pairs_build, *args, timeout=QUERY_TIMEOUT)
+    if row is None or not row["current"]:
+        row = await conn.fetchrow(Q.report_cache_pairs_refresh, *args, timeout=QUERY_TIMEOUT)
         assert row is not None
     out: Pairs = {}
     for site, construct, diff, n in zip(

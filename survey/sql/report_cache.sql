@@ -9,9 +9,10 @@
 --                            own), so a response completed in between is not lost;
 --   4. report-cache-compact  now and then, fold the appended batches into one.
 -- Then, still holding both waves' locks, report-cache-pairs-get returns the panel pairs
--- kept for this pair of waves (0010_report_cache_pairs.sql), or report-cache-pairs-build
--- works them out and keeps them; report-cache-read returns the other rows report-counts
--- would, from the cache, and report-cache-fieldwork the fieldwork counts.
+-- kept for this pair of waves (0010_report_cache_pairs.sql), or report-cache-pairs-refresh
+-- brings them up to date with the panel rows appended since (0012), or works them out,
+-- and keeps them; report-cache-read returns the other rows report-counts would, from
+-- the cache, and report-cache-fieldwork the fieldwork counts.
 
 -- name: report-cache-usable
 -- On Citus the triggers that keep the cache exact are dropped (0006_citus.sql): reports
@@ -43,12 +44,12 @@ SELECT pg_current_snapshot()::text AS snap,
 -- this statement sees), $5 the snapshot those ids were taken from (NULL: this
 -- statement's own), $6 weighting items, $7 Likert items, $8–$13 the construct spec
 -- as in report-counts. Rows as report_cache_rows documents; the scoring is the
--- same as report-counts', which the tests check the cache against. The panel rows
--- change, so the pairs worked out from them for any report on this wave go. The
--- responses' fieldwork counts go to report_cache_fieldwork (0011_report_cache_fieldwork).
-WITH stale_pairs AS (
-    DELETE FROM report_cache_pairs
-    WHERE program_id = $1 AND signature = $3 AND $2 IN (pre_wave_id, post_wave_id)
+-- same as report-counts', which the tests check the cache against. The panel rows are
+-- numbered with this append's batch, so pair tables can catch up with them
+-- (0012_report_cache_pairs_delta). The responses' fieldwork counts go to
+-- report_cache_fieldwork (0011_report_cache_fieldwork).
+WITH batch AS (
+    SELECT nextval('report_cache_batch_seq') AS batch
 ),
 spec AS (
     SELECT * FROM unnest($8::text[], $9::text[], $10::boolean[], $11::float8[], $12::float8[],
@@ -135,9 +136,10 @@ added_rows AS (
 added_panel AS (
     INSERT INTO report_cache_panel (program_id, wave_id, signature, response_id, site_id,
                                     panel_member_id, submitted_at, duplicate, constructs,
-                                    totals, answered)
+                                    totals, answered, batch)
     SELECT $1, $2, $3, r.id, r.site_id, r.panel_member_id, r.submitted_at, r.duplicate,
-           coalesce(v.constructs, '{}'), coalesce(v.totals, '{}'), coalesce(v.answered, '{}')
+           coalesce(v.constructs, '{}'), coalesce(v.totals, '{}'), coalesce(v.answered, '{}'),
+           (SELECT batch FROM batch)
     FROM resp r
     LEFT JOIN (
         SELECT id, array_agg(construct_id ORDER BY construct_id) AS constructs,
@@ -157,13 +159,15 @@ added_fieldwork AS (
     GROUP BY site_id, channel, language, invited, duplicate
 ),
 state AS (
-    INSERT INTO report_cache_state AS st (program_id, wave_id, signature, snap, responses)
+    INSERT INTO report_cache_state AS st (program_id, wave_id, signature, snap, responses,
+                                          panel_batch)
     VALUES ($1, $2, $3, coalesce($5::text, pg_current_snapshot()::text)::pg_snapshot,
-            (SELECT count(*) FROM resp))
+            (SELECT count(*) FROM resp), (SELECT batch FROM batch))
     ON CONFLICT (program_id, wave_id, signature) DO UPDATE SET
         snap = excluded.snap,
         batches = st.batches + 1,
         responses = st.responses + excluded.responses,
+        panel_batch = excluded.panel_batch,
         refreshed_at = now()
     RETURNING batches, responses
 )
@@ -258,43 +262,85 @@ WHERE program_id = $1 AND wave_id = ANY($2::bigint[]) AND status = 'partial'
 GROUP BY wave_id, site_id, channel, language, status, invitation_id IS NOT NULL,
          duplicate_suspect;
 
+
 -- name: report-cache-pairs-get
 -- The panel pairs kept for this report, or no row: $1 program, $2 waves (pre, post),
 -- $3 leave out suspected duplicates, $4 signature. Parallel arrays, one element per
 -- site × construct × difference (post − pre score), with the number of pairs.
-SELECT site_ids, construct_ids, diffs, counts
-FROM report_cache_pairs
-WHERE program_id = $1 AND pre_wave_id = ($2::bigint[])[1]
-  AND post_wave_id = ($2::bigint[])[2] AND signature = $4 AND exclude_duplicates = $3;
+-- `current`: no panel rows were appended to either wave since they were worked out.
+SELECT p.site_ids, p.construct_ids, p.diffs, p.counts,
+       (p.pre_batch, p.post_batch) = (
+           SELECT max(panel_batch) FILTER (WHERE wave_id = p.pre_wave_id),
+                  max(panel_batch) FILTER (WHERE wave_id = p.post_wave_id)
+           FROM report_cache_state
+           WHERE program_id = $1 AND signature = $4 AND wave_id = ANY($2::bigint[])
+       ) IS TRUE AS current
+FROM report_cache_pairs p
+WHERE p.program_id = $1 AND p.pre_wave_id = ($2::bigint[])[1]
+  AND p.post_wave_id = ($2::bigint[])[2] AND p.signature = $4 AND p.exclude_duplicates = $3;
 
--- name: report-cache-pairs-build
--- Work out the pairs from the two waves' panel rows and keep them (parameters and
--- result as report-cache-pairs-get). DISTINCT ON and a window rather than joins, for
--- the reason report-cache-read gives.
-WITH latest AS (
+-- name: report-cache-pairs-refresh
+-- Bring the kept pairs up to date with the panel rows appended since, or work them out
+-- from nothing when none are kept, and keep them (parameters and result as
+-- report-cache-pairs-get). 0012_report_cache_pairs_delta explains the method: each
+-- member with a row newer than the kept table takes away the pairs of their rows as
+-- the table saw them (sign −1) and adds those of their rows now (+1); with nothing kept
+-- every member is new and nothing is taken away. DISTINCT ON and a window rather than
+-- joins, for the reason report-cache-read gives.
+WITH kept AS (
+    SELECT coalesce(p.pre_batch, -1) AS pre_upto, coalesce(p.post_batch, -1) AS post_upto,
+           coalesce(p.site_ids, '{}') AS site_ids,
+           coalesce(p.construct_ids, '{}') AS construct_ids,
+           coalesce(p.diffs, '{}') AS diffs, coalesce(p.counts, '{}') AS counts
+    FROM (SELECT) AS one
+    LEFT JOIN report_cache_pairs p
+        ON p.program_id = $1 AND p.pre_wave_id = ($2::bigint[])[1]
+       AND p.post_wave_id = ($2::bigint[])[2] AND p.signature = $4
+       AND p.exclude_duplicates = $3
+),
+touched AS (
+    SELECT DISTINCT c.panel_member_id
+    FROM report_cache_panel c, kept k
+    WHERE c.program_id = $1 AND c.signature = $4
+      AND ((c.wave_id = ($2::bigint[])[1] AND c.batch > k.pre_upto)
+           OR (c.wave_id = ($2::bigint[])[2] AND c.batch > k.post_upto))
+),
+versions AS (
+    -- Their rows as the kept table saw them (−1) and as they are now (+1).
+    SELECT v.sign, c.site_id, c.wave_id, c.panel_member_id, c.submitted_at, c.response_id,
+           c.constructs, c.totals, c.answered
+    FROM touched t
+    JOIN report_cache_panel c
+        ON c.program_id = $1 AND c.signature = $4 AND c.panel_member_id = t.panel_member_id
+    CROSS JOIN kept k
+    CROSS JOIN (VALUES (1), (-1)) AS v(sign)
+    WHERE c.wave_id = ANY($2::bigint[]) AND NOT ($3 AND c.duplicate)
+      AND (v.sign = 1 OR c.batch <= CASE WHEN c.wave_id = ($2::bigint[])[1]
+                                         THEN k.pre_upto ELSE k.post_upto END)
+),
+latest AS (
     -- Each member's latest response in each wave, whether or not it has valid scores.
-    SELECT DISTINCT ON (panel_member_id, wave_id)
-           site_id, wave_id, panel_member_id, constructs, totals, answered
-    FROM report_cache_panel
-    WHERE program_id = $1 AND signature = $4 AND wave_id = ANY($2::bigint[])
-      AND NOT ($3 AND duplicate)
-    ORDER BY panel_member_id, wave_id, submitted_at DESC, response_id DESC
+    SELECT DISTINCT ON (sign, panel_member_id, wave_id)
+           sign, site_id, wave_id, panel_member_id, constructs, totals, answered
+    FROM versions
+    ORDER BY sign, panel_member_id, wave_id, submitted_at DESC, response_id DESC
 ),
 linked AS (
     -- Next to each member's latest post response, the latest pre one (a member has at
     -- most one row per wave here, and pre sorts first). A window, not a join of
     -- `latest` with itself: joins are planned on the young tables' guesses, and a
     -- nested loop over a quarter of a million members never ends.
-    SELECT site_id, wave_id, constructs, totals, answered,
+    SELECT sign, site_id, wave_id, constructs, totals, answered,
            lag(site_id) OVER w AS pre_site, lag(wave_id) OVER w AS pre_wave,
            lag(constructs) OVER w AS pre_constructs, lag(totals) OVER w AS pre_totals,
            lag(answered) OVER w AS pre_answered
     FROM latest
-    WINDOW w AS (PARTITION BY panel_member_id ORDER BY wave_id = ($2::bigint[])[2])
+    WINDOW w AS (PARTITION BY sign, panel_member_id ORDER BY wave_id = ($2::bigint[])[2])
 ),
 pairs AS (
     -- Pairs at the same site only, scale by scale.
-    SELECT k.site_id, x.construct_id, y.total / y.answered - x.total / x.answered AS diff
+    SELECT k.sign, k.site_id, x.construct_id,
+           y.total / y.answered - x.total / x.answered AS diff
     FROM linked k
     CROSS JOIN LATERAL unnest(k.pre_constructs, k.pre_totals, k.pre_answered)
         AS x(construct_id, total, answered)
@@ -304,16 +350,37 @@ pairs AS (
       AND k.pre_site = k.site_id
 ),
 counted AS (
-    SELECT site_id, construct_id, diff, count(*) AS n
-    FROM pairs
+    SELECT site_id, construct_id, diff, sum(n)::bigint AS n
+    FROM (
+        SELECT site_id, construct_id, diff, sign AS n FROM pairs
+        UNION ALL
+        SELECT u.site_id, u.construct_id, u.diff, u.n
+        FROM kept k
+        CROSS JOIN LATERAL unnest(k.site_ids, k.construct_ids, k.diffs, k.counts)
+            AS u(site_id, construct_id, diff, n)
+    ) AS summed
     GROUP BY site_id, construct_id, diff
+    HAVING sum(n) <> 0
+),
+marks AS (
+    SELECT coalesce(max(panel_batch) FILTER (WHERE wave_id = ($2::bigint[])[1]), 0) AS pre,
+           coalesce(max(panel_batch) FILTER (WHERE wave_id = ($2::bigint[])[2]), 0) AS post
+    FROM report_cache_state
+    WHERE program_id = $1 AND signature = $4 AND wave_id = ANY($2::bigint[])
 )
-INSERT INTO report_cache_pairs (program_id, pre_wave_id, post_wave_id, signature,
-                                exclude_duplicates, site_ids, construct_ids, diffs, counts)
+INSERT INTO report_cache_pairs AS p (program_id, pre_wave_id, post_wave_id, signature,
+                                     exclude_duplicates, site_ids, construct_ids, diffs,
+                                     counts, pre_batch, post_batch)
 SELECT $1, ($2::bigint[])[1], ($2::bigint[])[2], $4, $3,
        coalesce(array_agg(site_id ORDER BY site_id, construct_id, diff), '{}'),
        coalesce(array_agg(construct_id ORDER BY site_id, construct_id, diff), '{}'),
        coalesce(array_agg(diff ORDER BY site_id, construct_id, diff), '{}'),
-       coalesce(array_agg(n ORDER BY site_id, construct_id, diff), '{}')
+       coalesce(array_agg(n ORDER BY site_id, construct_id, diff), '{}'),
+       (SELECT pre FROM marks), (SELECT post FROM marks)
 FROM counted
+ON CONFLICT (program_id, pre_wave_id, post_wave_id, signature, exclude_duplicates)
+DO UPDATE SET site_ids = excluded.site_ids, construct_ids = excluded.construct_ids,
+              diffs = excluded.diffs, counts = excluded.counts,
+              pre_batch = excluded.pre_batch, post_batch = excluded.post_batch,
+              updated_at = now()
 RETURNING site_ids, construct_ids, diffs, counts;

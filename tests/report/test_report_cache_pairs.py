@@ -1,10 +1,13 @@
 """The panel pairs kept with the report cache (0010_report_cache_pairs.sql) are never stale.
 
 A report keeps its pairs, and the next report reads them instead of working them out.
-Whatever changes either wave's panel rows must drop them: a refresh that appends
-responses (here a panel member's later response in one wave only, which replaces
-their pair), a flagged response, an edit by hand. After each change the report,
-weighted and not, must match the report computed from nothing.
+A refresh that appends responses brings them up to date member by member
+(0012_report_cache_pairs_delta.sql): a panel member's later response in one wave,
+which replaces their pair; a new member's first response, then their second, which
+makes a new pair; a later pre response at another site, which ends one. The kept
+table must then be, element for element, the one worked out from nothing. Whatever
+removes panel rows drops them: a flagged response, an edit by hand. After each change
+the report, weighted and not, must match the report computed from nothing.
 """
 
 from __future__ import annotations
@@ -154,15 +157,141 @@ async def test_pairs_are_kept_and_read_back(
             assert cached["paired"] == scanned["paired"]
 
 
-async def test_a_later_response_in_one_wave_drops_the_pairs(
+async def test_a_later_response_in_one_wave_updates_the_pairs(
     conn: Conn, resources: Resources, seeded: Seeded
 ) -> None:
     before = await assert_reports_fresh(conn, resources, seeded)
+    built = await kept(conn, seeded)
     async with conn.transaction():
         await resubmit_in_post(conn, seeded)
     after = await assert_reports_fresh(conn, resources, seeded)
     for key in before:
         assert paired(after[key]) != paired(before[key])
+    # Brought up to date, not worked out again.
+    assert await kept(conn, seeded) == built
+    assert await tables(conn, seeded) == await rebuilt(conn, resources, seeded)
+
+
+async def tables(conn: Conn, s: Seeded) -> list[tuple[Any, ...]]:
+    rows = await conn.fetch(
+        "SELECT signature, exclude_duplicates, site_ids, construct_ids, diffs, counts "
+        "FROM report_cache_pairs WHERE program_id = $1 ORDER BY signature, exclude_duplicates",
+        s.program_id,
+    )
+    return [tuple(r) for r in rows]
+
+
+async def all_reports(conn: Conn, res: Resources, s: Seeded) -> None:
+    for weighted in (False, True):
+        for dup in (False, True):
+            await report(conn, res, s, weighted=weighted, dup=dup)
+
+
+async def rebuilt(conn: Conn, res: Resources, s: Seeded) -> list[tuple[Any, ...]]:
+    """The pair tables worked out from nothing on the same panel rows (rolled back)."""
+    tx = conn.transaction()
+    await tx.start()
+    try:
+        await conn.execute("DELETE FROM report_cache_pairs WHERE program_id = $1", s.program_id)
+        await all_reports(conn, res, s)
+        return await tables(conn, s)
+    finally:
+        await tx.rollback()
+
+
+async def copy_response(
+    conn: Conn, s: Seeded, source: int, *, wave: int, site: int, member: int, days: int
+) -> None:
+    """A complete response like ``source``, in its own transaction, with every answer
+    reversed, submitted ``days`` after it, by ``member`` at ``site`` in ``wave``."""
+    async with conn.transaction():
+        await conn.execute(
+            """
+            WITH src AS (SELECT * FROM responses WHERE program_id = $1 AND id = $2),
+            added AS (
+                INSERT INTO responses (program_id, wave_id, site_id, panel_member_id,
+                                       language, channel, questionnaire_hash, status,
+                                       submitted_at)
+                SELECT program_id, $3, $4, $5, language, channel, questionnaire_hash,
+                       'complete', submitted_at + make_interval(days => $6)
+                FROM src
+                RETURNING id
+            )
+            INSERT INTO answers (program_id, response_id, item_id, value_num, value_text,
+                                 value_codes, missing)
+            SELECT a.program_id, n.id, a.item_id, 6 - a.value_num, a.value_text,
+                   a.value_codes, a.missing
+            FROM answers a CROSS JOIN added n
+            WHERE a.program_id = $1 AND a.response_id = $2
+            """,
+            s.program_id,
+            source,
+            wave,
+            site,
+            member,
+            days,
+        )
+
+
+async def test_pairs_follow_members_who_join_return_and_move(
+    conn: Conn, resources: Resources, seeded: Seeded
+) -> None:
+    await all_reports(conn, resources, seeded)
+    built = await kept(conn, seeded)
+    north, south = seeded.site_ids["North"], seeded.site_ids["South"]
+    pre: int = await conn.fetchval(
+        "SELECT id FROM responses WHERE program_id = $1 AND wave_id = $2 AND site_id = $3 "
+        "AND status = 'complete' ORDER BY id LIMIT 1",
+        seeded.program_id,
+        seeded.pre_id,
+        north,
+    )
+    newcomer: int = await conn.fetchval(
+        "INSERT INTO panel_members (program_id, pseudonym) VALUES ($1, 'newcomer') RETURNING id",
+        seeded.program_id,
+    )
+    # Their first response, pre only: no pair yet.
+    await copy_response(
+        conn, seeded, pre, wave=seeded.pre_id, site=north, member=newcomer, days=1
+    )
+    await all_reports(conn, resources, seeded)
+    assert await tables(conn, seeded) == await rebuilt(conn, resources, seeded)
+    # Their post response: a new pair.
+    before = await tables(conn, seeded)
+    await copy_response(
+        conn, seeded, pre, wave=seeded.post_id, site=north, member=newcomer, days=30
+    )
+    await all_reports(conn, resources, seeded)
+    after = await tables(conn, seeded)
+    assert after != before
+    assert after == await rebuilt(conn, resources, seeded)
+    # A member with a pair answers pre again, later, at another site: no pair any more.
+    paired_pre = await conn.fetchrow(
+        "SELECT r.id, r.panel_member_id FROM responses r WHERE r.program_id = $1 "
+        "AND r.wave_id = $2 AND r.site_id = $3 AND r.status = 'complete' "
+        "AND EXISTS (SELECT FROM responses p WHERE p.program_id = r.program_id "
+        "AND p.wave_id = $4 AND p.panel_member_id = r.panel_member_id "
+        "AND p.site_id = r.site_id AND p.status = 'complete') ORDER BY r.id LIMIT 1",
+        seeded.program_id,
+        seeded.pre_id,
+        north,
+        seeded.post_id,
+    )
+    assert paired_pre is not None
+    await copy_response(
+        conn,
+        seeded,
+        paired_pre["id"],
+        wave=seeded.pre_id,
+        site=south,
+        member=paired_pre["panel_member_id"],
+        days=2,
+    )
+    moved = await assert_reports_fresh(conn, resources, seeded)
+    assert await tables(conn, seeded) != after
+    assert await tables(conn, seeded) == await rebuilt(conn, resources, seeded)
+    assert await kept(conn, seeded) == built
+    assert any(p is not None for p in paired(moved[(False, False)]))
 
 
 @pytest.mark.parametrize(
