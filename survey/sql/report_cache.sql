@@ -70,6 +70,14 @@ resp AS MATERIALIZED (
     WHERE r.program_id = $1 AND r.wave_id = $2 AND r.status = 'complete'
       AND ($4::bigint[] IS NULL OR r.id = ANY($4::bigint[]))
 ),
+ans AS MATERIALIZED (
+    -- The answers the scores and the item counts need, read once for both.
+    SELECT a.response_id, a.item_id, a.value_num, r.site_id, r.duplicate, r.cell
+    FROM answers a
+    JOIN resp r ON r.id = a.response_id
+    WHERE a.program_id = $1 AND a.value_num IS NOT NULL AND a.missing IS NULL
+      AND (a.item_id = ANY($7::text[]) OR a.item_id = ANY($9::text[]))
+),
 scored AS MATERIALIZED (
     SELECT a.response_id, s.construct_id,
            sum(CASE WHEN s.reverse THEN s.flip - a.value_num ELSE a.value_num END) AS total,
@@ -78,10 +86,8 @@ scored AS MATERIALIZED (
                AS squares,
            sum((CASE WHEN s.reverse THEN s.flip - a.value_num ELSE a.value_num END
                 - s.low)::bigint * s.place)::bigint AS pattern
-    FROM answers a
-    JOIN resp r ON r.id = a.response_id
+    FROM ans a
     JOIN spec s ON s.item_id = a.item_id
-    WHERE a.program_id = $1 AND a.value_num IS NOT NULL AND a.missing IS NULL
     GROUP BY a.response_id, s.construct_id
 ),
 valid AS MATERIALIZED (
@@ -101,13 +107,11 @@ agg AS (
     FROM resp
     GROUP BY site_id, duplicate, cell
     UNION ALL
-    SELECT 'item', r.site_id, r.duplicate, a.item_id, r.cell, NULL, a.value_num, NULL, NULL,
-           NULL, NULL, count(*)
-    FROM answers a
-    JOIN resp r ON r.id = a.response_id
-    WHERE a.program_id = $1 AND a.item_id = ANY($7::text[])
-      AND a.value_num IS NOT NULL AND a.missing IS NULL
-    GROUP BY r.site_id, r.duplicate, a.item_id, r.cell, a.value_num
+    SELECT 'item', site_id, duplicate, item_id, cell, NULL, value_num, NULL, NULL, NULL, NULL,
+           count(*)
+    FROM ans
+    WHERE item_id = ANY($7::text[])
+    GROUP BY site_id, duplicate, item_id, cell, value_num
     UNION ALL
     SELECT 'score', site_id, duplicate, construct_id, cell, NULL, total, answered, NULL, NULL,
            NULL, count(*)
