@@ -30,6 +30,8 @@ PINNED = {
     11: "967ddd493daf209cee420fade51496ad0440b6d275d5aa09b53814dc70aad15f",
     # 0012_report_cache_pairs_delta
     12: "f9f8c72d1622a77e8106ef12cf191ffc6c0a6ef6f7dcdff908961c4784910b3d",
+    # 0013_cache_epoch
+    13: "8f11a444711658de2608b5dd18cff70a870fbed29c8be366f479a807602be567",
 }
 
 

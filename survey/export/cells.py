@@ -89,7 +89,7 @@ async def prepare(conn: Conn, plan: ExportPlan) -> int | None:
         await conn.execute(Q.export_cells_session)
         await conn.execute(Q.export_cells_lock, plan.program_id, plan.wave_id)
         state = await conn.fetchrow(Q.export_cells_state, plan.program_id, plan.wave_id)
-        if state is not None and state["layout"] == digest:
+        if state is not None and state["layout"] == digest and not state["stale"]:
             await conn.fetchval(Q.export_cells_add, *args, timeout=BUILD_TIMEOUT)
         else:
             await conn.execute(Q.export_cells_reset, plan.program_id, plan.wave_id)

@@ -52,6 +52,9 @@ async def refresh(
     delta = await conn.fetchrow(Q.report_cache_delta, program_id, wave_id, sig)
     assert delta is not None
     ids: list[int] | None = delta["ids"]
+    if ids is not None and delta["stale"]:
+        await conn.execute(Q.report_cache_reset, program_id, wave_id, sig)
+        ids = None
     cold = ids is None
     if ids is not None and not ids:
         return 0

@@ -123,11 +123,12 @@ SELECT set_config('enable_sort', 'off', true);
 -- transaction of its own before the export reads:
 --   1. export-cells-usable   not on Citus, nor on a read-only server (a replica);
 --   2. export-cells-session  no statement timeout: building a large wave is slow;
---   3. export-cells-lock     one fill of a wave at a time, and none while a change
---                            empties the wave (report_cache_invalidate takes it);
---   4. export-cells-state    the wave's layout, if its cells were ever built;
---   5. the same layout: export-cells-add renders the completes its snapshot missed;
---      none or another: export-cells-reset, then export-cells-build renders them all.
+--   3. export-cells-lock     one fill of a wave at a time;
+--   4. export-cells-state    the wave's layout, if its cells were ever built, and
+--                            whether the wave was invalidated since (0013_cache_epoch);
+--   5. the same layout, not invalidated: export-cells-add renders the completes its
+--      snapshot missed; else export-cells-reset, then export-cells-build renders them
+--      all.
 SELECT NOT survey_is_distributed() AND NOT pg_is_in_recovery()
        AND current_setting('transaction_read_only') = 'off';
 
@@ -138,7 +139,10 @@ SELECT set_config('statement_timeout', '0', true);
 SELECT pg_advisory_xact_lock(hashtextextended('export-cells:' || $1::bigint || ':' || $2::bigint, 0));
 
 -- name: export-cells-state
-SELECT layout, responses FROM export_cells_state WHERE program_id = $1 AND wave_id = $2;
+SELECT s.layout, s.responses, s.epoch <> w.cache_epoch AS stale
+FROM export_cells_state s
+JOIN waves w ON w.program_id = s.program_id AND w.id = s.wave_id
+WHERE s.program_id = $1 AND s.wave_id = $2;
 
 -- name: export-cells-reset
 WITH state AS (DELETE FROM export_cells_state WHERE program_id = $1 AND wave_id = $2)
@@ -164,15 +168,18 @@ WITH added AS (
     RETURNING 1
 )
 INSERT INTO export_cells_state (program_id, wave_id, layout, items, kinds, blanks, singles,
-                                options, snap, responses)
-SELECT $1, $2, $3, $4, $5, $6, $7, $8, pg_current_snapshot(), count(*) FROM added
+                                options, snap, responses, epoch)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, pg_current_snapshot(), count(*),
+       (SELECT cache_epoch FROM waves WHERE program_id = $1 AND id = $2)
+FROM added
 RETURNING responses;
 
 -- name: export-cells-register
 -- A wave being launched: no responses yet, none missed by this snapshot.
 INSERT INTO export_cells_state (program_id, wave_id, layout, items, kinds, blanks, singles,
-                                options, snap)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, pg_current_snapshot())
+                                options, snap, epoch)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, pg_current_snapshot(),
+        (SELECT cache_epoch FROM waves WHERE program_id = $1 AND id = $2))
 ON CONFLICT (program_id, wave_id) DO NOTHING;
 
 -- name: export-cells-add

@@ -1,9 +1,11 @@
 -- The report cache (survey/migrations/0005_report_cache.sql explains the design).
 --
 -- A refresh of one wave's cache, inside the report's transaction:
---   1. report-cache-lock     serialise with other refreshes and with invalidation;
+--   1. report-cache-lock     serialise with other refreshes;
 --   2. report-cache-delta    this statement's snapshot, and the responses it can see
 --                            that the cache's snapshot could not (none cached: all);
+--                            if the wave was invalidated since, report-cache-reset
+--                            empties the cache, which is then built from nothing;
 --   3. report-cache-add      aggregate those responses and append the rows; record
 --                            the snapshot of step 2 (or, building from nothing, its
 --                            own), so a response completed in between is not lost;
@@ -25,12 +27,16 @@ SELECT pg_advisory_xact_lock(hashtextextended('report-cache:' || $1::bigint || '
 -- name: report-cache-delta
 -- $1 program, $2 wave, $3 signature. `ids` is NULL when nothing is cached yet.
 -- Responses completed before the migration have no completing transaction recorded:
--- they are part of any cache built from nothing and of no delta.
+-- they are part of any cache built from nothing and of no delta. `stale`: the wave was
+-- invalidated since the cache was built (0013_cache_epoch), which must then be emptied
+-- (report-cache-reset) and built from nothing.
 WITH state AS (
-    SELECT snap FROM report_cache_state
+    SELECT snap, epoch FROM report_cache_state
     WHERE program_id = $1 AND wave_id = $2 AND signature = $3
 )
 SELECT pg_current_snapshot()::text AS snap,
+       EXISTS (SELECT FROM state s JOIN waves w ON w.program_id = $1 AND w.id = $2
+               WHERE w.cache_epoch <> s.epoch) AS stale,
        CASE WHEN EXISTS (SELECT FROM state) THEN array(
            SELECT r.id
            FROM responses r, state s
@@ -38,6 +44,25 @@ SELECT pg_current_snapshot()::text AS snap,
              AND r.completed_xid >= pg_snapshot_xmin(s.snap)
              AND NOT pg_visible_in_snapshot(r.completed_xid, s.snap)
        ) END AS ids;
+
+-- name: report-cache-reset
+-- Empty one wave's cache of one signature ($1 program, $2 wave, $3 signature), and the
+-- pair tables worked out from it, under the wave's refresh lock.
+WITH pairs AS (
+    DELETE FROM report_cache_pairs
+    WHERE program_id = $1 AND signature = $3 AND $2 IN (pre_wave_id, post_wave_id)
+),
+cached_rows AS (
+    DELETE FROM report_cache_rows WHERE program_id = $1 AND wave_id = $2 AND signature = $3
+),
+panel AS (
+    DELETE FROM report_cache_panel WHERE program_id = $1 AND wave_id = $2 AND signature = $3
+),
+fieldwork AS (
+    DELETE FROM report_cache_fieldwork
+    WHERE program_id = $1 AND wave_id = $2 AND signature = $3
+)
+DELETE FROM report_cache_state WHERE program_id = $1 AND wave_id = $2 AND signature = $3;
 
 -- name: report-cache-add
 -- $1 program, $2 wave, $3 signature, $4 response ids (NULL: every complete response
@@ -163,10 +188,13 @@ added_fieldwork AS (
     GROUP BY site_id, channel, language, invited, duplicate
 ),
 state AS (
+    -- Built from nothing: the wave's cache epoch as this statement sees it, with the
+    -- responses (0013_cache_epoch). Added to: the epoch stays the cache's.
     INSERT INTO report_cache_state AS st (program_id, wave_id, signature, snap, responses,
-                                          panel_batch)
+                                          panel_batch, epoch)
     VALUES ($1, $2, $3, coalesce($5::text, pg_current_snapshot()::text)::pg_snapshot,
-            (SELECT count(*) FROM resp), (SELECT batch FROM batch))
+            (SELECT count(*) FROM resp), (SELECT batch FROM batch),
+            (SELECT cache_epoch FROM waves WHERE program_id = $1 AND id = $2))
     ON CONFLICT (program_id, wave_id, signature) DO UPDATE SET
         snap = excluded.snap,
         batches = st.batches + 1,

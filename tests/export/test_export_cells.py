@@ -20,7 +20,13 @@ from survey.export import cells as export_cells
 from survey.export import export_bytes, plan_export
 from survey.export.paper import import_paper
 
-STATE = "SELECT layout, responses FROM export_cells_state WHERE program_id = $1 AND wave_id = $2"
+# The wave's cells an export may extend: none if the wave was invalidated since they
+# were built (0013_cache_epoch), as if they were gone.
+STATE = (
+    "SELECT s.layout, s.responses FROM export_cells_state s JOIN waves w "
+    "ON w.program_id = s.program_id AND w.id = s.wave_id AND w.cache_epoch = s.epoch "
+    "WHERE s.program_id = $1 AND s.wave_id = $2"
+)
 CELLS = "SELECT count(*) FROM export_cells WHERE program_id = $1 AND wave_id = $2"
 # A layout the renderer chokes on (a multiple choice's options not a list).
 CHOKE = 'UPDATE export_cells_state SET options = \'{"race_ethnicity": "oops"}\' WHERE wave_id = $1'
@@ -135,7 +141,8 @@ async def test_a_completed_response_edited_later(conn: Conn, resources: Any, act
         "SELECT min(id) FROM responses WHERE wave_id = $1 AND status = 'complete'",
         seeded.wave_id,
     )
-    # An edit by hand calls report_cache_invalidate, as 0005 asks: the wave's cells go.
+    # An edit by hand calls report_cache_invalidate, as 0005 asks: the wave's cells are
+    # out of date, and the next export builds them again.
     async with conn.transaction():
         await conn.execute(
             "UPDATE answers SET value_num = 1, missing = NULL WHERE response_id = $1 "
@@ -150,12 +157,12 @@ async def test_a_completed_response_edited_later(conn: Conn, resources: Any, act
         )  # fmt: skip
         await conn.execute("SELECT report_cache_invalidate($1, $2)", pid, seeded.wave_id)
     assert await conn.fetchrow(STATE, pid, seeded.wave_id) is None
-    assert await conn.fetchval(CELLS, pid, seeded.wave_id) == 0
     await same_for_everyone(conn, resources, pid, seeded.wave_id)
+    assert await conn.fetchrow(STATE, pid, seeded.wave_id) is not None
     # Reopened, answered differently and completed again by a later transaction.
     await conn.execute("UPDATE responses SET status = 'partial', submitted_at = NULL "
                        "WHERE id = $1", rid)  # fmt: skip
-    assert await conn.fetchval(CELLS, pid, seeded.wave_id) == 0
+    assert await conn.fetchrow(STATE, pid, seeded.wave_id) is None
     await same_for_everyone(conn, resources, pid, seeded.wave_id)
     async with conn.transaction():
         await conn.execute(
@@ -204,12 +211,15 @@ async def test_a_read_only_server_renders_from_the_answers(
 ) -> None:
     pid = actors.programs["own"]
     wave_id = await awkward_wave(conn, resources, pid)
+    cells = await conn.fetch("SELECT * FROM export_cells WHERE wave_id = $1", wave_id)
     await conn.execute("SET default_transaction_read_only = on")
     for who in (SYSTEM, evaluator(pid)):
         reference, served = await _both(conn, resources, who, pid, wave_id)
         assert served == reference, _diff(served, reference)
     await conn.execute("SET default_transaction_read_only = off")
-    assert await conn.fetchval(CELLS, pid, wave_id) == 0
+    # Nothing built, nothing written.
+    assert await conn.fetchrow(STATE, pid, wave_id) is None
+    assert await conn.fetch("SELECT * FROM export_cells WHERE wave_id = $1", wave_id) == cells
 
 
 async def test_sav_from_cells_matches_sav_from_answers(

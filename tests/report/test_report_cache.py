@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from survey import db
 from survey.db import Conn
 from survey.report import aggregate
 from survey.report.aggregate import Aggregates
@@ -72,10 +73,14 @@ async def assert_cache_matches(conn: Conn, res: Resources, s: Seeded) -> None:
 
 
 async def cache_states(conn: Conn, s: Seeded) -> list[tuple[int, int, int]]:
+    """The caches of one signature that a report may extend: those whose wave was not
+    invalidated since they were built (0013_cache_epoch)."""
     rows = await conn.fetch(
-        "SELECT wave_id, responses, batches FROM report_cache_state "
-        "WHERE program_id = $1 AND signature = (SELECT min(signature) FROM report_cache_state "
-        "WHERE program_id = $1) ORDER BY wave_id",
+        "SELECT c.wave_id, c.responses, c.batches FROM report_cache_state c "
+        "JOIN waves w ON w.program_id = c.program_id AND w.id = c.wave_id "
+        "AND w.cache_epoch = c.epoch "
+        "WHERE c.program_id = $1 AND c.signature = (SELECT min(signature) "
+        "FROM report_cache_state WHERE program_id = $1) ORDER BY c.wave_id",
         s.program_id,
     )
     return [(r["wave_id"], r["responses"], r["batches"]) for r in rows]
@@ -178,10 +183,42 @@ async def test_a_completed_response_changed_later_empties_its_waves_cache(
     before = await counts(conn, resources, seeded, cached=True, dup=True)
     assert len(await cache_states(conn, seeded)) == 2
     await conn.execute(change, seeded.program_id)
-    # The changed responses are all in the pre wave: its cache goes, the other stays.
+    # The changed responses are all in the pre wave: its cache is out of date, the
+    # other is not.
     assert [w for w, _, _ in await cache_states(conn, seeded)] == [seeded.post_id]
     after = await counts(conn, resources, seeded, cached=True, dup=True)
     assert after != before
+    await assert_cache_matches(conn, resources, seeded)
+
+
+async def test_a_change_during_a_build_neither_waits_for_it_nor_is_lost(
+    conn: Conn, resources: Resources, seeded: Seeded, database_url: str
+) -> None:
+    """A build holds its wave's refresh lock until its transaction ends: a minute for a
+    wave of half a million responses. A change to a completed response must not wait
+    for it (0013_cache_epoch), and the cache that build leaves must not hide it."""
+    await assert_cache_matches(conn, resources, seeded)
+    await conn.execute("SELECT report_cache_invalidate($1, $2)", seeded.program_id, seeded.pre_id)
+    building = conn.transaction()
+    await building.start()
+    try:
+        # Built from nothing and read, under the wave's lock, not committed yet.
+        during = await counts(conn, resources, seeded, cached=True, dup=True)
+        other = await db.connect(database_url)
+        try:
+            await other.execute("SET statement_timeout = '3s'")
+            await other.execute(
+                f"UPDATE responses SET duplicate_suspect = true WHERE program_id = $1 "
+                f"AND id = {FIRST_COMPLETE}",
+                seeded.program_id,
+            )
+        finally:
+            await other.close()
+    finally:
+        await building.commit()
+    # The build committed a cache from before the change; the next report has it.
+    after = await counts(conn, resources, seeded, cached=True, dup=True)
+    assert after != during
     await assert_cache_matches(conn, resources, seeded)
 
 
