@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "survey.cli.imports",
     "survey.cli.sms",
     "survey.cli.report",
+    "survey.cli.warm",
 )
 
 

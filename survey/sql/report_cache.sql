@@ -416,3 +416,24 @@ DO UPDATE SET site_ids = excluded.site_ids, construct_ids = excluded.construct_i
               pre_batch = excluded.pre_batch, post_batch = excluded.post_batch,
               updated_at = now()
 RETURNING site_ids, construct_ids, diffs, counts;
+
+-- name: caches-stale
+-- Report caches and export cells built before a change to their wave
+-- (0013_cache_epoch), with the wave's epoch now: what `survey warm` builds again.
+SELECT DISTINCT 'report' AS kind, c.program_id, c.wave_id, w.cache_epoch AS epoch
+FROM report_cache_state c
+JOIN waves w ON w.program_id = c.program_id AND w.id = c.wave_id
+WHERE c.epoch <> w.cache_epoch
+UNION ALL
+SELECT 'export', s.program_id, s.wave_id, w.cache_epoch
+FROM export_cells_state s
+JOIN waves w ON w.program_id = s.program_id AND w.id = s.wave_id
+WHERE s.epoch <> w.cache_epoch
+ORDER BY program_id, wave_id, kind DESC;
+
+-- name: caches-warm-lock
+-- One warmer at a time; held for a pass, by the session.
+SELECT pg_try_advisory_lock(hashtextextended('survey-warm', 0));
+
+-- name: caches-warm-unlock
+SELECT pg_advisory_unlock(hashtextextended('survey-warm', 0));

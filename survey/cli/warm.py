@@ -1,0 +1,54 @@
+"""``survey warm``: build again, between requests, the caches a change made stale.
+
+Run it beside ``survey serve`` (compose.yaml does): without it, the first report or
+export after a change to a completed response builds its wave's cache itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+
+from survey import logs, migrations
+from survey.cli.common import connection, progress, settings_from_env
+from survey.resources import load_resources
+from survey.services.warm import Warmer, WarmStats
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "warm", help="keep report caches and export cells built after changes"
+    )
+    parser.add_argument("--once", action="store_true", help="one pass, then exit")
+    parser.add_argument(
+        "--poll", type=float, default=30.0, help="seconds between passes (default 30)"
+    )
+    parser.set_defaults(func=run_warm)
+
+
+async def run_warm(args: argparse.Namespace) -> int:
+    settings = settings_from_env()
+    logs.configure(settings.log_level)
+    res = load_resources(settings)
+    async with connection(settings) as conn:
+        await migrations.check_current(conn)
+        warmer = Warmer(conn, res)
+        if args.once:
+            stats = await warmer.run_once()
+        else:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            progress(f"building stale caches every {args.poll:g} s; Ctrl-C stops")
+            stats = await warmer.run(stop, poll=args.poll)
+    _report(stats)
+    return 0
+
+
+def _report(stats: WarmStats) -> None:
+    progress(
+        f"built {stats.reports} report(s) and {stats.exports} export(s) again; "
+        f"{stats.skipped} skipped, {stats.failed} failed"
+    )

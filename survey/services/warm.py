@@ -1,0 +1,113 @@
+"""Build again, in the background, the caches a change made stale.
+
+A change to a completed response (a flagged duplicate, a deletion, an edit by hand)
+moves its wave's cache epoch on (``survey/migrations/0013_cache_epoch.sql``), and the
+next report or export of that wave builds its cache from nothing: about a minute per
+wave of half a million responses, paid by whoever asks first. ``survey warm``
+(``survey/cli/warm.py``) pays it instead, between requests: each pass finds the report
+caches and export cells whose epoch is behind their wave's and builds them again, as
+a report or an export would.
+
+Report caches are per weighting scheme and pair of waves; a pass builds the program's
+default report (the latest pre and post waves), unweighted and, when margins were
+uploaded, weighted: what evaluators open. Caches of other pairs are built when
+someone asks for them. What a pass has tried at an epoch it does not try again, so a
+cache it cannot build (a program with one wave, no margins) costs one attempt.
+Only one warmer works at a time (a session advisory lock); the others skip their pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import msgspec
+
+from survey.access import SYSTEM
+from survey.db import Conn
+from survey.errors import SurveyError
+from survey.export import cells
+from survey.export.plan import plan_export
+from survey.report.service import build_report
+from survey.resources import Resources
+from survey.sql import Q
+
+log = logging.getLogger(__name__)
+
+
+class WarmStats(msgspec.Struct):
+    reports: int = 0
+    """Report caches built again (one report, weighted or not)."""
+    exports: int = 0
+    """Waves whose export cells were rendered again."""
+    skipped: int = 0
+    """Caches that cannot be built now (the report or export would refuse)."""
+    failed: int = 0
+
+
+class Warmer:
+    def __init__(self, conn: Conn, res: Resources) -> None:
+        self.conn = conn
+        self.res = res
+        self.tried: set[tuple[str, int, int, int]] = set()
+
+    async def run_once(self) -> WarmStats:
+        stats = WarmStats()
+        if not await self.conn.fetchval(Q.caches_warm_lock):
+            return stats
+        try:
+            programs: set[int] = set()
+            for row in await self.conn.fetch(Q.caches_stale):
+                key = (row["kind"], row["program_id"], row["wave_id"], row["epoch"])
+                if key in self.tried:
+                    continue
+                self.tried.add(key)
+                if row["kind"] == "report":
+                    if row["program_id"] not in programs:
+                        programs.add(row["program_id"])
+                        await self._reports(row["program_id"], stats)
+                else:
+                    await self._export(row["program_id"], row["wave_id"], stats)
+        finally:
+            await self.conn.execute(Q.caches_warm_unlock)
+        return stats
+
+    async def run(self, stop: asyncio.Event, poll: float = 30.0) -> WarmStats:
+        total = WarmStats()
+        while not stop.is_set():
+            done = await self.run_once()
+            for field in WarmStats.__struct_fields__:
+                setattr(total, field, getattr(total, field) + getattr(done, field))
+            if done.reports or done.exports or done.failed:
+                log.info("cache warm pass: %s", msgspec.json.encode(done).decode())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=poll)
+        return total
+
+    async def _reports(self, program_id: int, stats: WarmStats) -> None:
+        for weighted in (False, True):
+            try:
+                await build_report(self.conn, SYSTEM, self.res, program_id, weighted=weighted)
+            except SurveyError as exc:
+                # No two waves yet, no margins: nothing a report could show either.
+                log.info("cache warm: program %s weighted=%s: %s", program_id, weighted, exc)
+                stats.skipped += 1
+            except Exception:
+                log.exception("cache warm: program %s weighted=%s failed", program_id, weighted)
+                stats.failed += 1
+            else:
+                stats.reports += 1
+
+    async def _export(self, program_id: int, wave_id: int, stats: WarmStats) -> None:
+        try:
+            plan = await plan_export(self.conn, SYSTEM, self.res, program_id, wave_id)
+            await cells.prepare(self.conn, plan)
+        except SurveyError as exc:
+            log.info("cache warm: wave %s/%s: %s", program_id, wave_id, exc)
+            stats.skipped += 1
+        except Exception:
+            log.exception("cache warm: export cells of wave %s/%s failed", program_id, wave_id)
+            stats.failed += 1
+        else:
+            stats.exports += 1
