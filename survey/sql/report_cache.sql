@@ -331,14 +331,26 @@ WITH kept AS (
        AND p.exclude_duplicates = $3
 ),
 touched AS (
+    -- Kept: the members with a row newer than the table.
     SELECT DISTINCT c.panel_member_id
-    FROM report_cache_panel c, kept k
-    WHERE c.program_id = $1 AND c.signature = $4
-      AND ((c.wave_id = ($2::bigint[])[1] AND c.batch > k.pre_upto)
-           OR (c.wave_id = ($2::bigint[])[2] AND c.batch > k.post_upto))
+    FROM kept k
+    JOIN report_cache_panel c
+        ON c.program_id = $1 AND c.signature = $4
+       AND ((c.wave_id = ($2::bigint[])[1] AND c.batch > k.pre_upto)
+            OR (c.wave_id = ($2::bigint[])[2] AND c.batch > k.post_upto))
+    WHERE k.pre_upto >= 0
 ),
 versions AS (
-    -- Their rows as the kept table saw them (−1) and as they are now (+1).
+    -- Nothing kept: every row, as it is (+1). No join here: a join planned on the young
+    -- table's guesses can loop over a quarter of a million members for each of them.
+    SELECT 1 AS sign, c.site_id, c.wave_id, c.panel_member_id, c.submitted_at,
+           c.response_id, c.constructs, c.totals, c.answered
+    FROM kept k
+    JOIN report_cache_panel c
+        ON c.program_id = $1 AND c.signature = $4 AND c.wave_id = ANY($2::bigint[])
+    WHERE k.pre_upto < 0 AND NOT ($3 AND c.duplicate)
+    UNION ALL
+    -- Kept: the touched members' rows as the table saw them (−1) and as they are (+1).
     SELECT v.sign, c.site_id, c.wave_id, c.panel_member_id, c.submitted_at, c.response_id,
            c.constructs, c.totals, c.answered
     FROM touched t
