@@ -108,3 +108,16 @@ async def test_one_warmer_at_a_time(
         await other.close()
     assert await Warmer(conn, resources).run_once() == WarmStats(reports=2, exports=1)
     assert await stale(conn) == []
+
+
+async def test_survey_warm_once(
+    conn: Conn, resources: Resources, seeded: Seeded, database_url: str
+) -> None:
+    from tests.test_cli import run
+
+    await build_report(conn, SYSTEM, resources, seeded.program_id)
+    await conn.execute("SELECT report_cache_invalidate($1, $2)", seeded.program_id, seeded.pre_id)
+    done = run(["warm", "--once"], {"SURVEY_DATABASE_URL": database_url})
+    assert done.returncode == 0, done.stderr
+    assert "built 2 report(s) and 1 export(s) again; 0 skipped, 0 failed" in done.stderr
+    assert await stale(conn) == []
