@@ -87,6 +87,9 @@ def translate_error(exc: BaseException) -> SurveyError | None:
         return InvalidInput([FieldProblem("value", "has the wrong format")])
     if isinstance(exc, asyncpg.QueryCanceledError):
         return Unavailable(retry_after=2)
+    if isinstance(exc, asyncpg.LockNotAvailableError):
+        # Waited its lock_timeout for a long job holding a lock (a report cache build).
+        return Unavailable(retry_after=30)
     if isinstance(exc, _UNAVAILABLE):
         return Unavailable()
     if isinstance(exc, asyncpg.InternalClientError) and "another operation" in str(exc):

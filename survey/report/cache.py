@@ -26,6 +26,11 @@ COMPACT_AFTER = 16
 """Appended batches a wave's cache may hold before they are folded into one."""
 QUERY_TIMEOUT = 600.0
 """Seconds the driver waits for a refresh; building a large wave from nothing is slow."""
+LOCK_WAIT = "10s"
+"""How long a refresh waits while another holds the wave's cache (a build from nothing
+takes about a minute per wave at a million responses); then the report is refused
+with 503 and Retry-After, as while the database is away. Incremental refreshes hold
+it for well under a second."""
 
 SpecArrays = tuple[list[str], list[str], list[bool], list[float], list[float], list[int]]
 
@@ -48,7 +53,9 @@ async def refresh(
 ) -> int:
     """Bring one wave's cache up to date with every response this transaction can see;
     returns how many responses it added."""
+    await conn.execute(Q.report_cache_lock_wait, LOCK_WAIT)
     await conn.execute(Q.report_cache_lock, program_id, wave_id)
+    await conn.execute(Q.report_cache_lock_wait, "0")
     delta = await conn.fetchrow(Q.report_cache_delta, program_id, wave_id, sig)
     assert delta is not None
     ids: list[int] | None = delta["ids"]

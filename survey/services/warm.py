@@ -25,8 +25,7 @@ import logging
 import msgspec
 
 from survey.access import SYSTEM
-from survey.db import Conn
-from survey.errors import SurveyError
+from survey.db import Conn, translate_error
 from survey.export import cells
 from survey.export.plan import plan_export
 from survey.report.service import build_report
@@ -89,13 +88,8 @@ class Warmer:
         for weighted in (False, True):
             try:
                 await build_report(self.conn, SYSTEM, self.res, program_id, weighted=weighted)
-            except SurveyError as exc:
-                # No two waves yet, no margins: nothing a report could show either.
-                log.info("cache warm: program %s weighted=%s: %s", program_id, weighted, exc)
-                stats.skipped += 1
-            except Exception:
-                log.exception("cache warm: program %s weighted=%s failed", program_id, weighted)
-                stats.failed += 1
+            except Exception as exc:
+                self._count_failure(exc, stats, f"program {program_id} weighted={weighted}")
             else:
                 stats.reports += 1
 
@@ -103,11 +97,18 @@ class Warmer:
         try:
             plan = await plan_export(self.conn, SYSTEM, self.res, program_id, wave_id)
             await cells.prepare(self.conn, plan)
-        except SurveyError as exc:
-            log.info("cache warm: wave %s/%s: %s", program_id, wave_id, exc)
-            stats.skipped += 1
-        except Exception:
-            log.exception("cache warm: export cells of wave %s/%s failed", program_id, wave_id)
-            stats.failed += 1
+        except Exception as exc:
+            self._count_failure(exc, stats, f"export cells of wave {program_id}/{wave_id}")
         else:
             stats.exports += 1
+
+    @staticmethod
+    def _count_failure(exc: Exception, stats: WarmStats, what: str) -> None:
+        if translate_error(exc) is None:
+            log.exception("cache warm: %s failed", what)
+            stats.failed += 1
+        else:
+            # No two waves yet, no margins, another process building the same cache:
+            # what a request would have been told too.
+            log.info("cache warm: %s skipped: %s", what, exc)
+            stats.skipped += 1

@@ -21,6 +21,13 @@
 -- scan instead, spread over the workers.
 SELECT NOT survey_is_distributed();
 
+-- name: report-cache-lock-wait
+-- How long a refresh waits for another one ($1, e.g. '10s'; '0' for ever, the
+-- default). A build from nothing holds the lock for about a minute per wave at a
+-- million responses; a report waiting that long is better answered "try again"
+-- (LockNotAvailable, 503 with Retry-After). Local to the transaction.
+SELECT set_config('lock_timeout', $1::text, true);
+
 -- name: report-cache-lock
 SELECT pg_advisory_xact_lock(hashtextextended('report-cache:' || $1::bigint || ':' || $2::bigint, 0));
 

@@ -97,6 +97,35 @@ async def test_report_as_json_for_grantee_and_evaluator(
     assert unweightable.json()["extra"][0]["field"] == "weighted"
 
 
+async def test_a_report_waits_for_a_build_a_while_then_says_try_again(
+    client: Any,
+    actors: Any,
+    conn: Conn,
+    resources: Any,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from survey import db
+    from survey.report import cache
+
+    monkeypatch.setattr(cache, "LOCK_WAIT", "1s")
+    pid = actors.programs["own"]
+    ids = await seed_own(conn, resources, pid)
+    url = f"/api/v1/programs/{pid}/report"
+    building = await db.connect(database_url)
+    try:
+        # Another process building the pre wave's cache holds its lock.
+        async with building.transaction():
+            await building.execute(cache.Q.report_cache_lock, pid, ids["pre"])
+            busy = await client.get(url, headers=actors.headers("evaluator"))
+            assert busy.status_code == 503, busy.text
+            assert busy.headers["retry-after"] == "30"
+    finally:
+        await building.close()
+    done = await client.get(url, headers=actors.headers("evaluator"))
+    assert done.status_code == 200, done.text
+
+
 async def test_no_waves_to_compare(client: Any, actors: Any) -> None:
     pid = actors.programs["own"]
     empty = await client.get(f"/api/v1/programs/{pid}/report", headers=actors.headers("grantee"))
