@@ -4,16 +4,14 @@ what a wave will cost in segments before anyone presses send."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
-import signal
 
 import msgspec
 
 from survey import logs, migrations
 from survey.access import SYSTEM
 from survey.cli import CommandError
-from survey.cli.common import connection, progress, settings_from_env
+from survey.cli.common import connection, progress, settings_from_env, stop_on_signals
 from survey.resources import load_resources
 from survey.services import sms_estimate
 from survey.services.sms_worker import PassStats, Worker, WorkerConfig
@@ -64,10 +62,7 @@ async def run_worker(args: argparse.Namespace) -> int:
                 if args.once:
                     stats = await worker.run_once()
                 else:
-                    stop = asyncio.Event()
-                    loop = asyncio.get_running_loop()
-                    for sig in (signal.SIGINT, signal.SIGTERM):
-                        loop.add_signal_handler(sig, stop.set)
+                    stop = stop_on_signals()
                     progress(f"sending SMS from {settings.sms_from_number}; Ctrl-C stops")
                     stats = await worker.run(stop, poll=args.poll)
             except ProviderAuthError as exc:

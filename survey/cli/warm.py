@@ -7,11 +7,9 @@ export after a change to a completed response builds its wave's cache itself.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import signal
 
 from survey import logs, migrations
-from survey.cli.common import connection, progress, settings_from_env
+from survey.cli.common import connection, progress, settings_from_env, stop_on_signals
 from survey.resources import load_resources
 from survey.services.warm import Warmer, WarmStats
 
@@ -37,10 +35,7 @@ async def run_warm(args: argparse.Namespace) -> int:
         if args.once:
             stats = await warmer.run_once()
         else:
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, stop.set)
+            stop = stop_on_signals()
             progress(f"building stale caches every {args.poll:g} s; Ctrl-C stops")
             stats = await warmer.run(stop, poll=args.poll)
     _report(stats)
