@@ -107,6 +107,7 @@ async def test_a_report_waits_for_a_build_a_while_then_says_try_again(
 ) -> None:
     from survey import db
     from survey.report import cache
+    from survey.sql import Q
 
     monkeypatch.setattr(cache, "LOCK_WAIT", "1s")
     pid = actors.programs["own"]
@@ -116,7 +117,7 @@ async def test_a_report_waits_for_a_build_a_while_then_says_try_again(
     try:
         # Another process building the pre wave's cache holds its lock.
         async with building.transaction():
-            await building.execute(cache.Q.report_cache_lock, pid, ids["pre"])
+            await building.execute(Q.report_cache_lock, pid, ids["pre"])
             busy = await client.get(url, headers=actors.headers("evaluator"))
             assert busy.status_code == 503, busy.text
             assert busy.headers["retry-after"] == "30"
