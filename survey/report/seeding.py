@@ -253,6 +253,7 @@ async def _write_block(
     await conn.copy_records_to_table(
         "answers", records=_answer_rows(program_id, ids[:n], block), columns=_ANSWER_COLUMNS
     )
+    await conn.execute(Q.report_render_export_cells, program_id, ids[:n])
     return n + partial
 
 
