@@ -55,6 +55,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=demo)
 
 
+DEMO_USERS = (
+    ("admin@example.org", "admin"),
+    ("grantee@example.org", "grantee"),
+    ("evaluator@example.org", "evaluator"),
+)
+
+
 async def seed(conn: Conn, base_url: str, *, reset: bool = False) -> dict[str, str]:
     """Create the demo program once; returns credentials and links to print."""
     settings = settings_from_env()
@@ -133,28 +140,11 @@ async def seed(conn: Conn, base_url: str, *, reset: bool = False) -> dict[str, s
                 sites=targets,
             ),
         )
-        passwords = {}
-        for email, role in (
-            ("admin@example.org", "admin"),
-            ("grantee@example.org", "grantee"),
-            ("evaluator@example.org", "evaluator"),
-        ):
+        for email, role in DEMO_USERS:
             password = secrets.token_urlsafe(12)
-            passwords[email] = password
-            user = await users.create_user(
-                conn,
-                SYSTEM,
-                UserIn(
-                    email=email,
-                    name=role.title(),
-                    role=role,  # type: ignore[arg-type]
-                    password=password,
-                    program_ids=[] if role == "admin" else [program.id],
-                ),
-            )
-            key = await users.create_key(conn, SYSTEM, user.id, KeyIn(name="demo"))
+            key = await _demo_user(conn, program.id, email, role, password)
             out[f"{role} login"] = f"{email} / {password}"
-            out[f"{role} API key"] = key.key
+            out[f"{role} API key"] = key
         king = site_ids["King"]
         issued = await invitations.issue(
             conn,
@@ -174,6 +164,34 @@ async def seed(conn: Conn, base_url: str, *, reset: bool = False) -> dict[str, s
         # Synthetic pre/post waves with known effects, so the report has something to show.
         out.update(await seed_demo(conn, res, program.id, base_url=base_url))
     return out
+
+
+async def _demo_user(conn: Conn, program_id: int, email: str, role: str, password: str) -> str:
+    """The demo user with this email, made, or after ``--reset`` made over for the new
+    program (new password, its old keys revoked); returns a new API key for it."""
+    programs_of = [] if role == "admin" else [program_id]
+    row = await conn.fetchrow(Q.user_by_email, email)
+    if row is None:
+        user_id = (
+            await users.create_user(
+                conn,
+                SYSTEM,
+                UserIn(
+                    email=email,
+                    name=role.title(),
+                    role=role,  # type: ignore[arg-type]
+                    password=password,
+                    program_ids=programs_of,
+                ),
+            )
+        ).id
+    else:
+        user_id = row["id"]
+        await users.set_password(conn, user_id, password)
+        await users.set_programs(conn, SYSTEM, user_id, programs_of)
+        await users.revoke_all_keys(conn, SYSTEM, user_id)
+    key = await users.create_key(conn, SYSTEM, user_id, KeyIn(name=f"demo {program_id}"))
+    return key.key
 
 
 async def _seed_and_print(args: argparse.Namespace) -> None:

@@ -112,6 +112,19 @@ async def revoke_key(conn: Conn, who: Principal, key_id: int) -> KeyOut:
     return key_out(revoked)
 
 
+async def revoke_all_keys(conn: Conn, who: Principal, user_id: int) -> int:
+    """Revoke every key of a user (a password reset by an administrator); how many were
+    still in use."""
+    access.require_admin(who)
+    revoked = await conn.fetch(Q.key_revoke_all, user_id)
+    await conn.execute(Q.session_delete_user, user_id)
+    if revoked:
+        await audit.record(
+            conn, who, "key.revoke_all", target=str(user_id), keys=[r["id"] for r in revoked]
+        )
+    return len(revoked)
+
+
 async def login(conn: Conn, email: str, password: str) -> tuple[str, Principal]:
     """Check a password; return a new session id (for a cookie) and the principal."""
     row = await conn.fetchrow(Q.user_by_email, email)

@@ -68,5 +68,14 @@ SELECT * FROM programs WHERE slug = $1;
 
 -- name: program-purge
 -- Everything a program owns, children first. Used by `survey demo --reset` only.
--- Answers go with their responses (ON DELETE CASCADE); the rest cascades from programs.
-DELETE FROM responses WHERE program_id = $1;
+-- Answers go with their responses (ON DELETE CASCADE); the rest cascades from programs
+-- (program-delete). Wave sites and contacts refer to sites without a cascade, so they
+-- go first: whether the cascade from programs reaches them before the one that deletes
+-- the sites checks them is up to the order PostgreSQL fires its triggers in.
+WITH gone_responses AS (
+    DELETE FROM responses WHERE program_id = $1
+),
+gone_wave_sites AS (
+    DELETE FROM wave_sites WHERE program_id = $1
+)
+DELETE FROM contacts WHERE program_id = $1;

@@ -77,3 +77,9 @@ SELECT * FROM api_keys WHERE id = $1;
 
 -- name: key-revoke
 UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING *;
+
+-- name: key-revoke-all
+UPDATE api_keys SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id;
+
+-- name: session-delete-user
+DELETE FROM sessions WHERE user_id = $1;

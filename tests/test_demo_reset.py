@@ -1,0 +1,43 @@
+"""`survey demo --reset`: the demo program is purged and seeded afresh, and the demo
+users are made over for the new program instead of colliding with themselves."""
+
+from __future__ import annotations
+
+from survey.cli import demo
+from survey.db import Conn
+from survey.services import users
+
+BASE = "http://testserver.local"
+
+
+async def test_reset_reseeds_the_demo_and_retires_the_old_credentials(conn: Conn) -> None:
+    first = await demo.seed(conn, BASE)
+    old_program = await conn.fetchval("SELECT id FROM programs WHERE slug = $1", demo.DEMO_SLUG)
+    old_key = first["grantee API key"]
+    assert (await users.principal_for_key(conn, old_key)) is not None
+    assert await demo.seed(conn, BASE) == {}  # already there: nothing done, nothing shown
+
+    second = await demo.seed(conn, BASE, reset=True)
+
+    program = await conn.fetchval("SELECT id FROM programs WHERE slug = $1", demo.DEMO_SLUG)
+    assert program != old_program
+    for table in ("responses", "sites", "waves", "contacts", "invitations", "wave_sites"):
+        left = await conn.fetchval(f"SELECT count(*) FROM {table} WHERE program_id = $1",
+                                   old_program)
+        assert left == 0, table
+    assert await conn.fetchval("SELECT count(*) FROM users") == 3
+    # The old key no longer works; the new one does, for the new program only.
+    assert await users.principal_for_key(conn, old_key) is None
+    grantee = await users.principal_for_key(conn, second["grantee API key"])
+    assert grantee is not None and grantee.program_ids == frozenset({program})
+    email, password = second["grantee login"].split(" / ")
+    _, who = await users.login(conn, email, password)
+    assert who.user_id == grantee.user_id
+    old_password = first["grantee login"].split(" / ")[1]
+    assert old_password != password
+    # The synthetic responses again, each with its export cells rendered in bulk.
+    complete = await conn.fetchval(
+        "SELECT count(*) FROM responses WHERE program_id = $1 AND status = 'complete'", program
+    )
+    cells = await conn.fetchval("SELECT count(*) FROM export_cells WHERE program_id = $1", program)
+    assert complete > 4000 and cells == complete
