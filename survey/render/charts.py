@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import math
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +33,28 @@ class Chart(msgspec.Struct, kw_only=True):
     def data_uri(self) -> str:
         # Inline, so the HTML report and its PDF are self-contained (CSP allows data:).
         return "data:image/png;base64," + base64.b64encode(self.png).decode()
+
+
+#: Pictures kept per worker process: a report's charts are drawn again for each page
+#: view, site switch and HTML or PDF download, though the report itself comes from
+#: its cache; drawing them is most of such a request (0.1–0.5 s a chart). Keyed by
+#: everything the picture is drawn from, so a changed number or label is a new entry.
+PNG_MEMO_SIZE = 256
+_pngs: OrderedDict[bytes, bytes] = OrderedDict()
+
+
+async def _png(key: tuple[Any, ...], draw: Callable[[], bytes]) -> bytes:
+    # repr, not JSON: it tells NaN (a suppressed site) from infinity, and -0.0 from 0.0.
+    digest = hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
+    png = _pngs.get(digest)
+    if png is not None:
+        _pngs.move_to_end(digest)
+        return png
+    png = await anyio.to_thread.run_sync(draw)
+    _pngs[digest] = png
+    while len(_pngs) > PNG_MEMO_SIZE:
+        _pngs.popitem(last=False)
+    return png
 
 
 def number_format(locale: str, digits: int = 1) -> Callable[[float], str]:
@@ -60,7 +83,9 @@ async def forest(
         "pooled_label": t("All sites (pooled)"),
         "number_format": fmt,
     }
-    png = await anyio.to_thread.run_sync(
+    png = await _png(
+        ("forest", locale, labels, est, low, high, pooled, kw["pooled_label"],
+         t("Change in score (post − pre, 0–100)")),
         lambda: plots.forest_plot(
             labels, est, low, high, x_label=t("Change in score (post − pre, 0–100)"), **kw
         )
@@ -100,7 +125,8 @@ async def likert(
 ) -> Chart:
     """``items`` label the bars (short); ``full_items`` the alt text and the table."""
     fmt = number_format(locale, 0)
-    png = await anyio.to_thread.run_sync(
+    png = await _png(
+        ("likert", locale, items, pre, post, categories, waves, t("Share of answers (%)")),
         lambda: plots.diverging_likert(
             items,
             pre,
@@ -142,7 +168,8 @@ async def trend(
     locale: str,
 ) -> Chart:
     fmt = number_format(locale)
-    png = await anyio.to_thread.run_sync(
+    png = await _png(
+        ("trend", locale, waves, series, means, low, high, t("Score (0–100)")),
         lambda: plots.trend(
             waves, means, low, high, series, y_label=t("Score (0–100)"), number_format=fmt
         )
