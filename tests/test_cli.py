@@ -179,3 +179,18 @@ def test_serve_stops_embedded_database_on_sigterm(pg_home: Path) -> None:
             proc.stderr.close()
     # pg_ctl removes postmaster.pid once the server has shut down cleanly.
     assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
+
+
+def test_the_command_line_starts_without_the_heavy_libraries() -> None:
+    """Every command builds the whole parser; building it must not import the report,
+    the web framework or the statistics stack, so `survey db status` answers at once."""
+    code = (
+        "import sys; from survey.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in ('scipy', 'numpy', 'matplotlib', 'pandas', 'litestar', "
+        "'survey.report', 'survey.services.waves') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT,
+        check=True,
+    )
+    assert out.stdout.strip() == "[]"

@@ -12,8 +12,6 @@ from survey.access import SYSTEM
 from survey.cli.common import connection, progress, settings_from_env
 from survey.cli.serve import add_server_arguments, prepare, run_server
 from survey.db import Conn
-from survey.report.seeding import seed_demo
-from survey.resources import load_resources
 from survey.schemas import (
     InvitationsIn,
     KeyIn,
@@ -24,7 +22,6 @@ from survey.schemas import (
     WaveIn,
     WaveSiteIn,
 )
-from survey.services import invitations, programs, users, waves
 from survey.sql import Q
 
 DEMO_SLUG = "wa-clep-demo"
@@ -64,6 +61,12 @@ DEMO_USERS = (
 
 async def seed(conn: Conn, base_url: str, *, reset: bool = False) -> dict[str, str]:
     """Create the demo program once; returns credentials and links to print."""
+    # Imported here: every `survey` command builds this parser, and the synthetic data
+    # behind the demo (numpy, scipy, the report) takes a second or two to import.
+    from survey.report.seeding import seed_demo
+    from survey.resources import load_resources
+    from survey.services import invitations, programs, waves
+
     settings = settings_from_env()
     res = load_resources(settings)
     existing = await conn.fetchrow(Q.program_by_slug, DEMO_SLUG)
@@ -169,6 +172,8 @@ async def seed(conn: Conn, base_url: str, *, reset: bool = False) -> dict[str, s
 async def _demo_user(conn: Conn, program_id: int, email: str, role: str, password: str) -> str:
     """The demo user with this email, made, or after ``--reset`` made over for the new
     program (new password, its old keys revoked); returns a new API key for it."""
+    from survey.services import users
+
     programs_of = [] if role == "admin" else [program_id]
     row = await conn.fetchrow(Q.user_by_email, email)
     if row is None:

@@ -11,10 +11,12 @@ import io
 import math
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from survey.cli import CommandError
-from survey.report.model import Report
+
+if TYPE_CHECKING:
+    from survey.report.model import Report
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

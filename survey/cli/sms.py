@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import TYPE_CHECKING
 
 import msgspec
 
-from survey import logs, migrations
+from survey import migrations
 from survey.access import SYSTEM
 from survey.cli import CommandError
 from survey.cli.common import connection, progress, settings_from_env, stop_on_signals
-from survey.resources import load_resources
-from survey.services import sms_estimate
-from survey.services.sms_worker import PassStats, Worker, WorkerConfig
-from survey.sms.sender import ProviderAuthError, TwilioSender
 from survey.sql import Q
+
+if TYPE_CHECKING:
+    from survey.services.sms_worker import PassStats
 
 log = logging.getLogger("survey.sms.worker")
 
@@ -34,6 +34,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 async def run_worker(args: argparse.Namespace) -> int:
+    # Imported here, as are the estimate's: every `survey` command builds this parser.
+    from survey import logs
+    from survey.resources import load_resources
+    from survey.services.sms_worker import Worker, WorkerConfig
+    from survey.sms.sender import ProviderAuthError, TwilioSender
+
     settings = settings_from_env()
     logs.configure(settings.log_level)
     # httpx logs every request at INFO; the worker's own pass summaries are enough.
@@ -79,6 +85,9 @@ def _report(stats: PassStats) -> None:
 
 
 async def print_estimate(args: argparse.Namespace) -> int:
+    from survey.resources import load_resources
+    from survey.services import sms_estimate
+
     settings = settings_from_env()
     res = load_resources(settings)
     async with connection(settings) as conn:

@@ -7,11 +7,13 @@ export after a change to a completed response builds its wave's cache itself.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from survey import logs, migrations
+from survey import migrations
 from survey.cli.common import connection, progress, settings_from_env, stop_on_signals
-from survey.resources import load_resources
-from survey.services.warm import Warmer, WarmStats
+
+if TYPE_CHECKING:
+    from survey.services.warm import WarmStats
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,6 +28,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 async def run_warm(args: argparse.Namespace) -> int:
+    # Imported here: every `survey` command builds this parser, and the report code
+    # behind the warmer takes a second to import.
+    from survey import logs
+    from survey.resources import load_resources
+    from survey.services.warm import Warmer
+
     settings = settings_from_env()
     logs.configure(settings.log_level)
     res = load_resources(settings)
