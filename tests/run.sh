@@ -9,9 +9,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-# --no-compile: byte-compiling every file of every wheel took 24 of the install's 62 s;
-# Python compiles the modules the tests import as it imports them.
-.venv/bin/python -m pip install -q --no-compile -e '.[test]'
+.venv/bin/python -m pip install -q -e '.[test]'
 
 # Browser tests run in Debian's Chromium with axe-core from npm; they skip
 # cleanly where no Chromium can be installed.
