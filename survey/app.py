@@ -23,6 +23,7 @@ from survey.config import Settings, load_settings, with_secret
 from survey.http_errors import EXCEPTION_HANDLERS
 from survey.logs import request_middleware, security_headers
 from survey.resources import Resources, load_resources
+from survey.sql import Q
 
 log = logging.getLogger("survey.app")
 
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
         try:
             async with pool.acquire() as conn:
                 await migrations.check_current(conn)
+            await db.warm(pool, [Q.response_submit_batch_warm], settings.pool_min_size)
             app.state.pool = pool
             yield
         finally:

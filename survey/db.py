@@ -6,6 +6,7 @@ receive a connection (``Conn``) and run named SQL from ``survey.sql.Q``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
@@ -56,6 +57,20 @@ async def create_pool(
     )
     assert pool is not None
     return pool
+
+
+async def warm(pool: Pool, statements: Sequence[str], connections: int) -> None:
+    """Run each statement once on ``connections`` different connections of the pool.
+
+    The first call of a PL/pgSQL function in a session compiles it and plans its
+    statements (10-20 ms for the submit batch); done here, at start, the first residents
+    after a deploy do not wait for it, nor does everyone queued behind them.
+    """
+    async with contextlib.AsyncExitStack() as stack:
+        held = [await stack.enter_async_context(pool.acquire()) for _ in range(connections)]
+        for conn in held:
+            for statement in statements:
+                await conn.fetch(statement)
 
 
 def is_pool(obj: Conn | Pool) -> bool:

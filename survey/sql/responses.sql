@@ -141,6 +141,12 @@ RETURNING completes;
 -- name: response-flag-duplicate
 UPDATE responses SET duplicate_suspect = true WHERE program_id = $1 AND id = $2;
 
+-- name: response-submit-batch-warm
+-- An empty batch, run on each pooled connection at start (db.warm): it compiles the
+-- function in that session, so the first real batch does not.
+SELECT pos, id FROM survey_submit_batch('{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}',
+                                        '{}', '{}', '{}', '{}', '{}');
+
 -- name: response-submit-batch
 -- Group commit (survey.services.submit_batch): fresh personal-link responses, each
 -- complete with all its answers, many in one statement and one commit. $1..$8 hold
