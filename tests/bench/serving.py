@@ -238,14 +238,17 @@ def pgbench(url: str, script: str, clients: int, seconds: float, jobs: int = 2,
 
 def load(config: dict[str, Any]) -> dict[str, Any]:
     """Run the load client in its own process; returns its JSON report."""
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.bench.webload"], input=json.dumps(config),
-        capture_output=True, text=True, cwd=ROOT,
-        timeout=config.get("seconds", 10) + 300,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"load client failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout)
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.bench.webload"],
+            input=json.dumps({**config, "report": str(report)}),
+            capture_output=True, text=True, cwd=ROOT,
+            timeout=config.get("seconds", 10) + 300,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"load client failed:\n{done.stderr[-3000:]}")
+        result: dict[str, Any] = json.loads(report.read_text())
     return result
 
 
