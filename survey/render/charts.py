@@ -35,12 +35,14 @@ class Chart(msgspec.Struct, kw_only=True):
         return "data:image/png;base64," + base64.b64encode(self.png).decode()
 
 
-#: Pictures kept per worker process: a report's charts are drawn again for each page
-#: view, site switch and HTML or PDF download, though the report itself comes from
-#: its cache; drawing them is most of such a request (0.1–0.5 s a chart). Keyed by
-#: everything the picture is drawn from, so a changed number or label is a new entry.
-PNG_MEMO_SIZE = 256
+#: Bytes of pictures kept per worker process: a report's charts are drawn again for
+#: each page view, site switch and HTML or PDF download, though the report itself
+#: comes from its cache; drawing them is most of such a request (0.1–0.5 s a chart).
+#: Keyed by everything the picture is drawn from, so a changed number or label is a
+#: new entry; bounded in bytes, so memory stays flat however many reports are read.
+PNG_MEMO_BYTES = 16 * 1024 * 1024
 _pngs: OrderedDict[bytes, bytes] = OrderedDict()
+_held = [0]
 
 
 async def _png(key: tuple[Any, ...], draw: Callable[[], bytes]) -> bytes:
@@ -51,9 +53,11 @@ async def _png(key: tuple[Any, ...], draw: Callable[[], bytes]) -> bytes:
         _pngs.move_to_end(digest)
         return png
     png = await anyio.to_thread.run_sync(draw)
-    _pngs[digest] = png
-    while len(_pngs) > PNG_MEMO_SIZE:
-        _pngs.popitem(last=False)
+    if digest not in _pngs:  # another request may have drawn it meanwhile
+        _pngs[digest] = png
+        _held[0] += len(png)
+    while _held[0] > PNG_MEMO_BYTES:
+        _held[0] -= len(_pngs.popitem(last=False)[1])
     return png
 
 
