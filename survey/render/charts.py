@@ -35,30 +35,42 @@ class Chart(msgspec.Struct, kw_only=True):
         return "data:image/png;base64," + base64.b64encode(self.png).decode()
 
 
-#: Bytes of pictures kept per worker process: a report's charts are drawn again for
-#: each page view, site switch and HTML or PDF download, though the report itself
-#: comes from its cache; drawing them is most of such a request (0.1–0.5 s a chart).
-#: Keyed by everything the picture is drawn from, so a changed number or label is a
-#: new entry; bounded in bytes, so memory stays flat however many reports are read.
-PNG_MEMO_BYTES = 16 * 1024 * 1024
-_pngs: OrderedDict[bytes, bytes] = OrderedDict()
-_held = [0]
+class PngMemo:
+    """Pictures kept per worker process, least recently used first out.
 
+    A report's charts are drawn again for each page view, site switch and HTML or PDF
+    download, though the report itself comes from its cache; drawing them is most of
+    such a request (0.1–0.5 s a chart). Keyed by everything the picture is drawn
+    from, so a changed number or label is a new entry; bounded in bytes, so memory
+    stays flat however many reports are read.
+    """
 
-async def _png(key: tuple[Any, ...], draw: Callable[[], bytes]) -> bytes:
-    # repr, not JSON: it tells NaN (a suppressed site) from infinity, and -0.0 from 0.0.
-    digest = hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
-    png = _pngs.get(digest)
-    if png is not None:
-        _pngs.move_to_end(digest)
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+        self._pngs: OrderedDict[bytes, bytes] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._pngs)
+
+    async def get(self, key: tuple[Any, ...], draw: Callable[[], bytes]) -> bytes:
+        # repr, not JSON: it tells NaN (a suppressed site) from infinity.
+        digest = hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
+        png = self._pngs.get(digest)
+        if png is not None:
+            self._pngs.move_to_end(digest)
+            return png
+        png = await anyio.to_thread.run_sync(draw)
+        if digest not in self._pngs:  # another request may have drawn it meanwhile
+            self._pngs[digest] = png
+            self.held += len(png)
+        while self.held > self.limit:
+            self.held -= len(self._pngs.popitem(last=False)[1])
         return png
-    png = await anyio.to_thread.run_sync(draw)
-    if digest not in _pngs:  # another request may have drawn it meanwhile
-        _pngs[digest] = png
-        _held[0] += len(png)
-    while _held[0] > PNG_MEMO_BYTES:
-        _held[0] -= len(_pngs.popitem(last=False)[1])
-    return png
+
+
+#: 16 MiB: about 250 forest plots of 12 sites.
+PNGS = PngMemo(16 * 1024 * 1024)
 
 
 def number_format(locale: str, digits: int = 1) -> Callable[[float], str]:
@@ -87,7 +99,7 @@ async def forest(
         "pooled_label": t("All sites (pooled)"),
         "number_format": fmt,
     }
-    png = await _png(
+    png = await PNGS.get(
         ("forest", locale, labels, est, low, high, pooled, kw["pooled_label"],
          t("Change in score (post − pre, 0–100)")),
         lambda: plots.forest_plot(
@@ -129,7 +141,7 @@ async def likert(
 ) -> Chart:
     """``items`` label the bars (short); ``full_items`` the alt text and the table."""
     fmt = number_format(locale, 0)
-    png = await _png(
+    png = await PNGS.get(
         ("likert", locale, items, pre, post, categories, waves, t("Share of answers (%)")),
         lambda: plots.diverging_likert(
             items,
@@ -172,7 +184,7 @@ async def trend(
     locale: str,
 ) -> Chart:
     fmt = number_format(locale)
-    png = await _png(
+    png = await PNGS.get(
         ("trend", locale, waves, series, means, low, high, t("Score (0–100)")),
         lambda: plots.trend(
             waves, means, low, high, series, y_label=t("Score (0–100)"), number_format=fmt

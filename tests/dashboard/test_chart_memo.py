@@ -26,8 +26,7 @@ def drawn(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
         return real(*args, **kw)
 
     monkeypatch.setattr(plots, "forest_plot", counting)
-    monkeypatch.setattr(charts, "_pngs", type(charts._pngs)())
-    monkeypatch.setattr(charts, "_held", [0])
+    monkeypatch.setattr(charts, "PNGS", charts.PngMemo(charts.PNGS.limit))
     return calls
 
 
@@ -56,15 +55,12 @@ async def test_any_change_draws_it_again(drawn: list[Any]) -> None:
     assert math.isnan(drawn[-2][1][1]) and drawn[-1][1][1] == math.inf
 
 
-async def test_the_memo_is_bounded_in_bytes(
-    drawn: list[Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_the_memo_is_bounded_in_bytes(drawn: list[Any]) -> None:
     one = len((await forest([1.0, 1.0])).png)
-    monkeypatch.setattr(charts, "PNG_MEMO_BYTES", int(2.5 * one))
+    charts.PNGS.limit = int(2.5 * one)
     for x in (2.0, 3.0):
         await forest([x, x])
     # Three pictures of about the same size do not fit: the oldest was let go.
-    assert len(charts._pngs) == 2
-    assert charts._held[0] == sum(len(p) for p in charts._pngs.values()) <= 2.5 * one
+    assert len(charts.PNGS) == 2 and charts.PNGS.held <= 2.5 * one
     await forest([1.0, 1.0])  # drawn again
     assert len(drawn) == 4
