@@ -9,10 +9,13 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Protocol, TypeVar
 
 from survey import db, embedded
 from survey.config import Settings, load_settings
 from survey.db import Conn
+
+S = TypeVar("S", covariant=True)
 
 
 def settings_from_env(**overrides: object) -> Settings:
@@ -77,3 +80,21 @@ def stop_on_signals() -> asyncio.Event:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     return stop
+
+
+class Loop(Protocol[S]):
+    """A worker that can do one pass, or passes until told to stop."""
+
+    async def run_once(self) -> S: ...
+
+    async def run(self, stop: asyncio.Event, poll: float) -> S: ...
+
+
+async def once_or_until_stopped(worker: Loop[S], *, once: bool, poll: float, doing: str) -> S:
+    """One pass with ``--once``; otherwise passes every ``poll`` seconds until SIGINT or
+    SIGTERM, saying first what the worker is ``doing``. Returns the worker's totals."""
+    if once:
+        return await worker.run_once()
+    stop = stop_on_signals()
+    progress(f"{doing}; Ctrl-C stops")
+    return await worker.run(stop, poll=poll)

@@ -12,7 +12,12 @@ import msgspec
 from survey import migrations
 from survey.access import SYSTEM
 from survey.cli import CommandError
-from survey.cli.common import connection, progress, settings_from_env, stop_on_signals
+from survey.cli.common import (
+    connection,
+    once_or_until_stopped,
+    progress,
+    settings_from_env,
+)
 from survey.sql import Q
 
 if TYPE_CHECKING:
@@ -63,14 +68,11 @@ async def run_worker(args: argparse.Namespace) -> int:
             account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
             from_number=settings.sms_from_number, api_base=settings.twilio_api_base,
         ) as sender:
-            worker = Worker(conn, sender, res, config)
             try:
-                if args.once:
-                    stats = await worker.run_once()
-                else:
-                    stop = stop_on_signals()
-                    progress(f"sending SMS from {settings.sms_from_number}; Ctrl-C stops")
-                    stats = await worker.run(stop, poll=args.poll)
+                stats = await once_or_until_stopped(
+                    Worker(conn, sender, res, config), once=args.once, poll=args.poll,
+                    doing=f"sending SMS from {settings.sms_from_number}",
+                )
             except ProviderAuthError as exc:
                 # The text in hand went back to the queue; nothing else is tried.
                 raise CommandError(f"the SMS provider refused our credentials ({exc})") from None

@@ -10,7 +10,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from survey import migrations
-from survey.cli.common import connection, progress, settings_from_env, stop_on_signals
+from survey.cli.common import connection, once_or_until_stopped, progress, settings_from_env
 
 if TYPE_CHECKING:
     from survey.services.warm import WarmStats
@@ -39,13 +39,10 @@ async def run_warm(args: argparse.Namespace) -> int:
     res = load_resources(settings)
     async with connection(settings) as conn:
         await migrations.check_current(conn)
-        warmer = Warmer(conn, res)
-        if args.once:
-            stats = await warmer.run_once()
-        else:
-            stop = stop_on_signals()
-            progress(f"building stale caches every {args.poll:g} s; Ctrl-C stops")
-            stats = await warmer.run(stop, poll=args.poll)
+        stats = await once_or_until_stopped(
+            Warmer(conn, res), once=args.once, poll=args.poll,
+            doing=f"building stale caches every {args.poll:g} s",
+        )
     _report(stats)
     return 0
 
