@@ -113,8 +113,8 @@ async def revoke_key(conn: Conn, who: Principal, key_id: int) -> KeyOut:
 
 
 async def revoke_all_keys(conn: Conn, who: Principal, user_id: int) -> int:
-    """Revoke every key of a user (a password reset by an administrator); how many were
-    still in use."""
+    """Revoke every key of a user and end their dashboard sessions (a password reset by
+    an administrator); returns how many keys were still in use."""
     access.require_admin(who)
     revoked = await conn.fetch(Q.key_revoke_all, user_id)
     await conn.execute(Q.session_delete_user, user_id)
