@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
 from survey.report import rollup
 from survey.report.aggregate import Aggregates, Cell, ConstructSpec, SiteWave
 from survey.report.fieldwork import wave_fieldwork
@@ -102,7 +104,21 @@ def reported_site_waves(
 
 
 def _sample(rows: Sequence[tuple[Cell, float, int]], weights: Mapping[Cell, float]) -> Sample:
-    return Sample.of((value, n, weights.get(cell, 1.0)) for cell, value, n in rows)
+    if not rows:
+        return Sample.empty()
+    cells, values, counts = zip(*rows, strict=True)
+    return Sample.of_columns(values, counts, [weights.get(cell, 1.0) for cell in cells])
+
+
+def _score_sample(
+    rows: Sequence[tuple[Cell, float, int, int]], weights: Mapping[Cell, float]
+) -> Sample:
+    """From (cell, item total, items answered, respondents) rows; the score is the mean."""
+    if not rows:
+        return Sample.empty()
+    cells, totals, answered, counts = zip(*rows, strict=True)
+    values = np.asarray(totals, dtype=np.float64) / np.asarray(answered, dtype=np.float64)
+    return Sample.of_columns(values, counts, [weights.get(cell, 1.0) for cell in cells])
 
 
 def compute(data: ReportInput) -> Report:
@@ -193,10 +209,7 @@ def _constructs(
         for wave in waves:
             rows = agg.scores.get((site_id, wave, spec.construct_id), [])
             cw = weights.get((site_id, wave))
-            sample = _sample(
-                [(cell, total / answered, n) for cell, total, answered, n in rows],
-                cw.weights if cw else {},
-            )
+            sample = _score_sample(rows, cw.weights if cw else {})
             samples[(site_id, spec.construct_id, wave)] = sample
             pair.append(sample)
         stats = tuple(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,15 +35,26 @@ class Sample:
     @classmethod
     def of(cls, rows: Iterable[tuple[float, int, float]]) -> Sample:
         """From (value, count, weight per respondent) rows."""
-        listed = [(float(v), int(c), float(w)) for v, c, w in rows if int(c) > 0]
+        listed = list(rows)
         if not listed:
             return cls.empty()
+        # Column by column through numpy: a weighted report at a million responses
+        # builds its samples from 76,000 rows, and a Python pass per row cost 0.2 s.
         values, counts, weights = zip(*listed, strict=True)
-        return cls(
-            np.asarray(values, dtype=np.float64),
-            np.asarray(counts, dtype=np.int64),
-            np.asarray(weights, dtype=np.float64),
-        )
+        return cls.of_columns(values, counts, weights)
+
+    @classmethod
+    def of_columns(
+        cls, values: Iterable[float], counts: Iterable[int], weights: Iterable[float]
+    ) -> Sample:
+        """From parallel columns; rows with no respondents are left out."""
+        v = np.asarray(values, dtype=np.float64)
+        c = np.asarray(counts, dtype=np.int64)
+        w = np.asarray(weights, dtype=np.float64)
+        keep = c > 0
+        if not keep.all():
+            v, c, w = v[keep], c[keep], w[keep]
+        return cls(v, c, w)
 
     @classmethod
     def empty(cls) -> Sample:
@@ -59,13 +71,20 @@ class Sample:
             np.concatenate([s.weights for s in parts]),
         )
 
-    @property
+    # Cached: the arrays are never changed after construction, and a report asks each
+    # sample for these a few times over (5,000 sums in a weighted report at 1M).
+    @cached_property
     def n(self) -> int:
         return int(self.counts.sum())
 
-    @property
+    @cached_property
     def total_weight(self) -> float:
         return float(np.sum(self.counts * self.weights))
+
+    @cached_property
+    def _weighted_mean(self) -> float:
+        total = self.total_weight
+        return float(np.sum(self.counts * self.weights * self.values)) / total if total else NAN
 
     def expand(self) -> FloatArray:
         """One value per respondent (for the rank tests, which are unweighted)."""
@@ -77,8 +96,7 @@ class Sample:
         return self.total_weight**2 / squares if squares > 0 else NAN
 
     def mean(self) -> float:
-        total = self.total_weight
-        return float(np.sum(self.counts * self.weights * self.values)) / total if total else NAN
+        return self._weighted_mean
 
     def variance(self) -> float:
         """Weighted variance with the effective-n correction, n_eff/(n_eff − 1).
@@ -108,7 +126,6 @@ class Sample:
     def shares(self) -> dict[float, float]:
         """Weighted share of each distinct value."""
         total = self.total_weight
-        out: dict[float, float] = {}
-        for value, count, weight in zip(self.values, self.counts, self.weights, strict=True):
-            out[float(value)] = out.get(float(value), 0.0) + float(count * weight) / total
-        return dict(sorted(out.items()))
+        distinct, position = np.unique(self.values, return_inverse=True)
+        summed = np.bincount(position, weights=self.counts * self.weights, minlength=len(distinct))
+        return {float(v): float(s) / total for v, s in zip(distinct, summed, strict=True)}

@@ -38,6 +38,22 @@ def test_sample_equals_the_expanded_respondents() -> None:
     assert s.shares() == pytest.approx({v: float(np.sum(w[x == v]) / w.sum()) for v in range(1, 6)})
 
 
+def test_a_value_split_over_cells_counts_once_and_empty_rows_drop_out() -> None:
+    """Weighted rows come per weighting cell: one value in several rows, some empty."""
+    s = Sample.of_columns(
+        [4.0, 2.0, 4.0, 5.0, 2.0, 3.0], [3, 5, 2, 0, 1, 4], [0.5, 1.0, 2.0, 9.0, 3.0, 1.5]
+    )
+    assert list(s.counts) == [3, 5, 2, 1, 4]
+    # By hand: weight per value 4 → 3·0.5 + 2·2 = 5.5, 2 → 5·1 + 1·3 = 8, 3 → 4·1.5 = 6.
+    assert s.n == 15
+    assert s.total_weight == 19.5
+    assert s.shares() == pytest.approx({2.0: 8 / 19.5, 3.0: 6 / 19.5, 4.0: 5.5 / 19.5})
+    assert list(s.shares()) == [2.0, 3.0, 4.0]
+    assert s.mean() == pytest.approx((2 * 8 + 3 * 6 + 4 * 5.5) / 19.5, rel=1e-14)
+    assert Sample.of([]).n == 0 and Sample.of([]).shares() == {}
+    assert Sample.of([(3.0, 0, 1.0)]).n == 0
+
+
 def test_weighted_welch_with_equal_weights_is_welch() -> None:
     pre = sample([1, 2, 3, 4, 5], [4, 9, 15, 10, 2])
     post = sample([1, 2, 3, 4, 5], [2, 5, 12, 16, 8])
