@@ -1,7 +1,9 @@
-"""``survey warm``: build again, between requests, the caches a change made stale.
+"""``survey warm``: build again, between requests, the caches a change made stale, and
+bring current ones up to date.
 
 Run it beside ``survey serve`` (compose.yaml does): without it, the first report or
-export after a change to a completed response builds its wave's cache itself.
+export after a change to a completed response builds its wave's cache itself, and
+each report adds the responses completed since the last one.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "warm", help="keep report caches and export cells built after changes"
+        "warm", help="keep report caches and export cells built and up to date"
     )
     parser.add_argument("--once", action="store_true", help="one pass, then exit")
     parser.add_argument(
@@ -41,7 +43,7 @@ async def run_warm(args: argparse.Namespace) -> int:
         await migrations.check_current(conn)
         stats = await once_or_until_stopped(
             Warmer(conn, res), once=args.once, poll=args.poll,
-            doing=f"building stale caches every {args.poll:g} s",
+            doing=f"building stale caches and updating current ones every {args.poll:g} s",
         )
     _report(stats)
     return 0
@@ -49,6 +51,7 @@ async def run_warm(args: argparse.Namespace) -> int:
 
 def _report(stats: WarmStats) -> None:
     progress(
-        f"built {stats.reports} report(s) and {stats.exports} export(s) again; "
+        f"built {stats.reports} report(s) and {stats.exports} export(s) again, "
+        f"brought {stats.refreshed} report(s) up to date; "
         f"{stats.skipped} skipped, {stats.failed} failed"
     )

@@ -182,6 +182,46 @@ async def fetch_counts(
     return out
 
 
+async def refresh_counts(
+    conn: Conn,
+    program_id: int,
+    wave_ids: Sequence[int],
+    *,
+    weight_items: Sequence[str],
+    specs: Sequence[ConstructSpec],
+    items: Sequence[str],
+) -> tuple[int, int]:
+    """What ``fetch_counts`` does before it reads, and more: bring the two waves' caches
+    and their pairs up to date, and fold each cache's batches into one. Returns the
+    responses added and the caches folded (0, 0 without a cache: Citus).
+
+    For ``survey warm``, between requests, so the next report adds nothing and reads
+    one batch: folding 40,000 rows of a wave at a million responses takes 0.6 s, and
+    saves each later read of the two waves about 0.2 s.
+    """
+    if not await conn.fetchval(Q.report_cache_usable):
+        return 0, 0
+    spec = spec_arrays(specs)
+    sig = cache.signature(spec, items, weight_items)
+    added = folded = 0
+    async with conn.transaction():
+        for wave_id in sorted(set(wave_ids)):
+            n, fold = await cache.refresh(
+                conn,
+                program_id,
+                wave_id,
+                sig,
+                spec=spec,
+                items=items,
+                weight_items=weight_items,
+                fold_over=1,
+            )
+            added += n
+            folded += fold
+        await cache.pairs(conn, program_id, wave_ids, sig, exclude_duplicates=False)
+    return added, folded
+
+
 async def scan_counts(
     conn: Conn,
     program_id: int,

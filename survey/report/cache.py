@@ -50,9 +50,11 @@ async def refresh(
     spec: SpecArrays,
     items: Sequence[str],
     weight_items: Sequence[str],
-) -> int:
-    """Bring one wave's cache up to date with every response this transaction can see;
-    returns how many responses it added."""
+    fold_over: int = COMPACT_AFTER,
+) -> tuple[int, bool]:
+    """Bring one wave's cache up to date with every response this transaction can see,
+    and fold its batches into one when it holds more than ``fold_over``; returns how
+    many responses it added, and whether it folded."""
     await conn.execute(Q.report_cache_lock_wait, LOCK_WAIT)
     await conn.execute(Q.report_cache_lock, program_id, wave_id)
     await conn.execute(Q.report_cache_lock_wait, "0")
@@ -64,7 +66,10 @@ async def refresh(
         ids = None
     cold = ids is None
     if ids is not None and not ids:
-        return 0
+        if delta["batches"] > fold_over:
+            await conn.execute(Q.report_cache_compact, program_id, wave_id, sig)
+            return 0, True
+        return 0, False
     row: Record | None = await conn.fetchrow(
         Q.report_cache_add,
         program_id,
@@ -78,9 +83,11 @@ async def refresh(
         timeout=QUERY_TIMEOUT,
     )
     assert row is not None
-    if row["batches"] > COMPACT_AFTER:
+    added = len(ids) if ids is not None else int(row["responses"])
+    if row["batches"] > fold_over:
         await conn.execute(Q.report_cache_compact, program_id, wave_id, sig)
-    return len(ids) if ids is not None else int(row["responses"])
+        return added, True
+    return added, False
 
 
 Pairs = dict[tuple[int, str], list[tuple[float, int]]]

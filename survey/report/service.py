@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from survey import access
@@ -105,6 +106,48 @@ def item_specs(q: Questionnaire, specs: Sequence[aggregate.ConstructSpec]) -> li
     return out
 
 
+@dataclass(frozen=True)
+class _Basis:
+    """What a report on two waves rests on, before any response is counted."""
+
+    program: Record
+    pre: Record
+    post: Record
+    questionnaire: Questionnaire
+    notes: list[str]
+    specs: list[aggregate.ConstructSpec]
+    items: list[ItemSpec]
+    margins: dict[int, Margins]
+
+    @property
+    def wave_ids(self) -> tuple[int, int]:
+        return self.pre["id"], self.post["id"]
+
+
+async def _basis(
+    conn: Conn,
+    res: Resources,
+    program_id: int,
+    pre: int | None,
+    post: int | None,
+    weighted: bool,
+) -> _Basis:
+    program = await fetch_one(conn, Q.program_get, program_id, what="program")
+    pre_row, post_row = choose_waves(await conn.fetch(Q.report_waves, program_id), pre, post)
+    q = await questionnaire_of(conn, res, post_row)
+    notes = []
+    if pre_row["questionnaire_hash"] != post_row["questionnaire_hash"]:
+        notes.append(
+            "The two waves used different questionnaire versions; items and scales are matched "
+            "by their ids and scored with the post wave's definitions."
+        )
+    specs = aggregate.construct_specs(q)
+    margins = await load_margins(conn, program_id) if weighted else {}
+    if weighted and not margins:
+        raise InvalidInput.one("weighted", "no margins uploaded for this program")
+    return _Basis(program, pre_row, post_row, q, notes, specs, item_specs(q, specs), margins)
+
+
 async def build_report(
     conn: Conn,
     who: Principal,
@@ -117,21 +160,8 @@ async def build_report(
     exclude_duplicates: bool = False,
 ) -> Report:
     access.check(who, program_id, "report")
-    program = await fetch_one(conn, Q.program_get, program_id, what="program")
-    pre_row, post_row = choose_waves(await conn.fetch(Q.report_waves, program_id), pre, post)
-    q = await questionnaire_of(conn, res, post_row)
-    notes = []
-    if pre_row["questionnaire_hash"] != post_row["questionnaire_hash"]:
-        notes.append(
-            "The two waves used different questionnaire versions; items and scales are matched "
-            "by their ids and scored with the post wave's definitions."
-        )
-    specs = aggregate.construct_specs(q)
-    items = item_specs(q, specs)
-    margins = await load_margins(conn, program_id) if weighted else {}
-    if weighted and not margins:
-        raise InvalidInput.one("weighted", "no margins uploaded for this program")
-    wave_ids = (pre_row["id"], post_row["id"])
+    basis = await _basis(conn, res, program_id, pre, post, weighted)
+    q, pre_row, post_row, items = basis.questionnaire, basis.pre, basis.post, basis.items
     # The session settings are local to a transaction: outside one (the CLI, scripts)
     # they would last for their own statement only, and the cache read would sort and
     # hash in the default 4 MB, on disk at a million responses. A savepoint when the
@@ -141,16 +171,16 @@ async def build_report(
         agg = await aggregate.fetch_counts(
             conn,
             program_id,
-            wave_ids,
+            basis.wave_ids,
             exclude_duplicates=exclude_duplicates,
-            weight_items=margin_items(margins),
-            specs=specs,
+            weight_items=margin_items(basis.margins),
+            specs=basis.specs,
             items=[i.item_id for i in items],
         )
-        agg.fieldwork.update(await aggregate.fetch_fieldwork(conn, program_id, wave_ids))
+        agg.fieldwork.update(await aggregate.fetch_fieldwork(conn, program_id, basis.wave_ids))
     data = ReportInput(
         program_id=program_id,
-        program_name=program["name"],
+        program_name=basis.program["name"],
         generated_at=datetime.now(UTC),
         questionnaire=QuestionnaireRef(
             id=q.id, version=q.version, content_hash=post_row["questionnaire_hash"] or ""
@@ -161,21 +191,45 @@ async def build_report(
             SiteInfo(r["id"], r["name"], r["comparison"])
             for r in await conn.fetch(Q.report_sites, program_id)
         ],
-        specs=specs,
+        specs=basis.specs,
         items=items,
         aggregates=agg,
         weighted=weighted,
         exclude_duplicates=exclude_duplicates,
-        margins=margins,
+        margins=basis.margins,
         allow_unreviewed={w["id"]: w["allow_unreviewed"] for w in (pre_row, post_row)},
         unreviewed_languages={
             w["id"]: unreviewed_languages(res, q, agg, w["id"])
             for w in (pre_row, post_row)
             if w["allow_unreviewed"]
         },
-        notes=notes,
+        notes=basis.notes,
     )
     return await asyncio.to_thread(compute, data)
+
+
+async def refresh_report_caches(
+    conn: Conn, who: Principal, res: Resources, program_id: int, *, weighted: bool = False
+) -> tuple[int, int]:
+    """Bring the caches of the program's default report up to date and fold them, without
+    computing it: what ``survey warm`` does between requests. Returns the responses
+    added and the caches folded."""
+    access.check(who, program_id, "report")
+    basis = await _basis(conn, res, program_id, None, None, weighted)
+    async with conn.transaction():
+        await conn.execute(Q.report_session, REPORT_TIMEOUT, REPORT_WORK_MEM)
+        return await aggregate.refresh_counts(
+            conn,
+            program_id,
+            basis.wave_ids,
+            weight_items=margin_items(basis.margins),
+            specs=basis.specs,
+            items=[i.item_id for i in basis.items],
+        )
+
+
+async def has_margins(conn: Conn, program_id: int) -> bool:
+    return bool(await load_margins(conn, program_id))
 
 
 def unreviewed_languages(

@@ -14,6 +14,14 @@ uploaded, weighted: what evaluators open. Caches of other pairs are built when
 someone asks for them. What a pass has tried at an epoch it does not try again, so a
 cache it cannot build (a program with one wave, no margins) costs one attempt.
 Only one warmer works at a time (a session advisory lock); the others skip their pass.
+
+A pass also keeps current caches current. Where a report cache of the current epoch
+is behind (responses completed since its snapshot, or batches appended and not yet
+folded), it brings the program's default report caches up to date, with their panel
+pairs, and folds each into one batch, without computing the report. The report that
+follows then adds nothing and reads one batch: at a million responses a weighted
+report with current caches takes about half the time of one that first adds 1% more
+responses (README, report benchmark).
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from survey.access import SYSTEM
 from survey.db import Conn, translate_error
 from survey.export import cells
 from survey.export.plan import plan_export
-from survey.report.service import build_report
+from survey.report.service import build_report, has_margins, refresh_report_caches
 from survey.resources import Resources
 from survey.sql import Q
 
@@ -38,6 +46,8 @@ log = logging.getLogger(__name__)
 class WarmStats(msgspec.Struct):
     reports: int = 0
     """Report caches built again (one report, weighted or not)."""
+    refreshed: int = 0
+    """Default reports whose caches were brought up to date or folded (weighted or not)."""
     exports: int = 0
     """Waves whose export cells were rendered again."""
     skipped: int = 0
@@ -68,6 +78,9 @@ class Warmer:
                         await self._reports(row["program_id"], stats)
                 else:
                     await self._export(row["program_id"], row["wave_id"], stats)
+            for row in await self.conn.fetch(Q.caches_behind):
+                if row["program_id"] not in programs:
+                    await self._refresh(row["program_id"], stats)
         finally:
             await self.conn.execute(Q.caches_warm_unlock)
         return stats
@@ -78,7 +91,7 @@ class Warmer:
             done = await self.run_once()
             for field in WarmStats.__struct_fields__:
                 setattr(total, field, getattr(total, field) + getattr(done, field))
-            if done.reports or done.exports or done.failed:
+            if done.reports or done.refreshed or done.exports or done.failed:
                 log.info("cache warm pass: %s", msgspec.json.encode(done).decode())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=poll)
@@ -92,6 +105,18 @@ class Warmer:
                 self._count_failure(exc, stats, f"program {program_id} weighted={weighted}")
             else:
                 stats.reports += 1
+
+    async def _refresh(self, program_id: int, stats: WarmStats) -> None:
+        schemes = [False, True] if await has_margins(self.conn, program_id) else [False]
+        for weighted in schemes:
+            try:
+                added, folded = await refresh_report_caches(
+                    self.conn, SYSTEM, self.res, program_id, weighted=weighted
+                )
+            except Exception as exc:
+                self._count_failure(exc, stats, f"program {program_id} weighted={weighted}")
+            else:
+                stats.refreshed += bool(added or folded)
 
     async def _export(self, program_id: int, wave_id: int, stats: WarmStats) -> None:
         try:

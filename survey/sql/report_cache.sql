@@ -32,18 +32,20 @@ SELECT set_config('lock_timeout', $1::text, true);
 SELECT pg_advisory_xact_lock(hashtextextended('report-cache:' || $1::bigint || ':' || $2::bigint, 0));
 
 -- name: report-cache-delta
--- $1 program, $2 wave, $3 signature. `ids` is NULL when nothing is cached yet.
+-- $1 program, $2 wave, $3 signature. `ids` is NULL when nothing is cached yet;
+-- `batches` how many appended batches the cache holds (NULL: none).
 -- Responses completed before the migration have no completing transaction recorded:
 -- they are part of any cache built from nothing and of no delta. `stale`: the wave was
 -- invalidated since the cache was built (0013_cache_epoch), which must then be emptied
 -- (report-cache-reset) and built from nothing.
 WITH state AS (
-    SELECT snap, epoch FROM report_cache_state
+    SELECT snap, epoch, batches FROM report_cache_state
     WHERE program_id = $1 AND wave_id = $2 AND signature = $3
 )
 SELECT pg_current_snapshot()::text AS snap,
        EXISTS (SELECT FROM state s JOIN waves w ON w.program_id = $1 AND w.id = $2
                WHERE w.cache_epoch <> s.epoch) AS stale,
+       (SELECT batches FROM state) AS batches,
        CASE WHEN EXISTS (SELECT FROM state) THEN array(
            SELECT r.id
            FROM responses r, state s
@@ -449,6 +451,23 @@ FROM export_cells_state s
 JOIN waves w ON w.program_id = s.program_id AND w.id = s.wave_id
 WHERE s.epoch <> w.cache_epoch
 ORDER BY program_id, wave_id, kind DESC;
+
+-- name: caches-behind
+-- Programs with a report cache that is of its wave's epoch but behind it: complete
+-- responses its snapshot cannot see, or appended batches not yet folded into one.
+-- `survey warm` brings their default report's caches up to date and folds them, so the
+-- report that follows has nothing to add and one batch to read. The responses are
+-- found as report-cache-delta finds them (index responses_completed_xid).
+SELECT DISTINCT c.program_id
+FROM report_cache_state c
+JOIN waves w ON w.program_id = c.program_id AND w.id = c.wave_id
+WHERE c.epoch = w.cache_epoch
+  AND (c.batches > 1 OR EXISTS (
+      SELECT FROM responses r
+      WHERE r.program_id = c.program_id AND r.wave_id = c.wave_id AND r.status = 'complete'
+        AND r.completed_xid >= pg_snapshot_xmin(c.snap)
+        AND NOT pg_visible_in_snapshot(r.completed_xid, c.snap)))
+ORDER BY 1;
 
 -- name: caches-warm-lock
 -- One warmer at a time; held for a pass, by the session.

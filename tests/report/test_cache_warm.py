@@ -24,7 +24,7 @@ from survey.report.synthetic import SiteDesign, demo_margins
 from survey.resources import Resources
 from survey.services.warm import Warmer, WarmStats
 from survey.sql import Q
-from tests.report.test_report_cache import WEIGHT_ITEMS, counts
+from tests.report.test_report_cache import WEIGHT_ITEMS, add_responses, counts
 
 DESIGN = [SiteDesign("North", 40, 44, {"trust": 0.5}), SiteDesign("South", 30, 28)]
 BUILT = (
@@ -94,6 +94,49 @@ async def test_the_warmer_builds_what_a_change_made_stale(
     assert await Warmer(conn, resources).run_once() == WarmStats()
 
 
+STATES = (
+    "SELECT wave_id, signature, responses, batches, refreshed_at FROM report_cache_state "
+    "WHERE program_id = $1 ORDER BY 1, 2"
+)
+
+
+async def behind(conn: Conn) -> list[int]:
+    return [r["program_id"] for r in await conn.fetch(Q.caches_behind)]
+
+
+async def test_the_warmer_keeps_current_caches_current_and_folded(
+    conn: Conn, resources: Resources, seeded: Seeded
+) -> None:
+    for weighted in (False, True):
+        await build_report(conn, SYSTEM, resources, seeded.program_id, weighted=weighted)
+    assert await behind(conn) == []
+    await add_responses(conn, resources, seeded, seed=21)
+    await add_responses(conn, resources, seeded, seed=22)
+    assert await behind(conn) == [seeded.program_id]
+    before = await conn.fetch(STATES, seeded.program_id)
+    assert {r["batches"] for r in before} == {1}
+
+    assert await Warmer(conn, resources).run_once() == WarmStats(refreshed=2)
+    assert await behind(conn) == []
+    after = await conn.fetch(STATES, seeded.program_id)
+    # Each of the four caches (two waves, weighted or not) took the 2 × 2 sites × 3 or 4
+    # new responses of its wave, and holds them in one batch with the old ones.
+    added = [a["responses"] - b["responses"] for a, b in zip(after, before, strict=True)]
+    assert added == [12, 12, 16, 16]
+    assert {r["batches"] for r in after} == {1}
+    for weight in ((), WEIGHT_ITEMS):
+        got = [
+            await counts(conn, resources, seeded, cached=cached, weight=weight)
+            for cached in (True, False)
+        ]
+        assert got[0] == got[1]
+    # Nothing left for a report to add, and nothing for the next pass to do.
+    refreshed = [r["refreshed_at"] for r in await conn.fetch(STATES, seeded.program_id)]
+    await build_report(conn, SYSTEM, resources, seeded.program_id, weighted=True)
+    assert [r["refreshed_at"] for r in await conn.fetch(STATES, seeded.program_id)] == refreshed
+    assert await Warmer(conn, resources).run_once() == WarmStats()
+
+
 async def test_one_warmer_at_a_time(
     conn: Conn, resources: Resources, seeded: Seeded, database_url: str
 ) -> None:
@@ -119,5 +162,8 @@ async def test_survey_warm_once(
     await conn.execute("SELECT report_cache_invalidate($1, $2)", seeded.program_id, seeded.pre_id)
     done = run(["warm", "--once"], {"SURVEY_DATABASE_URL": database_url})
     assert done.returncode == 0, done.stderr
-    assert "built 2 report(s) and 1 export(s) again; 0 skipped, 0 failed" in done.stderr
+    assert (
+        "built 2 report(s) and 1 export(s) again, brought 0 report(s) up to date; "
+        "0 skipped, 0 failed"
+    ) in done.stderr
     assert await stale(conn) == []
