@@ -16,6 +16,9 @@ process so its memory is the report's own:
    unweighted and weighted;
 2. 1% more responses are completed through the normal path (not COPY with triggers
    off), and the report runs again: the refresh adds only those;
+3. 1% more again, then one pass of ``survey warm`` (``survey.services.warm``) adds them
+   and folds each cache into one batch, between requests, and the reports that follow
+   have nothing to add;
 Printed: the times, and their ratio to a baseline measured in the same child on the
 same data: one plain aggregate scan over the program's answers
 (``SELECT item_id, count(*), avg(value_num) ... GROUP BY item_id``); the child's peak
@@ -86,9 +89,17 @@ async def main(url, program_id, step):
         await build_report(conn, SYSTEM, res, program_id, weighted=True)
         out["heap"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
-    else:
+    elif step == "added":
         out["added"] = await timed(conn, res, program_id, False)
         out["added_weighted"] = await timed(conn, res, program_id, True)
+    else:
+        # `survey warm`'s pass between requests, then the reports that follow it.
+        from survey.services.warm import Warmer
+        start = time.perf_counter()
+        await Warmer(conn, res).run_once()
+        out["warm"] = time.perf_counter() - start
+        out["warmed"] = await timed(conn, res, program_id, False)
+        out["warmed_weighted"] = await timed(conn, res, program_id, True)
     await conn.close()
     print(json.dumps(out))
 
@@ -123,7 +134,7 @@ async def seed(url: str, size: int, index: int) -> tuple[Seeded, float, int]:
         await conn.close()
 
 
-async def add(url: str, seeded: Seeded, share: float) -> int:
+async def add(url: str, seeded: Seeded, share: float, seed: int = 99) -> int:
     """Complete ``share`` more responses per site and wave, triggers on, one transaction
     (as a day of fieldwork would, in many)."""
     res = load_resources(load_settings({}, secret_key="bench"))
@@ -148,7 +159,7 @@ async def add(url: str, seeded: Seeded, share: float) -> int:
                 designs,
                 seeded.site_ids,
                 (seeded.pre_id, seeded.post_id),
-                seed=99,
+                seed=seed,
                 constructs=PRIMARY,
                 extras=False,
             )
@@ -178,6 +189,7 @@ def main(sizes: list[int]) -> None:
         print(
             f"{'responses':>10} {'answers':>11} {'seed s':>7} {'scan s':>7} {'build s':>8} "
             f"{'report s':>9} {'×scan':>6} {'weighted s':>10} {'+1% n':>6} {'+1% s':>6} "
+            f"{'warm s':>7} {'then s':>7} "
             f"{'RSS MiB':>8} {'×10k':>5} {'heap MiB':>9} {'×10k':>5}"
         )
         for index, size in enumerate(sizes):
@@ -185,12 +197,16 @@ def main(sizes: list[int]) -> None:
             one = run_child(url, seeded.program_id, "first")
             added = asyncio.run(add(url, seeded, 0.01))
             two = run_child(url, seeded.program_id, "added")
+            asyncio.run(add(url, seeded, 0.01, seed=100))
+            three = run_child(url, seeded.program_id, "warmed")
             first = first or one
             print(
                 f"{size:>10,} {rows:>11,} {seed_seconds:>7.1f} {one['baseline']:>7.2f} "
                 f"{one['build']:>8.2f} {one['report']:>9.3f} "
                 f"{one['report'] / one['baseline']:>6.2f} {one['weighted']:>10.3f} "
                 f"{added:>6,} {max(two['added'], two['added_weighted']):>6.2f} "
+                f"{three['warm']:>7.2f} "
+                f"{max(three['warmed'], three['warmed_weighted']):>7.3f} "
                 f"{one['rss']:>8.1f} {one['rss'] / first['rss']:>5.2f} "
                 f"{one['heap']:>9.1f} {one['heap'] / first['heap']:>5.2f}",
                 flush=True,
@@ -202,8 +218,10 @@ def main(sizes: list[int]) -> None:
         "current, as evaluators get it; weighted s:\nthe same raked to census-like age "
         "and gender margins per site; +1% n, +1% s: responses\ncompleted afterwards "
         "through the normal path, and the slower of the two reports that then\nadd them "
-        "to the caches; RSS MiB: peak resident memory of the process that ran the "
-        "reports\n(imports included); heap MiB: peak of what a weighted report allocated "
+        "to the caches; warm s: after 1% more\nagain, one `survey warm` pass that adds "
+        "them and folds the caches; then s: the slower\nof the two reports after it; "
+        "RSS MiB: peak resident memory of the process that ran the\nreports "
+        "(imports included); heap MiB: peak of what a weighted report allocated "
         "(tracemalloc, numpy\nincluded); ×10k: against the 10k run's figure."
     )
 
