@@ -273,17 +273,23 @@ sized AS (
                AS site_wave_n
     FROM grouped
     WHERE kind IN ('cell', 'alpha', 'alpha_item')
+),
+counted AS (
+    SELECT kind, site_id, wave_id, key, cell, NULL::text AS language, g1 AS v1, g2 AS a1,
+           NULL::float8 AS v2, NULL::float8 AS v3, n
+    FROM grouped
+    WHERE kind IN ('cell', 'item', 'score')
+    UNION ALL
+    SELECT kind, NULL, wave_id, key, NULL, language, sum(s1), g2, sum(s2), sum(s3),
+           sum(n)::bigint
+    FROM sized
+    WHERE kind IN ('alpha', 'alpha_item') AND site_wave_n >= $5
+    GROUP BY kind, wave_id, key, language, g2
 )
-SELECT kind, site_id, wave_id, key, cell, NULL::text AS language, g1 AS v1, g2 AS a1,
-       NULL::float8 AS v2, NULL::float8 AS v3, n
-FROM grouped
-WHERE kind IN ('cell', 'item', 'score')
-UNION ALL
-SELECT kind, NULL, wave_id, key, NULL, language, sum(s1), g2, sum(s2), sum(s3),
-       sum(n)::bigint
-FROM sized
-WHERE kind IN ('alpha', 'alpha_item') AND site_wave_n >= $5
-GROUP BY kind, wave_id, key, language, g2;
+SELECT kind, site_id, wave_id, key, language, array_agg(cell) AS cells, array_agg(v1) AS v1,
+       array_agg(a1) AS a1, array_agg(v2) AS v2, array_agg(v3) AS v3, array_agg(n) AS n
+FROM counted
+GROUP BY kind, site_id, wave_id, key, language;
 
 -- name: report-cache-fieldwork
 -- The rows report-fieldwork-responses returns, complete responses from the two waves'
