@@ -156,14 +156,13 @@ async def fetch_counts(
     spec = spec_arrays(specs)
     sig = cache.signature(spec, items, weight_items)
     # The lock a refresh takes lasts until the transaction ends: open one if the
-    # caller has not (a savepoint if it has). Waves in one order, so two reports on
-    # the same pair cannot deadlock. The pairs and rows are read under the locks too,
-    # so they come from the same state of the cache, which no refresh changes meanwhile.
+    # caller has not (a savepoint if it has). The pairs and rows are read under the
+    # locks too, so they come from the same state of the cache, which no refresh
+    # changes meanwhile.
     async with conn.transaction():
-        for wave_id in sorted(set(wave_ids)):
-            await cache.refresh(
-                conn, program_id, wave_id, sig, spec=spec, items=items, weight_items=weight_items
-            )
+        await cache.refresh_waves(
+            conn, program_id, wave_ids, sig, spec=spec, items=items, weight_items=weight_items
+        )
         paired = await cache.pairs(
             conn, program_id, wave_ids, sig, exclude_duplicates=exclude_duplicates
         )
@@ -203,23 +202,19 @@ async def refresh_counts(
         return 0, 0
     spec = spec_arrays(specs)
     sig = cache.signature(spec, items, weight_items)
-    added = folded = 0
     async with conn.transaction():
-        for wave_id in sorted(set(wave_ids)):
-            n, fold = await cache.refresh(
-                conn,
-                program_id,
-                wave_id,
-                sig,
-                spec=spec,
-                items=items,
-                weight_items=weight_items,
-                fold_over=1,
-            )
-            added += n
-            folded += fold
+        done = await cache.refresh_waves(
+            conn,
+            program_id,
+            wave_ids,
+            sig,
+            spec=spec,
+            items=items,
+            weight_items=weight_items,
+            fold_over=1,
+        )
         await cache.pairs(conn, program_id, wave_ids, sig, exclude_duplicates=False)
-    return added, folded
+    return done
 
 
 async def scan_counts(

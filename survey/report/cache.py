@@ -90,6 +90,37 @@ async def refresh(
     return added, False
 
 
+async def refresh_waves(
+    conn: Conn,
+    program_id: int,
+    wave_ids: Sequence[int],
+    sig: str,
+    *,
+    spec: SpecArrays,
+    items: Sequence[str],
+    weight_items: Sequence[str],
+    fold_over: int = COMPACT_AFTER,
+) -> tuple[int, int]:
+    """``refresh`` each wave, in one order so two reports on the same pair cannot
+    deadlock; returns the responses added and the caches folded. Call it in a
+    transaction: the locks last until it ends."""
+    added = folded = 0
+    for wave_id in sorted(set(wave_ids)):
+        n, fold = await refresh(
+            conn,
+            program_id,
+            wave_id,
+            sig,
+            spec=spec,
+            items=items,
+            weight_items=weight_items,
+            fold_over=fold_over,
+        )
+        added += n
+        folded += fold
+    return added, folded
+
+
 Pairs = dict[tuple[int, str], list[tuple[float, int]]]
 
 

@@ -19,9 +19,9 @@ A pass also keeps current caches current. Where a report cache of the current ep
 is behind (responses completed since its snapshot, or batches appended and not yet
 folded), it brings the program's default report caches up to date, with their panel
 pairs, and folds each into one batch, without computing the report. The report that
-follows then adds nothing and reads one batch: at a million responses a weighted
-report with current caches takes about half the time of one that first adds 1% more
-responses (README, report benchmark).
+follows then adds nothing and reads one batch: at a million responses the weighted
+report after a pass took 0.42-0.55 s, against 1.1-1.9 s for one that first adds 1%
+more responses itself (README, report benchmark).
 """
 
 from __future__ import annotations
