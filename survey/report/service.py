@@ -131,6 +131,7 @@ async def _basis(
     pre: int | None,
     post: int | None,
     weighted: bool,
+    margins: dict[int, Margins] | None = None,
 ) -> _Basis:
     program = await fetch_one(conn, Q.program_get, program_id, what="program")
     pre_row, post_row = choose_waves(await conn.fetch(Q.report_waves, program_id), pre, post)
@@ -142,7 +143,10 @@ async def _basis(
             "by their ids and scored with the post wave's definitions."
         )
     specs = aggregate.construct_specs(q)
-    margins = await load_margins(conn, program_id) if weighted else {}
+    if not weighted:
+        margins = {}
+    elif margins is None:
+        margins = await load_margins(conn, program_id)
     if weighted and not margins:
         raise InvalidInput.one("weighted", "no margins uploaded for this program")
     return _Basis(program, pre_row, post_row, q, notes, specs, item_specs(q, specs), margins)
@@ -209,13 +213,20 @@ async def build_report(
 
 
 async def refresh_report_caches(
-    conn: Conn, who: Principal, res: Resources, program_id: int, *, weighted: bool = False
+    conn: Conn,
+    who: Principal,
+    res: Resources,
+    program_id: int,
+    *,
+    weighted: bool = False,
+    margins: dict[int, Margins] | None = None,
 ) -> tuple[int, int]:
     """Bring the caches of the program's default report up to date and fold them, without
     computing it: what ``survey warm`` does between requests. Returns the responses
-    added and the caches folded."""
+    added and the caches folded. ``margins``: the program's, when the caller has read
+    them already (``load_margins``)."""
     access.check(who, program_id, "report")
-    basis = await _basis(conn, res, program_id, None, None, weighted)
+    basis = await _basis(conn, res, program_id, None, None, weighted, margins)
     async with conn.transaction():
         await conn.execute(Q.report_session, REPORT_TIMEOUT, REPORT_WORK_MEM)
         return await aggregate.refresh_counts(
@@ -226,10 +237,6 @@ async def refresh_report_caches(
             specs=basis.specs,
             items=[i.item_id for i in basis.items],
         )
-
-
-async def has_margins(conn: Conn, program_id: int) -> bool:
-    return bool(await load_margins(conn, program_id))
 
 
 def unreviewed_languages(

@@ -36,7 +36,7 @@ from survey.access import SYSTEM
 from survey.db import Conn, translate_error
 from survey.export import cells
 from survey.export.plan import plan_export
-from survey.report.service import build_report, has_margins, refresh_report_caches
+from survey.report.service import build_report, load_margins, refresh_report_caches
 from survey.resources import Resources
 from survey.sql import Q
 
@@ -107,11 +107,11 @@ class Warmer:
                 stats.reports += 1
 
     async def _refresh(self, program_id: int, stats: WarmStats) -> None:
-        schemes = [False, True] if await has_margins(self.conn, program_id) else [False]
-        for weighted in schemes:
+        margins = await load_margins(self.conn, program_id)
+        for weighted in [False, True] if margins else [False]:
             try:
                 added, folded = await refresh_report_caches(
-                    self.conn, SYSTEM, self.res, program_id, weighted=weighted
+                    self.conn, SYSTEM, self.res, program_id, weighted=weighted, margins=margins
                 )
             except Exception as exc:
                 self._count_failure(exc, stats, f"program {program_id} weighted={weighted}")
