@@ -9,8 +9,8 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeAlias
 
 import asyncpg
@@ -20,6 +20,9 @@ from survey.errors import Conflict, FieldProblem, InvalidInput, NotFound, Survey
 Conn: TypeAlias = asyncpg.Connection
 Pool: TypeAlias = asyncpg.Pool
 Record: TypeAlias = asyncpg.Record
+Connect: TypeAlias = Callable[[], AbstractAsyncContextManager[Conn]]
+"""Opens a connection of its own for the length of a block, for work done side by side
+with the caller's: a pool's ``acquire``, or ``connector(dsn)`` where there is no pool."""
 
 # Raised when the server is gone or restarting; callers answer 503 and retry later.
 _UNAVAILABLE = (
@@ -84,6 +87,20 @@ async def connect(dsn: str) -> Conn:
     conn: Conn = await asyncpg.connect(dsn, server_settings={"timezone": "UTC"})
     await _init_connection(conn)
     return conn
+
+
+def connector(dsn: str) -> Connect:
+    """``Connect`` for commands and scripts: each block opens and closes a connection."""
+
+    @asynccontextmanager
+    async def opened() -> AsyncIterator[Conn]:
+        conn = await connect(dsn)
+        try:
+            yield conn
+        finally:
+            await conn.close()
+
+    return opened
 
 
 def translate_error(exc: BaseException) -> SurveyError | None:

@@ -20,6 +20,7 @@ class ReportController(Controller):
     @get("/")
     async def get_report(
         self,
+        request: Request[Any, Any, Any],
         conn: DbConn,
         who: Who,
         res: Res,
@@ -44,6 +45,7 @@ class ReportController(Controller):
             post=post,
             weighted=weighted,
             exclude_duplicates=exclude_duplicates,
+            connect=request.app.state.pool.acquire,
         )
 
     @get("/margins")

@@ -36,9 +36,18 @@ async def database_url(settings: Settings) -> str:
 
 @asynccontextmanager
 async def connection(settings: Settings) -> AsyncIterator[Conn]:
-    conn = await db.connect(await database_url(settings))
-    try:
+    async with connections(settings) as (conn, _):
         yield conn
+
+
+@asynccontextmanager
+async def connections(settings: Settings) -> AsyncIterator[tuple[Conn, db.Connect]]:
+    """A connection, and a way to open more to the same database for work done side by
+    side (a report's two waves built at once)."""
+    url = await database_url(settings)
+    conn = await db.connect(url)
+    try:
+        yield conn, db.connector(url)
     finally:
         await conn.close()
 

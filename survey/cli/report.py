@@ -37,14 +37,14 @@ async def run_report(args: argparse.Namespace) -> int:
     import msgspec
 
     from survey.access import SYSTEM
-    from survey.cli.common import connection, progress, settings_from_env
+    from survey.cli.common import connections, progress, settings_from_env
     from survey.report import build_report
     from survey.resources import load_resources
     from survey.sql import Q
 
     settings = settings_from_env()
     res = load_resources(settings)
-    async with connection(settings) as conn:
+    async with connections(settings) as (conn, connect):
         row = await conn.fetchrow(Q.program_by_slug, args.program)
         if row is None and args.program.isascii() and args.program.isdigit():
             row = await conn.fetchrow(Q.program_get, int(args.program))
@@ -60,6 +60,7 @@ async def run_report(args: argparse.Namespace) -> int:
             post=args.post,
             weighted=args.weighted,
             exclude_duplicates=args.exclude_duplicates,
+            connect=connect,
         )
     if args.format == "json":
         text = msgspec.json.format(msgspec.json.encode(report).decode(), indent=2) + "\n"

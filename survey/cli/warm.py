@@ -12,7 +12,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from survey import migrations
-from survey.cli.common import connection, once_or_until_stopped, progress, settings_from_env
+from survey.cli.common import connections, once_or_until_stopped, progress, settings_from_env
 
 if TYPE_CHECKING:
     from survey.services.warm import WarmStats
@@ -39,10 +39,10 @@ async def run_warm(args: argparse.Namespace) -> int:
     settings = settings_from_env()
     logs.configure(settings.log_level)
     res = load_resources(settings)
-    async with connection(settings) as conn:
+    async with connections(settings) as (conn, connect):
         await migrations.check_current(conn)
         stats = await once_or_until_stopped(
-            Warmer(conn, res), once=args.once, poll=args.poll,
+            Warmer(conn, res, connect), once=args.once, poll=args.poll,
             doing=f"building stale caches and updating current ones every {args.poll:g} s",
         )
     _report(stats)

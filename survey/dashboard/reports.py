@@ -48,7 +48,9 @@ async def report_context(
     from survey.render.report_view import build_view
     from survey.report import build_report
 
-    report = await build_report(conn, who, res, program_id, pre=pre, post=post)
+    report = await build_report(
+        conn, who, res, program_id, pre=pre, post=post, connect=request.app.state.pool.acquire
+    )
     q = await _questionnaire(conn, res, report)
     locale = choose_locale(request, who)
     t = state(request).catalogs.gettext(locale)

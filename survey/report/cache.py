@@ -28,7 +28,7 @@ QUERY_TIMEOUT = 600.0
 """Seconds the driver waits for a refresh; building a large wave from nothing is slow."""
 LOCK_WAIT = "10s"
 """How long a refresh waits while another holds the wave's cache (a build from nothing
-takes about a minute per wave at a million responses); then the report is refused
+takes 20-25 s per wave at a million responses); then the report is refused
 with 503 and Retry-After, as while the database is away. Incremental refreshes hold
 it for well under a second."""
 
@@ -88,6 +88,26 @@ async def refresh(
         await conn.execute(Q.report_cache_compact, program_id, wave_id, sig)
         return added, True
     return added, False
+
+
+async def cold_waves(
+    conn: Conn, program_id: int, wave_ids: Sequence[int], sig: str
+) -> dict[int, bool]:
+    """The waves among ``wave_ids`` whose next refresh builds their cache from nothing,
+    each with whether it has a stale cache to empty first."""
+    rows = await conn.fetch(Q.report_cache_cold, program_id, list(wave_ids), sig)
+    return {r["wave_id"]: r["stale"] for r in rows}
+
+
+async def empty(conn: Conn, program_id: int, wave_ids: Sequence[int], sig: str) -> None:
+    """Empty the waves' caches of one signature, under their refresh locks (taken in one
+    order, as ``refresh_waves`` does); the next refresh of each builds it from nothing.
+    The locks last until the caller's transaction ends."""
+    for wave_id in sorted(set(wave_ids)):
+        await conn.execute(Q.report_cache_lock_wait, LOCK_WAIT)
+        await conn.execute(Q.report_cache_lock, program_id, wave_id)
+        await conn.execute(Q.report_cache_lock_wait, "0")
+        await conn.execute(Q.report_cache_reset, program_id, wave_id, sig)
 
 
 async def refresh_waves(

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from survey import access
 from survey.access import Principal
-from survey.db import Conn, Record, fetch_one
+from survey.db import Conn, Connect, Record, fetch_one
 from survey.errors import InvalidInput, NotFound
 from survey.questionnaire import Questionnaire
 from survey.report import aggregate
@@ -152,6 +152,18 @@ async def _basis(
     return _Basis(program, pre_row, post_row, q, notes, specs, item_specs(q, specs), margins)
 
 
+async def _build_apart(connect: Connect, program_id: int, basis: _Basis) -> None:
+    await aggregate.build_apart(
+        connect,
+        program_id,
+        basis.wave_ids,
+        weight_items=margin_items(basis.margins),
+        specs=basis.specs,
+        items=[i.item_id for i in basis.items],
+        session=(REPORT_TIMEOUT, REPORT_WORK_MEM),
+    )
+
+
 async def build_report(
     conn: Conn,
     who: Principal,
@@ -162,10 +174,16 @@ async def build_report(
     post: int | None = None,
     weighted: bool = False,
     exclude_duplicates: bool = False,
+    connect: Connect | None = None,
 ) -> Report:
+    """The report on two waves. ``connect``: where caches of both waves must be built
+    from nothing, build them side by side on connections of their own (``build_apart``)
+    rather than one after the other in ``conn``."""
     access.check(who, program_id, "report")
     basis = await _basis(conn, res, program_id, pre, post, weighted)
     q, pre_row, post_row, items = basis.questionnaire, basis.pre, basis.post, basis.items
+    if connect is not None:
+        await _build_apart(connect, program_id, basis)
     # The session settings are local to a transaction: outside one (the CLI, scripts)
     # they would last for their own statement only, and the cache read would sort and
     # hash in the default 4 MB, on disk at a million responses. A savepoint when the
@@ -220,13 +238,16 @@ async def refresh_report_caches(
     *,
     weighted: bool = False,
     margins: dict[int, Margins] | None = None,
+    connect: Connect | None = None,
 ) -> tuple[int, int]:
     """Bring the caches of the program's default report up to date and fold them, without
     computing it: what ``survey warm`` does between requests. Returns the responses
     added and the caches folded. ``margins``: the program's, when the caller has read
-    them already (``load_margins``)."""
+    them already (``load_margins``); ``connect`` as for ``build_report``."""
     access.check(who, program_id, "report")
     basis = await _basis(conn, res, program_id, None, None, weighted, margins)
+    if connect is not None:
+        await _build_apart(connect, program_id, basis)
     async with conn.transaction():
         await conn.execute(Q.report_session, REPORT_TIMEOUT, REPORT_WORK_MEM)
         return await aggregate.refresh_counts(

@@ -23,7 +23,7 @@ SELECT NOT survey_is_distributed();
 
 -- name: report-cache-lock-wait
 -- How long a refresh waits for another one ($1, e.g. '10s'; '0' for ever, the
--- default). A build from nothing holds the lock for about a minute per wave at a
+-- default). A build from nothing holds the lock for 20-25 s per wave at a
 -- million responses; a report waiting that long is better answered "try again"
 -- (LockNotAvailable, 503 with Retry-After). Local to the transaction.
 SELECT set_config('lock_timeout', $1::text, true);
@@ -53,6 +53,18 @@ SELECT pg_current_snapshot()::text AS snap,
              AND r.completed_xid >= pg_snapshot_xmin(s.snap)
              AND NOT pg_visible_in_snapshot(r.completed_xid, s.snap)
        ) END AS ids;
+
+-- name: report-cache-cold
+-- The waves among $2 whose next refresh builds their cache of signature $3 from nothing:
+-- those with none yet, and those whose cache is behind the wave's epoch (`stale`: it
+-- must be emptied first, report-cache-reset).
+SELECT w.id AS wave_id, s.epoch IS NOT NULL AS stale
+FROM waves w
+LEFT JOIN report_cache_state s
+  ON s.program_id = $1 AND s.wave_id = w.id AND s.signature = $3
+WHERE w.program_id = $1 AND w.id = ANY($2::bigint[])
+  AND s.epoch IS DISTINCT FROM w.cache_epoch
+ORDER BY w.id;
 
 -- name: report-cache-reset
 -- Empty one wave's cache of one signature ($1 program, $2 wave, $3 signature), and the

@@ -12,8 +12,9 @@ Reports read per-wave aggregates kept up to date incrementally
 (``survey.report.cache``). Each size is measured in three steps, each in a child
 process so its memory is the report's own:
 1. the first report, which builds the waves' caches from every answer (a one-off per
-   wave and weighting scheme), then the report as evaluators get it (cache current),
-   unweighted and weighted;
+   wave and weighting scheme; the two waves side by side, each on a connection of its
+   own, as the server's pool and the CLI allow), then the report as evaluators get it
+   (cache current), unweighted and weighted;
 2. 1% more responses are completed through the normal path (not COPY with triggers
    off), and the report runs again: the refresh adds only those;
 3. 1% more again, then one pass of ``survey warm`` (``survey.services.warm``) adds them
@@ -68,10 +69,12 @@ def rss_mib():
 
 async def timed(conn, res, program_id, weighted):
     start = time.perf_counter()
-    await build_report(conn, SYSTEM, res, program_id, weighted=weighted)
+    await build_report(conn, SYSTEM, res, program_id, weighted=weighted, connect=CONNECT)
     return time.perf_counter() - start
 
 async def main(url, program_id, step):
+    global CONNECT
+    CONNECT = db.connector(url)  # as a server's pool: waves built from nothing side by side
     res = load_resources(load_settings({}, secret_key="bench"))
     conn = await db.connect(url)
     await conn.fetch(BASELINE, program_id)  # warm the buffer cache for all timings alike
@@ -86,7 +89,7 @@ async def main(url, program_id, step):
         out["rss"] = rss_mib()
         # A traced run: the peak of everything Python and numpy allocated for it.
         tracemalloc.start()
-        await build_report(conn, SYSTEM, res, program_id, weighted=True)
+        await build_report(conn, SYSTEM, res, program_id, weighted=True, connect=CONNECT)
         out["heap"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
     elif step == "added":
@@ -96,7 +99,7 @@ async def main(url, program_id, step):
         # `survey warm`'s pass between requests, then the reports that follow it.
         from survey.services.warm import Warmer
         start = time.perf_counter()
-        await Warmer(conn, res).run_once()
+        await Warmer(conn, res, CONNECT).run_once()
         out["warm"] = time.perf_counter() - start
         out["warmed"] = await timed(conn, res, program_id, False)
         out["warmed_weighted"] = await timed(conn, res, program_id, True)
