@@ -197,10 +197,11 @@ async def build_apart(
     ``session`` settings, when more than one does; returns how many were built.
 
     A build from nothing is one statement, CPU in one PostgreSQL backend: about 20 s per
-    wave of half a million responses. Two built side by side on two cores took 25 s
-    instead of 41. With one wave to build there is nothing to gain, and the refresh
-    in the report's own transaction builds it. A wave another report is building
-    fails as that refresh would (``LockNotAvailable`` after ``cache.LOCK_WAIT``).
+    wave of half a million responses. Two built side by side on two cores took 27-29 s
+    against 43-55 s one after the other (README, report benchmark). With one wave to
+    build there is nothing to gain, and the refresh in the report's own transaction
+    builds it. A wave another report is building fails as that refresh would
+    (``LockNotAvailable`` after ``cache.LOCK_WAIT``).
     """
     spec = spec_arrays(specs)
     sig = cache.signature(spec, items, weight_items)

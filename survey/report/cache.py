@@ -55,9 +55,7 @@ async def refresh(
     """Bring one wave's cache up to date with every response this transaction can see,
     and fold its batches into one when it holds more than ``fold_over``; returns how
     many responses it added, and whether it folded."""
-    await conn.execute(Q.report_cache_lock_wait, LOCK_WAIT)
-    await conn.execute(Q.report_cache_lock, program_id, wave_id)
-    await conn.execute(Q.report_cache_lock_wait, "0")
+    await _lock(conn, program_id, wave_id)
     delta = await conn.fetchrow(Q.report_cache_delta, program_id, wave_id, sig)
     assert delta is not None
     ids: list[int] | None = delta["ids"]
@@ -104,10 +102,16 @@ async def empty(conn: Conn, program_id: int, wave_ids: Sequence[int], sig: str) 
     order, as ``refresh_waves`` does); the next refresh of each builds it from nothing.
     The locks last until the caller's transaction ends."""
     for wave_id in sorted(set(wave_ids)):
-        await conn.execute(Q.report_cache_lock_wait, LOCK_WAIT)
-        await conn.execute(Q.report_cache_lock, program_id, wave_id)
-        await conn.execute(Q.report_cache_lock_wait, "0")
+        await _lock(conn, program_id, wave_id)
         await conn.execute(Q.report_cache_reset, program_id, wave_id, sig)
+
+
+async def _lock(conn: Conn, program_id: int, wave_id: int) -> None:
+    """The wave's refresh lock, until the transaction ends; waiting at most ``LOCK_WAIT``
+    for it, and then for ever for whatever else the transaction does."""
+    await conn.execute(Q.report_cache_lock_wait, LOCK_WAIT)
+    await conn.execute(Q.report_cache_lock, program_id, wave_id)
+    await conn.execute(Q.report_cache_lock_wait, "0")
 
 
 async def refresh_waves(
