@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from survey import access
 from survey.access import Principal
@@ -123,6 +124,16 @@ class _Basis:
     def wave_ids(self) -> tuple[int, int]:
         return self.pre["id"], self.post["id"]
 
+    @property
+    def counted(self) -> dict[str, Any]:
+        """What the cache and scan take besides the program and waves: the weighting
+        items, the constructs and the Likert items."""
+        return {
+            "weight_items": margin_items(self.margins),
+            "specs": self.specs,
+            "items": [i.item_id for i in self.items],
+        }
+
 
 async def _basis(
     conn: Conn,
@@ -157,10 +168,8 @@ async def _build_apart(connect: Connect, program_id: int, basis: _Basis) -> None
         connect,
         program_id,
         basis.wave_ids,
-        weight_items=margin_items(basis.margins),
-        specs=basis.specs,
-        items=[i.item_id for i in basis.items],
         session=(REPORT_TIMEOUT, REPORT_WORK_MEM),
+        **basis.counted,
     )
 
 
@@ -191,13 +200,7 @@ async def build_report(
     async with conn.transaction():
         await conn.execute(Q.report_session, REPORT_TIMEOUT, REPORT_WORK_MEM)
         agg = await aggregate.fetch_counts(
-            conn,
-            program_id,
-            basis.wave_ids,
-            exclude_duplicates=exclude_duplicates,
-            weight_items=margin_items(basis.margins),
-            specs=basis.specs,
-            items=[i.item_id for i in items],
+            conn, program_id, basis.wave_ids, exclude_duplicates=exclude_duplicates, **basis.counted
         )
         agg.fieldwork.update(await aggregate.fetch_fieldwork(conn, program_id, basis.wave_ids))
     data = ReportInput(
@@ -250,14 +253,7 @@ async def refresh_report_caches(
         await _build_apart(connect, program_id, basis)
     async with conn.transaction():
         await conn.execute(Q.report_session, REPORT_TIMEOUT, REPORT_WORK_MEM)
-        return await aggregate.refresh_counts(
-            conn,
-            program_id,
-            basis.wave_ids,
-            weight_items=margin_items(basis.margins),
-            specs=basis.specs,
-            items=[i.item_id for i in basis.items],
-        )
+        return await aggregate.refresh_counts(conn, program_id, basis.wave_ids, **basis.counted)
 
 
 def unreviewed_languages(
