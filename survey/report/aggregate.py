@@ -8,6 +8,7 @@ afterwards, off the event loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -182,6 +183,12 @@ async def fetch_counts(
     return out
 
 
+SPARE_WAIT = 1.0
+"""Seconds ``build_apart`` waits for its connections. A server's pool may be busy with
+requests that each hold one and wait for more: then the report builds its waves in its
+own connection, one after the other, rather than wait for a connection that may not come."""
+
+
 async def build_apart(
     connect: Connect,
     program_id: int,
@@ -200,33 +207,45 @@ async def build_apart(
     wave of half a million responses. Two built side by side on two cores took 27-29 s
     against 43-55 s one after the other (README, report benchmark). With one wave to
     build there is nothing to gain, and the refresh in the report's own transaction
-    builds it. A wave another report is building fails as that refresh would
-    (``LockNotAvailable`` after ``cache.LOCK_WAIT``).
+    builds it; nor when the connections are not to be had within ``SPARE_WAIT``. A wave
+    another report is building fails as that refresh would (``LockNotAvailable`` after
+    ``cache.LOCK_WAIT``).
     """
     spec = spec_arrays(specs)
     sig = cache.signature(spec, items, weight_items)
-    async with connect() as conn:
-        if not await conn.fetchval(Q.report_cache_usable):
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            conns: list[Conn] = [
+                await asyncio.wait_for(stack.enter_async_context(connect()), SPARE_WAIT)
+                for _ in set(wave_ids)
+            ]
+        except TimeoutError:
             return 0
-        cold = await cache.cold_waves(conn, program_id, wave_ids, sig)
+        if not await conns[0].fetchval(Q.report_cache_usable):
+            return 0
+        cold = await cache.cold_waves(conns[0], program_id, wave_ids, sig)
         if len(cold) < 2:
             return 0
         # Stale caches are emptied first, in a short transaction: emptying a wave's
         # cache also deletes the two waves' panel pairs, one row that both builds would
         # delete, and the second would wait for the first to commit, 20 s later.
-        async with conn.transaction():
-            await cache.empty(conn, program_id, [w for w, stale in cold.items() if stale], sig)
+        async with conns[0].transaction():
+            await cache.empty(conns[0], program_id, [w for w, old in cold.items() if old], sig)
 
-    async def build(wave_id: int) -> None:
-        async with connect() as conn, conn.transaction():
-            await conn.execute(Q.report_session, *session)
-            await cache.refresh(
-                conn, program_id, wave_id, sig, spec=spec, items=items, weight_items=weight_items
-            )
+        async def build(conn: Conn, wave_id: int) -> None:
+            async with conn.transaction():
+                await conn.execute(Q.report_session, *session)
+                await cache.refresh(
+                    conn, program_id, wave_id, sig, spec=spec, items=items,
+                    weight_items=weight_items,
+                )
 
-    # Not a TaskGroup: a failed build would cancel the other midway, throwing its work
-    # away, and the error would come wrapped in a group the HTTP layer does not map.
-    done = await asyncio.gather(*(build(w) for w in cold), return_exceptions=True)
+        # Not a TaskGroup: a failed build would cancel the other midway, throwing its
+        # work away, and the error would come wrapped in a group the HTTP layer does
+        # not map.
+        done = await asyncio.gather(
+            *(build(c, w) for c, w in zip(conns, cold, strict=False)), return_exceptions=True
+        )
     for outcome in done:
         if isinstance(outcome, BaseException):
             raise outcome

@@ -72,7 +72,7 @@ async def test_both_waves_are_built_side_by_side_and_match_a_scan(
 ) -> None:
     meeting = Meeting(database_url)
     report = await build_report(conn, SYSTEM, resources, seeded.program_id, connect=meeting)
-    assert meeting.opened == 3  # the look-up, then one per wave
+    assert meeting.opened == 2  # one per wave, the first also for the look-up
     # Each wave was built in one batch, of all its completes, before the report read it;
     # the report's own refresh then had nothing to add.
     assert await cache_states(conn, seeded) == [
@@ -93,7 +93,7 @@ async def test_stale_caches_of_both_waves_are_built_again_side_by_side(
         await conn.execute("SELECT report_cache_invalidate($1, $2)", seeded.program_id, wave_id)
     meeting = Meeting(database_url)
     await build_report(conn, SYSTEM, resources, seeded.program_id, connect=meeting)
-    assert meeting.opened == 3
+    assert meeting.opened == 2
     assert [b for _, _, b in await cache_states(conn, seeded)] == [1, 1]
     await assert_cache_matches(conn, resources, seeded)
 
@@ -128,7 +128,7 @@ async def test_one_wave_to_build_is_built_by_the_report_itself(
         items=items,
         session=("60s", "64MB"),
     )
-    assert (built, len(opened)) == (0, 1)
+    assert (built, len(opened)) == (0, 2)
     await build_report(conn, SYSTEM, resources, seeded.program_id, connect=counted)
     assert await cache.cold_waves(conn, seeded.program_id, waves, sig) == {}
     await assert_cache_matches(conn, resources, seeded)
@@ -158,4 +158,26 @@ async def test_a_wave_built_elsewhere_gives_the_busy_answer_and_the_other_is_kep
     # The pre wave's build was not thrown away with the post wave's failure.
     assert [w for w, _, _ in await cache_states(conn, seeded)] == [seeded.pre_id]
     await build_report(conn, SYSTEM, resources, seeded.program_id, connect=connect)
+    await assert_cache_matches(conn, resources, seeded)
+
+
+async def test_without_connections_to_spare_the_report_builds_its_waves_itself(
+    conn: Conn, resources: Resources, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pool whose connections are all held by requests that wait for more: the report
+    does not wait for one, it builds both waves in its own connection."""
+    monkeypatch.setattr(aggregate, "SPARE_WAIT", 0.2)
+
+    @asynccontextmanager
+    async def exhausted() -> AsyncIterator[Conn]:
+        await asyncio.sleep(5)  # as a pool with none free
+        raise AssertionError("the report waited for a connection")
+        yield
+
+    report = await build_report(conn, SYSTEM, resources, seeded.program_id, connect=exhausted)
+    assert await cache_states(conn, seeded) == [
+        (seeded.pre_id, await completes(conn, seeded, seeded.pre_id), 1),
+        (seeded.post_id, await completes(conn, seeded, seeded.post_id), 1),
+    ]
+    assert report.sites
     await assert_cache_matches(conn, resources, seeded)
