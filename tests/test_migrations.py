@@ -32,6 +32,8 @@ PINNED = {
     12: "f9f8c72d1622a77e8106ef12cf191ffc6c0a6ef6f7dcdff908961c4784910b3d",
     # 0013_cache_epoch
     13: "8f11a444711658de2608b5dd18cff70a870fbed29c8be366f479a807602be567",
+    # 0014_cells_epoch
+    14: "e8eca0e5001c3810efb793c3da1e06d59fbb8c1374a6972ff8d563c4929b302e",
 }
 
 

@@ -2,12 +2,13 @@
 
 A change to a completed response (a flagged duplicate, a deletion, an edit by hand)
 moves its wave's cache epoch on (``survey/migrations/0013_cache_epoch.sql``), and the
-next report or export of that wave builds its cache from nothing (20-25 s per wave of
-half a million responses for a report, both waves side by side where a connection of
-its own is at hand; longer for an export's cells), paid by whoever asks first. ``survey warm``
-(``survey/cli/warm.py``) pays it instead, between requests: each pass finds the report
-caches and export cells whose epoch is behind their wave's and builds them again, as
-a report or an export would.
+next report of that wave builds its cache from nothing: 20-25 s per wave of half a
+million responses, both waves side by side where a connection of its own is at hand.
+An edit of answers by hand moves the wave's cells epoch on too (``0014_cells_epoch``),
+and the next export renders every response again (80 s at a million). Whoever asks
+first pays. ``survey warm`` (``survey/cli/warm.py``) pays it instead, between requests:
+each pass finds the report caches and export cells whose epoch is behind their
+wave's and builds them again, as a report or an export would.
 
 Report caches are per weighting scheme and pair of waves; a pass builds the program's
 default report (the latest pre and post waves), unweighted and, when margins were

@@ -125,7 +125,8 @@ SELECT set_config('enable_sort', 'off', true);
 --   2. export-cells-session  no statement timeout: building a large wave is slow;
 --   3. export-cells-lock     one fill of a wave at a time;
 --   4. export-cells-state    the wave's layout, if its cells were ever built, and
---                            whether the wave was invalidated since (0013_cache_epoch);
+--                            whether the wave's answers were edited since (its cells
+--                            epoch, 0013_cache_epoch and 0014_cells_epoch);
 --   5. the same layout, not invalidated: export-cells-add renders the completes its
 --      snapshot missed; else export-cells-reset, then export-cells-build renders them
 --      all.
@@ -139,7 +140,7 @@ SELECT set_config('statement_timeout', '0', true);
 SELECT pg_advisory_xact_lock(hashtextextended('export-cells:' || $1::bigint || ':' || $2::bigint, 0));
 
 -- name: export-cells-state
-SELECT s.layout, s.responses, s.epoch <> w.cache_epoch AS stale
+SELECT s.layout, s.responses, s.epoch <> w.cells_epoch AS stale
 FROM export_cells_state s
 JOIN waves w ON w.program_id = s.program_id AND w.id = s.wave_id
 WHERE s.program_id = $1 AND s.wave_id = $2;
@@ -170,7 +171,7 @@ WITH added AS (
 INSERT INTO export_cells_state (program_id, wave_id, layout, items, kinds, blanks, singles,
                                 options, snap, responses, epoch)
 SELECT $1, $2, $3, $4, $5, $6, $7, $8, pg_current_snapshot(), count(*),
-       (SELECT cache_epoch FROM waves WHERE program_id = $1 AND id = $2)
+       (SELECT cells_epoch FROM waves WHERE program_id = $1 AND id = $2)
 FROM added
 RETURNING responses;
 
@@ -179,7 +180,7 @@ RETURNING responses;
 INSERT INTO export_cells_state (program_id, wave_id, layout, items, kinds, blanks, singles,
                                 options, snap, epoch)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, pg_current_snapshot(),
-        (SELECT cache_epoch FROM waves WHERE program_id = $1 AND id = $2))
+        (SELECT cells_epoch FROM waves WHERE program_id = $1 AND id = $2))
 ON CONFLICT (program_id, wave_id) DO NOTHING;
 
 -- name: export-cells-add

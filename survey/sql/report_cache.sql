@@ -485,17 +485,18 @@ DO UPDATE SET site_ids = excluded.site_ids, construct_ids = excluded.construct_i
 RETURNING site_ids, construct_ids, diffs, counts;
 
 -- name: caches-stale
--- Report caches and export cells built before a change to their wave
--- (0013_cache_epoch), with the wave's epoch now: what `survey warm` builds again.
+-- Report caches built before a change to their wave, and export cells built before an
+-- edit of its answers (0013_cache_epoch, 0014_cells_epoch), with the wave's epoch now:
+-- what `survey warm` builds again.
 SELECT DISTINCT 'report' AS kind, c.program_id, c.wave_id, w.cache_epoch AS epoch
 FROM report_cache_state c
 JOIN waves w ON w.program_id = c.program_id AND w.id = c.wave_id
 WHERE c.epoch <> w.cache_epoch
 UNION ALL
-SELECT 'export', s.program_id, s.wave_id, w.cache_epoch
+SELECT 'export', s.program_id, s.wave_id, w.cells_epoch
 FROM export_cells_state s
 JOIN waves w ON w.program_id = s.program_id AND w.id = s.wave_id
-WHERE s.epoch <> w.cache_epoch
+WHERE s.epoch <> w.cells_epoch
 ORDER BY program_id, wave_id, kind DESC;
 
 -- name: caches-behind

@@ -24,10 +24,23 @@ from survey.export.paper import import_paper
 # were built (0013_cache_epoch), as if they were gone.
 STATE = (
     "SELECT s.layout, s.responses FROM export_cells_state s JOIN waves w "
-    "ON w.program_id = s.program_id AND w.id = s.wave_id AND w.cache_epoch = s.epoch "
+    "ON w.program_id = s.program_id AND w.id = s.wave_id AND w.cells_epoch = s.epoch "
     "WHERE s.program_id = $1 AND s.wave_id = $2"
 )
 CELLS = "SELECT count(*) FROM export_cells WHERE program_id = $1 AND wave_id = $2"
+# Cells an export uses: of a response complete in the wave, by the same completion.
+CURRENT = (
+    "SELECT count(*) FROM export_cells c JOIN responses r ON r.program_id = c.program_id "
+    "AND r.id = c.response_id AND r.wave_id = c.wave_id AND r.status = 'complete' "
+    "AND r.completed_xid IS NOT DISTINCT FROM c.completed_xid "
+    "WHERE c.program_id = $1 AND c.wave_id = $2"
+)
+# Which transaction wrote each of the wave's cells: the same after a change that renders
+# nothing again.
+WRITTEN = (
+    "SELECT array_agg(xmin::text ORDER BY response_id) FROM export_cells "
+    "WHERE program_id = $1 AND wave_id = $2"
+)
 # A layout the renderer chokes on (a multiple choice's options not a list).
 CHOKE = 'UPDATE export_cells_state SET options = \'{"race_ethnicity": "oops"}\' WHERE wave_id = $1'
 COMPLETES = (
@@ -40,7 +53,8 @@ async def same_for_everyone(conn: Conn, res: Any, pid: int, wave_id: int) -> Non
     for who in (SYSTEM, evaluator(pid)):
         reference, served = await _both(conn, res, who, pid, wave_id)
         assert served == reference, _diff(served, reference)
-    assert await conn.fetchval(CELLS, pid, wave_id) == await conn.fetchval(COMPLETES, pid, wave_id)
+    completes = await conn.fetchval(COMPLETES, pid, wave_id)
+    assert await conn.fetchval(CURRENT, pid, wave_id) == completes
 
 
 async def test_cells_are_rendered_from_launch_on(conn: Conn, resources: Any, actors: Any) -> None:
@@ -159,10 +173,13 @@ async def test_a_completed_response_edited_later(conn: Conn, resources: Any, act
     assert await conn.fetchrow(STATE, pid, seeded.wave_id) is None
     await same_for_everyone(conn, resources, pid, seeded.wave_id)
     assert await conn.fetchrow(STATE, pid, seeded.wave_id) is not None
-    # Reopened, answered differently and completed again by a later transaction.
+    # Reopened, answered differently and completed again by a later transaction. The
+    # wave's cells stay (0014_cells_epoch): the reopened response is rendered from its
+    # answers while it is not complete, and its cells again when it completes.
+    state = await conn.fetchrow(STATE, pid, seeded.wave_id)
     await conn.execute("UPDATE responses SET status = 'partial', submitted_at = NULL "
                        "WHERE id = $1", rid)  # fmt: skip
-    assert await conn.fetchrow(STATE, pid, seeded.wave_id) is None
+    assert await conn.fetchrow(STATE, pid, seeded.wave_id) == state
     await same_for_everyone(conn, resources, pid, seeded.wave_id)
     async with conn.transaction():
         await conn.execute(
@@ -182,11 +199,49 @@ async def test_a_completed_response_deleted(conn: Conn, resources: Any, actors: 
     pid = actors.programs["own"]
     seeded = await seed_wave(conn, resources, pid)
     await same_for_everyone(conn, resources, pid, seeded.wave_id)
+    state = await conn.fetchrow(STATE, pid, seeded.wave_id)
     await conn.execute(
         "DELETE FROM responses WHERE id = (SELECT max(id) FROM responses WHERE wave_id = $1)",
         seeded.wave_id,
     )
+    # The response's cells went with it; the others stay current (0014_cells_epoch).
+    assert await conn.fetchrow(STATE, pid, seeded.wave_id) == state
     await same_for_everyone(conn, resources, pid, seeded.wave_id)
+
+
+async def test_a_completed_response_flagged_or_moved_keeps_the_cells(
+    conn: Conn, resources: Any, actors: Any
+) -> None:
+    """The cells are the answers rendered; what a flag or a move changes is read from the
+    response itself, so nothing is rendered again and the export is still right."""
+    pid = actors.programs["own"]
+    seeded = await seed_wave(conn, resources, pid)
+    await same_for_everyone(conn, resources, pid, seeded.wave_id)
+    state = await conn.fetchrow(STATE, pid, seeded.wave_id)
+    rendered = await conn.fetchval(WRITTEN, pid, seeded.wave_id)
+    rid, site = await conn.fetchrow(
+        "SELECT min(id), min(site_id) FROM responses WHERE wave_id = $1 AND status = 'complete'",
+        seeded.wave_id,
+    )
+    other = await conn.fetchval(
+        "SELECT max(site_id) FROM wave_sites WHERE program_id = $1 AND wave_id = $2",
+        pid, seeded.wave_id,
+    )  # fmt: skip
+    assert other != site
+    await conn.execute(
+        "UPDATE responses SET duplicate_suspect = true, site_id = $2, language = 'es' "
+        "WHERE id = $1",
+        rid, other,
+    )  # fmt: skip
+    assert await conn.fetchrow(STATE, pid, seeded.wave_id) == state
+    await same_for_everyone(conn, resources, pid, seeded.wave_id)
+    # The exports read the cells as they were: none was rendered again.
+    assert await conn.fetchval(WRITTEN, pid, seeded.wave_id) == rendered
+    # The report caches, sums over exactly those columns, are stale (0013_cache_epoch).
+    assert await conn.fetchval(
+        "SELECT cache_epoch > cells_epoch FROM waves WHERE program_id = $1 AND id = $2",
+        pid, seeded.wave_id,
+    )  # fmt: skip
 
 
 async def test_a_new_layout_renders_the_wave_again(
