@@ -190,6 +190,7 @@ own connection, one after the other, rather than wait for a connection that may 
 
 
 async def build_apart(
+    conn: Conn,
     connect: Connect,
     program_id: int,
     wave_ids: Sequence[int],
@@ -201,7 +202,8 @@ async def build_apart(
 ) -> int:
     """Build from nothing the waves' caches that need it, side by side, each on a
     connection of its own (``connect``) in a transaction of its own with the report's
-    ``session`` settings, when more than one does; returns how many were built.
+    ``session`` settings, when more than one does; returns how many were built. Which
+    do is looked up in ``conn``, so a report whose caches exist takes no connection.
 
     A build from nothing is one statement, CPU in one PostgreSQL backend: about 20 s per
     wave of half a million responses. Two built side by side on two cores took 27-29 s
@@ -213,18 +215,18 @@ async def build_apart(
     """
     spec = spec_arrays(specs)
     sig = cache.signature(spec, items, weight_items)
+    if not await conn.fetchval(Q.report_cache_usable):
+        return 0
+    cold = await cache.cold_waves(conn, program_id, wave_ids, sig)
+    if len(cold) < 2:
+        return 0
     async with contextlib.AsyncExitStack() as stack:
         try:
             conns: list[Conn] = [
                 await asyncio.wait_for(stack.enter_async_context(connect()), SPARE_WAIT)
-                for _ in set(wave_ids)
+                for _ in cold
             ]
         except TimeoutError:
-            return 0
-        if not await conns[0].fetchval(Q.report_cache_usable):
-            return 0
-        cold = await cache.cold_waves(conns[0], program_id, wave_ids, sig)
-        if len(cold) < 2:
             return 0
         # Stale caches are emptied first, in a short transaction: emptying a wave's
         # cache also deletes the two waves' panel pairs, one row that both builds would
@@ -244,7 +246,7 @@ async def build_apart(
         # work away, and the error would come wrapped in a group the HTTP layer does
         # not map.
         done = await asyncio.gather(
-            *(build(c, w) for c, w in zip(conns, cold, strict=False)), return_exceptions=True
+            *(build(c, w) for c, w in zip(conns, cold, strict=True)), return_exceptions=True
         )
     for outcome in done:
         if isinstance(outcome, BaseException):

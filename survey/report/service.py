@@ -163,8 +163,9 @@ async def _basis(
     return _Basis(program, pre_row, post_row, q, notes, specs, item_specs(q, specs), margins)
 
 
-async def _build_apart(connect: Connect, program_id: int, basis: _Basis) -> None:
+async def _build_apart(conn: Conn, connect: Connect, program_id: int, basis: _Basis) -> None:
     await aggregate.build_apart(
+        conn,
         connect,
         program_id,
         basis.wave_ids,
@@ -192,7 +193,7 @@ async def build_report(
     basis = await _basis(conn, res, program_id, pre, post, weighted)
     q, pre_row, post_row, items = basis.questionnaire, basis.pre, basis.post, basis.items
     if connect is not None:
-        await _build_apart(connect, program_id, basis)
+        await _build_apart(conn, connect, program_id, basis)
     # The session settings are local to a transaction: outside one (the CLI, scripts)
     # they would last for their own statement only, and the cache read would sort and
     # hash in the default 4 MB, on disk at a million responses. A savepoint when the
@@ -250,7 +251,7 @@ async def refresh_report_caches(
     access.check(who, program_id, "report")
     basis = await _basis(conn, res, program_id, None, None, weighted, margins)
     if connect is not None:
-        await _build_apart(connect, program_id, basis)
+        await _build_apart(conn, connect, program_id, basis)
     async with conn.transaction():
         await conn.execute(Q.report_session, REPORT_TIMEOUT, REPORT_WORK_MEM)
         return await aggregate.refresh_counts(conn, program_id, basis.wave_ids, **basis.counted)

@@ -20,6 +20,7 @@ from survey.db import Conn, Connect
 from survey.errors import Unavailable
 from survey.report import aggregate, build_report, cache
 from survey.report.seeding import Seeded, seed_program
+from survey.report.service import refresh_report_caches
 from survey.resources import Resources
 from survey.sql import Q
 from tests.report.test_report_cache import (
@@ -72,7 +73,7 @@ async def test_both_waves_are_built_side_by_side_and_match_a_scan(
 ) -> None:
     meeting = Meeting(database_url)
     report = await build_report(conn, SYSTEM, resources, seeded.program_id, connect=meeting)
-    assert meeting.opened == 2  # one per wave, the first also for the look-up
+    assert meeting.opened == 2  # one per wave
     # Each wave was built in one batch, of all its completes, before the report read it;
     # the report's own refresh then had nothing to add.
     assert await cache_states(conn, seeded) == [
@@ -120,6 +121,7 @@ async def test_one_wave_to_build_is_built_by_the_report_itself(
     waves = [seeded.pre_id, seeded.post_id]
     assert await cache.cold_waves(conn, seeded.program_id, waves, sig) == {seeded.pre_id: True}
     built = await aggregate.build_apart(
+        conn,
         counted,
         seeded.program_id,
         waves,
@@ -128,10 +130,14 @@ async def test_one_wave_to_build_is_built_by_the_report_itself(
         items=items,
         session=("60s", "64MB"),
     )
-    assert (built, len(opened)) == (0, 2)
+    assert (built, len(opened)) == (0, 0)
     await build_report(conn, SYSTEM, resources, seeded.program_id, connect=counted)
     assert await cache.cold_waves(conn, seeded.program_id, waves, sig) == {}
     await assert_cache_matches(conn, resources, seeded)
+    # Nor does a report whose caches are current, nor `survey warm`'s refresh of them.
+    await build_report(conn, SYSTEM, resources, seeded.program_id, connect=counted)
+    await refresh_report_caches(conn, SYSTEM, resources, seeded.program_id, connect=counted)
+    assert opened == []
 
 
 async def test_a_wave_built_elsewhere_gives_the_busy_answer_and_the_other_is_kept(
