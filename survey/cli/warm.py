@@ -1,9 +1,10 @@
 """``survey warm``: build again, between requests, the caches a change made stale, and
 bring current ones up to date.
 
-Run it beside ``survey serve`` (compose.yaml does): without it, the first report or
-export after a change to a completed response builds its wave's cache itself, and
-each report adds the responses completed since the last one.
+Run it beside ``survey serve`` (compose.yaml does): without it, the first report after
+a change to a completed response, or the first export after an edit of its answers,
+builds its wave's cache itself, and each report adds the responses completed since the
+last one.
 """
 
 from __future__ import annotations

@@ -183,8 +183,8 @@ def run_child(url: str, program_id: int, wave_id: int, fmt: str, trace: bool) ->
 
 
 async def forget_cells(url: str, program_id: int, wave_id: int) -> None:
-    """Empty the wave's export cells the way any change to a completed response does,
-    so the next export is a first one and builds them."""
+    """Empty the wave's export cells the way an edit of answers by hand does (it calls
+    ``report_cache_invalidate``), so the next export is a first one and builds them."""
     conn = await db.connect(url)
     try:
         await conn.execute("SELECT report_cache_invalidate($1, $2)", program_id, wave_id)
@@ -228,8 +228,8 @@ def main(sizes: list[int], formats: tuple[str, ...] = ("csv", "sav")) -> None:
                     flush=True,
                 )
     print(
-        "\nfirst s: the first export of the wave (its export cells emptied first, as any "
-        "change to a\ncompleted response does), which renders every completed response "
+        "\nfirst s: the first export of the wave (its export cells emptied first, as an "
+        "edit of answers\nby hand does), which renders every completed response "
         "into export_cells;\n1st byte: when its first piece (the header) came, i.e. the "
         "time that rendering took;\nwarm s: the export again, cells current, as every "
         "later export finds them (each response is\nrendered as it completes); rows/s of "
