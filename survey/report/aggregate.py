@@ -206,7 +206,7 @@ async def build_apart(
     do is looked up in ``conn``, so a report whose caches exist takes no connection.
 
     A build from nothing is one statement, CPU in one PostgreSQL backend: about 20 s per
-    wave of half a million responses. Two built side by side on two cores took 27-29 s
+    wave of half a million responses. Two built side by side on two cores took 26-29 s
     against 43-55 s one after the other (README, report benchmark). With one wave to
     build there is nothing to gain, and the refresh in the report's own transaction
     builds it; nor when the connections are not to be had within ``SPARE_WAIT``. A wave
@@ -234,11 +234,11 @@ async def build_apart(
         async with conns[0].transaction():
             await cache.empty(conns[0], program_id, [w for w, old in cold.items() if old], sig)
 
-        async def build(conn: Conn, wave_id: int) -> None:
-            async with conn.transaction():
-                await conn.execute(Q.report_session, *session)
+        async def build(own: Conn, wave_id: int) -> None:
+            async with own.transaction():
+                await own.execute(Q.report_session, *session)
                 await cache.refresh(
-                    conn, program_id, wave_id, sig, spec=spec, items=items,
+                    own, program_id, wave_id, sig, spec=spec, items=items,
                     weight_items=weight_items,
                 )
 
