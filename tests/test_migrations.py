@@ -34,6 +34,8 @@ PINNED = {
     13: "8f11a444711658de2608b5dd18cff70a870fbed29c8be366f479a807602be567",
     # 0014_cells_epoch
     14: "e8eca0e5001c3810efb793c3da1e06d59fbb8c1374a6972ff8d563c4929b302e",
+    # 0015_report_cache_changes
+    15: "6ea6d7af9fc17b6198a7999af410d555894103d583a0e3022806e49e0dd74728",
 }
 
 

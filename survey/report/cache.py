@@ -9,7 +9,9 @@ Panel pairs are not sums: they are worked out once per report's two waves, kept
 (``survey/migrations/0010_report_cache_pairs.sql``), and brought up to date member by
 member as panel rows are appended (``0012_report_cache_pairs_delta.sql``).
 The fieldwork counts of complete responses are kept the same way as the frequency
-tables (``survey/migrations/0011_report_cache_fieldwork.sql``).
+tables (``survey/migrations/0011_report_cache_fieldwork.sql``). A completed response
+changed later is taken back out of the sums as they counted it and added as it is now
+(``survey/migrations/0015_report_cache_changes.sql``).
 """
 
 from __future__ import annotations
@@ -54,16 +56,16 @@ async def refresh(
 ) -> tuple[int, bool]:
     """Bring one wave's cache up to date with every response this transaction can see,
     and fold its batches into one when it holds more than ``fold_over``; returns how
-    many responses it added, and whether it folded."""
+    many responses it added or took back (a changed response counts for each version),
+    and whether it folded."""
     await _lock(conn, program_id, wave_id)
     delta = await conn.fetchrow(Q.report_cache_delta, program_id, wave_id, sig)
     assert delta is not None
-    ids: list[int] | None = delta["ids"]
-    if ids is not None and delta["stale"]:
+    cold = not delta["cached"]
+    if not cold and delta["stale"]:
         await conn.execute(Q.report_cache_reset, program_id, wave_id, sig)
-        ids = None
-    cold = ids is None
-    if ids is not None and not ids:
+        cold = True
+    if not cold and not delta["pending"]:
         if delta["batches"] > fold_over:
             await conn.execute(Q.report_cache_compact, program_id, wave_id, sig)
             return 0, True
@@ -73,19 +75,16 @@ async def refresh(
         program_id,
         wave_id,
         sig,
-        ids,
-        None if cold else delta["snap"],
         list(weight_items),
         list(items),
         *spec,
         timeout=QUERY_TIMEOUT,
     )
     assert row is not None
-    added = len(ids) if ids is not None else int(row["responses"])
     if row["batches"] > fold_over:
         await conn.execute(Q.report_cache_compact, program_id, wave_id, sig)
-        return added, True
-    return added, False
+        return int(row["versions"]), True
+    return int(row["versions"]), False
 
 
 async def cold_waves(

@@ -2,13 +2,14 @@
 --
 -- A refresh of one wave's cache, inside the report's transaction:
 --   1. report-cache-lock     serialise with other refreshes;
---   2. report-cache-delta    this statement's snapshot, and the responses it can see
---                            that the cache's snapshot could not (none cached: all);
+--   2. report-cache-delta    whether there is anything the cache's snapshot could not
+--                            see: responses completed or changed since (0015);
 --                            if the wave was invalidated since, report-cache-reset
 --                            empties the cache, which is then built from nothing;
---   3. report-cache-add      aggregate those responses and append the rows; record
---                            the snapshot of step 2 (or, building from nothing, its
---                            own), so a response completed in between is not lost;
+--   3. report-cache-add      in one statement, find those responses (none cached:
+--                            every one), aggregate them, changed ones taken back as
+--                            they were counted, append the rows, and record this
+--                            statement's snapshot, so nothing is lost or counted twice;
 --   4. report-cache-compact  now and then, fold the appended batches into one.
 -- Then, still holding both waves' locks, report-cache-pairs-get returns the panel pairs
 -- kept for this pair of waves (0010_report_cache_pairs.sql), or report-cache-pairs-refresh
@@ -32,27 +33,31 @@ SELECT set_config('lock_timeout', $1::text, true);
 SELECT pg_advisory_xact_lock(hashtextextended('report-cache:' || $1::bigint || ':' || $2::bigint, 0));
 
 -- name: report-cache-delta
--- $1 program, $2 wave, $3 signature. `ids` is NULL when nothing is cached yet;
--- `batches` how many appended batches the cache holds (NULL: none).
--- Responses completed before the migration have no completing transaction recorded:
--- they are part of any cache built from nothing and of no delta. `stale`: the wave was
--- invalidated since the cache was built (0013_cache_epoch), which must then be emptied
--- (report-cache-reset) and built from nothing.
+-- $1 program, $2 wave, $3 signature. `cached`: a cache exists; `pending`: it has
+-- something to add or take back, responses completed or changed by transactions its
+-- snapshot could not see (report-cache-add works out which, in its own snapshot);
+-- `batches` how many appended batches the cache holds (NULL: none). `stale`: the wave
+-- was invalidated since the cache was built (0013_cache_epoch), which must then be
+-- emptied (report-cache-reset) and built from nothing.
 WITH state AS (
     SELECT snap, epoch, batches FROM report_cache_state
     WHERE program_id = $1 AND wave_id = $2 AND signature = $3
 )
-SELECT pg_current_snapshot()::text AS snap,
+SELECT EXISTS (SELECT FROM state) AS cached,
        EXISTS (SELECT FROM state s JOIN waves w ON w.program_id = $1 AND w.id = $2
                WHERE w.cache_epoch <> s.epoch) AS stale,
        (SELECT batches FROM state) AS batches,
-       CASE WHEN EXISTS (SELECT FROM state) THEN array(
-           SELECT r.id
-           FROM responses r, state s
+       EXISTS (
+           SELECT FROM responses r, state s
            WHERE r.program_id = $1 AND r.wave_id = $2 AND r.status = 'complete'
              AND r.completed_xid >= pg_snapshot_xmin(s.snap)
              AND NOT pg_visible_in_snapshot(r.completed_xid, s.snap)
-       ) END AS ids;
+       ) OR EXISTS (
+           SELECT FROM report_cache_changes c, state s
+           WHERE c.program_id = $1 AND c.wave_id = $2
+             AND c.xid >= pg_snapshot_xmin(s.snap)
+             AND NOT pg_visible_in_snapshot(c.xid, s.snap)
+       ) AS pending;
 
 -- name: report-cache-cold
 -- The waves among $2 whose next refresh builds their cache of signature $3 from nothing:
@@ -86,16 +91,62 @@ fieldwork AS (
 DELETE FROM report_cache_state WHERE program_id = $1 AND wave_id = $2 AND signature = $3;
 
 -- name: report-cache-add
--- $1 program, $2 wave, $3 signature, $4 response ids (NULL: every complete response
--- this statement sees), $5 the snapshot those ids were taken from (NULL: this
--- statement's own), $6 weighting items, $7 Likert items, $8–$13 the construct spec
--- as in report-counts. Rows as report_cache_rows documents; the scoring is the
+-- $1 program, $2 wave, $3 signature, $4 weighting items, $5 Likert items, $6–$11 the
+-- construct spec as in report-counts. With no cache yet: every complete response this
+-- statement sees. With one: what its snapshot could not see, found in this statement's
+-- snapshot, which it then records, so nothing changes between what is read and what is
+-- recorded (0015_report_cache_changes):
+--   +1  responses completed since;
+--   +1  responses changed since, as they are now, if complete in the wave (and not
+--       completed since: those are the line above);
+--   -1  responses changed since, as the cache counted them: the oldest change the
+--       snapshot did not see holds that version.
+-- Rows as report_cache_rows documents, every count and sum signed; the scoring is the
 -- same as report-counts', which the tests check the cache against. The panel rows are
 -- numbered with this append's batch, so pair tables can catch up with them
--- (0012_report_cache_pairs_delta). The responses' fieldwork counts go to
--- report_cache_fieldwork (0011_report_cache_fieldwork).
+-- (0012_report_cache_pairs_delta), and rows taken back are marked with it. The
+-- responses' fieldwork counts go to report_cache_fieldwork (0011_report_cache_fieldwork).
 WITH batch AS (
     SELECT nextval('report_cache_batch_seq') AS batch
+),
+prior AS (
+    SELECT snap FROM report_cache_state
+    WHERE program_id = $1 AND wave_id = $2 AND signature = $3
+),
+changed AS MATERIALIZED (
+    SELECT DISTINCT ON (c.response_id) c.*
+    FROM report_cache_changes c, prior p
+    WHERE c.program_id = $1 AND c.wave_id = $2
+      AND c.xid >= pg_snapshot_xmin(p.snap) AND NOT pg_visible_in_snapshot(c.xid, p.snap)
+    ORDER BY c.response_id, c.seq
+),
+versions AS (
+    SELECT r.id, 1 AS sign, r.site_id, r.language, r.panel_member_id, r.submitted_at,
+           r.duplicate_suspect AS duplicate, r.channel, r.invitation_id IS NOT NULL AS invited
+    FROM responses r
+    WHERE r.program_id = $1 AND r.wave_id = $2 AND r.status = 'complete'
+      AND NOT EXISTS (SELECT FROM prior)
+    UNION ALL
+    SELECT r.id, 1, r.site_id, r.language, r.panel_member_id, r.submitted_at,
+           r.duplicate_suspect, r.channel, r.invitation_id IS NOT NULL
+    FROM responses r, prior p
+    WHERE r.program_id = $1 AND r.wave_id = $2 AND r.status = 'complete'
+      AND r.completed_xid >= pg_snapshot_xmin(p.snap)
+      AND NOT pg_visible_in_snapshot(r.completed_xid, p.snap)
+    UNION ALL
+    SELECT r.id, 1, r.site_id, r.language, r.panel_member_id, r.submitted_at,
+           r.duplicate_suspect, r.channel, r.invitation_id IS NOT NULL
+    FROM changed c
+    JOIN responses r ON r.program_id = $1 AND r.id = c.response_id
+    CROSS JOIN prior p
+    WHERE r.wave_id = $2 AND r.status = 'complete'
+      AND (r.completed_xid IS NULL OR pg_visible_in_snapshot(r.completed_xid, p.snap))
+    UNION ALL
+    SELECT c.response_id, -1, c.old_site_id, c.old_language, c.old_panel_member_id,
+           c.old_submitted_at, c.old_duplicate, c.old_channel, c.old_invited
+    FROM changed c, prior p
+    WHERE c.old_wave_id = $2 AND c.old_status = 'complete'
+      AND (c.old_completed_xid IS NULL OR pg_visible_in_snapshot(c.old_completed_xid, p.snap))
 ),
 wanted AS (
     -- Items and constructs are numbered for the statement: at a million responses
@@ -103,41 +154,55 @@ wanted AS (
     -- to carry, hash and compare than text (a build from nothing 23.5 -> 20.5 s per
     -- wave at 1M).
     SELECT item_id, (row_number() OVER ())::int AS ix
-    FROM (SELECT DISTINCT item_id FROM unnest($7::text[] || $9::text[]) AS u(item_id)) d
+    FROM (SELECT DISTINCT item_id FROM unnest($5::text[] || $7::text[]) AS u(item_id)) d
 ),
 spec AS (
-    SELECT s.*, c.cx, w.ix FROM unnest($8::text[], $9::text[], $10::boolean[], $11::float8[],
-                                 $12::float8[], $13::bigint[])
+    SELECT s.*, c.cx, w.ix FROM unnest($6::text[], $7::text[], $8::boolean[], $9::float8[],
+                                 $10::float8[], $11::bigint[])
         AS s(construct_id, item_id, reverse, flip, low, place)
     JOIN (SELECT construct_id, (row_number() OVER ())::int AS cx
-          FROM (SELECT DISTINCT construct_id FROM unnest($8::text[]) AS u(construct_id)) d) c
+          FROM (SELECT DISTINCT construct_id FROM unnest($6::text[]) AS u(construct_id)) d) c
       USING (construct_id)
     JOIN wanted w USING (item_id)
 ),
 sizes AS (SELECT cx, min(construct_id) AS construct_id, count(*) AS k FROM spec GROUP BY cx),
 resp AS MATERIALIZED (
-    SELECT r.id, r.site_id, r.language, r.panel_member_id, r.submitted_at,
-           r.duplicate_suspect AS duplicate, r.channel, r.invitation_id IS NOT NULL AS invited,
-           CASE WHEN cardinality($6::text[]) > 0 THEN (
+    SELECT v.*,
+           CASE WHEN cardinality($4::text[]) > 0 THEN (
                SELECT string_agg(a.item_id || '=' || a.value_codes[1], '&' ORDER BY a.item_id)
                FROM answers a
-               WHERE a.program_id = r.program_id AND a.response_id = r.id
-                 AND a.item_id = ANY($6::text[]) AND cardinality(a.value_codes) = 1
+               WHERE a.program_id = $1 AND a.response_id = v.id
+                 AND a.item_id = ANY($4::text[]) AND cardinality(a.value_codes) = 1
            ) END AS cell
-    FROM responses r
-    WHERE r.program_id = $1 AND r.wave_id = $2 AND r.status = 'complete'
-      AND ($4::bigint[] IS NULL OR r.id = ANY($4::bigint[]))
+    FROM versions v
 ),
 ans AS MATERIALIZED (
-    -- The answers the scores and the item counts need, read once for both.
-    SELECT a.response_id, w.ix, a.value_num, r.site_id, r.duplicate, r.cell
+    -- The answers the scores and the item counts need, read once for both; a response
+    -- taken back and added again has its answers here once per version. Two ways, of
+    -- which the one that applies runs: the planner cannot tell how many responses there
+    -- are, and a build from nothing joins every answer of the program at once, while a
+    -- refresh of a few responses must look theirs up by index (on a guess of "many" it
+    -- hashed 13M answers for one flagged response, 4 s at 1M).
+    SELECT a.response_id, r.sign, w.ix, a.value_num, r.site_id, r.duplicate, r.cell
     FROM answers a
     JOIN wanted w ON w.item_id = a.item_id
     JOIN resp r ON r.id = a.response_id
     WHERE a.program_id = $1 AND a.value_num IS NOT NULL AND a.missing IS NULL
+      AND NOT EXISTS (SELECT FROM prior)
+    UNION ALL
+    SELECT r.id, r.sign, w.ix, a.value_num, r.site_id, r.duplicate, r.cell
+    FROM resp r
+    CROSS JOIN LATERAL (
+        SELECT a.item_id, a.value_num FROM answers a
+        WHERE a.program_id = $1 AND a.response_id = r.id
+          AND a.value_num IS NOT NULL AND a.missing IS NULL
+        OFFSET 0  -- kept a subquery, so it stays a lookup per response
+    ) a
+    JOIN wanted w ON w.item_id = a.item_id
+    WHERE EXISTS (SELECT FROM prior)
 ),
 scored AS MATERIALIZED (
-    SELECT a.response_id, s.cx,
+    SELECT a.response_id, a.sign, s.cx,
            sum(v) AS total,
            count(*) AS answered,
            sum(v ^ 2) AS squares,
@@ -145,46 +210,51 @@ scored AS MATERIALIZED (
     FROM ans a
     JOIN spec s ON s.ix = a.ix,
     LATERAL (SELECT CASE WHEN s.reverse THEN s.flip - a.value_num ELSE a.value_num END AS v) x
-    GROUP BY a.response_id, s.cx
+    GROUP BY a.response_id, a.sign, s.cx
 ),
 valid AS MATERIALIZED (
     SELECT z.construct_id, sc.cx, sc.total, sc.answered, sc.squares, sc.pattern, z.k,
-           r.id, r.site_id, r.duplicate, r.cell, r.language, r.panel_member_id
+           r.id, r.sign, r.site_id, r.duplicate, r.cell, r.language, r.panel_member_id
     FROM scored sc
     JOIN sizes z ON z.cx = sc.cx
-    JOIN resp r ON r.id = sc.response_id
+    JOIN resp r ON r.id = sc.response_id AND r.sign = sc.sign
     WHERE 2 * sc.answered > z.k
 ),
 complete AS (
     SELECT * FROM valid WHERE k >= 2 AND answered = k
 ),
 agg AS (
+    -- Groups whose terms cancel are left out, except for alpha's: their sums need not.
     SELECT 'cell' AS kind, site_id, duplicate, NULL::text AS key, cell, NULL::text AS language,
            NULL::float8 AS g1, NULL::bigint AS g2, NULL::float8 AS s1, NULL::float8 AS s2,
-           NULL::float8 AS s3, count(*) AS n
+           NULL::float8 AS s3, sum(sign) AS n
     FROM resp
     GROUP BY site_id, duplicate, cell
+    HAVING sum(sign) <> 0
     UNION ALL
     SELECT 'item', a.site_id, a.duplicate, w.item_id, a.cell, NULL, a.value_num, NULL, NULL,
            NULL, NULL, a.n
-    FROM (SELECT site_id, duplicate, ix, cell, value_num, count(*) AS n
-          FROM ans GROUP BY site_id, duplicate, ix, cell, value_num) a
+    FROM (SELECT site_id, duplicate, ix, cell, value_num, sum(sign) AS n
+          FROM ans GROUP BY site_id, duplicate, ix, cell, value_num
+          HAVING sum(sign) <> 0) a
     JOIN wanted w ON w.ix = a.ix
-    WHERE w.item_id = ANY($7::text[])
+    WHERE w.item_id = ANY($5::text[])
     UNION ALL
     SELECT 'score', site_id, duplicate, construct_id, cell, NULL, total, answered, NULL, NULL,
-           NULL, count(*)
+           NULL, sum(sign)
     FROM valid
     GROUP BY site_id, duplicate, construct_id, cell, total, answered
+    HAVING sum(sign) <> 0
     UNION ALL
-    SELECT 'alpha', site_id, duplicate, construct_id, NULL, language, NULL, NULL, sum(total),
-           sum(total ^ 2), sum(squares), count(*)
+    SELECT 'alpha', site_id, duplicate, construct_id, NULL, language, NULL, NULL,
+           sum(sign * total), sum(sign * total ^ 2), sum(sign * squares), sum(sign)
     FROM complete
     GROUP BY site_id, duplicate, language, construct_id
     UNION ALL
     SELECT 'alpha_item', c.site_id, c.duplicate, c.construct_id, NULL, c.language, NULL,
-           s.place, sum((c.pattern / s.place) % (s.flip - 2 * s.low + 1)::bigint + s.low),
-           NULL, NULL, count(*)
+           s.place,
+           sum(c.sign * ((c.pattern / s.place) % (s.flip - 2 * s.low + 1)::bigint + s.low)),
+           NULL, NULL, sum(c.sign)
     FROM complete c
     JOIN spec s ON s.cx = c.cx
     GROUP BY c.site_id, c.duplicate, c.language, c.construct_id, s.place
@@ -208,26 +278,37 @@ added_panel AS (
         SELECT id, array_agg(construct_id ORDER BY construct_id) AS constructs,
                array_agg(total ORDER BY construct_id) AS totals,
                array_agg(answered ORDER BY construct_id) AS answered
-        FROM valid WHERE panel_member_id IS NOT NULL
+        FROM valid WHERE panel_member_id IS NOT NULL AND sign = 1
         GROUP BY id
     ) v ON v.id = r.id
-    WHERE r.panel_member_id IS NOT NULL
+    WHERE r.panel_member_id IS NOT NULL AND r.sign = 1
+    RETURNING 1
+),
+retracted_panel AS (
+    -- Found by member (index report_cache_panel_member); the row this statement adds
+    -- for the same response is not among the rows it sees.
+    UPDATE report_cache_panel c SET retracted = (SELECT batch FROM batch)
+    FROM resp r
+    WHERE r.sign = -1 AND r.panel_member_id IS NOT NULL
+      AND c.program_id = $1 AND c.signature = $3 AND c.panel_member_id = r.panel_member_id
+      AND c.wave_id = $2 AND c.response_id = r.id AND c.retracted IS NULL
     RETURNING 1
 ),
 added_fieldwork AS (
     INSERT INTO report_cache_fieldwork (program_id, wave_id, signature, site_id, channel,
                                         language, invited, duplicate, n)
-    SELECT $1, $2, $3, site_id, channel, language, invited, duplicate, count(*)
+    SELECT $1, $2, $3, site_id, channel, language, invited, duplicate, sum(sign)
     FROM resp
     GROUP BY site_id, channel, language, invited, duplicate
+    HAVING sum(sign) <> 0
 ),
 state AS (
     -- Built from nothing: the wave's cache epoch as this statement sees it, with the
     -- responses (0013_cache_epoch). Added to: the epoch stays the cache's.
     INSERT INTO report_cache_state AS st (program_id, wave_id, signature, snap, responses,
                                           panel_batch, epoch)
-    VALUES ($1, $2, $3, coalesce($5::text, pg_current_snapshot()::text)::pg_snapshot,
-            (SELECT count(*) FROM resp), (SELECT batch FROM batch),
+    VALUES ($1, $2, $3, pg_current_snapshot(), (SELECT coalesce(sum(sign), 0) FROM resp),
+            (SELECT batch FROM batch),
             (SELECT cache_epoch FROM waves WHERE program_id = $1 AND id = $2))
     ON CONFLICT (program_id, wave_id, signature) DO UPDATE SET
         snap = excluded.snap,
@@ -238,12 +319,14 @@ state AS (
     RETURNING batches, responses
 )
 SELECT (SELECT count(*) FROM added_rows) AS rows, (SELECT count(*) FROM added_panel) AS panel,
-       batches, responses
+       (SELECT count(*) FROM retracted_panel) AS retracted,
+       (SELECT count(*) FROM resp) AS versions, batches, responses
 FROM state;
 
 -- name: report-cache-compact
 -- Fold a wave's appended batches into one row per group. Reads sum the rows either
--- way; this only keeps them few.
+-- way; this only keeps them few. A group whose count is back to nothing, every
+-- response in it taken back (0015), goes: its sums are nothing too.
 WITH old_fieldwork AS (
     DELETE FROM report_cache_fieldwork
     WHERE program_id = $1 AND wave_id = $2 AND signature = $3
@@ -256,6 +339,7 @@ folded_fieldwork AS (
            sum(n)
     FROM old_fieldwork
     GROUP BY program_id, wave_id, signature, site_id, channel, language, invited, duplicate
+    HAVING sum(n) <> 0
 ),
 old AS (
     DELETE FROM report_cache_rows
@@ -270,6 +354,7 @@ folded AS (
     FROM old
     GROUP BY program_id, wave_id, signature, kind, site_id, duplicate, key, cell, language,
              g1, g2
+    HAVING sum(n) <> 0
     RETURNING 1
 )
 UPDATE report_cache_state SET batches = 1
@@ -282,7 +367,8 @@ RETURNING (SELECT count(*) FROM folded) AS rows;
 -- duplicates, $4 signature, $5 the suppression threshold: alpha leaves out site-waves
 -- with fewer complete responses, as report-counts does. Windows rather than joins: the
 -- cache tables are young and often not analysed yet, and a join planned on a guess of
--- one row can cost minutes.
+-- one row can cost minutes. Groups whose responses were all taken back (0015) count
+-- nothing and are left out, as a scan would never have them.
 WITH grouped AS MATERIALIZED (
     SELECT kind, site_id, wave_id, key, cell, language, g1, g2, sum(s1) AS s1,
            sum(s2) AS s2, sum(s3) AS s3, sum(n)::bigint AS n
@@ -290,6 +376,7 @@ WITH grouped AS MATERIALIZED (
     WHERE program_id = $1 AND signature = $4 AND wave_id = ANY($2::bigint[])
       AND NOT ($3 AND duplicate)
     GROUP BY kind, site_id, wave_id, key, cell, language, g1, g2
+    HAVING sum(n) <> 0
 ),
 sized AS (
     -- Only the rows the window needs (a site-wave's cells give its size): weighted, the
@@ -310,6 +397,7 @@ counted AS (
     FROM sized
     WHERE kind IN ('alpha', 'alpha_item') AND site_wave_n >= $5
     GROUP BY kind, wave_id, key, language, g2
+    HAVING sum(n) <> 0
 )
 SELECT kind, site_id, wave_id, key, language, array_agg(cell) AS cells, array_agg(v1) AS v1,
        array_agg(a1) AS a1, array_agg(v2) AS v2, array_agg(v3) AS v3, array_agg(n) AS n
@@ -326,6 +414,7 @@ SELECT wave_id, site_id, channel, language, 'complete' AS status, invited,
 FROM report_cache_fieldwork
 WHERE program_id = $1 AND signature = $3 AND wave_id = ANY($2::bigint[])
 GROUP BY wave_id, site_id, channel, language, invited, duplicate
+HAVING sum(n) <> 0
 UNION ALL
 SELECT wave_id, site_id, channel, language, status, invitation_id IS NOT NULL,
        duplicate_suspect, count(*)
@@ -393,18 +482,30 @@ touched AS MATERIALIZED (
         ON c.program_id = (SELECT $1::bigint) AND c.signature = (SELECT $4::text)
        AND c.wave_id = ($2::bigint[])[2] AND c.batch > k.post_upto
     WHERE k.pre_upto >= 0
+    UNION ALL
+    -- And those with a row taken back since (0015_report_cache_changes).
+    SELECT array_agg(DISTINCT c.panel_member_id)
+    FROM kept k
+    JOIN report_cache_panel c
+        ON c.program_id = (SELECT $1::bigint) AND c.signature = (SELECT $4::text)
+       AND c.wave_id = ANY($2::bigint[]) AND c.retracted IS NOT NULL
+       AND c.retracted > CASE WHEN c.wave_id = ($2::bigint[])[1] THEN k.pre_upto
+                              ELSE k.post_upto END
+    WHERE k.pre_upto >= 0
 ),
 versions AS (
-    -- Nothing kept: every row, as it is (+1). No join here: a join planned on the young
-    -- table's guesses can loop over a quarter of a million members for each of them.
+    -- Nothing kept: every row, as it is (+1): not taken back. No join here: a join
+    -- planned on the young table's guesses can loop over a quarter of a million members
+    -- for each of them.
     SELECT 1 AS sign, c.site_id, c.wave_id, c.panel_member_id, c.submitted_at,
            c.response_id, c.constructs, c.totals, c.answered
     FROM kept k
     JOIN report_cache_panel c
         ON c.program_id = $1 AND c.signature = $4 AND c.wave_id = ANY($2::bigint[])
-    WHERE k.pre_upto < 0 AND NOT ($3 AND c.duplicate)
+    WHERE k.pre_upto < 0 AND NOT ($3 AND c.duplicate) AND c.retracted IS NULL
     UNION ALL
-    -- Kept: the touched members' rows as the table saw them (−1) and as they are (+1).
+    -- Kept: the touched members' rows as the table saw them (−1: appended by then and
+    -- not yet taken back) and as they are (+1: not taken back).
     SELECT v.sign, c.site_id, c.wave_id, c.panel_member_id, c.submitted_at, c.response_id,
            c.constructs, c.totals, c.answered
     FROM report_cache_panel c
@@ -414,8 +515,12 @@ versions AS (
       AND c.panel_member_id = ANY(
           ARRAY(SELECT DISTINCT unnest(members) FROM touched WHERE members IS NOT NULL))
       AND c.wave_id = ANY($2::bigint[]) AND NOT ($3 AND c.duplicate)
-      AND (v.sign = 1 OR c.batch <= CASE WHEN c.wave_id = ($2::bigint[])[1]
-                                         THEN k.pre_upto ELSE k.post_upto END)
+      AND CASE WHEN v.sign = 1 THEN c.retracted IS NULL
+               ELSE c.batch <= CASE WHEN c.wave_id = ($2::bigint[])[1]
+                                    THEN k.pre_upto ELSE k.post_upto END
+                    AND (c.retracted IS NULL
+                         OR c.retracted > CASE WHEN c.wave_id = ($2::bigint[])[1]
+                                               THEN k.pre_upto ELSE k.post_upto END) END
 ),
 latest AS (
     -- Each member's latest response in each wave, whether or not it has valid scores.
@@ -501,7 +606,8 @@ ORDER BY program_id, wave_id, kind DESC;
 
 -- name: caches-behind
 -- Programs with a report cache that is of its wave's epoch but behind it: complete
--- responses its snapshot cannot see, or appended batches not yet folded into one.
+-- responses or changes (0015) its snapshot cannot see, or appended batches not yet
+-- folded into one.
 -- `survey warm` brings their default report's caches up to date and folds them, so the
 -- report that follows has nothing to add and one batch to read. The responses are
 -- found as report-cache-delta finds them (index responses_completed_xid).
@@ -513,7 +619,11 @@ WHERE c.epoch = w.cache_epoch
       SELECT FROM responses r
       WHERE r.program_id = c.program_id AND r.wave_id = c.wave_id AND r.status = 'complete'
         AND r.completed_xid >= pg_snapshot_xmin(c.snap)
-        AND NOT pg_visible_in_snapshot(r.completed_xid, c.snap)))
+        AND NOT pg_visible_in_snapshot(r.completed_xid, c.snap))
+    OR EXISTS (
+      SELECT FROM report_cache_changes x
+      WHERE x.program_id = c.program_id AND x.wave_id = c.wave_id
+        AND x.xid >= pg_snapshot_xmin(c.snap) AND NOT pg_visible_in_snapshot(x.xid, c.snap)))
 ORDER BY 1;
 
 -- name: caches-warm-lock

@@ -237,11 +237,17 @@ async def test_a_completed_response_flagged_or_moved_keeps_the_cells(
     await same_for_everyone(conn, resources, pid, seeded.wave_id)
     # The exports read the cells as they were: none was rendered again.
     assert await conn.fetchval(WRITTEN, pid, seeded.wave_id) == rendered
-    # The report caches, sums over exactly those columns, are stale (0013_cache_epoch).
-    assert await conn.fetchval(
-        "SELECT cache_epoch > cells_epoch FROM waves WHERE program_id = $1 AND id = $2",
+    # The report caches, sums over exactly those columns, take the response back out
+    # and add it as it is now (0015_report_cache_changes): neither epoch moved.
+    assert await conn.fetchrow(
+        "SELECT cache_epoch, cells_epoch FROM waves WHERE program_id = $1 AND id = $2",
         pid, seeded.wave_id,
-    )  # fmt: skip
+    ) == (0, 0)  # fmt: skip
+    assert await conn.fetchval(
+        "SELECT count(*) FROM report_cache_changes WHERE program_id = $1 AND wave_id = $2 "
+        "AND response_id = $3 AND old_site_id = $4 AND NOT old_duplicate",
+        pid, seeded.wave_id, rid, site,
+    ) == 1  # fmt: skip
 
 
 async def test_a_new_layout_renders_the_wave_again(

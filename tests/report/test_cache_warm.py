@@ -1,8 +1,9 @@
 """``survey warm`` builds again the caches a change made stale (survey/services/warm.py).
 
-After a change to a completed response, the warmer builds the program's default
+After a completed response is deleted, the warmer builds the program's default
 report caches, unweighted and weighted, and after an edit of its answers the wave's
-export cells too, so the next report and export find them current; a second pass has
+export cells too; after one is flagged or moved, or others complete, it brings them up
+to date, so the next report and export find them current; a second pass has
 nothing to do, and a second warmer skips its pass while one is working.
 """
 
@@ -59,14 +60,15 @@ async def test_the_warmer_builds_what_a_change_made_stale(
     )
     assert await stale(conn) == []
     await conn.execute(
-        "UPDATE responses SET duplicate_suspect = true WHERE program_id = $1 AND id = "
+        "DELETE FROM responses WHERE program_id = $1 AND id = "
         "(SELECT min(id) FROM responses WHERE program_id = $1 AND wave_id = $2 "
         "AND status = 'complete')",
         seeded.program_id,
         seeded.pre_id,
     )
-    # The report caches are sums over the flag; the export cells are the answers
-    # rendered, which it leaves as they were (0014_cells_epoch).
+    # A deleted response leaves no answers to take back out of the report caches
+    # (0015_report_cache_changes); its export cells went with it, and the others are
+    # as they were (0014_cells_epoch).
     assert await stale(conn) == [("report", seeded.pre_id)]
     before = await conn.fetch(BUILT, seeded.program_id)
 
@@ -112,6 +114,13 @@ async def test_the_warmer_keeps_current_caches_current_and_folded(
     for weighted in (False, True):
         await build_report(conn, SYSTEM, resources, seeded.program_id, weighted=weighted)
     assert await behind(conn) == []
+    # A flagged duplicate is taken back by the next refresh (0015_report_cache_changes).
+    await conn.execute(
+        "UPDATE responses SET duplicate_suspect = true WHERE program_id = $1 AND id = "
+        "(SELECT min(id) FROM responses WHERE program_id = $1 AND status = 'complete')",
+        seeded.program_id,
+    )
+    assert await behind(conn) == [seeded.program_id]
     await add_responses(conn, resources, seeded, seed=21)
     await add_responses(conn, resources, seeded, seed=22)
     assert await behind(conn) == [seeded.program_id]
@@ -127,11 +136,12 @@ async def test_the_warmer_keeps_current_caches_current_and_folded(
     assert added == [12, 12, 16, 16]
     assert {r["batches"] for r in after} == {1}
     for weight in ((), WEIGHT_ITEMS):
-        got = [
-            await counts(conn, resources, seeded, cached=cached, weight=weight)
-            for cached in (True, False)
-        ]
-        assert got[0] == got[1]
+        for dup in (False, True):
+            got = [
+                await counts(conn, resources, seeded, cached=cached, dup=dup, weight=weight)
+                for cached in (True, False)
+            ]
+            assert got[0] == got[1]
     # Nothing left for a report to add, and nothing for the next pass to do.
     refreshed = [r["refreshed_at"] for r in await conn.fetch(STATES, seeded.program_id)]
     await build_report(conn, SYSTEM, resources, seeded.program_id, weighted=True)

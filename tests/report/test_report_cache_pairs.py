@@ -5,9 +5,10 @@ A refresh that appends responses brings them up to date member by member
 (0012_report_cache_pairs_delta.sql): a panel member's later response in one wave,
 which replaces their pair; a new member's first response, then their second, which
 makes a new pair; a later pre response at another site, which ends one. The kept
-table must then be, element for element, the one worked out from nothing. Whatever
-invalidates a wave has them worked out again: a flagged response, an edit by hand. After each change
-the report, weighted and not, must match the report computed from nothing.
+table must then be, element for element, the one worked out from nothing. A flagged,
+relinked, moved or reopened panel response is taken back and brought up to date the
+same way (0015_report_cache_changes); an edit by hand has them worked out again. After
+each change the report, weighted and not, must match the report computed from nothing.
 """
 
 from __future__ import annotations
@@ -254,9 +255,7 @@ async def test_pairs_follow_members_who_join_return_and_move(
         seeded.program_id,
     )
     # Their first response, pre only: no pair yet.
-    await copy_response(
-        conn, seeded, pre, wave=seeded.pre_id, site=north, member=newcomer, days=1
-    )
+    await copy_response(conn, seeded, pre, wave=seeded.pre_id, site=north, member=newcomer, days=1)
     await all_reports(conn, resources, seeded)
     assert await tables(conn, seeded) == await rebuilt(conn, resources, seeded)
     # Their post response: a new pair.
@@ -297,27 +296,67 @@ async def test_pairs_follow_members_who_join_return_and_move(
     assert any(p is not None for p in paired(moved[(False, False)]))
 
 
+PANEL_PRE = (
+    "(SELECT id FROM responses r WHERE r.program_id = $1 AND r.wave_id = $2 "
+    "AND r.status = 'complete' AND EXISTS (SELECT FROM responses p "
+    "WHERE p.program_id = r.program_id AND p.wave_id <> r.wave_id "
+    "AND p.panel_member_id = r.panel_member_id AND p.site_id = r.site_id "
+    "AND p.status = 'complete') ORDER BY id LIMIT 5)"
+)
+
+
 @pytest.mark.parametrize(
     "change",
     [
-        "UPDATE responses SET duplicate_suspect = true WHERE program_id = $1 AND id IN "
-        "(SELECT id FROM responses WHERE program_id = $1 AND status = 'complete' "
-        "AND panel_member_id IS NOT NULL AND wave_id = $2 ORDER BY id LIMIT 5)",
-        # An edit by hand of pre answers calls report_cache_invalidate, as 0005 asks.
+        f"SET duplicate_suspect = true WHERE program_id = $1 AND id IN {PANEL_PRE}",
+        # Each of five paired members' pre responses goes to the next one's member.
+        f"""SET panel_member_id = m.next FROM (
+                SELECT id, coalesce(lead(panel_member_id) OVER (ORDER BY id),
+                                    first_value(panel_member_id) OVER (ORDER BY id)) AS next
+                FROM responses WHERE program_id = $1 AND id IN {PANEL_PRE}) m
+            WHERE responses.program_id = $1 AND responses.id = m.id""",
+        f"SET panel_member_id = NULL WHERE program_id = $1 AND id IN {PANEL_PRE}",
+        "SET site_id = (SELECT min(w.site_id) FROM wave_sites w WHERE w.program_id = $1 "
+        "AND w.wave_id = responses.wave_id AND w.site_id <> responses.site_id) "
+        f"WHERE program_id = $1 AND id IN {PANEL_PRE}",
+        f"SET status = 'partial', submitted_at = NULL WHERE program_id = $1 AND id IN {PANEL_PRE}",
+        "SET wave_id = (SELECT id FROM waves WHERE program_id = $1 AND id <> $2) "
+        f"WHERE program_id = $1 AND id IN {PANEL_PRE}",
+    ],
+    ids=["flagged", "members-swapped", "left-the-panel", "moved-site", "reopened", "moved-wave"],
+)
+async def test_a_change_to_panel_responses_brings_the_pairs_up_to_date(
+    conn: Conn, resources: Resources, seeded: Seeded, change: str
+) -> None:
+    """0015_report_cache_changes: the changed responses' panel rows are taken back and
+    added as they are now, and each kept table takes away the pairs of their members
+    as it saw them, and adds them as they are now."""
+    before = await assert_reports_fresh(conn, resources, seeded)
+    built = await kept(conn, seeded)
+    assert len(built) == 4
+    await conn.execute(f"UPDATE responses {change}", seeded.program_id, seeded.pre_id)
+    after = await assert_reports_fresh(conn, resources, seeded)
+    assert paired(after[(True, True)]) != paired(before[(True, True)])
+    # Brought up to date, not worked out again, and the same as worked out again.
+    assert await kept(conn, seeded) == built
+    assert await tables(conn, seeded) == await rebuilt(conn, resources, seeded)
+
+
+async def test_an_edit_by_hand_of_pre_answers_drops_the_pairs(
+    conn: Conn, resources: Resources, seeded: Seeded
+) -> None:
+    before = await assert_reports_fresh(conn, resources, seeded)
+    built = await kept(conn, seeded)
+    # It calls report_cache_invalidate, as 0005 asks.
+    await conn.execute(
         "WITH e AS (UPDATE answers SET value_num = 6 - value_num WHERE program_id = $1 "
         "AND value_num IS NOT NULL AND response_id IN (SELECT id FROM responses "
         "WHERE program_id = $1 AND wave_id = $2 AND panel_member_id IS NOT NULL "
         "ORDER BY id LIMIT 5) RETURNING 1) "
         "SELECT report_cache_invalidate($1, $2) WHERE EXISTS (SELECT FROM e)",
-    ],
-    ids=["flagged", "answers-edited-by-hand"],
-)
-async def test_a_change_to_the_pre_wave_drops_the_pairs(
-    conn: Conn, resources: Resources, seeded: Seeded, change: str
-) -> None:
-    before = await assert_reports_fresh(conn, resources, seeded)
-    built = await kept(conn, seeded)
-    await conn.execute(change, seeded.program_id, seeded.pre_id)
+        seeded.program_id,
+        seeded.pre_id,
+    )
     after = await assert_reports_fresh(conn, resources, seeded)
     # Worked out again from nothing, not brought up to date.
     rebuilt_at = await kept(conn, seeded)
