@@ -20,6 +20,11 @@ process so its memory is the report's own:
 3. 1% more again, then one pass of ``survey warm`` (``survey.services.warm``) adds them
    and folds each cache into one batch, between requests, and the reports that follow
    have nothing to add;
+4. a review: 0.01% of the complete responses (100 at 1M) flagged as duplicates, and a
+   tenth as many panel responses moved to another site, then the report again: the
+   refresh takes the changed responses back out of the caches as they counted them and
+   adds them as they are now (``0015_report_cache_changes.sql``), where before 0015 it
+   built the changed waves from nothing (the first report's cost);
 Printed: the times, and their ratio to a baseline measured in the same child on the
 same data: one plain aggregate scan over the program's answers
 (``SELECT item_id, count(*), avg(value_num) ... GROUP BY item_id``); the child's peak
@@ -95,6 +100,9 @@ async def main(url, program_id, step):
     elif step == "added":
         out["added"] = await timed(conn, res, program_id, False)
         out["added_weighted"] = await timed(conn, res, program_id, True)
+    elif step == "changed":
+        out["changed"] = await timed(conn, res, program_id, False)
+        out["changed_weighted"] = await timed(conn, res, program_id, True)
     else:
         # `survey warm`'s pass between requests, then the reports that follow it.
         from survey.services.warm import Warmer
@@ -170,6 +178,34 @@ async def add(url: str, seeded: Seeded, share: float, seed: int = 99) -> int:
         await conn.close()
 
 
+FLAG = (
+    "UPDATE responses SET duplicate_suspect = true WHERE program_id = $1 AND id IN ("
+    "SELECT id FROM responses WHERE program_id = $1 AND status = 'complete' "
+    "AND NOT duplicate_suspect ORDER BY id LIMIT $2)"
+)
+MOVE = (
+    "UPDATE responses SET site_id = (SELECT min(w.site_id) FROM wave_sites w "
+    "WHERE w.program_id = $1 AND w.wave_id = responses.wave_id "
+    "AND w.site_id <> responses.site_id) WHERE program_id = $1 AND id IN ("
+    "SELECT id FROM responses WHERE program_id = $1 AND status = 'complete' "
+    "AND panel_member_id IS NOT NULL ORDER BY id DESC LIMIT $2)"
+)
+
+
+async def review(url: str, seeded: Seeded) -> int:
+    """A reviewer's changes to completed responses, each statement committed on its
+    own: duplicates flagged and panel responses moved to another site. Returns how many
+    responses changed."""
+    flagged = max(10, seeded.responses // 10_000)
+    conn = await db.connect(url)
+    try:
+        await conn.execute(FLAG, seeded.program_id, flagged)
+        await conn.execute(MOVE, seeded.program_id, flagged // 10)
+    finally:
+        await conn.close()
+    return flagged + flagged // 10
+
+
 def run_child(url: str, program_id: int, step: str) -> dict[str, float]:
     done = subprocess.run(
         [sys.executable, "-c", CHILD, url, str(program_id), step],
@@ -192,7 +228,7 @@ def main(sizes: list[int]) -> None:
         print(
             f"{'responses':>10} {'answers':>11} {'seed s':>7} {'scan s':>7} {'build s':>8} "
             f"{'report s':>9} {'×scan':>6} {'weighted s':>10} {'+1% n':>6} {'+1% s':>6} "
-            f"{'warm s':>7} {'then s':>7} "
+            f"{'warm s':>7} {'then s':>7} {'chg n':>6} {'chg s':>6} "
             f"{'RSS MiB':>8} {'×10k':>5} {'heap MiB':>9} {'×10k':>5}"
         )
         for index, size in enumerate(sizes):
@@ -202,6 +238,8 @@ def main(sizes: list[int]) -> None:
             two = run_child(url, seeded.program_id, "added")
             asyncio.run(add(url, seeded, 0.01, seed=100))
             three = run_child(url, seeded.program_id, "warmed")
+            changed = asyncio.run(review(url, seeded))
+            four = run_child(url, seeded.program_id, "changed")
             first = first or one
             print(
                 f"{size:>10,} {rows:>11,} {seed_seconds:>7.1f} {one['baseline']:>7.2f} "
@@ -210,6 +248,7 @@ def main(sizes: list[int]) -> None:
                 f"{added:>6,} {max(two['added'], two['added_weighted']):>6.2f} "
                 f"{three['warm']:>7.2f} "
                 f"{max(three['warmed'], three['warmed_weighted']):>7.3f} "
+                f"{changed:>6,} {max(four['changed'], four['changed_weighted']):>6.2f} "
                 f"{one['rss']:>8.1f} {one['rss'] / first['rss']:>5.2f} "
                 f"{one['heap']:>9.1f} {one['heap'] / first['heap']:>5.2f}",
                 flush=True,
@@ -223,6 +262,9 @@ def main(sizes: list[int]) -> None:
         "through the normal path, and the slower of the two reports that then\nadd them "
         "to the caches; warm s: after 1% more\nagain, one `survey warm` pass that adds "
         "them and folds the caches; then s: the slower\nof the two reports after it; "
+        "chg n, chg s: responses flagged as duplicates or moved to\nanother site "
+        "afterwards, and the slower of the two reports that then take them back out\n"
+        "of the caches and add them as they are; "
         "RSS MiB: peak resident memory of the process that ran the\nreports "
         "(imports included); heap MiB: peak of what a weighted report allocated "
         "(tracemalloc, numpy\nincluded); ×10k: against the 10k run's figure."
