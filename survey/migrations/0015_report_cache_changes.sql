@@ -86,44 +86,15 @@ RETURNS void LANGUAGE sql AS $$
     DELETE FROM report_cache_changes WHERE program_id = p_program AND wave_id = p_wave;
 $$;
 
--- 0011's plan with the new tenant table.
-CREATE OR REPLACE FUNCTION survey_distribution_plan()
+-- 0011's plan with the new tenant table: extended, not restated (every caller orders
+-- the plan by step).
+ALTER FUNCTION survey_distribution_plan() RENAME TO survey_distribution_plan_0011;
+CREATE FUNCTION survey_distribution_plan()
 RETURNS TABLE (step integer, table_name text, kind text, distribution_column text)
 LANGUAGE sql IMMUTABLE AS $$
-    VALUES
-        (1, 'users', 'reference', NULL),
-        (2, 'api_keys', 'reference', NULL),
-        (3, 'sessions', 'reference', NULL),
-        (4, 'questionnaire_versions', 'reference', NULL),
-        (5, 'programs', 'reference', NULL),
-        (6, 'program_members', 'reference', NULL),
-        (7, 'sms_opt_outs', 'reference', NULL),
-        (8, 'sms_senders', 'reference', NULL),
-        (10, 'sites', 'distributed', 'program_id'),
-        (11, 'waves', 'distributed', 'program_id'),
-        (12, 'wave_sites', 'distributed', 'program_id'),
-        (13, 'panel_members', 'distributed', 'program_id'),
-        (14, 'contacts', 'distributed', 'program_id'),
-        (15, 'invitations', 'distributed', 'program_id'),
-        (16, 'open_links', 'distributed', 'program_id'),
-        (17, 'responses', 'distributed', 'program_id'),
-        (18, 'answers', 'distributed', 'program_id'),
-        (19, 'open_link_clients', 'distributed', 'program_id'),
-        (20, 'weight_margins', 'distributed', 'program_id'),
-        (21, 'sms_consents', 'distributed', 'program_id'),
-        (22, 'sms_conversations', 'distributed', 'program_id'),
-        (23, 'sms_messages', 'distributed', 'program_id'),
-        (24, 'report_cache_state', 'distributed', 'program_id'),
-        (25, 'report_cache_rows', 'distributed', 'program_id'),
-        (26, 'report_cache_panel', 'distributed', 'program_id'),
-        (27, 'export_cells_state', 'distributed', 'program_id'),
-        (28, 'export_cells', 'distributed', 'program_id'),
-        (29, 'report_cache_pairs', 'distributed', 'program_id'),
-        (30, 'sms_inbound_receipts', 'distributed', 'message_sid'),
-        (31, 'report_cache_fieldwork', 'distributed', 'program_id'),
-        (32, 'report_cache_changes', 'distributed', 'program_id'),
-        (40, 'audit_log', 'local', NULL),
-        (41, 'schema_migrations', 'local', NULL)
+    SELECT * FROM survey_distribution_plan_0011()
+    UNION ALL
+    VALUES (32, 'report_cache_changes', 'distributed', 'program_id')
 $$;
 
 -- A database already distributed distributes the new table now, as 0011 did.
