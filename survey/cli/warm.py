@@ -2,9 +2,9 @@
 bring current ones up to date.
 
 Run it beside ``survey serve`` (compose.yaml does): without it, the first report after
-a change to a completed response, or the first export after an edit of its answers,
-builds its wave's cache itself, and each report adds the responses completed since the
-last one.
+a response is deleted, or the first export after an edit of its answers, builds its
+wave's cache itself, and each report adds the responses completed or changed since
+the last one.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Build again, in the background, the caches a change made stale.
 
-A change to a completed response (a flagged duplicate, a deletion, an edit by hand)
-moves its wave's cache epoch on (``survey/migrations/0013_cache_epoch.sql``), and the
-next report of that wave builds its cache from nothing: 20-25 s per wave of half a
+A deleted response or an edit of answers by hand moves its wave's cache epoch on
+(``survey/migrations/0013_cache_epoch.sql``), and the next report of that wave builds
+its cache from nothing (a flagged, moved or reopened response is taken back out of the
+cache instead, ``0015_report_cache_changes.sql``): 20-25 s per wave of half a
 million responses, both waves side by side where a connection of its own is at hand.
 An edit of answers by hand moves the wave's cells epoch on too (``0014_cells_epoch``),
 and the next export renders every response again (80 s at a million). Whoever asks
@@ -18,8 +19,8 @@ cache it cannot build (a program with one wave, no margins) costs one attempt.
 Only one warmer works at a time (a session advisory lock); the others skip their pass.
 
 A pass also keeps current caches current. Where a report cache of the current epoch
-is behind (responses completed since its snapshot, or batches appended and not yet
-folded), it brings the program's default report caches up to date, with their panel
+is behind (responses completed or changed since its snapshot, or batches appended and
+not yet folded), it brings the program's default report caches up to date, with their panel
 pairs, and folds each into one batch, without computing the report. The report that
 follows then adds nothing and reads one batch: at a million responses the weighted
 report after a pass took 0.42-0.55 s, against 1.1-1.9 s for one that first adds 1%

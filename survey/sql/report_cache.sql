@@ -190,16 +190,20 @@ ans AS MATERIALIZED (
     WHERE a.program_id = $1 AND a.value_num IS NOT NULL AND a.missing IS NULL
       AND NOT EXISTS (SELECT FROM prior)
     UNION ALL
-    SELECT r.id, r.sign, w.ix, a.value_num, r.site_id, r.duplicate, r.cell
-    FROM resp r
-    CROSS JOIN LATERAL (
-        SELECT a.item_id, a.value_num FROM answers a
-        WHERE a.program_id = $1 AND a.response_id = r.id
-          AND a.value_num IS NOT NULL AND a.missing IS NULL
-        OFFSET 0  -- kept a subquery, so it stays a lookup per response
-    ) a
-    JOIN wanted w ON w.item_id = a.item_id
-    WHERE EXISTS (SELECT FROM prior)
+    SELECT x.id, x.sign, w.ix, x.value_num, x.site_id, x.duplicate, x.cell
+    FROM (
+        SELECT r.id, r.sign, r.site_id, r.duplicate, r.cell, a.item_id, a.value_num
+        FROM resp r
+        CROSS JOIN LATERAL (
+            SELECT a.item_id, a.value_num FROM answers a
+            WHERE a.program_id = $1 AND a.response_id = r.id
+              AND a.value_num IS NOT NULL AND a.missing IS NULL
+            OFFSET 0  -- kept a subquery, so it stays a lookup per response
+        ) a
+        WHERE EXISTS (SELECT FROM prior)
+        OFFSET 0  -- and the items matched once, after the lookups, not in each
+    ) x
+    JOIN wanted w ON w.item_id = x.item_id
 ),
 scored AS MATERIALIZED (
     SELECT a.response_id, a.sign, s.cx,
