@@ -177,6 +177,15 @@ async def built(conn: Conn, s: Seeded) -> dict[tuple[int, str], Any]:
     return {(r["wave_id"], r["signature"]): r["built_at"] for r in rows}
 
 
+async def assert_kept(conn: Conn, s: Seeded, since: dict[tuple[int, str], Any]) -> None:
+    """No cache was built again since ``since``, and each holds its wave's responses."""
+    assert await built(conn, s) == since
+    assert [n for _, n, _ in await cache_states(conn, s)] == [
+        await completes(conn, s, s.pre_id),
+        await completes(conn, s, s.post_id),
+    ]
+
+
 @pytest.mark.parametrize(
     ("changes", "moves_figures"),
     [
@@ -269,11 +278,7 @@ async def test_a_completed_response_changed_later_is_taken_back_not_rebuilt(
     after = await counts(conn, resources, seeded, cached=True, dup=True)
     assert (after != before) is moves_figures
     await assert_cache_matches(conn, resources, seeded)
-    assert await built(conn, seeded) == since
-    assert [n for _, n, _ in await cache_states(conn, seeded)] == [
-        await completes(conn, seeded, seeded.pre_id),
-        await completes(conn, seeded, seeded.post_id),
-    ]
+    await assert_kept(conn, seeded, since)
 
 
 async def test_changes_between_reports_are_each_taken_back_once(
@@ -292,11 +297,7 @@ async def test_changes_between_reports_are_each_taken_back_once(
     for step in steps:
         await conn.execute(f"UPDATE responses {step}", seeded.program_id)
         await assert_cache_matches(conn, resources, seeded)
-    assert await built(conn, seeded) == since
-    assert [n for _, n, _ in await cache_states(conn, seeded)] == [
-        await completes(conn, seeded, seeded.pre_id),
-        await completes(conn, seeded, seeded.post_id),
-    ]
+    await assert_kept(conn, seeded, since)
 
 
 async def test_a_change_in_flight_during_a_refresh_is_taken_back_after_it_commits(
@@ -324,7 +325,7 @@ async def test_a_change_in_flight_during_a_refresh_is_taken_back_after_it_commit
     after = await counts(conn, resources, seeded, cached=True, dup=True)
     assert after != during
     await assert_cache_matches(conn, resources, seeded)
-    assert await built(conn, seeded) == since
+    await assert_kept(conn, seeded, since)
 
 
 @pytest.mark.parametrize(
