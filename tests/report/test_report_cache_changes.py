@@ -1,0 +1,249 @@
+"""A completed response changed later is taken back out of its wave's report cache and
+added as it is now, not rebuilt (survey/migrations/0015_report_cache_changes.sql).
+
+Each test builds the caches through a report's own path and changes responses the
+way a reviewer or an administrator would: flags, moves to another site or wave,
+language and panel corrections, reopenings, several in a row, one in flight during a
+refresh. Each report must then equal the from-scratch scan, and no cache may have
+been built again. Deletions and edits of answers by hand still empty the wave's cache.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from survey import db
+from survey.db import Conn
+from survey.report.seeding import Seeded, seed_program
+from survey.resources import Resources
+from tests.report.test_report_cache import (
+    DESIGN,
+    FIRST_COMPLETE,
+    assert_cache_matches,
+    cache_states,
+    completes,
+    counts,
+)
+
+
+@pytest.fixture
+async def seeded(conn: Conn, resources: Resources) -> Seeded:
+    return await seed_program(conn, resources, DESIGN, slug="changes", seed=11)
+
+
+FIRST_IN_PANEL = (
+    "(SELECT min(id) FROM responses WHERE program_id = $1 AND status = 'complete' "
+    "AND panel_member_id IS NOT NULL AND wave_id = (SELECT wave_id FROM responses "
+    f"WHERE program_id = $1 AND id = {FIRST_COMPLETE}))"
+)
+OTHER_SITE = (
+    "(SELECT min(w.site_id) FROM wave_sites w WHERE w.program_id = $1 "
+    "AND w.wave_id = responses.wave_id AND w.site_id <> responses.site_id)"
+)
+POST_WAVE = "(SELECT id FROM waves WHERE program_id = $1 AND phase = 'post')"
+
+
+async def built(conn: Conn, s: Seeded) -> dict[tuple[int, str], Any]:
+    """When each cache of the program was built from nothing, by wave and signature."""
+    rows = await conn.fetch(
+        "SELECT wave_id, signature, built_at FROM report_cache_state WHERE program_id = $1",
+        s.program_id,
+    )
+    return {(r["wave_id"], r["signature"]): r["built_at"] for r in rows}
+
+
+async def assert_kept(conn: Conn, s: Seeded, since: dict[tuple[int, str], Any]) -> None:
+    """No cache was built again since ``since``, and each holds its wave's responses."""
+    assert await built(conn, s) == since
+    assert [n for _, n, _ in await cache_states(conn, s)] == [
+        await completes(conn, s, s.pre_id),
+        await completes(conn, s, s.post_id),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "moves_figures"),
+    [
+        ([f"SET duplicate_suspect = true WHERE program_id = $1 AND id = {FIRST_COMPLETE}"], True),
+        # The fieldwork counts follow the channel and the invitation (0011).
+        (
+            [
+                "SET channel = CASE channel WHEN 'paper' THEN 'web' ELSE 'paper' END "
+                f"WHERE program_id = $1 AND id = {FIRST_COMPLETE}"
+            ],
+            True,
+        ),
+        ([f"SET site_id = {OTHER_SITE} WHERE program_id = $1 AND id = {FIRST_COMPLETE}"], True),
+        (
+            [
+                "SET language = CASE language WHEN 'es' THEN 'en' ELSE 'es' END "
+                f"WHERE program_id = $1 AND id = {FIRST_COMPLETE}"
+            ],
+            True,
+        ),
+        (
+            [
+                "SET status = 'partial', submitted_at = NULL "
+                f"WHERE program_id = $1 AND id = {FIRST_COMPLETE}"
+            ],
+            True,
+        ),
+        ([f"SET wave_id = {POST_WAVE} WHERE program_id = $1 AND id = {FIRST_COMPLETE}"], True),
+        # Their pair goes.
+        ([f"SET panel_member_id = NULL WHERE program_id = $1 AND id = {FIRST_IN_PANEL}"], True),
+        (
+            [
+                "SET submitted_at = submitted_at + interval '1 day' "
+                f"WHERE program_id = $1 AND id = {FIRST_IN_PANEL}"
+            ],
+            False,
+        ),
+        # One response changed three times, and others, each in its own transaction: the
+        # cache counted the version before the first.
+        (
+            [
+                "SET duplicate_suspect = true WHERE program_id = $1 AND id IN (SELECT id "
+                "FROM responses WHERE program_id = $1 AND status = 'complete' "
+                "ORDER BY id LIMIT 5)",
+                f"SET site_id = {OTHER_SITE}, duplicate_suspect = false "
+                f"WHERE program_id = $1 AND id = {FIRST_COMPLETE}",
+                "SET language = CASE language WHEN 'es' THEN 'en' ELSE 'es' END "
+                f"WHERE program_id = $1 AND id = {FIRST_COMPLETE}",
+            ],
+            True,
+        ),
+        # Reopened, then completed again by another transaction: a new completion.
+        (
+            [
+                "SET status = 'partial', submitted_at = NULL "
+                f"WHERE program_id = $1 AND id = {FIRST_COMPLETE}",
+                "SET status = 'complete', submitted_at = now(), duplicate_suspect = true "
+                "WHERE program_id = $1 AND id = (SELECT min(id) FROM responses "
+                "WHERE program_id = $1 AND status = 'partial' AND submitted_at IS NULL "
+                "AND completed_xid IS NOT NULL)",
+            ],
+            True,
+        ),
+    ],
+    ids=[
+        "flagged",
+        "channel-changed",
+        "moved-site",
+        "language-changed",
+        "reopened",
+        "moved-wave",
+        "left-the-panel",
+        "submitted-later",
+        "changed-three-times",
+        "reopened-and-completed-again",
+    ],
+)
+async def test_a_completed_response_changed_later_is_taken_back_not_rebuilt(
+    conn: Conn, resources: Resources, seeded: Seeded, changes: list[str], moves_figures: bool
+) -> None:
+    """0015_report_cache_changes: the cache takes back what the response added to it and
+    adds it as it is now, in both waves when it moves, without building anything again."""
+    await assert_cache_matches(conn, resources, seeded)
+    before = await counts(conn, resources, seeded, cached=True, dup=True)
+    since = await built(conn, seeded)
+    assert len(since) == 4  # two waves, weighted and not
+    for change in changes:
+        await conn.execute(f"UPDATE responses {change}", seeded.program_id)
+    assert len(await cache_states(conn, seeded)) == 2  # neither wave invalidated
+    after = await counts(conn, resources, seeded, cached=True, dup=True)
+    assert (after != before) is moves_figures
+    await assert_cache_matches(conn, resources, seeded)
+    await assert_kept(conn, seeded, since)
+
+
+async def test_changes_between_reports_are_each_taken_back_once(
+    conn: Conn, resources: Resources, seeded: Seeded
+) -> None:
+    """A response flagged, reported, cleared, reported, moved: each report takes back
+    the version the one before it counted, and no more."""
+    steps = [
+        f"SET duplicate_suspect = true WHERE program_id = $1 AND id = {FIRST_COMPLETE}",
+        f"SET duplicate_suspect = false WHERE program_id = $1 AND id = {FIRST_COMPLETE}",
+        f"SET site_id = {OTHER_SITE} WHERE program_id = $1 AND id = {FIRST_COMPLETE}",
+        f"SET wave_id = {POST_WAVE} WHERE program_id = $1 AND id = {FIRST_COMPLETE}",
+    ]
+    await assert_cache_matches(conn, resources, seeded)
+    since = await built(conn, seeded)
+    for step in steps:
+        await conn.execute(f"UPDATE responses {step}", seeded.program_id)
+        await assert_cache_matches(conn, resources, seeded)
+    await assert_kept(conn, seeded, since)
+
+
+async def test_a_change_in_flight_during_a_refresh_is_taken_back_after_it_commits(
+    conn: Conn, resources: Resources, seeded: Seeded, database_url: str
+) -> None:
+    """The refresh's snapshot cannot see a change not yet committed: it counts the
+    response as it was, and the refresh after the commit takes that version back."""
+    await assert_cache_matches(conn, resources, seeded)
+    since = await built(conn, seeded)
+    other = await db.connect(database_url)
+    try:
+        tx = other.transaction()
+        await tx.start()
+        await other.execute(
+            f"UPDATE responses SET duplicate_suspect = true, site_id = {OTHER_SITE} "
+            f"WHERE program_id = $1 AND id IN (SELECT id FROM responses WHERE program_id = $1 "
+            f"AND status = 'complete' ORDER BY id DESC LIMIT 4)",
+            seeded.program_id,
+        )
+        during = await counts(conn, resources, seeded, cached=True, dup=True)
+        await assert_cache_matches(conn, resources, seeded)
+        await tx.commit()
+    finally:
+        await other.close()
+    after = await counts(conn, resources, seeded, cached=True, dup=True)
+    assert after != during
+    await assert_cache_matches(conn, resources, seeded)
+    await assert_kept(conn, seeded, since)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # A deleted response has no answers left to take back.
+        "DELETE FROM responses WHERE program_id = $1 AND id IN "
+        "(SELECT id FROM responses WHERE program_id = $1 AND status = 'complete' LIMIT 5)",
+        # Answers have no trigger (it would tax every page): an edit by hand says so.
+        f"WITH e AS (UPDATE answers SET value_num = 6 - value_num WHERE program_id = $1 "
+        f"AND response_id = {FIRST_COMPLETE} AND value_num IS NOT NULL RETURNING 1) "
+        f"SELECT report_cache_invalidate($1, id) FROM waves "
+        f"WHERE program_id = $1 AND phase = 'pre' AND EXISTS (SELECT FROM e)",
+    ],
+    ids=["responses-deleted", "answers-edited-by-hand"],
+)
+async def test_a_deleted_response_or_an_edit_by_hand_empties_its_waves_cache(
+    conn: Conn, resources: Resources, seeded: Seeded, change: str
+) -> None:
+    await assert_cache_matches(conn, resources, seeded)
+    # A change recorded before: moving the epoch forgets it, and the rebuild counts it.
+    await conn.execute(
+        "UPDATE responses SET duplicate_suspect = true WHERE program_id = $1 AND id = "
+        "(SELECT max(id) FROM responses WHERE program_id = $1 AND status = 'complete' "
+        "AND wave_id = (SELECT id FROM waves WHERE program_id = $1 AND phase = 'pre'))",
+        seeded.program_id,
+    )
+    before = await counts(conn, resources, seeded, cached=True, dup=True)
+    assert len(await cache_states(conn, seeded)) == 2
+    await conn.execute(change, seeded.program_id)
+    # The changed responses are all in the pre wave: its cache is out of date, the
+    # other is not.
+    assert [w for w, _, _ in await cache_states(conn, seeded)] == [seeded.post_id]
+    assert (
+        await conn.fetchval(
+            "SELECT count(*) FROM report_cache_changes WHERE program_id = $1 AND wave_id = $2",
+            seeded.program_id,
+            seeded.pre_id,
+        )
+        == 0
+    )
+    after = await counts(conn, resources, seeded, cached=True, dup=True)
+    assert after != before
+    await assert_cache_matches(conn, resources, seeded)
