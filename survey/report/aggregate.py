@@ -265,7 +265,8 @@ async def refresh_counts(
 ) -> tuple[int, int]:
     """What ``fetch_counts`` does before it reads, and more: bring the two waves' caches
     and their pairs up to date, and fold each cache's batches into one. Returns the
-    responses added and the caches folded (0, 0 without a cache: Citus).
+    response versions added or taken back (``cache.refresh``) and the caches folded
+    (0, 0 without a cache: Citus).
 
     For ``survey warm``, between requests, so the next report adds nothing and reads
     one batch: folding 40,000 rows of a wave at a million responses takes 0.6 s, and

@@ -125,8 +125,8 @@ async def refresh_waves(
     fold_over: int = COMPACT_AFTER,
 ) -> tuple[int, int]:
     """``refresh`` each wave, in one order so two reports on the same pair cannot
-    deadlock; returns the responses added and the caches folded. Call it in a
-    transaction: the locks last until it ends."""
+    deadlock; returns the response versions added or taken back and the caches folded.
+    Call it in a transaction: the locks last until it ends."""
     added = folded = 0
     for wave_id in sorted(set(wave_ids)):
         n, fold = await refresh(

@@ -245,9 +245,10 @@ async def refresh_report_caches(
     connect: Connect | None = None,
 ) -> tuple[int, int]:
     """Bring the caches of the program's default report up to date and fold them, without
-    computing it: what ``survey warm`` does between requests. Returns the responses
-    added and the caches folded. ``margins``: the program's, when the caller has read
-    them already (``load_margins``); ``connect`` as for ``build_report``."""
+    computing it: what ``survey warm`` does between requests. Returns the response
+    versions added or taken back and the caches folded. ``margins``: the program's,
+    when the caller has read them already (``load_margins``); ``connect`` as for
+    ``build_report``."""
     access.check(who, program_id, "report")
     basis = await _basis(conn, res, program_id, None, None, weighted, margins)
     if connect is not None:

@@ -2,8 +2,8 @@
 
 Each test seeds a small program, builds the cache through a report's own path
 (``aggregate.fetch_counts``) and checks it against ``aggregate.scan_counts``, the
-from-scratch query, after responses are added, committed out of order, flagged,
-moved, reopened, edited or deleted.
+from-scratch query, after responses are added, committed out of order, or changed
+during a build; changes to completed responses are in test_report_cache_changes.py.
 """
 
 from __future__ import annotations
