@@ -263,10 +263,10 @@ async def refresh_counts(
     specs: Sequence[ConstructSpec],
     items: Sequence[str],
 ) -> tuple[int, int]:
-    """What ``fetch_counts`` does before it reads, and more: bring the two waves' caches
-    and their pairs up to date, and fold each cache's batches into one. Returns the
-    response versions added or taken back (``cache.refresh``) and the caches folded
-    (0, 0 without a cache: Citus).
+    """What ``fetch_counts`` does before it reads, and more: bring the waves' caches
+    (two, or one alone) and the two waves' pairs up to date, and fold each cache's
+    batches into one. Returns the response versions added or taken back
+    (``cache.refresh``) and the caches folded (0, 0 without a cache: Citus).
 
     For ``survey warm``, between requests, so the next report adds nothing and reads
     one batch: folding 40,000 rows of a wave at a million responses takes 0.6 s, and
@@ -287,7 +287,8 @@ async def refresh_counts(
             weight_items=weight_items,
             fold_over=1,
         )
-        await cache.pairs(conn, program_id, wave_ids, sig, exclude_duplicates=False)
+        if len(set(wave_ids)) == 2:  # one wave alone has no pairs (``survey warm``)
+            await cache.pairs(conn, program_id, wave_ids, sig, exclude_duplicates=False)
     return done
 
 

@@ -11,14 +11,24 @@ first pays. ``survey warm`` (``survey/cli/warm.py``) pays it instead, between re
 each pass finds the report caches and export cells whose epoch is behind their
 wave's and builds them again, as a report or an export would.
 
-Report caches are per weighting scheme and pair of waves; a pass builds the program's
+Report caches are per wave and weighting scheme; a pass builds those of the program's
 default report (the latest pre and post waves), unweighted and, when margins were
-uploaded, weighted: what evaluators open. Caches of other pairs are built when
-someone asks for them. What a pass has tried at an epoch it does not try again, so a
-cache it cannot build (a program with one wave, no margins) costs one attempt.
+uploaded, weighted: what evaluators open, and those of its other waves with complete
+responses, each scored by its own questionnaire. Caches of another scoring (a pair
+whose questionnaire versions differ) are built when someone asks for them. What a
+pass has tried at an epoch it does not try again, so a cache it cannot build costs
+one attempt.
 Only one warmer works at a time (a session advisory lock); the others skip their pass.
 
-A pass also keeps current caches current. Where a report cache of the current epoch
+A pass also builds the caches no report has asked for yet, and keeps them current.
+Where a wave has complete responses and no cache, it builds the program's default
+report caches (and, for a wave outside that pair, the wave's own, scored by its own
+questionnaire: a pre wave while no post wave has answers). With the warmer running
+through fieldwork, each wave's cache is built while the wave is young and grows with
+each pass, so no report pays for a build from nothing at a million responses (20-25 s
+per wave); only a deletion, an edit by hand or a scheme nobody asked for before does.
+
+A pass keeps current caches current. Where a report cache of the current epoch
 is behind (responses completed or changed since its snapshot, or batches appended and
 not yet folded), it brings the program's default report caches up to date, with their panel
 pairs, and folds each into one batch, without computing the report. The report that
@@ -39,7 +49,7 @@ from survey.access import SYSTEM
 from survey.db import Conn, Connect, translate_error
 from survey.export import cells
 from survey.export.plan import plan_export
-from survey.report.service import build_report, load_margins, refresh_report_caches
+from survey.report.service import load_margins, refresh_report_caches
 from survey.resources import Resources
 from survey.sql import Q
 
@@ -82,12 +92,13 @@ class Warmer:
                 if row["kind"] == "report":
                     if row["program_id"] not in programs:
                         programs.add(row["program_id"])
-                        await self._reports(row["program_id"], stats)
+                        await self._refresh(row["program_id"], stats, stale=True)
                 else:
                     await self._export(row["program_id"], row["wave_id"], stats)
-            for row in await self.conn.fetch(Q.caches_behind):
-                if row["program_id"] not in programs:
-                    await self._refresh(row["program_id"], stats)
+            ahead = [r["program_id"] for r in await self.conn.fetch(Q.caches_missing)]
+            behind = [r["program_id"] for r in await self.conn.fetch(Q.caches_behind)]
+            for program_id in sorted(set(ahead + behind) - programs):
+                await self._refresh(program_id, stats)
         finally:
             await self.conn.execute(Q.caches_warm_unlock)
         return stats
@@ -104,19 +115,9 @@ class Warmer:
                 await asyncio.wait_for(stop.wait(), timeout=poll)
         return total
 
-    async def _reports(self, program_id: int, stats: WarmStats) -> None:
-        for weighted in (False, True):
-            try:
-                await build_report(
-                    self.conn, SYSTEM, self.res, program_id, weighted=weighted,
-                    connect=self.connect,
-                )
-            except Exception as exc:
-                self._count_failure(exc, stats, f"program {program_id} weighted={weighted}")
-            else:
-                stats.reports += 1
-
-    async def _refresh(self, program_id: int, stats: WarmStats) -> None:
+    async def _refresh(self, program_id: int, stats: WarmStats, stale: bool = False) -> None:
+        """The program's caches brought up to date, each built where it is missing or
+        ``stale`` (then counted as reports built again), for each weighting scheme."""
         margins = await load_margins(self.conn, program_id)
         for weighted in [False, True] if margins else [False]:
             try:
@@ -127,7 +128,10 @@ class Warmer:
             except Exception as exc:
                 self._count_failure(exc, stats, f"program {program_id} weighted={weighted}")
             else:
-                stats.refreshed += bool(added or folded)
+                if stale:
+                    stats.reports += 1
+                else:
+                    stats.refreshed += bool(added or folded)
 
     async def _export(self, program_id: int, wave_id: int, stats: WarmStats) -> None:
         try:

@@ -614,6 +614,21 @@ JOIN waves w ON w.program_id = s.program_id AND w.id = s.wave_id
 WHERE s.epoch <> w.cells_epoch
 ORDER BY program_id, wave_id, kind DESC;
 
+-- name: caches-missing
+-- Programs with a wave that has complete responses and no report cache at all: `survey
+-- warm` builds it while the wave is young, then keeps it up to date (caches-behind), so
+-- no report pays for a build from nothing at a million responses. Not on Citus, where
+-- reports scan instead (report-cache-usable).
+SELECT DISTINCT w.program_id
+FROM waves w
+WHERE NOT survey_is_distributed()
+  AND NOT EXISTS (SELECT FROM report_cache_state c
+                  WHERE c.program_id = w.program_id AND c.wave_id = w.id)
+  AND EXISTS (SELECT FROM responses r
+              WHERE r.program_id = w.program_id AND r.wave_id = w.id
+                AND r.status = 'complete')
+ORDER BY 1;
+
 -- name: caches-behind
 -- Programs with a report cache that is of its wave's epoch but behind it: complete
 -- responses or changes (0015) its snapshot cannot see, or appended batches not yet

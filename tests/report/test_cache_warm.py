@@ -4,7 +4,9 @@ After a completed response is deleted, the warmer builds the program's default
 report caches, unweighted and weighted, and after an edit of its answers the wave's
 export cells too; after one is flagged or moved, or others complete, it brings them up
 to date, so the next report and export find them current; a second pass has
-nothing to do, and a second warmer skips its pass while one is working.
+nothing to do, and a second warmer skips its pass while one is working. It builds the
+caches of a wave with complete responses before anyone asks for a report, and keeps
+them up to date as responses come, so the first report finds them built.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from survey.report.synthetic import SiteDesign, demo_margins
 from survey.resources import Resources
 from survey.services.warm import Warmer, WarmStats
 from survey.sql import Q
-from tests.report.test_report_cache import WEIGHT_ITEMS, add_responses, counts
+from tests.report.test_report_cache import WEIGHT_ITEMS, add_responses, completes, counts
 
 DESIGN = [SiteDesign("North", 40, 44, {"trust": 0.5}), SiteDesign("South", 30, 28)]
 BUILT = (
@@ -179,3 +181,68 @@ async def test_survey_warm_once(
         "0 skipped, 0 failed"
     ) in done.stderr
     assert await stale(conn) == []
+
+
+async def missing(conn: Conn) -> list[int]:
+    return [r["program_id"] for r in await conn.fetch(Q.caches_missing)]
+
+
+FULL = (
+    "SELECT wave_id, signature, responses, built_at, refreshed_at FROM report_cache_state "
+    "WHERE program_id = $1 ORDER BY 1, 2"
+)
+
+
+async def test_the_warmer_builds_caches_before_the_first_report(
+    conn: Conn, resources: Resources
+) -> None:
+    design = [SiteDesign("North", 40, 0, {"trust": 0.5}), SiteDesign("South", 30, 0)]
+    s = await seed_program(conn, resources, design, slug="ahead", seed=6)
+    await import_margins(conn, SYSTEM, resources, s.program_id, demo_margins(design))
+    pre = await completes(conn, s, s.pre_id)
+    assert pre > 0 and await completes(conn, s, s.post_id) == 0
+    assert await missing(conn) == [s.program_id]
+    # The pre wave's fieldwork: no report can be made yet, and the wave's own caches,
+    # unweighted and weighted, are built now, from its few responses.
+    assert await Warmer(conn, resources).run_once() == WarmStats(refreshed=2)
+    first = await conn.fetch(FULL, s.program_id)
+    assert [(r["wave_id"], r["responses"]) for r in first] == [(s.pre_id, pre)] * 2
+    assert await missing(conn) == []
+    assert await Warmer(conn, resources).run_once() == WarmStats()
+
+    # A deleted response makes them stale, and a pass builds them again.
+    await conn.execute(
+        "DELETE FROM responses WHERE program_id = $1 AND id = (SELECT min(id) FROM responses "
+        "WHERE program_id = $1 AND wave_id = $2 AND status = 'complete')",
+        s.program_id,
+        s.pre_id,
+    )
+    assert await Warmer(conn, resources).run_once() == WarmStats(reports=2)
+    rebuilt = await conn.fetch(FULL, s.program_id)
+    assert [r["responses"] for r in rebuilt] == [pre - 1] * 2
+    assert all(a["built_at"] > b["built_at"] for a, b in zip(rebuilt, first, strict=True))
+
+    # The post wave's fieldwork starts, and the pre wave takes a few more: the pass adds
+    # those to the pre wave's caches and builds the post wave's.
+    await add_responses(conn, resources, s, seed=23)
+    assert await missing(conn) == [s.program_id]
+    assert await Warmer(conn, resources).run_once() == WarmStats(refreshed=2)
+    states = await conn.fetch(FULL, s.program_id)
+    post = await completes(conn, s, s.post_id)
+    assert [(r["wave_id"], r["responses"]) for r in states] == [
+        (s.pre_id, pre - 1 + 6), (s.pre_id, pre - 1 + 6), (s.post_id, post), (s.post_id, post)
+    ]
+    assert [r["built_at"] for r in states[:2]] == [r["built_at"] for r in rebuilt]
+
+    # The first report, weighted or not, finds them current: it adds nothing.
+    for weighted in (False, True):
+        await build_report(conn, SYSTEM, resources, s.program_id, weighted=weighted)
+    assert await conn.fetch(FULL, s.program_id) == states
+    for weight in ((), WEIGHT_ITEMS):
+        for dup in (False, True):
+            got = [
+                await counts(conn, resources, s, cached=cached, dup=dup, weight=weight)
+                for cached in (True, False)
+            ]
+            assert got[0] == got[1]
+    assert await Warmer(conn, resources).run_once() == WarmStats()
