@@ -36,6 +36,8 @@ PINNED = {
     14: "e8eca0e5001c3810efb793c3da1e06d59fbb8c1374a6972ff8d563c4929b302e",
     # 0015_report_cache_changes
     15: "edd73252b618a9a38fdd1286fd61843457b13478c6650ada5f130182ed2fb626",
+    # 0016_report_cache_changes_answers
+    16: "2f051a482af3021d92a796800bd3c40a7ed15701d53c64226674dcd30f98d2b3",
 }
 
 

@@ -11,7 +11,8 @@ member as panel rows are appended (``0012_report_cache_pairs_delta.sql``).
 The fieldwork counts of complete responses are kept the same way as the frequency
 tables (``survey/migrations/0011_report_cache_fieldwork.sql``). A completed response
 changed later is taken back out of the sums as they counted it and added as it is now
-(``survey/migrations/0015_report_cache_changes.sql``).
+(``survey/migrations/0015_report_cache_changes.sql``, with the answers counted kept since
+``0016_report_cache_changes_answers.sql``).
 """
 
 from __future__ import annotations

@@ -100,7 +100,8 @@ DELETE FROM report_cache_state WHERE program_id = $1 AND wave_id = $2 AND signat
 --   +1  responses changed since, as they are now, if complete in the wave (and not
 --       completed since: those are the line above);
 --   -1  responses changed since, as the cache counted them: the oldest change the
---       snapshot did not see holds that version.
+--       snapshot did not see holds that version, with its answers (0016: a reopened
+--       response may have taken other answers since).
 -- Rows as report_cache_rows documents, every count and sum signed; the scoring is the
 -- same as report-counts', which the tests check the cache against. The panel rows are
 -- numbered with this append's batch, so pair tables can catch up with them
@@ -121,21 +122,25 @@ changed AS MATERIALIZED (
     ORDER BY c.response_id, c.seq
 ),
 versions AS (
+    -- A version taken back (-1) brings the answers it was counted with, kept with the
+    -- change (0016_report_cache_changes_answers); the others read theirs.
     SELECT r.id, 1 AS sign, r.site_id, r.language, r.panel_member_id, r.submitted_at,
-           r.duplicate_suspect AS duplicate, r.channel, r.invitation_id IS NOT NULL AS invited
+           r.duplicate_suspect AS duplicate, r.channel, r.invitation_id IS NOT NULL AS invited,
+           NULL::text[] AS num_items, NULL::float8[] AS num_values,
+           NULL::text[] AS code_items, NULL::text[] AS codes
     FROM responses r
     WHERE r.program_id = $1 AND r.wave_id = $2 AND r.status = 'complete'
       AND NOT EXISTS (SELECT FROM prior)
     UNION ALL
     SELECT r.id, 1, r.site_id, r.language, r.panel_member_id, r.submitted_at,
-           r.duplicate_suspect, r.channel, r.invitation_id IS NOT NULL
+           r.duplicate_suspect, r.channel, r.invitation_id IS NOT NULL, NULL, NULL, NULL, NULL
     FROM responses r, prior p
     WHERE r.program_id = $1 AND r.wave_id = $2 AND r.status = 'complete'
       AND r.completed_xid >= pg_snapshot_xmin(p.snap)
       AND NOT pg_visible_in_snapshot(r.completed_xid, p.snap)
     UNION ALL
     SELECT r.id, 1, r.site_id, r.language, r.panel_member_id, r.submitted_at,
-           r.duplicate_suspect, r.channel, r.invitation_id IS NOT NULL
+           r.duplicate_suspect, r.channel, r.invitation_id IS NOT NULL, NULL, NULL, NULL, NULL
     FROM changed c
     JOIN responses r ON r.program_id = $1 AND r.id = c.response_id
     CROSS JOIN prior p
@@ -143,7 +148,8 @@ versions AS (
       AND (r.completed_xid IS NULL OR pg_visible_in_snapshot(r.completed_xid, p.snap))
     UNION ALL
     SELECT c.response_id, -1, c.old_site_id, c.old_language, c.old_panel_member_id,
-           c.old_submitted_at, c.old_duplicate, c.old_channel, c.old_invited
+           c.old_submitted_at, c.old_duplicate, c.old_channel, c.old_invited,
+           c.old_num_items, c.old_num_values, c.old_code_items, c.old_codes
     FROM changed c, prior p
     WHERE c.old_wave_id = $2 AND c.old_status = 'complete'
       AND (c.old_completed_xid IS NULL OR pg_visible_in_snapshot(c.old_completed_xid, p.snap))
@@ -168,17 +174,22 @@ spec AS (
 sizes AS (SELECT cx, min(construct_id) AS construct_id, count(*) AS k FROM spec GROUP BY cx),
 resp AS MATERIALIZED (
     SELECT v.*,
-           CASE WHEN cardinality($4::text[]) > 0 THEN (
+           CASE WHEN cardinality($4::text[]) > 0 AND v.sign = 1 THEN (
                SELECT string_agg(a.item_id || '=' || a.value_codes[1], '&' ORDER BY a.item_id)
                FROM answers a
                WHERE a.program_id = $1 AND a.response_id = v.id
                  AND a.item_id = ANY($4::text[]) AND cardinality(a.value_codes) = 1
+           ) WHEN cardinality($4::text[]) > 0 THEN (
+               SELECT string_agg(u.item_id || '=' || u.code, '&' ORDER BY u.item_id)
+               FROM unnest(v.code_items, v.codes) AS u(item_id, code)
+               WHERE u.item_id = ANY($4::text[])
            ) END AS cell
     FROM versions v
 ),
 ans AS MATERIALIZED (
     -- The answers the scores and the item counts need, read once for both; a response
-    -- taken back and added again has its answers here once per version. Two ways, of
+    -- taken back and added again has its answers here once per version (those taken
+    -- back from its change row, the others from answers). Two ways, of
     -- which the one that applies runs: the planner cannot tell how many responses there
     -- are, and a build from nothing joins every answer of the program at once, while a
     -- refresh of a few responses must look theirs up by index (on a guess of "many" it
@@ -196,8 +207,12 @@ ans AS MATERIALIZED (
         FROM resp r
         CROSS JOIN LATERAL (
             SELECT a.item_id, a.value_num FROM answers a
-            WHERE a.program_id = $1 AND a.response_id = r.id
+            WHERE r.sign = 1 AND a.program_id = $1 AND a.response_id = r.id
               AND a.value_num IS NOT NULL AND a.missing IS NULL
+            UNION ALL
+            SELECT u.item_id, u.value_num
+            FROM unnest(r.num_items, r.num_values) AS u(item_id, value_num)
+            WHERE r.sign = -1
             OFFSET 0  -- kept a subquery, so it stays a lookup per response
         ) a
         WHERE EXISTS (SELECT FROM prior)

@@ -18,6 +18,7 @@ from survey import db
 from survey.db import Conn
 from survey.report.seeding import Seeded, seed_program
 from survey.resources import Resources
+from survey.sql import Q
 from tests.report.test_report_cache import (
     DESIGN,
     FIRST_COMPLETE,
@@ -203,6 +204,77 @@ async def test_a_change_in_flight_during_a_refresh_is_taken_back_after_it_commit
     assert after != during
     await assert_cache_matches(conn, resources, seeded)
     await assert_kept(conn, seeded, since)
+
+
+async def test_a_reopened_response_answered_again_is_taken_back_as_it_was_counted(
+    conn: Conn, resources: Resources, seeded: Seeded
+) -> None:
+    """Reopened, its answers changed through the survey's own statements (a partial
+    response takes answers), reported, then completed again and reported: each refresh
+    takes back the answers the cache counted, not those the response has now
+    (0016_report_cache_changes_answers)."""
+    await assert_cache_matches(conn, resources, seeded)
+    since = await built(conn, seeded)
+    pid = seeded.program_id
+    rid = await conn.fetchval(FIRST_COMPLETE[1:-1], pid)
+    await conn.execute(
+        "UPDATE responses SET status = 'partial', submitted_at = NULL "
+        "WHERE program_id = $1 AND id = $2",
+        pid,
+        rid,
+    )
+    flipped = 0
+    for a in await conn.fetch(Q.response_answers, pid, rid):
+        if a["value_num"] is not None and 1 <= a["value_num"] <= 5 and a["value_num"] != 3:
+            await conn.execute(
+                Q.response_answer_upsert, pid, rid, a["item_id"], 6 - a["value_num"],
+                a["value_text"], a["value_codes"], a["missing"],
+            )
+            flipped += 1
+        elif a["item_id"] == "age_band":  # a weighting cell
+            band = "18_24" if a["value_codes"] != ["18_24"] else "75_plus"
+            await conn.execute(
+                Q.response_answer_upsert, pid, rid, "age_band", None, None, [band], None
+            )
+            flipped += 1
+    assert flipped > 5
+    await assert_cache_matches(conn, resources, seeded)
+    completed = await conn.fetchrow(Q.response_complete, pid, rid, "en")
+    assert completed is not None
+    await assert_cache_matches(conn, resources, seeded)
+    await assert_kept(conn, seeded, since)
+
+
+async def test_changes_recorded_before_0016_empty_their_waves_caches(
+    conn: Conn, resources: Resources, seeded: Seeded
+) -> None:
+    """A change 0015 recorded has no answers kept: 0016 empties its wave's caches, and
+    the next report builds them again and equals a scan."""
+    from survey.migrations import MIGRATIONS_DIR
+
+    text = (MIGRATIONS_DIR / "0016_report_cache_changes_answers.sql").read_text("utf-8")
+    upgrade = text[text.index("DO $$") :]
+    await assert_cache_matches(conn, resources, seeded)
+    wave = await conn.fetchval(
+        f"SELECT wave_id FROM responses WHERE program_id = $1 AND id = {FIRST_COMPLETE}",
+        seeded.program_id,
+    )
+    await conn.execute(
+        f"UPDATE responses SET duplicate_suspect = true WHERE program_id = $1 "
+        f"AND id = {FIRST_COMPLETE}",
+        seeded.program_id,
+    )
+    await conn.execute(
+        "UPDATE report_cache_changes SET old_num_items = NULL, old_num_values = NULL, "
+        "old_code_items = NULL, old_codes = NULL WHERE program_id = $1",
+        seeded.program_id,
+    )
+    await conn.execute(upgrade)
+    assert [w for w, _, _ in await cache_states(conn, seeded)] == [
+        w for w in (seeded.pre_id, seeded.post_id) if w != wave
+    ]
+    assert await conn.fetchval("SELECT count(*) FROM report_cache_changes") == 0
+    await assert_cache_matches(conn, resources, seeded)
 
 
 @pytest.mark.parametrize(
