@@ -15,18 +15,17 @@ Report caches are per wave and weighting scheme; a pass builds those of the prog
 default report (the latest pre and post waves), unweighted and, when margins were
 uploaded, weighted: what evaluators open, and those of its other waves with complete
 responses, each scored by its own questionnaire. Caches of another scoring (a pair
-whose questionnaire versions differ) are built when someone asks for them. What a
-pass has tried at an epoch it does not try again, so a cache it cannot build costs
-one attempt.
+whose questionnaire versions differ) are built when someone asks for them. A stale
+cache a pass has tried to build again at an epoch it does not try again, so one it
+cannot build costs one attempt.
 Only one warmer works at a time (a session advisory lock); the others skip their pass.
 
-A pass also builds the caches no report has asked for yet, and keeps them current.
-Where a wave has complete responses and no cache, it builds the program's default
-report caches (and, for a wave outside that pair, the wave's own, scored by its own
-questionnaire: a pre wave while no post wave has answers). With the warmer running
-through fieldwork, each wave's cache is built while the wave is young and grows with
-each pass, so no report pays for a build from nothing at a million responses (20-25 s
-per wave); only a deletion, an edit by hand or a scheme nobody asked for before does.
+A pass also builds the caches no report has asked for yet: where a wave has complete
+responses and no cache (``caches-missing``), a pre wave while no post wave has
+answers included. With the warmer running through fieldwork, each wave's cache is
+built while the wave is young and grows with each pass, so no report pays for a
+build from nothing at a million responses (20-25 s per wave); only a deletion, an
+edit by hand or a scheme nobody asked for before does.
 
 A pass keeps current caches current. Where a report cache of the current epoch
 is behind (responses completed or changed since its snapshot, or batches appended and
