@@ -27,7 +27,7 @@ from survey.report.synthetic import SiteDesign, demo_margins
 from survey.resources import Resources
 from survey.services.warm import Warmer, WarmStats
 from survey.sql import Q
-from tests.report.test_report_cache import WEIGHT_ITEMS, add_responses, completes, counts
+from tests.report.test_report_cache import add_responses, assert_cache_matches, completes
 
 DESIGN = [SiteDesign("North", 40, 44, {"trust": 0.5}), SiteDesign("South", 30, 28)]
 BUILT = (
@@ -85,13 +85,7 @@ async def test_the_warmer_builds_what_a_change_made_stale(
     pre, post = seeded.pre_id, seeded.post_id
     assert rebuilt == [(pre, True), (pre, True), (post, False), (post, False)]
     # What they hold is what a scan finds, and reports and exports use them as they are.
-    for weight in ((), WEIGHT_ITEMS):
-        for dup in (False, True):
-            got = [
-                await counts(conn, resources, seeded, cached=cached, dup=dup, weight=weight)
-                for cached in (True, False)
-            ]
-            assert got[0] == got[1]
+    await assert_cache_matches(conn, resources, seeded)
     exported = await csv(conn, resources, seeded)
     assert await conn.fetch(BUILT, seeded.program_id) == after
     await conn.execute("SET default_transaction_read_only = on")  # rendered from the answers
@@ -137,13 +131,7 @@ async def test_the_warmer_keeps_current_caches_current_and_folded(
     added = [a["responses"] - b["responses"] for a, b in zip(after, before, strict=True)]
     assert added == [12, 12, 16, 16]
     assert {r["batches"] for r in after} == {1}
-    for weight in ((), WEIGHT_ITEMS):
-        for dup in (False, True):
-            got = [
-                await counts(conn, resources, seeded, cached=cached, dup=dup, weight=weight)
-                for cached in (True, False)
-            ]
-            assert got[0] == got[1]
+    await assert_cache_matches(conn, resources, seeded)
     # Nothing left for a report to add, and nothing for the next pass to do.
     refreshed = [r["refreshed_at"] for r in await conn.fetch(STATES, seeded.program_id)]
     await build_report(conn, SYSTEM, resources, seeded.program_id, weighted=True)
@@ -238,11 +226,5 @@ async def test_the_warmer_builds_caches_before_the_first_report(
     for weighted in (False, True):
         await build_report(conn, SYSTEM, resources, s.program_id, weighted=weighted)
     assert await conn.fetch(FULL, s.program_id) == states
-    for weight in ((), WEIGHT_ITEMS):
-        for dup in (False, True):
-            got = [
-                await counts(conn, resources, s, cached=cached, dup=dup, weight=weight)
-                for cached in (True, False)
-            ]
-            assert got[0] == got[1]
+    await assert_cache_matches(conn, resources, s)
     assert await Warmer(conn, resources).run_once() == WarmStats()
