@@ -44,7 +44,7 @@ async def run_warm(args: argparse.Namespace) -> int:
         await migrations.check_current(conn)
         stats = await once_or_until_stopped(
             Warmer(conn, res, connect), once=args.once, poll=args.poll,
-            doing=f"building stale caches and updating current ones every {args.poll:g} s",
+            doing=f"building missing and stale caches, updating current ones every {args.poll:g} s",
         )
     _report(stats)
     return 0
