@@ -38,6 +38,8 @@ PINNED = {
     15: "edd73252b618a9a38fdd1286fd61843457b13478c6650ada5f130182ed2fb626",
     # 0016_report_cache_changes_answers
     16: "2f051a482af3021d92a796800bd3c40a7ed15701d53c64226674dcd30f98d2b3",
+    # 0017_export_cells_moved
+    17: "2663ef76c44abd22c7f3552381d5ad8e38969afac7bb161e9dc471f154ed24ef",
 }
 
 

@@ -250,6 +250,30 @@ async def test_a_completed_response_flagged_or_moved_keeps_the_cells(
     ) == 1  # fmt: skip
 
 
+async def test_a_completed_response_moved_to_another_wave_is_rendered_there(
+    conn: Conn, resources: Any, actors: Any
+) -> None:
+    """0017: the move renders the response into the other wave's cells at its commit, as
+    a completion there would; before, that wave exported it from its answers for ever."""
+    pid = actors.programs["own"]
+    first = await seed_wave(conn, resources, pid)
+    second = await seed_wave(conn, resources, pid)
+    for wave_id in (first.wave_id, second.wave_id):
+        await same_for_everyone(conn, resources, pid, wave_id)
+    rid = await conn.fetchval(
+        "SELECT min(id) FROM responses WHERE wave_id = $1 AND status = 'complete'",
+        first.wave_id,
+    )
+    await conn.execute("UPDATE responses SET wave_id = $2 WHERE id = $1", rid, second.wave_id)
+    assert await conn.fetchval(
+        "SELECT count(*) FROM export_cells c JOIN responses r ON r.id = c.response_id "
+        "AND r.completed_xid = c.completed_xid WHERE c.wave_id = $1 AND c.response_id = $2",
+        second.wave_id, rid,
+    ) == 1  # fmt: skip
+    for wave_id in (first.wave_id, second.wave_id):
+        await same_for_everyone(conn, resources, pid, wave_id)
+
+
 async def test_a_new_layout_renders_the_wave_again(
     conn: Conn, resources: Any, actors: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
