@@ -14,7 +14,7 @@ import itertools
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, example, given, note, settings
+from hypothesis import example, given, note
 from test_export_cells import same_for_everyone
 
 from survey.access import SYSTEM
@@ -22,24 +22,17 @@ from survey.export import cells
 from survey.export.plan import plan_export
 from survey.report.seeding import seed_program
 from survey.resources import Resources
-from tests.report.test_report_cache_model import DESIGN, EXAMPLES, STEPS, World, step
+from tests.report.test_report_cache_model import DESIGN, MODEL, STEPS, World, open_world, step
 
 _programs = itertools.count()
 
 
 @pytest.fixture
 def world(database_url: str, resources: Resources) -> Iterator[World]:
-    w = World(database_url, resources)
-    yield w
-    w.close()
+    yield from open_world(database_url, resources)
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@MODEL
 @given(steps=STEPS)
 @example(steps=[("wave", 0)])  # 0017: moved to the other wave, rendered there
 def test_export_cells_equal_the_answers_after_any_sequence_of_changes(
@@ -47,7 +40,7 @@ def test_export_cells_equal_the_answers_after_any_sequence_of_changes(
 ) -> None:
     note(f"steps: {steps}")
 
-    async def example() -> None:
+    async def walk() -> None:
         conn, res = world.conn, world.res
         s = await seed_program(conn, res, DESIGN, slug=f"cells-{next(_programs)}", seed=4)
         for wave_id in (s.pre_id, s.post_id):  # cells kept from here on
@@ -57,4 +50,4 @@ def test_export_cells_equal_the_answers_after_any_sequence_of_changes(
         for wave_id in (s.pre_id, s.post_id):
             await same_for_everyone(conn, res, s.program_id, wave_id)
 
-    world.run(example())
+    world.run(walk())

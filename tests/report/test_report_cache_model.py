@@ -106,11 +106,15 @@ class World:
         self.loop.close()
 
 
-@pytest.fixture
-def world(database_url: str, resources: Resources) -> Iterator[World]:
+def open_world(database_url: str, resources: Resources) -> Iterator[World]:
     w = World(database_url, resources)
     yield w
     w.close()
+
+
+@pytest.fixture
+def world(database_url: str, resources: Resources) -> Iterator[World]:
+    yield from open_world(database_url, resources)
 
 
 async def pick(conn: Conn, s: Seeded, status: str, n: int) -> int | None:
@@ -151,12 +155,15 @@ async def step(conn: Conn, res: Resources, s: Seeded, kind: str, n: int) -> None
         await assert_cache_matches(conn, res, s)
 
 
-@settings(
+MODEL = settings(
     max_examples=EXAMPLES,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
+
+
+@MODEL
 @given(steps=STEPS)
 # What 0015 got wrong and 0016 put right, always run: a response reopened and answered
 # again, and one moved to the other wave and then deleted (0015 took them back with the
@@ -168,7 +175,7 @@ def test_the_cache_equals_a_scan_after_any_sequence_of_changes(
 ) -> None:
     note(f"steps: {steps}")
 
-    async def example() -> None:
+    async def walk() -> None:
         conn, res = world.conn, world.res
         s = await seed_program(conn, res, DESIGN, slug=f"model-{next(_programs)}", seed=3)
         for weight in ((), WEIGHT_ITEMS):  # the caches the checks read, built before
@@ -177,4 +184,4 @@ def test_the_cache_equals_a_scan_after_any_sequence_of_changes(
             await step(conn, res, s, kind, n)
         await assert_cache_matches(conn, res, s)
 
-    world.run(example())
+    world.run(walk())
