@@ -39,7 +39,7 @@ PINNED = {
     # 0016_report_cache_changes_answers
     16: "2f051a482af3021d92a796800bd3c40a7ed15701d53c64226674dcd30f98d2b3",
     # 0017_export_cells_moved
-    17: "2663ef76c44abd22c7f3552381d5ad8e38969afac7bb161e9dc471f154ed24ef",
+    17: "d1e4b51899ffa84a50fb99cdcd3ab0bfea36fc100bddfa15ecab58723d7e0462",
 }
 
 

@@ -11,7 +11,8 @@
 --
 -- The completion's trigger function, on a move: it renders the response into the new
 -- wave's cells if that wave keeps cells, at commit. The cell left in the old wave is
--- unused (wrong wave) and right again if the response moves back.
+-- unused (wrong wave) and right again if the response moves back. Responses moved
+-- before this migration are rendered into their new wave's cells below.
 
 DO $$
 BEGIN
@@ -20,5 +21,22 @@ BEGIN
             DEFERRABLE INITIALLY DEFERRED
             FOR EACH ROW WHEN (NEW.status = 'complete' AND NEW.wave_id <> OLD.wave_id)
             EXECUTE FUNCTION export_cells_on_complete();
+    END IF;
+END $$;
+
+-- Responses moved before this migration: rendered into their wave's cells now (one
+-- pass over the complete responses of waves that keep cells).
+DO $$
+BEGIN
+    IF NOT survey_is_distributed() THEN
+        PERFORM export_cells_render(array_agg(r.program_id), array_agg(r.id))
+        FROM responses r
+        JOIN export_cells_state s ON s.program_id = r.program_id AND s.wave_id = r.wave_id
+        WHERE r.status = 'complete'
+          AND NOT EXISTS (
+              SELECT FROM export_cells c
+              WHERE c.program_id = r.program_id AND c.wave_id = r.wave_id
+                AND c.response_id = r.id AND c.completed_xid IS NOT DISTINCT FROM r.completed_xid
+          );
     END IF;
 END $$;
