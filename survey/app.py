@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -23,6 +25,7 @@ from survey.config import Settings, load_settings, with_secret
 from survey.http_errors import EXCEPTION_HANDLERS
 from survey.logs import request_middleware, security_headers
 from survey.resources import Resources, load_resources
+from survey.services.warm import warm_beside_server
 from survey.sql import Q
 
 log = logging.getLogger("survey.app")
@@ -39,8 +42,13 @@ async def resolve_database_url(settings: Settings) -> str:
     return server.url("survey")
 
 
-def create_app(settings: Settings | None = None, *, resources: Resources | None = None) -> Litestar:
-    """Build the application. Settings come from the environment unless given."""
+def create_app(
+    settings: Settings | None = None, *, resources: Resources | None = None, warm: bool = False
+) -> Litestar:
+    """Build the application. Settings come from the environment unless given.
+
+    ``warm``: run the cache warmer beside the requests (``SURVEY_WARM_INTERVAL``), as the
+    server does; apps built in tests leave their caches to the test."""
     settings = with_secret(settings or load_settings())
     resources = resources or load_resources(settings)
 
@@ -58,7 +66,18 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
                 await migrations.check_current(conn)
             await db.warm(pool, [Q.response_submit_batch_warm], settings.pool_min_size)
             app.state.pool = pool
-            yield
+            task = None
+            if warm and settings.warm_interval > 0:
+                task = asyncio.create_task(
+                    warm_beside_server(pool, resources, settings.warm_interval)
+                )
+            try:
+                yield
+            finally:
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
         finally:
             await pool.close()
 
@@ -133,7 +152,7 @@ def serve_app() -> Litestar:
 
     settings = load_settings()
     logs.configure(settings.log_level)
-    app = create_app(settings)
+    app = create_app(settings, warm=True)
     app.on_startup.extend([compile_templates, settle_heap])
     return app
 

@@ -70,6 +70,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             "then every sign-in from it gets 429 with Retry-After until the window ends."
         ),
     ] = 10
+    warm_interval: Annotated[
+        float,
+        _doc(
+            "Seconds between the cache-warming passes each `survey serve` worker runs "
+            "(one at a time across workers); 0: none, `survey warm` runs apart instead."
+        ),
+    ] = 30.0
     twilio_account_sid: Annotated[str, _doc("Twilio account SID for outbound SMS.")] = ""
     twilio_auth_token: Annotated[str, _doc("Twilio auth token; signs and verifies webhooks.")] = ""
     twilio_api_base: Annotated[str, _doc("Base URL of the Twilio-compatible Messages API.")] = (

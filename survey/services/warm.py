@@ -7,7 +7,9 @@ cache instead, ``0015_report_cache_changes.sql``): 20-25 s per wave of half a
 million responses, both waves side by side where a connection of its own is at hand.
 An edit of answers by hand moves the wave's cells epoch on too (``0014_cells_epoch``),
 and the next export renders every response again (80 s at a million). Whoever asks
-first pays. ``survey warm`` (``survey/cli/warm.py``) pays it instead, between requests:
+first pays. The warmer pays it instead, between requests: each ``survey serve``
+worker runs one (``warm_beside_server``, every ``SURVEY_WARM_INTERVAL`` seconds), or
+``survey warm`` (``survey/cli/warm.py``) runs it as a process of its own:
 each pass finds the report caches and export cells whose epoch is behind their
 wave's and builds them again, as a report or an export would.
 
@@ -45,7 +47,7 @@ import logging
 import msgspec
 
 from survey.access import SYSTEM
-from survey.db import Conn, Connect, translate_error
+from survey.db import Conn, Connect, Pool, translate_error
 from survey.export import cells
 from survey.export.plan import plan_export
 from survey.report.service import load_margins, refresh_report_caches
@@ -71,11 +73,15 @@ class Warmer:
     """``connect``: connections of its own, to build a report's two waves side by side
     where both need it (``build_report``)."""
 
-    def __init__(self, conn: Conn, res: Resources, connect: Connect | None = None) -> None:
+    def __init__(
+        self, conn: Conn, res: Resources, connect: Connect | None = None,
+        tried: set[tuple[str, int, int, int]] | None = None,
+    ) -> None:
         self.conn = conn
         self.res = res
         self.connect = connect
-        self.tried: set[tuple[str, int, int, int]] = set()
+        # Kept by whoever runs passes on fresh connections (warm_beside_server).
+        self.tried = set() if tried is None else tried
 
     async def run_once(self) -> WarmStats:
         stats = WarmStats()
@@ -108,8 +114,7 @@ class Warmer:
             done = await self.run_once()
             for field in WarmStats.__struct_fields__:
                 setattr(total, field, getattr(total, field) + getattr(done, field))
-            if done.reports or done.refreshed or done.exports or done.failed:
-                log.info("cache warm pass: %s", msgspec.json.encode(done).decode())
+            _log_pass(done)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=poll)
         return total
@@ -151,3 +156,33 @@ class Warmer:
             # what a request would have been told too.
             log.info("cache warm: %s skipped: %s", what, exc)
             stats.skipped += 1
+
+
+async def warm_beside_server(pool: Pool, res: Resources, interval: float) -> None:
+    """``survey serve``'s own warmer (``SURVEY_WARM_INTERVAL``), until cancelled: a pass
+    every ``interval`` seconds, the first at start, each on a connection of the pool
+    held only for the pass. Every worker runs one; the pass's session lock lets one
+    run at a time and the others skip theirs.
+
+    A pass that fails (the database restarting, say) is logged and the next one tries
+    again: the web service must outlive it. A pass cancelled at shutdown leaves no lock
+    behind, as the pool resets a connection it takes back.
+    """
+    tried: set[tuple[str, int, int, int]] = set()
+    while True:
+        try:
+            async with pool.acquire() as conn:
+                done = await Warmer(conn, res, pool.acquire, tried).run_once()
+        except Exception as exc:
+            if translate_error(exc) is None:
+                log.exception("cache warm pass failed")
+            else:
+                log.warning("cache warm pass skipped: %s", type(exc).__name__)
+        else:
+            _log_pass(done)
+        await asyncio.sleep(interval)
+
+
+def _log_pass(done: WarmStats) -> None:
+    if done.reports or done.refreshed or done.exports or done.failed:
+        log.info("cache warm pass: %s", msgspec.json.encode(done).decode())

@@ -51,6 +51,9 @@ def server_env(url: str, port: int, workers: int, **extra: str) -> dict[str, str
         SURVEY_PORT=str(port),
         SURVEY_WORKERS=str(workers),
         SURVEY_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        # As compose.yaml's web service, whose warming runs in a process of its own;
+        # SURVEY_WARM_INTERVAL=30 measures the server warming in its workers instead.
+        SURVEY_WARM_INTERVAL=os.environ.get("SURVEY_WARM_INTERVAL", "0"),
         **extra,
     )
     return env
