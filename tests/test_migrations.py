@@ -40,6 +40,8 @@ PINNED = {
     16: "2f051a482af3021d92a796800bd3c40a7ed15701d53c64226674dcd30f98d2b3",
     # 0017_export_cells_moved
     17: "d1e4b51899ffa84a50fb99cdcd3ab0bfea36fc100bddfa15ecab58723d7e0462",
+    # 0018_report_cache_deletions
+    18: "5c167e7af848eb2db07e573aaa214c32eba05597ffdc15484abb3cba80eb428f",
 }
 
 

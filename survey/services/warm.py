@@ -1,9 +1,9 @@
 """Build again, in the background, the caches a change made stale.
 
-A deleted response or an edit of answers by hand moves its wave's cache epoch on
+An edit of answers by hand moves its wave's cache epoch on
 (``survey/migrations/0013_cache_epoch.sql``), and the next report of that wave builds
-its cache from nothing (a flagged, moved or reopened response is taken back out of the
-cache instead, ``0015_report_cache_changes.sql``): 20-25 s per wave of half a
+its cache from nothing (a flagged, moved, reopened or deleted response is taken back
+out of the cache instead, ``0015_report_cache_changes.sql``, ``0018``): 20-25 s per wave of half a
 million responses, both waves side by side where a connection of its own is at hand.
 An edit of answers by hand moves the wave's cells epoch on too (``0014_cells_epoch``),
 and the next export renders every response again (80 s at a million). Whoever asks
@@ -26,8 +26,8 @@ A pass also builds the caches no report has asked for yet: where a wave has comp
 responses and no cache (``caches-missing``), a pre wave while no post wave has
 answers included. With the warmer running through fieldwork, each wave's cache is
 built while the wave is young and grows with each pass, so no report pays for a
-build from nothing at a million responses (20-25 s per wave); only a deletion, an
-edit by hand or a scheme nobody asked for before does.
+build from nothing at a million responses (20-25 s per wave); only an edit by hand or
+a scheme nobody asked for before does.
 
 A pass keeps current caches current. Where a report cache of the current epoch
 is behind (responses completed or changed since its snapshot, or batches appended and

@@ -1,12 +1,12 @@
 """``survey warm`` builds again the caches a change made stale (survey/services/warm.py).
 
-After a completed response is deleted, the warmer builds the program's default
-report caches, unweighted and weighted, and after an edit of its answers the wave's
-export cells too; after one is flagged or moved, or others complete, it brings them up
-to date, so the next report and export find them current; a second pass has
-nothing to do, and a second warmer skips its pass while one is working. It builds the
-caches of a wave with complete responses before anyone asks for a report, and keeps
-them up to date as responses come, so the first report finds them built.
+After an edit of a completed response's answers by hand, the warmer builds the
+program's default report caches, unweighted and weighted, and the wave's export cells;
+after one is flagged, moved or deleted, or others complete, it brings them up to date,
+so the next report and export find them current; a second pass has nothing to do, and
+a second warmer skips its pass while one is working. It builds the caches of a wave
+with complete responses before anyone asks for a report, and keeps them up to date as
+responses come, so the first report finds them built.
 """
 
 from __future__ import annotations
@@ -61,21 +61,21 @@ async def test_the_warmer_builds_what_a_change_made_stale(
         conn, await plan_export(conn, SYSTEM, resources, seeded.program_id, seeded.pre_id)
     )
     assert await stale(conn) == []
+    # Answers edited by hand: the wave's report caches and export cells are stale
+    # (0014_cells_epoch).
     await conn.execute(
-        "DELETE FROM responses WHERE program_id = $1 AND id = "
+        "UPDATE answers SET value_num = 6 - value_num WHERE program_id = $1 AND response_id = "
         "(SELECT min(id) FROM responses WHERE program_id = $1 AND wave_id = $2 "
-        "AND status = 'complete')",
+        "AND status = 'complete') AND value_num IS NOT NULL",
         seeded.program_id,
         seeded.pre_id,
     )
-    # A deleted response leaves no answers to take back out of the report caches
-    # (0015_report_cache_changes); its export cells went with it, and the others are
-    # as they were (0014_cells_epoch).
-    assert await stale(conn) == [("report", seeded.pre_id)]
+    await conn.execute("SELECT report_cache_invalidate($1, $2)", seeded.program_id, seeded.pre_id)
+    assert await stale(conn) == [("report", seeded.pre_id), ("export", seeded.pre_id)]
     before = await conn.fetch(BUILT, seeded.program_id)
 
     stats = await Warmer(conn, resources).run_once()
-    assert stats == WarmStats(reports=2)
+    assert stats == WarmStats(reports=2, exports=1)
     assert await stale(conn) == []
     after = await conn.fetch(BUILT, seeded.program_id)
     # The pre wave's two caches were built from nothing; the post wave's were kept.
@@ -198,14 +198,21 @@ async def test_the_warmer_builds_caches_before_the_first_report(
     assert await missing(conn) == []
     assert await Warmer(conn, resources).run_once() == WarmStats()
 
-    # A deleted response makes them stale, and a pass builds them again.
+    # A deleted response: the pass takes it back out of them, nothing is built again
+    # (0018_report_cache_deletions).
     await conn.execute(
         "DELETE FROM responses WHERE program_id = $1 AND id = (SELECT min(id) FROM responses "
         "WHERE program_id = $1 AND wave_id = $2 AND status = 'complete')",
         s.program_id,
         s.pre_id,
     )
-    assert await Warmer(conn, resources).run_once() == WarmStats(reports=2)
+    assert await Warmer(conn, resources).run_once() == WarmStats(refreshed=2)
+    kept = await conn.fetch(FULL, s.program_id)
+    assert [r["responses"] for r in kept] == [pre - 1] * 2
+    assert [r["built_at"] for r in kept] == [r["built_at"] for r in first]
+    # An edit by hand makes them stale, and a pass builds them again.
+    await conn.execute("SELECT report_cache_invalidate($1, $2)", s.program_id, s.pre_id)
+    assert await Warmer(conn, resources).run_once() == WarmStats(reports=2, exports=1)
     rebuilt = await conn.fetch(FULL, s.program_id)
     assert [r["responses"] for r in rebuilt] == [pre - 1] * 2
     assert all(a["built_at"] > b["built_at"] for a, b in zip(rebuilt, first, strict=True))

@@ -4,8 +4,9 @@ added as it is now, not rebuilt (survey/migrations/0015_report_cache_changes.sql
 Each test builds the caches through a report's own path and changes responses the
 way a reviewer or an administrator would: flags, moves to another site or wave,
 language and panel corrections, reopenings, several in a row, one in flight during a
-refresh. Each report must then equal the from-scratch scan, and no cache may have
-been built again. Deletions and edits of answers by hand still empty the wave's cache.
+refresh, deletions (0018_report_cache_deletions.sql). Each report must then equal the
+from-scratch scan, and no cache may have been built again. Edits of answers by hand
+still empty the wave's cache.
 """
 
 from __future__ import annotations
@@ -127,6 +128,24 @@ async def assert_kept(conn: Conn, s: Seeded, since: dict[tuple[int, str], Any]) 
             ],
             True,
         ),
+        # Deleted, panel members among them: taken back with the answers they had.
+        (
+            [
+                "DELETE FROM responses WHERE program_id = $1 AND id IN (SELECT id "
+                "FROM responses WHERE program_id = $1 AND status = 'complete' "
+                "ORDER BY panel_member_id IS NULL, id LIMIT 5)",
+            ],
+            True,
+        ),
+        # Flagged and moved, then deleted: the version before the first is taken back.
+        (
+            [
+                f"SET duplicate_suspect = true WHERE program_id = $1 AND id = {FIRST_COMPLETE}",
+                f"SET wave_id = {POST_WAVE} WHERE program_id = $1 AND id = {FIRST_COMPLETE}",
+                f"DELETE FROM responses WHERE program_id = $1 AND id = {FIRST_COMPLETE}",
+            ],
+            True,
+        ),
     ],
     ids=[
         "flagged",
@@ -139,6 +158,8 @@ async def assert_kept(conn: Conn, s: Seeded, since: dict[tuple[int, str], Any]) 
         "submitted-later",
         "changed-three-times",
         "reopened-and-completed-again",
+        "deleted",
+        "changed-then-deleted",
     ],
 )
 async def test_a_completed_response_changed_later_is_taken_back_not_rebuilt(
@@ -151,7 +172,9 @@ async def test_a_completed_response_changed_later_is_taken_back_not_rebuilt(
     since = await built(conn, seeded)
     assert len(since) == 4  # two waves, weighted and not
     for change in changes:
-        await conn.execute(f"UPDATE responses {change}", seeded.program_id)
+        if not change.startswith("DELETE"):
+            change = f"UPDATE responses {change}"
+        await conn.execute(change, seeded.program_id)
     assert len(await cache_states(conn, seeded)) == 2  # neither wave invalidated
     after = await counts(conn, resources, seeded, cached=True, dup=True)
     assert (after != before) is moves_figures
@@ -277,22 +300,17 @@ async def test_changes_recorded_before_0016_empty_their_waves_caches(
     await assert_cache_matches(conn, resources, seeded)
 
 
-@pytest.mark.parametrize(
-    "change",
-    [
-        # A deleted response has no answers left to take back.
-        "DELETE FROM responses WHERE program_id = $1 AND id IN "
-        "(SELECT id FROM responses WHERE program_id = $1 AND status = 'complete' LIMIT 5)",
-        # Answers have no trigger (it would tax every page): an edit by hand says so.
-        f"WITH e AS (UPDATE answers SET value_num = 6 - value_num WHERE program_id = $1 "
-        f"AND response_id = {FIRST_COMPLETE} AND value_num IS NOT NULL RETURNING 1) "
-        f"SELECT report_cache_invalidate($1, id) FROM waves "
-        f"WHERE program_id = $1 AND phase = 'pre' AND EXISTS (SELECT FROM e)",
-    ],
-    ids=["responses-deleted", "answers-edited-by-hand"],
+# Answers have no trigger (it would tax every page): an edit by hand says so.
+EDIT_BY_HAND = (
+    f"WITH e AS (UPDATE answers SET value_num = 6 - value_num WHERE program_id = $1 "
+    f"AND response_id = {FIRST_COMPLETE} AND value_num IS NOT NULL RETURNING 1) "
+    f"SELECT report_cache_invalidate($1, id) FROM waves "
+    f"WHERE program_id = $1 AND phase = 'pre' AND EXISTS (SELECT FROM e)"
 )
-async def test_a_deleted_response_or_an_edit_by_hand_empties_its_waves_cache(
-    conn: Conn, resources: Resources, seeded: Seeded, change: str
+
+
+async def test_an_edit_of_answers_by_hand_empties_its_waves_cache(
+    conn: Conn, resources: Resources, seeded: Seeded
 ) -> None:
     await assert_cache_matches(conn, resources, seeded)
     # A change recorded before: moving the epoch forgets it, and the rebuild counts it.
@@ -304,7 +322,7 @@ async def test_a_deleted_response_or_an_edit_by_hand_empties_its_waves_cache(
     )
     before = await counts(conn, resources, seeded, cached=True, dup=True)
     assert len(await cache_states(conn, seeded)) == 2
-    await conn.execute(change, seeded.program_id)
+    await conn.execute(EDIT_BY_HAND, seeded.program_id)
     # The changed responses are all in the pre wave: its cache is out of date, the
     # other is not.
     assert [w for w, _, _ in await cache_states(conn, seeded)] == [seeded.post_id]
