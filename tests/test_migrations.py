@@ -42,6 +42,8 @@ PINNED = {
     17: "d1e4b51899ffa84a50fb99cdcd3ab0bfea36fc100bddfa15ecab58723d7e0462",
     # 0018_report_cache_deletions
     18: "5c167e7af848eb2db07e573aaa214c32eba05597ffdc15484abb3cba80eb428f",
+    # 0019_answers_edited
+    19: "35210f4cc2eaa9ea4d6e0be7997b8888963f59ac5d00c7617bc441abf0c4f3a6",
 }
 
 

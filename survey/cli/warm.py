@@ -4,9 +4,9 @@ report has asked for yet, and bring current ones up to date.
 ``survey serve`` runs the same passes in its workers (``SURVEY_WARM_INTERVAL``); this
 command runs them as a process of its own, for a deployment that turns those off so
 that no web worker's connections wait on a build (compose.yaml does). With neither,
-the first report of a wave, or the first report or export after an edit of answers by
-hand, builds its wave's cache itself, and each report adds the responses completed or
-changed since the last one.
+the first report of a wave, or the first report or export after
+``report_cache_invalidate``, builds its wave's cache itself, and each report adds the
+responses completed or changed since the last one.
 """
 
 from __future__ import annotations

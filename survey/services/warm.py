@@ -1,11 +1,12 @@
 """Build again, in the background, the caches a change made stale.
 
-An edit of answers by hand moves its wave's cache epoch on
-(``survey/migrations/0013_cache_epoch.sql``), and the next report of that wave builds
-its cache from nothing (a flagged, moved, reopened or deleted response is taken back
-out of the cache instead, ``0015_report_cache_changes.sql``, ``0018``): 20-25 s per wave of half a
+``report_cache_invalidate``, which whoever adds answers by hand calls, moves the wave's
+cache epoch on (``survey/migrations/0013_cache_epoch.sql``), and the next report of
+that wave builds its cache from nothing (a flagged, moved, reopened or deleted response,
+or one whose answers were edited by hand, is taken back out of the cache instead,
+``0015_report_cache_changes.sql``, ``0018``, ``0019``): 20-25 s per wave of half a
 million responses, both waves side by side where a connection of its own is at hand.
-An edit of answers by hand moves the wave's cells epoch on too (``0014_cells_epoch``),
+It moves the wave's cells epoch on too (``0014_cells_epoch``),
 and the next export renders every response again (80 s at a million). Whoever asks
 first pays. The warmer pays it instead, between requests: each ``survey serve``
 worker runs one (``warm_beside_server``, every ``SURVEY_WARM_INTERVAL`` seconds), or
@@ -26,8 +27,8 @@ A pass also builds the caches no report has asked for yet: where a wave has comp
 responses and no cache (``caches-missing``), a pre wave while no post wave has
 answers included. With the warmer running through fieldwork, each wave's cache is
 built while the wave is young and grows with each pass, so no report pays for a
-build from nothing at a million responses (20-25 s per wave); only an edit by hand or
-a scheme nobody asked for before does.
+build from nothing at a million responses (20-25 s per wave); only
+``report_cache_invalidate`` or a scheme nobody asked for before does.
 
 A pass keeps current caches current. Where a report cache of the current epoch
 is behind (responses completed or changed since its snapshot, or batches appended and

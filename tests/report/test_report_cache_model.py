@@ -3,8 +3,8 @@
 The other cache tests each walk one path a reviewer, an administrator or a resident
 takes. Here hypothesis draws the sequences: responses flagged, moved to another site
 or wave, their language or submission time corrected, taken out of the panel or
-linked to another member, reopened, answered again
-through the survey's own statement, completed again, deleted; new responses; and
+linked to another member, their answers edited or removed by hand, reopened, answered
+again through the survey's own statement, completed again, deleted; new responses; and
 reports in between, each of which refreshes the caches from where the last one left
 them. After every report, and at the end, the cache must equal a from-scratch scan,
 weighted and not, with duplicates in and out. (Session 12's review found by hand one
@@ -74,13 +74,25 @@ CHANGES = {
     "submitted": "SET submitted_at = submitted_at + interval '1 hour'",
     "reopen": "SET status = 'partial', submitted_at = NULL",
 }
+# Answers of a completed response edited by hand (0019_answers_edited): Likert answers
+# reversed, the age band (a weighting cell) changed, a Likert answer removed.
+EDITS = {
+    "edit": "UPDATE answers SET value_num = 6 - value_num WHERE program_id = $1 "
+    "AND response_id = $2 AND value_num BETWEEN 1 AND 5",
+    "recode": "UPDATE answers SET value_codes = CASE WHEN value_codes = '{75_plus}' "
+    "THEN '{18_24}'::text[] ELSE '{75_plus}' END WHERE program_id = $1 "
+    "AND response_id = $2 AND item_id = 'age_band'",
+    "unanswer": "DELETE FROM answers WHERE program_id = $1 AND response_id = $2 "
+    "AND item_id = (SELECT min(item_id) FROM answers WHERE program_id = $1 "
+    "AND response_id = $2 AND value_num BETWEEN 1 AND 5)",
+}
 STEPS = st.lists(
     st.tuples(
         # Weighted towards what only a few steps in a row reach: a response reopened,
         # answered again, reported, completed again.
         st.sampled_from(
-            [*CHANGES, "reopen", "reopen", *["answer"] * 3, "complete", "complete",
-             "delete", "add", "report", "report"]
+            [*CHANGES, *EDITS, "reopen", "reopen", *["answer"] * 3, "complete",
+             "complete", "delete", "add", "report", "report"]
         ),
         # Often the first: the earliest complete, or the earliest reopened partial.
         st.one_of(st.just(0), st.integers(0, 1_000)),
@@ -130,6 +142,10 @@ async def step(conn: Conn, res: Resources, s: Seeded, kind: str, n: int) -> None
             await conn.execute(
                 f"UPDATE responses {CHANGES[kind]} WHERE program_id = $1 AND id = $2", pid, rid
             )
+    elif kind in EDITS:
+        rid = await pick(conn, s, "complete", n)
+        if rid is not None:
+            await conn.execute(EDITS[kind], pid, rid)
     elif kind == "answer":  # the survey's own statement, on a partial response
         rid = await pick(conn, s, "partial", n)
         if rid is None:
