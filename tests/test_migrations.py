@@ -43,7 +43,7 @@ PINNED = {
     # 0018_report_cache_deletions
     18: "5c167e7af848eb2db07e573aaa214c32eba05597ffdc15484abb3cba80eb428f",
     # 0019_answers_edited
-    19: "35210f4cc2eaa9ea4d6e0be7997b8888963f59ac5d00c7617bc441abf0c4f3a6",
+    19: "08c14f4d35f4540a551cf6e8cbc3c097afdca8e984f11f4ee8df534e4379b031",
 }
 
 

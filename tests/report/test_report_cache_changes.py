@@ -324,13 +324,21 @@ async def test_changes_recorded_before_0016_empty_their_waves_caches(
     await assert_cache_matches(conn, resources, seeded)
 
 
-# An edit by hand followed by report_cache_invalidate, as whoever adds answers by hand
-# (no trigger: it would tax every page) or edited them before 0019 does.
-EDIT_BY_HAND = [
+# An edit in bulk: 0019's triggers turned off for the transaction, which then calls
+# report_cache_invalidate, as whoever adds answers by hand (no trigger: it would tax
+# every page) does too.
+EDIT_IN_BULK = [
+    "SET LOCAL survey.edit_in_bulk = on",
     "UPDATE answers SET value_num = 6 - value_num WHERE program_id = $1 "
     f"AND response_id = {FIRST_COMPLETE} AND value_num IS NOT NULL",
-    "SELECT report_cache_invalidate($1, id) FROM waves WHERE program_id = $1 AND phase = 'pre'",
 ]
+INVALIDATE = (
+    "SELECT report_cache_invalidate($1, id) FROM waves WHERE program_id = $1 AND phase = 'pre'"
+)
+PENDING = (
+    "SELECT (SELECT count(*) FROM report_cache_changes WHERE program_id = $1) "
+    "+ (SELECT count(*) FROM export_cells_pending WHERE program_id = $1)"
+)
 
 
 async def test_report_cache_invalidate_empties_its_waves_cache(
@@ -346,9 +354,12 @@ async def test_report_cache_invalidate_empties_its_waves_cache(
     )
     before = await counts(conn, resources, seeded, cached=True, dup=True)
     assert len(await cache_states(conn, seeded)) == 2
+    recorded = await conn.fetchval(PENDING, seeded.program_id)
     async with conn.transaction():
-        for statement in EDIT_BY_HAND:
-            await conn.execute(statement, seeded.program_id)
+        await conn.execute(EDIT_IN_BULK[0])
+        await conn.execute(EDIT_IN_BULK[1], seeded.program_id)
+        assert await conn.fetchval(PENDING, seeded.program_id) == recorded  # nothing
+        await conn.execute(INVALIDATE, seeded.program_id)
     # The changed responses are all in the pre wave: its cache is out of date, the
     # other is not.
     assert [w for w, _, _ in await cache_states(conn, seeded)] == [seeded.post_id]
