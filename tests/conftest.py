@@ -69,7 +69,9 @@ async def database_url(
     name = f"t_{os.getpid()}_{next(_counter)}"
     admin = await db.connect(pg_server.url())
     try:
-        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template_db} STRATEGY WAL_LOG")
+        # FILE_COPY's checkpoints cost little with fsync off: 19-20 ms a database against
+        # 45-74 ms for WAL_LOG, which writes the template's 9 MB to the WAL each time.
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template_db} STRATEGY FILE_COPY")
     finally:
         await admin.close()
     yield pg_server.url(name)

@@ -29,9 +29,17 @@ def _free_port() -> int:
 
 def _workers(pid: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    # uvicorn's workers, not multiprocessing's resource tracker
-    return [int(p) for p in out.split()
-            if "resource_tracker" not in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
+    return [int(p) for p in out.split() if _is_worker(p)]
+
+
+def _is_worker(pid: str) -> bool:
+    """A uvicorn worker, not multiprocessing's resource tracker, nor a process gone
+    since pgrep listed it (the killed worker, reaped)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except FileNotFoundError:
+        return False
+    return "resource_tracker" not in cmdline
 
 
 ESTABLISHED, LISTEN = "01", "0A"  # TCP states as /proc/net/tcp writes them
