@@ -41,9 +41,9 @@ PINNED = {
     # 0017_export_cells_moved
     17: "d1e4b51899ffa84a50fb99cdcd3ab0bfea36fc100bddfa15ecab58723d7e0462",
     # 0018_report_cache_deletions
-    18: "5c167e7af848eb2db07e573aaa214c32eba05597ffdc15484abb3cba80eb428f",
+    18: "67444432738ba9e9cca7f6898e150d7ab8ebab4ac714e986d25a6a9367189df0",
     # 0019_answers_edited
-    19: "08c14f4d35f4540a551cf6e8cbc3c097afdca8e984f11f4ee8df534e4379b031",
+    19: "29800a72b225d3a2bf094625dbbca5983935757b3ecd4c5deb95913c9f24565a",
 }
 
 

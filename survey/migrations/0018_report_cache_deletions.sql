@@ -16,7 +16,8 @@
 -- build in flight may have counted the response (0015). Not for a response completed
 -- by the deleting transaction itself, which no cache can have seen.
 --
--- The answers a refresh reads are now gathered in one function, for both triggers.
+-- The change row, and the answers a refresh reads, are now written by one function
+-- for every trigger that records a change.
 
 CREATE FUNCTION report_cache_counted_answers(
     p_program bigint, p_response bigint,
@@ -35,22 +36,30 @@ LANGUAGE sql STABLE AS $$
           WHERE program_id = p_program AND response_id = p_response) x
 $$;
 
+-- One change row per wave in p_waves, holding the response as p_old has it, with the
+-- answers it has now: what every trigger that records a change writes.
+CREATE FUNCTION report_cache_record_change(p_old responses, p_waves bigint[]) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO report_cache_changes (
+        program_id, wave_id, response_id, old_wave_id, old_status, old_site_id,
+        old_language, old_panel_member_id, old_duplicate, old_submitted_at,
+        old_channel, old_invited, old_completed_xid,
+        old_num_items, old_num_values, old_code_items, old_codes)
+    SELECT p_old.program_id, w, p_old.id, p_old.wave_id, p_old.status, p_old.site_id,
+           p_old.language, p_old.panel_member_id, p_old.duplicate_suspect,
+           p_old.submitted_at, p_old.channel, p_old.invitation_id IS NOT NULL,
+           p_old.completed_xid, a.num_items, a.num_values, a.code_items, a.codes
+    FROM unnest(p_waves) AS w,
+         report_cache_counted_answers(p_old.program_id, p_old.id) a
+$$;
+
 CREATE OR REPLACE FUNCTION responses_changed_after_complete() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF OLD.completed_xid IS DISTINCT FROM pg_current_xact_id() THEN
-        INSERT INTO report_cache_changes (
-            program_id, wave_id, response_id, old_wave_id, old_status, old_site_id,
-            old_language, old_panel_member_id, old_duplicate, old_submitted_at,
-            old_channel, old_invited, old_completed_xid,
-            old_num_items, old_num_values, old_code_items, old_codes)
-        SELECT OLD.program_id, w, OLD.id, OLD.wave_id, OLD.status, OLD.site_id,
-               OLD.language, OLD.panel_member_id, OLD.duplicate_suspect, OLD.submitted_at,
-               OLD.channel, OLD.invitation_id IS NOT NULL, OLD.completed_xid,
-               a.num_items, a.num_values, a.code_items, a.codes
-        FROM unnest(CASE WHEN NEW.wave_id = OLD.wave_id THEN ARRAY[OLD.wave_id]
-                         ELSE ARRAY[OLD.wave_id, NEW.wave_id] END) AS w,
-             report_cache_counted_answers(OLD.program_id, OLD.id) a;
+        PERFORM report_cache_record_change(
+            OLD, CASE WHEN NEW.wave_id = OLD.wave_id THEN ARRAY[OLD.wave_id]
+                      ELSE ARRAY[OLD.wave_id, NEW.wave_id] END);
     END IF;
     RETURN NULL;
 END $$;
@@ -58,16 +67,7 @@ END $$;
 CREATE FUNCTION responses_deleting() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF OLD.completed_xid IS DISTINCT FROM pg_current_xact_id() THEN
-        INSERT INTO report_cache_changes (
-            program_id, wave_id, response_id, old_wave_id, old_status, old_site_id,
-            old_language, old_panel_member_id, old_duplicate, old_submitted_at,
-            old_channel, old_invited, old_completed_xid,
-            old_num_items, old_num_values, old_code_items, old_codes)
-        SELECT OLD.program_id, OLD.wave_id, OLD.id, OLD.wave_id, OLD.status, OLD.site_id,
-               OLD.language, OLD.panel_member_id, OLD.duplicate_suspect, OLD.submitted_at,
-               OLD.channel, OLD.invitation_id IS NOT NULL, OLD.completed_xid,
-               a.num_items, a.num_values, a.code_items, a.codes
-        FROM report_cache_counted_answers(OLD.program_id, OLD.id) a;
+        PERFORM report_cache_record_change(OLD, ARRAY[OLD.wave_id]);
     END IF;
     RETURN OLD;
 END $$;

@@ -54,24 +54,14 @@ BEGIN
         RETURN NEW;
     END IF;
     SELECT * INTO r FROM responses WHERE program_id = OLD.program_id AND id = OLD.response_id;
-    IF r.status = 'complete' AND r.completed_xid IS DISTINCT FROM pg_current_xact_id()
-       AND NOT EXISTS (
-           SELECT FROM report_cache_changes c
-           WHERE c.program_id = r.program_id AND c.response_id = r.id
-             AND c.xid = pg_current_xact_id())
-    THEN
-        INSERT INTO report_cache_changes (
-            program_id, wave_id, response_id, old_wave_id, old_status, old_site_id,
-            old_language, old_panel_member_id, old_duplicate, old_submitted_at,
-            old_channel, old_invited, old_completed_xid,
-            old_num_items, old_num_values, old_code_items, old_codes)
-        SELECT r.program_id, r.wave_id, r.id, r.wave_id, r.status, r.site_id,
-               r.language, r.panel_member_id, r.duplicate_suspect, r.submitted_at,
-               r.channel, r.invitation_id IS NOT NULL, r.completed_xid,
-               a.num_items, a.num_values, a.code_items, a.codes
-        FROM report_cache_counted_answers(r.program_id, r.id) a;
-    END IF;
     IF r.status = 'complete' AND r.completed_xid IS DISTINCT FROM pg_current_xact_id() THEN
+        IF NOT EXISTS (
+            SELECT FROM report_cache_changes c
+            WHERE c.program_id = r.program_id AND c.response_id = r.id
+              AND c.xid = pg_current_xact_id())
+        THEN
+            PERFORM report_cache_record_change(r, ARRAY[r.wave_id]);
+        END IF;
         INSERT INTO export_cells_pending (program_id, response_id)
         VALUES (r.program_id, r.id) ON CONFLICT DO NOTHING;
     END IF;
