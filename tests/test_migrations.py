@@ -43,7 +43,7 @@ PINNED = {
     # 0018_report_cache_deletions
     18: "67444432738ba9e9cca7f6898e150d7ab8ebab4ac714e986d25a6a9367189df0",
     # 0019_answers_edited
-    19: "29800a72b225d3a2bf094625dbbca5983935757b3ecd4c5deb95913c9f24565a",
+    19: "dea37ba35c973943830c68792f7e1d1e7871f17bc1054f4e6ab1ebb4983e0d7c",
 }
 
 

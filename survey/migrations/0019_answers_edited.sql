@@ -24,7 +24,10 @@
 -- transaction's. 13 renders per response: 16 s to edit 1,000 responses at 1M.) The
 -- cells a move left in the response's other waves go too (found by
 -- tests/export/test_export_cells_model.py: moved, edited, moved back, and the cell
--- from before the edit was used).
+-- from before the edit was used). Like 0007's render of a completion, it counts on
+-- firing at commit: under SET CONSTRAINTS ... IMMEDIATE it would fire inside the
+-- trigger on answers, before the edit, so an edit made that way must call
+-- report_cache_invalidate.
 --
 -- Each edited response costs about 0.5 ms at commit (1,000 responses, 13,441 answers:
 -- 0.57-0.63 s against 0.07-0.08 s without these triggers, at a million responses). An
