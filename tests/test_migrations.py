@@ -43,7 +43,7 @@ PINNED = {
     # 0018_report_cache_deletions
     18: "67444432738ba9e9cca7f6898e150d7ab8ebab4ac714e986d25a6a9367189df0",
     # 0019_answers_edited
-    19: "dea37ba35c973943830c68792f7e1d1e7871f17bc1054f4e6ab1ebb4983e0d7c",
+    19: "0dd12dd2e8da2385a3cad0af0b438988f3bc0e0b27ec32965e8c9b49800d97d6",
 }
 
 

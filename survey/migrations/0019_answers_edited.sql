@@ -111,8 +111,10 @@ BEGIN
         -- their answers (0014), and the edits stand.
         RAISE WARNING 'export cells of % edited response(s) not rendered: %',
             cardinality(v_ids), SQLERRM;
-        DELETE FROM export_cells c USING unnest(v_programs, v_ids) AS n (program_id, id)
-        WHERE c.program_id = n.program_id AND c.response_id = n.id;
+        DELETE FROM export_cells c
+        USING unnest(v_programs, v_ids) AS n (program_id, id)
+        JOIN responses r ON r.program_id = n.program_id AND r.id = n.id
+        WHERE c.program_id = n.program_id AND c.wave_id = r.wave_id AND c.response_id = n.id;
     END;
     RETURN NULL;
 END $$;
