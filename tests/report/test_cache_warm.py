@@ -61,8 +61,8 @@ async def test_the_warmer_builds_what_a_change_made_stale(
         conn, await plan_export(conn, SYSTEM, resources, seeded.program_id, seeded.pre_id)
     )
     assert await stale(conn) == []
-    # Answers edited by hand: the wave's report caches and export cells are stale
-    # (0014_cells_epoch).
+    # Answers edited by hand, then report_cache_invalidate, as an edit in bulk does: the
+    # wave's report caches and export cells are stale (0014_cells_epoch).
     await conn.execute(
         "UPDATE answers SET value_num = 6 - value_num WHERE program_id = $1 AND response_id = "
         "(SELECT min(id) FROM responses WHERE program_id = $1 AND wave_id = $2 "
