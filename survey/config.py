@@ -37,8 +37,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     workers: Annotated[int, _doc("Number of server worker processes.")] = 1
     public_base_url: Annotated[
         str,
-        _doc("Public URL residents and the SMS provider reach; used in links and signatures."),
-    ] = "http://127.0.0.1:8000"
+        _doc(
+            "Public URL residents and the SMS provider reach; used in links and signatures "
+            "(default: http://HOST:PORT of `survey serve`, 127.0.0.1 for a wildcard HOST)."
+        ),
+    ] = ""
     secret_key: Annotated[
         str,
         _doc("Secret for CSRF tokens and session cookies. Required in production."),
@@ -135,9 +138,24 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
             raw[field.name] = env[key]
     raw.update(overrides)
     try:
-        return msgspec.convert(raw, Settings, strict=False)
+        settings = msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:
         raise ConfigError(f"invalid setting: {exc}") from None
+    if not settings.public_base_url:
+        # Links printed and sent must reach the server as started: a fixed default
+        # pointed residents at :8000 when the port was changed.
+        settings = msgspec.structs.replace(settings, public_base_url=local_base_url(settings))
+    return settings
+
+
+def local_base_url(settings: Settings) -> str:
+    """The URL a browser on this machine reaches ``survey serve`` at."""
+    host = settings.host
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}"
 
 
 def is_production(settings: Settings) -> bool:

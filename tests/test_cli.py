@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from survey.config import load_settings
 from survey.db import Conn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +105,7 @@ def test_embedded_database_starts_and_keeps_data(pg_home: Path) -> None:
     env.pop("SURVEY_DATABASE_URL")
     clean = {k: v for k, v in os.environ.items() if k != "SURVEY_DATABASE_URL"}
     first = subprocess.run(
-        [sys.executable, "-m", "survey", "demo", "--seed-only"],
+        [sys.executable, "-m", "survey", "demo", "--seed-only", "--port", "8012"],
         env={**clean, **env},
         capture_output=True,
         text=True,
@@ -113,6 +114,9 @@ def test_embedded_database_starts_and_keeps_data(pg_home: Path) -> None:
     )
     assert first.returncode == 0, first.stderr[-2000:]
     assert "admin API key" in first.stdout and "open link (King County)" in first.stdout
+    # The links follow the port the demo serves on when no public URL is set.
+    links = [line.split()[-1] for line in first.stdout.splitlines() if "http" in line]
+    assert len(links) >= 4 and all(u.startswith("http://127.0.0.1:8012/") for u in links)
     assert (tmp_path / "data" / "pgdata" / "PG_VERSION").exists()
     second = subprocess.run(
         [sys.executable, "-m", "survey", "demo", "--seed-only"],
@@ -194,3 +198,20 @@ def test_the_command_line_starts_without_the_heavy_libraries() -> None:
         check=True,
     )
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"SURVEY_PORT": "8011"}, "http://127.0.0.1:8011"),
+        ({"SURVEY_HOST": "0.0.0.0", "SURVEY_PORT": "9000"}, "http://127.0.0.1:9000"),
+        ({"SURVEY_HOST": "::1", "SURVEY_PORT": "9000"}, "http://[::1]:9000"),
+        ({"SURVEY_HOST": "survey.lan"}, "http://survey.lan:8000"),
+        ({"SURVEY_PORT": "8011", "SURVEY_PUBLIC_BASE_URL": "https://x.org/s"}, "https://x.org/s"),
+    ],
+)
+def test_public_url_defaults_to_where_the_server_listens(
+    env: dict[str, str], expected: str
+) -> None:
+    assert load_settings(env).public_base_url == expected

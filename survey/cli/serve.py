@@ -28,6 +28,8 @@ def prepare(args: argparse.Namespace) -> tuple[str, int, int]:
     """Resolve the database, export settings for workers, and migrate."""
     settings = settings_from_env(host=args.host, port=args.port, workers=args.workers)
     require_secret(settings)
+    # Worker processes build their settings from the environment, where --port is not.
+    os.environ["SURVEY_PUBLIC_BASE_URL"] = settings.public_base_url
     if not settings.secret_key:
         import secrets
 
