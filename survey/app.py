@@ -19,7 +19,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from survey import __version__, dashboard, db, embedded, migrations, web
-from survey.api import contacts, links, ops, programs, reports, signin, sms, users, waves
+from survey.api import contacts, docs, links, ops, programs, reports, signin, sms, users, waves
 from survey.api.deps import DEPENDENCIES
 from survey.config import Settings, load_settings, with_secret
 from survey.http_errors import EXCEPTION_HANDLERS
@@ -127,6 +127,7 @@ def create_app(
             title="Community survey API",
             version=__version__,
             path="/api/schema",
+            render_plugins=docs.render_plugins(),
             components=Components(
                 security_schemes={
                     "apiKey": SecurityScheme(type="http", scheme="bearer", description="API key"),
