@@ -54,6 +54,14 @@ def choose_waves(
             raise NotFound("wave")
     if pre_id is not None and pre_id == post_id:
         raise InvalidInput.one("post", "must be a different wave from pre")
+    for field, wave_id in (("pre", pre_id), ("post", post_id)):
+        if wave_id is not None and not by_id[wave_id]["answered"]:
+            raise InvalidInput.one(
+                field,
+                "is a draft wave: launch it first"
+                if by_id[wave_id]["state"] == "draft"
+                else "has no complete responses yet",
+            )
     position = {w["id"]: i for i, w in enumerate(waves)}
     if post_id is None:
         after = [
@@ -77,6 +85,13 @@ def choose_waves(
                 "pre", "no pre wave with complete responses before the post wave; name one"
             )
         pre_id = before[-1]["id"]
+    pre_q, post_q = by_id[pre_id]["questionnaire_id"], by_id[post_id]["questionnaire_id"]
+    if pre_q != post_q:
+        # Scores are matched by item and scale ids; another instrument has other scales.
+        raise InvalidInput.one(
+            "post", f"uses the {post_q} questionnaire and the pre wave {pre_q}: "
+            "only waves of the same questionnaire can be compared"
+        )
     return by_id[pre_id], by_id[post_id]
 
 

@@ -127,6 +127,43 @@ async def test_a_report_waits_for_a_build_a_while_then_says_try_again(
     assert done.status_code == 200, done.text
 
 
+async def test_waves_that_cannot_be_compared_are_refused(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    pid = actors.programs["own"]
+    ids = await seed_own(conn, resources, pid)
+    sites = [ids[d.name] for d in DESIGN]
+    pulse_pre, pulse_post, pulse_hash = await create_waves(
+        conn, resources, pid, sites, questionnaire_id="pulse", names=("Pulse A", "Pulse B")
+    )
+    pulse = resources.questionnaires["pulse"]
+    await write_responses(conn, pulse, pulse_hash, pid, DESIGN[:1], {"Alpha": ids["Alpha"]},
+                          (pulse_pre, pulse_post), extras=False)
+    draft = await client.post(
+        f"/api/v1/programs/{pid}/waves", headers=actors.headers("grantee"),
+        json={"name": "Not yet", "phase": "post", "questionnaire_id": "community-trust",
+              "languages": ["en"], "channels": ["web"]},
+    )
+    assert draft.status_code == 201, draft.text
+    url = f"/api/v1/programs/{pid}/report"
+    h = actors.headers("evaluator")
+
+    async def refused(query: str) -> tuple[str, str]:
+        r = await client.get(f"{url}?{query}", headers=h)
+        assert r.status_code == 422, r.text
+        problem = r.json()["extra"][0]
+        return problem["field"], problem["reason"]
+
+    field, reason = await refused(f"pre={pulse_pre}&post={ids['post']}")
+    assert field == "post" and "community-trust" in reason and "pulse" in reason
+    assert await refused(f"pre={ids['pre']}&post={draft.json()['id']}") == (
+        "post", "is a draft wave: launch it first")
+    # Both pulse waves answered: the same questionnaire, compared.
+    ok = await client.get(f"{url}?pre={pulse_pre}&post={pulse_post}", headers=h)
+    assert ok.status_code == 200, ok.text
+    assert "using the pulse questionnaire" in decode(ok.content).methods
+
+
 async def test_no_waves_to_compare(client: Any, actors: Any) -> None:
     pid = actors.programs["own"]
     empty = await client.get(f"/api/v1/programs/{pid}/report", headers=actors.headers("grantee"))
