@@ -7,18 +7,23 @@ the paragraph cannot drift from the results it describes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from survey.report.aggregate import ConstructSpec
 from survey.report.model import Report, WaveRef
 from survey.report.suppression import CAUTION_BELOW, SUPPRESS_BELOW
 
 
-def _wave(wave: WaveRef) -> str:
+def _wave(wave: WaveRef, now: datetime) -> str:
+    # Dates in the future are said as such: a report on a wave still in the field
+    # must not claim it has closed.
     when = ""
     if wave.opens_at is not None:
-        when = f", opened {wave.opens_at.date().isoformat()}"
+        verb = "opened" if wave.opens_at <= now else "opens"
+        when = f", {verb} {wave.opens_at.date().isoformat()}"
         if wave.closes_at is not None:
-            when += f" and closed {wave.closes_at.date().isoformat()}"
+            verb = "closed" if wave.closes_at <= now else "open until"
+            when += f" and {verb} {wave.closes_at.date().isoformat()}"
     return f"“{wave.name}” ({wave.phase}{when})"
 
 
@@ -39,7 +44,8 @@ def methods_paragraph(report: Report, specs: Sequence[ConstructSpec]) -> str:
     reversed_items = sorted({item for s in specs for item in s.reverse})
     q = report.questionnaire
     parts = [
-        f"This report compares the {_wave(report.pre)} and {_wave(report.post)} waves of "
+        f"This report compares the {_wave(report.pre, report.generated_at)} and "
+        f"{_wave(report.post, report.generated_at)} waves of "
         f"{report.program_name}, using the {q.id} questionnaire (version {q.version}). "
         f"It analyses complete responses only: {n_pre:,} before and {n_post:,} after at the "
         f"sites shown"
