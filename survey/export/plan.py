@@ -20,6 +20,7 @@ import msgspec
 from survey import access
 from survey.access import Principal
 from survey.db import Conn, fetch_one
+from survey.errors import InvalidInput
 from survey.export.codebook import Column, columns
 from survey.questionnaire import Questionnaire
 from survey.resources import Resources
@@ -76,11 +77,21 @@ async def plan_export(
         if wave["questionnaire_hash"]
         else res.questionnaires[wave["questionnaire_id"]]
     )
-    if lang and lang != "en" and lang in res.supported_locales:
+    if lang and lang not in res.supported_locales:
+        # English labels under a misspelt code would pass for what was asked.
+        raise InvalidInput.one(
+            "lang", "is not a language we have: one of " + ", ".join(res.supported_locales)
+        )
+    if lang and lang != "en":
         from survey.i18n import translate_questionnaire
 
-        # Labels in the reader's language; codes and variable names never change.
-        q = translate_questionnaire(res.catalogs, q, lang)
+        # Labels in the reader's language, as residents were shown them (draft
+        # translations only where the wave was launched with them); codes and variable
+        # names never change.
+        q = translate_questionnaire(
+            res.catalogs, q, lang,
+            allow_fuzzy=wave["allow_unreviewed"] and lang in wave["languages"],
+        )
     identifying = access.may(who, program_id, "pii")
     counts = await conn.fetch(Q.export_site_counts, program_id, wave_id)
     site_names = {r["site_id"]: r["name"] for r in counts}

@@ -153,3 +153,27 @@ async def test_empty_wave_exports_headers_only(
         reader = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
         df, _ = reader(str(path))
         assert len(df) == 0 and "safety_dark" in df.columns
+
+
+async def test_labels_in_the_language_asked_or_a_clear_refusal(
+    conn: Conn, resources: Any, actors: Any
+) -> None:
+    from survey.errors import InvalidInput
+
+    pid = await _program(conn, actors)
+    seeded = await seed_wave(conn, resources, pid)
+
+    async def label(lang: str | None) -> str:
+        plan = await plan_export(conn, SYSTEM, resources, pid, seeded.wave_id, lang=lang)
+        return next(c.label for c in plan.columns if c.name == "pj_respect")
+
+    assert (await label(None)).startswith("Police in my area")
+    # Spanish was launched by override: its draft labels are what residents read.
+    assert (await label("es")).startswith("La policía de mi zona")
+    # Korean is not among the wave's languages, and its draft translation is not
+    # reviewed: the labels stay English rather than show an unlaunched draft.
+    assert (await label("ko")).startswith("Police in my area")
+    with pytest.raises(InvalidInput) as refused:
+        await label("zz")
+    assert refused.value.problems[0].field == "lang"
+    assert "es" in refused.value.problems[0].reason
