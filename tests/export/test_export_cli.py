@@ -34,6 +34,10 @@ async def test_export_and_paper_import(conn: Conn, resources: Any, actors: Any,
     assert "15 responses" in out and "exporting wave.dta: 15/15 (100%)" in err
     df, meta = pyreadstat.read_dta(str(target))
     assert len(df) == 15 and meta.variable_value_labels["gender"][1] == "Woman"
+    code, out, err = await _survey(database_url, "export", str(seeded.wave_id), "--lang", "zz",
+                                   "--output", str(tmp_path / "zz.csv"))
+    assert code == 1 and "lang" in err and "is not a language we have" in err, err
+    assert not (tmp_path / "zz.csv").exists()
 
     bad = tmp_path / "paper.csv"
     bad.write_text(f"{HEADER}\nBig,en,,2,3,woman,asian,no,,,\nBig,xx,,9,3,woman,,no,,,\n"
@@ -42,6 +46,8 @@ async def test_export_and_paper_import(conn: Conn, resources: Any, actors: Any,
                                    str(seeded.wave_id))
     assert code == 1
     assert "row 3: language" in err and "row 3: safety_dark" in err
+    # Its own reason only, not also "should be blank" from the skip rule.
+    assert err.count("row 3: safety_dark") == 1, err
     assert "row 4: participate_kinds" in err  # skip logic: only asked when aware
     assert await conn.fetchval("SELECT count(*) FROM responses WHERE channel = 'paper'") == 15
 
