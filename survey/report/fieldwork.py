@@ -24,7 +24,12 @@ from survey.report.model import (
     WaveFieldwork,
     WaveRef,
 )
-from survey.report.suppression import is_suppressed, suppress_column, suppress_table
+from survey.report.suppression import (
+    SUPPRESS_BELOW,
+    is_suppressed,
+    suppress_column,
+    suppress_table,
+)
 
 HIDDEN = Count(value=None, suppressed=True)
 TOTALS_NOTE = (
@@ -77,13 +82,14 @@ def wave_fieldwork(
     partial: defaultdict[int, int] = defaultdict(int)
     by_channel: defaultdict[tuple[int, str], int] = defaultdict(int)
     by_language: defaultdict[tuple[int, str], int] = defaultdict(int)
-    duplicates = 0
+    duplicates: defaultdict[int, int] = defaultdict(int)
     for r in responses:
         if r["status"] == "complete":
             complete[r["site_id"]] += r["n"]
             by_channel[(r["site_id"], r["channel"])] += r["n"]
             by_language[(r["site_id"], r["language"])] += r["n"]
-            duplicates += r["n"] if r["duplicate_suspect"] else 0
+            if r["duplicate_suspect"]:
+                duplicates[r["site_id"]] += r["n"]
         else:
             partial[r["site_id"]] += r["n"]
     # A site nobody answered is shown with its zeros: that discloses no one.
@@ -126,13 +132,18 @@ def wave_fieldwork(
             total_complete / started if started and not partial_total_hidden else None
         ),
         response_rates=rates,
-        duplicate_suspects=duplicates,
+        duplicate_suspects=_small_hidden(sum(duplicates[s] for s in shown)),
         allow_unreviewed=allow_unreviewed,
         unreviewed=_unreviewed(
             wave.id, rows.get("overrides", []), unreviewed_languages, language_totals
         ),
         totals_note=TOTALS_NOTE,
     )
+
+
+def _small_hidden(value: int) -> Count:
+    # Like every other count: over the sites shown, and hidden from 1 to 9.
+    return HIDDEN if 0 < value < SUPPRESS_BELOW else _shown(value)
 
 
 def _rate(completed: int, sent: int, issued: int) -> float | None:

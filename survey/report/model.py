@@ -269,7 +269,8 @@ class WaveFieldwork(Base):
     completion_rate: float | None
     """Complete over started, among everyone who opened the survey (reported sites)."""
     response_rates: list[ResponseRate]
-    duplicate_suspects: int
+    duplicate_suspects: Count
+    """Complete responses flagged as suspected duplicates, at the sites shown."""
     allow_unreviewed: bool
     unreviewed: list[UnreviewedUse]
     totals_note: str

@@ -83,6 +83,25 @@ async def test_report_as_json_for_grantee_and_evaluator(
     trust = next(c for c in by_name["Alpha"].constructs if c.construct_id == "trust")
     assert trust.change is not None and trust.change.diff > 0.4 and trust.did is not None
     assert r.json()["sites"][0]["constructs"][0]["pre"].keys() >= {"n", "mean", "score"}
+    assert report.fieldwork[0].duplicate_suspects.value == 0
+
+    async def flag(site: str, n: int) -> None:
+        await conn.execute(
+            "UPDATE responses SET duplicate_suspect = true WHERE id IN (SELECT id FROM "
+            "responses WHERE site_id = $1 AND wave_id = $2 AND status = 'complete' "
+            "AND NOT duplicate_suspect ORDER BY id LIMIT $3)", ids[site], ids["pre"], n)
+
+    async def suspects() -> Any:
+        r = await client.get(url, headers=actors.headers("evaluator"))
+        return decode(r.content).fieldwork[0].duplicate_suspects
+
+    # Three at a site shown: under 10, hidden like any other small count; more at the
+    # hidden site never show through the total.
+    await flag("Alpha", 3)
+    await flag("Tiny", 2)
+    assert (await suspects()).suppressed and (await suspects()).value is None
+    await flag("Alpha", 9)
+    assert (await suspects()).value == 12
     other = await client.get(url, headers=actors.headers("other_grantee"))
     assert other.status_code == 404
     h = actors.headers("grantee")
