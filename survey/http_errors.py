@@ -74,7 +74,7 @@ def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) ->
         if _wants_html(request) and exc.status_code >= 400:
             return _render(request, http_problem(exc.status_code, str(exc.detail)))
         return Response(
-            {"status_code": exc.status_code, "detail": exc.detail, "extra": exc.extra or {}},
+            {"status_code": exc.status_code, "detail": exc.detail, "extra": _problems(exc.extra)},
             status_code=exc.status_code,
             headers=exc.headers,
         )
@@ -91,6 +91,20 @@ def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) ->
     return Response(
         {"status_code": 500, "detail": "Internal server error", "extra": {}}, status_code=500
     )
+
+
+def _problems(extra: Any) -> Any:
+    """The framework's validation problems (``message``, ``key``, ``source``) in the
+    shape our own have, ``field`` and ``reason``, so a client reads both one way."""
+    if not extra:
+        return {}
+    if isinstance(extra, list) and all(isinstance(p, dict) and "message" in p for p in extra):
+        return [
+            {"field": p.get("key") or p.get("source") or "", "reason": p["message"],
+             **({"source": p["source"]} if p.get("source") else {})}
+            for p in extra
+        ]
+    return extra
 
 
 EXCEPTION_HANDLERS: dict[type[Exception], Any] = {

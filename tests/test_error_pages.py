@@ -24,3 +24,18 @@ async def test_api_errors_stay_json(client: Any) -> None:
     r = await client.get("/api/v1/nothing-here", headers=HTML)
     assert r.status_code == 404
     assert r.json()["status_code"] == 404
+
+
+async def test_framework_and_domain_validation_errors_read_alike(
+    client: Any, actors: Any
+) -> None:
+    url = f"/api/v1/programs/{actors.programs['own']}/report"
+    h = actors.headers("evaluator")
+    malformed = await client.get(f"{url}?pre=abc", headers=h)
+    assert malformed.status_code == 400
+    assert malformed.json()["extra"] == [
+        {"field": "pre", "reason": "Expected `int | null`, got `str`", "source": "query"}]
+    nothing = await client.get(url, headers=h)  # no waves yet: our own validation
+    assert nothing.status_code == 422
+    assert nothing.json()["extra"] == [
+        {"field": "post", "reason": "no post wave with complete responses; name one"}]
