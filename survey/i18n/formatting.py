@@ -18,9 +18,19 @@ from survey.i18n.locales import babel_locale
 DateFormat = Literal["short", "medium", "long", "full"]
 
 
-def format_number(value: float | int, locale: str) -> str:
-    """``1234.5`` → ``1,234.5`` (en), ``1.234,5`` (vi), ``1 234,5`` (ru)."""
-    return numbers.format_decimal(value, locale=babel_locale(locale))
+def format_number(value: float | int, locale: str, digits: int | None = None) -> str:
+    """``1234.5`` → ``1,234.5`` (en), ``1.234,5`` (vi), ``1 234,5`` (ru).
+
+    With ``digits``, exactly that many decimals (``4.0`` → ``4.0`` beside ``4.4``, not
+    ``4``), and a value that rounds to zero is ``0.0``, never ``-0.0``.
+    """
+    if digits is None:
+        return numbers.format_decimal(value, locale=babel_locale(locale))
+    rounded = round(value, digits)
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return numbers.format_decimal(
+        rounded if rounded != 0 else 0, format=pattern, locale=babel_locale(locale)
+    )
 
 
 def format_percent(fraction: float, locale: str) -> str:

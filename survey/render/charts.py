@@ -77,7 +77,7 @@ def number_format(locale: str, digits: int = 1) -> Callable[[float], str]:
     def show(value: float) -> str:
         if not math.isfinite(value):
             return alt_text.MISSING
-        return format_number(round(value, digits), locale)
+        return format_number(value, locale, digits)
 
     return show
 

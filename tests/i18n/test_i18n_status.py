@@ -254,6 +254,10 @@ def test_numbers_and_dates_follow_cldr() -> None:
     assert format_number(1234.5, "en") == "1,234.5"
     assert format_number(1234.5, "vi") == "1.234,5"
     assert format_number(1234.5, "ru") == "1\xa0234,5"
+    # Fixed decimals, as a report's table shows them: no "4" beside "4.4", no "-0".
+    assert [format_number(v, "en", 1) for v in (4.0, 4.44, -0.04, -1.26)] == [
+        "4.0", "4.4", "0.0", "-1.3"]
+    assert format_number(-0.004, "ru", 2) == "0,00" and format_number(2.5, "en", 0) == "2"
     assert format_date(dt.date(2025, 3, 9), "es") == "9 de marzo de 2025"
     assert format_date(dt.date(2025, 3, 9), "ko") == "2025년 3월 9일"
 
