@@ -4,8 +4,10 @@ wizard, upload contacts with errors shown in place, watch the monitor; CSRF enfo
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
-from forms import HTML, Staff
+import pytest
+from forms import HTML, Staff, form
 
 from survey.access import SYSTEM
 from survey.db import Conn
@@ -38,6 +40,42 @@ async def test_login_logout_and_csrf(client: Any, actors: Any) -> None:
     out = await staff.submit(home, "/dashboard/logout")
     assert out.status_code == 303
     assert (await staff.get("/dashboard")).status_code == 303
+
+
+async def test_sign_in_returns_to_the_page_asked_for(client: Any, actors: Any) -> None:
+    staff = Staff(client)
+    wanted = f"/dashboard/programs/{actors.programs['own']}/report?site=1&lang=en"
+    r = await staff.get(wanted)
+    assert r.status_code == 303
+    login = r.headers["location"]
+    assert login == "/dashboard/login?next=" + quote(wanted)
+    page = await staff.get(login)
+    assert ("next", wanted) in form(page.text, "/dashboard/login")["fields"]
+    signed_in = await staff.submit(
+        page,
+        "/dashboard/login",
+        {"email": "evaluator@example.org", "password": "correct horse battery"},
+    )
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == wanted
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/dashboard", "//evil.example/dashboard", "/o/abc"]
+)
+async def test_sign_in_stays_on_the_dashboard(client: Any, actors: Any, target: str) -> None:
+    staff = Staff(client)
+    page = await staff.get("/dashboard/login?next=" + quote(target, safe=""))
+    assert ("next", "/dashboard") in form(page.text, "/dashboard/login")["fields"]
+    forged = await staff.submit(
+        page,
+        "/dashboard/login",
+        {
+            "email": "evaluator@example.org",
+            "password": "correct horse battery",
+            "next": target,
+        },
+    )
+    assert forged.status_code == 303 and forged.headers["location"] == "/dashboard"
 
 
 async def test_spanish_from_accept_language_and_lang(client: Any, actors: Any) -> None:
