@@ -141,3 +141,20 @@ async def test_report_offers_the_programs_waves(
         (pre, baseline, False),
         (post, follow_up, True),
     ]
+
+
+async def test_content_types_name_the_charset_once(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    seeded = await _seed(conn, resources, actors)
+    staff = Staff(client)
+    await staff.login("evaluator@example.org")
+    page = await staff.get(f"/dashboard/programs/{seeded.program_id}/report")
+    assert page.status_code == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    url = f"/api/v1/programs/{seeded.program_id}/waves/{seeded.pre_id}/export"
+    csv = await client.get(url + "?format=csv")
+    assert csv.status_code == 200
+    assert csv.headers["content-type"] == "text/csv; charset=utf-8"
+    sav = await client.get(url + "?format=sav")
+    assert sav.headers["content-type"] == "application/x-spss-sav"
