@@ -3,11 +3,11 @@ same cookie works for the JSON API and for downloads."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
-from litestar.params import FromQuery
+from litestar.params import QueryParameter
 from litestar.response import Redirect
 
 from survey.api import signin
@@ -30,7 +30,10 @@ class AuthController(Controller):
 
     @get("/login")
     async def login_form(
-        self, request: Request[Any, Any, Any], next_: FromQuery[str | None] = None
+        self,
+        request: Request[Any, Any, Any],
+        # ``next`` is the name the sign-in redirect sends (dashboard/errors.py).
+        next_: Annotated[str | None, QueryParameter(name="next")] = None,
     ) -> Any:
         ctx = page_context(request, None, next=safe_next(next_), error="", email="")
         return render(request, "dashboard/login.html", ctx)

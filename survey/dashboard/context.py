@@ -173,8 +173,9 @@ def render(
         template_name=template,
         context=context,
         status_code=status_code,
-        # Handlers return ``Any``; without this Litestar would not infer HTML.
-        media_type="text/html; charset=utf-8",
+        # Handlers return ``Any``; without this Litestar would not infer HTML. No
+        # charset here: Litestar appends "; charset=utf-8" to text types itself.
+        media_type="text/html",
         cookies=cookies,
         headers={"Cache-Control": "no-store"},
     )

@@ -97,7 +97,8 @@ class ReportPages(Controller):
             request,
             who,
             program=program,
-            waves=wave_list,
+            # Not ``waves``: the report's view uses that name for the compared pair.
+            wave_choices=wave_list,
             problem="",
             pre=pre,
             post=post,

@@ -72,9 +72,17 @@ async def _wave_context(
         ctx["language_rows"] = await anyio.to_thread.run_sync(data.language_rows, res, q)
     if step == "sites":
         targets = {s.site_id: s.target_n for s in wave.sites}
-        ctx["targets"] = targets
+        ctx["included"] = set(targets)
+        # A blank box says "no target" better than a 0 the grantee never typed.
+        ctx["typed"] = {sid: str(n) if n else "" for sid, n in targets.items()}
+        ctx["invalid"] = set()
         ctx["hints"] = {sid: data.power_hint(n) for sid, n in targets.items()}
         ctx["sample_sizes"] = data.sample_sizes()
+    if step == "launch":
+        names = {s.id: s.name for s in sites}
+        ctx["untargeted"] = [
+            names.get(ws.site_id, str(ws.site_id)) for ws in wave.sites if not ws.target_n
+        ]
     if step == "channels":
         ctx["sms"] = await data.sms_estimate(conn, who, res, q, wave)
     return ctx
@@ -195,13 +203,20 @@ class WizardPages(Controller):
                 if not chosen:
                     raise InvalidInput.one("languages", "choose at least one language")
             elif step == "sites":
-                sites = []
+                sites, typed, bad = [], {}, []
                 for s in await programs.list_sites(conn, who, program_id):
-                    if form.get(f"site_{s.id}") == "on":
-                        raw = str(form.get(f"target_{s.id}", "0") or "0")
-                        if not (raw.isascii() and raw.isdigit()):
-                            raise InvalidInput.one(f"target_{s.id}", "must be a whole number")
-                        sites.append(WaveSiteIn(site_id=s.id, target_n=int(raw)))
+                    typed[s.id] = str(form.get(f"target_{s.id}", ""))[:20]
+                    if form.get(f"site_{s.id}") != "on":
+                        continue
+                    n = data.parse_target(typed[s.id])
+                    if n is None:
+                        bad.append(s)
+                    else:
+                        sites.append(WaveSiteIn(site_id=s.id, target_n=n))
+                if bad:
+                    return await self._bad_targets(
+                        request, conn, who, res, program_id, wave_id, form, typed, bad
+                    )
                 patch = WavePatch(sites=sites)
             elif step == "channels":
                 channels = [str(v) for v in form.getall("channels")] if "channels" in form else []
@@ -230,6 +245,46 @@ class WizardPages(Controller):
             f"/dashboard/programs/{program_id}/waves/{wave_id}/setup/{following[step]}",
             status_code=303,
         )
+
+    async def _bad_targets(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Any,
+        who: Any,
+        res: Any,
+        program_id: int,
+        wave_id: int,
+        form: Any,
+        typed: dict[int, str],
+        bad: list[Any],
+    ) -> Any:
+        """The Sites step again, as the grantee filled it in, with one message per
+        site whose target is not a whole number."""
+        ctx = await _wave_context(request, conn, who, res, program_id, wave_id, "sites")
+        t, number = ctx["t"], ctx["number"]
+        included = {s.id for s in ctx["sites"] if form.get(f"site_{s.id}") == "on"}
+        valid = {sid: data.parse_target(typed.get(sid, "")) for sid in included}
+        ctx.update(
+            included=included,
+            typed=typed,
+            invalid={s.id for s in bad},
+            hints={sid: data.power_hint(n) for sid, n in valid.items() if n is not None},
+            # Already in the reader's language, with the site's name in it.
+            errors=[
+                {
+                    "field": "",
+                    "translated": True,
+                    "reason": t(
+                        "%(site)s: the target must be a whole number from 1 to %(max)s, "
+                        "or blank for no target",
+                        site=s.name,
+                        max=number(data.TARGET_MAX),
+                    ),
+                }
+                for s in bad
+            ],
+        )
+        return render(request, "dashboard/wizard_sites.html", ctx, status_code=422)
 
     @post(WAVE + "/launch")
     async def launch(

@@ -64,6 +64,23 @@ def language_rows(res: Resources, q: Questionnaire) -> list[LanguageRow]:
     return rows
 
 
+#: The largest target ``WaveSiteIn`` accepts.
+TARGET_MAX = 1_000_000
+
+
+def parse_target(raw: str) -> int | None:
+    """A site's target as typed in the wizard: blank (or 0) means the site has no
+    target, stored as 0 as the API does; None when it is not a whole number from 0
+    to ``TARGET_MAX``."""
+    text = raw.strip()
+    if not text:
+        return 0
+    if not (text.isascii() and text.isdigit()):
+        return None
+    n = int(text)
+    return n if n <= TARGET_MAX else None
+
+
 def power_hint(target_n: int) -> float | None:
     """Smallest standardized change (d) a site can detect pre vs post with ``target_n``
     respondents in each wave (two-sided 5%, 80% power); None when n is too small."""

@@ -14,8 +14,9 @@ from survey.export.dtafile import dta_lines
 from survey.export.plan import FORMATS, SUPPRESS_BELOW, ExportPlan, WithheldSite, plan_export
 from survey.export.savfile import sav_lines
 
+# No charset on text types: Litestar appends the response's (utf-8) itself.
 MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",
     "sav": "application/x-spss-sav",
     "dta": "application/x-stata-dta",
 }

@@ -3,9 +3,12 @@ wizard, upload contacts with errors shown in place, watch the monitor; CSRF enfo
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import quote
 
-from forms import HTML, Staff
+import pytest
+from forms import HTML, Staff, form
 
 from survey.access import SYSTEM
 from survey.db import Conn
@@ -38,6 +41,42 @@ async def test_login_logout_and_csrf(client: Any, actors: Any) -> None:
     out = await staff.submit(home, "/dashboard/logout")
     assert out.status_code == 303
     assert (await staff.get("/dashboard")).status_code == 303
+
+
+async def test_sign_in_returns_to_the_page_asked_for(client: Any, actors: Any) -> None:
+    staff = Staff(client)
+    wanted = f"/dashboard/programs/{actors.programs['own']}/report?site=1&lang=en"
+    r = await staff.get(wanted)
+    assert r.status_code == 303
+    login = r.headers["location"]
+    assert login == "/dashboard/login?next=" + quote(wanted)
+    page = await staff.get(login)
+    assert ("next", wanted) in form(page.text, "/dashboard/login")["fields"]
+    signed_in = await staff.submit(
+        page,
+        "/dashboard/login",
+        {"email": "evaluator@example.org", "password": "correct horse battery"},
+    )
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == wanted
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/dashboard", "//evil.example/dashboard", "/o/abc"]
+)
+async def test_sign_in_stays_on_the_dashboard(client: Any, actors: Any, target: str) -> None:
+    staff = Staff(client)
+    page = await staff.get("/dashboard/login?next=" + quote(target, safe=""))
+    assert ("next", "/dashboard") in form(page.text, "/dashboard/login")["fields"]
+    forged = await staff.submit(
+        page,
+        "/dashboard/login",
+        {
+            "email": "evaluator@example.org",
+            "password": "correct horse battery",
+            "next": target,
+        },
+    )
+    assert forged.status_code == 303 and forged.headers["location"] == "/dashboard"
 
 
 async def test_spanish_from_accept_language_and_lang(client: Any, actors: Any) -> None:
@@ -128,3 +167,74 @@ async def test_grantee_adds_a_site_with_errors_in_place(
         page, "/sites", {"name": "X", "kind": "county", "timezone": "Mars/Olympus"}
     )
     assert bad.status_code == 422 and "is not an IANA time zone" in bad.text
+
+
+async def test_sites_step_names_every_site_with_a_bad_target(
+    client: Any, actors: Any, conn: Conn
+) -> None:
+    await _grantee_password(conn)
+    pid = actors.programs["own"]
+    from survey.schemas import SiteIn
+    from survey.services import programs
+
+    king, cowlitz, yakima = [
+        await programs.create_site(conn, SYSTEM, pid, SiteIn(name=name))
+        for name in ("King County", "Cowlitz County", "Yakima County")
+    ]
+    staff = Staff(client)
+    await staff.login("grantee@example.org")
+    page = await staff.get(f"/dashboard/programs/{pid}/waves/new")
+    r = await staff.submit(
+        page, "/waves/new", {"name": "Spring", "phase": "pre", "questionnaire_id": "pulse"}
+    )
+    sites_url = r.headers["location"].replace("/setup/languages", "/setup/sites")
+    step = await staff.get(sites_url)
+    typed = {
+        f"site_{king.id}": "on",
+        f"target_{king.id}": "-5",
+        f"site_{cowlitz.id}": "on",
+        f"target_{cowlitz.id}": "1.5",
+        f"site_{yakima.id}": "on",
+        f"target_{yakima.id}": "",
+    }
+    bad = await staff.submit(step, "/setup/sites", typed)
+    assert bad.status_code == 422
+    summary = bad.text.split('class="error-summary"')[1].split("</div>")[0]
+    problems = re.findall(r"<li>(.*?)</li>", summary)
+    rule = "the target must be a whole number from 1 to 1,000,000, or blank for no target"
+    assert problems == [f"Cowlitz County: {rule}", f"King County: {rule}"]  # page order
+    fields = form(bad.text, "/setup/sites")["fields"]
+    assert [(k, v) for k, v in fields if k.startswith("target_")] == [
+        (f"target_{cowlitz.id}", "1.5"),
+        (f"target_{king.id}", "-5"),
+        (f"target_{yakima.id}", ""),
+    ]  # what the grantee typed, and every box still ticked:
+    ticked = {k for k, _ in fields if k.startswith("site_")}
+    assert ticked == {f"site_{s.id}" for s in (king, cowlitz, yakima)}
+    invalid = re.findall(r'name="target_(\d+)"[^>]*aria-invalid="true"', bad.text)
+    assert invalid == [str(cowlitz.id), str(king.id)]
+
+    ok = await staff.submit(
+        bad, "/setup/sites", {**typed, f"target_{king.id}": " 200 ", f"target_{cowlitz.id}": "0"}
+    )
+    assert ok.status_code == 303, ok.text
+    wave_id = int(sites_url.split("/waves/")[1].split("/")[0])
+    rows = await conn.fetch(
+        "SELECT site_id, target_n FROM wave_sites WHERE wave_id = $1 ORDER BY site_id", wave_id
+    )
+    assert [(r["site_id"], r["target_n"]) for r in rows] == [
+        (king.id, 200),
+        (cowlitz.id, 0),
+        (yakima.id, 0),
+    ]
+    again = await staff.get(sites_url)
+    fields = form(again.text, "/setup/sites")["fields"]
+    assert (f"target_{king.id}", "200") in fields and (f"target_{yakima.id}", "") in fields
+    launch = await staff.get(sites_url.replace("/setup/sites", "/setup/launch"))
+    assert (
+        "No target for Cowlitz County, Yakima County: progress there is not measured"
+        in launch.text
+    )
+    spanish = await staff.get(sites_url + "?lang=es")
+    bad = await staff.submit(spanish, "/setup/sites", typed)
+    assert "<li>King County: la meta debe ser un número entero de 1 a " in bad.text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +88,73 @@ async def test_report_needs_two_waves(client: Any, actors: Any) -> None:
     await staff.login("evaluator@example.org")
     page = await client.get(f"/dashboard/programs/{actors.programs['own']}/report", headers=HTML)
     assert page.status_code == 200 and 'class="notice"' in page.text
+
+
+class _Selects(HTMLParser):
+    """Each ``<select>``'s options by the select's id: (value, text, selected)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.selects: dict[str, list[tuple[str, str, bool]]] = {}
+        self._select: str | None = None
+        self._option: list[Any] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "select":
+            self._select = a.get("id") or ""
+            self.selects[self._select] = []
+        elif tag == "option" and self._select is not None:
+            self._option = [a.get("value") or "", "", "selected" in a]
+
+    def handle_data(self, data: str) -> None:
+        if self._option is not None:
+            self._option[1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "option" and self._option is not None and self._select is not None:
+            self.selects[self._select].append(tuple(self._option))  # type: ignore[arg-type]
+            self._option = None
+        elif tag == "select":
+            self._select = None
+
+
+async def test_report_offers_the_programs_waves(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    seeded = await _seed(conn, resources, actors)
+    staff = Staff(client)
+    await staff.login("evaluator@example.org")
+    page = await staff.get(f"/dashboard/programs/{seeded.program_id}/report")
+    assert page.status_code == 200, page.text
+    parser = _Selects()
+    parser.feed(page.text)
+    pre, post = str(seeded.pre_id), str(seeded.post_id)
+    baseline, follow_up = "Baseline 2025 (synthetic) (pre)", "Follow-up 2025 (synthetic) (post)"
+    assert parser.selects["pre"] == [
+        ("", "automatic", False),
+        (pre, baseline, True),
+        (post, follow_up, False),
+    ]
+    assert parser.selects["post"] == [
+        ("", "automatic", False),
+        (pre, baseline, False),
+        (post, follow_up, True),
+    ]
+
+
+async def test_content_types_name_the_charset_once(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    seeded = await _seed(conn, resources, actors)
+    staff = Staff(client)
+    await staff.login("evaluator@example.org")
+    page = await staff.get(f"/dashboard/programs/{seeded.program_id}/report")
+    assert page.status_code == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    url = f"/api/v1/programs/{seeded.program_id}/waves/{seeded.pre_id}/export"
+    csv = await client.get(url + "?format=csv")
+    assert csv.status_code == 200
+    assert csv.headers["content-type"] == "text/csv; charset=utf-8"
+    sav = await client.get(url + "?format=sav")
+    assert sav.headers["content-type"] == "application/x-spss-sav"
