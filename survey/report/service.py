@@ -172,6 +172,12 @@ async def _basis(
     pre_row, post_row = choose_waves(waves, pre, post)
     q = await questionnaire_of(conn, res, post_row)
     notes = []
+    order = [w["id"] for w in waves]
+    if order.index(pre_row["id"]) > order.index(post_row["id"]):
+        notes.append(
+            "The wave compared as before ran after the one compared as after: "
+            "the changes shown run backwards in time."
+        )
     if pre_row["questionnaire_hash"] != post_row["questionnaire_hash"]:
         notes.append(
             "The two waves used different questionnaire versions; items and scales are matched "

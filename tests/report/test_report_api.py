@@ -181,6 +181,11 @@ async def test_waves_that_cannot_be_compared_are_refused(
     ok = await client.get(f"{url}?pre={pulse_pre}&post={pulse_post}", headers=h)
     assert ok.status_code == 200, ok.text
     assert "using the pulse questionnaire" in decode(ok.content).methods
+    assert not any("backwards" in n for n in decode(ok.content).notes)
+    # Named the wrong way round: compared, with a note saying so.
+    backwards = await client.get(f"{url}?pre={pulse_post}&post={pulse_pre}", headers=h)
+    assert backwards.status_code == 200, backwards.text
+    assert any("backwards in time" in n for n in decode(backwards.content).notes)
 
 
 async def test_no_waves_to_compare(client: Any, actors: Any) -> None:
