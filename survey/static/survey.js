@@ -36,4 +36,17 @@
       });
     }
   });
+
+  // And the other way: typing an answer unticks "Prefer not to say" beside it, which
+  // the server would otherwise refuse as both at once.
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input || !input.value || !(input.tagName === "TEXTAREA" || input.type === "text" ||
+        input.type === "number" || input.type === "tel")) { return; }
+    var group = input.closest(".question");
+    if (!group) { return; }
+    Array.prototype.forEach.call(group.querySelectorAll("input[data-exclusive]"), function (box) {
+      box.checked = false;
+    });
+  });
 }());

@@ -149,6 +149,20 @@ def test_skip_logic_reveals_follow_ups(page: Any, server: Server, make_wave: Any
     assert "participate_kinds" not in got
 
 
+def test_typing_an_answer_unticks_prefer_not_to_say(page: Any, server: Server,
+                                                    make_wave: Any) -> None:
+    wave = make_wave()
+    prefill(server, wave.tokens[0], "about_you", {"contact_12m": "no", "aware_program": "no"})
+    page.goto(f"{server.url}{wave.personal_path()}")
+    assert section_of(page) == "about_you"
+    box = ".question:has(#zip_or_area-input) input[data-exclusive]"
+    page.check(box)
+    page.type("#zip_or_area-input", "98101")
+    assert not page.is_checked(box)
+    page.check(box)  # and the other way, as before
+    assert page.input_value("#zip_or_area-input") == ""
+
+
 def test_validation_error_is_announced_and_fixable(page: Any, server: Server,
                                                    make_wave: Any) -> None:
     wave = make_wave()
