@@ -140,6 +140,7 @@ def parse_rows(
             try:
                 answers[item.id] = validate_answer(item, value)
             except AnswerError as exc:
+                given.discard(item.id)  # one error per cell: its own, not the skip rule's
                 fail(item.id, exc.message % exc.params if exc.params else exc.message)
         visible = effective_answers(q, answers)
         for item_id in sorted(given - set(visible)):
