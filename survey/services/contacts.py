@@ -78,7 +78,7 @@ class _Row:
     def __init__(self, row: int) -> None:
         self.row = row
         self.phone = ""
-        self.language = ""
+        self.language: str | None = None  # None: keep a known contact's, else the default
         self.site_id: int | None = None
         self.panel_code: str | None = None
         self.consent = "unknown"
@@ -104,7 +104,6 @@ def parse_csv(
     text: str,
     *,
     supported: Iterable[str],
-    default_language: str,
     sites: dict[str, int],
     source: str,
 ) -> tuple[list[_Row], list[RowError]]:
@@ -163,10 +162,10 @@ def parse_csv(
             seen_phone[phone] = line_no
             row.phone = phone
         raw_lang = cell(values, "language")
-        language = normalize_language(raw_lang, supported) if raw_lang else default_language
-        if language is None:
-            fail("language", f"{raw_lang!r} is not a supported language")
-        else:
+        if raw_lang:
+            language = normalize_language(raw_lang, supported)
+            if language is None:
+                fail("language", f"{raw_lang!r} is not a supported language")
             row.language = language
         raw_site = cell(values, "site")
         if raw_site:
@@ -214,7 +213,6 @@ async def import_contacts(
     rows, errors = parse_csv(
         text,
         supported=supported,
-        default_language=program["default_language"],
         sites=sites,
         source=f"upload:{filename}",
     )
@@ -238,7 +236,7 @@ async def import_contacts(
             raise_row_errors(errors + clash)
         errors.extend(clash)
         await conn.execute(Q.contact_stage_drop_rows, [c["row_no"] for c in conflicts])
-    merged = await conn.fetch(Q.contact_merge, program_id)
+    merged = await conn.fetch(Q.contact_merge, program_id, program["default_language"])
     inserted = sum(1 for m in merged if m["inserted"])
     need = await conn.fetch(Q.contact_needing_panel, program_id)
     await conn.executemany(

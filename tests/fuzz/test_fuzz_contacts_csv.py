@@ -112,9 +112,7 @@ def sheet(draw: Any) -> tuple[str, list[dict[str, str]]]:
 
 
 def _parse(text: str) -> Any:
-    return parse_csv(
-        text, supported=LANGUAGES, default_language="en", sites=SITES, source="upload:t.csv"
-    )
+    return parse_csv(text, supported=LANGUAGES, sites=SITES, source="upload:t.csv")
 
 
 @FAST
