@@ -87,16 +87,20 @@ async def test_wizard_launch_and_contacts(client: Any, actors: Any, conn: Conn) 
     bad = await staff.submit(
         contacts_page,
         "/contacts",
-        files={"file": ("c.csv", b"phone,language\n2065550100,en\nnope,en\n", "text/csv")},
+        files={"file": ("c.csv", b"phone,language\n2065550100,en\nnope,en\n"
+                                 b"206-555-0101 x12,en\n", "text/csv")},
     )
     assert bad.status_code == 422 and "is not a valid phone number" in bad.text
     assert "<td>3</td>" in bad.text  # the row number, in place
+    assert "<td>4</td><td>phone</td><td>has an extension" in bad.text
+    # European Excel saves "CSV" with semicolons; a column we do not read is named.
     good = await staff.submit(
         contacts_page,
         "/contacts",
-        files={"file": ("c.csv", b"phone,language\n2065550100,es\n", "text/csv")},
+        files={"file": ("c.csv", b"phone;language;Name\n2065550100;es;Ana\n", "text/csv")},
     )
     assert good.status_code == 200 and "Imported 1 new" in good.text
+    assert "<li>Name: is not a column we read: it was ignored</li>" in good.text
     wave_id = int(r.headers["location"].split("/waves/")[1].split("/")[0])
     state = await conn.fetchval("SELECT state FROM waves WHERE id = $1", wave_id)
     assert state == "open"
