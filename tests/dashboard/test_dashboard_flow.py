@@ -111,7 +111,15 @@ async def test_wizard_launch_and_contacts(client: Any, actors: Any, conn: Conn) 
     chart = await client.get(f"/dashboard/programs/{pid}/waves/{wave_id}/monitor/chart.png")
     assert chart.headers["content-type"] == "image/png"
     flyers = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}/flyers")
+    # Looking at the page makes no open link; its button does.
+    assert "qr.svg" not in flyers.text and "No open link yet." in flyers.text
+    assert await conn.fetchval("SELECT count(*) FROM open_links") == 0
+    r = await staff.submit(flyers, "/flyers")
+    assert r.status_code == 303, r.text
+    flyers = await staff.get(r.headers["location"])
     assert "qr.svg" in flyers.text and "flyer?lang=es" in flyers.text
+    assert "Create open links" not in flyers.text
+    assert await conn.fetchval("SELECT count(*) FROM open_links") == 1
 
 
 async def test_grantee_adds_a_site_with_errors_in_place(
