@@ -16,12 +16,12 @@ from collections.abc import Iterator, Mapping
 NOT_CSV = "is not valid CSV from this row on (a cell longer than 128 KiB?)"
 
 
-def records(text: str) -> Iterator[tuple[int, list[str] | None]]:
+def records(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str] | None]]:
     """(row number from 1 for the header, cells); cells are None at the row where the
     text stops being valid CSV, and nothing follows it."""
     # newline="": the csv module splits lines itself, so CR line ends and line breaks
     # inside quoted cells read as a spreadsheet wrote them.
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     number = 0
     while True:
         number += 1

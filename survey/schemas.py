@@ -162,6 +162,8 @@ class ContactImportOut(Base, kw_only=True):
     updated: int
     rejected: int
     errors: list[RowError]
+    warnings: list[RowError] = []
+    """Nothing wrong, but worth knowing: columns of the sheet that were ignored."""
 
 
 class ContactOut(Base, kw_only=True):

@@ -36,8 +36,14 @@ class SmsSendOut(Base, kw_only=True):
     queued: int
     """Texts queued."""
     skipped_opted_out: int
+    """Opted out (STOP, revoked consent, or the global opt-out list)."""
     skipped_done: int
-    """Already invited, completed, or with a text still waiting in the queue."""
+    """Completed the survey."""
+    skipped_invited: int
+    """``invite`` only: already texted the invitation (or it waits in the queue), or in a
+    conversation wave, already answering through their personal link."""
+    skipped_pending: int
+    """``remind`` only: a text to them still waits in the queue."""
 
 
 class SmsEstimateLanguage(Base, kw_only=True):

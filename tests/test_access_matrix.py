@@ -55,19 +55,23 @@ POLICY: dict[tuple[str, str], str] = {
     (
         "GET",
         "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}/open-link",
-    ): "read",
+    ): "write",
+    (
+        "POST",
+        "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}/open-link",
+    ): "write",
     (
         "GET",
         "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}/qr.svg",
-    ): "read",
+    ): "write",
     (
         "GET",
         "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}/qr.png",
-    ): "read",
+    ): "write",
     (
         "GET",
         "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}/flyer",
-    ): "read",
+    ): "write",
     # Dashboard data and downloads (survey/dashboard): live counts are for the people
     # running fieldwork; reports and de-identified exports for grantees and evaluators.
     ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/fieldwork"): "write",
@@ -141,6 +145,11 @@ async def _world(client: Any, actors: Any, conn: Conn, role: str) -> dict[str, d
                 headers=h,
             )
         ).json()
+        # Looking at an open link never makes one: the admin makes them first.
+        r = await client.post(
+            f"/api/v1/programs/{pid}/waves/{wave['id']}/sites/{site['id']}/open-link", headers=h
+        )
+        assert r.status_code == 201, r.text
         world[name] = {
             "program_id": pid,
             "site_id": site["id"],

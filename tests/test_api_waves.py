@@ -172,7 +172,7 @@ async def test_contact_upload_normalizes_and_keeps_pii_apart(
     h = {**actors.headers("grantee"), "content-type": "text/csv"}
     r = await client.post(f"/api/v1/programs/{pid}/contacts", content=CSV_OK, headers=h)
     assert r.status_code == 200, r.text
-    assert r.json() == {"imported": 3, "updated": 0, "rejected": 0, "errors": []}
+    assert r.json() == {"imported": 3, "updated": 0, "rejected": 0, "errors": [], "warnings": []}
     rows = await conn.fetch(
         "SELECT phone_e164, preferred_language, site_id, panel_code, panel_member_id "
         "FROM contacts ORDER BY phone_e164"
@@ -291,11 +291,23 @@ async def test_invitations_for_contacts_skip_opted_out(
 async def test_open_link_qr_and_flyer(client: Any, actors: Any, conn: Conn) -> None:
     pid, sites = await _program_with_sites(client, actors, 1)
     wave = await _wave(client, actors, pid, sites, languages=["en", "es"])
-    h = actors.headers("evaluator")
+    h = actors.headers("grantee")
     base = f"/api/v1/programs/{pid}/waves/{wave['id']}/sites/{sites[0]}"
-    first = (await client.get(f"{base}/open-link", headers=h)).json()
+    # Looking makes nothing: no link until someone who runs the wave asks for one.
+    for path in ("open-link", "qr.svg", "qr.png", "flyer"):
+        assert (await client.get(f"{base}/{path}", headers=h)).status_code == 404, path
+    assert await conn.fetchval("SELECT count(*) FROM open_links") == 0
+    made = await client.post(f"{base}/open-link", headers=h)
+    assert made.status_code == 201, made.text
+    again = await client.post(f"{base}/open-link", headers=h)
+    assert again.status_code == 200 and again.json() == made.json()
+    first = made.json()
     second = (await client.get(f"{base}/open-link", headers=h)).json()
     assert first["code"] == second["code"] and len(first["code"]) == 8
+    assert await conn.fetchval("SELECT count(*) FROM open_links") == 1
+    assert await conn.fetchval(
+        "SELECT count(*) FROM audit_log WHERE action = 'open_link.create'"
+    ) == 1
     assert first["url"] == f"http://testserver.local/o/{pid}-{first['code']}"
     assert len(first["url"].split("://")[1]) <= 40
     svg = await client.get(f"{base}/qr.svg", headers=h)
@@ -307,6 +319,23 @@ async def test_open_link_qr_and_flyer(client: Any, actors: Any, conn: Conn) -> N
     assert '<html lang="es"' in flyer.text and first["url"].split("://")[1] in flyer.text
     other = await client.get(f"{base}/open-link", headers=actors.headers("other_grantee"))
     assert other.status_code == 404
+
+
+async def test_evaluators_neither_make_nor_get_open_links(
+    client: Any, actors: Any, conn: Conn
+) -> None:
+    pid, sites = await _program_with_sites(client, actors, 2)
+    wave = await _wave(client, actors, pid, sites)  # a draft, as in the review
+    h = actors.headers("evaluator")
+    made = f"/api/v1/programs/{pid}/waves/{wave['id']}/sites/{sites[0]}"
+    fresh = f"/api/v1/programs/{pid}/waves/{wave['id']}/sites/{sites[1]}"
+    assert (await client.post(f"{made}/open-link", headers=actors.headers("grantee"))).is_success
+    for base in (made, fresh):
+        for path in ("open-link", "qr.svg", "qr.png", "flyer?lang=en"):
+            r = await client.get(f"{base}/{path}", headers=h)
+            assert r.status_code == 403, (base, path, r.text)
+        assert (await client.post(f"{base}/open-link", headers=h)).status_code == 403
+    assert await conn.fetchval("SELECT count(*) FROM open_links") == 1
 
 
 async def test_wave_allowing_unreviewed_drafts_launches_and_is_recorded(

@@ -158,7 +158,7 @@ async def seed(conn: Conn, base_url: str, *, reset: bool = False) -> dict[str, s
             base_url=base_url,
         )
         out["personal link (King County)"] = issued.invitations[0].url
-        code = await invitations.open_link(conn, SYSTEM, program.id, pre.id, king)
+        code, _ = await invitations.create_open_link(conn, SYSTEM, program.id, pre.id, king)
         out["open link (King County)"] = invitations.open_url(base_url, program.id, code)
         out["dashboard"] = f"{base_url}/dashboard"
         out["flyer (King County)"] = (

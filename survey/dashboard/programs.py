@@ -141,23 +141,42 @@ class ProgramPages(Controller):
         program_id: FromPath[int],
         wave_id: FromPath[int],
     ) -> Any:
+        access.check(who, program_id, "write")  # open links collect data: not for readers
         program = await programs.get_program(conn, who, program_id)
         wave = await waves.get_wave(conn, who, program_id, wave_id)
         names = {s.id: s.name for s in await programs.list_sites(conn, who, program_id)}
-        links = []
-        for ws in wave.sites:
-            url = await invitations.open_link_url(
-                conn, who, program_id, wave_id, ws.site_id, res.settings.public_base_url
-            )
-            links.append(
-                {
-                    "site": names.get(ws.site_id, str(ws.site_id)),
-                    "url": url,
-                    "api": api_base(program_id, wave_id, ws.site_id),
-                }
-            )
+        codes = await invitations.find_open_links(conn, who, program_id, wave_id)
+        links = [
+            {
+                "site": names.get(ws.site_id, str(ws.site_id)),
+                "url": invitations.open_url(res.settings.public_base_url, program_id, code)
+                if (code := codes.get(ws.site_id))
+                else None,
+                "api": api_base(program_id, wave_id, ws.site_id),
+            }
+            for ws in wave.sites
+        ]
         languages = [(code, res.language_name(code)) for code in wave.languages]
         ctx = page_context(
             request, who, program=program, wave=wave, links=links, wave_languages=languages
         )
         return render(request, "dashboard/flyers.html", ctx)
+
+    @post("/programs/{program_id:int}/waves/{wave_id:int}/flyers")
+    async def create_open_links(
+        self,
+        request: Request[Any, Any, Any],
+        conn: DbConn,
+        who: Who,
+        program_id: FromPath[int],
+        wave_id: FromPath[int],
+    ) -> Any:
+        """Open links for every site of the wave that has none (looking never makes one)."""
+        access.check(who, program_id, "write")
+        wave = await waves.get_wave(conn, who, program_id, wave_id)
+        async with conn.transaction():
+            for ws in wave.sites:
+                await invitations.create_open_link(conn, who, program_id, wave_id, ws.site_id)
+        return Redirect(
+            f"/dashboard/programs/{program_id}/waves/{wave_id}/flyers", status_code=303
+        )

@@ -38,6 +38,11 @@ _LANGUAGE_ALIASES = {
     "zh_hant": "zh_Hant",
 }
 MAX_ROWS = 100_000
+#: Separators a spreadsheet may save "CSV" with: Excel uses ";" where the decimal mark
+#: is a comma (most of Europe and Latin America), and tab for "Text (Tab delimited)".
+DELIMITERS = (",", ";", "\t")
+NO_EXTENSION = "has an extension: a text message cannot reach an extension"
+IGNORED_COLUMN = "is not a column we read: it was ignored"
 
 
 def decode_upload(raw: bytes) -> str:
@@ -63,13 +68,18 @@ def normalize_language(value: str, supported: Iterable[str]) -> str | None:
 
 def normalize_phone(value: str, region: str = "US") -> str | None:
     """E.164 for a valid number, else None."""
+    number = _parse_phone(value, region)
+    if number is None:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parse_phone(value: str, region: str = "US") -> phonenumbers.PhoneNumber | None:
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number if phonenumbers.is_valid_number(number) else None
 
 
 class _Row:
@@ -78,48 +88,74 @@ class _Row:
     def __init__(self, row: int) -> None:
         self.row = row
         self.phone = ""
-        self.language = ""
+        self.language: str | None = None  # None: keep a known contact's, else the default
         self.site_id: int | None = None
         self.panel_code: str | None = None
         self.consent = "unknown"
         self.consent_source: str | None = None
 
 
-def _map_header(header: list[str]) -> tuple[dict[str, int], list[RowError]]:
-    mapping: dict[str, int] = {}
-    errors: list[RowError] = []
-    for index, raw in enumerate(header):
-        name = raw.strip().lower().replace(" ", "_").lstrip("\ufeff")
-        for column, aliases in _COLUMNS.items():
-            if name in aliases:
-                if column in mapping:
-                    errors.append(RowError(row=1, column=raw, reason=f"second column for {column}"))
-                mapping[column] = index
-    if "phone" not in mapping:
-        errors.append(RowError(row=1, column="phone", reason="the file needs a phone column"))
-    return mapping, errors
+class _Header:
+    __slots__ = ("errors", "ignored", "mapping")
+
+    def __init__(self, header: list[str]) -> None:
+        self.mapping: dict[str, int] = {}
+        self.errors: list[RowError] = []
+        self.ignored: list[str] = []  # columns we do not read, as the sheet names them
+        for index, raw in enumerate(header):
+            name = raw.strip().lower().replace(" ", "_").lstrip("\ufeff")
+            column = next((c for c, aliases in _COLUMNS.items() if name in aliases), None)
+            if column is None:
+                if name:
+                    self.ignored.append(raw.strip().lstrip("\ufeff"))
+                continue
+            if column in self.mapping:
+                self.errors.append(
+                    RowError(row=1, column=raw, reason=f"second column for {column}")
+                )
+            self.mapping[column] = index
+        if "phone" not in self.mapping:
+            self.errors.append(
+                RowError(row=1, column="phone", reason="the file needs a phone column")
+            )
+
+
+def _delimiter(text: str) -> str:
+    """The separator whose header names a phone column (comma when none does).
+
+    The header decides rather than ``csv.Sniffer``: a sheet's names and notes are full
+    of commas and semicolons, and the header is the one row whose words we know."""
+    for delimiter in DELIMITERS:
+        first = next(csvtext.records(text, delimiter), None)
+        if first is not None and first[1] is not None and "phone" in _Header(first[1]).mapping:
+            return delimiter
+    return ","
 
 
 def parse_csv(
     text: str,
     *,
     supported: Iterable[str],
-    default_language: str,
     sites: dict[str, int],
     source: str,
+    warnings: list[RowError] | None = None,
 ) -> tuple[list[_Row], list[RowError]]:
-    """Validate every row; return good rows and errors by row number and column."""
+    """Validate every row; return good rows and errors by row number and column.
+    What is read but not wrong (columns we ignore) is appended to ``warnings``."""
     supported = tuple(supported)
-    lines = csvtext.records(text)
+    lines = csvtext.records(text, _delimiter(text))
     first = next(lines, None)
     if first is None:
         return [], [RowError(row=1, column="", reason="the file is empty")]
     header = first[1]
     if header is None:
         return [], [RowError(row=1, column="", reason=csvtext.NOT_CSV)]
-    mapping, errors = _map_header(header)
+    found = _Header(header)
+    mapping, errors = found.mapping, found.errors
     if errors:
         return [], errors
+    if warnings is not None:
+        warnings.extend(RowError(row=1, column=c, reason=IGNORED_COLUMN) for c in found.ignored)
     rows: list[_Row] = []
     seen_phone: dict[str, int] = {}
     seen_panel: dict[str, int] = {}
@@ -152,21 +188,26 @@ def parse_csv(
         if bad:
             continue
         raw_phone = cell(values, "phone")
-        phone = normalize_phone(raw_phone) if raw_phone else None
+        number = _parse_phone(raw_phone) if raw_phone else None
         if not raw_phone:
             fail("phone", "is empty")
-        elif phone is None:
+        elif number is None:
             fail("phone", "is not a valid phone number")
-        elif phone in seen_phone:
-            fail("phone", f"repeats row {seen_phone[phone]}")
+        elif number.extension:
+            # Dropping it would text the switchboard, not the person.
+            fail("phone", NO_EXTENSION)
         else:
-            seen_phone[phone] = line_no
-            row.phone = phone
+            phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            if phone in seen_phone:
+                fail("phone", f"repeats row {seen_phone[phone]}")
+            else:
+                seen_phone[phone] = line_no
+                row.phone = phone
         raw_lang = cell(values, "language")
-        language = normalize_language(raw_lang, supported) if raw_lang else default_language
-        if language is None:
-            fail("language", f"{raw_lang!r} is not a supported language")
-        else:
+        if raw_lang:
+            language = normalize_language(raw_lang, supported)
+            if language is None:
+                fail("language", f"{raw_lang!r} is not a supported language")
             row.language = language
         raw_site = cell(values, "site")
         if raw_site:
@@ -211,12 +252,13 @@ async def import_contacts(
     access.check(who, program_id, "pii")
     program = await fetch_one(conn, Q.program_get, program_id, what="program")
     sites = {r["key"]: r["id"] for r in await conn.fetch(Q.site_ids_by_name, program_id)}
+    warnings: list[RowError] = []
     rows, errors = parse_csv(
         text,
         supported=supported,
-        default_language=program["default_language"],
         sites=sites,
         source=f"upload:{filename}",
+        warnings=warnings,
     )
     if errors and not partial:
         raise_row_errors(errors)
@@ -238,7 +280,7 @@ async def import_contacts(
             raise_row_errors(errors + clash)
         errors.extend(clash)
         await conn.execute(Q.contact_stage_drop_rows, [c["row_no"] for c in conflicts])
-    merged = await conn.fetch(Q.contact_merge, program_id)
+    merged = await conn.fetch(Q.contact_merge, program_id, program["default_language"])
     inserted = sum(1 for m in merged if m["inserted"])
     need = await conn.fetch(Q.contact_needing_panel, program_id)
     await conn.executemany(
@@ -260,6 +302,7 @@ async def import_contacts(
         updated=len(merged) - inserted,
         rejected=len({e.row for e in errors}),
         errors=sorted(errors, key=lambda e: (e.row, e.column)),
+        warnings=warnings,
     )
 
 

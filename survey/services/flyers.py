@@ -21,7 +21,7 @@ async def flyer_context(
     site_id: int,
     lang: str | None,
 ) -> dict[str, Any]:
-    access.check(who, program_id, "read")
+    access.check(who, program_id, "write")  # a flyer hands out the open link
     wave = await fetch_one(conn, Q.wave_get, program_id, wave_id, what="wave")
     program = await fetch_one(conn, Q.program_get, program_id, what="program")
     site = await fetch_one(conn, Q.site_get, program_id, site_id, what="site")

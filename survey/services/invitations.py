@@ -13,7 +13,7 @@ import io
 from survey import access, security
 from survey.access import Principal
 from survey.db import Conn, Record, fetch_one
-from survey.errors import Conflict, InvalidInput
+from survey.errors import Conflict, InvalidInput, NotFound
 from survey.schemas import (
     InvitationsIn,
     InvitationsOut,
@@ -158,22 +158,60 @@ async def summary(
 
 
 async def open_link(conn: Conn, who: Principal, program_id: int, wave_id: int, site_id: int) -> str:
-    """The open-link code of a wave and site, created on first request."""
-    access.check(who, program_id, "read")
+    """The open-link code of a wave and site. Looking never creates one (NotFound until
+    ``create_open_link``), and only those who run the wave may look: an open link
+    collects data, so it is not handed to read-only roles."""
+    access.check(who, program_id, "write")
     await _wave_site(conn, program_id, wave_id, site_id)
     row = await conn.fetchrow(Q.open_link_get, program_id, wave_id, site_id)
+    if row is None:
+        raise NotFound("open link")
+    code: str = row["code"]
+    return code
+
+
+async def find_open_links(
+    conn: Conn, who: Principal, program_id: int, wave_id: int
+) -> dict[int, str]:
+    """The open-link codes of a wave, by site; sites without one are absent."""
+    access.check(who, program_id, "write")
+    await fetch_one(conn, Q.wave_get, program_id, wave_id, what="wave")
+    return {r["site_id"]: r["code"] for r in await conn.fetch(Q.open_links_of_wave, program_id,
+                                                                wave_id)}
+
+
+async def create_open_link(
+    conn: Conn, who: Principal, program_id: int, wave_id: int, site_id: int
+) -> tuple[str, bool]:
+    """The open-link code of a wave and site, made now if it has none; (code, created).
+    Asking twice, even at once, gives the same code."""
+    access.check(who, program_id, "write")
+    ws = await _wave_site(conn, program_id, wave_id, site_id)
+    row = await conn.fetchrow(Q.open_link_get, program_id, wave_id, site_id)
+    if row is not None:
+        found: str = row["code"]
+        return found, False
+    if ws["state"] == "closed":
+        raise Conflict("The wave is closed")
+    created = False
     while row is None:
         row = await conn.fetchrow(
             Q.open_link_insert, program_id, wave_id, site_id, security.new_code()
         )
-        if row is None:
+        created = row is not None
+        if row is None:  # another request made it first, or the code was taken
             row = await conn.fetchrow(Q.open_link_get, program_id, wave_id, site_id)
+    if created:
+        await audit.record(
+            conn, who, "open_link.create", program_id=program_id, target=str(wave_id),
+            site=site_id,
+        )
     code: str = row["code"]
-    return code
+    return code, created
 
 
 async def open_link_url(
     conn: Conn, who: Principal, program_id: int, wave_id: int, site_id: int, base_url: str
 ) -> str:
-    """The full open-link URL of a wave and site (created on first request)."""
+    """The full open-link URL of a wave and site (NotFound until it is created)."""
     return open_url(base_url, program_id, await open_link(conn, who, program_id, wave_id, site_id))

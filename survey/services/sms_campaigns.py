@@ -1,12 +1,14 @@
 """What a grantee asks for a wave: invite by SMS, start conversations, remind.
 
 Nothing is sent here: texts are queued (in the caller's transaction) and the worker
-sends them within quiet hours and the number's rate. Opted-out numbers are skipped
-and counted; asking twice queues nothing twice.
+sends them within quiet hours and the number's rate. Opted-out numbers, people who
+completed, people already invited by text and reminders still waiting are skipped and
+counted apart; asking twice queues nothing twice.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from survey import access
@@ -24,7 +26,7 @@ from survey.sms.conversation import reminder, start
 from survey.sms_schemas import SmsSendIn, SmsSendOut
 from survey.sql import Q
 
-__all__ = ["send", "sendable_wave"]
+__all__ = ["invite_decision", "send", "sendable_wave"]
 
 
 async def sendable_wave(
@@ -40,6 +42,25 @@ async def sendable_wave(
     ):
         raise InvalidInput.one("site_id", "is not a site of this wave")
     return wave
+
+
+#: Why a contact is or is not texted by an ``invite`` (the estimate counts the same).
+SEND, OPTED_OUT, DONE, INVITED, PENDING = "send", "opted_out", "done", "invited", "pending"
+
+
+def invite_decision(row: Record, mode: str) -> str:
+    """What an ``invite`` does for one row of ``sms-wave-contacts``.
+
+    A contact whose personal link was issued for print or mail, but never texted, is
+    texted that same invitation (one response either way). A conversation cannot take
+    over a response already begun through the link, so that person is left to it."""
+    if row["opted_out"]:
+        return OPTED_OUT
+    if row["completed"]:
+        return DONE
+    if row["texted"] or (mode == "conversation" and row["started"]):
+        return INVITED
+    return SEND
 
 
 async def send(
@@ -67,17 +88,19 @@ async def send(
     await audit.record(
         conn, who, f"sms.{data.action}", program_id=program_id, target=str(wave_id),
         site=data.site_id, recipients=out.recipients, queued=out.queued,
-        skipped_opted_out=out.skipped_opted_out,
+        skipped_opted_out=out.skipped_opted_out, skipped_done=out.skipped_done,
+        skipped_invited=out.skipped_invited, skipped_pending=out.skipped_pending,
     )
     return out
 
 
 def _result(
-    wave: SmsWave, action: str, recipients: int, queued: int, rows: list[Record], done: int
+    wave: SmsWave, action: str, recipients: int, queued: int, skipped: Counter[str]
 ) -> SmsSendOut:
     return SmsSendOut(
         action=action, mode=wave.sms_mode, recipients=recipients, queued=queued,
-        skipped_opted_out=sum(1 for r in rows if r["opted_out"]), skipped_done=done,
+        skipped_opted_out=skipped[OPTED_OUT], skipped_done=skipped[DONE],
+        skipped_invited=skipped[INVITED], skipped_pending=skipped[PENDING],
     )
 
 
@@ -96,27 +119,45 @@ def _link(res: Resources, wave: SmsWave, msgid: str, contact_id: int, language: 
     )
 
 
+async def _invite_targets(
+    conn: Conn, wave: SmsWave, site_id: int | None
+) -> tuple[list[Record], Counter[str]]:
+    rows = await conn.fetch(Q.sms_wave_contacts, wave.program_id, wave.wave_id, site_id)
+    decided = [(r, invite_decision(r, wave.sms_mode)) for r in rows]
+    skipped = Counter(d for _, d in decided if d != SEND)
+    return [r for r, d in decided if d == SEND], skipped
+
+
 async def _invite_links(
     conn: Conn, res: Resources, wave: SmsWave, site_id: int | None, now: datetime
 ) -> SmsSendOut:
-    rows = await conn.fetch(Q.sms_wave_contacts, wave.program_id, wave.wave_id, site_id)
-    todo = [r for r in rows if not r["opted_out"] and not r["invited"] and not r["queued"]]
-    done = sum(1 for r in rows if not r["opted_out"] and (r["invited"] or r["queued"]))
+    todo, skipped = await _invite_targets(conn, wave, site_id)
+    # A contact with an invitation already (a link issued for print or mail) is texted
+    # that invitation; the worker gives it a new token, as for any re-sent link.
     items = [
         _link(res, wave, texts.MSG_LINK_INVITATION, r["id"],
-              wave.language_for(r["preferred_language"]))
+              wave.language_for(r["preferred_language"]), r["invitation_id"])
         for r in todo
     ]
     ids = await outbox.enqueue(conn, wave.program_id, wave.wave_id, "invitation", items,
                                send_at=now)
-    return _result(wave, "invite", len(todo), len(ids), rows, done)
+    return _result(wave, "invite", len(todo), len(ids), skipped)
+
+
+def _remind_decision(row: Record) -> str:
+    if row["opted_out"]:
+        return OPTED_OUT
+    if row["completed"]:
+        return DONE
+    return PENDING if row["pending"] else SEND
 
 
 async def _remind_links(
     conn: Conn, res: Resources, wave: SmsWave, site_id: int | None, now: datetime
 ) -> SmsSendOut:
     rows = await conn.fetch(Q.sms_link_reminder_targets, wave.program_id, wave.wave_id, site_id)
-    todo = [r for r in rows if not r["opted_out"] and not r["pending"]]
+    decided = [(r, _remind_decision(r)) for r in rows]
+    todo = [r for r, d in decided if d == SEND]
     items = [
         _link(res, wave, texts.MSG_LINK_REMINDER, r["contact_id"],
               wave.language_for(r["preferred_language"]), r["invitation_id"])
@@ -124,23 +165,21 @@ async def _remind_links(
     ]
     ids = await outbox.enqueue(conn, wave.program_id, wave.wave_id, "link_reminder", items,
                                send_at=now)
-    pending = sum(1 for r in rows if not r["opted_out"] and r["pending"])
-    return _result(wave, "remind", len(todo), len(ids), rows, pending)
+    return _result(wave, "remind", len(todo), len(ids), Counter(d for _, d in decided if d != SEND))
 
 
 async def _start_conversations(
     conn: Conn, res: Resources, wave: SmsWave, site_id: int | None, our_number: str,
     now: datetime,
 ) -> SmsSendOut:
-    rows = await conn.fetch(Q.sms_wave_contacts, wave.program_id, wave.wave_id, site_id)
-    todo = [r for r in rows if not r["opted_out"] and not r["invited"]]
-    done = sum(1 for r in rows if not r["opted_out"] and r["invited"])
+    todo, skipped = await _invite_targets(conn, wave, site_id)
     setup = await setup_for(conn, res, wave)
     # The issue's rule: a conversation opens with the language menu (when the wave
     # has several languages), whatever the contact list says.
     first = start(setup)
     created = await conversations.create_many(
-        conn, wave, [Target(r["id"], r["site_id"], r["panel_member_id"]) for r in todo],
+        conn, wave,
+        [Target(r["id"], r["site_id"], r["panel_member_id"], r["invitation_id"]) for r in todo],
         first.state, our_number=our_number, now=now,
     )
     items = [
@@ -151,7 +190,7 @@ async def _start_conversations(
     ]
     ids = await outbox.enqueue(conn, wave.program_id, wave.wave_id, "conversation", items,
                                send_at=now)
-    return _result(wave, "invite", len(created), len(ids), rows, done)
+    return _result(wave, "invite", len(created), len(ids), skipped)
 
 
 async def _remind_conversations(
@@ -161,12 +200,12 @@ async def _remind_conversations(
         Q.sms_conversations_to_remind, wave.program_id, wave.wave_id, site_id
     )
     setup = await setup_for(conn, res, wave)
-    recipients = queued = pending = 0
+    recipients = queued = 0
+    skipped: Counter[str] = Counter()
     for r in rows:
-        if r["opted_out"]:
-            continue
-        if r["pending"]:
-            pending += 1
+        decision = _remind_decision(r)
+        if decision != SEND:
+            skipped[decision] += 1
             continue
         conv = await conversations.lock(conn, wave.program_id, r["id"])
         bodies = reminder(setup, await conversations.load_state(conn, conv))
@@ -181,5 +220,4 @@ async def _remind_conversations(
         await conn.execute(Q.sms_conversation_reminded, wave.program_id, conv.id)
         recipients += 1
         queued += len(ids)
-    return _result(wave, "remind", recipients, queued, rows, pending)
-
+    return _result(wave, "remind", recipients, queued, skipped)

@@ -45,6 +45,8 @@ class Target(msgspec.Struct, frozen=True):
     contact_id: int
     site_id: int
     panel_member_id: int | None
+    invitation_id: int | None = None
+    """Their invitation to the wave, if one was issued already (a link for print or mail)."""
 
 
 class Conversation(msgspec.Struct, frozen=True, kw_only=True):
@@ -78,13 +80,19 @@ async def create_many(
     our_number: str,
     now: datetime,
 ) -> list[tuple[int, int]]:
-    """One conversation (and its sms invitation) per target; returns (id, contact_id)."""
+    """One conversation per target, on the target's invitation or on a new sms one;
+    returns (id, contact_id)."""
     by_site: dict[int, list[Target]] = defaultdict(list)
-    for t in targets:
-        by_site[t.site_id].append(t)
     contacts: list[int] = []
     sites: list[int] = []
     issued: list[int] = []
+    for t in targets:
+        if t.invitation_id is None:
+            by_site[t.site_id].append(t)
+        else:
+            contacts.append(t.contact_id)
+            sites.append(t.site_id)
+            issued.append(t.invitation_id)
     for site_id, group in by_site.items():
         rows = await invitations.store(
             conn, wave.program_id, wave.wave_id, site_id, "sms",

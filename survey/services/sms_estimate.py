@@ -7,6 +7,9 @@ exact texts the conversation sends (``compose_sms_question`` on the translated
 questionnaire); every item is counted, so skip logic can only make it cheaper.
 Re-prompts, reminders and inbound texts are not included. A link invitation costs
 its one text, whose length is known (the link's length is fixed).
+
+Contacts counted are exactly those an ``invite`` would text now (``invite_decision``):
+not opted out, not completed, not texted already.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from survey.db import Conn
 from survey.i18n import compose_sms_question
 from survey.resources import Resources
 from survey.services import sms_texts as texts
+from survey.services.sms_campaigns import SEND, invite_decision
 from survey.services.sms_setup import SmsWave, gettext_for, load_wave, setup_for
 from survey.sms.conversation import Setup
 from survey.sms.menu import compose_language_menu
@@ -65,8 +69,11 @@ async def estimate(
     access.check(who, program_id, "read")
     wave = await load_wave(conn, program_id, wave_id)
     rows = await conn.fetch(Q.sms_wave_contacts, program_id, wave_id, None)
+    # Exactly those an ``invite`` would text now: the estimate and the send agree.
     counts = Counter(
-        wave.language_for(r["preferred_language"]) for r in rows if not r["opted_out"]
+        wave.language_for(r["preferred_language"])
+        for r in rows
+        if invite_decision(r, wave.sms_mode) == SEND
     )
     setup = await setup_for(conn, res, wave) if wave.questionnaire_hash else None
     per_language: list[SmsEstimateLanguage] = []

@@ -149,7 +149,9 @@ def _why_not(row: Record, now: datetime) -> str | None:
             return "wave closed"
     if row["kind"] in CONVERSATION_KINDS and row["conversation_status"] not in ACTIVE:
         return "conversation ended"
-    if row["kind"] == "link_reminder" and row["invitation_completed"]:
+    if row["kind"] in LINK_KINDS and row["invitation_completed"]:
+        # Also an invitation: it may carry a link issued earlier (for print or mail)
+        # that was answered while the text waited.
         return "completed"
     if row["kind"] in LINK_KINDS and row["invitation_id"] is None and not row["in_wave_site"]:
         return "contact's site is not in the wave"

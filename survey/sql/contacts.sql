@@ -2,7 +2,7 @@
 CREATE TEMP TABLE contact_stage (
     row_no             integer NOT NULL,
     phone_e164         text NOT NULL,
-    preferred_language text NOT NULL,
+    preferred_language text,          -- NULL: the row gave none
     site_id            bigint,
     panel_code         text,
     consent_status     text NOT NULL,
@@ -17,11 +17,15 @@ JOIN contacts c ON c.program_id = $1 AND c.panel_code = s.panel_code AND c.phone
 ORDER BY s.row_no;
 
 -- name: contact-merge
+-- A row without a language keeps a known contact's language (as a blank site or
+-- panel id keeps theirs); only a new contact gets the program's default ($2).
 INSERT INTO contacts AS c (program_id, phone_e164, preferred_language, site_id, panel_code,
                            consent_status, consent_source, consent_at)
-SELECT $1, phone_e164, preferred_language, site_id, panel_code, consent_status, consent_source,
-       CASE WHEN consent_status <> 'unknown' THEN now() END
-FROM contact_stage
+SELECT $1, s.phone_e164, coalesce(s.preferred_language, known.preferred_language, $2),
+       s.site_id, s.panel_code, s.consent_status, s.consent_source,
+       CASE WHEN s.consent_status <> 'unknown' THEN now() END
+FROM contact_stage s
+LEFT JOIN contacts known ON known.program_id = $1 AND known.phone_e164 = s.phone_e164
 ON CONFLICT (program_id, phone_e164) DO UPDATE SET
     preferred_language = excluded.preferred_language,
     site_id = coalesce(excluded.site_id, c.site_id),

@@ -23,6 +23,9 @@ WHERE ws.program_id = $1 AND ws.wave_id = $2 AND ws.site_id = $3;
 -- name: open-link-get
 SELECT * FROM open_links WHERE program_id = $1 AND wave_id = $2 AND site_id = $3;
 
+-- name: open-links-of-wave
+SELECT site_id, code FROM open_links WHERE program_id = $1 AND wave_id = $2;
+
 -- name: open-link-insert
 INSERT INTO open_links (program_id, wave_id, site_id, code) VALUES ($1, $2, $3, $4)
 ON CONFLICT DO NOTHING

@@ -18,35 +18,52 @@ SELECT program_id FROM waves WHERE id = $1;
 SELECT EXISTS (SELECT 1 FROM wave_sites WHERE program_id = $1 AND wave_id = $2 AND site_id = $3);
 
 -- name: sms-wave-contacts
--- A wave's contacts (those of its sites), with what decides whether to text them.
+-- A wave's contacts (those of its sites), with what decides whether to text them:
+-- their invitation to the wave if they have one (a link issued for print or mail is
+-- the invitation a text then carries: one person, one invitation, one response),
+-- whether it is completed or has a response under way, and whether an SMS invitation
+-- already went out (or waits) or a conversation began.
 SELECT c.id, c.site_id, c.panel_member_id, c.preferred_language,
        (c.opted_out_at IS NOT NULL OR c.consent_status = 'revoked'
         OR o.phone_e164 IS NOT NULL) AS opted_out,
-       EXISTS (SELECT 1 FROM invitations i
-               WHERE i.program_id = c.program_id AND i.wave_id = $2
-                 AND i.contact_id = c.id) AS invited,
-       EXISTS (SELECT 1 FROM sms_messages m
-               WHERE m.program_id = c.program_id AND m.wave_id = $2 AND m.contact_id = c.id
-                 AND m.direction = 'outbound' AND m.kind = 'invitation'
-                 AND m.state IN ('queued', 'sending', 'sent')) AS queued
+       i.id AS invitation_id,
+       coalesce(i.completed_at IS NOT NULL, false) AS completed,
+       EXISTS (SELECT 1 FROM responses r
+               WHERE r.program_id = c.program_id AND r.invitation_id = i.id) AS started,
+       (EXISTS (SELECT 1 FROM sms_messages m
+                WHERE m.program_id = c.program_id AND m.wave_id = $2 AND m.contact_id = c.id
+                  AND m.direction = 'outbound' AND m.kind = 'invitation'
+                  AND m.state IN ('queued', 'sending', 'sent'))
+        OR EXISTS (SELECT 1 FROM sms_conversations cv
+                   WHERE cv.program_id = c.program_id AND cv.wave_id = $2
+                     AND cv.contact_id = c.id)) AS texted
 FROM contacts c
 JOIN wave_sites ws ON ws.program_id = c.program_id AND ws.wave_id = $2 AND ws.site_id = c.site_id
 LEFT JOIN sms_opt_outs o ON o.phone_e164 = c.phone_e164 AND o.opted_in_at IS NULL
+LEFT JOIN LATERAL (
+    -- A completed one first, else the oldest.
+    SELECT x.id, x.completed_at FROM invitations x
+    WHERE x.program_id = c.program_id AND x.wave_id = $2 AND x.contact_id = c.id
+    ORDER BY x.completed_at IS NULL, x.id
+    LIMIT 1
+) i ON true
 WHERE c.program_id = $1 AND ($3::bigint IS NULL OR c.site_id = $3)
 ORDER BY c.id;
 
 -- name: sms-link-reminder-targets
--- Personal SMS links sent and not completed; `pending` when a text still waits.
+-- Personal links texted to contacts (whatever the invitation was first issued for);
+-- `completed` ones are only counted, `pending` when a text still waits.
 SELECT i.id AS invitation_id, c.id AS contact_id, c.preferred_language,
        (c.opted_out_at IS NOT NULL OR c.consent_status = 'revoked'
         OR o.phone_e164 IS NOT NULL) AS opted_out,
+       i.completed_at IS NOT NULL AS completed,
        EXISTS (SELECT 1 FROM sms_messages m
                WHERE m.program_id = i.program_id AND m.invitation_id = i.id
                  AND m.state IN ('queued', 'sending')) AS pending
 FROM invitations i
 JOIN contacts c ON c.program_id = i.program_id AND c.id = i.contact_id
 LEFT JOIN sms_opt_outs o ON o.phone_e164 = c.phone_e164 AND o.opted_in_at IS NULL
-WHERE i.program_id = $1 AND i.wave_id = $2 AND i.channel = 'sms' AND i.completed_at IS NULL
+WHERE i.program_id = $1 AND i.wave_id = $2
   AND ($3::bigint IS NULL OR i.site_id = $3)
   AND EXISTS (SELECT 1 FROM sms_messages m
               WHERE m.program_id = i.program_id AND m.invitation_id = i.id
@@ -54,7 +71,8 @@ WHERE i.program_id = $1 AND i.wave_id = $2 AND i.channel = 'sms' AND i.completed
 ORDER BY i.id;
 
 -- name: sms-conversations-to-remind
-SELECT cv.id,
+-- Conversations going on (or opted out, only counted); `completed` ones are counted too.
+SELECT cv.id, cv.status = 'completed' AS completed,
        (cv.status = 'opted_out' OR c.opted_out_at IS NOT NULL
         OR c.consent_status = 'revoked' OR o.phone_e164 IS NOT NULL) AS opted_out,
        EXISTS (SELECT 1 FROM sms_messages m
@@ -64,7 +82,7 @@ FROM sms_conversations cv
 JOIN contacts c ON c.program_id = cv.program_id AND c.id = cv.contact_id
 LEFT JOIN sms_opt_outs o ON o.phone_e164 = c.phone_e164 AND o.opted_in_at IS NULL
 WHERE cv.program_id = $1 AND cv.wave_id = $2 AND ($3::bigint IS NULL OR cv.site_id = $3)
-  AND cv.status IN ('choosing_language', 'in_progress', 'opted_out')
+  AND cv.status IN ('choosing_language', 'in_progress', 'opted_out', 'completed')
 ORDER BY cv.id;
 
 -- name: sms-wave-summary

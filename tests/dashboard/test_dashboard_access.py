@@ -34,7 +34,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("GET", P + "/waves/new"): "write",
     ("POST", P + "/waves/new"): "write",
     ("GET", W): "read",
-    ("GET", W + "/flyers"): "read",
+    ("GET", W + "/flyers"): "write",  # open links collect data: not for evaluators
+    ("POST", W + "/flyers"): "write",
     ("GET", W + "/setup/{step:str}"): "write",
     ("POST", W + "/setup/{step:str}"): "write",
     ("POST", W + "/launch"): "write",

@@ -131,6 +131,8 @@ def test_grantee_wizard_monitor_and_review(
     assert fetch(server, "SELECT state FROM waves WHERE id = $1", wave)[0]["state"] == "open"
 
     page.goto(f"{server.url}/dashboard/programs/{pid}/waves/{wave}/flyers")
+    with page.expect_navigation():
+        page.click("form.create-links button[type=submit]")
     link = page.locator(".flyer-card .url a").first.get_attribute("href") or ""
     assert "/o/" in link
     page.goto(f"{server.url}/dashboard/programs/{pid}/waves/{wave}/monitor")

@@ -126,16 +126,20 @@ async def test_wizard_launch_and_contacts(client: Any, actors: Any, conn: Conn) 
     bad = await staff.submit(
         contacts_page,
         "/contacts",
-        files={"file": ("c.csv", b"phone,language\n2065550100,en\nnope,en\n", "text/csv")},
+        files={"file": ("c.csv", b"phone,language\n2065550100,en\nnope,en\n"
+                                 b"206-555-0101 x12,en\n", "text/csv")},
     )
     assert bad.status_code == 422 and "is not a valid phone number" in bad.text
     assert "<td>3</td>" in bad.text  # the row number, in place
+    assert "<td>4</td><td>phone</td><td>has an extension" in bad.text
+    # European Excel saves "CSV" with semicolons; a column we do not read is named.
     good = await staff.submit(
         contacts_page,
         "/contacts",
-        files={"file": ("c.csv", b"phone,language\n2065550100,es\n", "text/csv")},
+        files={"file": ("c.csv", b"phone;language;Name\n2065550100;es;Ana\n", "text/csv")},
     )
     assert good.status_code == 200 and "Imported 1 new" in good.text
+    assert "<li>Name: is not a column we read: it was ignored</li>" in good.text
     wave_id = int(r.headers["location"].split("/waves/")[1].split("/")[0])
     state = await conn.fetchval("SELECT state FROM waves WHERE id = $1", wave_id)
     assert state == "open"
@@ -146,7 +150,15 @@ async def test_wizard_launch_and_contacts(client: Any, actors: Any, conn: Conn) 
     chart = await client.get(f"/dashboard/programs/{pid}/waves/{wave_id}/monitor/chart.png")
     assert chart.headers["content-type"] == "image/png"
     flyers = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}/flyers")
+    # Looking at the page makes no open link; its button does.
+    assert "qr.svg" not in flyers.text and "No open link yet." in flyers.text
+    assert await conn.fetchval("SELECT count(*) FROM open_links") == 0
+    r = await staff.submit(flyers, "/flyers")
+    assert r.status_code == 303, r.text
+    flyers = await staff.get(r.headers["location"])
     assert "qr.svg" in flyers.text and "flyer?lang=es" in flyers.text
+    assert "Create open links" not in flyers.text
+    assert await conn.fetchval("SELECT count(*) FROM open_links") == 1
 
 
 async def test_grantee_adds_a_site_with_errors_in_place(

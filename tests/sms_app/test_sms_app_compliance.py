@@ -68,8 +68,8 @@ async def test_stop_mid_survey_then_every_later_send_is_refused(
             contact["id"]) == "opted out"
         again = await _invite(client, admin, w, "remind")
         # Bob's first reminder still waits in the queue: nobody gets a second one.
-        assert (again["skipped_opted_out"], again["skipped_done"], again["recipients"]) == (
-            1, 1, 0)
+        assert (again["skipped_opted_out"], again["skipped_pending"], again["skipped_done"],
+                again["recipients"]) == (1, 1, 0, 0)
         # Even a text queued behind the API's back is refused at send time.
         await conn.execute(
             "INSERT INTO sms_messages (program_id, direction, kind, wave_id, contact_id, body,"

@@ -80,7 +80,7 @@ async def seed(
             InvitationsIn(site_id=site.id, count=invitations_count), base_url="http://x",
         )
         tokens = [i.token for i in issued.invitations]
-    code = await invitations.open_link(conn, SYSTEM, program.id, wave.id, site.id)
+    code, _ = await invitations.create_open_link(conn, SYSTEM, program.id, wave.id, site.id)
     if close:
         await waves.close_wave(conn, SYSTEM, program.id, wave.id)
     return Setup(
