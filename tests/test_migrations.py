@@ -44,6 +44,8 @@ PINNED = {
     18: "67444432738ba9e9cca7f6898e150d7ab8ebab4ac714e986d25a6a9367189df0",
     # 0019_answers_edited
     19: "0dd12dd2e8da2385a3cad0af0b438988f3bc0e0b27ec32965e8c9b49800d97d6",
+    # 0020_invitation_tokens
+    20: "785af07ab061a6226ebeb99ccac3574dbf91a9209b747ece21b2c480c783443f",
 }
 
 

@@ -175,7 +175,9 @@ async def _route(
     new = await conn.fetchrow(Q.sms_route_new, phone, now)
     if new is not None:
         wave = await load_wave(conn, new["program_id"], new["wave_id"])
-        target = Target(new["contact_id"], new["site_id"], new["panel_member_id"])
+        target = Target(
+            new["contact_id"], new["site_id"], new["panel_member_id"], new["invitation_id"]
+        )
         created = await conversations.create_many(
             conn, wave, [target], ConversationState(), our_number=our_number, now=now
         )

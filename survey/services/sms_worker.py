@@ -23,8 +23,8 @@ lost (``RetryableSendError.maybe_sent``: a timeout after the request went out, a
 such rows can have been sent twice; a retry after an error that proves the text was
 not taken (connect failure, 429, 503) never duplicates. With one text in flight per
 worker, a crash duplicates at most one text per worker. A re-sent personal link
-carries a fresh token: if the first text did arrive, its link stops working and the
-new one resumes the same response.
+carries a fresh token; if the first text did arrive, both links open the same
+response (0020_invitation_tokens).
 """
 
 from __future__ import annotations
@@ -262,7 +262,7 @@ class Worker:
             invitation_id, token, _ = issued[0]
         else:
             await self.conn.execute(
-                Q.sms_invitation_rotate, program_id, invitation_id, security.token_hash(token)
+                Q.sms_invitation_token_add, program_id, invitation_id, security.token_hash(token)
             )
         wave = await load_wave(self.conn, program_id, row["wave_id"])
         language = wave.language_for(row["language"])

@@ -14,12 +14,19 @@ SELECT i.program_id, i.id AS invitation_id, i.wave_id, i.site_id, i.panel_member
                                             a.value_codes, a.missing))
            FROM answers a WHERE a.program_id = r.program_id AND a.response_id = r.id
        ), '[]') END AS answers
-FROM invitations i
+FROM (
+    -- The invitation's first token, or one sent later (0020_invitation_tokens).
+    SELECT x.* FROM invitations x WHERE x.program_id = $1 AND x.token_hash = $2
+    UNION ALL
+    SELECT x.* FROM invitation_tokens k
+    JOIN invitations x ON x.program_id = k.program_id AND x.id = k.invitation_id
+    WHERE k.program_id = $1 AND k.token_hash = $2
+    LIMIT 1
+) i
 JOIN waves w ON w.program_id = i.program_id AND w.id = i.wave_id
 JOIN sites s ON s.program_id = i.program_id AND s.id = i.site_id
 JOIN programs p ON p.id = i.program_id
-LEFT JOIN responses r ON r.program_id = i.program_id AND r.invitation_id = i.id
-WHERE i.program_id = $1 AND i.token_hash = $2;
+LEFT JOIN responses r ON r.program_id = i.program_id AND r.invitation_id = i.id;
 
 -- name: response-invitation-entries
 -- Many personal links at once (the one-page form's lookups, batched): $1 and $2 are

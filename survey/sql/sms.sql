@@ -182,8 +182,17 @@ ORDER BY 3 DESC,
 LIMIT 1;
 
 -- name: sms-route-new
--- A contact of a site in an open conversational SMS wave, not yet in conversation.
-SELECT c.program_id, c.id AS contact_id, c.site_id, c.panel_member_id, w.id AS wave_id
+-- A contact of a site in an open conversational SMS wave, not yet in conversation,
+-- with their invitation to it if one was issued (a link for print or mail) and nobody
+-- has begun answering it: the conversation carries it on, so one person stays one
+-- response, as `invite` does.
+SELECT c.program_id, c.id AS contact_id, c.site_id, c.panel_member_id, w.id AS wave_id,
+       (SELECT i.id FROM invitations i
+        WHERE i.program_id = c.program_id AND i.wave_id = w.id AND i.contact_id = c.id
+          AND i.completed_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM responses r
+                          WHERE r.program_id = i.program_id AND r.invitation_id = i.id)
+        ORDER BY i.id LIMIT 1) AS invitation_id
 FROM contacts c
 JOIN wave_sites ws ON ws.program_id = c.program_id AND ws.site_id = c.site_id
 JOIN waves w ON w.program_id = ws.program_id AND w.id = ws.wave_id
@@ -331,9 +340,10 @@ UPDATE sms_messages SET state = 'sending', attempts = attempts + 1,
     invitation_id = coalesce($6, invitation_id)
 WHERE program_id = $1 AND id = $2;
 
--- name: sms-invitation-rotate
--- A personal link is re-sent with a new token; the old one stops working.
-UPDATE invitations SET token_hash = $3 WHERE program_id = $1 AND id = $2;
+-- name: sms-invitation-token-add
+-- A personal link sent again carries a new token (only hashes are stored, so the
+-- first cannot be repeated); the links sent before keep working (0020).
+INSERT INTO invitation_tokens (program_id, invitation_id, token_hash) VALUES ($1, $2, $3);
 
 -- name: sms-outbox-sent
 UPDATE sms_messages SET state = 'sent', provider_sid = $3, sent_at = $4, claimed_by = NULL,

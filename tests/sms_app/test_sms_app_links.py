@@ -10,8 +10,16 @@ from typing import Any
 from survey import security
 from survey.db import Conn
 from survey.sms.fakeprovider import FakeTwilio
+from survey.sql import Q
 
-from .conftest import FrozenClock, make_worker, make_world, noon_pacific, twilio_sender
+from .conftest import (
+    FrozenClock,
+    Phone,
+    make_worker,
+    make_world,
+    noon_pacific,
+    twilio_sender,
+)
 
 LINKED = ["+12065550131", "+12065550132", "+12065550133"]  # given links to mail
 DONE = "+12065550134"  # given a link, and answered it
@@ -80,10 +88,17 @@ async def test_contacts_with_mailed_links_are_texted_their_invitation(
     for phone in LINKED:
         (body,) = fake.sent_to(phone)
         stored = next(r for r in rows if r["contact_id"] == w.contacts[phone])
-        assert stored["id"] == by_contact[w.contacts[phone]]["id"]
-        assert security.token_hash(_token(body)) == stored["token_hash"]
-        page = await client.get(f"/s/{_token(body)}")
-        assert page.status_code == 200, page.text[:200]
+        mailed_link = by_contact[w.contacts[phone]]
+        assert stored["id"] == mailed_link["id"]
+        # The text's token is kept beside the mailed one (0020): the letter's link
+        # still works, and both open the same invitation.
+        assert stored["token_hash"] == security.token_hash(mailed_link["token"])
+        assert await conn.fetchval(
+            "SELECT invitation_id FROM invitation_tokens WHERE token_hash = $1",
+            security.token_hash(_token(body))) == stored["id"]
+        for token in (_token(body), mailed_link["token"]):
+            page = await client.get(f"/s/{token}")
+            assert page.status_code == 200, page.text[:200]
     assert len(fake.sent_to(NEW)) == 1
     assert fake.sent_to(DONE) == [] and fake.sent_to(STOPPED) == []
 
@@ -104,6 +119,24 @@ async def test_contacts_with_mailed_links_are_texted_their_invitation(
     remind = await _post(client, admin, w, "sms/send", {"action": "remind", "site_id": site})
     assert _counts(remind) == {"recipients": 0, "skipped_opted_out": 0, "skipped_done": 1,
                                "skipped_invited": 0, "skipped_pending": 3}
+    async with twilio_sender(fake) as sender:
+        await make_worker(conn, sender, resources, FrozenClock(noon_pacific())).run_once()
+    # Letter, invitation text and reminder: three links, each opening the same
+    # invitation, through the page's lookup and the one-page form's batched one.
+    second = LINKED[1]
+    invitation, reminder = fake.sent_to(second)
+    tokens = [by_contact[w.contacts[second]]["token"], _token(invitation), _token(reminder)]
+    assert len(set(tokens)) == 3
+    hashes = [security.token_hash(t) for t in tokens]
+    for token, hashed in zip(tokens, hashes, strict=True):
+        page = await client.get(f"/s/{token}")
+        assert page.status_code == 200, page.text[:200]
+        entry = await conn.fetchrow(Q.response_invitation_entry, w.program_id, hashed, False)
+        assert entry["invitation_id"] == by_contact[w.contacts[second]]["id"]
+    batched = await conn.fetch("SELECT pos, invitation_id FROM survey_invitation_entries($1, $2)",
+                               [w.program_id] * 4, [*hashes, b"unknown"])
+    assert [(r["pos"], r["invitation_id"]) for r in batched] == [
+        (n, by_contact[w.contacts[second]]["id"]) for n in (1, 2, 3)]
 
 
 async def test_a_conversation_takes_over_an_unanswered_mailed_link(
@@ -136,3 +169,20 @@ async def test_a_conversation_takes_over_an_unanswered_mailed_link(
     assert await conn.fetchval(
         "SELECT count(*) FROM invitations WHERE wave_id = $1", w.wave_id
     ) == 3
+
+
+async def test_a_first_text_in_carries_on_the_mailed_invitation(
+    conn: Conn, client: Any, resources: Any, admin: dict[str, str]
+) -> None:
+    w = await make_world(conn, resources, mode="conversation", languages=["en"],
+                         contacts=[(p, "King", "en") for p in LINKED[:1]])
+    mailed = await _post(client, admin, w, "invitations",
+                         {"for_contacts": True, "site_id": w.sites["King"]})
+    (issued,) = mailed["invitations"]
+    replies = await Phone(client, LINKED[0]).text("hello")
+    assert replies  # the conversation began
+    row = await conn.fetchrow(
+        "SELECT invitation_id FROM sms_conversations WHERE wave_id = $1", w.wave_id)
+    assert row["invitation_id"] == issued["id"]
+    assert await conn.fetchval(
+        "SELECT count(*) FROM invitations WHERE wave_id = $1", w.wave_id) == 1
