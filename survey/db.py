@@ -115,6 +115,10 @@ def translate_error(exc: BaseException) -> SurveyError | None:
         )
     if isinstance(exc, asyncpg.CheckViolationError | asyncpg.NotNullViolationError):
         return InvalidInput([FieldProblem(_constraint_subject(exc), "is not allowed here")])
+    if isinstance(exc, asyncpg.CharacterNotInRepertoireError
+                  | asyncpg.UntranslatableCharacterError):
+        # A NUL (or "\u0000" in JSON) that reached a text or jsonb column: say so.
+        return InvalidInput([FieldProblem("value", "contains a control character (NUL)")])
     if isinstance(exc, asyncpg.InvalidTextRepresentationError | asyncpg.DataError):
         return InvalidInput([FieldProblem("value", "has the wrong format")])
     if isinstance(exc, asyncpg.QueryCanceledError):

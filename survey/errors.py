@@ -9,6 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 
+def N_(message: str) -> str:
+    """Mark a msgid for extraction; ``survey.http_errors`` translates it for the reader."""
+    return message
+
+
 class SurveyError(Exception):
     """Base of every error a user can cause or see."""
 
@@ -73,7 +78,7 @@ class InternalError(SurveyError):
     code = "internal"
 
     def __init__(self) -> None:
-        super().__init__("Something went wrong on our side. Please try again in a moment.")
+        super().__init__(N_("Something went wrong on our side. Please try again in a moment."))
 
 
 def http_problem(status: int, message: str) -> SurveyError:
@@ -91,7 +96,7 @@ class Unavailable(SurveyError):
     code = "unavailable"
 
     def __init__(self, retry_after: int = 5) -> None:
-        super().__init__("Service temporarily unavailable")
+        super().__init__(N_("Service temporarily unavailable"))
         self.retry_after = retry_after
 
 
@@ -118,7 +123,7 @@ class InvalidInput(SurveyError):
     status = 422
     code = "invalid"
 
-    def __init__(self, problems: list[FieldProblem], message: str = "Invalid input") -> None:
+    def __init__(self, problems: list[FieldProblem], message: str = N_("Invalid input")) -> None:
         super().__init__(message)
         self.problems = problems
 

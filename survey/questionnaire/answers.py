@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from survey.errors import SurveyError
+from survey.errors import N_, SurveyError
 from survey.questionnaire.model import (
     MISSING_CODES,
     Item,
@@ -30,9 +30,18 @@ from survey.questionnaire.model import (
 Raw = str | Sequence[str] | int | float | None
 
 
-def N_(message: str) -> str:
-    """Mark a msgid for extraction; translation happens where the error is shown."""
-    return message
+# C0 controls but tab, line feed and carriage return (a browser sends a textarea's
+# line breaks as CR LF). PostgreSQL text cannot hold NUL at all, and the others are
+# never typed on purpose (a paste from a terminal, a phone's stray escape); dropping
+# them keeps the answer rather than failing a whole form over one invisible character.
+_CONTROLS = dict.fromkeys(c for c in range(0x20) if chr(c) not in "\t\n\r")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without the C0 control characters a text column should not hold."""
+    if text.isprintable() or not text:
+        return text
+    return text.translate(_CONTROLS)
 
 
 class Answer(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -111,7 +120,7 @@ def _values(raw: Raw) -> list[str]:
     items = [raw] if isinstance(raw, str) else list(raw)
     out = []
     for value in items:
-        text = str(value)
+        text = clean_text(str(value))
         # NFKC leaves ASCII as it is, and nearly every answer is ASCII (codes, numbers).
         text = text.strip() if text.isascii() else unicodedata.normalize("NFKC", text).strip()
         if text:
@@ -227,7 +236,7 @@ def _text(item: TextItem, raw: Raw) -> Answer:
         text = "" if raw is None else str(raw)
     else:
         text = raw if isinstance(raw, str) else "\n".join(str(v) for v in raw)
-    text = text.strip()
+    text = clean_text(text).strip()
     if not text:
         if item.required:
             raise AnswerError(item.id, MSG_REQUIRED)

@@ -17,7 +17,7 @@ import msgspec
 
 from survey import security
 from survey.db import Conn, Pool, Record
-from survey.errors import Conflict, Gone, NotFound
+from survey.errors import N_, Conflict, Gone, NotFound
 from survey.questionnaire import (
     Answer,
     AnswerError,
@@ -28,7 +28,7 @@ from survey.questionnaire import (
     evaluate,
     validate_answer,
 )
-from survey.questionnaire.answers import MSG_EXCLUSIVE, N_, Raw
+from survey.questionnaire.answers import MSG_EXCLUSIVE, Raw
 from survey.services.invitations import split_link
 from survey.services.paging import find_page, section_after
 from survey.services.submit_batch import by_program

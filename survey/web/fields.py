@@ -25,7 +25,7 @@ from survey.questionnaire import (
     SingleChoiceItem,
     TextItem,
 )
-from survey.questionnaire.answers import Raw
+from survey.questionnaire.answers import Raw, clean_text
 from survey.services.responses import Either, PageInput
 from survey.web.formdata import Form
 
@@ -94,12 +94,14 @@ def parse(
         if item.id not in ids:
             continue
         name = ANSWER_PREFIX + item.id
+        # Cleaned here too, not only when validated, so a page shown again with
+        # errors does not echo a NUL back into the form.
         if isinstance(item, MultiChoiceItem):
-            posted[item.id] = [str(v) for v in form.getall(name, [])]
+            posted[item.id] = [clean_text(str(v)) for v in form.getall(name, [])]
             continue
-        value = str(form.get(name) or "")
+        value = clean_text(str(form.get(name) or ""))
         if isinstance(item, NumberItem | TextItem):
-            ticked = str(form.get(MISSING_PREFIX + item.id) or "")
+            ticked = clean_text(str(form.get(MISSING_PREFIX + item.id) or ""))
             if ticked:
                 posted[item.id] = Either(ticked, value) if value.strip() else ticked
                 continue

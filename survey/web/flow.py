@@ -79,6 +79,8 @@ async def load(request: Req, conn: Conn, link: Link, *, with_answers: bool = Fal
     """The link's entry (with its response's answers if asked). Unknown personal tokens
     count against the client's miss limit."""
     if link.kind == "o":
+        if not link.value.isprintable():
+            raise LinkNotFound()  # see personal_lookup
         return await responses.open_entry(
             conn, link.value, link.resume_key, with_answers=with_answers
         )
@@ -89,10 +91,12 @@ async def load(request: Req, conn: Conn, link: Link, *, with_answers: bool = Fal
         except LinkNotFound:
             return None
 
-    return await personal_lookup(request, find)
+    return await personal_lookup(request, link, find)
 
 
-async def personal_lookup(request: Req, find: Callable[[], Awaitable[Entry | None]]) -> Entry:
+async def personal_lookup(
+    request: Req, link: Link, find: Callable[[], Awaitable[Entry | None]]
+) -> Entry:
     """A personal link's entry from ``find``; a client past its miss limit waits, and
     an unknown token counts against that limit."""
     web: WebState = request.app.state.web
@@ -100,7 +104,9 @@ async def personal_lookup(request: Req, find: Callable[[], Awaitable[Entry | Non
     wait = web.miss_limiter.retry_after(key)
     if wait is not None:
         raise RateLimited(wait)
-    entry = await find()
+    # No link holds a control character, and PostgreSQL text cannot even compare one
+    # with a NUL (nor may it sink a batched lookup it shares with other links).
+    entry = await find() if link.value.isprintable() else None
     if entry is None:
         web.miss_limiter.hit(key)
         raise LinkNotFound()

@@ -98,7 +98,8 @@ async def save_all(request: Req, res: Resources, link: Link) -> Response[Any]:
     web: WebState = request.app.state.web
     if link.kind == "s":
         # Through the batched lookup: one query for every link posted meanwhile.
-        entry = await personal_lookup(request, lambda: web.entries.submit(pool, link.value))
+        entry = await personal_lookup(
+            request, link, lambda: web.entries.submit(pool, link.value))
     else:
         async with pool.acquire() as conn:
             entry = await load(request, conn, link)

@@ -153,6 +153,8 @@ class Visit:
         request.state.survey_languages = list(entry.languages)
         request.state.survey_allow_fuzzy = entry.allow_unreviewed
         request.state.survey_program = entry.program_name
+        # Errors raised before a page renders (a failed write) are told in it too.
+        request.state.translate = res.catalogs.translator(locale, entry.allow_unreviewed).gettext
         visit = cls(request, res, web, link, entry, locale, picked)
         if picked:
             visit.cookies.append(Cookie(
