@@ -40,7 +40,7 @@ def run_validate(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     from survey.i18n import SUPPORTED_LOCALES, sms_costs
     from survey.i18n.status import SMS_SEGMENT_BUDGET
     from survey.questionnaire import QuestionnaireError, content_hash, load_questionnaire
-    from survey.questionnaire.flow import estimated_minutes
+    from survey.questionnaire.flow import minutes_to_say
     from survey.questionnaire.lock import is_recorded, lock_problems, read_lock, record, write_lock
 
     directory = load_settings().resolved_questionnaire_dir
@@ -79,7 +79,7 @@ def run_validate(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             record(lock, q)
             state = "recorded in versions.lock"
         print(f"ok {q.id} {q.version} sha256:{content_hash(q)[:12]} {len(q.items)} items, "
-              f"~{estimated_minutes(q):.0f} min on the web, {state}", file=out)
+              f"~{minutes_to_say(q)} min on the web, {state}", file=out)
     if args.lock and not failed:
         write_lock(directory, lock)
     if failed:

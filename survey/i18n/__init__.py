@@ -47,7 +47,7 @@ from survey.i18n.status import (
     sms_costs,
     ui_status,
 )
-from survey.i18n.translate import render, translate_questionnaire
+from survey.i18n.translate import render, translate_questionnaire, translate_with_fallbacks
 
 __all__ = [
     "DOMAINS",
@@ -91,5 +91,6 @@ __all__ = [
     "sms_costs",
     "text_direction",
     "translate_questionnaire",
+    "translate_with_fallbacks",
     "ui_status",
 ]

@@ -93,6 +93,10 @@ def _compile(catalog: Catalog, use_fuzzy: bool) -> Translations:
     return Translations(fp=buffer)
 
 
+def _has_text(string: Any) -> bool:
+    return all(string) if isinstance(string, tuple | list) else bool(string)
+
+
 class Catalogs:
     """Every catalog of every domain, and a translator per (locale, allow_fuzzy, domain).
 
@@ -110,6 +114,7 @@ class Catalogs:
         self.templates: dict[str, Catalog] = templates or {}
         """Extracted ``.pot`` per domain: what every language should translate."""
         self._translators: dict[tuple[str, bool, str], BabelTranslator] = {}
+        self._known: dict[tuple[str, bool, str], frozenset[tuple[str | None, str]]] = {}
         self.launch_checks: dict[tuple[bytes, str, bool, bool], list[Any]] = {}
         """``launch_check`` results by questionnaire digest, locale and options."""
         for (locale, domain), catalog in catalogs.items():
@@ -143,6 +148,38 @@ class Catalogs:
 
     def catalog(self, locale: str, domain: str = UI_DOMAIN) -> Catalog | None:
         return self._catalogs.get((locale, domain))
+
+    def translated(
+        self, locale: str, allow_fuzzy: bool = False, domain: str = UI_DOMAIN
+    ) -> frozenset[tuple[str | None, str]]:
+        """``(msgctxt, msgid)`` of every string ``translator`` really translates in
+        ``locale``; the others come out in English, and a page marks them so (a screen
+        reader must not read English with, say, a Vietnamese voice)."""
+        key = (locale, allow_fuzzy, domain)
+        found = self._known.get(key)
+        if found is None:
+            catalog = self._catalogs.get((locale, domain))
+            found = frozenset(
+                (m.context, m.id if isinstance(m.id, str) else m.id[0])
+                for m in (catalog or ())
+                if m.id and _has_text(m.string) and (allow_fuzzy or not m.fuzzy)
+            )
+            self._known[key] = found
+        return found
+
+    def untranslated(
+        self, locale: str, allow_fuzzy: bool = False, domain: str = UI_DOMAIN
+    ) -> frozenset[str]:
+        """The msgids of ``domain``'s template that ``locale`` shows in English."""
+        if locale == SOURCE_LOCALE:
+            return frozenset()
+        template = self.templates.get(domain)
+        known = self.translated(locale, allow_fuzzy, domain)
+        return frozenset(
+            m.id if isinstance(m.id, str) else m.id[0]
+            for m in (template or ())
+            if m.id and (m.context, m.id if isinstance(m.id, str) else m.id[0]) not in known
+        )
 
     def locales(self) -> list[str]:
         """Locales with at least one catalog, in ``SUPPORTED_LOCALES`` order."""

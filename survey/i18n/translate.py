@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import msgspec
 
 from survey.i18n.catalogs import QUESTIONNAIRE_DOMAIN, Catalogs, Translator
+from survey.i18n.locales import SOURCE_LOCALE
 from survey.questionnaire import (
     Item,
     LikertItem,
@@ -77,22 +78,46 @@ def translate_questionnaire(
 
     With ``params`` the placeholders are filled too (e.g. ``{"program": "Safe Streets"}``).
     """
+    return translate_with_fallbacks(
+        catalogs, q, locale, allow_fuzzy=allow_fuzzy, params=params)[0]
+
+
+def translate_with_fallbacks(
+    catalogs: Catalogs,
+    q: Questionnaire,
+    locale: str,
+    *,
+    allow_fuzzy: bool = False,
+    params: Mapping[str, str] | None = None,
+) -> tuple[Questionnaire, frozenset[str]]:
+    """``translate_questionnaire``, and the texts of it that are still in English
+    (``SOURCE_LOCALE``) for want of a translation, as shown, so a page can mark them
+    with the language they are really in."""
     t = catalogs.translator(locale, allow_fuzzy, QUESTIONNAIRE_DOMAIN)
-    return _Translating(t, params).questionnaire(q)
+    known = (
+        None if locale == SOURCE_LOCALE
+        else catalogs.translated(locale, allow_fuzzy, QUESTIONNAIRE_DOMAIN)
+    )
+    translating = _Translating(t, params, known)
+    return translating.questionnaire(q), frozenset(translating.fallbacks)
 
 
 class _Translating:
-    def __init__(self, t: Translator, params: Mapping[str, str] | None) -> None:
+    def __init__(self, t: Translator, params: Mapping[str, str] | None,
+                 known: frozenset[tuple[str | None, str]] | None = None) -> None:
         self.t = t
         self.params = params
+        self.known = known
+        self.fallbacks: set[str] = set()
 
     def text(self, context: str, source: str) -> str:
         if not source:
             return source
         translated = self.t.pgettext(context, source)
-        if self.params is None:
-            return translated
-        return render(translated, self.params, source)
+        shown = translated if self.params is None else render(translated, self.params, source)
+        if self.known is not None and (context, source) not in self.known:
+            self.fallbacks.add(shown)
+        return shown
 
     def questionnaire(self, q: Questionnaire) -> Questionnaire:
         labels = q.missing_labels

@@ -8,6 +8,7 @@ whole dependent chain.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import msgspec
@@ -157,3 +158,10 @@ def estimated_minutes(q: Questionnaire) -> float:
             words += sum(len(o.label.split()) for o in item.options)
         seconds += _ANSWER_SECONDS[type(item)]
     return (seconds + words / _WORDS_PER_SECOND) / 60
+
+
+def minutes_to_say(q: Questionnaire) -> int:
+    """The one duration residents and staff are told ("about N minutes"): the estimate
+    rounded to whole minutes, at least one. The landing page, the flyer and
+    ``survey questionnaire validate`` all say this number, so they cannot disagree."""
+    return max(1, math.floor(estimated_minutes(q) + 0.5))

@@ -177,6 +177,9 @@ class Questionnaire(Base, kw_only=True):
     params: list[Id] = []
     """Placeholder names the text may use as ``%(name)s`` (e.g. the program's name)."""
     estimated_minutes: float | None = None
+    """Not used: the duration is computed from the text (``flow.minutes_to_say``), so a
+    figure typed here could only disagree with it. Kept so that versions frozen with
+    it still decode."""
     thanks: str = "Thank you. Your answers have been recorded."
     note: str = ""
 

@@ -7,8 +7,12 @@ from typing import Any
 from survey import access, qr
 from survey.access import Principal
 from survey.db import Conn, fetch_one
+from survey.errors import NotFound
+from survey.i18n import format_number
+from survey.questionnaire.flow import minutes_to_say
 from survey.resources import Resources
 from survey.services import invitations
+from survey.services.versions import frozen_questionnaire
 from survey.sql import Q
 
 
@@ -32,6 +36,11 @@ async def flyer_context(
     locale: str = lang if lang and lang in languages else wave["default_language"]
     page = res.page_strings(locale, allow_fuzzy=wave["allow_unreviewed"])
     short = url.split("://", 1)[-1]
+    # The version residents will answer: frozen at launch, else the file as it is now.
+    q = (await frozen_questionnaire(conn, wave["questionnaire_hash"])
+         if wave["questionnaire_hash"] else res.questionnaires.get(wave["questionnaire_id"]))
+    if q is None:
+        raise NotFound("questionnaire")
     return {
         **page,
         "program_name": program["name"],
@@ -42,4 +51,6 @@ async def flyer_context(
         "languages": languages,
         "flyer_langs": [(code_, res.language_name(code_)) for code_ in languages],
         "current": locale,
+        "minutes": minutes_to_say(q),
+        "number": lambda value: format_number(value, locale),
     }

@@ -13,7 +13,7 @@ from litestar import Request, Response
 from litestar.response import Template
 
 from survey.errors import RateLimited, SurveyError
-from survey.i18n import format_date, negotiate
+from survey.i18n import SOURCE_LOCALE, UI_DOMAIN, format_date, negotiate
 from survey.resources import Resources
 from survey.services.responses import LinkNotFound, WaveClosed, WaveNotOpen
 from survey.web.flow import CookiesNeeded, FormRejected, FormTooLarge
@@ -58,10 +58,19 @@ def render_error_page(
             request.headers.get("accept-language"), languages, res.settings.default_locale,
         )
         languages = [locale]
+    asked = locale
+    locale = _page_locale(res.catalogs, locale, allow_fuzzy)
     ctx = page_context(
         request, res, locale, allow_fuzzy=allow_fuzzy, languages=languages,
         reviewed=web.reviewed(res.catalogs, locale),
     )
+    if locale != asked:
+        # The switcher still offers the language asked for, and marks this one.
+        for language in ctx["languages"]:
+            language["current"] = language["code"] == asked
+    # In the page's language, not only the one the request was told in.
+    detail = ctx["_"](exc.message)
+    text = detail % exc.params if exc.params else detail
     entry = getattr(exc, "entry", None)
     when = ""
     if (isinstance(exc, WaveNotOpen) and entry is not None and entry.opens_at is not None
@@ -80,6 +89,25 @@ def render_error_page(
         template_name="errors/state.html", context=ctx, status_code=exc.status,
         headers={"Cache-Control": "no-store"},
     )
+
+
+#: What an error page shows besides the questionnaire-free layout.
+_PAGE_TEMPLATES = ("survey/templates/errors/state.html", "survey/templates/survey/layout.html")
+
+
+def _page_locale(catalogs: Any, locale: str, allow_fuzzy: bool) -> str:
+    """``locale`` if it translates what an error page says, else English: a page in
+    English text must say it is in English (lang and dir), not sit under
+    ``<html lang="ar" dir="rtl">`` with its punctuation at the wrong end."""
+    missing = catalogs.untranslated(locale, allow_fuzzy)
+    if not missing:
+        return locale
+    template = catalogs.templates.get(UI_DOMAIN)
+    for message in template or ():
+        if message.id in missing and any(
+                path in _PAGE_TEMPLATES for path, _ in message.locations):
+            return SOURCE_LOCALE
+    return locale
 
 
 def _zone(name: str) -> Any:

@@ -20,6 +20,7 @@ from litestar.exceptions import ClientException
 from survey.db import Conn
 from survey.errors import RateLimited, SurveyError
 from survey.questionnaire import pages, progress
+from survey.questionnaire.flow import minutes_to_say
 from survey.resources import Resources
 from survey.services import responses
 from survey.services.paging import find_page, is_last_page, resume_section
@@ -150,8 +151,8 @@ async def landing(request: Req, conn: Conn, res: Resources, link: Link) -> Respo
         q, _ = await visit.questionnaire(conn)
         answers = await responses.load_answers(conn, entry.program_id, entry.response_id)
         return visit.redirect(f"{link.base}/q/{resume_section(q, answers)}")
-    await visit.questionnaire(conn)
-    return visit.render("survey/intro.html", token=visit.csrf("start"))
+    q, _ = await visit.questionnaire(conn)
+    return visit.render("survey/intro.html", token=visit.csrf("start"), minutes=minutes_to_say(q))
 
 
 async def start(request: Req, conn: Conn, res: Resources, link: Link) -> Response[Any]:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from survey.config import Settings
-from survey.i18n import SOURCE_LOCALE, language_status, translate_questionnaire, ui_status
+from survey.i18n import SOURCE_LOCALE, language_status, translate_with_fallbacks, ui_status
 from survey.questionnaire import Questionnaire
 from survey.services.responses import personal_entries
 from survey.services.submit_batch import Batcher, GroupCommit
@@ -39,7 +39,7 @@ class WebState:
         """Fresh one-page responses, written many to a commit."""
         self.entries = Batcher(personal_entries)
         """Personal links of one-page posts, looked up many to a query."""
-        self._translated: dict[tuple[Any, ...], Questionnaire] = {}
+        self._translated: dict[tuple[Any, ...], tuple[Questionnaire, frozenset[str]]] = {}
         self._reviewed: dict[tuple[Any, ...], bool] = {}
         self._pages: dict[tuple[Any, ...], str] = {}
 
@@ -51,12 +51,13 @@ class WebState:
         locale: str,
         allow_fuzzy: bool,
         params: Mapping[str, str],
-    ) -> Questionnaire:
-        """``q`` in ``locale`` with placeholders (the program's name) filled."""
+    ) -> tuple[Questionnaire, frozenset[str]]:
+        """``q`` in ``locale`` with placeholders (the program's name) filled, and the
+        texts of it still in English (``translate_with_fallbacks``)."""
         key = (id(catalogs), content_hash, locale, allow_fuzzy, tuple(sorted(params.items())))
         found = self._translated.get(key)
         if found is None:
-            found = translate_questionnaire(
+            found = translate_with_fallbacks(
                 catalogs, q, locale, allow_fuzzy=allow_fuzzy, params=dict(params)
             )
             self._remember(self._translated, key, found)

@@ -8,7 +8,7 @@ set only when the resident picks a language with the switcher.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -18,10 +18,18 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.enums import MediaType
 from litestar.response import Redirect, Template
+from markupsafe import Markup, escape
 
 from survey.config import Settings
 from survey.db import Conn, Pool
-from survey.i18n import format_number, html_lang, match_tag, negotiate
+from survey.i18n import (
+    SOURCE_LOCALE,
+    format_number,
+    html_lang,
+    match_tag,
+    negotiate,
+    text_direction,
+)
 from survey.questionnaire import Questionnaire
 from survey.resources import Resources
 from survey.services import responses
@@ -92,6 +100,7 @@ def switcher(
             "code": code,
             "name": res.language_name(code),
             "html_lang": html_lang(code),
+            "dir": text_direction(code),
             "href": f"{path}?{urlencode({'lang': code})}",
             "current": code == current,
         }
@@ -107,16 +116,37 @@ def page_context(
     allow_fuzzy: bool,
     languages: Sequence[str],
     reviewed: bool,
+    english: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """What every survey page template needs, whatever the page."""
+    """What every survey page template needs, whatever the page. ``english``: texts
+    of the questionnaire shown in English for want of a translation."""
     strings = res.page_strings(locale, allow_fuzzy=allow_fuzzy)
     # Honest, not assumed: the notice shows whenever a string on the page lacks a
     # reviewer's sign-off, whether or not the wave allowed unreviewed text.
     strings["unreviewed"] = not reviewed
+    ui_english = res.catalogs.untranslated(locale, allow_fuzzy)
+    strings["untranslated"] = bool(english or ui_english)
+    strings["in_lang"] = _marker(locale, english | ui_english)
     strings["languages"] = switcher(request, res, languages, locale)
     strings["number"] = lambda value: format_number(value, locale)
     request.state.translate = strings["_"]
     return strings
+
+
+def _marker(locale: str, english: frozenset[str]) -> Callable[[str], Markup]:
+    """``in_lang(text)`` for templates: ``text``, wrapped in an element that says it
+    is English when it is a fallback on a page in another language, so a screen
+    reader switches voice and an English sentence on a right-to-left page keeps its
+    punctuation where it belongs."""
+    source_dir = text_direction(SOURCE_LOCALE)
+
+    def in_lang(text: str) -> Markup:
+        if locale != SOURCE_LOCALE and text in english:
+            return Markup('<span lang="{}" dir="{}">{}</span>').format(
+                html_lang(SOURCE_LOCALE), source_dir, text)
+        return escape(text)
+
+    return in_lang
 
 
 @dataclass
@@ -133,6 +163,7 @@ class Visit:
     cookies: list[Cookie] = field(default_factory=list)
     _q: Questionnaire | None = None
     _tq: Questionnaire | None = None
+    _english: frozenset[str] = frozenset()
 
     @classmethod
     def open(
@@ -185,7 +216,7 @@ class Visit:
             q = await responses.questionnaire_of(conn, self.entry)
             assert self.entry.questionnaire_hash is not None
             self._q = q
-            self._tq = self.web.translated(
+            self._tq, self._english = self.web.translated(
                 self.res.catalogs, q, self.entry.questionnaire_hash, self.locale,
                 self.entry.allow_unreviewed,
                 {"program": self.entry.program_name, "site": self.entry.site_name},
@@ -204,7 +235,7 @@ class Visit:
         )
         ctx = page_context(
             self.request, self.res, self.locale, allow_fuzzy=self.entry.allow_unreviewed,
-            languages=self.entry.languages, reviewed=reviewed,
+            languages=self.entry.languages, reviewed=reviewed, english=self._english,
         )
         ctx.update(
             program_name=self.entry.program_name,

@@ -62,8 +62,8 @@ def test_axe_finds_nothing_serious_on_any_page_type(
     page = audited.new_page()
     found: dict[str, list[str]] = {}
 
-    def audit(name: str) -> None:
-        assert page.evaluate("document.documentElement.lang").replace("-", "_") == lang, name
+    def audit(name: str, in_lang: str = lang) -> None:
+        assert page.evaluate("document.documentElement.lang").replace("-", "_") == in_lang, name
         found[name] = axe_problems(page)
 
     personal = f"{server.url}{wave.personal_path()}"
@@ -120,7 +120,9 @@ def test_axe_finds_nothing_serious_on_any_page_type(
     submit(page)
     audit("open link: thank you and start again")
     page.goto(f"{server.url}/s/{wave.program_id}-no-such-token?lang={lang}")
-    audit("link not found")
+    # No wave allows the unreviewed drafts of an unknown link: its page is English,
+    # and says so.
+    audit("link not found", "en")
     page.goto(f"{server.url}{other_waves['closed'].open_path}?lang={lang}")
     audit("closed")
     page.goto(f"{server.url}{other_waves['future'].personal_path()}?lang={lang}")

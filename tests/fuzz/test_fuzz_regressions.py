@@ -33,3 +33,19 @@ async def test_non_utf8_multipart_fields_are_422_not_500(
     )
     assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
     assert await conn.fetchval("SELECT count(*) FROM contacts") == 0
+
+
+async def test_nul_in_json_text_is_a_422_that_says_why(
+    client: Any, actors: Any, conn: Conn
+) -> None:
+    """PostgreSQL text cannot hold NUL: the API says so instead of "has the wrong
+    format", and stores nothing."""
+    pid = actors.programs["own"]
+    r = await client.patch(
+        f"/api/v1/programs/{pid}", json={"name": "Safe\u0000 Streets"},
+        headers=actors.headers("admin"),
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["extra"] == [
+        {"field": "value", "reason": "contains a control character (NUL)"}]
+    assert await conn.fetchval("SELECT name FROM programs WHERE id = $1", pid) == "own"

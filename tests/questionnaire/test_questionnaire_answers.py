@@ -187,3 +187,11 @@ def test_numeric_raw_values(q: Questionnaire) -> None:
         validate_answer(q.item("pj_respect"), 4.5)
     with pytest.raises(AnswerError):
         validate_answer(q.item("pj_respect"), "nan")
+
+
+def test_clean_text_drops_c0_controls_but_tab_and_line_breaks() -> None:
+    from survey.questionnaire.answers import clean_text
+
+    assert clean_text("hola\x00 a\tb\r\nc\x07\x1b\x1f") == "hola a\tb\r\nc"
+    assert clean_text("plain") == "plain" and clean_text("") == ""
+    assert clean_text("ناس\u200f 中文") == "ناس\u200f 中文"  # not C0: kept as typed

@@ -213,3 +213,29 @@ async def test_two_first_texts_at_once_start_one_conversation(
     assert "1 English 2 Espanol" in first[0]
     assert len(second_replies) == 3  # Spanish chosen: intro, consent, first item
     assert await conn.fetchval("SELECT count(*) FROM sms_conversations") == 1
+
+
+async def test_control_characters_in_a_text_are_dropped_not_fatal(
+    conn: Conn, client: Any, resources: Any, fake: FakeTwilio, admin: dict[str, str]
+) -> None:
+    """PostgreSQL text cannot hold NUL: a NUL in a reply once failed the webhook (so the
+    provider retried it, in vain). Control characters are dropped from the answer."""
+    w = await _started(conn, client, resources, fake, admin, [ALICE])
+    phone = Phone(client, ALICE)
+    assert await phone.text("\x002")  # the menu: Spanish
+    again = await phone.text("\x009\x00x")  # unclear: asked again, not a failed webhook
+    assert len(again) == 1 and "\x00" not in again[0]
+    await phone.text("5\x00")
+    await phone.text("no sé")
+    thanks = await phone.text("Más\x00 sillas\x1b, por favor")
+    assert len(thanks) == 1
+    rows = await conn.fetch(
+        "SELECT a.item_id, a.value_num, a.value_text FROM answers a JOIN sms_conversations c"
+        " ON c.program_id = a.program_id AND c.response_id = a.response_id"
+        " WHERE c.program_id = $1 ORDER BY a.item_id", w.program_id,
+    )
+    got = {r["item_id"]: (r["value_num"], r["value_text"]) for r in rows}
+    assert got["event_voice"] == (5.0, None)
+    assert got["event_comment"] == (None, "Más sillas, por favor")
+    assert await conn.fetchval(
+        "SELECT language FROM responses WHERE program_id = $1", w.program_id) == "es"

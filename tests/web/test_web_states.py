@@ -72,14 +72,17 @@ async def test_draft_wave_is_not_open(client: Any, conn: Conn, resources: Any) -
     setup = await seed(conn, resources, launch=False, slug="draft-wave")
     page = await client.get(setup.open_path, headers={**HTML, "Accept-Language": "ar"})
     assert page.status_code == 409
-    assert '<html lang="ar" dir="rtl">' in page.text
+    # A draft allows no unreviewed Arabic: the page is English, and says so.
+    assert '<html lang="en" dir="ltr">' in page.text
+    assert "<h1>This survey is not open yet</h1>" in page.text
 
 
 async def test_unknown_token_is_a_404_page(client: Any, wave: Setup) -> None:
     for path in (f"/s/{wave.program_id}-notarealtoken", "/s/garbage", "/s/999-abc"):
         page = await client.get(path, headers={**HTML, "Accept-Language": "zh-CN"})
         assert page.status_code == 404
-        assert '<html lang="zh-Hans" dir="ltr">' in page.text
+        assert '<html lang="en" dir="ltr">' in page.text  # zh_Hans has only drafts
+        assert "<h1>Survey not found</h1>" in page.text
     # API clients get the usual JSON error.
     api = await client.get("/s/garbage", headers={"Accept": "application/json"})
     assert api.status_code == 404 and api.json()["extra"]["code"] == "link_not_found"
