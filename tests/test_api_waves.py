@@ -317,6 +317,9 @@ async def test_open_link_qr_and_flyer(client: Any, actors: Any, conn: Conn) -> N
     flyer = await client.get(f"{base}/flyer?lang=es", headers=h)
     assert flyer.status_code == 200
     assert '<html lang="es"' in flyer.text and first["url"].split("://")[1] in flyer.text
+    for unoffered in ("ko", "zz"):  # not the English flyer under another name
+        refused = await client.get(f"{base}/flyer?lang={unoffered}", headers=h)
+        assert refused.status_code == 422 and refused.json()["extra"][0]["field"] == "lang"
     other = await client.get(f"{base}/open-link", headers=actors.headers("other_grantee"))
     assert other.status_code == 404
 

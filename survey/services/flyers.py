@@ -7,7 +7,7 @@ from typing import Any
 from survey import access, qr
 from survey.access import Principal
 from survey.db import Conn, fetch_one
-from survey.errors import NotFound
+from survey.errors import InvalidInput, NotFound
 from survey.i18n import format_number
 from survey.questionnaire.flow import minutes_to_say
 from survey.resources import Resources
@@ -33,7 +33,12 @@ async def flyer_context(
         conn, who, program_id, wave_id, site_id, res.settings.public_base_url
     )
     languages = list(wave["languages"])
-    locale: str = lang if lang and lang in languages else wave["default_language"]
+    if lang and lang not in languages:
+        # An English flyer under ?lang=ko would pass for the Korean one asked for.
+        raise InvalidInput.one(
+            "lang", "is not one of the wave's languages: " + ", ".join(languages)
+        )
+    locale: str = lang or wave["default_language"]
     page = res.page_strings(locale, allow_fuzzy=wave["allow_unreviewed"])
     short = url.split("://", 1)[-1]
     # The version residents will answer: frozen at launch, else the file as it is now.
