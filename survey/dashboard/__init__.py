@@ -19,6 +19,7 @@ from survey.dashboard.context import csrf_guard
 from survey.dashboard.errors import Renderer, chain
 from survey.dashboard.i18n import DashboardCatalogs
 from survey.dashboard.monitor import FieldworkApi, MonitorController
+from survey.dashboard.outreach import OutreachPages
 from survey.dashboard.programs import ProgramPages
 from survey.dashboard.reports import DownloadApi, ReportPages
 from survey.dashboard.review import ReviewPages
@@ -38,6 +39,7 @@ ROUTES: list[Any] = [
             ProgramPages,
             WizardPages,
             MonitorController,
+            OutreachPages,
             ReviewPages,
             ReportPages,
         ],

@@ -1,0 +1,103 @@
+"""Fieldwork from the dashboard alone: a grantee sees what an SMS invitation will cost,
+sends invitations and reminders, and closes the wave (with a box ticked on purpose);
+an evaluator can do none of it. Before, these were API calls only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from forms import Staff
+
+from survey.access import SYSTEM
+from survey.db import Conn
+from survey.schemas import LaunchIn, SiteIn, WaveIn, WaveSiteIn
+from survey.services import programs, users, waves
+
+PHONES = ["+12065550161", "+12065550162", "+12065550163"]
+STOPPED = "+12065550164"
+
+
+async def _sms_wave(conn: Conn, resources: Any, program_id: int) -> int:
+    site = await programs.create_site(conn, SYSTEM, program_id, SiteIn(name="King"))
+    wave = await waves.create_wave(
+        conn, SYSTEM, resources, program_id,
+        WaveIn(name="Texted", phase="pre", questionnaire_id="pulse", languages=["en"],
+               channels=["sms", "web"], sms_mode="link",
+               sites=[WaveSiteIn(site_id=site.id)]),
+    )
+    await waves.launch_wave(conn, SYSTEM, resources, program_id, wave.id, LaunchIn())
+    for phone in [*PHONES, STOPPED]:
+        await conn.execute(
+            "INSERT INTO contacts (program_id, phone_e164, preferred_language, site_id,"
+            " opted_out_at) VALUES ($1, $2, 'en', $3, CASE WHEN $2 = $4 THEN now() END)",
+            program_id, phone, site.id, STOPPED)
+    for email in ("grantee@example.org", "evaluator@example.org"):
+        uid = await conn.fetchval("SELECT id FROM users WHERE email = $1", email)
+        await users.set_password(conn, uid, "correct horse battery")
+    return wave.id
+
+
+async def test_grantee_texts_the_wave_and_closes_it(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    pid = actors.programs["own"]
+    wave_id = await _sms_wave(conn, resources, pid)
+    base = f"/dashboard/programs/{pid}/waves/{wave_id}"
+    staff = Staff(client)
+    await staff.login("grantee@example.org")
+    overview = await staff.get(base)
+    assert f'href="{base}/outreach"' in overview.text
+
+    page = await staff.get(f"{base}/outreach")
+    assert page.status_code == 200
+    assert "Send invitations to 3 contacts" in page.text  # not the opted-out number
+    sent = await staff.submit(page, f"{base}/outreach", {"action": "invite"})
+    assert sent.status_code == 303
+    result = await staff.get(sent.headers["location"])
+    assert "Invitations queued: 3 texts to 3 people." in result.text
+    assert "Not texted, opted out: 1" in result.text
+    queued = await conn.fetch(
+        "SELECT c.phone_e164 FROM sms_messages m JOIN contacts c ON c.id = m.contact_id"
+        " WHERE m.wave_id = $1 AND m.kind = 'invitation'", wave_id)
+    assert sorted(r["phone_e164"] for r in queued) == PHONES
+    # Reloading the result sends nothing; asking again texts nobody twice.
+    await staff.get(sent.headers["location"])
+    again = await staff.submit(result, f"{base}/outreach", {"action": "invite"})
+    assert "Not texted, already invited: 3" in (await staff.get(again.headers["location"])).text
+    assert await conn.fetchval(
+        "SELECT count(*) FROM sms_messages WHERE wave_id = $1", wave_id) == 3
+
+    # Closing needs the box ticked.
+    unticked = await staff.submit(result, f"{base}/close")
+    assert unticked.status_code == 303
+    warned = await staff.get(unticked.headers["location"])
+    assert "Tick the box to close the wave." in warned.text
+    assert await conn.fetchval("SELECT state FROM waves WHERE id = $1", wave_id) == "open"
+    closed = await staff.submit(warned, f"{base}/close", {"confirm": "yes"})
+    assert closed.status_code == 303 and closed.headers["location"] == base
+    assert await conn.fetchval("SELECT state FROM waves WHERE id = $1", wave_id) == "closed"
+    after = await staff.get(f"{base}/outreach")
+    assert "Texts can be sent only while the wave is open." in after.text
+    assert f'action="{base}/close"' not in after.text
+
+
+async def test_evaluators_cannot_text_or_close(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    pid = actors.programs["own"]
+    wave_id = await _sms_wave(conn, resources, pid)
+    base = f"/dashboard/programs/{pid}/waves/{wave_id}"
+    staff = Staff(client)
+    await staff.login("evaluator@example.org")
+    assert f"{base}/outreach" not in (await staff.get(base)).text
+    assert (await staff.get(f"{base}/outreach")).status_code == 403
+    # Even with a valid form token from a page the evaluator may see.
+    page = await staff.get(base)
+    token = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    for path, data in ((f"{base}/outreach", {"action": "invite"}),
+                       (f"{base}/close", {"confirm": "yes"})):
+        r = await client.post(path, data={**data, "csrf": token},
+                              headers={"Accept": "text/html"}, follow_redirects=False)
+        assert r.status_code == 403, path
+    assert await conn.fetchval("SELECT count(*) FROM sms_messages") == 0
+    assert await conn.fetchval("SELECT state FROM waves WHERE id = $1", wave_id) == "open"
