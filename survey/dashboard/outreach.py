@@ -79,6 +79,7 @@ class OutreachPages(Controller):
         program_id: FromPath[int],
         wave_id: FromPath[int],
     ) -> Any:
+        access.check(who, program_id, "write")
         form = await request.form()
         action = str(form.get("action", ""))
         here = f"/dashboard/programs/{program_id}/waves/{wave_id}/outreach"
@@ -111,6 +112,7 @@ class OutreachPages(Controller):
         program_id: FromPath[int],
         wave_id: FromPath[int],
     ) -> Redirect:
+        access.check(who, program_id, "write")
         form = await request.form()
         here = f"/dashboard/programs/{program_id}/waves/{wave_id}"
         if form.get("confirm") != "yes":

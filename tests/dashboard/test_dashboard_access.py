@@ -42,6 +42,9 @@ POLICY: dict[tuple[str, str], str] = {
     ("POST", W + "/contacts"): "pii",
     ("GET", W + "/monitor"): "write",
     ("GET", W + "/monitor/chart.png"): "write",
+    ("GET", W + "/outreach"): "write",
+    ("POST", W + "/outreach"): "write",
+    ("POST", W + "/close"): "write",
 }
 ALLOWED = {
     "admin": {"self", "read", "write", "pii", "review"},
