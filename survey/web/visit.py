@@ -26,6 +26,7 @@ from survey.i18n import (
     SOURCE_LOCALE,
     format_number,
     html_lang,
+    isolate,
     match_tag,
     negotiate,
     text_direction,
@@ -229,7 +230,9 @@ class Visit:
             self._tq, self._english = self.web.translated(
                 self.res.catalogs, q, self.entry.questionnaire_hash, self.locale,
                 self.entry.allow_unreviewed,
-                {"program": self.entry.program_name, "site": self.entry.site_name},
+                # Plain text, escaped in the page: Unicode isolates, not <bdi>.
+                {"program": isolate(self.entry.program_name, self.locale),
+                 "site": isolate(self.entry.site_name, self.locale)},
             )
         return self._q, self._tq
 
