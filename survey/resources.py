@@ -19,10 +19,16 @@ class Resources:
 
     def page_strings(self, locale: str, *, allow_fuzzy: bool = False) -> dict[str, Any]:
         """What every server-rendered page needs: gettext as ``_``, lang and dir."""
-        from survey.i18n import html_lang, text_direction
+        from markupsafe import Markup
+
+        from survey.i18n import html_lang, isolate, text_direction
 
         translator = self.catalogs.translator(locale, allow_fuzzy)
         return {
+            # A name (program, site) in a sentence keeps its own direction: on a
+            # right-to-left page "Washington CLEP (demo)" would show "(... (demo".
+            "bdi": lambda name: Markup("<bdi>{}</bdi>").format(name),
+            "isolate": lambda name: isolate(name, locale),  # where no tag may go
             "_": translator.gettext,
             "ngettext": translator.ngettext,
             "locale": locale,

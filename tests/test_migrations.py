@@ -45,7 +45,7 @@ PINNED = {
     # 0019_answers_edited
     19: "0dd12dd2e8da2385a3cad0af0b438988f3bc0e0b27ec32965e8c9b49800d97d6",
     # 0020_invitation_tokens
-    20: "785af07ab061a6226ebeb99ccac3574dbf91a9209b747ece21b2c480c783443f",
+    20: "e9cabdc125851e08226570af14f1679bc4fb25b908ddcdee8d31781ed0c868fa",
 }
 
 

@@ -99,6 +99,19 @@ def text_direction(code: str) -> Literal["ltr", "rtl"]:
     return "rtl" if is_rtl(code) else "ltr"
 
 
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolate(name: str, code: str) -> str:
+    """``name`` (a program's or site's, in any script) set apart from plain text in a
+    right-to-left language, so its own direction and punctuation are its own: else
+    "Washington CLEP (demo)" in an Arabic sentence shows as "(Washington CLEP (demo".
+    Only there: the two marks are UCS-2 characters, and an SMS in GSM-7 would pay a
+    longer segment's price for them. HTML uses ``<bdi>`` where it can (``page_strings``).
+    """
+    return f"{FSI}{name}{PDI}" if name and is_rtl(code) else name
+
+
 def native_name(code: str) -> str:
     """The language's name in itself, for a language switcher."""
     info = LOCALES.get(code)

@@ -21,14 +21,18 @@ CREATE INDEX invitation_tokens_invitation ON invitation_tokens (program_id, invi
 
 -- 0009's batched lookup, each link found by its first token or, failing that, by a
 -- later one. The first branch is the one a link nearly always takes, and LIMIT 1
--- stops there, so the common lookup costs what it did.
-CREATE OR REPLACE FUNCTION survey_invitation_entries(p_programs bigint[], p_hashes bytea[])
+-- stops there, so the common lookup costs what it did. It also returns the contact's
+-- language, so a link texted in Spanish opens in Spanish: a new column, so the
+-- function is dropped and created again (CREATE OR REPLACE cannot change its type).
+DROP FUNCTION survey_invitation_entries(bigint[], bytea[]);
+CREATE FUNCTION survey_invitation_entries(p_programs bigint[], p_hashes bytea[])
 RETURNS TABLE (pos bigint, program_id bigint, invitation_id bigint, wave_id bigint,
                site_id bigint, panel_member_id bigint, state text,
                opens_at timestamptz, closes_at timestamptz, languages text[],
                default_language text, allow_unreviewed boolean, questionnaire_hash text,
                site_name text, timezone text, program_name text, response_id bigint,
-               response_status text, response_language text, answers json)
+               response_status text, response_language text, contact_language text,
+               answers json)
 LANGUAGE sql STABLE
 SET plan_cache_mode = force_generic_plan
 AS $$
@@ -39,7 +43,7 @@ AS $$
            i.panel_member_id, w.state, w.opens_at, w.closes_at, w.languages,
            w.default_language, w.allow_unreviewed, w.questionnaire_hash,
            s.name, s.timezone, p.name,
-           r.id, r.status, r.language,
+           r.id, r.status, r.language, c.preferred_language,
            NULL::json
     FROM unnest(p_programs, p_hashes) WITH ORDINALITY AS t (program_id, token_hash, pos)
     CROSS JOIN LATERAL (
@@ -55,6 +59,7 @@ AS $$
     JOIN sites s ON s.program_id = i.program_id AND s.id = i.site_id
     JOIN programs p ON p.id = i.program_id
     LEFT JOIN responses r ON r.program_id = i.program_id AND r.invitation_id = i.id
+    LEFT JOIN contacts c ON c.program_id = i.program_id AND c.id = i.contact_id
 $$;
 
 -- 0019's plan with the new tenant table: extended, not restated.

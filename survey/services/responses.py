@@ -66,6 +66,8 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     response_language: str | None
     answers: dict[str, Answer] | None = None
     """The response's answers when the lookup asked for them (``with_answers``)."""
+    contact_language: str | None = None
+    """A personal link's contact's language, the one they were texted in."""
 
     def availability(self, now: datetime) -> Availability:
         if self.state == "closed" or (self.closes_at is not None and now >= self.closes_at):
@@ -125,6 +127,7 @@ def _entry(row: Record, invitation_id: int | None, panel_member_id: int | None) 
         response_status=row["response_status"],
         response_language=row["response_language"],
         answers=_answers_json(row["answers"]) if row["answers"] is not None else None,
+        contact_language=row.get("contact_language"),
     )
 
 

@@ -109,7 +109,7 @@ def _link(res: Resources, wave: SmsWave, msgid: str, contact_id: int, language: 
     """A personal-link text to queue: the body is made at send time (the token must not
     be stored), but its length is already known, so its segments are too."""
     sample = texts.link_text(
-        gettext_for(res, wave, language), msgid, program=wave.program_name,
+        gettext_for(res, wave, language), msgid, language=language, program=wave.program_name,
         base_url=res.settings.public_base_url, token=texts.placeholder_token(wave.program_id),
     )
     info = texts.segments_of(sample)

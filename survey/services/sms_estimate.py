@@ -56,7 +56,7 @@ def conversation_texts(setup: Setup, language: str) -> list[str]:
 def _link_texts(res: Resources, wave: SmsWave, language: str) -> list[str]:
     return [
         texts.link_text(
-            gettext_for(res, wave, language), texts.MSG_LINK_INVITATION,
+            gettext_for(res, wave, language), texts.MSG_LINK_INVITATION, language=language,
             program=wave.program_name, base_url=res.settings.public_base_url,
             token=texts.placeholder_token(wave.program_id),
         )

@@ -8,6 +8,7 @@ is known at enqueue time from a placeholder of the same length.
 
 from __future__ import annotations
 
+from survey.i18n import isolate
 from survey.services.invitations import personal_url
 from survey.sms.segments import SegmentInfo, count_segments
 from survey.sms.texts import Gettext, translate
@@ -49,9 +50,11 @@ def placeholder_token(program_id: int) -> str:
 
 
 def link_text(
-    gettext: Gettext, msgid: str, *, program: str, base_url: str, token: str
+    gettext: Gettext, msgid: str, *, language: str, program: str, base_url: str, token: str
 ) -> str:
-    return translate(gettext, msgid, program=program, url=personal_url(base_url, token))
+    return translate(
+        gettext, msgid, program=isolate(program, language), url=personal_url(base_url, token)
+    )
 
 
 def redact(body: str, token: str, program_id: int) -> str:

@@ -267,7 +267,8 @@ class Worker:
         wave = await load_wave(self.conn, program_id, row["wave_id"])
         language = wave.language_for(row["language"])
         body = texts.link_text(
-            gettext_for(self.res, wave, language), msgid, program=wave.program_name,
+            gettext_for(self.res, wave, language), msgid, language=language,
+            program=wave.program_name,
             base_url=self.config.public_base_url, token=token,
         )
         return body, texts.redact(body, token, program_id), invitation_id

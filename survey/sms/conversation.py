@@ -39,7 +39,7 @@ from typing import Literal
 
 import msgspec
 
-from survey.i18n import Catalogs, compose_sms_question, translate_questionnaire
+from survey.i18n import Catalogs, compose_sms_question, isolate, translate_questionnaire
 from survey.questionnaire import Answer, Item, Questionnaire, next_item, visible_items
 from survey.sms.item_replies import Problem, interpret_reply
 from survey.sms.keywords import (
@@ -175,7 +175,6 @@ class Setup:
         allow_fuzzy: bool = False,
         **options: object,
     ) -> Setup:
-        params = {"program": program}
         return cls(
             questionnaire=questionnaire,
             languages=tuple(languages),
@@ -183,7 +182,8 @@ class Setup:
             help_contact=help_contact,
             gettext=lambda locale: catalogs.translator(locale, allow_fuzzy).gettext,
             questionnaire_for=lambda locale: translate_questionnaire(
-                catalogs, questionnaire, locale, allow_fuzzy=allow_fuzzy, params=params
+                catalogs, questionnaire, locale, allow_fuzzy=allow_fuzzy,
+                params={"program": isolate(program, locale)},
             ),
             **options,  # type: ignore[arg-type]
         )
@@ -199,7 +199,7 @@ class Setup:
             if self.questionnaire_for is not None:
                 found = self.questionnaire_for(locale)
             else:
-                params = {"program": self.program}
+                params = {"program": isolate(self.program, locale)}
                 found = translate_questionnaire(
                     Catalogs({}), self.questionnaire, locale, params=params
                 )
@@ -208,7 +208,8 @@ class Setup:
 
     def say(self, locale: str, msgid: str) -> str:
         return translate(
-            self.gettext(locale), msgid, program=self.program, contact=self.help_contact
+            self.gettext(locale), msgid, program=isolate(self.program, locale),
+            contact=self.help_contact,
         )
 
 

@@ -9,6 +9,7 @@ SELECT i.program_id, i.id AS invitation_id, i.wave_id, i.site_id, i.panel_member
        w.allow_unreviewed, w.questionnaire_hash, s.name AS site_name, s.timezone,
        p.name AS program_name,
        r.id AS response_id, r.status AS response_status, r.language AS response_language,
+       c.preferred_language AS contact_language,
        CASE WHEN $3::boolean AND r.id IS NOT NULL THEN coalesce((
            SELECT json_agg(json_build_array(a.item_id, a.value_num, a.value_text,
                                             a.value_codes, a.missing))
@@ -26,7 +27,8 @@ FROM (
 JOIN waves w ON w.program_id = i.program_id AND w.id = i.wave_id
 JOIN sites s ON s.program_id = i.program_id AND s.id = i.site_id
 JOIN programs p ON p.id = i.program_id
-LEFT JOIN responses r ON r.program_id = i.program_id AND r.invitation_id = i.id;
+LEFT JOIN responses r ON r.program_id = i.program_id AND r.invitation_id = i.id
+LEFT JOIN contacts c ON c.program_id = i.program_id AND c.id = i.contact_id;
 
 -- name: response-invitation-entries
 -- Many personal links at once (the one-page form's lookups, batched): $1 and $2 are

@@ -26,6 +26,7 @@ from survey.i18n import (
     SOURCE_LOCALE,
     format_number,
     html_lang,
+    isolate,
     match_tag,
     negotiate,
     text_direction,
@@ -73,16 +74,25 @@ def choose_locale(
     default: str,
     *,
     response_language: str | None = None,
+    contact_language: str | None = None,
     form_lang: str | None = None,
 ) -> tuple[str, bool]:
     """The language to serve, and whether the resident picked it just now (with the
-    switcher's ``?lang``; a form's ``lang`` field only repeats the page's language)."""
+    switcher's ``?lang``; a form's ``lang`` field only repeats the page's language).
+
+    Most specific first: a choice made on the page (``?lang``, the form, then the
+    switcher's cookie), the language the response was started in, the language the
+    contact was texted in (a personal link), then the browser's and the wave's."""
     query = request.query_params.get("lang")
     explicit = form_lang or query
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie and match_tag(cookie, supported) is None:
         cookie = None
-    remembered = cookie or (response_language if response_language in supported else None)
+    remembered = (
+        cookie
+        or (response_language if response_language in supported else None)
+        or (match_tag(contact_language, supported) if contact_language else None)
+    )
     locale = negotiate(
         explicit, remembered, request.headers.get("accept-language"), supported, default
     )
@@ -177,7 +187,8 @@ class Visit:
         web: WebState = request.app.state.web
         locale, picked = choose_locale(
             request, entry.languages, entry.default_language,
-            response_language=entry.response_language, form_lang=form_lang,
+            response_language=entry.response_language,
+            contact_language=entry.contact_language, form_lang=form_lang,
         )
         # Error pages raised from here on speak this language and offer these ones.
         request.state.survey_locale = locale
@@ -219,7 +230,9 @@ class Visit:
             self._tq, self._english = self.web.translated(
                 self.res.catalogs, q, self.entry.questionnaire_hash, self.locale,
                 self.entry.allow_unreviewed,
-                {"program": self.entry.program_name, "site": self.entry.site_name},
+                # Plain text, escaped in the page: Unicode isolates, not <bdi>.
+                {"program": isolate(self.entry.program_name, self.locale),
+                 "site": isolate(self.entry.site_name, self.locale)},
             )
         return self._q, self._tq
 
