@@ -336,6 +336,7 @@ class WizardPages(Controller):
         upload = form.get("file")
         result = None
         errors: list[dict[str, Any]] = []
+        warnings: list[Any] = []
         if not isinstance(upload, UploadFile):
             errors = [{"field": "file", "reason": "choose a CSV file"}]
         else:
@@ -354,10 +355,16 @@ class WizardPages(Controller):
                     )
             except InvalidInput as exc:
                 errors = _problems(exc)
+                warnings = getattr(exc, "warnings", [])
         ctx = await _wave_context(
             request, conn, who, res, program_id, wave_id, "contacts", result=result
         )
         ctx["errors"] = errors
+        ctx["warnings"] = result.warnings if result else warnings
+        # A partial import lists the rows it left out, in the same form as a refusal.
+        ctx["rejected_rows"] = [
+            {"row": e.row, "field": e.column, "reason": e.reason} for e in result.errors
+        ] if result else []
         return render(
             request, "dashboard/wizard_contacts.html", ctx, status_code=422 if errors else 200
         )

@@ -140,6 +140,27 @@ async def test_wizard_launch_and_contacts(client: Any, actors: Any, conn: Conn) 
     )
     assert good.status_code == 200 and "Imported 1 new" in good.text
     assert "<li>Name: is not a column we read: it was ignored</li>" in good.text
+    # A refused file still names the columns it would have ignored.
+    refused = await staff.submit(
+        contacts_page,
+        "/contacts",
+        files={"file": ("c.csv", b"phone,language,Name\nnope,en,Ana\n", "text/csv")},
+    )
+    assert refused.status_code == 422
+    assert "<li>Name: is not a column we read: it was ignored</li>" in refused.text
+    # Importing the good rows says how many were left out, and why, row by row.
+    some = await staff.submit(
+        contacts_page,
+        "/contacts",
+        {"partial": "on"},
+        files={"file": ("c.csv", b"phone,language\n2065550102,en\nnope,en\n"
+                                 b"206-555-0101 x12,en\n2065550103,xx\n", "text/csv")},
+    )
+    assert some.status_code == 200 and "Imported 1 new" in some.text
+    assert "3 rows were rejected and not imported" in some.text
+    assert "<td>3</td><td>phone</td><td>is not a valid phone number" in some.text
+    assert "<td>4</td><td>phone</td><td>has an extension" in some.text
+    assert "<td>5</td><td>language</td>" in some.text
     wave_id = int(r.headers["location"].split("/waves/")[1].split("/")[0])
     state = await conn.fetchval("SELECT state FROM waves WHERE id = $1", wave_id)
     assert state == "open"
