@@ -271,3 +271,38 @@ async def test_sites_step_names_every_site_with_a_bad_target(
     spanish = await staff.get(sites_url + "?lang=es")
     bad = await staff.submit(spanish, "/setup/sites", typed)
     assert "<li>King County: la meta debe ser un número entero de 1 a " in bad.text
+
+
+async def test_launch_step_gives_the_real_reason_a_language_is_blocked(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    """With drafts allowed, Spanish is held back by an SMS question over budget, not by
+    its unreviewed strings: the step says so in words, before and after Launch."""
+    from survey.schemas import SiteIn, WaveIn, WaveSiteIn
+    from survey.services import programs, waves
+
+    await _grantee_password(conn)
+    pid = actors.programs["own"]
+    site = await programs.create_site(conn, SYSTEM, pid, SiteIn(name="King County"))
+    wave = await waves.create_wave(
+        conn, SYSTEM, resources, pid,
+        WaveIn(name="By text", phase="pre", questionnaire_id="community-trust-sms",
+               languages=["en", "es"], channels=["web", "sms"], sms_mode="conversation",
+               allow_unreviewed=True, sites=[WaveSiteIn(site_id=site.id, target_n=50)]),
+    )
+    staff = Staff(client)
+    await staff.login("grantee@example.org")
+    url = f"/dashboard/programs/{pid}/waves/{wave.id}/setup/launch"
+    reason = (
+        "1 question is too long for 2 text messages in Spanish: contact_12m (3 messages)"
+    )
+    before = await staff.get(url)
+    assert f'<span class="bad">blocked</span>: {reason}</td>' in before.text
+    assert "not reviewed" not in before.text
+    refused = await staff.submit(before, "/launch")
+    assert refused.status_code == 422
+    summary = refused.text.split('class="error-summary"')[1].split("</div>")[0]
+    assert re.findall(r"<li>(.*?)</li>", summary) == [f"<strong>Español</strong>: {reason}"]
+    assert "sms_budget" not in refused.text and "UCS-2" not in refused.text
+    spanish = await staff.get(url + "?lang=es")
+    assert "1 pregunta es demasiado larga para 2 mensajes de texto en español" in spanish.text
