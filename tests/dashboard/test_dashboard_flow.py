@@ -166,6 +166,11 @@ async def test_wizard_launch_and_contacts(client: Any, actors: Any, conn: Conn) 
     assert state == "open"
     monitor = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}/monitor")
     assert monitor.status_code == 200 and "data-poll" in monitor.text
+    # The "Updated" time is the site's clock (King County: Los Angeles), and says so.
+    assert re.search(
+        r'data-field="as_of">Updated [^<]*[AP]M \(Pacific (Standard|Daylight) Time\)<',
+        monitor.text,
+    ), re.findall(r'data-field="as_of">[^<]*', monitor.text)
     data = (await client.get(f"/api/v1/programs/{pid}/waves/{wave_id}/fieldwork")).json()
     assert data["target_n"] == 200 and data["complete"] == 0
     chart = await client.get(f"/dashboard/programs/{pid}/waves/{wave_id}/monitor/chart.png")
@@ -195,7 +200,9 @@ async def test_grantee_adds_a_site_with_errors_in_place(
     page = await staff.get(f"/dashboard/programs/{pid}")
     assert "Tacoma" in page.text
     again = await staff.submit(page, "/sites", {"name": "Tacoma", "kind": "city"})
-    assert again.status_code == 422 and "already exists" in again.text
+    assert again.status_code == 422
+    assert "A site with this name already exists in the program" in again.text
+    assert "program_id_name" not in again.text
     bad = await staff.submit(
         page, "/sites", {"name": "X", "kind": "county", "timezone": "Mars/Olympus"}
     )
@@ -306,3 +313,16 @@ async def test_launch_step_gives_the_real_reason_a_language_is_blocked(
     assert "sms_budget" not in refused.text and "UCS-2" not in refused.text
     spanish = await staff.get(url + "?lang=es")
     assert "1 pregunta es demasiado larga para 2 mensajes de texto en español" in spanish.text
+
+
+async def test_pages_name_an_icon_that_is_served(client: Any) -> None:
+    """No 404 for /favicon.ico in every page's console: pages link an SVG icon, and a
+    browser that asks for /favicon.ico anyway gets the same icon."""
+    page = await client.get("/dashboard/login", headers=HTML)
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page.text)
+    assert href is not None
+    for path in (href.group(1), "/favicon.ico"):
+        r = await client.get(path)
+        assert r.status_code == 200, path
+        assert r.headers["content-type"].startswith("image/svg+xml")
+        assert r.content.startswith(b"<svg")
