@@ -85,6 +85,7 @@ def create_app(
         route_handlers=[
             ops.healthz,
             ops.readyz,
+            ops.favicon,
             ops.list_questionnaires,
             programs.ProgramController,
             programs.SiteController,

@@ -103,11 +103,21 @@ def connector(dsn: str) -> Connect:
     return opened
 
 
+#: Duplicates a person makes by hand, in their words rather than the constraint's name
+#: ("program_id_name already exists").
+_DUPLICATES = {
+    "sites_program_id_name_key": "A site with this name already exists in the program",
+}
+
+
 def translate_error(exc: BaseException) -> SurveyError | None:
     """Map a driver error to a domain error, or None when it is a bug to surface as 500."""
     if isinstance(exc, SurveyError):
         return exc
     if isinstance(exc, asyncpg.UniqueViolationError):
+        known = _DUPLICATES.get(getattr(exc, "constraint_name", None) or "")
+        if known:
+            return Conflict(known)
         return Conflict("%(what)s already exists", what=_constraint_subject(exc))
     if isinstance(exc, asyncpg.ForeignKeyViolationError):
         return InvalidInput(

@@ -54,6 +54,15 @@ async def test_duplicate_slug_is_a_conflict(client: Any, actors: Any) -> None:
     assert r.json()["detail"] == "slug already exists"
 
 
+async def test_duplicate_site_name_is_a_conflict_in_words(client: Any, actors: Any) -> None:
+    h = actors.headers("admin")
+    url = f"/api/v1/programs/{actors.programs['own']}/sites"
+    assert (await client.post(url, json={"name": "Tacoma"}, headers=h)).status_code == 201
+    r = await client.post(url, json={"name": "Tacoma"}, headers=h)
+    assert r.status_code == 409
+    assert r.json()["detail"] == "A site with this name already exists in the program"
+
+
 async def test_grantee_sees_only_own_program(client: Any, actors: Any) -> None:
     r = await client.get("/api/v1/programs", headers=actors.headers("grantee"))
     assert [p["slug"] for p in r.json()] == ["own-program"]

@@ -112,10 +112,12 @@ class SmsController(Controller):
 
     @get("/estimate")
     async def estimate(
-        self, conn: DbConn, who: Who, res: Res, program_id: FromPath[int], wave_id: FromPath[int]
+        self, conn: DbConn, who: Who, res: Res, program_id: FromPath[int], wave_id: FromPath[int],
+        site_id: FromQuery[int | None] = None,
     ) -> SmsEstimateOut:
-        """Segments per contact and in total, per language, before sending."""
-        return await sms_estimate.estimate(conn, who, res, program_id, wave_id)
+        """Segments per contact and in total, per language, before sending; ``site_id``
+        estimates a send to that site only (422 if it is not a site of the wave)."""
+        return await sms_estimate.estimate(conn, who, res, program_id, wave_id, site_id)
 
     @get("/messages")
     async def messages(

@@ -125,13 +125,23 @@ def page_context(
         "languages": languages,
         "number": fmt_number(locale),
         "percent": lambda v: "–" if v is None or v != v else format_percent(v, locale),
-        "when": lambda v: "" if v is None else _when(v, locale),
+        "when": lambda v, zone=None: "" if v is None else _when(v, locale, zone),
         **extra,
     }
 
 
-def _when(value: datetime, locale: str) -> str:
-    return format_datetime(value, locale, format="short")
+def _when(value: datetime, locale: str, zone: str | None = None) -> str:
+    """Short date and time; with ``zone`` (an IANA name), in that zone and saying which
+    ("11/24/26, 5:37 AM (Pacific Standard Time)"), since a bare UTC clock reads as local."""
+    if zone is None:
+        return format_datetime(value, locale, format="short")
+    from babel.dates import get_timezone, get_timezone_name
+
+    from survey.i18n.locales import babel_locale
+
+    local = value.astimezone(get_timezone(zone))
+    name = get_timezone_name(local, width="long", locale=babel_locale(locale))
+    return f"{format_datetime(value, locale, zone, format='short')} ({name})"
 
 
 def render(

@@ -44,11 +44,16 @@ class MonitorController(Controller):
         data = await fieldwork(conn, who, program_id, wave_id)
         program = await programs.get_program(conn, who, program_id)
         wave = await waves.get_wave(conn, who, program_id, wave_id)
+        in_wave = {ws.site_id for ws in wave.sites}
+        zones = {s.timezone for s in await programs.list_sites(conn, who, program_id)
+                 if s.id in in_wave}
         ctx = page_context(
             request,
             who,
             program=program,
             wave=wave,
+            # The sites' own clock when they share one; otherwise UTC, named as such.
+            zone=zones.pop() if len(zones) == 1 else "UTC",
             fw=data,
             poll_seconds=POLL_SECONDS,
             json_url=f"/api/v1/programs/{program_id}/waves/{wave_id}/fieldwork",

@@ -6,6 +6,7 @@ services as the API (``waves.create_wave``/``update_wave``/``launch_wave``,
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from functools import partial
 from typing import Any
 
 import anyio.to_thread
@@ -16,6 +17,7 @@ from litestar.response import Redirect
 
 from survey import access
 from survey.api.deps import DbConn, Res, Who
+from survey.dashboard import gate
 from survey.dashboard import wizard_data as data
 from survey.dashboard.context import page_context, render
 from survey.errors import InvalidInput, SurveyError
@@ -29,6 +31,20 @@ WAVE = "/waves/{wave_id:int}"
 
 def _problems(exc: InvalidInput) -> list[dict[str, Any]]:
     return [p.as_dict() for p in exc.problems]
+
+
+def _launch_problems(exc: InvalidInput, ctx: dict[str, Any]) -> list[dict[str, Any]]:
+    """A refused launch, each blocked language with the reasons the step showed before
+    the click (``ctx["gate"]``) rather than the service's summary for the API."""
+    names = {row.code: row.name for row in ctx["language_rows"]}
+    out = []
+    for problem in _problems(exc):
+        code = problem["field"].removeprefix("languages.")
+        if problem["field"].startswith("languages.") and ctx["gate"].get(code):
+            reason = "; ".join(ctx["gate"][code])
+            problem = {"field": names.get(code, code), "reason": reason, "translated": True}
+        out.append(problem)
+    return out
 
 
 def _date(value: str, end: bool) -> datetime | None:
@@ -79,6 +95,12 @@ async def _wave_context(
         ctx["hints"] = {sid: data.power_hint(n) for sid, n in targets.items()}
         ctx["sample_sizes"] = data.sample_sizes()
     if step == "launch":
+        ctx["gate"] = await anyio.to_thread.run_sync(
+            partial(
+                gate.reasons, res, q, list(wave.languages),
+                allow_unreviewed=wave.allow_unreviewed, ctx=ctx,
+            )
+        )
         names = {s.id: s.name for s in sites}
         ctx["untargeted"] = [
             names.get(ws.site_id, str(ws.site_id)) for ws in wave.sites if not ws.target_n
@@ -312,7 +334,7 @@ class WizardPages(Controller):
         except SurveyError as exc:
             ctx = await _wave_context(request, conn, who, res, program_id, wave_id, "launch")
             ctx["errors"] = (
-                _problems(exc)
+                _launch_problems(exc, ctx)
                 if isinstance(exc, InvalidInput)
                 else [{"field": "", "reason": str(exc)}]
             )
@@ -336,6 +358,7 @@ class WizardPages(Controller):
         upload = form.get("file")
         result = None
         errors: list[dict[str, Any]] = []
+        warnings: list[Any] = []
         if not isinstance(upload, UploadFile):
             errors = [{"field": "file", "reason": "choose a CSV file"}]
         else:
@@ -354,10 +377,16 @@ class WizardPages(Controller):
                     )
             except InvalidInput as exc:
                 errors = _problems(exc)
+                warnings = getattr(exc, "warnings", [])
         ctx = await _wave_context(
             request, conn, who, res, program_id, wave_id, "contacts", result=result
         )
         ctx["errors"] = errors
+        ctx["warnings"] = result.warnings if result else warnings
+        # A partial import lists the rows it left out, in the same form as a refusal.
+        ctx["rejected_rows"] = [
+            {"row": e.row, "field": e.column, "reason": e.reason} for e in result.errors
+        ] if result else []
         return render(
             request, "dashboard/wizard_contacts.html", ctx, status_code=422 if errors else 200
         )

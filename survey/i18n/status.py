@@ -33,6 +33,8 @@ class EntryProblem(msgspec.Struct, frozen=True, kw_only=True):
     """missing | fuzzy | unreviewed | placeholder | sms_budget | language | catalog"""
     detail: str = ""
     domain: str = QUESTIONNAIRE_DOMAIN
+    segments: int = 0
+    """For ``sms_budget``: how many text messages the question takes."""
 
 
 class SmsCost(msgspec.Struct, frozen=True, kw_only=True):
@@ -244,6 +246,7 @@ def _launch_check(
         for cost in status.sms_over_budget:
             problems.append(EntryProblem(
                 context=f"item/{cost.item_id}/sms_prompt", msgid=cost.text, kind="sms_budget",
+                segments=cost.segments,
                 detail=f"{cost.segments} segments ({cost.encoding}, {cost.units} units); "
                 f"budget {SMS_SEGMENT_BUDGET}",
             ))

@@ -261,7 +261,7 @@ async def import_contacts(
         warnings=warnings,
     )
     if errors and not partial:
-        raise_row_errors(errors)
+        raise_row_errors(errors, warnings)
     await conn.execute(Q.contact_stage_create)
     await conn.copy_records_to_table(
         "contact_stage",
@@ -277,7 +277,7 @@ async def import_contacts(
             for c in conflicts
         ]
         if not partial:
-            raise_row_errors(errors + clash)
+            raise_row_errors(errors + clash, warnings)
         errors.extend(clash)
         await conn.execute(Q.contact_stage_drop_rows, [c["row_no"] for c in conflicts])
     merged = await conn.fetch(Q.contact_merge, program_id, program["default_language"])
@@ -306,13 +306,22 @@ async def import_contacts(
     )
 
 
-def raise_row_errors(errors: list[RowError]) -> None:
-    from survey.errors import FieldProblem
+class RowsRejected(InvalidInput):
+    """The whole file was refused. It still carries the ignored-column warnings, so a
+    page can show them next to the row errors instead of losing them."""
 
-    raise InvalidInput(
-        [FieldProblem(e.column, e.reason, row=e.row) for e in errors],
-        message="Nothing was imported: some rows are invalid",
-    )
+    def __init__(self, errors: list[RowError], warnings: list[RowError]) -> None:
+        from survey.errors import FieldProblem
+
+        super().__init__(
+            [FieldProblem(e.column, e.reason, row=e.row) for e in errors],
+            message="Nothing was imported: some rows are invalid",
+        )
+        self.warnings = warnings
+
+
+def raise_row_errors(errors: list[RowError], warnings: list[RowError] | None = None) -> None:
+    raise RowsRejected(errors, warnings or [])
 
 
 async def list_contacts(

@@ -19,6 +19,7 @@ from collections import Counter
 from survey import access
 from survey.access import Principal
 from survey.db import Conn
+from survey.errors import InvalidInput
 from survey.i18n import compose_sms_question
 from survey.resources import Resources
 from survey.services import sms_texts as texts
@@ -64,11 +65,17 @@ def _link_texts(res: Resources, wave: SmsWave, language: str) -> list[str]:
 
 
 async def estimate(
-    conn: Conn, who: Principal, res: Resources, program_id: int, wave_id: int
+    conn: Conn, who: Principal, res: Resources, program_id: int, wave_id: int,
+    site_id: int | None = None,
 ) -> SmsEstimateOut:
+    """What a send would cost; ``site_id`` narrows it to one site, as it narrows a send."""
     access.check(who, program_id, "read")
     wave = await load_wave(conn, program_id, wave_id)
-    rows = await conn.fetch(Q.sms_wave_contacts, program_id, wave_id, None)
+    if site_id is not None and not await conn.fetchval(
+        Q.sms_wave_has_site, program_id, wave_id, site_id
+    ):
+        raise InvalidInput.one("site_id", "is not a site of this wave")
+    rows = await conn.fetch(Q.sms_wave_contacts, program_id, wave_id, site_id)
     # Exactly those an ``invite`` would text now: the estimate and the send agree.
     counts = Counter(
         wave.language_for(r["preferred_language"])

@@ -207,3 +207,72 @@ def test_evaluator_report_and_exports(
             "site_id"
         ].values() or seeded.site_ids["Okanogan County"] not in set(df["site_id"])
     ctx.close()
+
+
+def test_dashboard_pages_reflow_at_320px(
+    browser: Any, server: Any, world: dict[str, Any]
+) -> None:
+    """WCAG 1.4.10: on a 320 px screen nothing scrolls sideways but a wide table,
+    which scrolls inside its own labelled, focusable region."""
+    from survey import db
+    from survey.access import SYSTEM
+    from survey.schemas import WaveIn, WaveSiteIn
+    from survey.services import waves
+
+    pid, site = world["program"], world["site"]
+
+    async def make() -> int:
+        conn = await db.connect(server.settings.database_url or "")
+        try:
+            wave = await waves.create_wave(
+                conn, SYSTEM, server.resources, pid,
+                WaveIn(name="Reflow wave", phase="pre", questionnaire_id="pulse",
+                       languages=["en", "es"], channels=["web", "sms"],
+                       sites=[WaveSiteIn(site_id=site, target_n=40)]),
+            )
+            return wave.id
+        finally:
+            await conn.close()
+
+    wave = run(make())
+    from browsing import axe_problems
+    from harness import AXE
+
+    ctx = browser.new_context(viewport={"width": 320, "height": 640})
+    if AXE.exists():
+        ctx.add_init_script(path=str(AXE))
+    page = ctx.new_page()
+    _login(page, server, "grantee@dash.example")
+    base = f"{server.url}/dashboard/programs/{pid}"
+    paths = [
+        base, f"{base}/waves/{wave}", f"{base}/waves/{wave}/monitor",
+        *(f"{base}/waves/{wave}/setup/{step}" for step in ("languages", "sites", "channels")),
+        f"{server.url}/dashboard/translations",
+    ]
+    if world.get("report") is not None:
+        paths.append(f"{server.url}/dashboard/programs/{world['report'].program_id}/report")
+    widths = {}
+    for path in paths:
+        page.goto(path)
+        widths[path] = page.evaluate("document.documentElement.scrollWidth")
+        if AXE.exists():  # the scroll regions are named and reachable by keyboard
+            assert axe_problems(page) == [], path
+    assert {p: w for p, w in widths.items() if w > 320} == {}
+    # The languages step's hint stays on screen; only its table scrolls.
+    page.goto(f"{base}/waves/{wave}/setup/languages")
+    hint = page.locator("main .hint").first.bounding_box() or {}
+    assert hint["x"] + hint["width"] <= 320
+    region = page.locator("fieldset .table-scroll[role=region][tabindex='0']")
+    name = page.locator(f"#{region.get_attribute('aria-labelledby')}").inner_text()
+    assert name == "Languages offered, with their translation status"
+    assert page.evaluate("document.querySelector('.table-scroll').scrollWidth") > 320
+    # "Add a site": each label sits directly above its own field.
+    page.goto(base)
+    tz_label = page.locator("label[for=site-tz]").bounding_box() or {}
+    tz = page.locator("#site-tz").bounding_box() or {}
+    assert tz_label["x"] == tz["x"] and 0 <= tz["y"] - (tz_label["y"] + tz_label["height"]) < 12
+    box = page.locator("#site-comparison").bounding_box() or {}
+    label = page.locator("label[for=site-comparison]").bounding_box() or {}
+    assert abs((box["y"] + box["height"] / 2) - (label["y"] + label["height"] / 2)) < 8
+    assert 0 <= label["x"] - (box["x"] + box["width"]) < 16
+    ctx.close()

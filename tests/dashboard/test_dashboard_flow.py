@@ -140,11 +140,37 @@ async def test_wizard_launch_and_contacts(client: Any, actors: Any, conn: Conn) 
     )
     assert good.status_code == 200 and "Imported 1 new" in good.text
     assert "<li>Name: is not a column we read: it was ignored</li>" in good.text
+    # A refused file still names the columns it would have ignored.
+    refused = await staff.submit(
+        contacts_page,
+        "/contacts",
+        files={"file": ("c.csv", b"phone,language,Name\nnope,en,Ana\n", "text/csv")},
+    )
+    assert refused.status_code == 422
+    assert "<li>Name: is not a column we read: it was ignored</li>" in refused.text
+    # Importing the good rows says how many were left out, and why, row by row.
+    some = await staff.submit(
+        contacts_page,
+        "/contacts",
+        {"partial": "on"},
+        files={"file": ("c.csv", b"phone,language\n2065550102,en\nnope,en\n"
+                                 b"206-555-0101 x12,en\n2065550103,xx\n", "text/csv")},
+    )
+    assert some.status_code == 200 and "Imported 1 new" in some.text
+    assert "3 rows were rejected and not imported" in some.text
+    assert "<td>3</td><td>phone</td><td>is not a valid phone number" in some.text
+    assert "<td>4</td><td>phone</td><td>has an extension" in some.text
+    assert "<td>5</td><td>language</td>" in some.text
     wave_id = int(r.headers["location"].split("/waves/")[1].split("/")[0])
     state = await conn.fetchval("SELECT state FROM waves WHERE id = $1", wave_id)
     assert state == "open"
     monitor = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}/monitor")
     assert monitor.status_code == 200 and "data-poll" in monitor.text
+    # The "Updated" time is the site's clock (King County: Los Angeles), and says so.
+    assert re.search(
+        r'data-field="as_of">Updated [^<]*[AP]M \(Pacific (Standard|Daylight) Time\)<',
+        monitor.text,
+    ), re.findall(r'data-field="as_of">[^<]*', monitor.text)
     data = (await client.get(f"/api/v1/programs/{pid}/waves/{wave_id}/fieldwork")).json()
     assert data["target_n"] == 200 and data["complete"] == 0
     chart = await client.get(f"/dashboard/programs/{pid}/waves/{wave_id}/monitor/chart.png")
@@ -174,7 +200,9 @@ async def test_grantee_adds_a_site_with_errors_in_place(
     page = await staff.get(f"/dashboard/programs/{pid}")
     assert "Tacoma" in page.text
     again = await staff.submit(page, "/sites", {"name": "Tacoma", "kind": "city"})
-    assert again.status_code == 422 and "already exists" in again.text
+    assert again.status_code == 422
+    assert "A site with this name already exists in the program" in again.text
+    assert "program_id_name" not in again.text
     bad = await staff.submit(
         page, "/sites", {"name": "X", "kind": "county", "timezone": "Mars/Olympus"}
     )
@@ -250,3 +278,51 @@ async def test_sites_step_names_every_site_with_a_bad_target(
     spanish = await staff.get(sites_url + "?lang=es")
     bad = await staff.submit(spanish, "/setup/sites", typed)
     assert "<li>King County: la meta debe ser un número entero de 1 a " in bad.text
+
+
+async def test_launch_step_gives_the_real_reason_a_language_is_blocked(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    """With drafts allowed, Spanish is held back by an SMS question over budget, not by
+    its unreviewed strings: the step says so in words, before and after Launch."""
+    from survey.schemas import SiteIn, WaveIn, WaveSiteIn
+    from survey.services import programs, waves
+
+    await _grantee_password(conn)
+    pid = actors.programs["own"]
+    site = await programs.create_site(conn, SYSTEM, pid, SiteIn(name="King County"))
+    wave = await waves.create_wave(
+        conn, SYSTEM, resources, pid,
+        WaveIn(name="By text", phase="pre", questionnaire_id="community-trust-sms",
+               languages=["en", "es"], channels=["web", "sms"], sms_mode="conversation",
+               allow_unreviewed=True, sites=[WaveSiteIn(site_id=site.id, target_n=50)]),
+    )
+    staff = Staff(client)
+    await staff.login("grantee@example.org")
+    url = f"/dashboard/programs/{pid}/waves/{wave.id}/setup/launch"
+    reason = (
+        "1 question is too long for 2 text messages in Spanish: contact_12m (3 messages)"
+    )
+    before = await staff.get(url)
+    assert f'<span class="bad">blocked</span>: {reason}</td>' in before.text
+    assert "not reviewed" not in before.text
+    refused = await staff.submit(before, "/launch")
+    assert refused.status_code == 422
+    summary = refused.text.split('class="error-summary"')[1].split("</div>")[0]
+    assert re.findall(r"<li>(.*?)</li>", summary) == [f"<strong>Español</strong>: {reason}"]
+    assert "sms_budget" not in refused.text and "UCS-2" not in refused.text
+    spanish = await staff.get(url + "?lang=es")
+    assert "1 pregunta es demasiado larga para 2 mensajes de texto en español" in spanish.text
+
+
+async def test_pages_name_an_icon_that_is_served(client: Any) -> None:
+    """No 404 for /favicon.ico in every page's console: pages link an SVG icon, and a
+    browser that asks for /favicon.ico anyway gets the same icon."""
+    page = await client.get("/dashboard/login", headers=HTML)
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page.text)
+    assert href is not None
+    for path in (href.group(1), "/favicon.ico"):
+        r = await client.get(path)
+        assert r.status_code == 200, path
+        assert r.headers["content-type"].startswith("image/svg+xml")
+        assert r.content.startswith(b"<svg")

@@ -66,3 +66,21 @@ async def test_estimate_per_language_for_both_modes(
     assert en["contacts"] == 0 and en["segments_per_contact"] in (1, 2)
     assert r.json()["mode"] == "link"
 
+
+
+async def test_estimate_for_one_site_as_a_send_to_it(
+    conn: Conn, client: Any, resources: Any, admin: dict[str, str]
+) -> None:
+    w = await make_world(
+        conn, resources, sites=(("King", "America/Los_Angeles"), ("Pierce", "America/Los_Angeles")),
+        contacts=[("+12065550601", "King", "en"), ("+12065550602", "Pierce", "en"),
+                  ("+12065550603", "Pierce", "es")],
+    )
+    url = f"/api/v1/programs/{w.program_id}/waves/{w.wave_id}/sms/estimate"
+    everyone = (await client.get(url, headers=admin)).json()
+    pierce = (await client.get(url, params={"site_id": w.sites["Pierce"]}, headers=admin)).json()
+    assert everyone["contacts"] == 3 and pierce["contacts"] == 2
+    assert {x["language"]: x["contacts"] for x in pierce["languages"]}["en"] == 1
+    other = await client.get(url, params={"site_id": 999_999}, headers=admin)
+    assert other.status_code == 422  # as a send to a site the wave does not have
+    assert other.json()["extra"] == [{"field": "site_id", "reason": "is not a site of this wave"}]
