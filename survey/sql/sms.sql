@@ -185,7 +185,9 @@ LIMIT 1;
 -- A contact of a site in an open conversational SMS wave, not yet in conversation,
 -- with their invitation to it if one was issued (a link for print or mail) and nobody
 -- has begun answering it: the conversation carries it on, so one person stays one
--- response, as `invite` does.
+-- response, as `invite` does. $3: the number has no conversation at all yet (someone
+-- texting us first); otherwise only a wave they were invited to may start one, so a
+-- late reply to a closed wave's question never slips into another wave.
 SELECT c.program_id, c.id AS contact_id, c.site_id, c.panel_member_id, w.id AS wave_id,
        (SELECT i.id FROM invitations i
         WHERE i.program_id = c.program_id AND i.wave_id = w.id AND i.contact_id = c.id
@@ -203,6 +205,10 @@ WHERE c.phone_e164 = $1 AND w.state = 'open' AND 'sms' = ANY (w.channels)
   AND NOT EXISTS (SELECT 1 FROM sms_conversations cv
                   WHERE cv.program_id = c.program_id AND cv.wave_id = w.id
                     AND cv.contact_id = c.id)
+  AND ($3::boolean
+       OR EXISTS (SELECT 1 FROM invitations i
+                  WHERE i.program_id = c.program_id AND i.wave_id = w.id
+                    AND i.contact_id = c.id))
 ORDER BY w.launched_at DESC NULLS LAST, w.id DESC
 LIMIT 1;
 
