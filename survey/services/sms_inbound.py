@@ -11,6 +11,10 @@ has never been in a conversation (they texted us first) or was invited to that
 wave; else its latest conversation (which answers "this survey has closed"). A number we have no
 conversation for can still opt out or back in; it gets no reply.
 
+A text that mentions stopping but is not a clear request (see ``keywords``) is
+logged as kind ``review`` for a person (``GET …/sms/review``), stops the
+conversation's reminders and gets no re-prompt.
+
 What goes back: the engine's messages, unless the number is opted out. The one
 exception is the single confirmation of a fresh opt-out that the provider does not
 send itself (ALTO, стоп ...); a repeated opt-out is never confirmed again.
@@ -36,7 +40,12 @@ from survey.sms.conversation import (
     handle,
     start,
 )
-from survey.sms.keywords import KeywordKind, classify_keyword, kind_from_opt_out_type
+from survey.sms.keywords import (
+    KeywordKind,
+    classify_keyword,
+    kind_from_opt_out_type,
+    mentions_opt_out,
+)
 from survey.sms.menu import parse_language_choice
 from survey.sms.replies import ChoiceReply, parse_choice
 from survey.sms.texts import MSG_HELP, translate
@@ -58,6 +67,10 @@ _KINDS = (
     (Event.STARTED, "first_contact"),
     (Event.IGNORED, "ignored"),
 )
+
+
+# Inbound log kind of a text that mentions stopping: listed for a person to review.
+_REVIEW = "review"
 
 
 def _kind(step: Step) -> str:
@@ -120,17 +133,26 @@ async def _handle(conn: Conn, res: Resources, sms: InboundSms, now: datetime) ->
     elif was_suppressed and (keyword is KeywordKind.OPT_IN or Event.OPTED_IN in step.events):
         await optouts.record_opt_in(conn, phone, optouts.SOURCE_KEYWORD, now)
 
+    # A text that mentions stopping without being a clear request ("why do you keep
+    # texting, stop"): a person reviews it; until then no reminders, and no
+    # re-prompt or menu in answer to it (an answer it contained still counts).
+    review = (
+        keyword is KeywordKind.NONE and Event.OPTED_OUT not in step.events
+        and mentions_opt_out(sms.body)
+    )
     schedule = reminder_schedule(res.settings.sms_reminder_hours)
     await conversations.save_step(
-        conn, wave, conv, step, now=now, schedule=schedule, inbound=True
+        conn, wave, conv, step, now=now, schedule=schedule, inbound=True, remind=not review
     )
     messages = list(step.messages)
+    if review and not {Event.ANSWERED, Event.GAVE_UP} & set(step.events):
+        messages = []
     if await optouts.is_suppressed(conn, phone):
         first_confirmation = Event.OPTED_OUT in step.events and not was_suppressed
         if not first_confirmation:
             messages = []
     await outbox.log_inbound(
-        conn, conv.program_id, kind=_kind(step), wave_id=conv.wave_id,
+        conn, conv.program_id, kind=_REVIEW if review else _kind(step), wave_id=conv.wave_id,
         contact_id=conv.contact_id, conversation_id=conv.id, message_sid=sms.message_sid,
         segments=max(sms.num_segments, 1), now=now,
     )
