@@ -403,7 +403,14 @@ WHERE w.program_id = m.program_id AND w.id = m.wave_id AND m.state = 'queued'
 -- Status callbacks -----------------------------------------------------------------
 
 -- name: sms-status-lock
-SELECT m.delivery_status, m.invitation_id, c.phone_e164
+-- invitation_id: the invitation this text sends, if it does: a personal link's own,
+-- or, for a conversation's opening text, the conversation's (its texts carry none;
+-- without it a conversation wave's invitations were never counted as sent).
+SELECT m.delivery_status, c.phone_e164,
+       coalesce(m.invitation_id,
+                (SELECT cv.invitation_id FROM sms_conversations cv
+                 WHERE m.kind = 'conversation' AND cv.program_id = m.program_id
+                   AND cv.id = m.conversation_id)) AS invitation_id
 FROM sms_messages m
 LEFT JOIN contacts c ON c.program_id = m.program_id AND c.id = m.contact_id
 WHERE m.program_id = $1 AND m.id = $2 AND m.direction = 'outbound'
