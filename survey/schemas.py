@@ -21,7 +21,22 @@ Channel = Literal["web", "sms"]
 SiteKind = Literal["county", "city", "neighborhood", "tribe", "other"]
 Language = Annotated[str, Meta(pattern=r"^[a-z]{2,3}(_[A-Za-z]{2,4})?$", max_length=10)]
 Timezone = Annotated[str, Meta(min_length=1, max_length=64)]
-ClockTime = Annotated[str, Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+_CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+ClockTime = Annotated[str, Meta(pattern=_CLOCK)]
+# The SMS sending window, despite the historical names: texts are SENT from
+# quiet_start until quiet_end (the quiet hours are the rest of the day).
+WindowStart = Annotated[str, Meta(
+    pattern=_CLOCK, title="Texts may be sent from",
+    description="Start of the daily SMS sending window, HH:MM in each recipient's local "
+    "time (their site's time zone). Texts are SENT between quiet_start and quiet_end; "
+    "quiet hours are the rest of the day. Must be before quiet_end (no overnight "
+    "windows). Default 09:00.",
+)]
+WindowEnd = Annotated[str, Meta(
+    pattern=_CLOCK, title="Texts may be sent until",
+    description="End of the daily SMS sending window, HH:MM local time, after "
+    "quiet_start. Default 20:00: no text goes out from 20:00 until quiet_start.",
+)]
 
 
 class Base(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=False):
@@ -34,8 +49,8 @@ class ProgramIn(Base, kw_only=True):
     contact_email: Annotated[str, Meta(max_length=200)] = ""
     contact_phone: Annotated[str, Meta(max_length=40)] = ""
     default_language: Language = "en"
-    quiet_start: ClockTime = "09:00"
-    quiet_end: ClockTime = "20:00"
+    quiet_start: WindowStart = "09:00"
+    quiet_end: WindowEnd = "20:00"
 
 
 class ProgramPatch(Base, kw_only=True):
@@ -43,8 +58,8 @@ class ProgramPatch(Base, kw_only=True):
     contact_email: Annotated[str, Meta(max_length=200)] | None = None
     contact_phone: Annotated[str, Meta(max_length=40)] | None = None
     default_language: Language | None = None
-    quiet_start: ClockTime | None = None
-    quiet_end: ClockTime | None = None
+    quiet_start: WindowStart | None = None
+    quiet_end: WindowEnd | None = None
 
 
 class ProgramOut(Base, kw_only=True):
@@ -54,8 +69,8 @@ class ProgramOut(Base, kw_only=True):
     contact_email: str
     contact_phone: str
     default_language: str
-    quiet_start: str
-    quiet_end: str
+    quiet_start: WindowStart
+    quiet_end: WindowEnd
     created_at: datetime
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 import msgspec
@@ -11,6 +12,7 @@ from survey.schemas import Base
 __all__ = [
     "SmsEstimateLanguage",
     "SmsEstimateOut",
+    "SmsReviewRow",
     "SmsSendIn",
     "SmsSendOut",
     "SmsSummaryRow",
@@ -72,3 +74,14 @@ class SmsSummaryRow(Base, kw_only=True):
     delivery_status: str | None
     messages: int
     segments: int
+
+
+class SmsReviewRow(Base, kw_only=True):
+    """An inbound text that mentioned stopping without a clear request."""
+
+    message_id: int
+    conversation_id: int | None
+    contact_id: int | None
+    received_at: datetime
+    conversation_status: str | None
+    opted_out: bool

@@ -81,6 +81,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/send"): "pii",
     ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/estimate"): "read",
     ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/messages"): "read",
+    ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/review"): "pii",
     ("POST", "/sms/inbound"): "signed",
     ("POST", "/sms/status"): "signed",
     ("GET", "/api/v1/programs/{program_id:int}/report"): "read",

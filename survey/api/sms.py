@@ -22,7 +22,13 @@ from survey.services import sms_campaigns, sms_estimate, sms_inbound, sms_status
 from survey.sms import twiml
 from survey.sms.signature import SIGNATURE_HEADER, verify_signature, webhook_url
 from survey.sms.webhooks import parse_inbound, parse_status
-from survey.sms_schemas import SmsEstimateOut, SmsSendIn, SmsSendOut, SmsSummaryRow
+from survey.sms_schemas import (
+    SmsEstimateOut,
+    SmsReviewRow,
+    SmsSendIn,
+    SmsSendOut,
+    SmsSummaryRow,
+)
 
 __all__ = ["SmsController", "inbound_sms", "status_callback"]
 
@@ -125,3 +131,12 @@ class SmsController(Controller):
     ) -> list[SmsSummaryRow]:
         """Texts of the wave by kind, queue state and delivery status."""
         return await sms_status.summary(conn, who, program_id, wave_id)
+
+    @get("/review")
+    async def review(
+        self, conn: DbConn, who: Who, program_id: FromPath[int], wave_id: FromPath[int]
+    ) -> list[SmsReviewRow]:
+        """Inbound texts that mentioned stopping ("the bus stop", "why do you text me,
+        stop") without a clear request: no reminders go to them until a person decides
+        (a clear request, "please stop texting me", is an opt-out by itself)."""
+        return await sms_status.review(conn, who, program_id, wave_id)

@@ -14,7 +14,7 @@ import msgspec
 
 from survey import access
 from survey.access import Principal
-from survey.db import Conn, fetch_one
+from survey.db import Conn, Record, fetch_one
 from survey.sql import Q
 
 
@@ -33,9 +33,11 @@ class SiteFieldwork(msgspec.Struct, kw_only=True):
     """Completes over the target (may pass 1)."""
     invited: int
     invited_complete: int
+    """Completes counted in the response rate (through invitations in its base)."""
     response_rate: float | None
-    """Completes through personal invitations over invitations sent (issued if none
-    were marked sent); None without personal invitations (open links have no rate)."""
+    """Completes through personal invitations over invitations sent (links issued for
+    print or mail if none were marked sent); None without personal invitations (open
+    links have no rate). A person who texted us first was not invited: not counted."""
     opt_outs: int
 
 
@@ -65,6 +67,17 @@ def _rate(done: int, base: int) -> float | None:
     return done / base if base else None
 
 
+def _rate_base(inv: Record | None) -> tuple[int, int]:
+    """(invitations, completes) a response rate counts: those sent; with none sent,
+    links issued for print or mail. Never an sms invitation we did not send (someone
+    who texted in first), as the old fallback to every issued one did."""
+    if inv is None:
+        return 0, 0
+    if inv["sent"]:
+        return int(inv["sent"]), int(inv["sent_completed"])
+    return int(inv["web_issued"]), int(inv["web_completed"])
+
+
 async def fieldwork(conn: Conn, who: Principal, program_id: int, wave_id: int) -> FieldworkOut:
     access.check(who, program_id, "write")
     wave = await fetch_one(conn, Q.wave_get, program_id, wave_id, what="wave")
@@ -91,8 +104,7 @@ async def fieldwork(conn: Conn, who: Principal, program_id: int, wave_id: int) -
         tally = per_site.get(s["site_id"], Tally())
         inv = invited.get(s["site_id"])
         issued = inv["issued"] if inv else 0
-        base = (inv["sent"] or inv["issued"]) if inv else 0
-        done = inv["completed"] if inv else 0
+        base, done = _rate_base(inv)
         sites.append(
             SiteFieldwork(
                 site_id=s["site_id"],
@@ -109,7 +121,7 @@ async def fieldwork(conn: Conn, who: Principal, program_id: int, wave_id: int) -
         )
     target = sum(s.target_n for s in sites)
     complete = sum(s.complete for s in sites)
-    sent = sum((r["sent"] or r["issued"]) for r in invited.values())
+    sent = sum(_rate_base(r)[0] for r in invited.values())
     daily = [
         DailyCount(day=r["day"], channel=r["channel"], n=r["n"])
         for r in await conn.fetch(Q.dashboard_fieldwork_daily, program_id, wave_id)

@@ -40,8 +40,22 @@ def site_out(row: Record) -> SiteOut:
     )
 
 
+def _check_window(start: str, end: str) -> None:
+    """The SMS sending window is when texts may go out, within one day: an empty or
+    overnight one ("20:00"-"09:00", which is quiet hours typed the other way round)
+    is refused here rather than quietly replaced by the default when sending."""
+    if not start < end:  # zero-padded HH:MM compares as the time does
+        raise InvalidInput.one(
+            "quiet_end",
+            f"the sending window {start}-{end} is empty or overnight: texts are sent "
+            "from quiet_start until quiet_end on the same day, so quiet_start must be "
+            "before quiet_end (for example 09:00 and 20:00)",
+        )
+
+
 async def create_program(conn: Conn, who: Principal, data: ProgramIn) -> ProgramOut:
     access.require_admin(who)
+    _check_window(data.quiet_start, data.quiet_end)
     row = await conn.fetchrow(
         Q.program_insert,
         data.slug,
@@ -74,6 +88,12 @@ async def update_program(
     conn: Conn, who: Principal, program_id: int, patch: ProgramPatch
 ) -> ProgramOut:
     access.check(who, program_id, "write")
+    if patch.quiet_start is not None or patch.quiet_end is not None:
+        current = await fetch_one(conn, Q.program_get, program_id, what="program")
+        _check_window(
+            patch.quiet_start or current["quiet_start"].strftime("%H:%M"),
+            patch.quiet_end or current["quiet_end"].strftime("%H:%M"),
+        )
     row = await fetch_one(
         conn,
         Q.program_update,

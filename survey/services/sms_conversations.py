@@ -181,9 +181,11 @@ async def save_step(
     now: datetime,
     schedule: Sequence[timedelta],
     inbound: bool,
+    remind: bool = True,
 ) -> int | None:
     """Persist one engine step: the answer (creating the response on the first one),
-    completion, and the new state. Returns the response id, if any."""
+    completion, and the new state. Returns the response id, if any. ``remind=False``
+    schedules no reminder (a text that asked us to stop, waiting for a person)."""
     state = step.state
     language = state.language or wave.default_language
     response_id = conv.response_id
@@ -203,7 +205,7 @@ async def save_step(
             await conn.execute(
                 Q.response_invitation_completed, conv.program_id, done["invitation_id"]
             )
-    reminder = next_reminder(state.status, conv.reminders_sent, schedule, now)
+    reminder = next_reminder(state.status, conv.reminders_sent, schedule, now) if remind else None
     await conn.execute(
         Q.sms_conversation_save, conv.program_id, conv.id, state_json(state), state.status,
         state.language, response_id, reminder, now if inbound else None, now,

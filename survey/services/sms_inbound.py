@@ -6,9 +6,14 @@ the message log commit together or not at all, so a provider retry (same
 MessageSid) changes nothing and gets the same replies back.
 
 Routing: a number's active conversation in an open wave; else a new conversation
-if the number is a contact of a site in an open conversational SMS wave; else its
-latest conversation (which answers "this survey has closed"). A number we have no
+if the number is a contact of a site in an open conversational SMS wave and either
+has never been in a conversation (they texted us first) or was invited to that
+wave; else its latest conversation (which answers "this survey has closed"). A number we have no
 conversation for can still opt out or back in; it gets no reply.
+
+A text that mentions stopping but is not a clear request (see ``keywords``) is
+logged as kind ``review`` for a person (``GET …/sms/review``), stops the
+conversation's reminders and gets no re-prompt.
 
 What goes back: the engine's messages, unless the number is opted out. The one
 exception is the single confirmation of a fresh opt-out that the provider does not
@@ -35,8 +40,14 @@ from survey.sms.conversation import (
     handle,
     start,
 )
-from survey.sms.keywords import KeywordKind, classify_keyword, kind_from_opt_out_type
+from survey.sms.keywords import (
+    KeywordKind,
+    classify_keyword,
+    kind_from_opt_out_type,
+    mentions_opt_out,
+)
 from survey.sms.menu import parse_language_choice
+from survey.sms.replies import ChoiceReply, parse_choice
 from survey.sms.texts import MSG_HELP, translate
 from survey.sms.webhooks import InboundSms
 from survey.sql import Q
@@ -56,6 +67,10 @@ _KINDS = (
     (Event.STARTED, "first_contact"),
     (Event.IGNORED, "ignored"),
 )
+
+
+# Inbound log kind of a text that mentions stopping: listed for a person to review.
+_REVIEW = "review"
 
 
 def _kind(step: Step) -> str:
@@ -118,17 +133,26 @@ async def _handle(conn: Conn, res: Resources, sms: InboundSms, now: datetime) ->
     elif was_suppressed and (keyword is KeywordKind.OPT_IN or Event.OPTED_IN in step.events):
         await optouts.record_opt_in(conn, phone, optouts.SOURCE_KEYWORD, now)
 
+    # A text that mentions stopping without being a clear request ("why do you keep
+    # texting, stop"): a person reviews it; until then no reminders, and no
+    # re-prompt or menu in answer to it (an answer it contained still counts).
+    review = (
+        keyword is KeywordKind.NONE and Event.OPTED_OUT not in step.events
+        and mentions_opt_out(sms.body)
+    )
     schedule = reminder_schedule(res.settings.sms_reminder_hours)
     await conversations.save_step(
-        conn, wave, conv, step, now=now, schedule=schedule, inbound=True
+        conn, wave, conv, step, now=now, schedule=schedule, inbound=True, remind=not review
     )
     messages = list(step.messages)
+    if review and not {Event.ANSWERED, Event.GAVE_UP} & set(step.events):
+        messages = []
     if await optouts.is_suppressed(conn, phone):
         first_confirmation = Event.OPTED_OUT in step.events and not was_suppressed
         if not first_confirmation:
             messages = []
     await outbox.log_inbound(
-        conn, conv.program_id, kind=_kind(step), wave_id=conv.wave_id,
+        conn, conv.program_id, kind=_REVIEW if review else _kind(step), wave_id=conv.wave_id,
         contact_id=conv.contact_id, conversation_id=conv.id, message_sid=sms.message_sid,
         segments=max(sms.num_segments, 1), now=now,
     )
@@ -157,10 +181,13 @@ async def _help_outside_conversation(
 def _first_contact(
     setup: Setup, state: ConversationState, text: str, opt_out_type: str
 ) -> Step:
-    """Someone texted before we did: a keyword or a menu choice is handled as such;
-    anything else ("hi") gets the opening messages."""
+    """Someone texted before we did: a keyword, or a language named outright
+    ("Espanol"), is handled as such; anything else ("hi") gets the opening messages.
+    A number ("3") is not a language choice: we sent no menu it could answer."""
     is_keyword = classify_keyword(text).kind is not KeywordKind.NONE or bool(opt_out_type)
-    if is_keyword or parse_language_choice(text, setup.languages) is not None:
+    numbered = isinstance(parse_choice(text, range(1, len(setup.languages) + 1)), ChoiceReply)
+    named = not numbered and parse_language_choice(text, setup.languages) is not None
+    if is_keyword or named:
         return handle(setup, state, text, opt_out_type=opt_out_type)
     return start(setup)
 
@@ -172,7 +199,10 @@ async def _route(
     row = await conn.fetchrow(Q.sms_route_inbound, phone, now)
     if row is not None and row["active"]:
         return await conversations.lock(conn, row["program_id"], row["id"]), False
-    new = await conn.fetchrow(Q.sms_route_new, phone, now)
+    # A number with a conversation already (even a closed one) starts another only in
+    # a wave it was invited to: otherwise "3", a late answer to a closed wave's
+    # question, would open a wave it never heard of. It hears "closed" instead.
+    new = await conn.fetchrow(Q.sms_route_new, phone, now, row is None)
     if new is not None:
         wave = await load_wave(conn, new["program_id"], new["wave_id"])
         target = Target(

@@ -17,7 +17,7 @@ from survey.db import Conn, fetch_one
 from survey.services import sms_optouts as optouts
 from survey.sms.sender import ERROR_UNSUBSCRIBED
 from survey.sms.webhooks import StatusCallback, status_rank
-from survey.sms_schemas import SmsSummaryRow
+from survey.sms_schemas import SmsReviewRow, SmsSummaryRow
 from survey.sql import Q
 
 __all__ = ["SENT_STATUSES", "record_status", "summary"]
@@ -61,3 +61,14 @@ async def summary(
         )
         for r in rows
     ]
+
+
+async def review(
+    conn: Conn, who: Principal, program_id: int, wave_id: int
+) -> list[SmsReviewRow]:
+    """Inbound texts of a wave that mentioned stopping, for a person to review. Names
+    contacts, so it is for those who may see them (not evaluators)."""
+    access.check(who, program_id, "pii")
+    await fetch_one(conn, Q.wave_get, program_id, wave_id, what="wave")
+    rows = await conn.fetch(Q.sms_wave_review, program_id, wave_id)
+    return [SmsReviewRow(**dict(r)) for r in rows]

@@ -134,6 +134,11 @@ def _window(row: Record) -> SendingWindow:
     try:
         return SendingWindow(row["quiet_start"], row["quiet_end"])
     except ValueError:
+        # The API refuses such a window; one stored before it did must not stop
+        # sending, but must not pass unnoticed either.
+        log.warning("invalid sending window, default used",
+                    extra={"quiet_start": str(row["quiet_start"]),
+                           "quiet_end": str(row["quiet_end"])})
         return DEFAULT_WINDOW
 
 

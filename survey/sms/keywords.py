@@ -12,8 +12,13 @@ adds its everyday words for "stop", "unsubscribe", "start"/"yes" and "help".
 
 Choices, and why:
 
-* Whole-message only. A sentence that merely *mentions* stopping is not acted
-  on automatically; ``mentions_opt_out`` flags it for a person to review.
+* Whole-message, give or take courtesy. "Please stop texting me", "stop, thanks"
+  and "por favor no más mensajes" are the list's request wrapped in "please" or
+  "thank you" (``COURTESY``), so they are that request: honouring a clear wish to
+  stop is the safe side with residents who are wary of texts. A sentence that
+  merely *mentions* stopping ("the bus stop is dark") is not acted on
+  automatically; ``mentions_opt_out`` finds it, and the inbound handler flags it
+  for a person to review (kind ``review``) and stops that conversation's reminders.
 * Opt-in words include "yes" in each language, as Twilio's YES does. A caller
   must act on OPT_IN only for a number that is opted out: for everyone else
   "sí" or "да" is an ordinary answer (see ``KeywordMatch``).
@@ -39,6 +44,7 @@ import msgspec
 from survey.sms.textnorm import fold, light
 
 __all__ = [
+    "COURTESY",
     "HELP",
     "OPT_IN",
     "OPT_OUT",
@@ -63,11 +69,17 @@ OPT_OUT: dict[str, tuple[str, ...]] = {
         "stop", "stopall", "stop all", "unsubscribe", "cancel", "end", "quit", "revoke",
         "optout", "opt out", "remove me", "stop please", "please stop",
         "stop texting me", "stop texting", "stop messaging me", "do not text me",
-        "dont text me",
+        "dont text me", "stop sending me texts", "stop sending texts",
+        "stop sending me messages", "no more texts", "no more messages",
+        "stop contacting me", "do not contact me", "dont contact me", "unsubscribe me",
+        "take me off your list", "take me off the list", "remove me from your list",
+        "remove me from the list", "leave me alone",
     ),
     "es": (
         "alto", "parar", "para", "pare", "detener", "cancelar", "baja", "dar de baja",
         "darme de baja", "no mas", "no más", "no mas mensajes", "basta",
+        "no me manden mensajes", "no me manden mas mensajes", "no me envien mensajes",
+        "no me envien mas mensajes", "dejen de escribirme", "dejen de mandarme mensajes",
     ),
     "zh_Hans": ("td", "退订", "停止", "取消", "取消订阅"),
     "zh_Hant": ("td", "退訂", "停止", "取消", "取消訂閱"),
@@ -116,6 +128,20 @@ HELP: dict[str, tuple[str, ...]] = {
     "km": ("ជំនួយ",),
     "ar": ("مساعدة",),
 }
+
+# Words of courtesy around an opt-out request ("please stop texting me", "alto,
+# gracias"): dropped from either end before matching OPT_OUT, and only OPT_OUT
+# ("yes please" stays an answer).
+COURTESY: tuple[str, ...] = (
+    "please", "pls", "plz", "kindly", "just", "thanks", "thank you", "thx", "ok", "okay",
+    "por favor", "porfa", "gracias", "ya",
+    "lam on", "xin", "cam on",
+    "po", "paki", "salamat",
+    "пожалуйста", "спасибо", "будь ласка", "дякую",
+    "제발",
+    "fadlan", "mahadsanid",
+    "من فضلك", "رجاء", "شكرا",
+)
 
 # Twilio's own words on long codes (research A2.1). Twilio blocks or unblocks the
 # number and sends its own confirmation for these, so a second one from us would
@@ -183,9 +209,29 @@ def classify_keyword(body: str) -> KeywordMatch:
     """Classify a whole inbound message as opt-out, opt-in, help or none."""
     hit = _EXACT.get(light(body)) or _FOLDED.get(fold(body))
     if hit is None:
-        return KeywordMatch(KeywordKind.NONE)
+        hit = _FOLDED.get(_without_courtesy(fold(body)))
+        if hit is None or hit[0] is not KeywordKind.OPT_OUT:
+            return KeywordMatch(KeywordKind.NONE)
     kind, word, langs = hit
     return KeywordMatch(kind, word, tuple(langs))
+
+
+_COURTESY_KEYS = tuple(sorted({fold(w) for w in COURTESY}, key=len, reverse=True))
+
+
+def _without_courtesy(key: str) -> str:
+    """A folded message without courtesy words at either end."""
+    words = key.split()
+    changed = True
+    while words and changed:
+        changed = False
+        for courtesy in _COURTESY_KEYS:
+            c = courtesy.split()
+            if len(words) > len(c) and words[: len(c)] == c:
+                words, changed = words[len(c):], True
+            if len(words) > len(c) and words[-len(c):] == c:
+                words, changed = words[: -len(c)], True
+    return " ".join(words)
 
 
 def is_provider_keyword(body: str) -> bool:

@@ -14,8 +14,15 @@ WHERE ws.program_id = $1 AND ws.wave_id = $2
 ORDER BY s.name;
 
 -- name: dashboard-fieldwork-invited
--- Personal invitations per site: issued, sent, and completes through them.
-SELECT site_id, count(*) AS issued, count(sent_at) AS sent, count(completed_at) AS completed
+-- Personal invitations per site: issued, sent, and completes through them; for the
+-- response rate, completes among those sent, and the links issued for print or mail
+-- (channel web: never marked sent unless texted) with their completes. An sms
+-- invitation never sent is nobody we invited: the conversation of a person who
+-- texted us first, or a text still queued or undelivered.
+SELECT site_id, count(*) AS issued, count(sent_at) AS sent, count(completed_at) AS completed,
+       count(completed_at) FILTER (WHERE sent_at IS NOT NULL) AS sent_completed,
+       count(*) FILTER (WHERE channel = 'web') AS web_issued,
+       count(completed_at) FILTER (WHERE channel = 'web') AS web_completed
 FROM invitations
 WHERE program_id = $1 AND wave_id = $2
 GROUP BY site_id;

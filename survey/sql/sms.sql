@@ -92,6 +92,17 @@ FROM sms_messages WHERE program_id = $1 AND wave_id = $2
 GROUP BY direction, kind, state, delivery_status
 ORDER BY direction, kind, state, delivery_status;
 
+-- name: sms-wave-review
+-- Inbound texts that mentioned stopping without a clear request, newest first: a
+-- person decides whether to opt the number out (the body is not kept).
+SELECT m.id AS message_id, m.conversation_id, m.contact_id, m.created_at AS received_at,
+       cv.status AS conversation_status, c.opted_out_at IS NOT NULL AS opted_out
+FROM sms_messages m
+LEFT JOIN sms_conversations cv ON cv.program_id = m.program_id AND cv.id = m.conversation_id
+LEFT JOIN contacts c ON c.program_id = m.program_id AND c.id = m.contact_id
+WHERE m.program_id = $1 AND m.wave_id = $2 AND m.direction = 'inbound' AND m.kind = 'review'
+ORDER BY m.created_at DESC, m.id DESC;
+
 -- Opt-outs and consent -----------------------------------------------------------
 
 -- name: sms-opt-out-active
@@ -185,7 +196,9 @@ LIMIT 1;
 -- A contact of a site in an open conversational SMS wave, not yet in conversation,
 -- with their invitation to it if one was issued (a link for print or mail) and nobody
 -- has begun answering it: the conversation carries it on, so one person stays one
--- response, as `invite` does.
+-- response, as `invite` does. $3: the number has no conversation at all yet (someone
+-- texting us first); otherwise only a wave they were invited to may start one, so a
+-- late reply to a closed wave's question never slips into another wave.
 SELECT c.program_id, c.id AS contact_id, c.site_id, c.panel_member_id, w.id AS wave_id,
        (SELECT i.id FROM invitations i
         WHERE i.program_id = c.program_id AND i.wave_id = w.id AND i.contact_id = c.id
@@ -203,6 +216,10 @@ WHERE c.phone_e164 = $1 AND w.state = 'open' AND 'sms' = ANY (w.channels)
   AND NOT EXISTS (SELECT 1 FROM sms_conversations cv
                   WHERE cv.program_id = c.program_id AND cv.wave_id = w.id
                     AND cv.contact_id = c.id)
+  AND ($3::boolean
+       OR EXISTS (SELECT 1 FROM invitations i
+                  WHERE i.program_id = c.program_id AND i.wave_id = w.id
+                    AND i.contact_id = c.id))
 ORDER BY w.launched_at DESC NULLS LAST, w.id DESC
 LIMIT 1;
 
@@ -386,7 +403,14 @@ WHERE w.program_id = m.program_id AND w.id = m.wave_id AND m.state = 'queued'
 -- Status callbacks -----------------------------------------------------------------
 
 -- name: sms-status-lock
-SELECT m.delivery_status, m.invitation_id, c.phone_e164
+-- invitation_id: the invitation this text sends, if it does: a personal link's own,
+-- or, for a conversation's opening text, the conversation's (its texts carry none;
+-- without it a conversation wave's invitations were never counted as sent).
+SELECT m.delivery_status, c.phone_e164,
+       coalesce(m.invitation_id,
+                (SELECT cv.invitation_id FROM sms_conversations cv
+                 WHERE m.kind = 'conversation' AND cv.program_id = m.program_id
+                   AND cv.id = m.conversation_id)) AS invitation_id
 FROM sms_messages m
 LEFT JOIN contacts c ON c.program_id = m.program_id AND c.id = m.contact_id
 WHERE m.program_id = $1 AND m.id = $2 AND m.direction = 'outbound'

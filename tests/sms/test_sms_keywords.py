@@ -129,3 +129,23 @@ def test_never_raises(body: str) -> None:
     match = classify_keyword(body)
     assert isinstance(match.kind, KeywordKind)
     assert isinstance(mentions_opt_out(body), bool)
+
+
+@pytest.mark.parametrize(
+    ("body", "languages"),
+    [("please stop texting me", ("en",)), ("Stop texting me, please. Thanks!", ("en",)),
+     ("Por favor, no me manden más mensajes", ("es",)), ("alto, gracias", ("es",)),
+     ("Làm ơn ngừng lại", ("vi",)), ("пожалуйста, хватит", ("ru",)),
+     ("будь ласка, досить", ("uk",)), ("من فضلك توقف", ("ar",)), ("제발 그만", ("ko",))],
+)
+def test_a_request_wrapped_in_courtesy_is_an_opt_out(
+    body: str, languages: tuple[str, ...]
+) -> None:
+    match = classify_keyword(body)
+    assert (match.kind, match.languages) == (KeywordKind.OPT_OUT, languages)
+
+
+@pytest.mark.parametrize("body", ["yes please", "help please", "please", "thank you",
+                                  "please stop the speeding", "the bus stop please"])
+def test_courtesy_turns_nothing_else_into_a_keyword(body: str) -> None:
+    assert classify_keyword(body).kind is KeywordKind.NONE
