@@ -25,6 +25,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from survey.db import Conn
+from survey.i18n import isolate
 from survey.resources import Resources
 from survey.services import sms_conversations as conversations
 from survey.services import sms_optouts as optouts
@@ -174,8 +175,9 @@ async def _help_outside_conversation(
     spoken = [c for c in classify_keyword(body).languages if c in res.supported_locales]
     language = spoken[0] if spoken else row["preferred_language"]
     gettext = res.catalogs.translator(language, row["allow_unreviewed"]).gettext
-    contact = row["contact_phone"] or row["contact_email"] or row["program_name"]
-    return [translate(gettext, MSG_HELP, program=row["program_name"], contact=contact)]
+    program = isolate(row["program_name"], language)
+    contact = row["contact_phone"] or row["contact_email"] or program
+    return [translate(gettext, MSG_HELP, program=program, contact=contact)]
 
 
 def _first_contact(

@@ -186,3 +186,16 @@ async def test_a_first_text_in_carries_on_the_mailed_invitation(
     assert row["invitation_id"] == issued["id"]
     assert await conn.fetchval(
         "SELECT count(*) FROM invitations WHERE wave_id = $1", w.wave_id) == 1
+
+
+async def test_help_outside_a_conversation_isolates_the_program_name_in_arabic(
+    conn: Conn, client: Any, resources: Any
+) -> None:
+    w = await make_world(conn, resources, mode="link", languages=["en", "ar"],
+                         contacts=[(LINKED[0], "King", "ar"), (LINKED[1], "King", "en")])
+    await conn.execute("UPDATE programs SET name = 'Safe Streets (pilot)'"
+                       " WHERE id = $1", w.program_id)
+    (arabic,) = await Phone(client, LINKED[0]).text("مساعدة")
+    assert "\u2068Safe Streets (pilot)\u2069" in arabic
+    (english,) = await Phone(client, LINKED[1]).text("HELP")
+    assert "Safe Streets (pilot)" in english and "\u2068" not in english
