@@ -115,6 +115,7 @@ class Catalogs:
         """Extracted ``.pot`` per domain: what every language should translate."""
         self._translators: dict[tuple[str, bool, str], BabelTranslator] = {}
         self._known: dict[tuple[str, bool, str], frozenset[tuple[str | None, str]]] = {}
+        self._untranslated: dict[tuple[str, bool, str], frozenset[str]] = {}
         self.launch_checks: dict[tuple[bytes, str, bool, bool], list[Any]] = {}
         """``launch_check`` results by questionnaire digest, locale and options."""
         for (locale, domain), catalog in catalogs.items():
@@ -173,13 +174,18 @@ class Catalogs:
         """The msgids of ``domain``'s template that ``locale`` shows in English."""
         if locale == SOURCE_LOCALE:
             return frozenset()
-        template = self.templates.get(domain)
-        known = self.translated(locale, allow_fuzzy, domain)
-        return frozenset(
-            m.id if isinstance(m.id, str) else m.id[0]
-            for m in (template or ())
-            if m.id and (m.context, m.id if isinstance(m.id, str) else m.id[0]) not in known
-        )
+        # Asked on every survey page: worked out once per language, as ``translated``.
+        key = (locale, allow_fuzzy, domain)
+        found = self._untranslated.get(key)
+        if found is None:
+            known = self.translated(locale, allow_fuzzy, domain)
+            found = frozenset(
+                m.id if isinstance(m.id, str) else m.id[0]
+                for m in (self.templates.get(domain) or ())
+                if m.id and (m.context, m.id if isinstance(m.id, str) else m.id[0]) not in known
+            )
+            self._untranslated[key] = found
+        return found
 
     def locales(self) -> list[str]:
         """Locales with at least one catalog, in ``SUPPORTED_LOCALES`` order."""
