@@ -133,7 +133,7 @@ async def _invite_links(
 ) -> SmsSendOut:
     todo, skipped = await _invite_targets(conn, wave, site_id)
     # A contact with an invitation already (a link issued for print or mail) is texted
-    # that invitation; the worker gives it a new token, as for any re-sent link.
+    # that invitation; the worker gives it a new token, kept beside the mailed one (0020).
     items = [
         _link(res, wave, texts.MSG_LINK_INVITATION, r["id"],
               wave.language_for(r["preferred_language"]), r["invitation_id"])
