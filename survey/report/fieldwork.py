@@ -5,8 +5,11 @@ Counts follow the suppression rule like every other cell. A site with fewer than
 complete responses in a wave is shown as suppressed and left out of that wave's
 totals; the channel and language tables of the other sites get complementary
 suppression, so a hidden count cannot be had by subtraction. Response rates follow
-AAPOR: they exist only for personal invitations (completes over invitations sent);
-open links get completes and a completion rate among starters instead.
+AAPOR: they exist only for personal invitations, as completes among the people
+invited over the people invited (invitations texted, and links issued for print or
+mail). Someone who answered without an invitation (an open link, or a text to us
+before we texted them) is counted among the responses but in no rate; open links get
+a completion rate among starters instead.
 """
 
 from __future__ import annotations
@@ -146,80 +149,93 @@ def _small_hidden(value: int) -> Count:
     return HIDDEN if 0 < value < SUPPRESS_BELOW else _shown(value)
 
 
-def _rate(completed: int, sent: int, issued: int) -> float | None:
-    base = sent or issued
-    return completed / base if base else None
+def _rate(completed: int, invited: int) -> float | None:
+    # ``completed`` counts only completes among the ``invited`` (report-fieldwork-
+    # invitations): never over 1, whoever else answered.
+    return completed / invited if invited else None
 
 
 def _invitations(
     wave_id: int, invitations: Sequence[Mapping[str, Any]], shown: Sequence[int]
 ) -> tuple[dict[int, list[InvitationRate]], list[ResponseRate]]:
-    """Issued, sent and completed personal invitations with response rates: per site
-    and channel, and for the wave by channel and by language.
+    """Issued, sent, invited and completed personal invitations with response rates:
+    per site and channel, and for the wave by channel and by language.
 
     The wave's figures are totals of the site cells (reported sites only), so each
     channel's column of site cells gets complementary suppression against its total,
     and so does the language breakdown of the same total.
     """
-    cells: defaultdict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    by_language: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    # issued, sent, invited (the rate's base), completed (among the invited)
+    cells: defaultdict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    by_language: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    fields = ("issued", "sent", "invited", "completed")
     for row in invitations:
         if row["wave_id"] != wave_id:
             continue
-        counts = (int(row["issued"]), int(row["sent"]), int(row["completed"]))
+        counts = [int(row[f]) for f in fields]
         target = cells[(row["site_id"], row["channel"])]
-        for k in range(3):
+        for k in range(4):
             target[k] += counts[k]
         if row["site_id"] in shown:
-            for k in range(3):
+            for k in range(4):
                 by_language[row["language"]][k] += counts[k]
     channels = sorted({c for _, c in cells})
     per_site: defaultdict[int, list[InvitationRate]] = defaultdict(list)
     rates = []
     for channel in channels:
         sites = [s for s in shown if (s, channel) in cells]
-        hidden, total_hidden = suppress_column([cells[(s, channel)][2] for s in sites])
+        hidden, total_hidden = suppress_column([cells[(s, channel)][3] for s in sites])
         for site, hide in zip(sites, hidden, strict=True):
-            issued, sent, done = cells[(site, channel)]
+            issued, sent, invited, done = cells[(site, channel)]
             per_site[site].append(
                 InvitationRate(
                     channel=channel,
                     issued=issued,
                     sent=sent,
+                    invited=invited,
                     completed=HIDDEN if hide else _shown(done),
-                    response_rate=None if hide else _rate(done, sent, issued),
+                    response_rate=None if hide else _rate(done, invited),
                 )
             )
-        issued, sent, done = (sum(cells[(s, channel)][k] for s in sites) for k in range(3))
+        issued, sent, invited, done = (
+            sum(cells[(s, channel)][k] for s in sites) for k in range(4)
+        )
         rates.append(
             ResponseRate(
                 dimension="channel",
                 value=channel,
                 issued=issued,
                 sent=sent,
+                invited=invited,
                 completed=HIDDEN if total_hidden else _shown(done),
-                response_rate=None if total_hidden else _rate(done, sent, issued),
+                response_rate=None if total_hidden else _rate(done, invited),
             )
         )
-    for (site, channel), (issued, sent, _) in sorted(cells.items()):
+    for (site, channel), (issued, sent, invited, _) in sorted(cells.items()):
         if site not in shown:  # a suppressed site: how many were invited is not about anyone
             per_site[site].append(
                 InvitationRate(
-                    channel=channel, issued=issued, sent=sent, completed=HIDDEN, response_rate=None
+                    channel=channel,
+                    issued=issued,
+                    sent=sent,
+                    invited=invited,
+                    completed=HIDDEN,
+                    response_rate=None,
                 )
             )
     languages = sorted(by_language)
-    hidden, _ = suppress_column([by_language[lang][2] for lang in languages])
+    hidden, _ = suppress_column([by_language[lang][3] for lang in languages])
     for language, hide in zip(languages, hidden, strict=True):
-        issued, sent, done = by_language[language]
+        issued, sent, invited, done = by_language[language]
         rates.append(
             ResponseRate(
                 dimension="language",
                 value=language,
                 issued=issued,
                 sent=sent,
+                invited=invited,
                 completed=HIDDEN if hide else _shown(done),
-                response_rate=None if hide else _rate(done, sent, issued),
+                response_rate=None if hide else _rate(done, invited),
             )
         )
     return dict(per_site), rates

@@ -116,6 +116,14 @@ def methods_paragraph(report: Report, specs: Sequence[ConstructSpec]) -> str:
         f"resting on {SUPPRESS_BELOW}–{CAUTION_BELOW - 1} are flagged for caution; "
         "program-level figures leave suppressed sites out."
     )
+    if any(f.response_rates for f in report.fieldwork):
+        parts.append(
+            "Response rates (AAPOR) are given for personal invitations only: completes among "
+            "the people invited, over the people invited (invitations texted, and links "
+            "issued for print or mail). Residents who answered without an invitation, "
+            "through an open link or by texting in first, are counted among the responses "
+            "but in no response rate."
+        )
     unreviewed = sorted({u.language for f in report.fieldwork for u in f.unreviewed})
     if unreviewed:
         parts.append(

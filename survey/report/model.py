@@ -223,20 +223,27 @@ class InvitationRate(Base):
     channel: str
     issued: int
     sent: int
+    invited: int
+    """The response rate's base: invitations texted, and links issued for print or mail
+    (they have no sent event). An sms invitation never sent is nobody we invited (a
+    person who texted us first, or a text that never went out)."""
     completed: Count
+    """Completes among the ``invited`` only."""
     response_rate: float | None
-    """Completes from personal invitations over invitations sent (issued when none
-    were marked sent). Open links have no response rate."""
+    """``completed`` over ``invited`` (AAPOR). Whoever answered without an invitation
+    (an open link, a text to us first) is in no rate. Open links have no response rate."""
 
 
 class ResponseRate(Base):
-    """Personal invitations of a wave by channel or by the language they were sent in."""
+    """Personal invitations of a wave by channel or by the language they were sent in;
+    the fields mean what they do in ``InvitationRate``."""
 
     dimension: str
     """``channel`` or ``language``."""
     value: str
     issued: int
     sent: int
+    invited: int
     completed: Count
     response_rate: float | None
 

@@ -68,6 +68,13 @@ def world(seeded_db: Any, resources_base: Any) -> dict[str, Any]:
                 "WHERE program_id = $1",
                 seeded.program_id,
             )
+            # The seeded invitations are all sms and all sent: each is someone invited.
+            sent = await conn.fetch(
+                "SELECT site_id, wave_id, count(*) AS n FROM invitations "
+                "WHERE program_id = $1 AND channel = 'sms' AND sent_at IS NOT NULL "
+                "GROUP BY site_id, wave_id",
+                seeded.program_id,
+            )
         finally:
             await conn.close()
         channels = {r["id"]: r["channel"] for r in rows}
@@ -79,6 +86,7 @@ def world(seeded_db: Any, resources_base: Any) -> dict[str, Any]:
             "q": q,
             "channels": channels,
             "invited": invited,
+            "sent": {(r["site_id"], r["wave_id"]): r["n"] for r in sent},
         }
 
     return run(load())
@@ -397,9 +405,12 @@ def test_fieldwork_counts_with_complementary_suppression(world: dict[str, Any]) 
                 assert hidden != 1, (fw.wave.id, table, col)
         for s in shown:
             for inv in s.invitations:
+                done = sum(1 for p in raw.who(s.site_id, fw.wave.id) if p.id in world["invited"])
+                base = world["sent"][(s.site_id, fw.wave.id)]
+                assert (inv.channel, inv.sent, inv.invited) == ("sms", base, base)
                 if not inv.completed.suppressed:
-                    assert inv.completed.value is not None
-                    assert inv.response_rate == pytest.approx(inv.completed.value / inv.sent)
+                    assert inv.completed.value == done
+                    assert inv.response_rate == pytest.approx(done / base)
     assert complemented > 0  # the small language groups needed complements
 
 
@@ -410,10 +421,13 @@ def test_response_rates_by_channel_and_language(world: dict[str, Any]) -> None:
         done = sum(
             1 for p in raw.who(wave=fw.wave.id) if p.site in shown and p.id in world["invited"]
         )
+        base = sum(n for (site, wave), n in world["sent"].items()
+                   if site in shown and wave == fw.wave.id)
         rates = {(r.dimension, r.value): r for r in fw.response_rates}
         sms = rates[("channel", "sms")]
         assert sms.completed.value == done  # only SMS respondents were invited
-        assert sms.response_rate == pytest.approx(done / sms.sent)
+        assert sms.invited == base
+        assert sms.response_rate == pytest.approx(done / base)
         # No contacts behind the synthetic invitations: one language, 'unknown'.
         assert rates[("language", "unknown")].completed == sms.completed
         site_cells = [
