@@ -31,12 +31,16 @@ class SiteFieldwork(msgspec.Struct, kw_only=True):
     partial: int
     progress: float | None
     """Completes over the target (may pass 1)."""
+    issued: int
+    """Personal invitations on record, including a conversation with someone who
+    texted us first and texts not (yet) sent."""
     invited: int
+    """The people we invited: invitations texted, and links issued for print or mail;
+    the response rate's base, as in the evaluator's report."""
     invited_complete: int
     """Completes counted in the response rate (through invitations in its base)."""
     response_rate: float | None
-    """Completes through personal invitations over invitations sent (links issued for
-    print or mail if none were marked sent); None without personal invitations (open
+    """``invited_complete`` over ``invited``; None without personal invitations (open
     links have no rate). A person who texted us first was not invited: not counted."""
     opt_outs: int
 
@@ -68,14 +72,10 @@ def _rate(done: int, base: int) -> float | None:
 
 
 def _rate_base(inv: Record | None) -> tuple[int, int]:
-    """(invitations, completes) a response rate counts: those sent; with none sent,
-    links issued for print or mail. Never an sms invitation we did not send (someone
-    who texted in first), as the old fallback to every issued one did."""
+    """(people invited, their completes): the response rate's base and numerator."""
     if inv is None:
         return 0, 0
-    if inv["sent"]:
-        return int(inv["sent"]), int(inv["sent_completed"])
-    return int(inv["web_issued"]), int(inv["web_completed"])
+    return int(inv["invited"]), int(inv["invited_completed"])
 
 
 async def fieldwork(conn: Conn, who: Principal, program_id: int, wave_id: int) -> FieldworkOut:
@@ -113,7 +113,8 @@ async def fieldwork(conn: Conn, who: Principal, program_id: int, wave_id: int) -
                 complete=tally.complete,
                 partial=tally.partial,
                 progress=_rate(tally.complete, s["target_n"]),
-                invited=issued,
+                issued=issued,
+                invited=base,
                 invited_complete=done,
                 response_rate=_rate(done, base),
                 opt_outs=optouts.get(s["site_id"], 0),

@@ -14,15 +14,15 @@ WHERE ws.program_id = $1 AND ws.wave_id = $2
 ORDER BY s.name;
 
 -- name: dashboard-fieldwork-invited
--- Personal invitations per site: issued, sent, and completes through them; for the
--- response rate, completes among those sent, and the links issued for print or mail
--- (channel web: never marked sent unless texted) with their completes. An sms
--- invitation never sent is nobody we invited: the conversation of a person who
--- texted us first, or a text still queued or undelivered.
-SELECT site_id, count(*) AS issued, count(sent_at) AS sent, count(completed_at) AS completed,
-       count(completed_at) FILTER (WHERE sent_at IS NOT NULL) AS sent_completed,
-       count(*) FILTER (WHERE channel = 'web') AS web_issued,
-       count(completed_at) FILTER (WHERE channel = 'web') AS web_completed
+-- Personal invitations per site: issued, and the people we invited with their
+-- completes, the response rate's base (as in report-fieldwork-invitations): each
+-- invitation texted, and each link issued for print or mail (channel web: no sent
+-- event unless texted). An sms invitation never sent invited nobody: the conversation
+-- of a person who texted us first, or a text still queued or undelivered.
+SELECT site_id, count(*) AS issued,
+       count(*) FILTER (WHERE sent_at IS NOT NULL OR channel = 'web') AS invited,
+       count(completed_at) FILTER (WHERE sent_at IS NOT NULL OR channel = 'web')
+           AS invited_completed
 FROM invitations
 WHERE program_id = $1 AND wave_id = $2
 GROUP BY site_id;

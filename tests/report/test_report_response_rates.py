@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from survey.access import SYSTEM
+from survey.dashboard.fieldwork import fieldwork as monitor
 from survey.db import Conn
 from survey.report import aggregate, build_report
 from survey.report.fieldwork import wave_fieldwork
@@ -175,3 +176,20 @@ async def test_response_rates_count_only_the_invited(
         for w in (report.pre, report.post)
     }
     check(s, fresh[s.post_id], fresh[s.pre_id])
+
+
+async def test_the_monitor_counts_the_same_people_as_the_report(
+    conn: Conn, resources: Resources, seeded: Seeded
+) -> None:
+    # North has texted invitations and printed links side by side: the monitor used to
+    # count only the sent ones at such a site (13 of 21), the report each invitation.
+    s = seeded
+    out = await monitor(conn, SYSTEM, s.program_id, s.post_id)
+    north = next(x for x in out.sites if x.name == "North")
+    assert (north.issued, north.invited, north.invited_complete) == (37, 35, 22)
+    assert north.response_rate == pytest.approx(22 / 35)
+    assert out.response_rate == pytest.approx(22 / 35)  # South has no invitations
+    pre = await monitor(conn, SYSTEM, s.program_id, s.pre_id)
+    north_pre = next(x for x in pre.sites if x.name == "North")
+    assert (north_pre.issued, north_pre.invited, north_pre.invited_complete) == (17, 15, 9)
+    assert north_pre.response_rate == pytest.approx(9 / 15)  # staff see small counts

@@ -63,4 +63,5 @@ async def test_sent_and_response_rate_of_a_conversation_wave(
     assert fw["complete"] == 2  # Carol's answers count as responses...
     assert fw["response_rate"] == 0.5  # ...but not in the rate: 1 of the 2 we invited
     (site,) = fw["sites"]
-    assert (site["invited"], site["invited_complete"], site["response_rate"]) == (3, 1, 0.5)
+    assert (site["issued"], site["invited"], site["invited_complete"]) == (3, 2, 1)
+    assert site["response_rate"] == 0.5
