@@ -76,6 +76,7 @@ POLICY: dict[tuple[str, str], str] = {
     # running fieldwork; reports and de-identified exports for grantees and evaluators.
     ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/fieldwork"): "write",
     ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/export"): "read",
+    ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/codebook"): "read",
     ("GET", "/api/v1/programs/{program_id:int}/report.html"): "read",
     ("GET", "/api/v1/programs/{program_id:int}/report.pdf"): "read",
     ("POST", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/send"): "pii",

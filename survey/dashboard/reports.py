@@ -18,7 +18,14 @@ from survey.api.deps import DbConn, Res, Who
 from survey.dashboard.context import choose_locale, page_context, render, state
 from survey.db import Conn
 from survey.errors import InvalidInput, NotFound
-from survey.export import FORMATS, MEDIA_TYPES, export_bytes, plan_export
+from survey.export import (
+    FORMATS,
+    MEDIA_TYPES,
+    dictionary_csv,
+    dictionary_filename,
+    export_bytes,
+    plan_export,
+)
 from survey.questionnaire import Questionnaire
 from survey.resources import Resources
 from survey.services import programs, waves
@@ -209,3 +216,30 @@ class DownloadApi(Controller):
         headers = _disposition(plan.filename(format))
         headers["x-withheld-sites"] = str(len(plan.withheld))
         return Stream(pieces(), media_type=MEDIA_TYPES[format], headers=headers)
+
+    @get(
+        "/waves/{wave_id:int}/codebook",
+        media_type="text/csv",
+        summary="Codebook of the wave's export",
+        description=(
+            "The data dictionary of the CSV export, as CSV: one row per variable of the"
+            " file the same caller gets, in its order (variable, label in `lang`, type,"
+            " value labels as `code=label; ...`, missing codes, free text yes/no)."
+            " A role without PII access gets neither the free-text variables nor their rows."
+        ),
+    )
+    async def codebook(
+        self,
+        conn: DbConn,
+        who: Who,
+        res: Res,
+        program_id: FromPath[int],
+        wave_id: FromPath[int],
+        lang: FromQuery[str | None] = None,
+    ) -> Response[bytes]:
+        plan = await plan_export(conn, who, res, program_id, wave_id, lang=lang)
+        return Response(
+            dictionary_csv(plan),
+            media_type=MEDIA_TYPES["csv"],
+            headers=_disposition(dictionary_filename(plan)),
+        )

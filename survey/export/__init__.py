@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 
 from survey.db import Conn
 from survey.export.csvfile import csv_lines
+from survey.export.dictionary import dictionary_csv, dictionary_filename
 from survey.export.dtafile import dta_lines
 from survey.export.plan import FORMATS, SUPPRESS_BELOW, ExportPlan, WithheldSite, plan_export
 from survey.export.savfile import sav_lines
@@ -45,6 +46,8 @@ __all__ = [
     "SUPPRESS_BELOW",
     "ExportPlan",
     "WithheldSite",
+    "dictionary_csv",
+    "dictionary_filename",
     "export_bytes",
     "plan_export",
 ]

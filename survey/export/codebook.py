@@ -53,13 +53,27 @@ class Column(msgspec.Struct, kw_only=True):
     """Single choice: option code -> numeric value."""
     text: bool = False
     """A resident's free text: may identify people, so only roles with PII access get it."""
+    digits: int = 8
+    """Display width of a number (SPSS ``F<digits>.<decimals>``), sign and point included."""
+    decimals: int = 0
+    """Decimals shown: every code, id and flag is a whole number; only a number item that
+    allows fractions has any."""
 
+
+#: Ids are bigint serials: wider than the 8 digits a code needs, within a double's 15.
+ID_DIGITS = 15
+#: Decimals of a number item that allows fractions.
+NUMBER_DECIMALS = 2
 
 FIXED = (
-    Column(name="resp_id", label="Response id (internal, not linked to any person)"),
-    Column(name="wave_id", label="Wave id"),
+    Column(
+        name="resp_id",
+        label="Response id (internal, not linked to any person)",
+        digits=ID_DIGITS,
+    ),
+    Column(name="wave_id", label="Wave id", digits=ID_DIGITS),
     Column(name="phase", label="Wave phase", kind="str", width=12),
-    Column(name="site_id", label="Site"),
+    Column(name="site_id", label="Site", digits=ID_DIGITS),
     Column(name="language", label="Language of the response", kind="str", width=8),
     Column(name="channel", label="Channel (web, sms, paper)", kind="str", width=8),
     Column(name="status", label="Status (complete, partial)", kind="str", width=8),
@@ -97,6 +111,15 @@ class _Names:
             name = base[: MAX_NAME - len(suffix)] + suffix
         self.used.add(name)
         return name
+
+
+def _number_format(item: NumberItem) -> tuple[int, int]:
+    """(digits, decimals) that show every allowed value and the missing codes whole."""
+    decimals = 0 if item.integer else NUMBER_DECIMALS
+    if item.min is None or item.max is None:
+        return ID_DIGITS, decimals
+    whole = len(str(int(max(abs(item.min), abs(item.max))))) + 1  # a sign
+    return max(8, whole + (decimals + 1 if decimals else 0)), decimals
 
 
 def item_columns(q: Questionnaire, *, include_text: bool, text_width: int = 0) -> list[Column]:
@@ -142,6 +165,7 @@ def item_columns(q: Questionnaire, *, include_text: bool, text_width: int = 0) -
                     )
                 )
         elif isinstance(item, NumberItem):
+            digits, decimals = _number_format(item)
             out.append(
                 Column(
                     name=names.take(item.id),
@@ -149,6 +173,8 @@ def item_columns(q: Questionnaire, *, include_text: bool, text_width: int = 0) -
                     item_id=item.id,
                     value_labels=missing,
                     user_missing=[DONT_KNOW, PREFER_NOT],
+                    digits=digits,
+                    decimals=decimals,
                 )
             )
         elif isinstance(item, TextItem) and include_text:

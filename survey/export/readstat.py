@@ -93,6 +93,10 @@ def _write_sav(plan: ExportPlan, rows: list[list[Value]], path: str) -> None:
         column_labels={c.name: c.label for c in plan.columns},
         variable_value_labels=_labels(plan.columns, dta=False),
         missing_ranges={c.name: list(c.user_missing) for c in plan.columns if c.user_missing},
+        # pyreadstat's default, F8.2, would show a Likert 4 as 4.00 and an id as 123456.00.
+        variable_format={
+            c.name: f"F{c.digits}.{c.decimals}" for c in plan.columns if c.kind == "num"
+        },
         # SPSS document lines hold 80 bytes each.
         note=[f"Questionnaire {plan.qversion}"[:80], "-99 = don't know, -98 = prefer not to say"],
     )

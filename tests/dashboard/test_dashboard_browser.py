@@ -6,6 +6,8 @@ from the README (docs/screenshots)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 from pathlib import Path
 from typing import Any
@@ -189,7 +191,7 @@ def test_evaluator_report_and_exports(
         full_page=True,
         clip={"x": 0, "y": top["y"] - 16, "width": DESKTOP["width"], "height": 1250},
     )
-    for fmt in ("csv", "sav", "dta"):
+    for fmt in ("csv", "codebook", "sav", "dta"):
         link = page.locator(f"a[data-export={fmt}]").first
         with page.expect_download() as info:
             link.click()
@@ -199,6 +201,12 @@ def test_evaluator_report_and_exports(
             df, meta = pyreadstat.read_sav(str(path))
         elif fmt == "dta":
             df, meta = pyreadstat.read_dta(str(path))
+        elif fmt == "codebook":
+            # One row per variable of the CSV just downloaded, in its order.
+            names = [r[0] for r in csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")))]
+            data = (tmp_path / "export.csv").read_text(encoding="utf-8-sig")
+            assert names == ["variable", *next(csv.reader(io.StringIO(data)))]
+            continue
         else:
             assert path.read_text(encoding="utf-8-sig").startswith("resp_id,")
             continue

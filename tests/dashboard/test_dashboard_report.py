@@ -81,6 +81,12 @@ async def test_report_page_and_downloads(
         assert r.status_code == 200, r.text
         assert r.headers["x-withheld-sites"] == "1"  # Okanogan, for an evaluator
         assert len(r.content) > 1000
+    # The codebook beside the files, linked from the page, names the CSV's variables.
+    page = await staff.get(f"/dashboard/programs/{pid}/report")
+    codebook = f"/api/v1/programs/{pid}/waves/{seeded.pre_id}/codebook"
+    assert f'href="{codebook}"' in page.text and 'data-export="codebook"' in page.text
+    r = await client.get(codebook)
+    assert r.status_code == 200 and r.text.startswith("\ufeffvariable,label,type,")
 
 
 async def test_report_needs_two_waves(client: Any, actors: Any) -> None:
