@@ -4,6 +4,7 @@ with pdftoppm), and every export format."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -82,11 +83,21 @@ async def test_report_page_and_downloads(
         assert r.headers["x-withheld-sites"] == "1"  # Okanogan, for an evaluator
         assert len(r.content) > 1000
     # The codebook beside the files, linked from the page, names the CSV's variables.
-    page = await staff.get(f"/dashboard/programs/{pid}/report")
-    codebook = f"/api/v1/programs/{pid}/waves/{seeded.pre_id}/codebook"
+    page = await staff.get(f"/dashboard/programs/{pid}/report?lang=en")
+    codebook = f"/api/v1/programs/{pid}/waves/{seeded.pre_id}/codebook?lang=en"
     assert f'href="{codebook}"' in page.text and 'data-export="codebook"' in page.text
     r = await client.get(codebook)
     assert r.status_code == 200 and r.text.startswith("\ufeffvariable,label,type,")
+    # Every download from a Spanish page comes in Spanish, labels and all.
+    page = await staff.get(f"/dashboard/programs/{pid}/report?lang=es")
+    links = dict(re.findall(r'<a href="([^"]+)" download(?: data-export="(\w+)")?', page.text))
+    assert len(links) == 2 + 3 * 2 + 2 and all("lang=es" in href for href in links), links
+    codebook = next(h for h, kind in links.items() if kind == "codebook").replace("&amp;", "&")
+    r = await client.get(codebook)
+    assert r.status_code == 200 and "1=Mujer" in r.text, r.text[:300]
+    report = next(h for h in links if "report.html" in h).replace("&amp;", "&")
+    r = await client.get(report)
+    assert r.status_code == 200 and 'lang="es"' in r.text[:300]
 
 
 async def test_report_needs_two_waves(client: Any, actors: Any) -> None:
