@@ -6,6 +6,7 @@ This module imports nothing from the web framework or the database driver.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -101,19 +102,29 @@ class Unavailable(SurveyError):
 
 
 class FieldProblem:
-    """One bad field: where it is (``field``, optionally a CSV ``row``) and why."""
+    """One bad field: where it is (``field``, optionally a CSV ``row``) and why; a
+    stable machine ``code`` and a ``count`` where the reason has them."""
 
-    __slots__ = ("field", "reason", "row")
+    __slots__ = ("code", "count", "field", "reason", "row")
 
-    def __init__(self, field: str, reason: str, row: int | None = None) -> None:
+    def __init__(
+        self, field: str, reason: str, row: int | None = None, *,
+        code: str | None = None, count: int | None = None,
+    ) -> None:
         self.field = field
         self.reason = reason
         self.row = row
+        self.code = code
+        self.count = count
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"field": self.field, "reason": self.reason}
         if self.row is not None:
             out["row"] = self.row
+        if self.code is not None:
+            out["code"] = self.code
+        if self.count is not None:
+            out["count"] = self.count
         return out
 
 
@@ -130,3 +141,20 @@ class InvalidInput(SurveyError):
     @classmethod
     def one(cls, field: str, reason: str) -> InvalidInput:
         return cls([FieldProblem(field, reason)])
+
+
+class LaunchRefused(InvalidInput):
+    """A wave may not launch. ``problems`` are in English; ``localize`` gives them in
+    a reader's words (the HTTP layer passes the request's language), from the same
+    source the dashboard's launch step uses."""
+
+    code = "launch_refused"
+
+    def __init__(
+        self,
+        problems: list[FieldProblem],
+        message: str,
+        localize: Callable[[Any], list[FieldProblem]],
+    ) -> None:
+        super().__init__(problems, message)
+        self.localize = localize

@@ -17,11 +17,14 @@ from survey.db import translate_error
 from survey.errors import (
     InternalError,
     InvalidInput,
+    LaunchRefused,
     RateLimited,
     SurveyError,
     Unavailable,
     http_problem,
 )
+from survey.i18n import SOURCE_LOCALE, negotiate
+from survey.services.launch_gate import ENGLISH, Reader
 
 log = logging.getLogger("survey.http")
 
@@ -36,7 +39,10 @@ def _render(request: Request[Any, Any, Any], exc: SurveyError) -> Response[Any]:
     if exc.params:
         text = text % exc.params
     extra: Any = {"code": exc.code}
-    if isinstance(exc, InvalidInput):
+    if isinstance(exc, LaunchRefused):
+        # Worded for the reader by the source the dashboard's launch step uses.
+        extra = [p.as_dict() for p in exc.localize(_reader(request))]
+    elif isinstance(exc, InvalidInput):
         extra = [{**p.as_dict(), "reason": _translate(request, p.reason)} for p in exc.problems]
     headers: dict[str, str] = {}
     if isinstance(exc, RateLimited | Unavailable):
@@ -52,6 +58,20 @@ def _render(request: Request[Any, Any, Any], exc: SurveyError) -> Response[Any]:
         status_code=exc.status,
         headers=headers,
     )
+
+
+def _reader(request: Request[Any, Any, Any]) -> Reader:
+    """The request's language among those the staff catalogs speak: ``?lang``, then
+    Accept-Language, then English (an API client has no cookie or account choice)."""
+    dashboard = getattr(request.app.state, "dashboard", None)
+    if dashboard is None:
+        return ENGLISH
+    catalogs = dashboard.catalogs
+    locale = negotiate(
+        request.query_params.get("lang"), None, request.headers.get("accept-language"),
+        catalogs.locales, SOURCE_LOCALE,
+    )
+    return Reader(locale, catalogs.gettext(locale), catalogs.ngettext(locale))
 
 
 def _wants_html(request: Request[Any, Any, Any]) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 
-from survey.api.deps import DbConn, Who
+from survey.api.deps import DbConn, Res, Who
 from survey.schemas import ProgramIn, ProgramOut, ProgramPatch, SiteIn, SiteOut, SitePatch
 from survey.services import audit, programs
 
@@ -28,9 +30,17 @@ class ProgramController(Controller):
 
     @patch("/{program_id:int}")
     async def update_program(
-        self, conn: DbConn, who: Who, program_id: FromPath[int], data: JSONBody[ProgramPatch]
+        self,
+        conn: DbConn,
+        who: Who,
+        res: Res,
+        program_id: FromPath[int],
+        data: JSONBody[ProgramPatch],
     ) -> ProgramOut:
-        return await programs.update_program(conn, who, program_id, data)
+        return await programs.update_program(
+            conn, who, program_id, data, now=datetime.now(UTC),
+            default_timezone=res.settings.sms_default_timezone,
+        )
 
     @delete("/{program_id:int}")
     async def delete_program(self, conn: DbConn, who: Who, program_id: FromPath[int]) -> None:

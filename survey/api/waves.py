@@ -53,7 +53,18 @@ class WaveController(Controller):
     ) -> WaveOut:
         return await waves.update_wave(conn, who, res, program_id, wave_id, data)
 
-    @post("/{wave_id:int}/launch", status_code=200)
+    @post(
+        "/{wave_id:int}/launch",
+        status_code=200,
+        description=(
+            "Freeze the questionnaire and open the wave. Refused with 422 when it may "
+            "not launch: `extra` lists each reason as `{field, code, reason, count}`, "
+            "`field` being `sites` or `languages.<code>` and `code` one of `no_sites`, "
+            "`not_translated`, `not_reviewed`, `sms_too_long`, `placeholders_changed`, "
+            "`language_not_offered`, `other`; `reason` is in the request's language "
+            "(`?lang=` or Accept-Language)."
+        ),
+    )
     async def launch_wave(
         self,
         conn: DbConn,

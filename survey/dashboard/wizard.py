@@ -38,9 +38,14 @@ def _launch_problems(exc: InvalidInput, ctx: dict[str, Any]) -> list[dict[str, A
     the click (``ctx["gate"]``) rather than the service's summary for the API."""
     names = {row.code: row.name for row in ctx["language_rows"]}
     out = []
+    shown: set[str] = set()
     for problem in _problems(exc):
         code = problem["field"].removeprefix("languages.")
         if problem["field"].startswith("languages.") and ctx["gate"].get(code):
+            # The service lists each reason apart (for the API); one line a language.
+            if code in shown:
+                continue
+            shown.add(code)
             reason = "; ".join(ctx["gate"][code])
             problem = {"field": names.get(code, code), "reason": reason, "translated": True}
         out.append(problem)

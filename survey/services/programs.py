@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
@@ -11,7 +12,8 @@ from survey.access import Principal
 from survey.db import Conn, Record, fetch_one
 from survey.errors import Conflict, InvalidInput
 from survey.schemas import ProgramIn, ProgramOut, ProgramPatch, SiteIn, SiteOut, SitePatch
-from survey.services import audit
+from survey.services import audit, sms_outbox
+from survey.sms.schedule import SendingWindow
 from survey.sql import Q
 
 
@@ -85,16 +87,39 @@ async def get_program(conn: Conn, who: Principal, program_id: int) -> ProgramOut
 
 
 async def update_program(
-    conn: Conn, who: Principal, program_id: int, patch: ProgramPatch
+    conn: Conn,
+    who: Principal,
+    program_id: int,
+    patch: ProgramPatch,
+    *,
+    now: datetime,
+    default_timezone: str,
 ) -> ProgramOut:
+    """``default_timezone``: the zone of a queued text's recipient without a site
+    (the worker's setting), for rescheduling when the sending window changes."""
     access.check(who, program_id, "write")
-    if patch.quiet_start is not None or patch.quiet_end is not None:
+    window_changes = patch.quiet_start is not None or patch.quiet_end is not None
+    if window_changes:
         current = await fetch_one(conn, Q.program_get, program_id, what="program")
         _check_window(
             patch.quiet_start or current["quiet_start"].strftime("%H:%M"),
             patch.quiet_end or current["quiet_end"].strftime("%H:%M"),
         )
-    row = await fetch_one(
+    async with conn.transaction():
+        row = await _update_program(conn, program_id, patch)
+        if window_changes:
+            # Same transaction: no text is left timed by a window no longer stored.
+            await sms_outbox.reschedule(
+                conn, program_id, SendingWindow(row["quiet_start"], row["quiet_end"]),
+                now=now, default_timezone=default_timezone,
+            )
+    changed = [k for k, v in msgspec.structs.asdict(patch).items() if v is not None]
+    await audit.record(conn, who, "program.update", program_id=program_id, fields=changed)
+    return program_out(row)
+
+
+async def _update_program(conn: Conn, program_id: int, patch: ProgramPatch) -> Record:
+    return await fetch_one(
         conn,
         Q.program_update,
         program_id,
@@ -106,9 +131,6 @@ async def update_program(
         patch.quiet_end,
         what="program",
     )
-    changed = [k for k, v in msgspec.structs.asdict(patch).items() if v is not None]
-    await audit.record(conn, who, "program.update", program_id=program_id, fields=changed)
-    return program_out(row)
 
 
 async def delete_program(conn: Conn, who: Principal, program_id: int) -> None:

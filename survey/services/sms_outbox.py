@@ -23,10 +23,11 @@ from datetime import datetime
 import msgspec
 
 from survey.db import Conn
+from survey.sms.schedule import SendingWindow, check_window
 from survey.sms.segments import count_segments
 from survey.sql import Q
 
-__all__ = ["Outgoing", "enqueue", "log_inbound", "log_replies"]
+__all__ = ["Outgoing", "enqueue", "log_inbound", "log_replies", "reschedule"]
 
 
 class Outgoing(msgspec.Struct, frozen=True, kw_only=True):
@@ -73,6 +74,35 @@ async def enqueue(
         [i.encoding for i in items],
     )
     return [r["id"] for r in rows]
+
+
+async def reschedule(
+    conn: Conn,
+    program_id: int,
+    window: SendingWindow,
+    *,
+    now: datetime,
+    default_timezone: str,
+) -> int:
+    """Move the program's waiting texts to the first instant ``window`` allows, in
+    each recipient's zone, by the rule the worker defers them with (``check_window``).
+
+    Called in the transaction that changes the window. A text deferred under the old
+    window would otherwise wait for that window's opening: past a wider window's
+    start for nothing, or before a narrower one's (the worker's re-check at claim
+    stops that send, but the stored time would still be wrong). A retry backoff is
+    kept as a floor. The rate per number is left to the worker, which reserves a
+    slot only when it sends. Returns how many texts were looked at.
+    """
+    rows = await conn.fetch(Q.sms_outbox_queued_for_window, program_id)
+    ids, times = [], []
+    for r in rows:
+        base = max(now, r["send_at"]) if r["backing_off"] else now
+        ids.append(r["id"])
+        times.append(check_window(base, r["timezone"] or default_timezone, window).next_allowed)
+    if ids:
+        await conn.execute(Q.sms_outbox_reschedule, program_id, ids, times)
+    return len(ids)
 
 
 async def log_inbound(

@@ -10,11 +10,11 @@ import msgspec
 from survey import access
 from survey.access import Principal
 from survey.db import Conn, Record, fetch_one
-from survey.errors import Conflict, FieldProblem, InvalidInput
+from survey.errors import Conflict, FieldProblem, InvalidInput, LaunchRefused
 from survey.export import cells as export_cells
 from survey.resources import Resources
 from survey.schemas import LaunchIn, LaunchOut, WaveIn, WaveOut, WavePatch, WaveSiteIn
-from survey.services import audit
+from survey.services import audit, launch_gate
 from survey.sql import Q
 
 
@@ -228,7 +228,10 @@ async def launch_wave(
         )
     sites = await _sites(conn, program_id, wave_id)
     if not sites:
-        raise InvalidInput.one("sites", "a wave needs at least one site before launch")
+        raise LaunchRefused(
+            [launch_gate.no_sites()], "Invalid input",
+            lambda reader: [launch_gate.no_sites(reader)],
+        )
     qid = row["questionnaire_id"]
     if qid not in res.questionnaires:
         raise InvalidInput.one("questionnaire_id", f"no questionnaire {qid!r}")
@@ -249,12 +252,16 @@ async def launch_wave(
     overridden = {k: v for k, v in blocked.items() if k in data.override_languages}
     refused = {k: v for k, v in blocked.items() if k not in data.override_languages}
     if refused:
-        raise InvalidInput(
-            [
-                FieldProblem(f"languages.{lang}", _summarize(problems))
-                for lang, problems in sorted(refused.items())
-            ],
-            message="Translations are not complete and reviewed",
+        found = {
+            lang: launch_gate.problems(
+                res, questionnaire, lang, allow_unreviewed=row["allow_unreviewed"]
+            )
+            for lang in refused
+        }
+        raise LaunchRefused(
+            launch_gate.refusal(found),
+            "Translations are not complete and reviewed",
+            lambda reader: launch_gate.refusal(found, reader),
         )
     digest = await _freeze(conn, res, qid)
     opened = await fetch_one(
@@ -289,16 +296,6 @@ async def launch_wave(
             problems={k: v[:5] for k, v in overridden.items()},
         )
     return LaunchOut(wave=wave_out(opened, sites), overridden=overridden)
-
-
-def _summarize(problems: list[str]) -> str:
-    """'3 missing, 40 unreviewed; first: missing: q1.prompt' — short enough for a form."""
-    counts: dict[str, int] = {}
-    for p in problems:
-        kind = p.split(":", 1)[0]
-        counts[kind] = counts.get(kind, 0) + 1
-    listed = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
-    return f"{listed}; first: {problems[0]}"
 
 
 async def close_wave(conn: Conn, who: Principal, program_id: int, wave_id: int) -> WaveOut:

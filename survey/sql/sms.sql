@@ -350,6 +350,23 @@ WHERE program_id = $1 AND id = $2;
 -- name: sms-outbox-defer
 UPDATE sms_messages SET send_at = $3 WHERE program_id = $1 AND id = $2;
 
+-- name: sms-outbox-queued-for-window
+-- A program's texts still waiting (not those a worker has in hand), locked so that a
+-- worker cannot defer one by the old window meanwhile; `backing_off`: its send_at is
+-- a retry backoff, a floor the new window must not bring forward.
+SELECT m.id, m.send_at, m.error IS NOT NULL AS backing_off, s.timezone
+FROM sms_messages m
+LEFT JOIN contacts c ON c.program_id = m.program_id AND c.id = m.contact_id
+LEFT JOIN sites s ON s.program_id = c.program_id AND s.id = c.site_id
+WHERE m.program_id = $1 AND m.direction = 'outbound' AND m.state = 'queued'
+ORDER BY m.id
+FOR UPDATE OF m;
+
+-- name: sms-outbox-reschedule
+UPDATE sms_messages m SET send_at = t.send_at
+FROM unnest($2::bigint[], $3::timestamptz[]) AS t(id, send_at)
+WHERE m.program_id = $1 AND m.id = t.id AND m.state = 'queued';
+
 -- name: sms-outbox-mark-sending
 -- Committed before the provider is called: the crash marker of the duplicate rule.
 UPDATE sms_messages SET state = 'sending', attempts = attempts + 1,

@@ -16,6 +16,7 @@ HTTP_FREE = [
     *sorted((ROOT / "survey" / "render").glob("*.py")),
     ROOT / "survey" / "dashboard" / "fieldwork.py",
     ROOT / "survey" / "dashboard" / "wizard_data.py",
+    ROOT / "survey" / "services" / "launch_gate.py",
 ]
 
 
