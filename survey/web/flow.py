@@ -198,7 +198,8 @@ async def _current(
 
 
 def _render_page(visit: Visit, q: Any, tq: Any, section: str, answers: Any, *,
-                 posted: Any = None, errors: Any = None, added: bool = False) -> Response[Any]:
+                 posted: Any = None, errors: Any = None, added: bool = False,
+                 empty: bool = False) -> Response[Any]:
     page = find_page(q, answers, section)
     if page is None:
         # Not (or no longer) a page this resident may see: back to where they are.
@@ -211,7 +212,7 @@ def _render_page(visit: Visit, q: Any, tq: Any, section: str, answers: Any, *,
     )
     return visit.render(
         "survey/page.html",
-        status_code=422 if errors else 200,
+        status_code=422 if errors or empty else 200,
         section=tq.section(section),
         fields=field_list,
         errors=[f for f in field_list if f.error],
@@ -222,6 +223,7 @@ def _render_page(visit: Visit, q: Any, tq: Any, section: str, answers: Any, *,
         last=is_last_page(q, answers, section),
         previous=all_pages[page.number - 2].section.id if page.number > 1 else None,
         added=added,
+        empty=empty,
         token=visit.csrf(f"page:{section}"),
     )
 
@@ -272,9 +274,9 @@ async def save_page(
         return visit.redirect(f"{link.base}/done")
     if result.elsewhere:
         return visit.redirect(f"{link.base}/q/{resume_section(q, result.answers)}")
-    if result.errors:
+    if result.errors or result.empty:
         return _render_page(visit, q, tq, section, result.answers, posted=posted,
-                            errors=result.errors)
+                            errors=result.errors, empty=result.empty)
     if result.stay:
         return visit.redirect(f"{link.base}/q/{section}?added=1")
     return visit.redirect(f"{link.base}/q/{result.next_section}")

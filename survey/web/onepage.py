@@ -22,6 +22,7 @@ from litestar import Response
 from survey import db
 from survey.db import Conn
 from survey.questionnaire import AnswerError, Questionnaire
+from survey.questionnaire.answers import any_answered
 from survey.resources import Resources
 from survey.services import whole
 from survey.services.responses import Entry
@@ -44,7 +45,8 @@ PURPOSE = "all"
 
 
 def _render(visit: Visit, q: Questionnaire, tq: Questionnaire, answers: Any, *,
-            posted: Any = None, errors: dict[str, AnswerError] | None = None) -> Response[Any]:
+            posted: Any = None, errors: dict[str, AnswerError] | None = None,
+            empty: bool = False) -> Response[Any]:
     sections = []
     error_fields: list[fields.Field] = []
     for section in q.sections:
@@ -58,8 +60,8 @@ def _render(visit: Visit, q: Questionnaire, tq: Questionnaire, answers: Any, *,
         error_fields.extend(f for f in built if f.error)
         sections.append((tq.section(section.id), built))
     return visit.render(
-        "survey/all.html", status_code=422 if errors else 200, sections=sections,
-        errors=error_fields, token=visit.csrf(PURPOSE),
+        "survey/all.html", status_code=422 if errors or empty else 200, sections=sections,
+        errors=error_fields, empty=empty, token=visit.csrf(PURPOSE),
     )
 
 
@@ -117,6 +119,9 @@ async def save_all(request: Req, res: Resources, link: Link) -> Response[Any]:
             await whole.store(conn, entry, answers, visit.locale, complete=False,
                               resume_key=link.resume_key)
         return _render(visit, q, tq, answers, posted=posted, errors=errors)
+    if not any_answered(answers.values()):
+        # A blank form is not a response: nothing is stored, nothing counted.
+        return _render(visit, q, tq, answers, posted=posted, empty=True)
     if link.kind == "s" and entry.response_id is None:
         stored = await web.submissions.submit(pool, _fresh(entry, visit, answers))
         if stored is not None:
