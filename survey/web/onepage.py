@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Response
 
@@ -24,11 +25,13 @@ from survey.db import Conn
 from survey.questionnaire import AnswerError, Questionnaire
 from survey.questionnaire.answers import any_answered
 from survey.resources import Resources
-from survey.services import whole
+from survey.services import drafts, whole
 from survey.services.responses import Entry
 from survey.services.submit_batch import Fresh
 from survey.web import csrf, fields
 from survey.web.flow import (
+    SWITCH_FIELD,
+    SWITCH_FORM,
     CookiesNeeded,
     FormRejected,
     Req,
@@ -61,7 +64,7 @@ def _render(visit: Visit, q: Questionnaire, tq: Questionnaire, answers: Any, *,
         sections.append((tq.section(section.id), built))
     return visit.render(
         "survey/all.html", status_code=422 if errors or empty else 200, sections=sections,
-        errors=error_fields, empty=empty, token=visit.csrf(PURPOSE),
+        errors=error_fields, empty=empty, switch_form=SWITCH_FORM, token=visit.csrf(PURPOSE),
     )
 
 
@@ -105,7 +108,8 @@ async def save_all(request: Req, res: Resources, link: Link) -> Response[Any]:
     else:
         async with pool.acquire() as conn:
             entry = await load(request, conn, link)
-    visit = Visit.open(request, res, link, entry, form_lang=form.get("lang"))
+    switch = form.get(SWITCH_FIELD)
+    visit = Visit.open(request, res, link, entry, form_lang=form.get("lang"), switch_lang=switch)
     if not visit.csrf_ok(PURPOSE, form.get(csrf.FIELD)):
         raise FormRejected()
     q, tq = await visit.questionnaire(pool)
@@ -113,6 +117,16 @@ async def save_all(request: Req, res: Resources, link: Link) -> Response[Any]:
         return _thanks(visit)  # a double click or a reload: already received
     visit.require_open()
     posted, _ = fields.parse(form, q, None)
+    if switch is not None:
+        # The language switcher, pressed mid-form: keep what was typed, then the form.
+        kept, invalid = drafts.check_whole(q, posted)
+        if kept or entry.response_id is not None:  # nothing typed: no response to start
+            async with db.transaction(pool) as conn:
+                await whole.store(conn, entry, kept, visit.locale, complete=False,
+                                  resume_key=link.resume_key)
+        if invalid:
+            return _render(visit, q, tq, kept, posted=posted, errors=invalid)
+        return visit.redirect(f"{link.base}/all?{urlencode({'lang': visit.locale})}")
     answers, errors = whole.check(q, posted)
     if errors:
         async with db.transaction(pool) as conn:
