@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import msgspec
 
@@ -136,6 +136,13 @@ def _missing_from(item: Item, values: list[str]) -> Answer | None:
                 raise AnswerError(item.id, MSG_REQUIRED)
             return Answer(missing=code)  # type: ignore[arg-type]
     return None
+
+
+def any_answered(answers: Iterable[Answer]) -> bool:
+    """Whether a resident gave anything at all: a value, or a "don't know" / "prefer
+    not to say" they chose. Only ``skipped``, what a blank question is stored as, is
+    nothing; a response of nothing else is empty, not complete."""
+    return any(answer.missing != "skipped" for answer in answers)
 
 
 def validate_answer(item: Item, raw: Raw) -> Answer:

@@ -28,7 +28,7 @@ from survey.questionnaire import (
     evaluate,
     validate_answer,
 )
-from survey.questionnaire.answers import MSG_EXCLUSIVE, Raw
+from survey.questionnaire.answers import MSG_EXCLUSIVE, Raw, any_answered
 from survey.services.invitations import split_link
 from survey.services.paging import find_page, section_after
 from survey.services.submit_batch import by_program
@@ -264,6 +264,8 @@ class SaveResult(msgspec.Struct, frozen=True, kw_only=True):
     """The response is complete (now, or already by an earlier identical post)."""
     elsewhere: bool = False
     """The page is not one the respondent may answer now; nothing was stored."""
+    empty: bool = False
+    """The last page was sent with nothing answered anywhere; nothing was stored."""
 
 
 class Either(msgspec.Struct, frozen=True):
@@ -356,6 +358,10 @@ async def save_page(
             continue
         merged[item.id] = fresh[item.id] = answer
     effective = effective_answers(q, merged)
+    following = None if errors or unseen else section_after(q, effective, section_id)
+    if not errors and not unseen and following is None and not any_answered(effective.values()):
+        # Completing it would count a blank form against the site's target sample.
+        return SaveResult(answers=effective, empty=True)
     rows = answer_rows(entry.program_id, response_id,
                        {k: a for k, a in fresh.items() if k in effective})
     if rows:
@@ -367,7 +373,6 @@ async def save_page(
         )
     if errors or unseen:
         return SaveResult(answers=effective, errors=errors, stay=unseen and not errors)
-    following = section_after(q, effective, section_id)
     if following is not None:
         return SaveResult(answers=effective, next_section=following)
     await complete(conn, entry, response_id, language, client_fingerprint=client_fingerprint)

@@ -12,6 +12,7 @@ import hmac
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.datastructures import Cookie
@@ -22,7 +23,7 @@ from survey.errors import RateLimited, SurveyError
 from survey.questionnaire import pages, progress
 from survey.questionnaire.flow import minutes_to_say
 from survey.resources import Resources
-from survey.services import responses
+from survey.services import drafts, responses
 from survey.services.paging import find_page, is_last_page, resume_section
 from survey.services.responses import Entry, LinkNotFound
 from survey.web import csrf, fields, formdata
@@ -31,6 +32,11 @@ from survey.web.state import WebState
 from survey.web.visit import RESUME_COOKIE, RESUME_MAX_AGE, Link, Visit, client_address
 
 Req = Request[Any, Any, Any]
+
+#: The language switcher on a page with a form: buttons of that form (by its id), so
+#: a switch sends what the page holds along (``drafts``) rather than losing it.
+SWITCH_FIELD = "switch_lang"
+SWITCH_FORM = "page-form"
 
 #: Survey forms are small; a page of long comments in any script fits well within this.
 MAX_FORM_BYTES = 256 * 1024
@@ -184,11 +190,11 @@ async def start(request: Req, conn: Conn, res: Resources, link: Link) -> Respons
 
 async def _current(
     request: Req, conn: Conn, res: Resources, link: Link, form_lang: str | None = None,
-    *, with_answers: bool = False,
+    *, with_answers: bool = False, switch_lang: str | None = None,
 ) -> tuple[Visit, Response[Any] | None]:
     """The visit, or where to send someone who has no page to answer here."""
     entry = await load(request, conn, link, with_answers=with_answers)
-    visit = Visit.open(request, res, link, entry, form_lang=form_lang)
+    visit = Visit.open(request, res, link, entry, form_lang=form_lang, switch_lang=switch_lang)
     if entry.complete:
         return visit, visit.redirect(f"{link.base}/done")
     visit.require_open()
@@ -198,7 +204,8 @@ async def _current(
 
 
 def _render_page(visit: Visit, q: Any, tq: Any, section: str, answers: Any, *,
-                 posted: Any = None, errors: Any = None, added: bool = False) -> Response[Any]:
+                 posted: Any = None, errors: Any = None, added: bool = False,
+                 empty: bool = False) -> Response[Any]:
     page = find_page(q, answers, section)
     if page is None:
         # Not (or no longer) a page this resident may see: back to where they are.
@@ -211,7 +218,7 @@ def _render_page(visit: Visit, q: Any, tq: Any, section: str, answers: Any, *,
     )
     return visit.render(
         "survey/page.html",
-        status_code=422 if errors else 200,
+        status_code=422 if errors or empty else 200,
         section=tq.section(section),
         fields=field_list,
         errors=[f for f in field_list if f.error],
@@ -222,6 +229,8 @@ def _render_page(visit: Visit, q: Any, tq: Any, section: str, answers: Any, *,
         last=is_last_page(q, answers, section),
         previous=all_pages[page.number - 2].section.id if page.number > 1 else None,
         added=added,
+        empty=empty,
+        switch_form=SWITCH_FORM,
         token=visit.csrf(f"page:{section}"),
     )
 
@@ -253,7 +262,9 @@ async def save_page(
     form = await read_form(request)
     if link.kind == "o" and not link.resume_key:
         raise CookiesNeeded()
-    visit, elsewhere = await _current(request, conn, res, link, form_lang=form.get("lang"))
+    switch = form.get(SWITCH_FIELD)
+    visit, elsewhere = await _current(request, conn, res, link, form_lang=form.get("lang"),
+                                      switch_lang=switch)
     if not visit.csrf_ok(f"page:{section}", form.get(csrf.FIELD)):
         raise FormRejected()
     if elsewhere is not None:
@@ -262,6 +273,18 @@ async def save_page(
     assert entry.response_id is not None
     q, tq = await visit.questionnaire(conn)
     posted, shown = fields.parse(form, q, section)
+    if switch is not None:
+        # The language switcher, pressed mid-page: keep what was typed, then the page.
+        draft = await drafts.save_page(conn, entry, entry.response_id, q, section, posted,
+                                       shown, visit.locale)
+        if draft.completed:
+            return visit.redirect(f"{link.base}/done")
+        if draft.elsewhere:
+            return visit.redirect(f"{link.base}/q/{resume_section(q, draft.answers)}")
+        if draft.errors:
+            return _render_page(visit, q, tq, section, draft.answers, posted=posted,
+                                errors=draft.errors)
+        return visit.redirect(f"{link.base}/q/{section}?{urlencode({'lang': visit.locale})}")
     result = await responses.save_page(
         conn, entry, entry.response_id, q, section, posted, shown, visit.locale,
         client_fingerprint=(
@@ -272,9 +295,9 @@ async def save_page(
         return visit.redirect(f"{link.base}/done")
     if result.elsewhere:
         return visit.redirect(f"{link.base}/q/{resume_section(q, result.answers)}")
-    if result.errors:
+    if result.errors or result.empty:
         return _render_page(visit, q, tq, section, result.answers, posted=posted,
-                            errors=result.errors)
+                            errors=result.errors, empty=result.empty)
     if result.stay:
         return visit.redirect(f"{link.base}/q/{section}?added=1")
     return visit.redirect(f"{link.base}/q/{result.next_section}")

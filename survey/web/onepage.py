@@ -16,18 +16,22 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Response
 
 from survey import db
 from survey.db import Conn
 from survey.questionnaire import AnswerError, Questionnaire
+from survey.questionnaire.answers import any_answered
 from survey.resources import Resources
-from survey.services import whole
+from survey.services import drafts, whole
 from survey.services.responses import Entry
 from survey.services.submit_batch import Fresh
 from survey.web import csrf, fields
 from survey.web.flow import (
+    SWITCH_FIELD,
+    SWITCH_FORM,
     CookiesNeeded,
     FormRejected,
     Req,
@@ -44,7 +48,8 @@ PURPOSE = "all"
 
 
 def _render(visit: Visit, q: Questionnaire, tq: Questionnaire, answers: Any, *,
-            posted: Any = None, errors: dict[str, AnswerError] | None = None) -> Response[Any]:
+            posted: Any = None, errors: dict[str, AnswerError] | None = None,
+            empty: bool = False) -> Response[Any]:
     sections = []
     error_fields: list[fields.Field] = []
     for section in q.sections:
@@ -58,8 +63,8 @@ def _render(visit: Visit, q: Questionnaire, tq: Questionnaire, answers: Any, *,
         error_fields.extend(f for f in built if f.error)
         sections.append((tq.section(section.id), built))
     return visit.render(
-        "survey/all.html", status_code=422 if errors else 200, sections=sections,
-        errors=error_fields, token=visit.csrf(PURPOSE),
+        "survey/all.html", status_code=422 if errors or empty else 200, sections=sections,
+        errors=error_fields, empty=empty, switch_form=SWITCH_FORM, token=visit.csrf(PURPOSE),
     )
 
 
@@ -103,7 +108,8 @@ async def save_all(request: Req, res: Resources, link: Link) -> Response[Any]:
     else:
         async with pool.acquire() as conn:
             entry = await load(request, conn, link)
-    visit = Visit.open(request, res, link, entry, form_lang=form.get("lang"))
+    switch = form.get(SWITCH_FIELD)
+    visit = Visit.open(request, res, link, entry, form_lang=form.get("lang"), switch_lang=switch)
     if not visit.csrf_ok(PURPOSE, form.get(csrf.FIELD)):
         raise FormRejected()
     q, tq = await visit.questionnaire(pool)
@@ -111,12 +117,25 @@ async def save_all(request: Req, res: Resources, link: Link) -> Response[Any]:
         return _thanks(visit)  # a double click or a reload: already received
     visit.require_open()
     posted, _ = fields.parse(form, q, None)
+    if switch is not None:
+        # The language switcher, pressed mid-form: keep what was typed, then the form.
+        kept, invalid = drafts.check_whole(q, posted)
+        if kept or entry.response_id is not None:  # nothing typed: no response to start
+            async with db.transaction(pool) as conn:
+                await whole.store(conn, entry, kept, visit.locale, complete=False,
+                                  resume_key=link.resume_key)
+        if invalid:
+            return _render(visit, q, tq, kept, posted=posted, errors=invalid)
+        return visit.redirect(f"{link.base}/all?{urlencode({'lang': visit.locale})}")
     answers, errors = whole.check(q, posted)
     if errors:
         async with db.transaction(pool) as conn:
             await whole.store(conn, entry, answers, visit.locale, complete=False,
                               resume_key=link.resume_key)
         return _render(visit, q, tq, answers, posted=posted, errors=errors)
+    if not any_answered(answers.values()):
+        # A blank form is not a response: nothing is stored, nothing counted.
+        return _render(visit, q, tq, answers, posted=posted, empty=True)
     if link.kind == "s" and entry.response_id is None:
         stored = await web.submissions.submit(pool, _fresh(entry, visit, answers))
         if stored is not None:

@@ -1,6 +1,7 @@
 """One request to a survey link: which link, which language, and how pages render.
 
-Language order (issue 4): ``?lang`` (or the ``lang`` field a form carries), the
+Language order (issue 4): ``?lang`` (or the switcher's ``switch_lang`` button on a
+page with a form, or the ``lang`` field a form carries), the
 language cookie, the language the response was last answered in, Accept-Language,
 then the wave's default; only the wave's languages are ever chosen. The cookie is
 set only when the resident picks a language with the switcher.
@@ -76,15 +77,19 @@ def choose_locale(
     response_language: str | None = None,
     contact_language: str | None = None,
     form_lang: str | None = None,
+    switch_lang: str | None = None,
 ) -> tuple[str, bool]:
     """The language to serve, and whether the resident picked it just now (with the
-    switcher's ``?lang``; a form's ``lang`` field only repeats the page's language).
+    switcher: its ``?lang`` link, or on a page with a form its ``switch_lang`` button,
+    which sends the page's answers along; a form's ``lang`` field only repeats the
+    page's language).
 
     Most specific first: a choice made on the page (``?lang``, the form, then the
     switcher's cookie), the language the response was started in, the language the
     contact was texted in (a personal link), then the browser's and the wave's."""
     query = request.query_params.get("lang")
-    explicit = form_lang or query
+    choice = switch_lang or query
+    explicit = switch_lang or form_lang or query
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie and match_tag(cookie, supported) is None:
         cookie = None
@@ -96,7 +101,7 @@ def choose_locale(
     locale = negotiate(
         explicit, remembered, request.headers.get("accept-language"), supported, default
     )
-    picked = bool(query) and match_tag(query or "", supported) == locale and locale != cookie
+    picked = bool(choice) and match_tag(choice or "", supported) == locale and locale != cookie
     return locale, picked
 
 
@@ -183,12 +188,14 @@ class Visit:
         link: Link,
         entry: Entry,
         form_lang: str | None = None,
+        switch_lang: str | None = None,
     ) -> Visit:
         web: WebState = request.app.state.web
         locale, picked = choose_locale(
             request, entry.languages, entry.default_language,
             response_language=entry.response_language,
             contact_language=entry.contact_language, form_lang=form_lang,
+            switch_lang=switch_lang,
         )
         # Error pages raised from here on speak this language and offer these ones.
         request.state.survey_locale = locale

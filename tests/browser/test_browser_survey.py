@@ -245,6 +245,7 @@ def test_double_submit_and_used_token(browser: Any, server: Server, make_wave: A
     context = browser.new_context()
     page = context.new_page()
     start(page, f"{server.url}{wave2.personal_path()}")
+    fill_page(page)  # a page sent blank would not complete (test_web_empty_submit)
     with page.expect_navigation():
         prevented = page.evaluate("""() => {
             const form = document.querySelector("form.page-form");
