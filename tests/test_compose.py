@@ -91,3 +91,46 @@ def test_citus_profile_is_a_cluster_the_service_can_use() -> None:
     assert "@citus-coordinator:5432/survey" in app["environment"]["SURVEY_DATABASE_URL"]
     assert depends(app) == {"citus-setup": "service_completed_successfully"}
     assert app["command"] == services["survey"]["command"]
+
+
+APP_SERVICES = {"survey", "cache-warmer", "sms-worker", "survey-citus"}
+
+
+def test_the_service_runs_from_an_image_built_from_this_checkout() -> None:
+    """A pip build writes build/ and *.egg-info into its source, so it cannot install
+    from a read-only mount of the checkout at start (review 3): the image installs the
+    project when it is built, with WeasyPrint's Pango, and nothing mounts the source."""
+    services = compose()["services"]
+    assert {n for n, s in services.items() if "build" in s} == APP_SERVICES
+    builds = {repr(services[n]["build"]) for n in APP_SERVICES}
+    images = {services[n]["image"] for n in APP_SERVICES}
+    assert len(builds) == 1 and len(images) == 1  # one image for all of them
+    dockerfile = services["survey"]["build"]["dockerfile_inline"]
+    assert services["survey"]["build"]["context"] == "."
+    lines = [line.strip() for line in dockerfile.splitlines() if line.strip()]
+    assert lines[0].startswith("FROM python:3.11-")
+    for library in ("libpango-1.0-0", "libpangoft2-1.0-0"):
+        assert library in dockerfile
+    copies = [line.split()[1:] for line in lines if line.startswith("COPY ")]
+    sources = [s for *found, _ in copies for s in found]
+    for source in sources:
+        assert (ROOT / source).exists(), source
+    # What the package build needs, then the data the service reads at run time.
+    assert {"pyproject.toml", "README.md", "survey", "analysis"} <= set(sources)
+    install = next(i for i, line in enumerate(lines) if "pip install" in line)
+    copied_before = {s for i, line in enumerate(lines[:install]) if line.startswith("COPY ")
+                     for s in line.split()[1:-1]}
+    assert {"pyproject.toml", "survey", "analysis"} <= copied_before
+    env = dict(re.findall(r"(SURVEY_\w+)=(\S+)", next(x for x in lines if x.startswith("ENV "))))
+    destinations = {dest for *_, dest in copies}
+    assert env == {"SURVEY_QUESTIONNAIRE_DIR": "/app/questionnaires",
+                   "SURVEY_LOCALES_DIR": "/app/locales"}
+    assert set(env.values()) <= destinations
+    assert any(line.startswith("USER ") and "root" not in line for line in lines)
+    for name in APP_SERVICES:
+        service = services[name]
+        assert not any(m.split(":")[0].startswith((".", "/")) for m in
+                       service.get("volumes", [])), f"{name} mounts the checkout"
+        assert service["command"].split()[0] == "survey", name
+        if "healthcheck" in service:
+            assert service["healthcheck"]["start_period"] == "60s", name
