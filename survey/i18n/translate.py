@@ -35,18 +35,19 @@ from survey.questionnaire.text import (
 )
 
 
-class _Params(dict[str, str]):
+class _Params(dict[str, object]):
     """Leaves an unknown placeholder visible instead of failing a whole page."""
 
-    def __missing__(self, key: str) -> str:
+    def __missing__(self, key: str) -> object:
         return f"%({key})s"
 
 
 _NAME = re.compile(r"%\((\w+)\)")
 
 
-def render(text: str, params: Mapping[str, str] | None = None, source: str = "") -> str:
-    """Fill ``%(name)s`` placeholders. A translation with broken placeholders (bad syntax,
+def render(text: str, params: Mapping[str, object] | None = None, source: str = "") -> str:
+    """Fill ``%(name)s`` (and ``%(name)d``) placeholders; ``%(max)d`` needs a number, so
+    callers pass numbers as numbers. A translation with broken placeholders (bad syntax,
     or a name the English does not use) falls back to ``source``, the English text,
     rather than raising or showing ``%(...)s`` to a resident."""
     if "%" not in text:

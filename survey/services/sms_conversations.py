@@ -63,6 +63,8 @@ class Conversation(msgspec.Struct, frozen=True, kw_only=True):
     language: str | None
     reminders_sent: int
     state: dict[str, Any]
+    preferred_language: str | None = None
+    """The contact list's language: keyword replies may use it (``reply_language``)."""
 
 
 def state_json(state: ConversationState) -> dict[str, Any]:
@@ -126,6 +128,7 @@ def _conversation(row: Record) -> Conversation:
         language=row["language"],
         reminders_sent=row["reminders_sent"],
         state=row["state"],
+        preferred_language=row["preferred_language"],
     )
 
 

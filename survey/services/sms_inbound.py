@@ -122,10 +122,11 @@ async def _handle(conn: Conn, res: Resources, sms: InboundSms, now: datetime) ->
     state = await conversations.load_state(conn, conv)
     if not wave.is_open(now):
         state = close(state)
+    preferred = conv.preferred_language
     if created:
-        step = _first_contact(setup, state, sms.body, sms.opt_out_type)
+        step = _first_contact(setup, state, sms.body, sms.opt_out_type, preferred)
     else:
-        step = handle(setup, state, sms.body, opt_out_type=sms.opt_out_type)
+        step = handle(setup, state, sms.body, opt_out_type=sms.opt_out_type, preferred=preferred)
 
     # The number-wide list follows the keyword even when this conversation's own
     # state did not change (already opted out here, or opted out in another program).
@@ -181,7 +182,7 @@ async def _help_outside_conversation(
 
 
 def _first_contact(
-    setup: Setup, state: ConversationState, text: str, opt_out_type: str
+    setup: Setup, state: ConversationState, text: str, opt_out_type: str, preferred: str | None
 ) -> Step:
     """Someone texted before we did: a keyword, or a language named outright
     ("Espanol"), is handled as such; anything else ("hi") gets the opening messages.
@@ -190,7 +191,7 @@ def _first_contact(
     numbered = isinstance(parse_choice(text, range(1, len(setup.languages) + 1)), ChoiceReply)
     named = not numbered and parse_language_choice(text, setup.languages) is not None
     if is_keyword or named:
-        return handle(setup, state, text, opt_out_type=opt_out_type)
+        return handle(setup, state, text, opt_out_type=opt_out_type, preferred=preferred)
     return start(setup)
 
 

@@ -28,6 +28,9 @@ Keywords come first, in carrier order: opt-out (any status), HELP, then opt-in
 opt-out the conversation sends exactly one confirmation and then nothing,
 whatever arrives, until an opt-in. ``LANG`` (and its translations) reopens the
 language menu mid-survey, keeping the answers.
+
+Replies to those keywords are the program's, not the questionnaire's, so they may
+be in any language a catalog translates, not only the wave's (``keyword_reply_language``).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from survey.sms.keywords import (
     kind_from_opt_out_type,
 )
 from survey.sms.menu import compose_language_menu, parse_language_choice
+from survey.sms.reply_language import keyword_reply_language
 from survey.sms.textnorm import fold
 from survey.sms.texts import (
     MSG_CLOSED,
@@ -146,6 +150,8 @@ class Setup:
     With ``provider_confirms_keywords`` (Twilio's default on long codes) the
     provider itself answers STOP/START and its other standard words, so we stay
     silent for those and confirm only the ones it does not know (ALTO, стоп ...).
+    ``translates(locale, msgid)`` tells whether a catalog really has one of the
+    engine's messages in ``locale``: keyword replies may use any such language.
     """
 
     questionnaire: Questionnaire
@@ -157,6 +163,7 @@ class Setup:
     provider_confirms_keywords: bool = True
     gettext: Callable[[str], Gettext] = field(default=lambda locale: (lambda msgid: msgid))
     questionnaire_for: Callable[[str], Questionnaire] | None = None
+    translates: Callable[[str, str], bool] = field(default=lambda locale, msgid: False)
     _cache: dict[str, Questionnaire] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -181,6 +188,9 @@ class Setup:
             program=program,
             help_contact=help_contact,
             gettext=lambda locale: catalogs.translator(locale, allow_fuzzy).gettext,
+            translates=lambda locale, msgid: (
+                (None, msgid) in catalogs.translated(locale, allow_fuzzy)
+            ),
             questionnaire_for=lambda locale: translate_questionnaire(
                 catalogs, questionnaire, locale, allow_fuzzy=allow_fuzzy,
                 params={"program": isolate(program, locale)},
@@ -239,12 +249,14 @@ def start(setup: Setup, *, language: str | None = None) -> Step:
 
 
 def handle(
-    setup: Setup, state: ConversationState, text: str, *, opt_out_type: str = ""
+    setup: Setup, state: ConversationState, text: str, *, opt_out_type: str = "",
+    preferred: str | None = None,
 ) -> Step:
     """Advance the conversation with one inbound text.
 
     ``opt_out_type`` is Twilio Advanced Opt-Out's ``OptOutType`` field, when
-    present; it overrides our own keyword matching.
+    present; it overrides our own keyword matching. ``preferred`` is the contact's
+    language from the contact list, for keyword replies when nothing better is known.
     """
     kind = kind_from_opt_out_type(opt_out_type)
     match = classify_keyword(text)
@@ -253,12 +265,19 @@ def handle(
     quiet = setup.provider_confirms_keywords and (
         bool(opt_out_type) or is_provider_keyword(text)
     )
-    lang = _reply_language(setup, state, match.languages)
+
+    def lang(msgid: str) -> str:
+        return keyword_reply_language(
+            msgid, phrase_languages=match.languages, conversation=state.language,
+            preferred=preferred, offered=setup.languages, default=setup.default_language,
+            translates=setup.translates,
+        )
+
     if kind is KeywordKind.OPT_OUT:
         if state.status == "opted_out":
             return Step(state=state, messages=[], events=(Event.IGNORED,))
         new = msgspec.structs.replace(state, status="opted_out", resume=state.status)
-        messages = [] if quiet else [setup.say(lang, MSG_STOPPED)]
+        messages = [] if quiet else [setup.say(lang(MSG_STOPPED), MSG_STOPPED)]
         return Step(state=new, messages=messages, events=(Event.OPTED_OUT,))
     if state.status == "opted_out":
         if kind is not KeywordKind.OPT_IN:
@@ -267,15 +286,17 @@ def handle(
         resumed = msgspec.structs.replace(
             state, status=state.resume or "choosing_language", resume=None
         )
-        messages = [] if quiet else [setup.say(lang, MSG_RESTARTED)]
+        messages = [] if quiet else [setup.say(lang(MSG_RESTARTED), MSG_RESTARTED)]
         return Step(
             state=resumed, messages=messages + _pending_prompt(setup, resumed),
             events=(Event.OPTED_IN,),
         )
     if kind is KeywordKind.HELP:
-        return Step(state=state, messages=[setup.say(lang, MSG_HELP)], events=(Event.HELP,))
+        return Step(state=state, messages=[setup.say(lang(MSG_HELP), MSG_HELP)],
+                    events=(Event.HELP,))
     if state.status == "closed":
-        return Step(state=state, messages=[setup.say(lang, MSG_CLOSED)], events=(Event.CLOSED,))
+        closed = setup.say(_reply_language(setup, state, match.languages), MSG_CLOSED)
+        return Step(state=state, messages=[closed], events=(Event.CLOSED,))
     if state.status == "completed":
         return Step(state=state, messages=[], events=(Event.IGNORED,))
     if state.status == "choosing_language" or state.language is None:

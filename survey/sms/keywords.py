@@ -31,7 +31,7 @@ Choices, and why:
 
 Language keys are our locale codes (``survey.i18n.SUPPORTED_LOCALES``). The
 language code of a match lets the caller answer in the language the person
-used (ALTO gets the Spanish confirmation) when no language is known yet.
+used (ALTO gets the Spanish confirmation; see ``reply_language``).
 """
 
 from __future__ import annotations

@@ -61,8 +61,11 @@ MSG_REMINDER = _("Reminder from %(program)s: reply to continue the survey, or ST
 
 def translate(gettext: Gettext, msgid: str, **params: object) -> str:
     """Translate and fill placeholders; a translation whose placeholders are broken
-    falls back to the English text rather than failing in front of a resident."""
+    falls back to the English text rather than failing in front of a resident.
+
+    Params keep their type: an answer error's ``%(max)d`` needs the number itself
+    (a string there fails, and the fallback would show the raw English msgid)."""
     text = gettext(msgid)
     if not params:
         return text
-    return render(text, {k: str(v) for k, v in params.items()}, msgid)
+    return render(text, params, msgid)

@@ -158,7 +158,7 @@ FROM unnest($8::bigint[], $9::bigint[], $10::bigint[]) AS t(contact_id, site_id,
 RETURNING id, contact_id;
 
 -- name: sms-conversation-lock
-SELECT cv.*, c.phone_e164, c.panel_member_id
+SELECT cv.*, c.phone_e164, c.panel_member_id, c.preferred_language
 FROM sms_conversations cv
 JOIN contacts c ON c.program_id = cv.program_id AND c.id = cv.contact_id
 WHERE cv.program_id = $1 AND cv.id = $2
