@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from survey.i18n import translate_questionnaire
+from survey.i18n import format_number, translate_questionnaire
 from survey.questionnaire import LikertItem, Questionnaire
 from survey.render import charts
 from survey.report.model import ConstructResult, Report, SiteReport, WaveStat
@@ -31,12 +31,21 @@ class View:
         self.locale = locale
         self.num = charts.number_format(locale)
         self.num2 = charts.number_format(locale, 2)
+        self.no_target = t("no target")
         self.q = translate_questionnaire(catalogs, q, locale) if locale != "en" else q
         self.constructs = {c.id: c.label for c in self.q.constructs}
         self.items = {i.id: i for i in self.q.items}
         below = report.thresholds.suppress_below
         self.suppressed = t("suppressed")
         self.reason = t("fewer than %(n)d respondents, hidden to protect privacy", n=below)
+
+    def count(self, value: float | None) -> str:
+        """A count of people (n, a target, completes): a whole number, never ``180.0``,
+        which would read as a weighted estimate."""
+        if not _ok(value):
+            return "–"
+        assert value is not None
+        return format_number(round(value), self.locale, 0)
 
     def label(self, result: ConstructResult) -> str:
         return self.constructs.get(result.construct_id, result.label)
@@ -45,7 +54,8 @@ class View:
         if stat.suppressed:
             return {"text": self.suppressed, "suppressed": True, "reason": self.reason}
         value = getattr(stat, field)
-        text = self.num(value) if _ok(value) else "–"
+        show = self.count if field == "n" else self.num
+        text = show(value) if _ok(value) else "–"
         return {"text": text, "suppressed": False, "caution": stat.caution}
 
     def p(self, value: float | None) -> str:
@@ -222,8 +232,8 @@ async def build_view(
                 "id": site.site_id,
                 "name": site.name,
                 "comparison": site.comparison,
-                "n_pre": view.num(site.n_pre) if site.n_pre is not None else view.suppressed,
-                "n_post": view.num(site.n_post) if site.n_post is not None else view.suppressed,
+                "n_pre": view.count(site.n_pre) if site.n_pre is not None else view.suppressed,
+                "n_post": view.count(site.n_post) if site.n_post is not None else view.suppressed,
                 "suppressed": hidden,
                 "reason": view.reason if hidden else "",
                 "constructs": _construct_rows(view, site),
@@ -245,7 +255,7 @@ async def build_view(
                 "wave": waves[0] if r.wave_id == report.pre.id else waves[1],
                 "language": r.language or t("all"),
                 "alpha": t("suppressed") if r.suppressed or r.alpha is None else view.num2(r.alpha),
-                "n": "" if r.n is None else view.num(r.n),
+                "n": "" if r.n is None else view.count(r.n),
                 "flag": r.below_flag,
             }
             for r in report.reliability
@@ -266,7 +276,7 @@ def _span(report: Report, construct_id: str) -> float:
 def _count(view: View, count: Any) -> dict[str, Any]:
     if count.suppressed:
         return {"text": view.suppressed, "suppressed": True, "reason": view.reason}
-    return {"text": view.num(count.value), "suppressed": False}
+    return {"text": view.count(count.value), "suppressed": False}
 
 
 def _fieldwork(view: View, fw: Any) -> dict[str, Any]:
@@ -282,7 +292,8 @@ def _fieldwork(view: View, fw: Any) -> dict[str, Any]:
         "sites": [
             {
                 "name": s.name,
-                "target": view.num(s.target_n),
+                # 0 is how a blank target (the site has none) is stored.
+                "target": view.count(s.target_n) if s.target_n else "",
                 "complete": _count(view, s.complete),
                 "partial": _count(view, s.partial),
             }
