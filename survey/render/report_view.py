@@ -50,11 +50,16 @@ class View:
     def label(self, result: ConstructResult) -> str:
         return self.constructs.get(result.construct_id, result.label)
 
-    def cell(self, stat: WaveStat, field: str = "score") -> dict[str, Any]:
+    def hidden(self) -> dict[str, Any]:
+        return {"text": self.suppressed, "suppressed": True, "reason": self.reason}
+
+    def cell(
+        self, stat: WaveStat, field: str = "score", show: Callable[[float], str] | None = None
+    ) -> dict[str, Any]:
         if stat.suppressed:
-            return {"text": self.suppressed, "suppressed": True, "reason": self.reason}
+            return self.hidden()
         value = getattr(stat, field)
-        show = self.count if field == "n" else self.num
+        show = show or (self.count if field == "n" else self.num)
         text = show(value) if _ok(value) else "–"
         return {"text": text, "suppressed": False, "caution": stat.caution}
 
@@ -90,6 +95,47 @@ def _construct_rows(view: View, site: SiteReport) -> list[dict[str, Any]]:
                 "g": view.num2(ch.hedges_g) if ch else "–",
                 "caution": bool(ch and ch.caution),
                 "did": view.num(c.did.estimate_score) if c.did else "",
+            }
+        )
+    return rows
+
+
+def _shown(text: str) -> dict[str, Any]:
+    return {"text": text, "suppressed": False}
+
+
+def _item_rows(view: View, site: SiteReport) -> list[dict[str, Any]]:
+    """Each Likert item's change at the site, as the JSON report has it: means on the
+    item's own scale, the mean shift with its CI, Cliff's delta, Mann–Whitney p and its
+    Benjamini–Hochberg adjustment. A suppressed wave hides the change too."""
+    rows = []
+    for item in site.items:
+        spec = view.items.get(item.item_id)
+        ch = item.change
+        hidden = item.pre.suppressed or item.post.suppressed
+        blank = view.hidden() if hidden else _shown("–")
+        rows.append(
+            {
+                "label": spec.prompt if spec is not None else item.item_id,
+                "caution": bool(ch and ch.caution),
+                "cells": [
+                    view.cell(item.pre, "n"),
+                    view.cell(item.post, "n"),
+                    view.cell(item.pre, "mean", view.num2),
+                    view.cell(item.post, "mean", view.num2),
+                    *(
+                        [
+                            _shown(view.num2(ch.diff)),
+                            _shown(f"{view.num2(ch.ci_low)} – {view.num2(ch.ci_high)}"),
+                            _shown(view.num2(ch.cliffs_delta)),
+                            _shown(view.p(ch.p_mw)),
+                            # Comparison sites are outside the BH family.
+                            _shown(view.p(ch.p_bh)),
+                        ]
+                        if ch is not None
+                        else [blank] * 5
+                    ),
+                ],
             }
         )
     return rows
@@ -237,6 +283,7 @@ async def build_view(
                 "suppressed": hidden,
                 "reason": view.reason if hidden else "",
                 "constructs": _construct_rows(view, site),
+                "item_rows": _item_rows(view, site),
                 "charts": [] if hidden else await _site_charts(view, site, waves),
             }
         )
@@ -247,6 +294,10 @@ async def build_view(
         "forests": forests,
         "state": state,
         "sites": sites,
+        # The roll-up, forests and reliability are of multi-item scales; an item-only
+        # questionnaire (pulse) says so instead of showing empty tables.
+        "has_scales": any(s.constructs for s in report.sites),
+        "has_items": any(s["item_rows"] for s in sites),
         "site_options": [(s.site_id, s.name) for s in report.sites],
         "fieldwork": [_fieldwork(view, fw) for fw in report.fieldwork],
         "reliability": [
