@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from survey.i18n import translate_questionnaire
+from survey.i18n import format_number, translate_questionnaire
 from survey.questionnaire import LikertItem, Questionnaire
 from survey.render import charts
 from survey.report.model import ConstructResult, Report, SiteReport, WaveStat
@@ -31,6 +31,7 @@ class View:
         self.locale = locale
         self.num = charts.number_format(locale)
         self.num2 = charts.number_format(locale, 2)
+        self.no_target = t("no target")
         self.q = translate_questionnaire(catalogs, q, locale) if locale != "en" else q
         self.constructs = {c.id: c.label for c in self.q.constructs}
         self.items = {i.id: i for i in self.q.items}
@@ -38,14 +39,28 @@ class View:
         self.suppressed = t("suppressed")
         self.reason = t("fewer than %(n)d respondents, hidden to protect privacy", n=below)
 
+    def count(self, value: float | None) -> str:
+        """A count of people (n, a target, completes): a whole number, never ``180.0``,
+        which would read as a weighted estimate."""
+        if not _ok(value):
+            return "–"
+        assert value is not None
+        return format_number(round(value), self.locale, 0)
+
     def label(self, result: ConstructResult) -> str:
         return self.constructs.get(result.construct_id, result.label)
 
-    def cell(self, stat: WaveStat, field: str = "score") -> dict[str, Any]:
+    def hidden(self) -> dict[str, Any]:
+        return {"text": self.suppressed, "suppressed": True, "reason": self.reason}
+
+    def cell(
+        self, stat: WaveStat, field: str = "score", show: Callable[[float], str] | None = None
+    ) -> dict[str, Any]:
         if stat.suppressed:
-            return {"text": self.suppressed, "suppressed": True, "reason": self.reason}
+            return self.hidden()
         value = getattr(stat, field)
-        text = self.num(value) if _ok(value) else "–"
+        show = show or (self.count if field == "n" else self.num)
+        text = show(value) if _ok(value) else "–"
         return {"text": text, "suppressed": False, "caution": stat.caution}
 
     def p(self, value: float | None) -> str:
@@ -80,6 +95,47 @@ def _construct_rows(view: View, site: SiteReport) -> list[dict[str, Any]]:
                 "g": view.num2(ch.hedges_g) if ch else "–",
                 "caution": bool(ch and ch.caution),
                 "did": view.num(c.did.estimate_score) if c.did else "",
+            }
+        )
+    return rows
+
+
+def _shown(text: str) -> dict[str, Any]:
+    return {"text": text, "suppressed": False}
+
+
+def _item_rows(view: View, site: SiteReport) -> list[dict[str, Any]]:
+    """Each Likert item's change at the site, as the JSON report has it: means on the
+    item's own scale, the mean shift with its CI, Cliff's delta, Mann–Whitney p and its
+    Benjamini–Hochberg adjustment. A suppressed wave hides the change too."""
+    rows = []
+    for item in site.items:
+        spec = view.items.get(item.item_id)
+        ch = item.change
+        hidden = item.pre.suppressed or item.post.suppressed
+        blank = view.hidden() if hidden else _shown("–")
+        rows.append(
+            {
+                "label": spec.prompt if spec is not None else item.item_id,
+                "caution": bool(ch and ch.caution),
+                "cells": [
+                    view.cell(item.pre, "n"),
+                    view.cell(item.post, "n"),
+                    view.cell(item.pre, "mean", view.num2),
+                    view.cell(item.post, "mean", view.num2),
+                    *(
+                        [
+                            _shown(view.num2(ch.diff)),
+                            _shown(f"{view.num2(ch.ci_low)} – {view.num2(ch.ci_high)}"),
+                            _shown(view.num2(ch.cliffs_delta)),
+                            _shown(view.p(ch.p_mw)),
+                            # Comparison sites are outside the BH family.
+                            _shown(view.p(ch.p_bh)),
+                        ]
+                        if ch is not None
+                        else [blank] * 5
+                    ),
+                ],
             }
         )
     return rows
@@ -222,11 +278,12 @@ async def build_view(
                 "id": site.site_id,
                 "name": site.name,
                 "comparison": site.comparison,
-                "n_pre": view.num(site.n_pre) if site.n_pre is not None else view.suppressed,
-                "n_post": view.num(site.n_post) if site.n_post is not None else view.suppressed,
+                "n_pre": view.count(site.n_pre) if site.n_pre is not None else view.suppressed,
+                "n_post": view.count(site.n_post) if site.n_post is not None else view.suppressed,
                 "suppressed": hidden,
                 "reason": view.reason if hidden else "",
                 "constructs": _construct_rows(view, site),
+                "item_rows": _item_rows(view, site),
                 "charts": [] if hidden else await _site_charts(view, site, waves),
             }
         )
@@ -237,6 +294,10 @@ async def build_view(
         "forests": forests,
         "state": state,
         "sites": sites,
+        # The roll-up, forests and reliability are of multi-item scales; an item-only
+        # questionnaire (pulse) says so instead of showing empty tables.
+        "has_scales": any(s.constructs for s in report.sites),
+        "has_items": any(s["item_rows"] for s in sites),
         "site_options": [(s.site_id, s.name) for s in report.sites],
         "fieldwork": [_fieldwork(view, fw) for fw in report.fieldwork],
         "reliability": [
@@ -245,7 +306,7 @@ async def build_view(
                 "wave": waves[0] if r.wave_id == report.pre.id else waves[1],
                 "language": r.language or t("all"),
                 "alpha": t("suppressed") if r.suppressed or r.alpha is None else view.num2(r.alpha),
-                "n": "" if r.n is None else view.num(r.n),
+                "n": "" if r.n is None else view.count(r.n),
                 "flag": r.below_flag,
             }
             for r in report.reliability
@@ -266,7 +327,7 @@ def _span(report: Report, construct_id: str) -> float:
 def _count(view: View, count: Any) -> dict[str, Any]:
     if count.suppressed:
         return {"text": view.suppressed, "suppressed": True, "reason": view.reason}
-    return {"text": view.num(count.value), "suppressed": False}
+    return {"text": view.count(count.value), "suppressed": False}
 
 
 def _fieldwork(view: View, fw: Any) -> dict[str, Any]:
@@ -282,7 +343,8 @@ def _fieldwork(view: View, fw: Any) -> dict[str, Any]:
         "sites": [
             {
                 "name": s.name,
-                "target": view.num(s.target_n),
+                # 0 is how a blank target (the site has none) is stored.
+                "target": view.count(s.target_n) if s.target_n else "",
                 "complete": _count(view, s.complete),
                 "partial": _count(view, s.partial),
             }
