@@ -12,8 +12,9 @@ from survey.db import Conn
 from survey.export.csvfile import csv_lines
 from survey.export.dictionary import dictionary_csv, dictionary_filename
 from survey.export.dtafile import dta_lines
-from survey.export.plan import FORMATS, SUPPRESS_BELOW, ExportPlan, WithheldSite, plan_export
+from survey.export.plan import FORMATS, ExportPlan, WithheldSite, plan_export
 from survey.export.savfile import sav_lines
+from survey.report.suppression import SUPPRESS_BELOW  # the report's: one rule for both
 
 # No charset on text types: Litestar appends the response's (utf-8) itself.
 MEDIA_TYPES = {

@@ -5,7 +5,8 @@ numeric wherever the questionnaire allows: Likert points keep their scored value
 single choices become 1..k in file order, multiple choices one 0/1 variable per
 option. The two reasons a resident may give for not answering get the survey
 convention codes -99 (don't know) and -98 (prefer not to say), declared user-missing
-in SPSS and labelled everywhere; an unanswered or skipped item is system-missing.
+in SPSS, stored as Stata's extended missing .a and .b (``readstat.DTA_EXTENDED``) and
+labelled everywhere; an unanswered or skipped item is system-missing.
 """
 
 from __future__ import annotations

@@ -7,7 +7,9 @@ offsets patched, and its value labels are kept. The rows are fixed-size records,
 double per numeric variable (Stata's "." for missing) and per string variable its
 UTF-8 bytes cut at a character boundary to the variable's width and padded with NUL;
 numpy encodes them a batch of rows at a time from the lines ``Q.export_csv_lines``
-makes, parsed by pandas' C reader as ``survey.export.savfile`` parses them. No Python
+makes, parsed by pandas' C reader as ``survey.export.savfile`` parses them. The
+missing codes -99 and -98 of a variable that has them are stored as Stata's ``.a``
+and ``.b`` (``readstat.DTA_EXTENDED``), as the reference writer stores them. No Python
 object is made per value, only per distinct string of a parse, and one buffer of
 NULs (``BATCH_BYTES``) is reused for every batch, strings written only as far as
 their longest value reaches (the 2,000-byte comment is usually empty).
@@ -29,7 +31,15 @@ import pandas as pd
 
 from survey.db import Conn
 from survey.export.plan import ExportPlan
-from survey.export.readstat import _DtaTemplate, _fit, _read, _sample_row, _width, _write_dta
+from survey.export.readstat import (
+    _DtaTemplate,
+    _fit,
+    _read,
+    _sample_row,
+    _width,
+    _write_dta,
+    dta_extended,
+)
 from survey.export.savfile import counted_snapshot, line_batches, numeric_runs, parse_lines
 
 BATCH_BYTES = 4 * 2**20
@@ -66,6 +76,14 @@ class DtaRecords:
         parsed = [(c, w, at) for c, w, at in layout if c.name not in CONSTANT]
         self.runs = numeric_runs((c, offset) for c, _, offset in parsed)
         self.numeric = [c.name for c, _, _ in parsed if c.kind == "num"]
+        # Per missing code, the numeric variables (by position) that store it as a
+        # Stata extended missing value, and those bits.
+        extended: dict[float, tuple[list[int], int]] = {}
+        numeric = [c for c, _, _ in parsed if c.kind == "num"]
+        for index, column in enumerate(numeric):
+            for code, bits in dta_extended(column).items():
+                extended.setdefault(code, ([], bits))[0].append(index)
+        self.extended = [(code, np.array(at), bits) for code, (at, bits) in extended.items()]
         self.texts = [(c.name, w, at) for c, w, at in parsed if c.kind != "num"]
         self.buffer = np.zeros((self.batch_rows(), self.row_size), dtype=np.uint8)
         for c, width, at in layout:
@@ -83,13 +101,19 @@ class DtaRecords:
     def prepare(self, plan: ExportPlan, lines: bytes) -> _Parsed:
         """What ``encode`` takes from a batch of lines, parsed in one call: the numeric
         variables of every row as doubles in the file's byte order (NaN as Stata's
-        missing), viewed as bytes; per string variable each row's index into its
-        distinct values with those values' bytes (``_fixed``), or the values themselves
-        when that table would be large (long free text, mostly distinct). Most string
-        variables hold a few distinct values, each encoded once."""
+        missing, the missing codes as its .a and .b), viewed as bytes; per string
+        variable each row's index into its distinct values with those values' bytes
+        (``_fixed``), or the values themselves when that table would be large (long
+        free text, mostly distinct). Most string variables hold a few distinct values,
+        each encoded once."""
         frame = parse_lines(plan, lines, CONSTANT)
         numbers = frame[self.numeric].to_numpy(dtype=self.double)
-        numbers.view(self.bits)[np.isnan(numbers)] = _MISSING
+        stored = numbers.view(self.bits)
+        stored[np.isnan(numbers)] = _MISSING
+        for code, at, bits in self.extended:
+            mask = np.zeros(numbers.shape, dtype=bool)
+            mask[:, at] = numbers[:, at] == code
+            stored[mask] = bits
         strings: list[tuple[Any, Any]] = []
         for name, width, _ in self.texts:
             codes, uniques = pd.factorize(frame[name], use_na_sentinel=False)

@@ -5,10 +5,21 @@ Free of HTTP: the API, the dashboard and ``survey export`` all start here.
 Who gets what (de-identified for everyone: no phone numbers or names ever, panel ids
 only as ``panel_members.pseudonym``):
 
-- evaluators (action ``export``, no ``pii``): responses of sites with fewer than
-  ``SUPPRESS_BELOW`` responses in the wave are withheld, so nobody at a small site
-  can be picked out; free-text answers are left out, since residents write names and
-  numbers into them. What was withheld is listed in ``ExportPlan.withheld``.
+- evaluators (action ``export``, no ``pii``): a site with fewer than
+  ``SUPPRESS_BELOW`` *complete* responses in the wave is withheld, its partial
+  responses with it, so nobody at a small site can be picked out; free-text answers
+  are left out, since residents write names and numbers into them. What was withheld
+  is listed in ``ExportPlan.withheld``.
+
+  The rule is the report's, with the report's constant: the report suppresses a
+  site-wave resting on fewer than ``SUPPRESS_BELOW`` completes, and an export that
+  released that site's rows would give back the hidden count and every answer behind
+  the hidden means. Partial responses of a *shown* site are exported: they are not in
+  the report's cells, but the site already passes the threshold on completes alone,
+  so its rows do not single anyone out, and analysts need them for nonresponse and
+  break-off analysis. (The report's hidden partial count of a shown site is a
+  fieldwork figure, not a respondent's answer; the rows say no more about any one
+  resident than the site's shown completes do.)
 - grantees and admins (who may already see the program's contact list): every site
   and the free text, because they run the fieldwork and answer for the data.
 """
@@ -23,11 +34,11 @@ from survey.db import Conn, fetch_one
 from survey.errors import InvalidInput
 from survey.export.codebook import Column, columns
 from survey.questionnaire import Questionnaire
+from survey.report.suppression import SUPPRESS_BELOW
 from survey.resources import Resources
 from survey.services.versions import frozen_questionnaire
 from survey.sql import Q
 
-SUPPRESS_BELOW = 10
 FORMATS = ("csv", "sav", "dta")
 
 
@@ -99,10 +110,13 @@ async def plan_export(
         WithheldSite(
             site_id=r["site_id"],
             name=r["name"],
-            reason=f"fewer than {SUPPRESS_BELOW} responses ({r['responses']})",
+            reason=(
+                f"fewer than {SUPPRESS_BELOW} complete responses ({r['completes']}"
+                f" complete, {r['responses'] - r['completes']} partial)"
+            ),
         )
         for r in counts
-        if not identifying and 0 < r["responses"] < SUPPRESS_BELOW
+        if not identifying and r["responses"] > 0 and r["completes"] < SUPPRESS_BELOW
     ]
     excluded = [w.site_id for w in withheld]
     total = await conn.fetchval(Q.export_count, program_id, wave_id, excluded)

@@ -34,7 +34,7 @@ from typing import Any
 
 import anyio.to_thread
 
-from survey.export.codebook import MAX_DTA_STRING, Column
+from survey.export.codebook import DONT_KNOW, MAX_DTA_STRING, PREFER_NOT, Column
 from survey.export.plan import ExportPlan
 from survey.export.rows import Value
 
@@ -43,6 +43,20 @@ _SAV_NCASES = 80
 _DTA_MAP = 14
 _DTA_MISSING = struct.pack("<Q", 0x7FE0000000000000)  # Stata's "." for a double
 _DTA_LABEL = 80
+
+DTA_EXTENDED = {DONT_KNOW: "a", PREFER_NOT: "b"}
+"""Stata's extended missing values for the missing codes: don't know is ``.a`` and
+prefer not to say ``.b``. As plain -99 and -98 (as .sav and CSV have them) Stata's
+``summarize`` and ``mean`` would average them into every scale: SPSS can declare a
+number missing, Stata cannot, so the code itself becomes a missing value, labelled."""
+
+
+def dta_missing_bits(letter: str) -> int:
+    """The bits of the double Stata stores for ``.a`` .. ``.z``: "." plus 2^40 per letter."""
+    return 0x7FE0000000000000 + ((ord(letter) - ord("a") + 1) << 40)
+
+
+DTA_EXTENDED_BITS = {code: dta_missing_bits(letter) for code, letter in DTA_EXTENDED.items()}
 
 
 def _fit(text: str, width: int, pad: bytes) -> bytes:
@@ -74,13 +88,25 @@ def _width(column: Column, dta: bool) -> int:
     return max(1, min(column.width, MAX_DTA_STRING) if dta else column.width)
 
 
-def _labels(columns: list[Column], *, dta: bool) -> dict[str, dict[int | float, str]]:
-    out: dict[str, dict[int | float, str]] = {}
+def _labels(columns: list[Column], *, dta: bool) -> dict[str, dict[Any, str]]:
+    out: dict[str, dict[Any, str]] = {}
     for c in columns:
         if c.value_labels and c.kind == "num":
-            # Stata labels integers only; every labelled value here is a whole number.
-            out[c.name] = {(int(k) if dta else k): v for k, v in c.value_labels.items()}
+            # Stata labels integers only; every labelled value here is a whole number,
+            # and a missing code is labelled on its extended missing value.
+            out[c.name] = {
+                (_dta_key(c, k) if dta else k): v for k, v in c.value_labels.items()
+            }
     return out
+
+
+def _dta_key(column: Column, value: float) -> int | str:
+    return DTA_EXTENDED[value] if value in column.user_missing else int(value)
+
+
+def dta_extended(column: Column) -> dict[float, int]:
+    """The missing codes of a numeric variable, each with the bits it is stored as."""
+    return {v: DTA_EXTENDED_BITS[v] for v in column.user_missing if v in DTA_EXTENDED_BITS}
 
 
 def _write_sav(plan: ExportPlan, rows: list[list[Value]], path: str) -> None:
@@ -111,6 +137,11 @@ def _write_dta(plan: ExportPlan, rows: list[list[Value]], path: str) -> None:
         file_label=f"{plan.program_name}: {plan.wave_name}"[:80],
         column_labels={c.name: c.label[:_DTA_LABEL] for c in plan.columns},
         variable_value_labels=_labels(plan.columns, dta=True),
+        missing_user_values={
+            c.name: [DTA_EXTENDED[v] for v in c.user_missing]
+            for c in plan.columns
+            if c.user_missing and c.kind == "num"
+        },
     )
 
 
@@ -159,6 +190,7 @@ class _DtaTemplate:
         self.row_size = strls_at - data_at - len(b"<data></data>")
         self.tail = raw[strls_at - len(b"</data>") :]
         self.columns = columns
+        self.extended = [dta_extended(c) if c.kind == "num" else {} for c in columns]
         self.widths = [_width(c, True) for c in columns]
         pairs = zip(columns, self.widths, strict=True)
         expected = sum(8 if c.kind == "num" else w for c, w in pairs)
@@ -175,13 +207,17 @@ class _DtaTemplate:
 
     def encode(self, rows: list[list[Value]]) -> bytes:
         double = struct.Struct(self.endian + "d")
+        bits = struct.Struct(self.endian + "Q")
         parts: list[bytes] = []
         for row in rows:
-            for value, column, width in zip(row, self.columns, self.widths, strict=True):
+            cells = zip(row, self.columns, self.widths, self.extended, strict=True)
+            for value, column, width, extended in cells:
                 if column.kind == "str":
                     parts.append(_fit(str(value or ""), width, b"\x00"))
                 elif value is None or (isinstance(value, float) and math.isnan(value)):
                     parts.append(_DTA_MISSING)
+                elif float(value) in extended:
+                    parts.append(bits.pack(extended[float(value)]))
                 else:
                     parts.append(double.pack(float(value)))
         return b"".join(parts)
