@@ -6,10 +6,11 @@ Who gets what (de-identified for everyone: no phone numbers or names ever, panel
 only as ``panel_members.pseudonym``):
 
 - evaluators (action ``export``, no ``pii``): a site with fewer than
-  ``SUPPRESS_BELOW`` *complete* responses in the wave is withheld, its partial
-  responses with it, so nobody at a small site can be picked out; free-text answers
-  are left out, since residents write names and numbers into them. What was withheld
-  is listed in ``ExportPlan.withheld``.
+  ``SUPPRESS_BELOW`` *complete* responses in the wave (suspected open-link
+  duplicates not counted) is withheld, its partial responses with it, so nobody at a
+  small site can be picked out; free-text answers are left out, since residents
+  write names and numbers into them. What was withheld is listed in
+  ``ExportPlan.withheld``.
 
   The rule is the report's, with the report's constant: the report suppresses a
   site-wave resting on fewer than ``SUPPRESS_BELOW`` completes, and an export that
@@ -30,7 +31,7 @@ import msgspec
 
 from survey import access
 from survey.access import Principal
-from survey.db import Conn, fetch_one
+from survey.db import Conn, Record, fetch_one
 from survey.errors import InvalidInput
 from survey.export.codebook import Column, columns
 from survey.questionnaire import Questionnaire
@@ -69,6 +70,15 @@ class ExportPlan(msgspec.Struct, kw_only=True):
 
     def filename(self, fmt: str) -> str:
         return f"wave-{self.wave_id}-{self.phase}.{fmt}"
+
+
+def _withheld_reason(r: Record) -> str:
+    duplicates = r["completes"] - r["unique_completes"]
+    return (
+        f"fewer than {SUPPRESS_BELOW} complete responses ({r['completes']} complete"
+        + (f", {duplicates} of them suspected duplicates" if duplicates else "")
+        + f", {r['responses'] - r['completes']} partial)"
+    )
 
 
 async def plan_export(
@@ -110,13 +120,12 @@ async def plan_export(
         WithheldSite(
             site_id=r["site_id"],
             name=r["name"],
-            reason=(
-                f"fewer than {SUPPRESS_BELOW} complete responses ({r['completes']}"
-                f" complete, {r['responses'] - r['completes']} partial)"
-            ),
+            reason=_withheld_reason(r),
         )
         for r in counts
-        if not identifying and r["responses"] > 0 and r["completes"] < SUPPRESS_BELOW
+        # Counted without suspected duplicates: the export cannot know whether its
+        # reader's report excludes them, so a site shown here is shown either way.
+        if not identifying and r["responses"] > 0 and r["unique_completes"] < SUPPRESS_BELOW
     ]
     excluded = [w.site_id for w in withheld]
     total = await conn.fetchval(Q.export_count, program_id, wave_id, excluded)

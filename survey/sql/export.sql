@@ -9,9 +9,12 @@ LEFT JOIN questionnaire_versions qv ON qv.content_hash = w.questionnaire_hash
 WHERE w.program_id = $1 AND w.id = $2;
 
 -- name: export-site-counts
--- Completes per site of the wave: suppression is decided on these.
+-- Completes per site of the wave: suppression is decided on these. `unique_completes`
+-- leaves out suspected open-link duplicates, as a report that excludes them does.
 SELECT ws.site_id, s.name,
        count(r.id) FILTER (WHERE r.status = 'complete') AS completes,
+       count(r.id) FILTER (WHERE r.status = 'complete' AND NOT r.duplicate_suspect)
+           AS unique_completes,
        count(r.id) AS responses
 FROM wave_sites ws
 JOIN sites s ON s.program_id = ws.program_id AND s.id = ws.site_id

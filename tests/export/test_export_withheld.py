@@ -111,3 +111,27 @@ async def test_a_site_with_only_partials_is_withheld(
     await _partials(conn, pid, pre.wave_id, pre.small, 12)
     plan = await plan_export(conn, evaluator(pid), resources, pid, pre.wave_id)
     assert [w.name for w in plan.withheld] == ["Small"] and plan.rows == 10
+
+
+async def test_suspected_duplicates_do_not_lift_a_site_over_the_threshold(
+    conn: Conn, resources: Any, actors: Any
+) -> None:
+    # 10 completes, one a suspected open-link duplicate: a report that leaves suspects
+    # out hides the site, so the export, which cannot know the reader's choice, does.
+    pid = int(actors.programs["own"])
+    pre = await seed_wave(conn, resources, pid, big=10, small=10)
+    await conn.execute(
+        "UPDATE responses SET duplicate_suspect = true WHERE id = (SELECT min(id)"
+        " FROM responses WHERE program_id = $1 AND wave_id = $2 AND site_id = $3)",
+        pid, pre.wave_id, pre.small,
+    )  # fmt: skip
+    post = await seed_wave(conn, resources, pid, big=10, small=10, phase="post", name="After")
+    report = await build_report(conn, evaluator(pid), resources, pid, pre=pre.wave_id,
+                                post=post.wave_id, exclude_duplicates=True)
+    assert {s.name: s.suppressed_pre for s in report.sites} == {"Big": False, "Small": True}
+    plan = await plan_export(conn, evaluator(pid), resources, pid, pre.wave_id)
+    assert [w.name for w in plan.withheld] == ["Small"] and plan.rows == 10
+    assert plan.withheld[0].reason == (
+        "fewer than 10 complete responses (10 complete, 1 of them suspected duplicates,"
+        " 0 partial)"
+    )
