@@ -33,8 +33,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         _doc("Directory for the embedded database and local state (default: the user data dir)."),
     ] = ""
     host: Annotated[str, _doc("Address `survey serve` binds to.")] = "127.0.0.1"
-    port: Annotated[int, _doc("Port `survey serve` listens on.")] = 8000
-    workers: Annotated[int, _doc("Number of server worker processes.")] = 1
+    port: Annotated[
+        int, _doc("Port `survey serve` listens on."), msgspec.Meta(ge=0, le=65535)
+    ] = 8000
+    workers: Annotated[int, _doc("Number of server worker processes."), msgspec.Meta(ge=1)] = 1
     public_base_url: Annotated[
         str,
         _doc(
@@ -140,12 +142,54 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
     try:
         settings = msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:
-        raise ConfigError(f"invalid setting: {exc}") from None
+        raise ConfigError(_invalid(str(exc), raw, set(overrides))) from None
+    if settings.database_url and not valid_database_url(settings.database_url):
+        raise ConfigError(
+            "SURVEY_DATABASE_URL is not a valid PostgreSQL URL "
+            "(postgresql://USER@HOST:PORT/DATABASE)"
+        )
     if not settings.public_base_url:
         # Links printed and sent must reach the server as started: a fixed default
         # pointed residents at :8000 when the port was changed.
         settings = msgspec.structs.replace(settings, public_base_url=local_base_url(settings))
     return settings
+
+
+_KINDS = {"`int`": "a whole number", "`float`": "a number", "`bool`": "true or false"}
+
+
+def _invalid(message: str, raw: Mapping[str, object], flags: set[str]) -> str:
+    """msgspec's "Expected `int`, got `str` - at `$.port`" in the operator's terms: the
+    variable (or the command-line option) that was set, its value, and what it takes."""
+    reason, _, where = message.partition(" - at `$.")
+    name = where.rstrip("`")
+    if not name:
+        return f"invalid setting: {message}"
+    source = f"--{name.replace('_', '-')}" if name in flags else ENV_PREFIX + name.upper()
+    reason = reason.split(", got ")[0].removeprefix("Expected ")
+    for kind, words in _KINDS.items():
+        reason = reason.replace(kind, words)
+    value = raw.get(name)
+    shown = repr(value) if isinstance(value, str) else str(value)
+    return f"{source} must be {reason}, not {shown}"
+
+
+def valid_database_url(url: str) -> bool:
+    """A URL asyncpg can take: the postgresql or postgres scheme and, when given, a
+    numeric port (asyncpg would fail on anything else with an unhelpful error)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if parts.scheme not in ("postgresql", "postgres"):
+        return False
+    for host in parts.netloc.rpartition("@")[2].split(","):  # host1:5432,host2:5433
+        _, colon, port = host.rpartition("]")[2].rpartition(":")  # [::1]:5432
+        if colon and not port.isdigit():
+            return False
+    return True
 
 
 def local_base_url(settings: Settings) -> str:

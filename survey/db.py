@@ -82,6 +82,11 @@ def is_pool(obj: Conn | Pool) -> bool:
     return callable(getattr(obj, "acquire", None))
 
 
+#: What ``connect`` raises when the database cannot be reached or refuses the login (or
+#: the URL is one asyncpg cannot read): for a command, the operator's to fix.
+CONNECT_FAILED = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError)
+
+
 async def connect(dsn: str) -> Conn:
     """A single connection for CLI commands and migrations."""
     conn: Conn = await asyncpg.connect(dsn, server_settings={"timezone": "UTC"})

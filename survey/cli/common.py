@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Protocol, TypeVar
 
 from survey import db, embedded
+from survey.cli import CommandError
 from survey.config import Settings, load_settings
 from survey.db import Conn
 
@@ -45,11 +46,40 @@ async def connections(settings: Settings) -> AsyncIterator[tuple[Conn, db.Connec
     """A connection, and a way to open more to the same database for work done side by
     side (a report's two waves built at once)."""
     url = await database_url(settings)
-    conn = await db.connect(url)
+    try:
+        conn = await db.connect(url)
+    except db.CONNECT_FAILED as exc:
+        raise CommandError(unreachable(url, exc, embedded=not settings.database_url)) from None
     try:
         yield conn, db.connector(url)
     finally:
         await conn.close()
+
+
+def unreachable(url: str, exc: BaseException, *, embedded: bool) -> str:
+    """Why the database could not be reached, naming where and the setting that says so:
+    the operator's to fix, not a passing outage to retry."""
+    import socket
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(url)
+    where = parts.netloc.rpartition("@")[2] or parse_qs(parts.query).get("host", [""])[0]
+    where = where or "localhost"
+    if ":" not in where.rpartition("]")[2] and not where.startswith("/"):
+        where += ":5432"
+    if isinstance(exc, ConnectionRefusedError):
+        reason = "connection refused"
+    elif isinstance(exc, socket.gaierror):
+        reason = "host not found"
+    elif isinstance(exc, TimeoutError):
+        reason = "timed out"
+    elif isinstance(exc, OSError) and exc.strerror:
+        reason = exc.strerror[:1].lower() + exc.strerror[1:]
+    else:
+        reason = str(exc) or type(exc).__name__
+    if embedded:
+        return f"cannot connect to the embedded database at {where}: {reason}"
+    return f"cannot connect to the database at {where} (SURVEY_DATABASE_URL): {reason}"
 
 
 def progress(message: str) -> None:

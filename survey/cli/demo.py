@@ -218,7 +218,7 @@ async def _seed_and_print(args: argparse.Namespace) -> None:
 
 
 def demo(args: argparse.Namespace) -> int:
-    host, port, workers = prepare(args)
+    host, port, workers = prepare(args, listen=not args.seed_only)
     asyncio.run(_seed_and_print(args))
     if args.seed_only:
         return 0

@@ -7,6 +7,7 @@ import asyncio
 import os
 
 from survey import migrations
+from survey.cli import CommandError
 from survey.cli.common import connection, progress, settings_from_env
 from survey.config import require_secret
 
@@ -24,10 +25,18 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-migrate", action="store_true", help="do not apply migrations")
 
 
-def prepare(args: argparse.Namespace) -> tuple[str, int, int]:
-    """Resolve the database, export settings for workers, and migrate."""
+def prepare(args: argparse.Namespace, *, listen: bool = True) -> tuple[str, int, int]:
+    """Resolve the database, export settings for workers, and migrate. ``listen``: the
+    server will run, so first check it can listen where asked, before the database
+    starts and migrations run."""
     settings = settings_from_env(host=args.host, port=args.port, workers=args.workers)
     require_secret(settings)
+    if listen:
+        check_listen(
+            settings.host, settings.port,
+            port_flag="--port" if args.port is not None else "SURVEY_PORT",
+            host_flag="--host" if args.host is not None else "SURVEY_HOST",
+        )
     # Worker processes build their settings from the environment, where --port is not.
     os.environ["SURVEY_PUBLIC_BASE_URL"] = settings.public_base_url
     if not settings.secret_key:
@@ -47,6 +56,37 @@ def prepare(args: argparse.Namespace) -> tuple[str, int, int]:
 
     asyncio.run(migrate())
     return settings.host, settings.port, settings.workers
+
+
+def check_listen(host: str, port: int, *, port_flag: str, host_flag: str) -> None:
+    """Bind and release the address the server will listen on, so a port in use is one
+    clear line now rather than a log line after the database has started. uvicorn binds
+    with SO_REUSEADDR too, so a port left in TIME_WAIT passes here as it does there."""
+    import errno
+    import socket
+
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror:
+        raise CommandError(f"cannot listen on {host}: no such address ({host_flag})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CommandError(
+                    f"port {port} on {host} is already in use ({port_flag})"
+                ) from None
+            raise CommandError(
+                f"cannot listen on {host}:{port} ({host_flag}, {port_flag}): "
+                f"{(exc.strerror or str(exc)).lower()}"
+            ) from None
 
 
 def run_server(host: str, port: int, workers: int) -> None:
@@ -80,6 +120,9 @@ def run_server(host: str, port: int, workers: int) -> None:
         server = uvicorn.Server(config)
         server.run()
         if not server.started:
+            # Something took the port after check_listen, or the app failed to start.
+            print("survey: error: the server did not start (see the log above)",
+                  file=sys.stderr)
             raise SystemExit(3)  # uvicorn's exit status for a failed start
         return
     if port == 0:  # a port of the system's choosing cannot be shared: one socket
@@ -88,7 +131,7 @@ def run_server(host: str, port: int, workers: int) -> None:
     try:
         supervisor = SpreadWorkers(config)
     except OSError as exc:
-        raise SystemExit(f"survey: cannot listen on {host}:{port}: {exc.strerror}") from None
+        raise SystemExit(f"survey: error: cannot listen on {host}:{port}: {exc.strerror}") from None
     supervisor.run()
 
 

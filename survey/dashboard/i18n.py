@@ -27,6 +27,7 @@ KEYWORDS = {"t": None, "tn": (1, 2)}
 SOURCES = (
     ("survey/dashboard/**.py", "python"),
     ("survey/render/**.py", "python"),
+    ("survey/report/pairing.py", "python"),
     ("survey/services/launch_gate.py", "python"),
     ("survey/templates/dashboard/**.html", "jinja2"),
     ("survey/templates/report/**.html", "jinja2"),

@@ -116,10 +116,22 @@ class ReportPages(Controller):
                 view = await report_context(
                     request, conn, who, res, program_id, pre, post, site, every_site=False
                 )
-        except (InvalidInput, NotFound) as exc:
-            ctx["problem"] = (
-                ctx["t"](exc.message, **exc.params) if exc.params else ctx["t"](exc.message)
+        except InvalidInput as exc:
+            from survey.report.pairing import WavesNotComparable
+
+            # The reasons say what to choose; "Invalid input" alone does not.
+            labels = {"pre": ctx["t"]("Before"), "post": ctx["t"]("After")}
+            reasons = (
+                [(exc.problems[0].field, ctx["t"](exc.reason, **exc.reason_params))]
+                if isinstance(exc, WavesNotComparable)
+                else [(p.field, ctx["t"](p.reason)) for p in exc.problems]
             )
+            ctx["problem"] = "; ".join(
+                f"{labels.get(field, field)}: {reason}" for field, reason in reasons
+            )
+            return render(request, "dashboard/report.html", ctx, status_code=200)
+        except NotFound as exc:
+            ctx["problem"] = ctx["t"](exc.message, **exc.params)
             return render(request, "dashboard/report.html", ctx, status_code=200)
         ctx.update(view)
         ctx["pre"], ctx["post"] = view["r"].pre.id, view["r"].post.id

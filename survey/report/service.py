@@ -16,11 +16,12 @@ from typing import Any
 from survey import access
 from survey.access import Principal
 from survey.db import Conn, Connect, Record, fetch_one
-from survey.errors import InvalidInput, NotFound
+from survey.errors import InvalidInput
 from survey.questionnaire import Questionnaire
 from survey.report import aggregate
 from survey.report.engine import ItemSpec, ReportInput, SiteInfo, compute
 from survey.report.model import QuestionnaireRef, Report, WaveRef
+from survey.report.pairing import choose_waves
 from survey.report.weighting import Margins, margin_items
 from survey.resources import Resources
 from survey.services.versions import frozen_questionnaire
@@ -41,58 +42,6 @@ def wave_ref(row: Record) -> WaveRef:
         closes_at=row["closes_at"],
         questionnaire_hash=row["questionnaire_hash"],
     )
-
-
-def choose_waves(
-    waves: Sequence[Record], pre_id: int | None, post_id: int | None
-) -> tuple[Record, Record]:
-    """The waves to compare: as asked, or the latest post wave with complete responses
-    and the latest pre wave before it. ``waves`` comes in fieldwork order."""
-    by_id = {w["id"]: w for w in waves}
-    for wave_id in (pre_id, post_id):
-        if wave_id is not None and wave_id not in by_id:
-            raise NotFound("wave")
-    if pre_id is not None and pre_id == post_id:
-        raise InvalidInput.one("post", "must be a different wave from pre")
-    for field, wave_id in (("pre", pre_id), ("post", post_id)):
-        if wave_id is not None and not by_id[wave_id]["answered"]:
-            raise InvalidInput.one(
-                field,
-                "is a draft wave: launch it first"
-                if by_id[wave_id]["state"] == "draft"
-                else "has no complete responses yet",
-            )
-    position = {w["id"]: i for i, w in enumerate(waves)}
-    if post_id is None:
-        after = [
-            w
-            for w in waves
-            if w["phase"] in ("post", "follow_up")
-            and w["answered"]
-            and (pre_id is None or position[w["id"]] > position[pre_id])
-        ]
-        if not after:
-            raise InvalidInput.one("post", "no post wave with complete responses; name one")
-        post_id = after[-1]["id"]
-    if pre_id is None:
-        before = [
-            w
-            for w in waves
-            if w["phase"] == "pre" and w["answered"] and position[w["id"]] < position[post_id]
-        ]
-        if not before:
-            raise InvalidInput.one(
-                "pre", "no pre wave with complete responses before the post wave; name one"
-            )
-        pre_id = before[-1]["id"]
-    pre_q, post_q = by_id[pre_id]["questionnaire_id"], by_id[post_id]["questionnaire_id"]
-    if pre_q != post_q:
-        # Scores are matched by item and scale ids; another instrument has other scales.
-        raise InvalidInput.one(
-            "post", f"uses the {post_q} questionnaire and the pre wave {pre_q}: "
-            "only waves of the same questionnaire can be compared"
-        )
-    return by_id[pre_id], by_id[post_id]
 
 
 async def questionnaire_of(conn: Conn, res: Resources, wave: Record) -> Questionnaire:

@@ -107,6 +107,70 @@ async def test_report_needs_two_waves(client: Any, actors: Any) -> None:
     assert page.status_code == 200 and 'class="notice"' in page.text
 
 
+async def _pulse_follow_up(conn: Conn, res: Any, seeded: Any) -> int:
+    """A one-day ``pulse`` wave after the pre/post pair, with one complete response (and
+    a pulse pre wave without any)."""
+    from datetime import UTC, datetime
+
+    from survey.report.seeding import create_waves
+
+    site = next(iter(seeded.site_ids.values()))
+    _, post_id, qhash = await create_waves(
+        conn, res, seeded.program_id, [site], questionnaire_id="pulse",
+        languages=["en"], names=("Pulse check", "Pulse follow-up"),
+    )
+    # Moved after the community-trust post wave (fieldwork order), as a follow-up.
+    day = datetime(2026, 1, 10, tzinfo=UTC)
+    await conn.execute(
+        "UPDATE waves SET opens_at = $2::timestamptz, phase = 'follow_up', "
+        "closes_at = $2::timestamptz + interval '1 day' WHERE id = $1", post_id, day,
+    )
+    await conn.execute(
+        "INSERT INTO responses (program_id, wave_id, site_id, language, channel, "
+        "questionnaire_hash, status, started_at, updated_at, submitted_at) "
+        "VALUES ($1, $2, $3, 'en', 'web', $4, 'complete', $5, $5, $5)",
+        seeded.program_id, post_id, site, qhash, day,
+    )
+    return post_id
+
+
+async def test_a_later_wave_of_another_questionnaire_keeps_the_default_report(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    seeded = await _seed(conn, resources, actors)
+    pulse = await _pulse_follow_up(conn, resources, seeded)
+    staff = Staff(client)
+    await staff.login("evaluator@example.org")
+    url = f"/dashboard/programs/{seeded.program_id}/report"
+    page = await staff.get(url)
+    assert page.status_code == 200 and 'class="notice"' not in page.text, page.text
+    assert "<figure" in page.text
+    parser = _Selects()
+    parser.feed(page.text)
+    chosen = {k: [v for v, _, on in parser.selects[k] if on] for k in ("pre", "post")}
+    assert chosen == {"pre": [str(seeded.pre_id)], "post": [str(seeded.post_id)]}
+    api = await client.get(
+        f"/api/v1/programs/{seeded.program_id}/report?pre={seeded.pre_id}",
+        headers=actors.headers("evaluator"),
+    )
+    assert api.status_code == 200 and api.json()["post"]["id"] == seeded.post_id
+
+    page = await staff.get(f"{url}?post={pulse}&lang=es")
+    assert page.status_code == 200
+    notice = re.search(r'<p class="notice">([^<]*)</p>', page.text)
+    assert notice is not None and "Invalid input" not in notice.group(1)
+    assert "cuestionario" in notice.group(1) and "Antes" in notice.group(1)
+
+
+async def test_no_comparable_waves_says_why(client: Any, actors: Any) -> None:
+    staff = Staff(client)
+    await staff.login("evaluator@example.org")
+    page = await client.get(f"/dashboard/programs/{actors.programs['own']}/report", headers=HTML)
+    notice = re.search(r'<p class="notice">([^<]*)</p>', page.text)
+    assert notice is not None
+    assert notice.group(1) == "After: no post wave with complete responses; name one"
+
+
 class _Selects(HTMLParser):
     """Each ``<select>``'s options by the select's id: (value, text, selected)."""
 

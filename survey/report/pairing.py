@@ -1,0 +1,118 @@
+"""Which two waves a report compares: the ones asked for, or chosen among comparable ones.
+
+Only waves of one questionnaire can be compared (scores are matched by item and scale
+ids, and another instrument has other scales), so the automatic choice looks only at
+waves sharing the other wave's questionnaire: a one-day ``pulse`` wave run between a
+pre and a post wave is a normal pattern and must not break the default report.
+
+The reasons are English msgids of the dashboard's ``dashboard`` domain (extracted by
+``survey.dashboard.i18n`` through the ``t`` marker below), so the dashboard shows them
+in the reader's language; the API gives them as they are. No HTTP here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from survey.db import Record
+from survey.errors import FieldProblem, InvalidInput, NotFound
+
+POST_PHASES = ("post", "follow_up")
+
+
+def t(message: str) -> str:
+    """Marks a reason for the ``dashboard`` catalog; the reader's ``t`` translates it."""
+    return message
+
+
+REASONS = {
+    "same": t("must be a different wave from pre"),
+    "draft": t("is a draft wave: launch it first"),
+    "unanswered": t("has no complete responses yet"),
+    "no_post": t("no post wave with complete responses; name one"),
+    "no_pair": t(
+        "no post wave has an earlier pre wave of the same questionnaire with complete "
+        "responses: choose the waves to compare"
+    ),
+    "no_later_post": t(
+        "no post wave of the pre wave's questionnaire with complete responses runs after "
+        "it: choose the post wave"
+    ),
+    "no_earlier_pre": t(
+        "no pre wave of the post wave's questionnaire with complete responses runs before "
+        "it: choose the pre wave"
+    ),
+    "other_questionnaire": t(
+        "uses the %(post)s questionnaire and the pre wave %(pre)s: only waves of the same "
+        "questionnaire can be compared"
+    ),
+}
+
+
+class WavesNotComparable(InvalidInput):
+    """A reason the waves cannot be chosen, as its msgid and parameters too, so a
+    reader's catalog can word it (``problems`` has it in English)."""
+
+    def __init__(self, field: str, reason: str, **params: str) -> None:
+        super().__init__([FieldProblem(field, reason % params if params else reason)])
+        self.reason = reason
+        self.reason_params = params
+
+
+def choose_waves(
+    waves: Sequence[Record], pre_id: int | None, post_id: int | None
+) -> tuple[Record, Record]:
+    """The waves to compare, ``waves`` in fieldwork order. A wave not named is the
+    latest comparable one: the latest post wave with complete responses after the pre
+    wave, the latest pre wave with complete responses before the post wave, or with
+    neither named, the latest post wave that has such a pre wave and that pre wave."""
+    by_id = {w["id"]: w for w in waves}
+    for wave_id in (pre_id, post_id):
+        if wave_id is not None and wave_id not in by_id:
+            raise NotFound("wave")
+    if pre_id is not None and pre_id == post_id:
+        raise WavesNotComparable("post", REASONS["same"])
+    for field, wave_id in (("pre", pre_id), ("post", post_id)):
+        if wave_id is not None and not by_id[wave_id]["answered"]:
+            draft = by_id[wave_id]["state"] == "draft"
+            raise WavesNotComparable(field, REASONS["draft" if draft else "unanswered"])
+    position = {w["id"]: i for i, w in enumerate(waves)}
+
+    def pres_before(post: Record) -> list[Record]:
+        return [
+            w for w in waves
+            if w["phase"] == "pre" and w["answered"] and position[w["id"]] < position[post["id"]]
+            and w["questionnaire_id"] == post["questionnaire_id"]
+        ]
+
+    if pre_id is not None and post_id is not None:
+        pre, post = by_id[pre_id], by_id[post_id]
+        if pre["questionnaire_id"] != post["questionnaire_id"]:
+            raise WavesNotComparable(
+                "post", REASONS["other_questionnaire"],
+                post=post["questionnaire_id"], pre=pre["questionnaire_id"],
+            )
+        return pre, post
+    if post_id is not None:
+        before = pres_before(by_id[post_id])
+        if not before:
+            raise WavesNotComparable("pre", REASONS["no_earlier_pre"])
+        return before[-1], by_id[post_id]
+    posts = [w for w in waves if w["phase"] in POST_PHASES and w["answered"]]
+    if pre_id is not None:
+        pre = by_id[pre_id]
+        after = [
+            w for w in posts
+            if position[w["id"]] > position[pre_id]
+            and w["questionnaire_id"] == pre["questionnaire_id"]
+        ]
+        if not after:
+            raise WavesNotComparable("post", REASONS["no_later_post"])
+        return pre, after[-1]
+    if not posts:
+        raise WavesNotComparable("post", REASONS["no_post"])
+    for post in reversed(posts):
+        before = pres_before(post)
+        if before:
+            return before[-1], post
+    raise WavesNotComparable("pre", REASONS["no_pair"])

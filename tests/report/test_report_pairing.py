@@ -1,0 +1,87 @@
+"""The waves a report compares when the caller names one or neither: only waves of
+one questionnaire, so a pulse wave between a pre and a post wave changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from survey.errors import InvalidInput
+from survey.report.pairing import choose_waves
+
+
+def _wave(wid: int, phase: str, questionnaire: str, answered: bool = True) -> dict[str, Any]:
+    return {
+        "id": wid, "phase": phase, "questionnaire_id": questionnaire,
+        "answered": answered, "state": "closed",
+    }
+
+
+# Program 2 of the demo: a pulse pre/post pair, then a community-trust follow-up.
+PULSE_THEN_TRUST = [
+    _wave(5, "pre", "pulse"), _wave(6, "post", "pulse"), _wave(7, "follow_up", "community-trust"),
+]
+
+
+def _ids(waves: Any, pre: int | None, post: int | None) -> tuple[int, int]:
+    a, b = choose_waves(waves, pre, post)
+    return a["id"], b["id"]
+
+
+def _reason(waves: Any, pre: int | None, post: int | None) -> tuple[str, str]:
+    with pytest.raises(InvalidInput) as caught:
+        choose_waves(waves, pre, post)
+    (p,) = caught.value.problems
+    return p.field, p.reason
+
+
+def test_automatic_choice_takes_the_latest_comparable_pair() -> None:
+    assert _ids(PULSE_THEN_TRUST, None, None) == (5, 6)
+
+
+def test_a_named_pre_wave_gets_a_post_wave_of_its_questionnaire() -> None:
+    assert _ids(PULSE_THEN_TRUST, 5, None) == (5, 6)
+
+
+def test_a_named_post_wave_gets_a_pre_wave_of_its_questionnaire() -> None:
+    waves = [
+        _wave(1, "pre", "community-trust"), _wave(2, "pre", "pulse"),
+        _wave(3, "post", "community-trust"), _wave(4, "follow_up", "pulse"),
+    ]
+    assert _ids(waves, None, 3) == (1, 3)
+    assert _ids(waves, None, 4) == (2, 4)
+    assert _ids(waves, None, None) == (2, 4)
+
+
+def test_a_pulse_wave_between_pre_and_post_changes_nothing() -> None:
+    waves = [
+        _wave(1, "pre", "community-trust"), _wave(2, "pre", "pulse"),
+        _wave(3, "post", "pulse", answered=False), _wave(4, "post", "community-trust"),
+    ]
+    assert _ids(waves, None, None) == (1, 4)
+
+
+def test_no_comparable_pair_says_so() -> None:
+    waves = [_wave(1, "pre", "community-trust"), _wave(2, "post", "pulse")]
+    assert _reason(waves, None, None) == (
+        "pre",
+        "no post wave has an earlier pre wave of the same questionnaire with complete "
+        "responses: choose the waves to compare",
+    )
+    assert _reason(waves, 1, None) == (
+        "post",
+        "no post wave of the pre wave's questionnaire with complete responses runs after "
+        "it: choose the post wave",
+    )
+    assert _reason(waves, None, 2) == (
+        "pre",
+        "no pre wave of the post wave's questionnaire with complete responses runs before "
+        "it: choose the pre wave",
+    )
+    assert _reason(waves, 1, 2) == (
+        "post",
+        "uses the pulse questionnaire and the pre wave community-trust: only waves of the "
+        "same questionnaire can be compared",
+    )
+    assert _reason([], None, None) == ("post", "no post wave with complete responses; name one")
