@@ -27,6 +27,9 @@ KEYWORDS = {"t": None, "tn": (1, 2)}
 SOURCES = (
     ("survey/dashboard/**.py", "python"),
     ("survey/render/**.py", "python"),
+    # The report's generated prose, worded in the reader's language on report pages.
+    ("survey/report/methods.py", "python"),
+    ("survey/report/notes.py", "python"),
     ("survey/report/pairing.py", "python"),
     ("survey/services/launch_gate.py", "python"),
     ("survey/templates/dashboard/**.html", "jinja2"),

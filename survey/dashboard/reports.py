@@ -61,6 +61,7 @@ async def report_context(
     q = await _questionnaire(conn, res, report)
     locale = choose_locale(request, who)
     t = state(request).catalogs.gettext(locale)
+    tn = state(request).catalogs.ngettext(locale)
     ids = [s.site_id for s in report.sites]
     chosen = site if site in ids else (ids[0] if ids else None)
     view = await build_view(
@@ -70,6 +71,7 @@ async def report_context(
         locale=locale,
         catalogs=res.catalogs,
         site_ids=None if every_site else [chosen] if chosen is not None else [],
+        tn=tn,
     )
     view["site"] = chosen
     return view

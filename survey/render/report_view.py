@@ -13,7 +13,11 @@ from typing import Any
 from survey.i18n import format_number, translate_questionnaire
 from survey.questionnaire import LikertItem, Questionnaire
 from survey.render import charts
+from survey.report.aggregate import construct_specs
+from survey.report.methods import methods_paragraph
 from survey.report.model import ConstructResult, Report, SiteReport, WaveStat
+from survey.report.notes import reader_notes
+from survey.report.wording import Wording, english_plural
 
 
 def _ok(value: float | None) -> bool:
@@ -216,9 +220,14 @@ async def build_view(
     locale: str,
     catalogs: Any,
     site_ids: list[int] | None = None,
+    tn: Callable[..., str] = english_plural,
 ) -> dict[str, Any]:
-    """Everything the report template needs. ``site_ids`` limits per-site detail."""
+    """Everything the report template needs. ``site_ids`` limits per-site detail;
+    ``tn`` is the reader's plural ``t``."""
     view = View(report, q, t, locale, catalogs)
+    # The methods and notes the report carries are English (the JSON's language): the
+    # reader gets them re-worded from the same report, the scales under their own labels.
+    words = Wording(t=t, tn=tn, locale=locale)
     waves = (report.pre.name, report.post.name)
     forests = []
     by_id = {s.site_id: s for s in report.sites}
@@ -290,6 +299,8 @@ async def build_view(
     return {
         "r": report,
         "v": view,
+        "methods": methods_paragraph(report, construct_specs(view.q), words),
+        "notes": reader_notes(report, words),
         "waves": waves,
         "forests": forests,
         "state": state,

@@ -29,6 +29,7 @@ from survey.report.model import (
     Thresholds,
     WaveRef,
 )
+from survey.report.notes import program_notes
 from survey.report.reliability import FLAG_BELOW, reliability_table
 from survey.report.sample import Sample
 from survey.report.sites import (
@@ -145,7 +146,7 @@ def compute(data: ReportInput) -> Report:
                 items=_items(data, site.id, waves, weights, reported),
             )
         )
-    did, comparison_ids, treated_ids = _diff_in_diff(data, sites, samples, waves)
+    did = _diff_in_diff(data, sites, samples, waves)
     holm = rollup.apply_holm(sites)
     bh = rollup.apply_bh(sites)
     state = [r for spec in data.specs if (r := rollup.state_rollup(spec, sites)) is not None]
@@ -185,7 +186,7 @@ def compute(data: ReportInput) -> Report:
         methods="",
         notes=list(data.notes),
     )
-    report.notes.extend(_notes(report, comparison_ids, treated_ids))
+    report.notes.extend(program_notes(report))
     report.methods = methods_paragraph(report, data.specs)
     return report
 
@@ -340,7 +341,7 @@ def _diff_in_diff(
     sites: Sequence[SiteReport],
     samples: Mapping[tuple[int, str, int], Sample],
     waves: tuple[int, int],
-) -> tuple[list[Any], list[int], list[int]]:
+) -> list[Any]:
     """Per-site and program DiD against the comparison sites shown in both waves."""
     comparison = [s for s in sites if s.comparison and not (s.suppressed_pre or s.suppressed_post)]
     treated = [s for s in sites if not s.comparison]
@@ -370,33 +371,5 @@ def _diff_in_diff(
         result = rollup.program_did(spec, shown, comp_ids, samples, waves, data.weighted)
         if result is not None:
             program.append(result)
-    return program, [s.site_id for s in comparison], [s.site_id for s in treated]
+    return program
 
-
-def _notes(report: Report, comparison: Sequence[int], treated: Sequence[int]) -> list[str]:
-    notes = []
-    hidden = [s.name for s in report.sites if s.suppressed_pre or s.suppressed_post]
-    if hidden:
-        notes.append(
-            "Fewer than 10 complete responses in a wave, so suppressed there and left out of "
-            "every program figure: " + ", ".join(hidden) + "."
-        )
-    if report.did and len(treated) + len(comparison) < 10:
-        notes.append(
-            "Difference-in-differences rests on few sites; read it as a descriptive "
-            "contrast, not a causal estimate (respondent-level standard errors ignore "
-            "site-by-wave shocks)."
-        )
-    if not comparison:
-        notes.append("No comparison site has results in both waves: no difference-in-differences.")
-    failed = sorted(
-        {
-            f"{s.name} ({w.status})"
-            for s in report.sites
-            for w in s.weighting
-            if w.status.startswith("not weighted") or w.status == "no margins"
-        }
-    )
-    if failed:
-        notes.append("Weighting was not applied at: " + "; ".join(failed) + ".")
-    return notes

@@ -21,6 +21,7 @@ from survey.questionnaire import Questionnaire
 from survey.report import aggregate
 from survey.report.engine import ItemSpec, ReportInput, SiteInfo, compute
 from survey.report.model import QuestionnaireRef, Report, WaveRef
+from survey.report.notes import backwards_note, versions_note
 from survey.report.pairing import choose_waves
 from survey.report.weighting import Margins, margin_items
 from survey.resources import Resources
@@ -123,15 +124,9 @@ async def _basis(
     notes = []
     order = [w["id"] for w in waves]
     if order.index(pre_row["id"]) > order.index(post_row["id"]):
-        notes.append(
-            "The wave compared as before ran after the one compared as after: "
-            "the changes shown run backwards in time."
-        )
+        notes.append(backwards_note())
     if pre_row["questionnaire_hash"] != post_row["questionnaire_hash"]:
-        notes.append(
-            "The two waves used different questionnaire versions; items and scales are matched "
-            "by their ids and scored with the post wave's definitions."
-        )
+        notes.append(versions_note())
     specs = aggregate.construct_specs(q)
     if not weighted:
         margins = {}

@@ -45,6 +45,9 @@ async def test_report_page_and_downloads(
     assert page.status_code == 200, page.text
     assert "Resumen" in page.text and "suprimido" in page.text
     assert "menos de 10 personas" in page.text  # the reason beside the suppressed cells
+    # The methods paragraph too, not English inside a Spanish page.
+    assert "Analiza solo las respuestas completas" in page.text
+    assert "It analyses complete responses" not in page.text
     assert 'alt="' in page.text and "data:image/png;base64," in page.text
     king = seeded.site_ids["King County"]
     page = await staff.get(f"/dashboard/programs/{pid}/report?site={king}")

@@ -1,11 +1,13 @@
 """The printable report (HTML, and the PDF drawn from it): counts read as whole numbers
 in the reader's locale, a site without a target says so, and single-item results are
-there with the numbers of the JSON report."""
+there with the numbers of the JSON report; the methods paragraph and the notes are in
+the reader's language."""
 
 from __future__ import annotations
 
 import re
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -14,16 +16,21 @@ import pytest
 from markupsafe import escape
 
 from survey.access import SYSTEM
+from survey.dashboard.i18n import DashboardCatalogs
 from survey.db import Conn
-from survey.i18n import format_number, translate_questionnaire
+from survey.i18n import format_date, format_number, translate_questionnaire
 from survey.report.model import Report
+from survey.report.notes import reader_notes, versions_note
 from survey.report.seeding import create_waves, write_responses
 from survey.report.synthetic import SiteDesign
+from survey.report.wording import Wording
 from survey.schemas import SiteIn
 from survey.services import programs
 from survey.sql import Q
 
 pytest.importorskip("survey.report.seeding")
+
+DASHBOARD = DashboardCatalogs(Path(__file__).resolve().parents[2] / "locales")
 
 DESIGN = [
     SiteDesign("Alpha", 30, 32, {"trust": 0.8}),
@@ -233,3 +240,66 @@ async def test_an_item_only_questionnaire_reports_its_items_and_no_empty_table(
             ]
     pdf = await client.get(f"/api/v1/programs/{pid}/report.pdf", headers=h)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def _methods(html: str) -> str:
+    start = html.index('<section class="methods"')
+    return html[start : html.index("</section>", start)]
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.;:])\s+", text) if len(s) > 25]
+
+
+async def test_methods_and_notes_are_in_the_readers_language(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    pid = actors.programs["own"]
+    await _seed(conn, resources, pid)
+    h = actors.headers("evaluator")
+    report = msgspec.json.decode(
+        (await client.get(f"/api/v1/programs/{pid}/report", headers=h)).content, type=Report
+    )
+    # The JSON keeps English, and the English report shows it word for word.
+    assert "It analyses complete responses only: 68 before and 68 after" in report.methods
+    english = await client.get(f"/api/v1/programs/{pid}/report.html?lang=en", headers=h)
+    methods_en = _methods(english.text)
+    assert f"<p>{escape(report.methods)}</p>" in methods_en
+    assert all(f'<p class="note">{escape(n)}</p>' in methods_en for n in report.notes)
+    assert any("Tiny" in n for n in report.notes)
+
+    r = await client.get(f"/api/v1/programs/{pid}/report.html?lang=es", headers=h)
+    assert r.status_code == 200, r.text
+    methods = unescape(_methods(r.text))
+    opened = format_date(report.pre.opens_at.date(), "es") if report.pre.opens_at else ""
+    assert opened and "de 20" in opened and f"abierta el {opened}" in methods
+    for phrase in (
+        "Analiza solo las respuestas completas: 68 antes y 68 después en los sitios mostrados",
+        "2 sitios del programa tienen resultados en ambas olas, "
+        "y Control sirvió como sitio de comparación.",
+        "la prueba t de Welch, con un intervalo de confianza del 95 % de Welch–Satterthwaite",
+        f"se señala todo alfa inferior a {format_number(0.7, 'es', 2)}.",
+        "Toda cifra basada en menos de 10 personas encuestadas se suprime",
+        # The notes too: Tiny has fewer than 10 complete responses.
+        "Menos de 10 respuestas completas en una ola, por lo que se suprime allí y queda "
+        "fuera de toda cifra del programa: Tiny.",
+    ):
+        assert phrase in methods, phrase
+    leftover = [s for s in _sentences(report.methods + " " + " ".join(report.notes))
+                if s in methods]
+    assert leftover == []
+    assert 'lang="en"' not in methods  # every note has its translation
+
+    # A note the catalog has is looked up by its English text; free text without a
+    # translation stays English and says so, for screen readers.
+    words = Wording(DASHBOARD.gettext("es"), DASHBOARD.ngettext("es"), "es")
+    other = msgspec.structs.replace(report, notes=[versions_note(), "Read with care."])
+    assert reader_notes(other, words) == [
+        (
+            "Las dos olas usaron versiones distintas del cuestionario; los ítems y las escalas "
+            "se emparejan por sus identificadores y se puntúan con las definiciones de la ola "
+            "posterior.",
+            None,
+        ),
+        ("Read with care.", "en"),
+    ]

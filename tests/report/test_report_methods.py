@@ -25,3 +25,19 @@ def test_past_present_and_future_dates_are_said_as_such() -> None:
     assert _wave(ref(later, later), NOW) == (
         "“Spring” (post, opens 2027-01-23 and open until 2027-01-23)")
     assert _wave(ref(None, None), NOW) == "“Spring” (post)"
+
+
+def test_dates_in_spanish_are_spanish_dates() -> None:
+    from pathlib import Path
+
+    from survey.dashboard.i18n import DashboardCatalogs
+    from survey.report.wording import Wording
+
+    catalogs = DashboardCatalogs(Path(__file__).resolve().parents[2] / "locales")
+    es = Wording(catalogs.gettext("es"), catalogs.ngettext("es"), "es")
+    past, later = datetime(2026, 3, 1, tzinfo=UTC), datetime(2027, 1, 23, tzinfo=UTC)
+    assert _wave(ref(past, datetime(2026, 4, 15, tzinfo=UTC)), NOW, es) == (
+        "«Spring» (después, abierta el 1 de marzo de 2026 y cerrada el 15 de abril de 2026)")
+    assert _wave(ref(later, later), NOW, es) == (
+        "«Spring» (después, se abre el 23 de enero de 2027 y estará abierta hasta el "
+        "23 de enero de 2027)")

@@ -1,0 +1,91 @@
+"""The report's notes: caveats a reader must see beside the results.
+
+Like the methods paragraph, each note is worded by a ``Wording``: English in the JSON
+report, the reader's language on the report pages. Notes the engine derives from the
+report are re-worded from it; notes the service adds before computing (wave order,
+questionnaire versions) are whole catalog sentences, so the pages look them up by their
+English text.
+"""
+
+from __future__ import annotations
+
+from survey.report.model import Report
+from survey.report.suppression import SUPPRESS_BELOW
+from survey.report.wording import ENGLISH, Wording
+
+
+def backwards_note(w: Wording = ENGLISH) -> str:
+    return w.t(
+        "The wave compared as before ran after the one compared as after: "
+        "the changes shown run backwards in time."
+    )
+
+
+def versions_note(w: Wording = ENGLISH) -> str:
+    return w.t(
+        "The two waves used different questionnaire versions; items and scales are matched "
+        "by their ids and scored with the post wave's definitions."
+    )
+
+
+def _status(status: str, w: Wording) -> str:
+    # Raking's own failures ("not weighted: …") carry a variable or an error text and
+    # stay as they are; the fixed statuses are translated.
+    return w.t("no margins") if status == "no margins" else status
+
+
+def program_notes(report: Report, w: Wording = ENGLISH) -> list[str]:
+    """The notes the engine derives from a computed report."""
+    t = w.t
+    notes = []
+    comparison = [
+        s for s in report.sites if s.comparison and not (s.suppressed_pre or s.suppressed_post)
+    ]
+    treated = [s for s in report.sites if not s.comparison]
+    hidden = [s.name for s in report.sites if s.suppressed_pre or s.suppressed_post]
+    if hidden:
+        notes.append(
+            t(
+                "Fewer than %(n)s complete responses in a wave, so suppressed there and left "
+                "out of every program figure: %(sites)s.",
+                n=w.count(SUPPRESS_BELOW),
+                sites=w.series(hidden),
+            )
+        )
+    if report.did and len(treated) + len(comparison) < 10:
+        notes.append(
+            t(
+                "Difference-in-differences rests on few sites; read it as a descriptive "
+                "contrast, not a causal estimate (respondent-level standard errors ignore "
+                "site-by-wave shocks)."
+            )
+        )
+    if not comparison:
+        notes.append(
+            t("No comparison site has results in both waves: no difference-in-differences.")
+        )
+    failed = sorted(
+        {
+            t("%(site)s (%(status)s)", site=s.name, status=_status(x.status, w))
+            for s in report.sites
+            for x in s.weighting
+            if x.status.startswith("not weighted") or x.status == "no margins"
+        }
+    )
+    if failed:
+        notes.append(t("Weighting was not applied at: %(sites)s.", sites=w.series(failed, "; ")))
+    return notes
+
+
+def reader_notes(report: Report, w: Wording) -> list[tuple[str, str | None]]:
+    """Each of ``report.notes`` in the reader's language, with the ``lang`` to mark a
+    note that has no translation (None when it is in the reader's language)."""
+    derived = dict(zip(program_notes(report), program_notes(report, w), strict=True))
+    out: list[tuple[str, str | None]] = []
+    for note in report.notes:
+        if note in derived:
+            out.append((derived[note], None))
+            continue
+        text = w.t(note)
+        out.append((text, None if w.english or text != note else "en"))
+    return out
