@@ -13,7 +13,8 @@ conversation for can still opt out or back in; it gets no reply.
 
 A text that mentions stopping but is not a clear request (see ``keywords``) is
 logged as kind ``review`` for a person (``GET …/sms/review``), stops the
-conversation's reminders and gets no re-prompt.
+conversation's reminders, gets no reply and is not taken as a menu choice or an
+answer (the engine's ``Event.REVIEW``).
 
 What goes back: the engine's messages, unless the number is opted out. The one
 exception is the single confirmation of a fresh opt-out that the provider does not
@@ -58,6 +59,7 @@ __all__ = ["handle_inbound"]
 # Inbound log kinds, by the first event that explains the text.
 _KINDS = (
     (Event.OPTED_OUT, "opt_out"),
+    (Event.REVIEW, "review"),
     (Event.OPTED_IN, "opt_in"),
     (Event.HELP, "help"),
     (Event.ANSWERED, "answer"),
@@ -68,10 +70,6 @@ _KINDS = (
     (Event.STARTED, "first_contact"),
     (Event.IGNORED, "ignored"),
 )
-
-
-# Inbound log kind of a text that mentions stopping: listed for a person to review.
-_REVIEW = "review"
 
 
 def _kind(step: Step) -> str:
@@ -136,25 +134,19 @@ async def _handle(conn: Conn, res: Resources, sms: InboundSms, now: datetime) ->
         await optouts.record_opt_in(conn, phone, optouts.SOURCE_KEYWORD, now)
 
     # A text that mentions stopping without being a clear request ("why do you keep
-    # texting, stop"): a person reviews it; until then no reminders, and no
-    # re-prompt or menu in answer to it (an answer it contained still counts).
-    review = (
-        keyword is KeywordKind.NONE and Event.OPTED_OUT not in step.events
-        and mentions_opt_out(sms.body)
-    )
+    # texting, stop"): a person reviews it; until then no reminders.
+    review = Event.REVIEW in step.events
     schedule = reminder_schedule(res.settings.sms_reminder_hours)
     await conversations.save_step(
         conn, wave, conv, step, now=now, schedule=schedule, inbound=True, remind=not review
     )
     messages = list(step.messages)
-    if review and not {Event.ANSWERED, Event.GAVE_UP} & set(step.events):
-        messages = []
     if await optouts.is_suppressed(conn, phone):
         first_confirmation = Event.OPTED_OUT in step.events and not was_suppressed
         if not first_confirmation:
             messages = []
     await outbox.log_inbound(
-        conn, conv.program_id, kind=_REVIEW if review else _kind(step), wave_id=conv.wave_id,
+        conn, conv.program_id, kind=_kind(step), wave_id=conv.wave_id,
         contact_id=conv.contact_id, conversation_id=conv.id, message_sid=sms.message_sid,
         segments=max(sms.num_segments, 1), now=now,
     )
@@ -184,10 +176,14 @@ async def _help_outside_conversation(
 def _first_contact(
     setup: Setup, state: ConversationState, text: str, opt_out_type: str, preferred: str | None
 ) -> Step:
-    """Someone texted before we did: a keyword, or a language named outright
-    ("Espanol"), is handled as such; anything else ("hi") gets the opening messages.
+    """Someone texted before we did: a keyword, a mention of stopping (for review), or
+    a language named outright ("Espanol"), is handled as such; anything else ("hi")
+    gets the opening messages.
     A number ("3") is not a language choice: we sent no menu it could answer."""
-    is_keyword = classify_keyword(text).kind is not KeywordKind.NONE or bool(opt_out_type)
+    is_keyword = (
+        classify_keyword(text).kind is not KeywordKind.NONE or bool(opt_out_type)
+        or mentions_opt_out(text)
+    )
     numbered = isinstance(parse_choice(text, range(1, len(setup.languages) + 1)), ChoiceReply)
     named = not numbered and parse_language_choice(text, setup.languages) is not None
     if is_keyword or named:

@@ -26,8 +26,12 @@ The flow:
 Keywords come first, in carrier order: opt-out (any status), HELP, then opt-in
 (only for an opted-out conversation; otherwise "yes" is an answer). After an
 opt-out the conversation sends exactly one confirmation and then nothing,
-whatever arrives, until an opt-in. ``LANG`` (and its translations) reopens the
-language menu mid-survey, keeping the answers.
+whatever arrives, until an opt-in. Next, before the text is read as a menu choice
+or an answer, a text that only *mentions* stopping ("why do you keep texting me,
+stop") is set aside for a person (``Event.REVIEW``): no reply, no answer stored,
+state unchanged; a complaint is not a comment, nor an invalid choice to re-prompt.
+``LANG`` (and its translations) reopens the language menu mid-survey, keeping the
+answers.
 
 Replies to those keywords are the program's, not the questionnaire's, so they may
 be in any language a catalog translates, not only the wave's (``keyword_reply_language``).
@@ -50,6 +54,7 @@ from survey.sms.keywords import (
     classify_keyword,
     is_provider_keyword,
     kind_from_opt_out_type,
+    mentions_opt_out,
 )
 from survey.sms.menu import compose_language_menu, parse_language_choice
 from survey.sms.reply_language import keyword_reply_language
@@ -122,6 +127,7 @@ class Event(enum.StrEnum):
     OPTED_IN = "opted_in"  # record consent again, source "sms keyword"
     HELP = "help"
     IGNORED = "ignored"
+    REVIEW = "review"  # mentions stopping: a person decides; no reply, no answer
     CLOSED = "closed"
 
 
@@ -294,6 +300,8 @@ def handle(
     if kind is KeywordKind.HELP:
         return Step(state=state, messages=[setup.say(lang(MSG_HELP), MSG_HELP)],
                     events=(Event.HELP,))
+    if kind is KeywordKind.NONE and mentions_opt_out(text):
+        return Step(state=state, messages=[], events=(Event.REVIEW,))
     if state.status == "closed":
         closed = setup.say(_reply_language(setup, state, match.languages), MSG_CLOSED)
         return Step(state=state, messages=[closed], events=(Event.CLOSED,))

@@ -26,8 +26,14 @@ Choices, and why:
   (stop) typed without accents is "dung", which is also how people type "đúng"
   (correct), a common reply. "dừng lại" is unambiguous and folds freely.
 * The non-English words are everyday imperatives and the words national SMS
-  systems use (Chinese TD/退订, Korean 수신거부); they are not vetted
-  translations and should go through the same review as the instrument.
+  systems use (Chinese TD/退订, Korean 수신거부), and ``stop_phrases`` adds
+  everyday sentences ("đừng nhắn tin nữa", "不要再发短信了", "أوقف الرسائل").
+  All are TEAM-WRITTEN, NOT VETTED translations: they should go through the same
+  review as the instrument.
+* Scripts without spaces have courtesy as affixes, not words: "请停止发送" is
+  "停止发送" with "please" (``stop_phrases.AFFIXES``).
+* "đ" is read as "d" (people type Vietnamese without marks: "dung nhan tin nua"),
+  except in "=" entries.
 
 Language keys are our locale codes (``survey.i18n.SUPPORTED_LOCALES``). The
 language code of a match lets the caller answer in the language the person
@@ -37,11 +43,14 @@ used (ALTO gets the Spanish confirmation; see ``reply_language``).
 from __future__ import annotations
 
 import enum
+import re
 import unicodedata
 
 import msgspec
 
-from survey.sms.textnorm import fold, light
+from survey.sms import stop_phrases
+from survey.sms.textnorm import fold as fold_text
+from survey.sms.textnorm import light
 
 __all__ = [
     "COURTESY",
@@ -64,7 +73,12 @@ class KeywordKind(enum.StrEnum):
     NONE = "none"
 
 
-OPT_OUT: dict[str, tuple[str, ...]] = {
+def _fold(text: str) -> str:
+    """``textnorm.fold``, with Vietnamese "đ" as "d" (see the module docstring)."""
+    return fold_text(text).replace("đ", "d")
+
+
+_OPT_OUT_WORDS: dict[str, tuple[str, ...]] = {
     "en": (
         "stop", "stopall", "stop all", "unsubscribe", "cancel", "end", "quit", "revoke",
         "optout", "opt out", "remove me", "stop please", "please stop",
@@ -93,6 +107,11 @@ OPT_OUT: dict[str, tuple[str, ...]] = {
     "pa": ("ਰੋਕੋ", "ਬੰਦ", "ਬੰਦ ਕਰੋ"),
     "km": ("ឈប់", "បញ្ឈប់"),
     "ar": ("توقف", "قف", "أوقف", "إيقاف", "إلغاء", "إلغاء الاشتراك"),
+}
+
+OPT_OUT: dict[str, tuple[str, ...]] = {
+    lang: (*words, *stop_phrases.PHRASES.get(lang, ()))
+    for lang, words in _OPT_OUT_WORDS.items()
 }
 
 OPT_IN: dict[str, tuple[str, ...]] = {
@@ -140,7 +159,9 @@ COURTESY: tuple[str, ...] = (
     "пожалуйста", "спасибо", "будь ласка", "дякую",
     "제발",
     "fadlan", "mahadsanid",
-    "من فضلك", "رجاء", "شكرا",
+    "vui lòng", "nhé", "nha", "ạ",
+    "من فضلك", "من فضلكم", "لو سمحت", "لو سمحتم", "رجاء", "أرجوك", "أرجوكم", "شكرا",
+    "请", "請", "谢谢", "謝謝", "សូម",
 )
 
 # Twilio's own words on long codes (research A2.1). Twilio blocks or unblocks the
@@ -151,15 +172,6 @@ PROVIDER_OPT_OUT = frozenset(
 )
 PROVIDER_OPT_IN = frozenset({"start", "yes", "unstop"})
 
-# Phrases that, found anywhere in a longer message, suggest the person wants no
-# more texts. Only a flag for human review: "the bus stop" contains "stop".
-_MENTIONS: tuple[str, ...] = (
-    "stop", "unsubscribe", "opt out", "optout", "revoke", "remove me", "dont text",
-    "do not text", "alto", "no mas", "no me manden", "no me envien", "darme de baja",
-    "退订", "退訂", "停止", "dừng lại", "ngừng", "hủy đăng ký", "отписаться", "отпишите",
-    "стоп", "відписатися", "수신거부", "중지", "jooji", "አቁም", "ਰੋਕੋ", "ឈប់",
-    "توقف", "إلغاء الاشتراك",
-)
 
 
 class KeywordMatch(msgspec.Struct, frozen=True):
@@ -192,7 +204,7 @@ def _build() -> tuple[
                 word = entry.removeprefix("=")
                 targets = [(exact, light(word))]
                 if not accents_matter:
-                    targets.append((folded, fold(word)))
+                    targets.append((folded, _fold(word)))
                 for index, key in targets:
                     hit = index.setdefault(key, (kind, word, []))
                     if hit[0] is not kind:
@@ -207,16 +219,17 @@ _EXACT, _FOLDED = _build()
 
 def classify_keyword(body: str) -> KeywordMatch:
     """Classify a whole inbound message as opt-out, opt-in, help or none."""
-    hit = _EXACT.get(light(body)) or _FOLDED.get(fold(body))
+    hit = _EXACT.get(light(body)) or _FOLDED.get(_fold(body))
     if hit is None:
-        hit = _FOLDED.get(_without_courtesy(fold(body)))
+        bare = _without_courtesy(_fold(body))
+        hit = _FOLDED.get(bare) or _FOLDED.get(_without_affixes(bare))
         if hit is None or hit[0] is not KeywordKind.OPT_OUT:
             return KeywordMatch(KeywordKind.NONE)
     kind, word, langs = hit
     return KeywordMatch(kind, word, tuple(langs))
 
 
-_COURTESY_KEYS = tuple(sorted({fold(w) for w in COURTESY}, key=len, reverse=True))
+_COURTESY_KEYS = tuple(sorted({_fold(w) for w in COURTESY}, key=len, reverse=True))
 
 
 def _without_courtesy(key: str) -> str:
@@ -254,27 +267,51 @@ def kind_from_opt_out_type(value: str | None) -> KeywordKind:
     }.get((value or "").strip().upper(), KeywordKind.NONE)
 
 
-_MENTION_KEYS = tuple(sorted({fold(p) for p in _MENTIONS}))
-
-
-def mentions_opt_out(body: str) -> bool:
-    """True if a longer message contains a stop/unsubscribe phrase anywhere.
-
-    Space-separated scripts match on word boundaries; Chinese, Korean, Khmer and
-    the like match as substrings since they need not put spaces between words.
-    """
-    text = fold(body)
-    padded = f" {text} "
-    for key in _MENTION_KEYS:
-        if key.isascii() or " " in key or _is_spaced_script(key):
-            if f" {key} " in padded:
-                return True
-        elif key in text:
-            return True
-    return False
+def _without_affixes(key: str) -> str:
+    """One unspaced word without courtesy affixes: "请停止发送了" is "停止发送"."""
+    prefixes, suffixes = stop_phrases.AFFIXES
+    changed = True
+    while changed and " " not in key:
+        changed = False
+        for prefix in prefixes:
+            if key.startswith(prefix) and len(key) > len(prefix):
+                key, changed = key[len(prefix):], True
+        for suffix in suffixes:
+            if key.endswith(suffix) and len(key) > len(suffix):
+                key, changed = key[: -len(suffix)], True
+    return key
 
 
 def _is_spaced_script(word: str) -> bool:
     """Latin, Cyrillic, Arabic, Ethiopic and Gurmukhi put spaces between words."""
     name = unicodedata.name(word[0], "")
     return name.startswith(("LATIN", "CYRILLIC", "ARABIC", "ETHIOPIC", "GURMUKHI"))
+
+
+def _mention_pattern(stem: str) -> re.Pattern[str]:
+    """Spaced scripts: whole words ("stop", not "stopped"), or a word's start for a
+    stem ending in "*"; other scripts: anywhere."""
+    prefix = stem.endswith("*")
+    key = _fold(stem.removesuffix("*"))
+    if not _is_spaced_script(key):
+        return re.compile(re.escape(key))
+    return re.compile(r"(?<!\S)" + re.escape(key) + ("" if prefix else r"(?!\S)"))
+
+
+_MENTION_PATTERNS = tuple(_mention_pattern(stem) for stem in stop_phrases.MENTIONS)
+_MENTION_PAIRS = tuple(
+    (tuple(_fold(s) for s in stops), tuple(_fold(t) for t in texting))
+    for stops, texting in stop_phrases.MENTION_PAIRS
+)
+
+
+def mentions_opt_out(body: str) -> bool:
+    """True if a longer message contains a stop/unsubscribe phrase anywhere
+    (``stop_phrases.MENTIONS``), or, in Chinese, a "stop" stem with a "texting" one."""
+    text = _fold(body)
+    if any(p.search(text) for p in _MENTION_PATTERNS):
+        return True
+    return any(
+        any(s in text for s in stops) and any(t in text for t in texting)
+        for stops, texting in _MENTION_PAIRS
+    )

@@ -209,6 +209,28 @@ def test_our_own_stop_words_get_one_localized_confirmation() -> None:
     assert flagged.events == (Event.OPTED_OUT,) and flagged.messages == []
 
 
+def test_a_mention_of_stopping_is_set_aside_at_every_point() -> None:
+    """At the menu, a choice item or the free-text item, a complaint is neither a
+    language choice, an invalid reply to re-prompt, nor an answer."""
+    s = setup()
+    menu = start(s).state
+    at_choice = talk(s, menu, "1")[-1].state
+    at_text = talk(s, at_choice, "4", "2", "1 3")[-1].state
+    assert at_text.item_id == "comment"
+    for state in (menu, at_choice, at_text):
+        for text in ("why do you keep texting me, stop", "你们为什么老给我发短信",
+                     "tại sao cứ nhắn tin hoài, đừng nhắn nữa đi"):
+            [step] = talk(s, state, text)
+            assert step.events == (Event.REVIEW,), (state.status, text)
+            assert step.messages == [] and step.answer is None and step.state == state
+    # A clear request at the free-text item is an opt-out, not a comment.
+    [step] = talk(s, at_text, "请停止发送")
+    assert step.events == (Event.OPTED_OUT,) and step.answer is None
+    # An ordinary comment is still an answer.
+    [step] = talk(s, at_text, "希望多举办社区活动")
+    assert step.answer is not None and step.events == (Event.ANSWERED, Event.COMPLETED)
+
+
 def test_help_in_menu_and_mid_survey() -> None:
     s = setup()
     [ayuda] = talk(s, start(s).state, "AYUDA")
@@ -264,7 +286,8 @@ def test_state_json_is_plain() -> None:
 
 inbound = st.one_of(
     st.sampled_from(["1", "2", "3", "4", "0", "9", "1 3", "skip", "no sé", "STOP", "start",
-                     "help", "ALTO", "LANG", "yes", "Muy seguro", "", "٣", "stop please"]),
+                     "help", "ALTO", "LANG", "yes", "Muy seguro", "", "٣", "stop please",
+                     "why do you keep texting me, stop", "不要再发短信了", "đừng nhắn tin nữa"]),
     st.text(max_size=30),
 )
 
@@ -283,6 +306,9 @@ def test_any_sequence_keeps_the_rules(texts: list[str], provider: bool) -> None:
             assert step.messages == [] and step.answer is None
         if step.answer is not None:
             assert step.answer.item_id in item_ids
+        if Event.REVIEW in step.events:
+            # A mention of stopping changes nothing and answers nothing.
+            assert step.messages == [] and step.answer is None and step.state == state
         assert set(step.state.answers) <= item_ids
         assert step.state.invalid <= s.max_reprompts
         state = step.state

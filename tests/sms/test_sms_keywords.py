@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from survey.i18n import SUPPORTED_LOCALES
+from survey.sms import stop_phrases
 from survey.sms.keywords import (
     HELP,
     OPT_IN,
@@ -149,3 +150,70 @@ def test_a_request_wrapped_in_courtesy_is_an_opt_out(
                                   "please stop the speeding", "the bus stop please"])
 def test_courtesy_turns_nothing_else_into_a_keyword(body: str) -> None:
     assert classify_keyword(body).kind is KeywordKind.NONE
+
+
+# -- everyday phrases (stop_phrases) -----------------------------------------------
+
+
+@pytest.mark.parametrize(("body", "language"), [
+    ("أوقف الرسائل", "ar"), ("اوقف الرسائل", "ar"), ("لا ترسلوا لي رسائل", "ar"),
+    ("لا ترسل لي رسائل من فضلك", "ar"), ("توقفوا!", "ar"),
+    ("不要再发短信了", "zh_Hans"), ("请停止发送", "zh_Hans"), ("别再给我发短信了", "zh_Hans"),
+    ("请不要再发信息了，谢谢", "zh_Hans"), ("不要再發簡訊了", "zh_Hant"),
+    ("đừng nhắn tin nữa", "vi"), ("Đừng nhắn tin nữa!", "vi"), ("dung nhan tin nua", "vi"),
+    ("Vui lòng đừng gửi tin nhắn cho tôi nữa", "vi"), ("ngừng nhắn tin", "vi"),
+    ("ya no me manden mensajes", "es"), ("no me escriban más", "es"),
+    ("don't text me anymore", "en"), ("tama na po", "tl"), ("не пишите мне", "ru"),
+    ("не пишіть мені", "uk"), ("문자 그만 보내세요", "ko"), ("jooji fariimaha", "so"),
+    ("መልዕክት አትላኩ", "am"), ("ਮੈਸੇਜ ਨਾ ਭੇਜੋ", "pa"), ("សូមឈប់ផ្ញើសារ", "km"),
+])
+def test_everyday_phrases_are_opt_outs(body: str, language: str) -> None:
+    match = classify_keyword(body)
+    assert match.kind is KeywordKind.OPT_OUT, body
+    assert language in match.languages
+
+
+@pytest.mark.parametrize("body", [
+    "你们为什么老给我发短信", "不要再给我发这种短信行吗", "لماذا ترسلون لي هذا؟ توقفوا",
+    "لا ترسلوا هذه الرسائل مرة أخرى", "tại sao cứ nhắn tin hoài, đừng nhắn nữa đi",
+    "why do you keep texting me, stop", "Basta ya con tantos mensajes",
+    "문자 보내지마세요 진짜", "Пожалуйста, не пишите мне сюда больше никогда",
+])
+def test_longer_complaints_are_mentions_not_opt_outs(body: str) -> None:
+    assert classify_keyword(body).kind is KeywordKind.NONE
+    assert mentions_opt_out(body)
+
+
+@pytest.mark.parametrize("body", [
+    "希望多举办社区活动", "不要太吵", "是", "有", "三", "có", "Có", "đúng", "dung", "Đúng rồi",
+    "Mong có thêm hoạt động cộng đồng", "نعم", "٣", "٥", "نتمنى المزيد من الأنشطة المجتمعية",
+    "3", "５", "The police stopped my car", "希望发展社区经济",
+])
+def test_ordinary_answers_are_not_mentions(body: str) -> None:
+    assert classify_keyword(body).kind is not KeywordKind.OPT_OUT
+    assert not mentions_opt_out(body)
+
+
+_PHRASES = [(lang, p) for lang, ps in stop_phrases.PHRASES.items() for p in ps]
+_WRAPS = st.sampled_from(["{}", "{}.", "{}!", " {} ", "please {}", "{} thanks",
+                          "por favor, {}", "làm ơn {} nhé", "من فضلك {}", "{} 🙏"])
+
+
+@given(st.sampled_from(_PHRASES), _WRAPS, st.booleans())
+def test_any_phrase_in_courtesy_is_an_opt_out_in_its_language(
+    entry: tuple[str, str], wrap: str, upper: bool
+) -> None:
+    language, phrase = entry
+    body = wrap.format(phrase.upper() if upper else phrase)
+    match = classify_keyword(body)
+    assert match.kind is KeywordKind.OPT_OUT, body
+    assert language in match.languages
+
+
+@given(st.integers(min_value=0, max_value=99999), st.sampled_from(["", "٠", "０", "០", "੦"]))
+def test_numbers_in_any_script_are_never_mentions(number: int, zero: str) -> None:
+    digits = str(number)
+    if zero:
+        digits = "".join(chr(ord(zero) + int(d)) for d in digits)
+    assert not mentions_opt_out(digits)
+    assert classify_keyword(digits).kind is KeywordKind.NONE
