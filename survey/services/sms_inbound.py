@@ -12,9 +12,10 @@ wave; else its latest conversation (which answers "this survey has closed"). A n
 conversation for can still opt out or back in; it gets no reply.
 
 A text that mentions stopping but is not a clear request (see ``keywords``) is
-logged as kind ``review`` for a person (``GET …/sms/review``), stops the
-conversation's reminders, gets no reply and is not taken as a menu choice or an
-answer (the engine's ``Event.REVIEW``).
+logged as kind ``review`` for a person (``GET …/sms/review``) and stops the
+conversation's reminders (the engine's ``Event.REVIEW``). It is not taken as a menu
+choice, nor re-prompted as an invalid reply; at a free-text question the engine keeps
+it as the answer.
 
 What goes back: the engine's messages, unless the number is opted out. The one
 exception is the single confirmation of a fresh opt-out that the provider does not

@@ -28,8 +28,9 @@ Keywords come first, in carrier order: opt-out (any status), HELP, then opt-in
 opt-out the conversation sends exactly one confirmation and then nothing,
 whatever arrives, until an opt-in. Next, before the text is read as a menu choice
 or an answer, a text that only *mentions* stopping ("why do you keep texting me,
-stop") is set aside for a person (``Event.REVIEW``): no reply, no answer stored,
-state unchanged; a complaint is not a comment, nor an invalid choice to re-prompt.
+stop") is set aside for a person (``Event.REVIEW``): no reply, state unchanged; a
+complaint is not an invalid choice to re-prompt. At a free-text question it may be
+the answer, so it is kept as one and set aside all the same.
 ``LANG`` (and its translations) reopens the language menu mid-survey, keeping the
 answers.
 
@@ -47,7 +48,14 @@ from typing import Literal
 import msgspec
 
 from survey.i18n import Catalogs, compose_sms_question, isolate, translate_questionnaire
-from survey.questionnaire import Answer, Item, Questionnaire, next_item, visible_items
+from survey.questionnaire import (
+    Answer,
+    Item,
+    Questionnaire,
+    TextItem,
+    next_item,
+    visible_items,
+)
 from survey.sms.item_replies import Problem, interpret_reply
 from survey.sms.keywords import (
     KeywordKind,
@@ -301,6 +309,12 @@ def handle(
         return Step(state=state, messages=[setup.say(lang(MSG_HELP), MSG_HELP)],
                     events=(Event.HELP,))
     if kind is KeywordKind.NONE and mentions_opt_out(text):
+        if _writing(setup, state):
+            # At a free-text question it may be the answer ("the bus stop is dark"):
+            # kept, since nothing a resident writes is thrown away, and still set
+            # aside for a person, who can delete a complaint stored as a comment.
+            step = _answer(setup, state, text)
+            return msgspec.structs.replace(step, events=(Event.REVIEW, *step.events))
         return Step(state=state, messages=[], events=(Event.REVIEW,))
     if state.status == "closed":
         closed = setup.say(_reply_language(setup, state, match.languages), MSG_CLOSED)
@@ -367,6 +381,13 @@ def _current_item(setup: Setup, state: ConversationState) -> Item | None:
         if state.item_id in visible:
             return q.item(state.item_id)
     return next_item(q, state.answers)
+
+
+def _writing(setup: Setup, state: ConversationState) -> bool:
+    """The conversation waits for an answer in the resident's own words."""
+    if state.status != "in_progress" or state.language is None:
+        return False
+    return isinstance(_current_item(setup, state), TextItem)
 
 
 def _pending_prompt(setup: Setup, state: ConversationState) -> list[str]:

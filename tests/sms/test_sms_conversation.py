@@ -210,19 +210,26 @@ def test_our_own_stop_words_get_one_localized_confirmation() -> None:
 
 
 def test_a_mention_of_stopping_is_set_aside_at_every_point() -> None:
-    """At the menu, a choice item or the free-text item, a complaint is neither a
-    language choice, an invalid reply to re-prompt, nor an answer."""
+    """At the menu or a choice item, a complaint is neither a language choice nor an
+    invalid reply to re-prompt; at the free-text item it may be the answer ("the bus
+    stop is dark"), so it is kept, and set aside for a person all the same."""
     s = setup()
     menu = start(s).state
     at_choice = talk(s, menu, "1")[-1].state
     at_text = talk(s, at_choice, "4", "2", "1 3")[-1].state
     assert at_text.item_id == "comment"
-    for state in (menu, at_choice, at_text):
-        for text in ("why do you keep texting me, stop", "你们为什么老给我发短信",
-                     "tại sao cứ nhắn tin hoài, đừng nhắn nữa đi"):
+    complaints = ("why do you keep texting me, stop", "你们为什么老给我发短信",
+                  "tại sao cứ nhắn tin hoài, đừng nhắn nữa đi")
+    for state in (menu, at_choice):
+        for text in complaints:
             [step] = talk(s, state, text)
             assert step.events == (Event.REVIEW,), (state.status, text)
             assert step.messages == [] and step.answer is None and step.state == state
+    for text in (*complaints, "the bus stop near the hall is dark"):
+        [step] = talk(s, at_text, text)
+        assert step.events == (Event.REVIEW, Event.ANSWERED, Event.COMPLETED), text
+        assert step.answer is not None and step.answer.answer.value_text == text
+        assert step.state.status == "completed"
     # A clear request at the free-text item is an opt-out, not a comment.
     [step] = talk(s, at_text, "请停止发送")
     assert step.events == (Event.OPTED_OUT,) and step.answer is None
