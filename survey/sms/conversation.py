@@ -40,10 +40,8 @@ be in any language a catalog translates, not only the wave's (``keyword_reply_la
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import msgspec
 
@@ -55,6 +53,15 @@ from survey.questionnaire import (
     TextItem,
     next_item,
     visible_items,
+)
+from survey.sms.conversation_state import (
+    ConversationState,
+    Event,
+    ItemAnswer,
+    Status,
+    Step,
+    decode_state,
+    encode_state,
 )
 from survey.sms.item_replies import Problem, interpret_reply
 from survey.sms.keywords import (
@@ -94,64 +101,11 @@ __all__ = [
     "start",
 ]
 
-Status = Literal["choosing_language", "in_progress", "completed", "opted_out", "closed"]
-
-STATE_VERSION = 1
-
 # Whole-message words that reopen the language menu.
 _LANGUAGE_WORDS = frozenset(fold(w) for w in (
     "lang", "language", "idioma", "ngôn ngữ", "wika", "язык", "мова", "언어", "luqad",
     "ቋንቋ", "ਭਾਸ਼ਾ", "ភាសា", "لغة", "语言", "語言",
 ))
-
-
-class ConversationState(msgspec.Struct, frozen=True, kw_only=True):
-    """Everything the engine needs between messages; the caller stores it as JSON
-    (``encode_state``/``decode_state``), one row per (our number, phone, wave).
-
-    ``item_id`` is the item whose question was last sent and awaits a reply;
-    ``invalid`` counts invalid replies to it (or to the menu); ``answers`` holds
-    every answer so far, which skip logic needs; ``resume`` is the status to
-    return to when an opted-out person opts back in.
-    """
-
-    version: int = STATE_VERSION
-    status: Status = "choosing_language"
-    language: str | None = None
-    item_id: str | None = None
-    invalid: int = 0
-    answers: dict[str, Answer] = {}
-    resume: Status | None = None
-
-
-class Event(enum.StrEnum):
-    STARTED = "started"
-    LANGUAGE_CHOSEN = "language_chosen"
-    ANSWERED = "answered"
-    REPROMPTED = "reprompted"
-    GAVE_UP = "gave_up"  # recorded as skipped after too many invalid replies
-    COMPLETED = "completed"
-    OPTED_OUT = "opted_out"  # record the program-wide opt-out now
-    OPTED_IN = "opted_in"  # record consent again, source "sms keyword"
-    HELP = "help"
-    IGNORED = "ignored"
-    REVIEW = "review"  # mentions stopping: a person decides; no reply, no answer
-    CLOSED = "closed"
-
-
-class ItemAnswer(msgspec.Struct, frozen=True, kw_only=True):
-    item_id: str
-    answer: Answer
-    raw: str
-    """The reply as received, for the audit log."""
-
-
-class Step(msgspec.Struct, frozen=True, kw_only=True):
-    state: ConversationState
-    messages: list[str]
-    """Texts to send, in order (several TwiML ``<Message>``s, or queued sends)."""
-    answer: ItemAnswer | None = None
-    events: tuple[Event, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -235,14 +189,6 @@ class Setup:
             self.gettext(locale), msgid, program=isolate(self.program, locale),
             contact=self.help_contact,
         )
-
-
-def encode_state(state: ConversationState) -> bytes:
-    return msgspec.json.encode(state)
-
-
-def decode_state(data: bytes | str) -> ConversationState:
-    return msgspec.json.decode(data, type=ConversationState)
 
 
 # -- entry points --------------------------------------------------------------
