@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sms_instrument import catalogs, questionnaire
 
-from survey.questionnaire import Answer
+from survey.questionnaire import Answer, TextItem
 from survey.sms.conversation import (
     ConversationState,
     Event,
@@ -313,9 +313,14 @@ def test_any_sequence_keeps_the_rules(texts: list[str], provider: bool) -> None:
             assert step.messages == [] and step.answer is None
         if step.answer is not None:
             assert step.answer.item_id in item_ids
-        if Event.REVIEW in step.events:
-            # A mention of stopping changes nothing and answers nothing.
-            assert step.messages == [] and step.answer is None and step.state == state
+        if Event.REVIEW in step.events and step.answer is None:
+            # A mention of stopping changes nothing...
+            assert step.messages == [] and step.state == state
+        elif Event.REVIEW in step.events:
+            # ...unless it is the answer to a free-text question, kept as written.
+            assert step.answer is not None
+            item = s.questionnaire.item(step.answer.item_id)
+            assert isinstance(item, TextItem) and step.answer.answer.value_text == text
         assert set(step.state.answers) <= item_ids
         assert step.state.invalid <= s.max_reprompts
         state = step.state
