@@ -155,6 +155,8 @@ class LaunchRefused(InvalidInput):
         problems: list[FieldProblem],
         message: str,
         localize: Callable[[Any], list[FieldProblem]],
+        headline: Callable[[Any], str] | None = None,
     ) -> None:
         super().__init__(problems, message)
         self.localize = localize
+        self.headline = headline or (lambda _reader: message)

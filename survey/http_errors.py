@@ -41,7 +41,9 @@ def _render(request: Request[Any, Any, Any], exc: SurveyError) -> Response[Any]:
     extra: Any = {"code": exc.code}
     if isinstance(exc, LaunchRefused):
         # Worded for the reader by the source the dashboard's launch step uses.
-        extra = [p.as_dict() for p in exc.localize(_reader(request))]
+        reader = _reader(request)
+        text = exc.headline(reader)
+        extra = [p.as_dict() for p in exc.localize(reader)]
     elif isinstance(exc, InvalidInput):
         extra = [{**p.as_dict(), "reason": _translate(request, p.reason)} for p in exc.problems]
     headers: dict[str, str] = {}

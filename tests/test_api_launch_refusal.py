@@ -41,9 +41,14 @@ async def test_untranslated_and_unreviewed_languages_in_english_and_spanish(
          "reason": f"{so['unreviewed']} strings not reviewed"},
     ]
 
+    assert r.json()["detail"] == (
+        "The wave cannot launch: translations are not complete and reviewed")
+
     r = await client.post(url, headers={**actors.headers("grantee"),
                                         "Accept-Language": "es-MX,es;q=0.9,en;q=0.5"})
     assert r.status_code == 422, r.text
+    assert r.json()["detail"] == (
+        "La ronda no puede lanzarse: las traducciones no están completas y revisadas")
     assert [(p["code"], p["reason"]) for p in r.json()["extra"]] == [
         ("not_reviewed", f"{es['unreviewed']} textos sin revisar"),
         ("not_translated", f"{so['missing']} textos sin traducir"),
@@ -62,11 +67,13 @@ async def test_a_wave_without_sites(client: Any, actors: Any, conn: Conn) -> Non
         {"field": "sites", "code": "no_sites",
          "reason": "a wave needs at least one site before launch"},
     ]
+    assert r.json()["detail"] == "The wave cannot launch: it has no site"
     r = await client.post(f"{url}?lang=es", headers=actors.headers("grantee"))
     assert r.json()["extra"] == [
         {"field": "sites", "code": "no_sites",
          "reason": "una ronda necesita al menos un sitio antes de lanzarse"},
     ]
+    assert r.json()["detail"] == "La ronda no puede lanzarse: no tiene ningún sitio"
     assert await conn.fetchval("SELECT state FROM waves WHERE id = $1", wave["id"]) == "draft"
 
 

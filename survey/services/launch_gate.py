@@ -145,6 +145,14 @@ def explain(
     return out
 
 
+def headline(reason: str, reader: Reader = ENGLISH) -> str:
+    """The refusal's one-line summary: ``reason`` is ``no_sites`` or ``translations``."""
+    t = reader.t  # bare ``t(...)`` calls, so extraction finds the strings
+    if reason == "no_sites":
+        return t("The wave cannot launch: it has no site")
+    return t("The wave cannot launch: translations are not complete and reviewed")
+
+
 def no_sites(reader: Reader = ENGLISH) -> FieldProblem:
     t = reader.t  # a bare ``t(...)`` call, so extraction finds the string
     return FieldProblem("sites", t("a wave needs at least one site before launch"),

@@ -229,8 +229,9 @@ async def launch_wave(
     sites = await _sites(conn, program_id, wave_id)
     if not sites:
         raise LaunchRefused(
-            [launch_gate.no_sites()], "Invalid input",
+            [launch_gate.no_sites()], launch_gate.headline("no_sites"),
             lambda reader: [launch_gate.no_sites(reader)],
+            lambda reader: launch_gate.headline("no_sites", reader),
         )
     qid = row["questionnaire_id"]
     if qid not in res.questionnaires:
@@ -260,8 +261,9 @@ async def launch_wave(
         }
         raise LaunchRefused(
             launch_gate.refusal(found),
-            "Translations are not complete and reviewed",
+            launch_gate.headline("translations"),
             lambda reader: launch_gate.refusal(found, reader),
+            lambda reader: launch_gate.headline("translations", reader),
         )
     digest = await _freeze(conn, res, qid)
     opened = await fetch_one(
