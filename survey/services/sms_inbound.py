@@ -153,7 +153,8 @@ async def _handle(conn: Conn, res: Resources, sms: InboundSms, now: datetime) ->
     )
     await outbox.log_replies(
         conn, conv.program_id, wave_id=conv.wave_id, contact_id=conv.contact_id,
-        conversation_id=conv.id, language=step.state.language, bodies=messages, now=now,
+        conversation_id=conv.id, language=step.language or step.state.language,
+        bodies=messages, now=now,
     )
     return messages
 

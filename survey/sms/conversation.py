@@ -237,8 +237,9 @@ def handle(
         if state.status == "opted_out":
             return Step(state=state, messages=[], events=(Event.IGNORED,))
         new = msgspec.structs.replace(state, status="opted_out", resume=state.status)
-        messages = [] if quiet else [setup.say(lang(MSG_STOPPED), MSG_STOPPED)]
-        return Step(state=new, messages=messages, events=(Event.OPTED_OUT,))
+        said = lang(MSG_STOPPED)
+        messages = [] if quiet else [setup.say(said, MSG_STOPPED)]
+        return Step(state=new, messages=messages, events=(Event.OPTED_OUT,), language=said)
     if state.status == "opted_out":
         if kind is not KeywordKind.OPT_IN:
             # Never another message after an opt-out, whatever arrives.
@@ -252,8 +253,9 @@ def handle(
             events=(Event.OPTED_IN,),
         )
     if kind is KeywordKind.HELP:
-        return Step(state=state, messages=[setup.say(lang(MSG_HELP), MSG_HELP)],
-                    events=(Event.HELP,))
+        said = lang(MSG_HELP)
+        return Step(state=state, messages=[setup.say(said, MSG_HELP)],
+                    events=(Event.HELP,), language=said)
     if kind is KeywordKind.NONE and mentions_opt_out(text):
         if _writing(setup, state):
             # At a free-text question it may be the answer ("the bus stop is dark"):
@@ -263,8 +265,9 @@ def handle(
             return msgspec.structs.replace(step, events=(Event.REVIEW, *step.events))
         return Step(state=state, messages=[], events=(Event.REVIEW,))
     if state.status == "closed":
-        closed = setup.say(_reply_language(setup, state, match.languages), MSG_CLOSED)
-        return Step(state=state, messages=[closed], events=(Event.CLOSED,))
+        said = _reply_language(setup, state, match.languages)
+        closed = setup.say(said, MSG_CLOSED)
+        return Step(state=state, messages=[closed], events=(Event.CLOSED,), language=said)
     if state.status == "completed":
         return Step(state=state, messages=[], events=(Event.IGNORED,))
     if state.status == "choosing_language" or state.language is None:

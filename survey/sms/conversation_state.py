@@ -77,6 +77,9 @@ class Step(msgspec.Struct, frozen=True, kw_only=True):
     """Texts to send, in order (several TwiML ``<Message>``s, or queued sends)."""
     answer: ItemAnswer | None = None
     events: tuple[Event, ...] = ()
+    language: str | None = None
+    """The language of ``messages`` when it is not the conversation's: a reply to
+    STOP, HELP or a closed wave, worded for the person who sent it."""
 
 
 def encode_state(state: ConversationState) -> bytes:

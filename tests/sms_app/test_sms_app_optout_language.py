@@ -67,9 +67,10 @@ async def test_opt_out_confirmed_in_a_language_the_wave_does_not_offer(
     # Segments are counted on the text sent: Spanish without accents stays GSM-7,
     # and no bidi marks around the program name outside right-to-left languages.
     logged = await conn.fetchrow(
-        "SELECT body, encoding FROM sms_messages WHERE program_id = $1"
+        "SELECT body, encoding, language FROM sms_messages WHERE program_id = $1"
         " AND direction = 'outbound' AND kind = 'reply'", w.program_id)
     assert logged["body"] == expected and logged["encoding"] == encoding
+    assert logged["language"] == language  # the reply's, not the conversation's (none)
     assert "\u2068" not in expected
 
 
