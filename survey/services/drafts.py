@@ -19,7 +19,6 @@ from survey.questionnaire.answers import Raw
 from survey.services import responses, whole
 from survey.services.paging import find_page
 from survey.services.responses import Either, Entry, PageInput, validate_raw
-from survey.sql import Q
 
 
 class Draft(msgspec.Struct, frozen=True, kw_only=True):
@@ -77,14 +76,7 @@ async def save_page(
         except AnswerError as exc:
             errors[item.id] = exc
     effective = effective_answers(q, merged)
-    rows = responses.answer_rows(entry.program_id, response_id,
-                                 {k: a for k, a in fresh.items() if k in effective})
-    if rows:
-        await conn.executemany(Q.response_answer_upsert, rows)
-    if set(stored) - set(effective):
-        await conn.execute(
-            Q.response_answers_keep_only, entry.program_id, response_id, sorted(effective)
-        )
+    await responses.store_page(conn, entry.program_id, response_id, stored, fresh, effective)
     return Draft(answers=effective, errors=errors)
 
 

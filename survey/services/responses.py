@@ -311,6 +311,26 @@ def answer_rows(
     ]
 
 
+async def store_page(
+    conn: Conn,
+    program_id: int,
+    response_id: int,
+    stored: Mapping[str, Answer],
+    fresh: Mapping[str, Answer],
+    effective: Mapping[str, Answer],
+) -> None:
+    """Write a page's new answers that still count, and drop the stored ones a changed
+    answer hid (skip logic), so the database holds ``effective``."""
+    rows = answer_rows(program_id, response_id,
+                       {k: a for k, a in fresh.items() if k in effective})
+    if rows:
+        # One round trip for the whole page: executemany pipelines the rows.
+        await conn.executemany(Q.response_answer_upsert, rows)
+    if set(stored) - set(effective):
+        await conn.execute(Q.response_answers_keep_only, program_id, response_id,
+                           sorted(effective))
+
+
 async def save_page(
     conn: Conn,
     entry: Entry,
@@ -362,15 +382,7 @@ async def save_page(
     if not errors and not unseen and following is None and not any_answered(effective.values()):
         # Completing it would count a blank form against the site's target sample.
         return SaveResult(answers=effective, empty=True)
-    rows = answer_rows(entry.program_id, response_id,
-                       {k: a for k, a in fresh.items() if k in effective})
-    if rows:
-        # One round trip for the whole page: executemany pipelines the rows.
-        await conn.executemany(Q.response_answer_upsert, rows)
-    if set(stored) - set(effective):
-        await conn.execute(
-            Q.response_answers_keep_only, entry.program_id, response_id, sorted(effective)
-        )
+    await store_page(conn, entry.program_id, response_id, stored, fresh, effective)
     if errors or unseen:
         return SaveResult(answers=effective, errors=errors, stay=unseen and not errors)
     if following is not None:
