@@ -79,6 +79,14 @@ async def test_report_page_and_downloads(
     )
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) == 3 and all(p.stat().st_size > 2000 for p in pages)
+    # The PDF's text layer (copy, search, a screen reader) has each suppressed cell as
+    # its word, not the screen-only reason squeezed into a 1-px box a word a line.
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "report.pdf"), "-"], check=True, capture_output=True,
+        text=True,
+    ).stdout
+    assert "suprimido" in text and "suprimido(menos" not in text, text[:2000]
+    assert text.count("menos de 10 personas; se oculta") == 1  # the note above the table
 
     for fmt in ("csv", "sav", "dta"):
         r = await client.get(f"/api/v1/programs/{pid}/waves/{seeded.pre_id}/export?format={fmt}")
