@@ -87,6 +87,16 @@ async def test_report_page_and_downloads(
     ).stdout
     assert "suprimido" in text and "suprimido(menos" not in text, text[:2000]
     assert text.count("menos de 10 personas; se oculta") == 1  # the note above the table
+    # Tagged (PDF/UA) with its language, on US Letter like the program's flyers.
+    info = subprocess.run(
+        ["pdfinfo", str(tmp_path / "report.pdf")], check=True, capture_output=True, text=True
+    ).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M), info
+    assert re.search(r"^Page size:\s+612 x 792 pts \(letter\)$", info, re.M), info
+    catalog = subprocess.run(
+        ["pdfinfo", "-meta", str(tmp_path / "report.pdf")], capture_output=True, text=True
+    ).stdout
+    assert "pdfuaid:part" in catalog, catalog[:1000]
 
     for fmt in ("csv", "sav", "dta"):
         r = await client.get(f"/api/v1/programs/{pid}/waves/{seeded.pre_id}/export?format={fmt}")
