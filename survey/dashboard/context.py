@@ -29,6 +29,7 @@ from survey.i18n import (
     format_number,
     format_percent,
     html_lang,
+    language_in,
     native_name,
     negotiate,
     text_direction,
@@ -126,8 +127,16 @@ def page_context(
         "number": fmt_number(locale),
         "percent": lambda v: "–" if v is None or v != v else format_percent(v, locale),
         "when": lambda v, zone=None: "" if v is None else _when(v, locale, zone),
+        "channel": channel_label(t),
+        "language": lambda code: language_in(code, locale),
         **extra,
     }
+
+
+def channel_label(t: Any) -> Any:
+    """A channel's name for staff ("web", "sms" and "paper" are stored values)."""
+    names = {"web": t("Web survey"), "sms": t("Text messages (SMS)"), "paper": t("Paper")}
+    return lambda channel: names.get(channel, channel)
 
 
 def _when(value: datetime, locale: str, zone: str | None = None) -> str:

@@ -58,6 +58,13 @@ class MonitorController(Controller):
             poll_seconds=POLL_SECONDS,
             json_url=f"/api/v1/programs/{program_id}/waves/{wave_id}/fieldwork",
         )
+        # The page's script redraws the tables from the JSON, which has codes only.
+        ctx["language_labels"] = {
+            code: ctx["language"](code) for code in {*wave.languages, *data.by_language}
+        }
+        ctx["channel_labels"] = {
+            c: ctx["channel"](c) for c in ("web", "sms", "paper", *data.by_channel)
+        }
         return render(request, "dashboard/monitor.html", ctx)
 
     @get("/chart.png", media_type="image/png")

@@ -112,6 +112,17 @@ def isolate(name: str, code: str) -> str:
     return f"{FSI}{name}{PDI}" if name and is_rtl(code) else name
 
 
+def language_in(code: str, reader: str) -> str:
+    """``code``'s name in the reader's language ("Spanish" for an English reader)."""
+    from babel import UnknownLocaleError
+
+    try:
+        name = Locale.parse(code).get_display_name(Locale.parse(reader))
+    except (UnknownLocaleError, ValueError):
+        return code
+    return name or code
+
+
 def native_name(code: str) -> str:
     """The language's name in itself, for a language switcher."""
     info = LOCALES.get(code)

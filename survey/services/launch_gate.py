@@ -15,10 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from babel import Locale, UnknownLocaleError
-
 from survey.errors import FieldProblem
-from survey.i18n import SMS_SEGMENT_BUDGET, SOURCE_LOCALE, EntryProblem, launch_check
+from survey.i18n import (
+    SMS_SEGMENT_BUDGET,
+    SOURCE_LOCALE,
+    EntryProblem,
+    language_in,
+    launch_check,
+)
 from survey.questionnaire import Questionnaire
 from survey.resources import Resources
 
@@ -77,15 +81,6 @@ def problems(
 ) -> list[EntryProblem]:
     """What blocks ``code`` under the wave's own rule on unreviewed translations."""
     return launch_check(res.catalogs, q, code, allow_unreviewed=allow_unreviewed)
-
-
-def language_in(code: str, reader: str) -> str:
-    """``code``'s name in the reader's language ("Spanish" for an English reader)."""
-    try:
-        name = Locale.parse(code).get_display_name(Locale.parse(reader))
-    except (UnknownLocaleError, ValueError):
-        return code
-    return name or code
 
 
 def _item(context: str | None) -> str:

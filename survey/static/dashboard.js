@@ -30,10 +30,12 @@
   function table(name, rows) {
     var body = root.querySelector('[data-table="' + name + '"]');
     if (!body) return;
+    // Codes in the JSON ("es", "sms"); the page gave their names in its language.
+    var labels = JSON.parse(body.getAttribute("data-labels") || "{}");
     body.textContent = "";
     Object.keys(rows).forEach(function (key) {
       var tr = document.createElement("tr");
-      [key, number.format(rows[key].complete), number.format(rows[key].partial)].forEach(function (text) {
+      [labels[key] || key, number.format(rows[key].complete), number.format(rows[key].partial)].forEach(function (text) {
         var td = document.createElement("td");
         td.textContent = text;
         tr.appendChild(td);

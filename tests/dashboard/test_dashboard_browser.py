@@ -152,6 +152,9 @@ def test_grantee_wizard_monitor_and_review(
         timeout=15_000,
     )
     assert page.locator(f"tr[data-site='{site}'] [data-field=complete]").inner_text() == "1"
+    # Redrawn from the JSON's codes, the tables still name the language and channel.
+    assert page.locator("tbody[data-table=by_language] td").first.inner_text() == "English"
+    assert page.locator("tbody[data-table=by_channel] td").first.inner_text() == "Web survey"
     page.wait_for_timeout(400)  # the chart reloads after the numbers
     _save(page, "monitor.png")
 

@@ -1,0 +1,74 @@
+"""Staff pages name languages, channels and site kinds in words of the reader's
+language, never the stored codes ("zh_Hans", "sms", "county")."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from forms import Staff
+
+from survey.db import Conn
+from survey.services import users
+
+
+async def _seed(conn: Conn, res: Any) -> Any:
+    from reportdata import seed_report_program
+
+    return await seed_report_program(conn, res, sites=("King County", "Cowlitz County"))
+
+
+def _first_cells(page: str, table: str) -> list[str]:
+    body = re.search(rf'<tbody data-table="{table}"[^>]*>(.*?)</tbody>', page, re.S)
+    assert body, table
+    return [html.unescape(c) for c in re.findall(r"<tr><td>([^<]*)</td>", body[1])]
+
+
+def _labels(page: str, table: str) -> dict[str, str]:
+    found = re.search(rf'<tbody data-table="{table}" data-labels="([^"]*)"', page)
+    assert found, table
+    labels: dict[str, str] = json.loads(html.unescape(found[1]))
+    return labels
+
+
+async def test_monitor_names_languages_and_channels(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    seeded = await _seed(conn, resources)
+    pid = seeded.program_id
+    await conn.execute(
+        "INSERT INTO program_members (program_id, user_id) "
+        "SELECT $1, id FROM users WHERE email = 'grantee@example.org'",
+        pid,
+    )
+    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
+    await users.set_password(conn, uid, "correct horse battery")
+    staff = Staff(client)
+    await staff.login("grantee@example.org")
+    wave = seeded.post_id
+    data = (await client.get(f"/api/v1/programs/{pid}/waves/{wave}/fieldwork")).json()
+    codes = set(data["by_language"])
+    assert {"en", "es"} <= codes, codes
+    for lang, expect in (
+        ("en", {"en": "English", "es": "Spanish", "zh_Hans": "Chinese (Simplified)",
+                "sms": "Text messages (SMS)", "web": "Web survey"}),
+        ("es", {"en": "inglés", "es": "español", "zh_Hans": "chino (simplificado)",
+                "web": "Encuesta web"}),
+    ):
+        page = (
+            await staff.get(f"/dashboard/programs/{pid}/waves/{wave}/monitor?lang={lang}")
+        ).text
+        shown = _first_cells(page, "by_language")
+        assert len(shown) == len(codes) and not codes & set(shown), shown
+        languages = _labels(page, "by_language")
+        channels = _labels(page, "by_channel")
+        # The script redraws the tables from the JSON's codes with these names.
+        assert codes <= set(languages)
+        for code, name in expect.items():
+            assert {**languages, **channels}.get(code, name) == name, (lang, code)
+        assert set(_first_cells(page, "by_channel")) <= set(channels.values())
+        assert "sms" not in _first_cells(page, "by_channel")
+    program = (await staff.get(f"/dashboard/programs/{pid}?lang=es")).text
+    assert "<td>Condado</td>" in program and "<td>county</td>" not in program
