@@ -297,4 +297,10 @@ class Visit:
         )
 
     def redirect(self, path: str) -> Redirect:
+        # A language asked for in the address goes on with it: the cookie that also
+        # remembers it is lost where cookies are blocked or not kept (curl, some
+        # privacy settings), and the next page would fall back to another language.
+        asked = self.request.query_params.get("lang")
+        if asked and match_tag(asked, self.entry.languages) == self.locale and "?" not in path:
+            path = f"{path}?{urlencode({'lang': self.locale})}"
         return Redirect(path=path, status_code=303, cookies=self.cookies)

@@ -267,6 +267,29 @@ async def test_used_token_says_already_received(client: Any, conn: Conn, wave: S
     assert len(rows) == 1 and after == before
 
 
+async def test_a_language_asked_for_survives_the_redirect_without_cookies(
+    client: Any, wave: Setup, resources: Any
+) -> None:
+    who = Respondent(client, wave.personal_path())
+    await who.finish(await who.start("?lang=es"))
+    client.cookies.clear()
+    # A question page of a finished response sends to /done: in the language asked
+    # for, even where no cookie is kept to remember it.
+    r = await client.get(
+        f"{wave.personal_path()}/q/trust?lang=en", headers=HTML, follow_redirects=False
+    )
+    assert r.status_code == 303 and r.headers["location"].endswith("/done?lang=en")
+    client.cookies.clear()
+    done = await client.get(r.headers["location"], headers=HTML)
+    assert _html_attrs(done.text)[0] == "en"
+    assert "<h1>Thank you</h1>" in done.text
+    # Without ?lang the address stays as it was.
+    client.cookies.clear()
+    r = await client.get(f"{wave.personal_path()}/q/trust", headers=HTML,
+                         follow_redirects=False)
+    assert r.headers["location"].endswith("/done")
+
+
 async def test_double_submit_never_duplicates(client: Any, conn: Conn, wave: Setup) -> None:
     who = Respondent(client, wave.personal_path())
     page = await _walk_to(who, "comment")
