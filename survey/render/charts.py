@@ -139,7 +139,11 @@ async def likert(
     locale: str,
     full_items: list[str] | None = None,
 ) -> Chart:
-    """``items`` label the bars (short); ``full_items`` the alt text and the table."""
+    """``items`` label the bars (short); ``full_items`` the alt text and the table.
+
+    ``pre`` and ``post`` are items × categories shares (the report's, weighted when
+    it is): the picture, the alt text and the table give percentages and no counts.
+    """
     fmt = number_format(locale, 0)
     png = await PNGS.get(
         ("likert", locale, items, pre, post, categories, waves, t("Share of answers (%)")),
@@ -161,6 +165,7 @@ async def likert(
         wave_labels=waves,
         title=title,
         number_format=fmt,
+        counts=False,
     )
     share_pre, share_post = alt_text.percentages(pre), alt_text.percentages(post)
     rows = []

@@ -160,3 +160,11 @@ def test_trend_and_monitor_alt_text_carry_the_numbers() -> None:
     assert monitor == (
         "Respuestas. SMS: 57; Web: 14; Total: 71; Meta: 120; 2025-03-01 – 2025-03-14"
     )
+
+
+def test_likert_alt_text_from_shares_says_no_count() -> None:
+    shares = [[0.1, 0.2, 0.3, 0.25, 0.15], [0.05, 0.15, 0.4, 0.3, 0.1]]
+    text = diverging_likert_alt(ITEMS, shares, shares, CATEGORIES, counts=False)
+    assert "Respect — Pre: Strongly disagree 10%, Disagree 20%, Neither 30%" in text
+    assert "Voice — Pre: Strongly disagree 5%, Disagree 15%" in text
+    assert "(" not in text
