@@ -137,9 +137,8 @@ async def likert(
     *,
     t: Callable[..., str],
     locale: str,
-    full_items: list[str] | None = None,
 ) -> Chart:
-    """``items`` label the bars (short); ``full_items`` the alt text and the table.
+    """``items`` are the questions, whole: the picture wraps each above its bars.
 
     ``pre`` and ``post`` are items × categories shares (the report's, weighted when
     it is): the picture, the alt text and the table give percentages and no counts.
@@ -158,7 +157,7 @@ async def likert(
         )
     )
     alt = alt_text.diverging_likert_alt(
-        full_items or items,
+        items,
         pre,
         post,
         categories,
@@ -169,7 +168,7 @@ async def likert(
     )
     share_pre, share_post = alt_text.percentages(pre), alt_text.percentages(post)
     rows = []
-    for i, item in enumerate(full_items or items):
+    for i, item in enumerate(items):
         for wave, shares in ((waves[0], share_pre[i]), (waves[1], share_post[i])):
             rows.append([item, wave, *(f"{fmt(float(s))}%" for s in shares)])
     return Chart(

@@ -200,14 +200,13 @@ async def _site_charts(view: View, site: SiteReport, waves: tuple[str, str]) -> 
         out.append(
             await charts.likert(
                 t("%(site)s: answers before and after", site=site.name),
-                [spec.prompt[:60] for _, spec in members],
+                [spec.prompt for _, spec in members],
                 [[it.pre_shares.get(k, 0.0) for k, _ in key] for it, _ in members],
                 [[it.post_shares.get(k, 0.0) for k, _ in key] for it, _ in members],
                 [label for _, label in key],
                 waves,
                 t=t,
                 locale=view.locale,
-                full_items=[spec.prompt for _, spec in members],
             )
         )
     return out
