@@ -87,17 +87,22 @@ def diverging_likert_alt(
     wave_labels: tuple[str, str] = ("Pre", "Post"),
     title: str = "",
     number_format: NumberFormat | None = None,
+    counts: bool = True,
 ) -> str:
-    """Per item and wave, each answer category's percentage and count."""
+    """Per item and wave, each answer category's percentage and count.
+
+    With ``counts=False`` the tables hold shares (weighted ones, say, which are no
+    count of people): each category's percentage is said and no count.
+    """
     parts = []
     for index, item in enumerate(items):
         waves = []
-        for wave, counts in zip(wave_labels, (pre_counts, post_counts), strict=True):
-            row = np.asarray(counts, dtype=np.float64)[index]
+        for wave, table in zip(wave_labels, (pre_counts, post_counts), strict=True):
+            row = np.asarray(table, dtype=np.float64)[index]
             share = percentages(row[np.newaxis, :])[0]
             cells = ", ".join(
-                f"{category} {_number(float(np.round(p)), number_format)}% "
-                f"({_number(float(c), number_format)})"
+                f"{category} {_number(float(np.round(p)), number_format)}%"
+                + (f" ({_number(float(c), number_format)})" if counts else "")
                 for category, p, c in zip(category_labels, share, row, strict=True)
             )
             waves.append(f"{wave}: {cells}")

@@ -25,6 +25,7 @@ from matplotlib.ticker import FuncFormatter
 from numpy.typing import ArrayLike
 
 from analysis.alt_text import DateFormat, NumberFormat, default_number, percentages
+from analysis.text_fit import TextFit
 
 ImageFormat = Literal["png", "svg"]
 
@@ -143,6 +144,15 @@ def _likert_bar(
         start += share
 
 
+# Likert layout, in points and inches: the wave names get a column of at most
+# LIKERT_LABEL_WIDTH, the bars all the rest; each question is wrapped above its pair.
+LIKERT_QUESTION_SIZE = 9.0
+LIKERT_LABEL_SIZE = 8.5
+LIKERT_LABEL_WIDTH = 1.5
+LIKERT_LEGEND_WIDTH = 1.4
+LINE = 1.35 / 72  # a line of text, in inches per point of font size
+
+
 def diverging_likert(
     items: Sequence[str],
     pre_counts: ArrayLike,
@@ -157,9 +167,39 @@ def diverging_likert(
 ) -> bytes:
     """Diverging stacked bars of answer shares, pre above post for each item.
 
-    ``pre_counts`` and ``post_counts`` are items × categories counts, with
-    categories ordered from the most negative to the most positive answer.
+    ``pre_counts`` and ``post_counts`` are items × categories counts (or shares),
+    with categories ordered from the most negative to the most positive answer.
     Ticks show percentages of each wave's answers to the item.
+    """
+    figure = diverging_likert_figure(
+        items,
+        pre_counts,
+        post_counts,
+        category_labels,
+        wave_labels=wave_labels,
+        x_label=x_label,
+        title=title,
+        number_format=number_format,
+    )
+    return _render(figure, image_format)
+
+
+def diverging_likert_figure(
+    items: Sequence[str],
+    pre_counts: ArrayLike,
+    post_counts: ArrayLike,
+    category_labels: Sequence[str],
+    *,
+    wave_labels: tuple[str, str] = ("Pre", "Post"),
+    x_label: str = "%",
+    title: str = "",
+    number_format: NumberFormat | None = None,
+) -> Figure:
+    """The figure of ``diverging_likert``, laid out and not yet rendered.
+
+    One row of axes per item: its question, wrapped to the bars' width, is the row's
+    title, and the two bars are labelled by the wave names alone, so long questions
+    and translations take height, never the bars' width.
     """
     pre = percentages(pre_counts)
     post = percentages(post_counts)
@@ -173,38 +213,64 @@ def diverging_likert(
     if len(colours) % 2:
         # The palette's midpoint is near-white and would vanish on the page.
         colours[len(colours) // 2] = to_rgba(NEUTRAL)
-    figure = Figure(figsize=(WIDTH_INCHES, 1.6 + 0.9 * len(items)), layout="constrained")
-    axis = figure.add_subplot()
-    ticks: list[float] = []
-    names: list[str] = []
-    for index, item in enumerate(items):
-        base = 2.6 * (len(items) - 1 - index)
-        for y, wave, shares in (
-            (base + 0.4, wave_labels[0], pre),
-            (base - 0.4, wave_labels[1], post),
-        ):
-            _likert_bar(axis, y, shares[index], colours)
-            ticks.append(y)
-            names.append(f"{item} · {wave}")
-    axis.axvline(0.0, color=INK, linewidth=0.8)
-    axis.set_yticks(ticks, names)
-    axis.tick_params(axis="y", length=0)
-    axis.set_xlim(-100, 100)
+    figure = Figure(figsize=(WIDTH_INCHES, 4.0), dpi=DPI, layout="constrained")
+    fit = TextFit(FigureCanvasAgg(figure).get_renderer())  # type: ignore[no-untyped-call]
+    waves = [fit.wrap(w, LIKERT_LABEL_SIZE, LIKERT_LABEL_WIDTH) for w in wave_labels]
+    label_width = max(fit.width(w, LIKERT_LABEL_SIZE) for w in waves)
+    # What is left of the width for the bars, less the padding around everything.
+    bars_width = WIDTH_INCHES - label_width - 0.45
+    questions = [fit.wrap(item, LIKERT_QUESTION_SIZE, bars_width) for item in items]
+    legend = [fit.wrap(c, LIKERT_LABEL_SIZE, LIKERT_LEGEND_WIDTH) for c in category_labels]
+    column = max((fit.width(c, LIKERT_LABEL_SIZE) for c in legend), default=0.0) + 0.5
+    ncols = max(1, min(len(legend), 5, int((WIDTH_INCHES - 0.2) // column)))
+    legend_rows = -(-len(legend) // ncols)
+    legend_height = legend_rows * (max(c.count("\n") for c in legend) + 1) if legend else 0
+    wave_lines = sum(w.count("\n") + 1 for w in waves)
+    bar_height = max(0.75, wave_lines * LIKERT_LABEL_SIZE * LINE + 0.3)
+    heading = fit.wrap(title, 12, WIDTH_INCHES - 0.3)
+    title_lines = heading.count("\n") + 1 if title else 0
+    question_lines = sum(q.count("\n") + 1 for q in questions)
+    height = (
+        len(questions) * (bar_height + 0.12)
+        + question_lines * LIKERT_QUESTION_SIZE * LINE
+        + legend_height * LIKERT_LABEL_SIZE * LINE + 0.25 * legend_rows
+        + title_lines * 12 * LINE + 0.9
+    )
+    figure.set_size_inches(WIDTH_INCHES, height)
+    axes = figure.subplots(max(len(items), 1), 1, sharex=True, squeeze=False)[:, 0]
     show = number_format or default_number
+    for index, axis in enumerate(axes):
+        if index < len(items):
+            for y, shares in ((0.42, pre), (-0.42, post)):
+                _likert_bar(axis, y, shares[index], colours)
+            axis.set_yticks([0.42, -0.42], waves, fontsize=LIKERT_LABEL_SIZE)
+            axis.set_title(questions[index], loc="left", fontsize=LIKERT_QUESTION_SIZE)
+        axis.axvline(0.0, color=INK, linewidth=0.8)
+        axis.set_ylim(-0.9, 0.9)
+        axis.tick_params(axis="y", length=0)
+        _plain(axis)
+        axis.spines["left"].set_visible(False)
+        if index < len(axes) - 1:
+            axis.spines["bottom"].set_visible(False)
+            axis.tick_params(axis="x", length=0)
+    bottom = axes[-1]
+    bottom.set_xlim(-100, 100)
     # Both directions count up from zero: the left side is a share too.
-    axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _p: show(abs(round(value)))))
-    axis.set_xlabel(x_label)
-    axis.set_title(title, loc="left")
+    bottom.xaxis.set_major_formatter(FuncFormatter(lambda value, _p: show(abs(round(value)))))
+    bottom.set_xlabel(x_label)
+    if title:
+        figure.suptitle(heading, x=0.02, ha="left", fontsize=12)
     handles = [
-        Patch(facecolor=colour, label=label)
-        for colour, label in zip(colours, category_labels, strict=True)
+        Patch(facecolor=colour, label=label) for colour, label in zip(colours, legend, strict=True)
     ]
     figure.legend(
-        handles=handles, loc="outside lower center", ncols=min(len(handles), 5), frameon=False
+        handles=handles,
+        loc="outside lower center",
+        ncols=ncols,
+        frameon=False,
+        fontsize=LIKERT_LABEL_SIZE,
     )
-    _plain(axis)
-    axis.spines["left"].set_visible(False)
-    return _render(figure, image_format)
+    return figure
 
 
 def trend(

@@ -137,9 +137,12 @@ async def likert(
     *,
     t: Callable[..., str],
     locale: str,
-    full_items: list[str] | None = None,
 ) -> Chart:
-    """``items`` label the bars (short); ``full_items`` the alt text and the table."""
+    """``items`` are the questions, whole: the picture wraps each above its bars.
+
+    ``pre`` and ``post`` are items × categories shares (the report's, weighted when
+    it is): the picture, the alt text and the table give percentages and no counts.
+    """
     fmt = number_format(locale, 0)
     png = await PNGS.get(
         ("likert", locale, items, pre, post, categories, waves, t("Share of answers (%)")),
@@ -154,17 +157,18 @@ async def likert(
         )
     )
     alt = alt_text.diverging_likert_alt(
-        full_items or items,
+        items,
         pre,
         post,
         categories,
         wave_labels=waves,
         title=title,
         number_format=fmt,
+        counts=False,
     )
     share_pre, share_post = alt_text.percentages(pre), alt_text.percentages(post)
     rows = []
-    for i, item in enumerate(full_items or items):
+    for i, item in enumerate(items):
         for wave, shares in ((waves[0], share_pre[i]), (waves[1], share_post[i])):
             rows.append([item, wave, *(f"{fmt(float(s))}%" for s in shares)])
     return Chart(

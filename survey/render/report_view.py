@@ -181,8 +181,10 @@ async def _site_charts(view: View, site: SiteReport, waves: tuple[str, str]) -> 
                 locale=view.locale,
             )
         )
-    # Likert items of the primary measures, grouped by scale so categories line up.
-    groups: dict[tuple[str, ...], list[Any]] = {}
+    # Likert items of the primary measures, one chart per scale: the same values with
+    # other words (1–4 "Very unsafe…" and 1–4 "Very unlikely…") are different scales,
+    # and each chart's legend must be the scale of every bar in it.
+    groups: dict[tuple[tuple[str, str], ...], list[Any]] = {}
     owners = {c.construct_id for c in primary}
     for item in site.items:
         spec = view.items.get(item.item_id)
@@ -192,21 +194,19 @@ async def _site_charts(view: View, site: SiteReport, waves: tuple[str, str]) -> 
             and item.pre_shares
             and item.post_shares
         ):
-            key = tuple(str(p.value) for p in spec.points)
+            key = tuple((str(p.value), p.label) for p in spec.points)
             groups.setdefault(key, []).append((item, spec))
     for key, members in groups.items():
-        spec0 = members[0][1]
         out.append(
             await charts.likert(
                 t("%(site)s: answers before and after", site=site.name),
-                [spec.prompt[:60] for _, spec in members],
-                [[it.pre_shares.get(k, 0.0) for k in key] for it, _ in members],
-                [[it.post_shares.get(k, 0.0) for k in key] for it, _ in members],
-                [p.label for p in spec0.points],
+                [spec.prompt for _, spec in members],
+                [[it.pre_shares.get(k, 0.0) for k, _ in key] for it, _ in members],
+                [[it.post_shares.get(k, 0.0) for k, _ in key] for it, _ in members],
+                [label for _, label in key],
                 waves,
                 t=t,
                 locale=view.locale,
-                full_items=[spec.prompt for _, spec in members],
             )
         )
     return out

@@ -160,3 +160,81 @@ def test_trend_and_monitor_alt_text_carry_the_numbers() -> None:
     assert monitor == (
         "Respuestas. SMS: 57; Web: 14; Total: 71; Meta: 120; 2025-03-01 – 2025-03-14"
     )
+
+
+def test_likert_alt_text_from_shares_says_no_count() -> None:
+    shares = [[0.1, 0.2, 0.3, 0.25, 0.15], [0.05, 0.15, 0.4, 0.3, 0.1]]
+    text = diverging_likert_alt(ITEMS, shares, shares, CATEGORIES, counts=False)
+    assert "Respect — Pre: Strongly disagree 10%, Disagree 20%, Neither 30%" in text
+    assert "Voice — Pre: Strongly disagree 5%, Disagree 15%" in text
+    assert "(" not in text
+
+
+LONG_ITEMS = {
+    "en": (
+        ["If you saw a crime happen, how likely would you be to report it to the police?",
+         "How likely would you be to give the police information to help find a suspect?"],
+        ["Very unlikely", "Somewhat unlikely", "Somewhat likely", "Very likely"],
+        ("Baseline 2025 (synthetic)", "Follow-up 2025 (synthetic)"),
+    ),
+    "es": (
+        ["Si usted viera que se comete un delito, ¿qué tan probable es que lo denunciara a "
+         "la policía de su barrio o de su ciudad?",
+         "¿Qué tan probable es que usted diera información a la policía para ayudar a "
+         "encontrar a un sospechoso?"],
+        ["Muy improbable que lo haga", "Algo improbable", "Algo probable",
+         "Muy probable que lo haga"],
+        ("Línea de base 2025 (sintética, primavera)", "Seguimiento2025sintéticoprimaveraotoño"),
+    ),
+    "vi": (
+        ["Nếu bạn chứng kiến một vụ phạm tội, bạn có khả năng báo cho cảnh sát đến mức nào?"],
+        ["Rất không có khả năng", "Hơi không có khả năng", "Hơi có khả năng",
+         "Rất có khả năng"],
+        ("Khảo sát đầu kỳ 2025 (tổng hợp)", "Khảo sát theo dõi 2025 (tổng hợp)"),
+    ),
+    "ar": (
+        ["إذا رأيت جريمة تحدث، ما مدى احتمال أن تبلغ الشرطة عنها؟ وما مدى احتمال أن تقدم "
+         "معلومات للشرطة تساعد في العثور على مشتبه به؟"],
+        ["غير محتمل إطلاقًا", "غير محتمل إلى حد ما", "محتمل إلى حد ما", "محتمل جدًا"],
+        ("خط الأساس 2025 (اصطناعي)", "المتابعة 2025 (اصطناعية) الموجة الثانية"),
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(LONG_ITEMS))
+def test_likert_layout_gives_the_bars_the_width_and_clips_nothing(lang: str) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    items, categories, waves = LONG_ITEMS[lang]
+    counts = [[1, 2, 3, 4]] * len(items)
+    figure = plots.diverging_likert_figure(
+        items, counts, counts[::-1], categories, wave_labels=waves,
+        x_label="Share of answers (%)", title="Alpha: answers before and after",
+    )
+    figure.set_dpi(plots.DPI)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    assert figure.get_size_inches()[0] == plots.WIDTH_INCHES
+    texts = [
+        (t.get_text(), t.get_window_extent(renderer))
+        for t in figure.findobj(Text)
+        if t.get_visible() and t.get_text()
+    ]
+    page = figure.bbox
+    for text, box in texts:
+        assert page.x0 <= box.x0 and box.x1 <= page.x1, text
+        assert page.y0 <= box.y0 and box.y1 <= page.y1, text
+    for i, (text, box) in enumerate(texts):
+        for other, other_box in texts[i + 1 :]:
+            assert not box.overlaps(other_box), (text, other)
+    for axis in figure.axes:
+        assert axis.get_position().width >= 0.6
+    shown = [t for t, _ in texts]
+    # Every question in full (wrapped, never cut), the bars named by the waves alone.
+    for item in items:
+        assert " ".join(item.split()) in [" ".join(t.split()) for t in shown]
+    assert "Share of answers (%)" in shown
+    wave_ticks = [tick.get_text() for tick in figure.axes[0].get_yticklabels()]
+    assert ["".join(w.split()) for w in wave_ticks] == ["".join(w.split()) for w in waves]
