@@ -138,10 +138,12 @@ def _likert_bar(
         return
     k = shares.size
     left_of_zero = shares[: k // 2].sum() + (shares[k // 2] / 2.0 if k % 2 else 0.0)
-    start = -left_of_zero
-    for share, colour in zip(shares, colours, strict=True):
-        axis.barh(y, share, left=start, height=0.7, color=colour, edgecolor="white", linewidth=0.5)
-        start += share
+    # One call for the bar's segments: a call per segment cost a third of a chart.
+    starts = -left_of_zero + np.concatenate(([0.0], np.cumsum(shares)[:-1]))
+    axis.barh(
+        np.full(k, y), shares, left=starts, height=0.7, color=list(colours),
+        edgecolor="white", linewidth=0.5,
+    )
 
 
 # Likert layout, in points and inches: the wave names get a column of at most
@@ -252,7 +254,9 @@ def diverging_likert_figure(
         axis.spines["left"].set_visible(False)
         if index < len(axes) - 1:
             axis.spines["bottom"].set_visible(False)
-            axis.tick_params(axis="x", length=0)
+            # Hidden, not just unlabelled: the layout then measures no x ticks here,
+            # which was most of the drawing time of a chart of several questions.
+            axis.xaxis.set_visible(False)
     bottom = axes[-1]
     bottom.set_xlim(-100, 100)
     # Both directions count up from zero: the left side is a share too.
