@@ -268,7 +268,9 @@ def handle(
             return msgspec.structs.replace(step, events=(Event.REVIEW, *step.events))
         return Step(state=state, messages=[], events=(Event.REVIEW,))
     if state.status == "closed":
-        said = _reply_language(setup, state, match.languages)
+        # Like a keyword's reply: the conversation's language, else the contact
+        # list's, else the wave's default (a "3" says nothing of a language).
+        said = lang(MSG_CLOSED)
         closed = setup.say(said, MSG_CLOSED)
         return Step(state=state, messages=[closed], events=(Event.CLOSED,), language=said)
     if state.status == "completed":
@@ -306,17 +308,6 @@ def close(state: ConversationState) -> ConversationState:
 
 
 # -- internals -----------------------------------------------------------------
-
-
-def _reply_language(
-    setup: Setup, state: ConversationState, keyword_languages: Sequence[str]
-) -> str:
-    if state.language is not None:
-        return state.language
-    for code in keyword_languages:
-        if code in setup.languages:
-            return code
-    return setup.default_language
 
 
 def _question(setup: Setup, language: str, item: Item) -> str:
