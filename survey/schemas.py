@@ -189,6 +189,8 @@ class ContactOut(Base, kw_only=True):
     panel_code: str | None
     consent_status: str
     opted_out: bool
+    """The number is not texted: it opted out, of this program's texts or of every
+    text from the service (which program it told is not said)."""
 
 
 class InvitationsIn(Base, kw_only=True):

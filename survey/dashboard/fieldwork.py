@@ -43,6 +43,8 @@ class SiteFieldwork(msgspec.Struct, kw_only=True):
     """``invited_complete`` over ``invited``; None without personal invitations (open
     links have no rate). A person who texted us first was not invited: not counted."""
     opt_outs: int
+    """Contacts not texted because they opted out (here, or of every text from the
+    service): an invite's ``skipped_opted_out``."""
 
 
 class DailyCount(msgspec.Struct, kw_only=True):

@@ -10,6 +10,10 @@ its one text, whose length is known (the link's length is fixed).
 
 Contacts counted are exactly those an ``invite`` would text now (``invite_decision``):
 not opted out, not completed, not texted already.
+
+A draft wave is costed with the texts it will send once launched (``as_launched``):
+the questionnaire launching freezes, and unreviewed drafts when launching it needs
+the override, so the estimate and the sends agree language by language.
 """
 
 from __future__ import annotations
@@ -24,7 +28,14 @@ from survey.i18n import compose_sms_question
 from survey.resources import Resources
 from survey.services import sms_texts as texts
 from survey.services.sms_campaigns import SEND, invite_decision
-from survey.services.sms_setup import SmsWave, gettext_for, load_wave, setup_for
+from survey.services.sms_setup import (
+    SmsWave,
+    as_launched,
+    draft_setup,
+    gettext_for,
+    load_wave,
+    setup_for,
+)
 from survey.sms.conversation import Setup
 from survey.sms.menu import compose_language_menu
 from survey.sms.segments import Encoding, count_segments
@@ -82,7 +93,13 @@ async def estimate(
         for r in rows
         if invite_decision(r, wave.sms_mode) == SEND
     )
-    setup = await setup_for(conn, res, wave) if wave.questionnaire_hash else None
+    # A draft is costed as launching will leave it: the same translations, or the
+    # same drafts under the override, as the texts it will send.
+    wave = as_launched(res, wave)
+    setup = (
+        await setup_for(conn, res, wave) if wave.questionnaire_hash
+        else draft_setup(res, wave)
+    )
     per_language: list[SmsEstimateLanguage] = []
     for language in wave.languages:
         if wave.sms_mode == "link":
@@ -107,7 +124,7 @@ async def estimate(
     elif setup is not None:
         note = _NOTE
     else:
-        note = "The wave is not launched yet: launch it to estimate its conversation."
+        note = "The wave's questionnaire is unknown: nothing to estimate."
     return SmsEstimateOut(
         wave_id=wave_id, mode=wave.sms_mode, languages=per_language,
         contacts=sum(counts.values()),

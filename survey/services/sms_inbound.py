@@ -17,9 +17,12 @@ conversation's reminders (the engine's ``Event.REVIEW``). It is not taken as a m
 choice, nor re-prompted as an invalid reply; at a free-text question the engine keeps
 it as the answer.
 
-What goes back: the engine's messages, unless the number is opted out. The one
-exception is the single confirmation of a fresh opt-out that the provider does not
-send itself (ALTO, стоп ...); a repeated opt-out is never confirmed again.
+What goes back: the engine's messages, unless the number is opted out. The
+exceptions are the single confirmation of a fresh opt-out that the provider does not
+send itself (ALTO, стоп ...), a repeated opt-out is never confirmed again, and the
+answer to HELP in any language, which carriers require whatever the opt-in state
+(like English HELP in a live conversation, it is ours: the provider's keywords we
+leave to it are only the opt-out and opt-in words).
 """
 
 from __future__ import annotations
@@ -112,7 +115,7 @@ async def _handle(conn: Conn, res: Resources, sms: InboundSms, now: datetime) ->
             await optouts.record_opt_out(conn, phone, source, now)
         elif keyword is KeywordKind.OPT_IN and was_suppressed:
             await optouts.record_opt_in(conn, phone, optouts.SOURCE_KEYWORD, now)
-        elif keyword is KeywordKind.HELP and not was_suppressed:
+        elif keyword is KeywordKind.HELP:  # opted out or not (carrier rule)
             return await _help_outside_conversation(conn, res, phone, sms.body)
         return []
 
@@ -144,7 +147,8 @@ async def _handle(conn: Conn, res: Resources, sms: InboundSms, now: datetime) ->
     messages = list(step.messages)
     if await optouts.is_suppressed(conn, phone):
         first_confirmation = Event.OPTED_OUT in step.events and not was_suppressed
-        if not first_confirmation:
+        # HELP is answered whatever the opt-in state (carrier rule); it changes nothing.
+        if not first_confirmation and Event.HELP not in step.events:
             messages = []
     await outbox.log_inbound(
         conn, conv.program_id, kind=_kind(step), wave_id=conv.wave_id,

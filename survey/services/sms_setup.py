@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 import msgspec
 
 from survey.db import Conn, fetch_one
+from survey.questionnaire import Questionnaire
 from survey.resources import Resources
 from survey.services.versions import frozen_questionnaire
 from survey.sms.conversation import Setup
@@ -22,6 +23,8 @@ from survey.sql import Q
 __all__ = [
     "MAX_REPROMPTS",
     "SmsWave",
+    "as_launched",
+    "draft_setup",
     "gettext_for",
     "load_wave",
     "rate_limit",
@@ -48,6 +51,7 @@ class SmsWave(msgspec.Struct, frozen=True, kw_only=True):
     state: str
     opens_at: datetime | None
     closes_at: datetime | None
+    questionnaire_id: str
     questionnaire_hash: str | None
     allow_unreviewed: bool
 
@@ -84,6 +88,7 @@ async def load_wave(conn: Conn, program_id: int, wave_id: int) -> SmsWave:
         state=row["state"],
         opens_at=row["opens_at"],
         closes_at=row["closes_at"],
+        questionnaire_id=row["questionnaire_id"],
         questionnaire_hash=row["questionnaire_hash"],
         allow_unreviewed=row["allow_unreviewed"],
     )
@@ -102,23 +107,49 @@ async def setup_for(conn: Conn, res: Resources, wave: SmsWave) -> Setup:
     )
     found = _setups.get(key)
     if found is None:
-        questionnaire = await frozen_questionnaire(conn, wave.questionnaire_hash)
-        found = Setup.from_catalogs(
-            res.catalogs,
-            questionnaire,
-            wave.languages,
-            program=wave.program_name,
-            help_contact=wave.help_contact,
-            # A wave launched with unreviewed drafts shows them on the web too.
-            allow_fuzzy=wave.allow_unreviewed,
-            max_reprompts=MAX_REPROMPTS,
-            send_consent=True,
-            provider_confirms_keywords=True,
-        )
+        found = _new_setup(res, await frozen_questionnaire(conn, wave.questionnaire_hash), wave)
         if len(_setups) >= _MAX_CACHED:
             _setups.pop(next(iter(_setups)))
         _setups[key] = found
     return found
+
+
+def _new_setup(res: Resources, questionnaire: Questionnaire, wave: SmsWave) -> Setup:
+    return Setup.from_catalogs(
+        res.catalogs,
+        questionnaire,
+        wave.languages,
+        program=wave.program_name,
+        help_contact=wave.help_contact,
+        # A wave launched with unreviewed drafts shows them on the web too.
+        allow_fuzzy=wave.allow_unreviewed,
+        max_reprompts=MAX_REPROMPTS,
+        send_consent=True,
+        provider_confirms_keywords=True,
+    )
+
+
+def as_launched(res: Resources, wave: SmsWave) -> SmsWave:
+    """A draft wave as launching it will leave it, for what it will send: a language
+    short of reviewed translations launches only with the override, and an override
+    turns unreviewed drafts on for the whole wave (``waves.launch_wave``, SQL
+    ``wave-set-open``). A launched wave is returned as it is."""
+    if wave.questionnaire_hash is not None or wave.allow_unreviewed:
+        return wave
+    questionnaire = res.questionnaires.get(wave.questionnaire_id)
+    if questionnaire is None:
+        return wave
+    needs_override = any(res.launch_problems(questionnaire, code) for code in wave.languages)
+    return msgspec.structs.replace(wave, allow_unreviewed=needs_override)
+
+
+def draft_setup(res: Resources, wave: SmsWave) -> Setup | None:
+    """The conversation setup a draft wave will have once launched (``as_launched``,
+    with the questionnaire launching freezes), or None for an unknown questionnaire."""
+    questionnaire = res.questionnaires.get(wave.questionnaire_id)
+    if questionnaire is None:
+        return None
+    return _new_setup(res, questionnaire, as_launched(res, wave))
 
 
 def gettext_for(res: Resources, wave: SmsWave, language: str) -> Gettext:

@@ -25,8 +25,9 @@ The flow:
 
 Keywords come first, in carrier order: opt-out (any status), HELP, then opt-in
 (only for an opted-out conversation; otherwise "yes" is an answer). After an
-opt-out the conversation sends exactly one confirmation and then nothing,
-whatever arrives, until an opt-in. Next, before the text is read as a menu choice
+opt-out the conversation sends exactly one confirmation and then nothing but
+answers to HELP (carriers require HELP answered whatever the opt-in state; it
+changes nothing), whatever arrives, until an opt-in. Next, before the text is read as a menu choice
 or an answer, a text that only *mentions* stopping ("why do you keep texting me,
 stop") is set aside for a person (``Event.REVIEW``): no reply, state unchanged; a
 complaint is not an invalid choice to re-prompt. At a free-text question it may be
@@ -240,9 +241,15 @@ def handle(
         said = lang(MSG_STOPPED)
         messages = [] if quiet else [setup.say(said, MSG_STOPPED)]
         return Step(state=new, messages=messages, events=(Event.OPTED_OUT,), language=said)
+    if kind is KeywordKind.HELP:
+        # Answered in any state, opted out included (carrier rule): it neither opts
+        # the person back in nor moves the conversation.
+        said = lang(MSG_HELP)
+        return Step(state=state, messages=[setup.say(said, MSG_HELP)],
+                    events=(Event.HELP,), language=said)
     if state.status == "opted_out":
         if kind is not KeywordKind.OPT_IN:
-            # Never another message after an opt-out, whatever arrives.
+            # Never another message after an opt-out but HELP, whatever arrives.
             return Step(state=state, messages=[], events=(Event.IGNORED,))
         resumed = msgspec.structs.replace(
             state, status=state.resume or "choosing_language", resume=None
@@ -252,10 +259,6 @@ def handle(
             state=resumed, messages=messages + _pending_prompt(setup, resumed),
             events=(Event.OPTED_IN,),
         )
-    if kind is KeywordKind.HELP:
-        said = lang(MSG_HELP)
-        return Step(state=state, messages=[setup.say(said, MSG_HELP)],
-                    events=(Event.HELP,), language=said)
     if kind is KeywordKind.NONE and mentions_opt_out(text):
         if _writing(setup, state):
             # At a free-text question it may be the answer ("the bus stop is dark"):
@@ -265,7 +268,9 @@ def handle(
             return msgspec.structs.replace(step, events=(Event.REVIEW, *step.events))
         return Step(state=state, messages=[], events=(Event.REVIEW,))
     if state.status == "closed":
-        said = _reply_language(setup, state, match.languages)
+        # Like a keyword's reply: the conversation's language, else the contact
+        # list's, else the wave's default (a "3" says nothing of a language).
+        said = lang(MSG_CLOSED)
         closed = setup.say(said, MSG_CLOSED)
         return Step(state=state, messages=[closed], events=(Event.CLOSED,), language=said)
     if state.status == "completed":
@@ -303,17 +308,6 @@ def close(state: ConversationState) -> ConversationState:
 
 
 # -- internals -----------------------------------------------------------------
-
-
-def _reply_language(
-    setup: Setup, state: ConversationState, keyword_languages: Sequence[str]
-) -> str:
-    if state.language is not None:
-        return state.language
-    for code in keyword_languages:
-        if code in setup.languages:
-            return code
-    return setup.default_language
 
 
 def _question(setup: Setup, language: str, item: Item) -> str:

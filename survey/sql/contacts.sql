@@ -49,11 +49,16 @@ UPDATE contacts SET panel_member_id = (SELECT id FROM pm)
 WHERE program_id = $1 AND id = $2;
 
 -- name: contact-list
-SELECT id, phone_e164, preferred_language, site_id, panel_code, consent_status,
-       opted_out_at IS NOT NULL AS opted_out
-FROM contacts WHERE program_id = $1
-  AND ($2::bigint IS NULL OR site_id = $2)
-ORDER BY id LIMIT $3 OFFSET $4;
+-- `opted_out` is the rule sending follows (sms-wave-contacts): the contact opted out
+-- here, or the number is on the service-wide opt-out list. Only that it is on the
+-- list shows, never which program it told or when.
+SELECT c.id, c.phone_e164, c.preferred_language, c.site_id, c.panel_code, c.consent_status,
+       (c.opted_out_at IS NOT NULL OR c.consent_status = 'revoked'
+        OR EXISTS (SELECT 1 FROM sms_opt_outs o
+                   WHERE o.phone_e164 = c.phone_e164 AND o.opted_in_at IS NULL)) AS opted_out
+FROM contacts c WHERE c.program_id = $1
+  AND ($2::bigint IS NULL OR c.site_id = $2)
+ORDER BY c.id LIMIT $3 OFFSET $4;
 
 -- name: contact-count
 SELECT count(*) FROM contacts WHERE program_id = $1;

@@ -28,14 +28,18 @@ WHERE program_id = $1 AND wave_id = $2
 GROUP BY site_id;
 
 -- name: dashboard-fieldwork-optouts
--- Contacts of the wave's sites who opted out since it launched (a count, never who).
+-- Contacts of the wave's sites who are opted out, by the rule sending follows
+-- (sms-wave-contacts), so the figure is the `skipped_opted_out` of an invite: opted
+-- out here, or a number on the service-wide opt-out list (whichever program it told,
+-- whenever). A count, never who.
 SELECT c.site_id, count(*) AS n
 FROM contacts c
-JOIN waves w ON w.program_id = c.program_id AND w.id = $2
-JOIN wave_sites ws ON ws.program_id = c.program_id AND ws.wave_id = w.id
+JOIN wave_sites ws ON ws.program_id = c.program_id AND ws.wave_id = $2
                   AND ws.site_id = c.site_id
-WHERE c.program_id = $1 AND c.opted_out_at IS NOT NULL
-  AND c.opted_out_at >= coalesce(w.launched_at, w.created_at)
+WHERE c.program_id = $1
+  AND (c.opted_out_at IS NOT NULL OR c.consent_status = 'revoked'
+       OR EXISTS (SELECT 1 FROM sms_opt_outs o
+                  WHERE o.phone_e164 = c.phone_e164 AND o.opted_in_at IS NULL))
 GROUP BY c.site_id;
 
 -- name: dashboard-fieldwork-daily

@@ -4,8 +4,8 @@
 
 -- name: sms-wave
 SELECT w.program_id, w.id AS wave_id, w.languages, w.default_language, w.channels,
-       w.sms_mode, w.state, w.opens_at, w.closes_at, w.questionnaire_hash,
-       w.allow_unreviewed, p.name AS program_name, p.contact_phone, p.contact_email,
+       w.sms_mode, w.state, w.opens_at, w.closes_at, w.questionnaire_id,
+       w.questionnaire_hash, w.allow_unreviewed, p.name AS program_name, p.contact_phone, p.contact_email,
        p.quiet_start, p.quiet_end
 FROM waves w JOIN programs p ON p.id = w.program_id
 WHERE w.program_id = $1 AND w.id = $2;
