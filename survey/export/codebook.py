@@ -16,6 +16,7 @@ from typing import Literal
 
 import msgspec
 
+from survey.export.pseudonym import WIDTH
 from survey.questionnaire import (
     LikertItem,
     MultiChoiceItem,
@@ -65,6 +66,14 @@ class Column(msgspec.Struct, kw_only=True):
 ID_DIGITS = 15
 #: Decimals of a number item that allows fractions.
 NUMBER_DECIMALS = 2
+
+PSEUDONYMOUS_ID = Column(
+    name="resp_id",
+    label="Response pseudonym (same in every file and export; not a database id)",
+    kind="str",
+    width=WIDTH,
+)
+"""``resp_id`` for a caller who may not see identifying data (``survey.export.pseudonym``)."""
 
 FIXED = (
     Column(
@@ -194,12 +203,20 @@ def item_columns(q: Questionnaire, *, include_text: bool, text_width: int = 0) -
 
 
 def columns(
-    q: Questionnaire, site_names: dict[int, str], *, include_text: bool, text_width: int = 0
+    q: Questionnaire,
+    site_names: dict[int, str],
+    *,
+    include_text: bool,
+    text_width: int = 0,
+    pseudonymous: bool = False,
 ) -> list[Column]:
-    """Every variable of the file: the fixed ones, then the items."""
+    """Every variable of the file: the fixed ones, then the items; ``pseudonymous``:
+    ``resp_id`` is the response's pseudonym, not its database id."""
     fixed = []
     for column in FIXED:
-        if column.name == "site_id":
+        if column.name == "resp_id" and pseudonymous:
+            column = PSEUDONYMOUS_ID
+        elif column.name == "site_id":
             column = msgspec.structs.replace(
                 column, value_labels={float(k): v for k, v in sorted(site_names.items())}
             )
