@@ -87,6 +87,12 @@ FIXED = (
     Column(name="language", label="Language of the response", kind="str", width=8),
     Column(name="channel", label="Channel (web, sms, paper)", kind="str", width=8),
     Column(name="status", label="Status (complete, partial)", kind="str", width=8),
+    Column(
+        name="duplicate_suspect",
+        # What a report with exclude_duplicates=true leaves out, so it can be redone.
+        label="Suspected open-link duplicate (left out of reports that exclude them)",
+        value_labels={0.0: "no", 1.0: "yes"},
+    ),
     Column(name="submitted", label="Date submitted (UTC, YYYY-MM-DD)", kind="str", width=10),
     Column(
         name="qversion", label="Questionnaire id, version and content hash", kind="str", width=64

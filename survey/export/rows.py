@@ -31,6 +31,8 @@ def _fixed(column: Column, row: Record, plan: ExportPlan) -> Value:
         return plan.phase
     if name == "site_id":
         return float(row["site_id"])
+    if name == "duplicate_suspect":
+        return 1.0 if row["duplicate_suspect"] else 0.0
     if name == "submitted":
         return row["submitted_at"].date().isoformat() if row["submitted_at"] else ""
     if name == "qversion":

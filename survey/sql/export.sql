@@ -32,7 +32,8 @@ WHERE program_id = $1 AND wave_id = $2 AND NOT (site_id = ANY($3::bigint[]));
 -- One row per response with its answers folded into one jsonb object, streamed by a
 -- cursor: the lateral aggregate reads one response's answers at a time.
 -- $4, $5: as export-csv-lines' $12, $13 (resp_id a pseudonym, in its order).
-SELECT r.id, k.resp_id, r.site_id, r.language, r.channel, r.status, r.submitted_at,
+SELECT r.id, k.resp_id, r.site_id, r.language, r.channel, r.status, r.duplicate_suspect,
+       r.submitted_at,
        qv.questionnaire_id, qv.version, r.questionnaire_hash, pm.pseudonym,
        coalesce(a.answers, '{}'::jsonb) AS answers
 FROM responses r
@@ -99,7 +100,7 @@ SELECT concat(
     k.resp_id, ',', $2::bigint, ',', $9::text, ',', r.site_id, ',',
     CASE WHEN r.language ~ '[",\r\n]' THEN '"' || replace(r.language, '"', '""') || '"'
          ELSE r.language END, ',',
-    r.channel, ',', r.status, ',',
+    r.channel, ',', r.status, ',', CASE WHEN r.duplicate_suspect THEN 1 ELSE 0 END, ',',
     to_char(r.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ',',
     CASE WHEN v.qversion ~ '[",\r\n]' THEN '"' || replace(v.qversion, '"', '""') || '"'
          ELSE v.qversion END, ',',
