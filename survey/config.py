@@ -46,7 +46,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     ] = ""
     secret_key: Annotated[
         str,
-        _doc("Secret for CSRF tokens and session cookies. Required in production."),
+        _doc(
+            "Secret for CSRF tokens, session cookies and the response pseudonyms of "
+            "evaluators' exports. Required in production."
+        ),
     ] = ""
     pool_min_size: Annotated[int, _doc("Minimum database connections per worker.")] = 2
     pool_max_size: Annotated[int, _doc("Maximum database connections per worker.")] = 10

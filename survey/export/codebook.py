@@ -16,6 +16,7 @@ from typing import Literal
 
 import msgspec
 
+from survey.export.pseudonym import WIDTH
 from survey.questionnaire import (
     LikertItem,
     MultiChoiceItem,
@@ -66,6 +67,14 @@ ID_DIGITS = 15
 #: Decimals of a number item that allows fractions.
 NUMBER_DECIMALS = 2
 
+PSEUDONYMOUS_ID = Column(
+    name="resp_id",
+    label="Response pseudonym (same in every file and export; not a database id)",
+    kind="str",
+    width=WIDTH,
+)
+"""``resp_id`` for a caller who may not see identifying data (``survey.export.pseudonym``)."""
+
 FIXED = (
     Column(
         name="resp_id",
@@ -78,6 +87,12 @@ FIXED = (
     Column(name="language", label="Language of the response", kind="str", width=8),
     Column(name="channel", label="Channel (web, sms, paper)", kind="str", width=8),
     Column(name="status", label="Status (complete, partial)", kind="str", width=8),
+    Column(
+        name="duplicate_suspect",
+        # What a report with exclude_duplicates=true leaves out, so it can be redone.
+        label="Suspected open-link duplicate (left out of reports that exclude them)",
+        value_labels={0.0: "no", 1.0: "yes"},
+    ),
     Column(name="submitted", label="Date submitted (UTC, YYYY-MM-DD)", kind="str", width=10),
     Column(
         name="qversion", label="Questionnaire id, version and content hash", kind="str", width=64
@@ -194,12 +209,20 @@ def item_columns(q: Questionnaire, *, include_text: bool, text_width: int = 0) -
 
 
 def columns(
-    q: Questionnaire, site_names: dict[int, str], *, include_text: bool, text_width: int = 0
+    q: Questionnaire,
+    site_names: dict[int, str],
+    *,
+    include_text: bool,
+    text_width: int = 0,
+    pseudonymous: bool = False,
 ) -> list[Column]:
-    """Every variable of the file: the fixed ones, then the items."""
+    """Every variable of the file: the fixed ones, then the items; ``pseudonymous``:
+    ``resp_id`` is the response's pseudonym, not its database id."""
     fixed = []
     for column in FIXED:
-        if column.name == "site_id":
+        if column.name == "resp_id" and pseudonymous:
+            column = PSEUDONYMOUS_ID
+        elif column.name == "site_id":
             column = msgspec.structs.replace(
                 column, value_labels={float(k): v for k, v in sorted(site_names.items())}
             )

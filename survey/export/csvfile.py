@@ -66,6 +66,7 @@ def line_args(plan: ExportPlan, cells: int | None = None) -> list[object]:
         plan.phase,
         cells,
         plan.identifying,
+        *(plan.id_pads or (None, None)),
     ]
 
 

@@ -21,8 +21,12 @@ only as ``panel_members.pseudonym``):
   break-off analysis. (The report's hidden partial count of a shown site is a
   fieldwork figure, not a respondent's answer; the rows say no more about any one
   resident than the site's shown completes do.)
-- grantees and admins (who may already see the program's contact list): every site
-  and the free text, because they run the fieldwork and answer for the data.
+  Their ``resp_id`` is a keyed pseudonym, not the database id, and rows are in
+  pseudonym order: the ids' gaps and order would give back the withheld site's count
+  and when its residents answered (``survey.export.pseudonym``).
+- grantees and admins (who may already see the program's contact list): every site,
+  the free text and the database id, because they run the fieldwork and answer for
+  the data (and withhold nothing whose count the ids could give back).
 """
 
 from __future__ import annotations
@@ -31,9 +35,11 @@ import msgspec
 
 from survey import access
 from survey.access import Principal
+from survey.config import ConfigError
 from survey.db import Conn, Record, fetch_one
 from survey.errors import InvalidInput
 from survey.export.codebook import Column, columns
+from survey.export.pseudonym import export_key, hmac_pads
 from survey.questionnaire import Questionnaire
 from survey.report.suppression import SUPPRESS_BELOW
 from survey.resources import Resources
@@ -63,6 +69,9 @@ class ExportPlan(msgspec.Struct, kw_only=True):
     rows: int
     identifying: bool
     """The caller may see identifying data (free text, small sites)."""
+    id_pads: tuple[bytes, bytes] | None = None
+    """For a caller who may not see identifying data: the HMAC pads that make
+    ``resp_id`` a pseudonym (``survey.export.pseudonym``); None: the database id."""
 
     @property
     def excluded_site_ids(self) -> list[int]:
@@ -127,6 +136,15 @@ async def plan_export(
         # reader's report excludes them, so a site shown here is shown either way.
         if not identifying and r["responses"] > 0 and r["unique_completes"] < SUPPRESS_BELOW
     ]
+    id_pads = None
+    if not identifying:
+        if not res.settings.secret_key:
+            # With a known key anyone could hash ids 1, 2, 3... and read the file's ids.
+            raise ConfigError(
+                "SURVEY_SECRET_KEY must be set for a de-identified export: "
+                "its response ids are pseudonyms keyed with it"
+            )
+        id_pads = hmac_pads(export_key(res.settings.secret_key))
     excluded = [w.site_id for w in withheld]
     total = await conn.fetchval(Q.export_count, program_id, wave_id, excluded)
     digest = wave["questionnaire_hash"] or ""
@@ -138,9 +156,12 @@ async def plan_export(
         program_name=wave["program_name"],
         questionnaire=q,
         qversion=f"{q.id} {q.version} {digest[:12]}".strip(),
-        columns=columns(q, site_names, include_text=identifying),
+        columns=columns(
+            q, site_names, include_text=identifying, pseudonymous=not identifying
+        ),
         site_names=site_names,
         withheld=withheld,
         rows=int(total),
         identifying=identifying,
+        id_pads=id_pads,
     )

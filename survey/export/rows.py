@@ -23,13 +23,16 @@ Value = float | str | None
 def _fixed(column: Column, row: Record, plan: ExportPlan) -> Value:
     name = column.name
     if name == "resp_id":
-        return float(row["id"])
+        # A pseudonym for a caller who may not see identifying data (plan.id_pads).
+        return str(row["resp_id"]) if column.kind == "str" else float(row["id"])
     if name == "wave_id":
         return float(plan.wave_id)
     if name == "phase":
         return plan.phase
     if name == "site_id":
         return float(row["site_id"])
+    if name == "duplicate_suspect":
+        return 1.0 if row["duplicate_suspect"] else 0.0
     if name == "submitted":
         return row["submitted_at"].date().isoformat() if row["submitted_at"] else ""
     if name == "qversion":
@@ -71,7 +74,7 @@ async def chunks(
     size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> AsyncIterator[list[list[Value]]]:
-    """Lists of converted rows, ``size`` at a time, in response order.
+    """Lists of converted rows, ``size`` at a time, in the export's order.
 
     Runs in a read-only REPEATABLE READ transaction and sets ``plan.rows`` from that
     snapshot before the first chunk, so a response saved meanwhile cannot make the
@@ -88,7 +91,12 @@ async def chunks(
         batch: list[list[Value]] = []
         done = 0
         async for row in conn.cursor(
-            Q.export_rows, plan.program_id, plan.wave_id, plan.excluded_site_ids, prefetch=size
+            Q.export_rows,
+            plan.program_id,
+            plan.wave_id,
+            plan.excluded_site_ids,
+            *(plan.id_pads or (None, None)),
+            prefetch=size,
         ):
             batch.append(convert(plan, row))
             if len(batch) >= size:

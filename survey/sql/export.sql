@@ -31,11 +31,19 @@ WHERE program_id = $1 AND wave_id = $2 AND NOT (site_id = ANY($3::bigint[]));
 -- name: export-rows
 -- One row per response with its answers folded into one jsonb object, streamed by a
 -- cursor: the lateral aggregate reads one response's answers at a time.
-SELECT r.id, r.site_id, r.language, r.channel, r.status, r.submitted_at,
+-- $4, $5: as export-csv-lines' $12, $13 (resp_id a pseudonym, in its order).
+SELECT r.id, k.resp_id, r.site_id, r.language, r.channel, r.status, r.duplicate_suspect,
+       r.submitted_at,
        qv.questionnaire_id, qv.version, r.questionnaire_hash, pm.pseudonym,
        coalesce(a.answers, '{}'::jsonb) AS answers
 FROM responses r
 JOIN questionnaire_versions qv ON qv.content_hash = r.questionnaire_hash
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN $4::bytea IS NULL THEN r.id::text
+                ELSE 'r-' || left(encode(sha256($4::bytea || sha256(
+                         $5::bytea || convert_to(r.program_id || ':' || r.id, 'UTF8'))),
+                                         'hex'), 16) END
+) k (resp_id)
 LEFT JOIN panel_members pm ON pm.program_id = r.program_id AND pm.id = r.panel_member_id
 LEFT JOIN LATERAL (
     SELECT jsonb_object_agg(x.item_id, jsonb_build_array(x.value_num, x.value_text,
@@ -44,7 +52,7 @@ LEFT JOIN LATERAL (
     WHERE x.program_id = r.program_id AND x.response_id = r.id
 ) a ON true
 WHERE r.program_id = $1 AND r.wave_id = $2 AND NOT (r.site_id = ANY($3::bigint[]))
-ORDER BY r.id;
+ORDER BY CASE WHEN $4::bytea IS NOT NULL THEN k.resp_id END, r.id;
 
 -- name: paper-site-ids
 SELECT ws.site_id, lower(s.name) AS key
@@ -81,11 +89,18 @@ SELECT program_id FROM waves WHERE id = $1;
 -- $4..$8: the items that have columns, in column order, their kinds, blanks, single
 -- choice numbers and multiple choice options (text items are in $4 only for callers
 -- who may see them).
+-- $12, $13: NULL for a caller who may see identifying data, whose resp_id is the
+-- database id; else the outer and inner padded keys of an HMAC-SHA256
+-- (survey.export.pseudonym), and resp_id is its pseudonym, which also orders the
+-- rows: neither the ids' gaps nor their order may give back the responses of a
+-- withheld site. The ORDER BY's first key is then a constant for the former, which
+-- the planner drops (COPY's parameters are inlined as literals), so their export
+-- keeps its streamed plan in id order; the latter's is sorted.
 SELECT concat(
-    r.id, ',', $2::bigint, ',', $9::text, ',', r.site_id, ',',
+    k.resp_id, ',', $2::bigint, ',', $9::text, ',', r.site_id, ',',
     CASE WHEN r.language ~ '[",\r\n]' THEN '"' || replace(r.language, '"', '""') || '"'
          ELSE r.language END, ',',
-    r.channel, ',', r.status, ',',
+    r.channel, ',', r.status, ',', CASE WHEN r.duplicate_suspect THEN 1 ELSE 0 END, ',',
     to_char(r.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ',',
     CASE WHEN v.qversion ~ '[",\r\n]' THEN '"' || replace(v.qversion, '"', '""') || '"'
          ELSE v.qversion END, ',',
@@ -103,13 +118,19 @@ JOIN questionnaire_versions qv ON qv.content_hash = r.questionnaire_hash
 CROSS JOIN LATERAL (
     SELECT qv.questionnaire_id || ' ' || qv.version || ' ' || left(r.questionnaire_hash, 12)
 ) v (qversion)
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN $12::bytea IS NULL THEN r.id::text
+                ELSE 'r-' || left(encode(sha256($12::bytea || sha256(
+                         $13::bytea || convert_to(r.program_id || ':' || r.id, 'UTF8'))),
+                                         'hex'), 16) END
+) k (resp_id)
 LEFT JOIN panel_members pm ON pm.program_id = r.program_id AND pm.id = r.panel_member_id
 LEFT JOIN export_cells c
        ON c.program_id = r.program_id AND c.wave_id = r.wave_id AND c.response_id = r.id
       AND c.layout = $10::bigint AND r.status = 'complete'
       AND c.completed_xid IS NOT DISTINCT FROM r.completed_xid
 WHERE r.program_id = $1 AND r.wave_id = $2 AND NOT (r.site_id = ANY($3::bigint[]))
-ORDER BY r.id;
+ORDER BY CASE WHEN $12::bytea IS NOT NULL THEN k.resp_id END, r.id;
 
 -- name: export-lines-streamed
 -- In the .sav and .dta exports' transaction, before export-csv-lines: no sort, so
