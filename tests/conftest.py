@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from survey import db, embedded, migrations
 from survey.config import Settings, load_settings
@@ -18,6 +19,13 @@ from survey.db import Conn
 
 TEMPLATE = "survey_template"
 _counter = itertools.count()
+
+# No per-example deadline: on a loaded 2-core machine (CI, or helpers' test runs side
+# by side) a parser's example can take over the default 200 ms without being slow,
+# and a deadline then fails a test that found nothing wrong. Tests that set their
+# own settings keep them.
+settings.register_profile("survey", deadline=None)
+settings.load_profile("survey")
 
 
 @pytest.fixture(scope="session")
