@@ -363,6 +363,7 @@ class WizardPages(Controller):
         upload = form.get("file")
         result = None
         errors: list[dict[str, Any]] = []
+        refused: InvalidInput | None = None
         warnings: list[Any] = []
         if not isinstance(upload, UploadFile):
             errors = [{"field": "file", "reason": "choose a CSV file"}]
@@ -381,11 +382,14 @@ class WizardPages(Controller):
                         partial=form.get("partial") == "on",
                     )
             except InvalidInput as exc:
-                errors = _problems(exc)
+                refused = exc
                 warnings = getattr(exc, "warnings", [])
         ctx = await _wave_context(
             request, conn, who, res, program_id, wave_id, "contacts", result=result
         )
+        if refused is not None:
+            # Worded here: a reason with the sheet's values in it is no msgid by itself.
+            errors = [{**p.as_dict(), "reason": p.worded(ctx["t"])} for p in refused.problems]
         ctx["errors"] = errors
         ctx["warnings"] = result.warnings if result else warnings
         # A partial import lists the rows it left out, in the same form as a refusal.
