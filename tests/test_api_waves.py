@@ -206,9 +206,13 @@ async def test_contact_upload_reports_rows_and_imports_nothing(
     h = {**actors.headers("grantee"), "content-type": "text/csv"}
     r = await client.post(f"/api/v1/programs/{pid}/contacts", content=bad, headers=h)
     assert r.status_code == 422
+    from survey.i18n import SUPPORTED_LOCALES
+
     assert r.json()["extra"] == [
         {"field": "phone", "reason": "is not a valid phone number", "row": 3},
-        {"field": "language", "reason": "'klingon' is not a supported language", "row": 4},
+        {"field": "language", "row": 4, "reason": "'klingon' is not a supported language; "
+         "write a code, English name or native name of one of: "
+         + ", ".join(SUPPORTED_LOCALES)},
         {"field": "site", "reason": "no site named 'Nowhere'", "row": 4},
         {"field": "phone", "reason": "repeats row 2", "row": 5},
     ]
@@ -374,3 +378,4 @@ async def test_contact_upload_that_is_not_utf8_is_refused(client: Any, actors: A
     assert r.json()["extra"] == [
         {"field": "file", "reason": "is not UTF-8 text; save the sheet as CSV UTF-8"}
     ]
+
