@@ -30,7 +30,9 @@ WAVE = "/waves/{wave_id:int}"
 
 
 def _problems(exc: InvalidInput) -> list[dict[str, Any]]:
-    return [p.as_dict() for p in exc.problems]
+    """As the templates show them: a reason with values in it is its msgid and
+    ``params``, for ``t(e.reason, **e.params)`` to word in the reader's language."""
+    return [{**p.as_dict(), "reason": p.msgid, "params": p.params} for p in exc.problems]
 
 
 def _launch_problems(exc: InvalidInput, ctx: dict[str, Any]) -> list[dict[str, Any]]:
@@ -363,7 +365,6 @@ class WizardPages(Controller):
         upload = form.get("file")
         result = None
         errors: list[dict[str, Any]] = []
-        refused: InvalidInput | None = None
         warnings: list[Any] = []
         if not isinstance(upload, UploadFile):
             errors = [{"field": "file", "reason": "choose a CSV file"}]
@@ -382,14 +383,11 @@ class WizardPages(Controller):
                         partial=form.get("partial") == "on",
                     )
             except InvalidInput as exc:
-                refused = exc
+                errors = _problems(exc)
                 warnings = getattr(exc, "warnings", [])
         ctx = await _wave_context(
             request, conn, who, res, program_id, wave_id, "contacts", result=result
         )
-        if refused is not None:
-            # Worded here: a reason with the sheet's values in it is no msgid by itself.
-            errors = [{**p.as_dict(), "reason": p.worded(ctx["t"])} for p in refused.problems]
         ctx["errors"] = errors
         ctx["warnings"] = result.warnings if result else warnings
         # A partial import lists the rows it left out, in the same form as a refusal.
