@@ -93,10 +93,17 @@ def _by_code(value: str, by_lower: dict[str, str]) -> str | None:
 
 def normalize_language(value: str, supported: Iterable[str]) -> str | None:
     """The supported locale ``value`` names, by code, English name or autonym, or None."""
-    supported = tuple(supported)
-    by_lower = {s.lower(): s for s in supported}
-    text = value.strip()
+    return _normalize(value.strip(), tuple(supported))
+
+
+@lru_cache(maxsize=4096)
+def _normalize(text: str, supported: tuple[str, ...]) -> str | None:
+    # Cached: a sheet repeats a handful of values over thousands of rows, and Babel's
+    # parse of a word that is no code ("Spanish") costs a failed locale lookup.
     if not text:
         return None
-    found = _by_code(text, by_lower) if re.fullmatch(r"[A-Za-z0-9_-]{2,20}", text) else None
-    return found or _table(supported).get(fold(text))
+    by_lower = {s.lower(): s for s in supported}
+    found = by_lower.get(text.replace("-", "_").lower()) or _table(supported).get(fold(text))
+    if found is None and re.fullmatch(r"[A-Za-z0-9_-]{2,20}", text):
+        found = _by_code(text, by_lower)
+    return found
