@@ -5,7 +5,9 @@ Rules:
 - ``grantee`` works inside their own programs: structure, contacts (PII), waves,
   invitations, fieldwork and reports.
 - ``evaluator`` reads program structure, reports and de-identified exports of the
-  programs assigned to them; never contacts.
+  programs assigned to them; never contacts. They also set the report's analysis
+  settings (``analysis``: the weighting margins), which hold population figures and
+  nothing about a person, since weighting is the evaluator's work.
 A program the caller does not belong to is reported as not found, so its existence
 is not disclosed.
 """
@@ -21,11 +23,11 @@ from survey.errors import Forbidden, NotFound
 Role = Literal["admin", "grantee", "evaluator"]
 ROLES: tuple[Role, ...] = ("admin", "grantee", "evaluator")
 
-Action = Literal["read", "write", "pii", "report", "export"]
+Action = Literal["read", "write", "pii", "report", "export", "analysis"]
 
 _ALLOWED: dict[str, frozenset[str]] = {
-    "grantee": frozenset({"read", "write", "pii", "report", "export"}),
-    "evaluator": frozenset({"read", "report", "export"}),
+    "grantee": frozenset({"read", "write", "pii", "report", "export", "analysis"}),
+    "evaluator": frozenset({"read", "report", "export", "analysis"}),
 }
 
 

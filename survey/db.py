@@ -123,11 +123,15 @@ def translate_error(exc: BaseException) -> SurveyError | None:
         known = _DUPLICATES.get(getattr(exc, "constraint_name", None) or "")
         if known:
             return Conflict(known)
-        return Conflict("%(what)s already exists", what=_constraint_subject(exc))
+        subject = _constraint_subject(exc)
+        if not subject:
+            return Conflict("This already exists")
+        return Conflict("%(what)s already exists", what=subject)
     if isinstance(exc, asyncpg.ForeignKeyViolationError):
-        return InvalidInput(
-            [FieldProblem(_constraint_subject(exc), "refers to something that does not exist")]
-        )
+        # Deleting a row others point to says "is still referenced" in its detail.
+        in_use = "still referenced" in (getattr(exc, "detail", None) or "")
+        reason = "is still in use" if in_use else "refers to something that does not exist"
+        return InvalidInput([FieldProblem(_constraint_subject(exc), reason)])
     if isinstance(exc, asyncpg.CheckViolationError | asyncpg.NotNullViolationError):
         return InvalidInput([FieldProblem(_constraint_subject(exc), "is not allowed here")])
     if isinstance(exc, asyncpg.CharacterNotInRepertoireError
@@ -150,17 +154,23 @@ def translate_error(exc: BaseException) -> SurveyError | None:
     return None
 
 
+_KEY = re.compile(r"Key \(([a-z_][a-z0-9_]*(?:, [a-z_][a-z0-9_]*)*)\)=")
+
+
 def _constraint_subject(exc: Any) -> str:
-    # Column names are safe to show; constraint names carry the table as a prefix.
+    """The column a user can act on, or "" when the error does not name one.
+
+    Never the constraint's name: ``sites_program_id_site_id`` means nothing to a
+    grantee and shows our schema. A key's columns come from the error's detail
+    (``Key (program_id, site_id)=(1, 12) is not present…``): the last one is the
+    user's (``program_id`` leads every key, as it is the distribution column)."""
     column = getattr(exc, "column_name", None)
     if column:
         return str(column)
-    constraint = getattr(exc, "constraint_name", None) or ""
-    for suffix in ("_key", "_fkey", "_check", "_pkey"):
-        if constraint.endswith(suffix):
-            parts = constraint[: -len(suffix)].split("_", 1)
-            return parts[1] if len(parts) == 2 else constraint
-    return constraint or "record"
+    found = _KEY.match(getattr(exc, "detail", None) or "")
+    if found is None:
+        return ""
+    return found.group(1).split(", ")[-1]
 
 
 @asynccontextmanager

@@ -103,19 +103,31 @@ class Unavailable(SurveyError):
 
 class FieldProblem:
     """One bad field: where it is (``field``, optionally a CSV ``row``) and why; a
-    stable machine ``code`` and a ``count`` where the reason has them."""
+    stable machine ``code`` and a ``count`` where the reason has them.
 
-    __slots__ = ("code", "count", "field", "reason", "row")
+    A reason with values in it (``'Klingon' is not a supported language…``) is given
+    as its msgid and ``params``: ``reason`` is then the English text, and ``worded``
+    asks a reader's catalog for the msgid before putting the values in."""
+
+    __slots__ = ("code", "count", "field", "msgid", "params", "reason", "row")
 
     def __init__(
         self, field: str, reason: str, row: int | None = None, *,
         code: str | None = None, count: int | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
         self.field = field
-        self.reason = reason
+        self.msgid = reason
+        self.params = params or {}
+        self.reason = reason % self.params if self.params else reason
         self.row = row
         self.code = code
         self.count = count
+
+    def worded(self, translate: Callable[[str], str]) -> str:
+        """The reason in the words of ``translate`` (a catalog's gettext)."""
+        text = translate(self.msgid)
+        return text % self.params if self.params else text
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"field": self.field, "reason": self.reason}

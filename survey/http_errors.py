@@ -45,7 +45,10 @@ def _render(request: Request[Any, Any, Any], exc: SurveyError) -> Response[Any]:
         text = exc.headline(reader)
         extra = [p.as_dict() for p in exc.localize(reader)]
     elif isinstance(exc, InvalidInput):
-        extra = [{**p.as_dict(), "reason": _translate(request, p.reason)} for p in exc.problems]
+        extra = [
+            {**p.as_dict(), "reason": p.worded(lambda m: _translate(request, m))}
+            for p in exc.problems
+        ]
     headers: dict[str, str] = {}
     if isinstance(exc, RateLimited | Unavailable):
         headers["Retry-After"] = str(exc.retry_after)

@@ -15,6 +15,8 @@ from survey.db import Conn
 # policy: who may call it on their own program.
 #   admin  – administrators only;       self – any signed-in user (own data);
 #   read   – grantee, evaluator;        write – grantee;  pii – grantee;
+#   analysis – grantee, evaluator: a report's analysis settings (weighting margins:
+#            population figures, nothing about a person);
 #   public – anyone, no credentials;
 #   signed – no credentials, but a valid X-Twilio-Signature (provider webhooks):
 #            every unsigned request here is 403, whoever sends it.
@@ -87,13 +89,13 @@ POLICY: dict[tuple[str, str], str] = {
     ("POST", "/sms/status"): "signed",
     ("GET", "/api/v1/programs/{program_id:int}/report"): "read",
     ("GET", "/api/v1/programs/{program_id:int}/report/margins"): "read",
-    ("PUT", "/api/v1/programs/{program_id:int}/report/margins"): "write",
+    ("PUT", "/api/v1/programs/{program_id:int}/report/margins"): "analysis",
 }
 
 ALLOWED = {
-    "admin": {"admin", "self", "read", "write", "pii", "public"},
-    "grantee": {"self", "read", "write", "pii", "public"},
-    "evaluator": {"self", "read", "public"},
+    "admin": {"admin", "self", "read", "write", "pii", "public", "analysis"},
+    "grantee": {"self", "read", "write", "pii", "public", "analysis"},
+    "evaluator": {"self", "read", "public", "analysis"},
 }
 
 

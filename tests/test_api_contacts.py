@@ -106,3 +106,27 @@ async def test_columns_we_do_not_read_are_reported(client: Any, actors: Any) -> 
             {"row": 1, "column": "Date of birth", "reason": ignored},
         ],
     }
+
+
+async def test_languages_by_name_and_a_refusal_that_lists_the_codes(
+    client: Any, actors: Any, conn: Conn
+) -> None:
+    pid = await _program(client, actors)
+    text = "phone,language\n2065550170,SPANISH\n2065550171,Tiếng Việt\n2065550172,中文\n"
+    r = await _upload(client, actors, pid, text)
+    assert r.status_code in (200, 201) and r.json()["imported"] == 3, r.text
+    rows = await conn.fetch(
+        "SELECT phone_e164, preferred_language FROM contacts WHERE program_id = $1"
+        " ORDER BY phone_e164", pid,
+    )
+    assert [tuple(r) for r in rows] == [
+        ("+12065550170", "es"), ("+12065550171", "vi"), ("+12065550172", "zh_Hans")
+    ]
+    r = await _upload(client, actors, pid, "phone,language\n2065550173,Klingon\n")
+    assert r.status_code == 422
+    [problem] = r.json()["extra"]
+    assert (problem["row"], problem["field"]) == (2, "language")
+    assert problem["reason"].startswith(
+        "'Klingon' is not a supported language; write a code, English name or native name "
+        "of one of: en, es, zh_Hans, zh_Hant, vi, tl,"
+    ), problem

@@ -206,9 +206,13 @@ async def test_contact_upload_reports_rows_and_imports_nothing(
     h = {**actors.headers("grantee"), "content-type": "text/csv"}
     r = await client.post(f"/api/v1/programs/{pid}/contacts", content=bad, headers=h)
     assert r.status_code == 422
+    from survey.i18n import SUPPORTED_LOCALES
+
     assert r.json()["extra"] == [
         {"field": "phone", "reason": "is not a valid phone number", "row": 3},
-        {"field": "language", "reason": "'klingon' is not a supported language", "row": 4},
+        {"field": "language", "row": 4, "reason": "'klingon' is not a supported language; "
+         "write a code, English name or native name of one of: "
+         + ", ".join(SUPPORTED_LOCALES)},
         {"field": "site", "reason": "no site named 'Nowhere'", "row": 4},
         {"field": "phone", "reason": "repeats row 2", "row": 5},
     ]
@@ -373,4 +377,60 @@ async def test_contact_upload_that_is_not_utf8_is_refused(client: Any, actors: A
     assert r.status_code == 422
     assert r.json()["extra"] == [
         {"field": "file", "reason": "is not UTF-8 text; save the sheet as CSV UTF-8"}
+    ]
+
+
+async def test_site_changes_are_refused_by_name_not_by_constraint(
+    client: Any, actors: Any, conn: Conn
+) -> None:
+    """Dropping a site that has responses, or naming another program's site, used to
+    answer with the foreign key's name (``program_id_wave_id_site_id``)."""
+    pid = actors.programs["own"]
+    h = actors.headers("grantee")
+    ids = []
+    for name in ("Spokane County", "King County"):
+        r = await client.post(f"/api/v1/programs/{pid}/sites", json={"name": name}, headers=h)
+        ids.append(r.json()["id"])
+    wave = await _wave(client, actors, pid, ids)
+    launched = (
+        await client.post(f"/api/v1/programs/{pid}/waves/{wave['id']}/launch", headers=h)
+    ).json()["wave"]
+    await conn.execute(
+        """INSERT INTO responses
+               (program_id, wave_id, site_id, language, channel, questionnaire_hash)
+           VALUES ($1, $2, $3, 'en', 'web', $4)""",
+        pid, wave["id"], ids[0], launched["questionnaire_hash"],
+    )
+    url = f"/api/v1/programs/{pid}/waves/{wave['id']}"
+    r = await client.patch(url, json={"sites": [{"site_id": ids[1]}]}, headers=h)
+    assert r.status_code == 422, r.text
+    assert r.json()["extra"] == [{
+        "field": "sites",
+        "reason": "Spokane County has responses in this wave and cannot be removed",
+    }]
+    assert await conn.fetchval(
+        "SELECT count(*) FROM wave_sites WHERE wave_id = $1", wave["id"]
+    ) == 2
+    # King County has no responses: it may go.
+    r = await client.patch(url, json={"sites": [{"site_id": ids[0]}]}, headers=h)
+    assert r.status_code == 200 and [s["site_id"] for s in r.json()["sites"]] == [ids[0]]
+
+    other = actors.programs["other"]
+    r = await client.post(
+        f"/api/v1/programs/{other}/sites", json={"name": "Yakima"},
+        headers=actors.headers("other_grantee"),
+    )
+    foreign = r.json()["id"]
+    body = {"name": "Follow-up", "phase": "post", "questionnaire_id": "community-trust",
+            "languages": ["en"], "sites": [{"site_id": foreign}]}
+    r = await client.post(f"/api/v1/programs/{pid}/waves", json=body, headers=h)
+    assert r.status_code == 422, r.text
+    assert r.json()["extra"] == [
+        {"field": "sites", "reason": f"site {foreign} is not a site of this program"}
+    ]
+    r = await client.patch(url, json={"sites": [{"site_id": foreign}]}, headers=h)
+    assert r.status_code == 422 and "sites_program_id" not in r.text
+    assert [p["reason"] for p in r.json()["extra"]] == [
+        f"site {foreign} is not a site of this program",
+        "Spokane County has responses in this wave and cannot be removed",
     ]

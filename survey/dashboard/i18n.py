@@ -31,7 +31,9 @@ SOURCES = (
     ("survey/report/methods.py", "python"),
     ("survey/report/notes.py", "python"),
     ("survey/report/pairing.py", "python"),
+    ("survey/services/contacts.py", "python"),
     ("survey/services/launch_gate.py", "python"),
+    ("survey/services/waves.py", "python"),
     ("survey/templates/dashboard/**.html", "jinja2"),
     ("survey/templates/report/**.html", "jinja2"),
 )

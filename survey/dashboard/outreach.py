@@ -96,7 +96,7 @@ class OutreachPages(Controller):
             t = page_context(request, who)["t"]
             text = t(exc.message) % exc.params if exc.params else t(exc.message)
             if isinstance(exc, InvalidInput):
-                text += ": " + "; ".join(f"{p.field} {t(p.reason)}" for p in exc.problems)
+                text += ": " + "; ".join(f"{p.field} {p.worded(t)}" for p in exc.problems)
             return await self._page(request, conn, who, res, program_id, wave_id,
                                     problem=text, status_code=exc.status)
         # Post, redirect, get: a reload shows the result and sends nothing again.

@@ -126,7 +126,7 @@ class ReportPages(Controller):
             reasons = (
                 [(exc.problems[0].field, ctx["t"](exc.reason, **exc.reason_params))]
                 if isinstance(exc, WavesNotComparable)
-                else [(p.field, ctx["t"](p.reason)) for p in exc.problems]
+                else [(p.field, p.worded(ctx["t"])) for p in exc.problems]
             )
             ctx["problem"] = "; ".join(
                 f"{labels.get(field, field)}: {reason}" for field, reason in reasons

@@ -30,7 +30,9 @@ WAVE = "/waves/{wave_id:int}"
 
 
 def _problems(exc: InvalidInput) -> list[dict[str, Any]]:
-    return [p.as_dict() for p in exc.problems]
+    """As the templates show them: a reason with values in it is its msgid and
+    ``params``, for ``t(e.reason, **e.params)`` to word in the reader's language."""
+    return [{**p.as_dict(), "reason": p.msgid, "params": p.params} for p in exc.problems]
 
 
 def _launch_problems(exc: InvalidInput, ctx: dict[str, Any]) -> list[dict[str, Any]]:

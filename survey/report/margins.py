@@ -8,7 +8,9 @@ The CSV has one row per site × variable × category::
 
 ``variable`` is a single-choice item id of the program's questionnaire, or item ids
 joined by ``*`` for a joint margin (``age_band*gender`` with categories such as
-``18_24*woman``); categories are the items' option codes. Within a site every
+``18_24*woman``); categories are the items' option codes, or the numbers the export
+and codebook give them (1..k in file order: ``age_band`` ``1`` is ``18_24``) where
+every questionnaire of the program numbers the item's options alike. Within a site every
 variable must add up to the same population, because raking needs margins of one
 population. Any bad row rejects the whole file, and the upload replaces the
 program's margins, so the stored set is always one consistent upload.
@@ -19,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from survey import access, csvtext
 from survey.access import Principal
@@ -48,14 +50,55 @@ Row = tuple[int, int, str, str, float, str]
 """(line, site id, variable, category, population, source)."""
 
 
-def weighting_items(questionnaires: Iterable[Questionnaire]) -> dict[str, set[str]]:
-    """Single-choice items usable as weighting variables, with their option codes."""
-    out: dict[str, set[str]] = {}
+def weighting_items(questionnaires: Iterable[Questionnaire]) -> dict[str, list[str]]:
+    """Single-choice items usable as weighting variables, with their option codes in
+    file order (so an error can list them as the questionnaire does)."""
+    out: dict[str, list[str]] = {}
     for q in questionnaires:
         for item in q.items:
             if isinstance(item, SingleChoiceItem):
-                out.setdefault(item.id, set()).update(o.code for o in item.options)
+                codes = out.setdefault(item.id, [])
+                codes.extend(o.code for o in item.options if o.code not in codes)
     return out
+
+
+def export_codes(questionnaires: Iterable[Questionnaire]) -> dict[str, dict[str, str]]:
+    """Per item, the numbers the export gives its options (``codebook``: 1..k in file
+    order) → option codes, for the items where a number names one option only: every
+    questionnaire orders the options alike, and no option code is another's number."""
+    orders: dict[str, set[tuple[str, ...]]] = {}
+    for q in questionnaires:
+        for item in q.items:
+            if isinstance(item, SingleChoiceItem):
+                orders.setdefault(item.id, set()).add(tuple(o.code for o in item.options))
+    out: dict[str, dict[str, str]] = {}
+    for item_id, found in orders.items():
+        if len(found) != 1:
+            continue  # "2" is another option in another questionnaire
+        (order,) = found
+        numbers = {str(i): code for i, code in enumerate(order, start=1)}
+        if any(number in order and code != number for number, code in numbers.items()):
+            continue  # an option coded "2" that is not the second
+        out[item_id] = numbers
+    return out
+
+
+_NUMBER = re.compile(r"^\d+(\.0*)?$")
+
+
+def _option(value: str, options: Collection[str], numbers: Mapping[str, str]) -> str | None:
+    """The option code ``value`` names, as a code or as its export number."""
+    if value in options:
+        return value
+    if _NUMBER.match(value):
+        return numbers.get(str(int(float(value))))
+    return None
+
+
+def _choices(options: Collection[str], numbers: Mapping[str, str]) -> str:
+    by_code = {code: number for number, code in numbers.items()}
+    ordered = options if isinstance(options, list | tuple) else sorted(options)
+    return ", ".join(f"{c} ({by_code[c]})" if c in by_code else c for c in ordered)
 
 
 def _header(header: list[str]) -> tuple[dict[str, int], list[MarginRowError]]:
@@ -77,9 +120,17 @@ def _header(header: list[str]) -> tuple[dict[str, int], list[MarginRowError]]:
 
 
 def parse_margins(
-    text: str, *, sites: Mapping[str, int], items: Mapping[str, set[str]], source: str
+    text: str,
+    *,
+    sites: Mapping[str, int],
+    items: Mapping[str, Collection[str]],
+    source: str,
+    numbers: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[list[Row], list[MarginRowError]]:
-    """Validate every row; returns the good rows and every error by row and column."""
+    """Validate every row; returns the good rows and every error by row and column.
+    ``numbers`` (from ``export_codes``) lets a category be an option's export number;
+    rows keep the option code either way."""
+    numbers = numbers or {}
     lines = csvtext.records(text)
     first = next(lines, None)
     if first is None:
@@ -119,15 +170,23 @@ def parse_margins(
         elif unknown := [p for p in parts if p not in items]:
             problems.append(("variable", f"{unknown[0]!r} is not a single-choice item"))
         else:
-            codes = category.split("*")
+            codes = [c.strip() for c in category.split("*")]
             if len(codes) != len(parts):
                 problems.append(("category", f"needs {len(parts)} codes joined by '*'"))
-            elif bad := [
-                f"{c!r} is not an option of {p}"
-                for p, c in zip(parts, codes, strict=True)
-                if c not in items[p]
-            ]:
-                problems.append(("category", bad[0]))
+            else:
+                found = [
+                    _option(c, items[p], numbers.get(p, {}))
+                    for p, c in zip(parts, codes, strict=True)
+                ]
+                if bad := [
+                    f"{c!r} is not an option of {p}; use one of: "
+                    + _choices(items[p], numbers.get(p, {}))
+                    for p, c, f in zip(parts, codes, found, strict=True)
+                    if f is None
+                ]:
+                    problems.append(("category", bad[0]))
+                else:
+                    category = "*".join(f for f in found if f is not None)
         try:
             population = float(cell("population").replace(",", ""))
         except ValueError:
@@ -181,7 +240,7 @@ async def import_margins(
     filename: str = "margins.csv",
 ) -> MarginsImportOut:
     """Replace the program's margins with a CSV; any bad row rejects the whole file."""
-    access.check(who, program_id, "write")
+    access.check(who, program_id, "analysis")
     await fetch_one(conn, Q.program_get, program_id, what="program")
     sites = {r["key"]: r["id"] for r in await conn.fetch(Q.report_site_names, program_id)}
     used = [
@@ -191,7 +250,11 @@ async def import_margins(
         res.questionnaires.values()
     )
     rows, errors = parse_margins(
-        text, sites=sites, items=weighting_items(questionnaires), source=f"upload:{filename}"
+        text,
+        sites=sites,
+        items=weighting_items(questionnaires),
+        numbers=export_codes(questionnaires),
+        source=f"upload:{filename}",
     )
     if errors:
         raise InvalidInput(

@@ -13,6 +13,7 @@ from survey.db import Conn, fetch_one
 from survey.errors import InvalidInput
 from survey.schemas import ContactImportOut, ContactOut, RowError
 from survey.services import audit
+from survey.services.language_names import normalize_language
 from survey.sql import Q
 
 # Header aliases a grantee's spreadsheet is likely to use.
@@ -26,17 +27,6 @@ _COLUMNS = {
 }
 _YES = {"yes", "y", "true", "1", "si", "sí", "granted"}
 _NO = {"no", "n", "false", "0", "revoked"}
-_LANGUAGE_ALIASES = {
-    "fil": "tl",
-    "zh": "zh_Hans",
-    "zh_cn": "zh_Hans",
-    "zh_sg": "zh_Hans",
-    "zh_hans": "zh_Hans",
-    "zh_tw": "zh_Hant",
-    "zh_hk": "zh_Hant",
-    "zh_mo": "zh_Hant",
-    "zh_hant": "zh_Hant",
-}
 MAX_ROWS = 100_000
 #: Separators a spreadsheet may save "CSV" with: Excel uses ";" where the decimal mark
 #: is a comma (most of Europe and Latin America), and tab for "Text (Tab delimited)".
@@ -45,25 +35,24 @@ NO_EXTENSION = "has an extension: a text message cannot reach an extension"
 IGNORED_COLUMN = "is not a column we read: it was ignored"
 
 
+def t(message: str) -> str:
+    """Mark a msgid for the dashboard catalog; the page or API words it for the reader."""
+    return message
+
+
+#: With the value and the codes, so a sheet's author sees what to write instead.
+UNSUPPORTED_LANGUAGE = t(
+    "%(value)s is not a supported language; write a code, English name or native name "
+    "of one of: %(codes)s"
+)
+
+
 def decode_upload(raw: bytes) -> str:
     """CSV bytes as text; spreadsheets save UTF-8 with or without a byte-order mark."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput.one("file", "is not UTF-8 text; save the sheet as CSV UTF-8") from None
-
-
-def normalize_language(value: str, supported: Iterable[str]) -> str | None:
-    """Map a code such as ``es-MX`` or ``zh-TW`` to a supported locale, or None."""
-    by_lower = {s.lower(): s for s in supported}
-    key = value.strip().replace("-", "_").lower()
-    if key in _LANGUAGE_ALIASES:
-        key = _LANGUAGE_ALIASES[key].lower()
-    if key in by_lower:
-        return by_lower[key]
-    base = key.split("_", 1)[0]
-    base = _LANGUAGE_ALIASES.get(base, base).lower()
-    return by_lower.get(base)
 
 
 def normalize_phone(value: str, region: str = "US") -> str | None:
@@ -80,6 +69,11 @@ def _parse_phone(value: str, region: str = "US") -> phonenumbers.PhoneNumber | N
     except phonenumbers.NumberParseException:
         return None
     return number if phonenumbers.is_valid_number(number) else None
+
+
+#: (row, column) → (msgid, parameters) of an error worded with parameters: a row
+#: error's ``reason`` is English, and a reader's catalog needs the msgid to word it.
+Wording = dict[tuple[int, str], tuple[str, dict[str, str]]]
 
 
 class _Row:
@@ -139,9 +133,11 @@ def parse_csv(
     sites: dict[str, int],
     source: str,
     warnings: list[RowError] | None = None,
+    wording: Wording | None = None,
 ) -> tuple[list[_Row], list[RowError]]:
     """Validate every row; return good rows and errors by row number and column.
-    What is read but not wrong (columns we ignore) is appended to ``warnings``."""
+    What is read but not wrong (columns we ignore) is appended to ``warnings``; an
+    error's msgid and parameters, where it has parameters, to ``wording``."""
     supported = tuple(supported)
     lines = csvtext.records(text, _delimiter(text))
     first = next(lines, None)
@@ -176,10 +172,14 @@ def parse_csv(
         row = _Row(line_no)
         bad = False
 
-        def fail(column: str, reason: str, *, _line: int = line_no) -> None:
+        def fail(column: str, reason: str, *, _line: int = line_no, **params: str) -> None:
             nonlocal bad
             bad = True
-            errors.append(RowError(row=_line, column=column, reason=reason))
+            errors.append(
+                RowError(row=_line, column=column, reason=reason % params if params else reason)
+            )
+            if params and wording is not None:
+                wording[_line, column] = (reason, params)
 
         for column in mapping:
             if "\x00" in cell(values, column):
@@ -207,7 +207,8 @@ def parse_csv(
         if raw_lang:
             language = normalize_language(raw_lang, supported)
             if language is None:
-                fail("language", f"{raw_lang!r} is not a supported language")
+                fail("language", UNSUPPORTED_LANGUAGE,
+                     value=repr(raw_lang), codes=", ".join(supported))
             row.language = language
         raw_site = cell(values, "site")
         if raw_site:
@@ -253,15 +254,17 @@ async def import_contacts(
     program = await fetch_one(conn, Q.program_get, program_id, what="program")
     sites = {r["key"]: r["id"] for r in await conn.fetch(Q.site_ids_by_name, program_id)}
     warnings: list[RowError] = []
+    wording: Wording = {}
     rows, errors = parse_csv(
         text,
         supported=supported,
         sites=sites,
         source=f"upload:{filename}",
         warnings=warnings,
+        wording=wording,
     )
     if errors and not partial:
-        raise_row_errors(errors, warnings)
+        raise_row_errors(errors, warnings, wording)
     await conn.execute(Q.contact_stage_create)
     await conn.copy_records_to_table(
         "contact_stage",
@@ -277,7 +280,7 @@ async def import_contacts(
             for c in conflicts
         ]
         if not partial:
-            raise_row_errors(errors + clash, warnings)
+            raise_row_errors(errors + clash, warnings, wording)
         errors.extend(clash)
         await conn.execute(Q.contact_stage_drop_rows, [c["row_no"] for c in conflicts])
     merged = await conn.fetch(Q.contact_merge, program_id, program["default_language"])
@@ -310,18 +313,30 @@ class RowsRejected(InvalidInput):
     """The whole file was refused. It still carries the ignored-column warnings, so a
     page can show them next to the row errors instead of losing them."""
 
-    def __init__(self, errors: list[RowError], warnings: list[RowError]) -> None:
+    def __init__(
+        self, errors: list[RowError], warnings: list[RowError], wording: Wording | None = None
+    ) -> None:
         from survey.errors import FieldProblem
 
+        worded = wording or {}
+
+        def problem(e: RowError) -> FieldProblem:
+            msgid, params = worded.get((e.row, e.column), (e.reason, {}))
+            return FieldProblem(e.column, msgid, row=e.row, params=params)
+
         super().__init__(
-            [FieldProblem(e.column, e.reason, row=e.row) for e in errors],
+            [problem(e) for e in errors],
             message="Nothing was imported: some rows are invalid",
         )
         self.warnings = warnings
 
 
-def raise_row_errors(errors: list[RowError], warnings: list[RowError] | None = None) -> None:
-    raise RowsRejected(errors, warnings or [])
+def raise_row_errors(
+    errors: list[RowError],
+    warnings: list[RowError] | None = None,
+    wording: Wording | None = None,
+) -> None:
+    raise RowsRejected(errors, warnings or [], wording)
 
 
 async def list_contacts(

@@ -73,10 +73,31 @@ async def _sites(conn: Conn, program_id: int, wave_id: int) -> list[WaveSiteIn]:
     return [WaveSiteIn(site_id=r["site_id"], target_n=r["target_n"]) for r in rows]
 
 
+def t(message: str) -> str:
+    """Mark a msgid for the dashboard catalog; the page words it for the reader."""
+    return message
+
+
+#: Said in the service rather than left to the foreign keys, whose errors name the
+#: constraint (``sites_program_id_site_id``), not the site.
+NOT_OUR_SITE = t("site %(site)s is not a site of this program")
+ANSWERED_SITE = t("%(site)s has responses in this wave and cannot be removed")
+
+
 async def _set_sites(conn: Conn, program_id: int, wave_id: int, sites: list[WaveSiteIn]) -> None:
     ids = [s.site_id for s in sites]
     if len(set(ids)) != len(ids):
         raise InvalidInput.one("sites", "lists a site twice")
+    problems = [
+        FieldProblem("sites", NOT_OUR_SITE, params={"site": r["id"]})
+        for r in await conn.fetch(Q.wave_sites_foreign, program_id, ids)
+    ]
+    problems += [
+        FieldProblem("sites", ANSWERED_SITE, params={"site": r["name"]})
+        for r in await conn.fetch(Q.wave_sites_answered_dropped, program_id, wave_id, ids)
+    ]
+    if problems:
+        raise InvalidInput(problems)
     await conn.execute(Q.wave_site_remove_others, program_id, wave_id, ids)
     for s in sites:
         await conn.execute(Q.wave_site_upsert, program_id, wave_id, s.site_id, s.target_n)

@@ -71,3 +71,19 @@ SELECT * FROM questionnaire_versions WHERE content_hash = $1;
 SELECT detail FROM audit_log
 WHERE program_id = $1 AND action = 'wave.launch_override' AND target = $2::text
 ORDER BY at;
+
+-- name: wave-sites-foreign
+-- Site ids of a wave's list that are not sites of its program.
+SELECT wanted.id FROM unnest($2::bigint[]) AS wanted (id)
+WHERE NOT EXISTS (SELECT 1 FROM sites s WHERE s.program_id = $1 AND s.id = wanted.id)
+ORDER BY wanted.id;
+
+-- name: wave-sites-answered-dropped
+-- Sites a new list leaves out that already have responses in the wave.
+SELECT s.id, s.name FROM wave_sites ws
+JOIN sites s ON s.program_id = ws.program_id AND s.id = ws.site_id
+WHERE ws.program_id = $1 AND ws.wave_id = $2 AND NOT (ws.site_id = ANY($3::bigint[]))
+  AND EXISTS (SELECT 1 FROM responses r
+              WHERE r.program_id = ws.program_id AND r.wave_id = ws.wave_id
+                AND r.site_id = ws.site_id)
+ORDER BY s.name, s.id;

@@ -161,6 +161,29 @@ async def test_wizard_launch_and_contacts(client: Any, actors: Any, conn: Conn) 
     assert "<td>3</td><td>phone</td><td>is not a valid phone number" in some.text
     assert "<td>4</td><td>phone</td><td>has an extension" in some.text
     assert "<td>5</td><td>language</td>" in some.text
+    # Languages by name, as people write them; a refusal lists the codes, in Spanish
+    # for a Spanish reader.
+    named = await staff.submit(
+        contacts_page,
+        "/contacts",
+        files={"file": ("c.csv", "phone,language\n2065550104,Spanish\n2065550105,español\n"
+                                 "2065550106, English \n".encode(), "text/csv")},
+    )
+    assert named.status_code == 200 and "Imported 3 new" in named.text, named.text
+    assert [tuple(r) for r in await conn.fetch(
+        "SELECT phone_e164, preferred_language FROM contacts WHERE phone_e164 = ANY($1)"
+        " ORDER BY 1", ["+12065550104", "+12065550105", "+12065550106"],
+    )] == [("+12065550104", "es"), ("+12065550105", "es"), ("+12065550106", "en")]
+    client.cookies.set("survey_dash_lang", "es")
+    klingon = await staff.submit(
+        contacts_page,
+        "/contacts",
+        files={"file": ("c.csv", b"phone,language\n2065550107,Klingon\n", "text/csv")},
+    )
+    client.cookies.delete("survey_dash_lang")
+    assert klingon.status_code == 422
+    assert ("<td>language</td><td>&#39;Klingon&#39; no es un idioma disponible; escriba el "
+            "código, el nombre en inglés o el nombre propio de uno de: en, es, ") in klingon.text
     wave_id = int(r.headers["location"].split("/waves/")[1].split("/")[0])
     state = await conn.fetchval("SELECT state FROM waves WHERE id = $1", wave_id)
     assert state == "open"

@@ -26,10 +26,26 @@ from survey.services.contacts import (
     IGNORED_COLUMN,
     NO_EXTENSION,
     decode_upload,
+    normalize_language,
     parse_csv,
 )
 
 LANGUAGES = ("en", "es", "vi", "zh_Hans", "zh_Hant", "tl", "ar", "ko", "ru", "so")
+#: What people type for each language besides its code: English names and autonyms,
+#: BCP-47 tags with a region or script.
+WRITTEN = {
+    "en": ("English", "ENGLISH", "en-US", "en_GB"),
+    "es": ("Spanish", "SPANISH", "español", "Español", "espanol", "es-MX", "es-419"),
+    "vi": ("Vietnamese", "Tiếng Việt", "tieng viet", "vi-VN"),
+    "zh_Hans": ("Chinese", "中文", "Simplified Chinese", "简体中文", "zh", "zh-CN"),
+    "zh_Hant": ("Traditional Chinese", "繁體中文", "Chinese (Traditional)", "zh-TW",
+                "zh-Hant", "zh-HK"),
+    "tl": ("Filipino", "Tagalog", "fil", "fil-PH"),
+    "ar": ("Arabic", "العربية", "ar-SA"),
+    "ko": ("Korean", "한국어", "ko-KR"),
+    "ru": ("Russian", "русский", "Русский"),
+    "so": ("Somali", "Soomaali"),
+}
 SITES = {"north county": 1, "south county": 2}
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -102,7 +118,9 @@ def sheet(draw: Any) -> tuple[str, list[dict[str, str]]]:
         values = {
             "name": name,
             "phone": typed,
-            "language": draw(st.sampled_from([language, language.replace("_", "-").lower()])),
+            "language": draw(st.sampled_from(
+                [language, language.replace("_", "-").lower(), *WRITTEN[language]]
+            )) + draw(st.sampled_from(["", " "])),
             "site": site,
             "consent": consent,
         }
@@ -213,3 +231,57 @@ def test_bare_cr_line_ends_and_nul_and_huge_cells() -> None:
     _, errors = _parse("phone\n2065550100\n" + "9" * 200_000 + "\n")
     assert [(e.row, e.column) for e in errors] == [(3, "")]
     assert errors[0].reason.startswith("is not valid CSV")
+
+
+@FAST
+@given(
+    st.sampled_from([(code, name) for code, names in WRITTEN.items() for name in names]),
+    st.sampled_from([str, str.upper, str.lower, str.title]),
+    st.sampled_from(["", " ", "\t", "  "]),
+)
+def test_language_names_and_tags_in_any_case(
+    written: tuple[str, str], case: Any, space: str
+) -> None:
+    code, name = written
+    assert normalize_language(space + case(name) + space, LANGUAGES) == code
+
+
+@FAST
+@given(st.text(max_size=20))
+def test_any_language_cell_is_supported_or_refused_with_the_codes(cell: str) -> None:
+    found = normalize_language(cell, LANGUAGES)
+    assert found is None or found in LANGUAGES
+    plain = cell.strip() and cell.isprintable() and not set(cell) & set(',"\x00;')
+    if found is None and plain:
+        _, errors = _parse(f"phone,language\n2065550100,{cell.strip()}\n")
+        assert [e.column for e in errors] == ["language"]
+        assert errors[0].reason.endswith(", ".join(LANGUAGES))
+
+
+def test_a_language_name_or_autonym_is_its_code() -> None:
+    """The reviewer's sheet: every one of these used to be refused."""
+    rows, errors = _parse(
+        "phone,language\n"
+        + "".join(
+            f"206555{i:04d},{name}\n"
+            for i, name in enumerate(["Spanish", "SPANISH", "español", "English",
+                                      "Vietnamese", "Tiếng Việt", "中文", "العربية",
+                                      " Traditional Chinese ", "繁體中文", "Tagalog"], 100)
+        )
+    )
+    assert errors == []
+    assert [r.language for r in rows] == [
+        "es", "es", "es", "en", "vi", "vi", "zh_Hans", "ar", "zh_Hant", "zh_Hant", "tl"
+    ]
+    assert normalize_language("Punjabi", ("en", "pa")) == "pa"
+    assert normalize_language("ਪੰਜਾਬੀ", ("en", "pa")) == "pa"
+    assert normalize_language("German", LANGUAGES) is None  # a language we do not serve
+
+
+def test_an_unsupported_language_lists_the_accepted_codes() -> None:
+    _, errors = _parse("phone,language\n2065550100,Klingon\n")
+    assert [(e.row, e.column, e.reason) for e in errors] == [(
+        2, "language",
+        "'Klingon' is not a supported language; write a code, English name or native "
+        "name of one of: en, es, vi, zh_Hans, zh_Hant, tl, ar, ko, ru, so",
+    )]

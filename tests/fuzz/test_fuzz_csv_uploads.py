@@ -54,3 +54,42 @@ def test_margins_never_raise(body: str) -> None:
 def test_records_never_raise_and_count_from_one(text: str) -> None:
     numbers = [n for n, _ in csvtext.records(text)]
     assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_export_numbers_only_where_they_name_one_option(resources_base: Any) -> None:
+    import msgspec
+
+    from survey.questionnaire import SingleChoiceItem
+    from survey.report.margins import export_codes, weighting_items
+
+    q = resources_base.questionnaires["community-trust"]
+    numbers = export_codes([q])
+    assert numbers["age_band"]["1"] == "18_24" and numbers["age_band"]["7"] == "75_plus"
+    # Another questionnaire of the program orders age_band's options otherwise: "1"
+    # would name two options, so only option ids are accepted for it.
+    items = [
+        msgspec.structs.replace(i, options=list(reversed(i.options)))
+        if isinstance(i, SingleChoiceItem) and i.id == "age_band" else i
+        for i in q.items
+    ]
+    other = msgspec.structs.replace(q, items=items)
+    assert "age_band" not in export_codes([q, other])
+    _, errors = parse_margins(
+        "site,variable,category,population\nNorth,age_band,1,10\nNorth,age_band,18_24,5\n",
+        sites=SITES, items=weighting_items([q, other]), numbers=export_codes([q, other]),
+        source="upload:m.csv",
+    )
+    assert [(e.row, e.column) for e in errors] == [(2, "category")]
+    assert errors[0].reason.startswith("'1' is not an option of age_band; use one of: 18_24,")
+    # Options coded with numbers, not in that order: "2" is the option coded "2", so
+    # numbers are not read as positions for that item.
+    swapped = [
+        msgspec.structs.replace(
+            i, options=[msgspec.structs.replace(o, code=c) for o, c in zip(
+                i.options, ["2", "1", *(str(n) for n in range(3, len(i.options) + 1))],
+                strict=True,
+            )],
+        ) if isinstance(i, SingleChoiceItem) and i.id == "age_band" else i
+        for i in q.items
+    ]
+    assert "age_band" not in export_codes([msgspec.structs.replace(q, items=swapped)])

@@ -228,10 +228,17 @@ async def test_margins_upload_then_weighted_report(
     assert ok.json() == {"rows": 6, "sites": 3, "variables": ["gender"]}
     listed = (await client.get(url, headers=actors.headers("evaluator"))).json()
     assert len(listed) == 6 and {m["site_name"] for m in listed} == {"Alpha", "Control", "Fourteen"}
-    denied = await client.put(
+    # Weighting is the evaluator's work: the evaluator of this program may set the
+    # margins (population figures, nothing about a person), another program's may not.
+    again = await client.put(
         url, content=MARGINS, headers={**actors.headers("evaluator"), "content-type": "text/csv"}
     )
-    assert denied.status_code == 403
+    assert again.status_code == 200, again.text
+    hidden = await client.put(
+        url, content=MARGINS,
+        headers={**actors.headers("other_evaluator"), "content-type": "text/csv"},
+    )
+    assert hidden.status_code == 404
     # With the margins stored, effective n enters suppression.
     h = actors.headers("grantee")
     plain = decode((await client.get(f"/api/v1/programs/{pid}/report", headers=h)).content)
@@ -252,6 +259,48 @@ async def test_margins_upload_then_weighted_report(
     assert trust.pre.n_eff <= trust.pre.n + 1e-9 and trust.change is not None
     # The state pool leaves out what is suppressed.
     assert all(small.site_id not in p.site_ids for p in weighted.state)
+
+
+async def test_margins_by_export_code_and_an_error_that_lists_the_options(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    """``age_band`` 1…7 as the export and codebook number it; stored as option ids."""
+    pid = actors.programs["own"]
+    await seed_own(conn, resources, pid)
+    url = f"/api/v1/programs/{pid}/report/margins"
+    h = {**actors.headers("evaluator"), "content-type": "text/csv"}
+    body = "site,variable,category,population\n" + "".join(
+        f"Alpha,age_band,{code},{1000 + code}\n" for code in range(1, 8)
+    ) + "Alpha,age_band*gender,1*woman,1\n"
+    r = await client.put(url, content=body, headers=h)
+    assert r.status_code == 422, r.text
+    assert [p["field"] for p in r.json()["extra"]] == ["population"]  # "1*woman" was read
+    # A joint margin must still add up, and an unknown code lists what is accepted.
+    bad = "site,variable,category,population\nAlpha,age_band,9,10\n"
+    r = await client.put(url, content=bad, headers=h)
+    assert r.status_code == 422
+    assert r.json()["extra"] == [{
+        "field": "category", "row": 2,
+        "reason": "'9' is not an option of age_band; use one of: 18_24 (1), 25_34 (2), "
+        "35_44 (3), 45_54 (4), 55_64 (5), 65_74 (6), 75_plus (7)",
+    }]
+    body = "site,variable,category,population\n" + "".join(
+        f"Alpha,age_band,{code},{1000 + code}\n" for code in range(1, 8)
+    )
+    r = await client.put(url, content=body, headers=h)
+    assert r.status_code == 200, r.text
+    stored = await conn.fetch(
+        "SELECT category, population FROM weight_margins WHERE program_id = $1"
+        " ORDER BY population", pid,
+    )
+    assert [(m["category"], m["population"]) for m in stored] == [
+        ("18_24", 1001), ("25_34", 1002), ("35_44", 1003), ("45_54", 1004),
+        ("55_64", 1005), ("65_74", 1006), ("75_plus", 1007),
+    ]
+    # One category given both ways is one category twice.
+    r = await client.put(url, content=body + "Alpha,age_band,18_24,1\n", headers=h)
+    assert r.status_code == 422
+    assert r.json()["extra"][0] == {"field": "category", "row": 9, "reason": "repeats row 2"}
 
 
 async def test_survey_report_command(

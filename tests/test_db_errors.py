@@ -1,0 +1,78 @@
+"""Database errors a user can cause, as the API words them: by column, never by the
+constraint's name (which names our tables and means nothing to a grantee)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import pytest
+
+from survey.db import Conn, translate_error
+from survey.errors import Conflict, InvalidInput
+
+
+async def _raised(conn: Conn, sql: str, *args: Any) -> Any:
+    with pytest.raises(asyncpg.PostgresError) as caught:
+        async with conn.transaction():
+            await conn.execute(sql, *args)
+    return translate_error(caught.value)
+
+
+async def test_constraint_names_never_reach_the_message(conn: Conn, actors: Any) -> None:
+    own, other = actors.programs["own"], actors.programs["other"]
+    site = await conn.fetchval(
+        "INSERT INTO sites (program_id, name) VALUES ($1, 'Yakima') RETURNING id", other
+    )
+    wave = await conn.fetchval(
+        "INSERT INTO waves (program_id, name, phase, questionnaire_id, languages,"
+        " default_language) VALUES ($1, 'W', 'pre', 'pulse', '{en}', 'en') RETURNING id", own
+    )
+    # Another program's site: a composite foreign key (program_id, site_id).
+    missing = await _raised(
+        conn, "INSERT INTO wave_sites (program_id, wave_id, site_id) VALUES ($1, $2, $3)",
+        own, wave, site,
+    )
+    assert isinstance(missing, InvalidInput)
+    assert [p.as_dict() for p in missing.problems] == [
+        {"field": "site_id", "reason": "refers to something that does not exist"}
+    ]
+    # A row others still point to.
+    await conn.execute(
+        "INSERT INTO wave_sites (program_id, wave_id, site_id)"
+        " SELECT $1, $2, id FROM sites WHERE program_id = $1", other,
+        await conn.fetchval(
+            "INSERT INTO waves (program_id, name, phase, questionnaire_id, languages,"
+            " default_language) VALUES ($1, 'W', 'pre', 'pulse', '{en}', 'en') RETURNING id",
+            other,
+        ),
+    )
+    in_use = await _raised(conn, "DELETE FROM sites WHERE id = $1", site)
+    assert isinstance(in_use, InvalidInput)
+    assert [p.as_dict() for p in in_use.problems] == [
+        {"field": "id", "reason": "is still in use"}
+    ]
+    duplicate = await _raised(
+        conn, "INSERT INTO programs (slug, name) VALUES ('own-program', 'x')"
+    )
+    assert isinstance(duplicate, Conflict) and duplicate.args == ("slug already exists",)
+    for error in (missing, in_use, duplicate):
+        text = str(error) + " ".join(
+            str(p.as_dict()) for p in getattr(error, "problems", [])
+        )
+        assert "_fkey" not in text and "_key" not in text and "program_id_" not in text
+
+
+def test_a_site_refusal_is_worded_for_a_spanish_reader() -> None:
+    from pathlib import Path
+
+    from survey.dashboard.i18n import DashboardCatalogs
+    from survey.errors import FieldProblem
+    from survey.services.waves import ANSWERED_SITE
+
+    problem = FieldProblem("sites", ANSWERED_SITE, params={"site": "Spokane County"})
+    assert problem.reason == "Spokane County has responses in this wave and cannot be removed"
+    spanish = DashboardCatalogs(Path(__file__).parent.parent / "locales").gettext("es")
+    assert problem.worded(spanish) == (
+        "Spokane County tiene respuestas en esta ronda y no se puede quitar"
+    )
