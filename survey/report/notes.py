@@ -28,6 +28,13 @@ def versions_note(w: Wording = ENGLISH) -> str:
     )
 
 
+def open_note(w: Wording = ENGLISH) -> str:
+    return w.t(
+        "Fieldwork of a wave compared is still open: its results will change as more "
+        "responses come in."
+    )
+
+
 def _status(status: str, w: Wording) -> str:
     # Raking's own failures ("not weighted: …") carry a variable or an error text and
     # stay as they are; the fixed statuses are translated.
