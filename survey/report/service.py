@@ -190,7 +190,7 @@ async def build_report(
         pre=wave_ref(pre_row),
         post=wave_ref(post_row),
         sites=[
-            SiteInfo(r["id"], r["name"], r["comparison"])
+            SiteInfo(r["id"], r["name"], r["comparison"], frozenset(r["waves"]))
             for r in await conn.fetch(Q.report_sites, program_id)
         ],
         specs=basis.specs,

@@ -88,3 +88,46 @@ async def test_an_open_post_wave_is_compared_when_no_closed_one_is(
     report = await _default(client, actors, pid)
     assert (report.pre.id, report.post.id) == (ids["pre"], post)
     assert report.notes.count(open_note()) == 1
+
+
+async def test_a_site_outside_a_wave_is_not_said_to_be_suppressed(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    pid = actors.programs["own"]
+    ids = await seed_own(conn, resources, pid)
+    follow_up = await _open_wave(conn, resources, pid, [ids["Alpha"], ids["Tiny"]])
+    await _answer(conn, resources, pid, ("Alpha", ids["Alpha"]), follow_up)
+    h = actors.headers("evaluator")
+    url = f"/api/v1/programs/{pid}/report?pre={ids['pre']}&post={follow_up}"
+    r = await client.get(url, headers=h)
+    assert r.status_code == 200, r.text
+    report = msgspec.json.decode(r.content, type=Report)
+    status = {s.name: (s.status_pre, s.status_post) for s in report.sites}
+    assert status == {
+        "Alpha": ("reported", "reported"),
+        "Control": ("reported", "not_in_wave"),
+        "Empty": ("suppressed", "not_in_wave"),
+        "Fourteen": ("reported", "not_in_wave"),
+        # In the follow-up, with nobody answering there: a small cell, as before.
+        "Tiny": ("suppressed", "suppressed"),
+    }
+    # Suppression itself is unchanged: no results for a site in a wave it is not in.
+    fourteen = next(s for s in report.sites if s.name == "Fourteen")
+    assert fourteen.suppressed_post and fourteen.n_pre == 14
+    assert "Fewer than 10 complete responses in a wave, so suppressed there and left out of " \
+        "every program figure: Empty, Tiny." in report.notes
+    assert "Not one of the sites of a wave compared, so left out of every program figure: " \
+        "Control, Empty, Fourteen." in report.notes
+    page = await client.get(
+        f"/api/v1/programs/{pid}/report.html?lang=en&pre={ids['pre']}&post={follow_up}", headers=h
+    )
+    assert page.status_code == 200
+    start = page.text.index(f'<article class="site" id="site-{ids["Fourteen"]}">')
+    section = page.text[start : page.text.index("</article>", start)]
+    assert "Baseline 2025 (synthetic) 14, Follow-up 2026 not in this wave<" in section
+    reason = "the site is not one of this wave&#39;s sites"
+    assert f"<strong>not in this wave</strong>: {reason}" in section
+    # The site's own line says why; only genuinely small cells of the pre wave (an item
+    # few answered) keep the privacy reason.
+    header = section[: section.index("<table")]
+    assert "hidden to protect privacy" not in header
