@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, put
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from survey.api.contacts import _csv_text
 from survey.api.deps import DbConn, Res, Who
 from survey.report import build_report, margins
 from survey.report.model import MarginOut, MarginsImportOut, Report
+
+PRE_DOC = (
+    "The wave compared as before (a pre wave). Default: the latest pre wave of the post "
+    "wave's questionnaire with complete responses before it, closed ones first."
+)
+POST_DOC = (
+    "The wave compared as after (a post or follow-up wave). Default: the latest closed post "
+    "or follow-up wave with complete responses that has such a pre wave; a wave still open "
+    "only when no closed one has (the notes then say fieldwork is still open)."
+)
 
 
 class ReportController(Controller):
@@ -25,16 +35,19 @@ class ReportController(Controller):
         who: Who,
         res: Res,
         program_id: FromPath[int],
-        pre: FromQuery[int | None] = None,
-        post: FromQuery[int | None] = None,
+        pre: Annotated[int | None, QueryParameter(description=PRE_DOC)] = None,
+        post: Annotated[int | None, QueryParameter(description=POST_DOC)] = None,
         weighted: FromQuery[bool] = False,
         exclude_duplicates: FromQuery[bool] = False,
     ) -> Report:
         """Pre/post results per site and construct, across sites, reliability and fieldwork.
 
-        ``pre`` and ``post`` pick the waves (default: the latest post wave with complete
-        responses and the latest pre wave before it); ``weighted`` rakes each site to
-        its uploaded margins.
+        ``pre`` and ``post`` pick the waves. Without them: the latest closed post (or
+        follow-up) wave with complete responses that has a pre wave of its questionnaire
+        before it, and the latest such pre wave, closed ones first; a wave still open
+        is chosen only when no closed one can be, and the notes then say fieldwork is
+        still open. Naming one picks the other the same way. ``weighted`` rakes each
+        site to its uploaded margins.
         """
         return await build_report(
             conn,

@@ -82,14 +82,20 @@ def _num(value: float | None, digits: int = 1) -> str:
     return f"{value:.{digits}f}"
 
 
+def _site_n(n: int | None, status: str) -> str:
+    if status == "not_in_wave":
+        return "not in this wave"
+    return "suppressed" if n is None else str(n)
+
+
 def summary(report: Report, out: TextIO) -> None:
     """Primary measures per site, the state roll-up and the methods paragraph, as text."""
     print(f"{report.program_name}: {report.pre.name} → {report.post.name}", file=out)
     print("Change on 0–100 (95% CI), Holm-adjusted p; 'suppressed' means n < 10.\n", file=out)
     for site in report.sites:
         tag = " (comparison)" if site.comparison else ""
-        pre = "suppressed" if site.n_pre is None else site.n_pre
-        post = "suppressed" if site.n_post is None else site.n_post
+        pre = _site_n(site.n_pre, site.status_pre)
+        post = _site_n(site.n_post, site.status_post)
         print(f"{site.name}{tag}: n {pre} → {post}", file=out)
         for c in site.constructs:
             if not c.primary:

@@ -22,6 +22,7 @@ from litestar.datastructures import Cookie
 from litestar.response import Template
 
 from survey.access import Principal
+from survey.dashboard.phases import PHASES, phase_label
 from survey.errors import Forbidden
 from survey.i18n import (
     SOURCE_LOCALE,
@@ -125,6 +126,8 @@ def page_context(
         "csrf_field": CSRF_FIELD,
         "languages": languages,
         "number": fmt_number(locale),
+        "phases": PHASES,
+        "phase": lambda value: phase_label(value, t),
         "percent": lambda v: "–" if v is None or v != v else format_percent(v, locale),
         "when": lambda v, zone=None: "" if v is None else _when(v, locale, zone),
         "channel": channel_label(t),

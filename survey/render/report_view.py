@@ -42,6 +42,9 @@ class View:
         below = report.thresholds.suppress_below
         self.suppressed = t("suppressed")
         self.reason = t("fewer than %(n)d respondents, hidden to protect privacy", n=below)
+        # A site outside a wave is no small cell: it was never asked there.
+        self.not_in_wave = t("not in this wave")
+        self.not_in_wave_reason = t("the site is not one of this wave's sites")
 
     def count(self, value: float | None) -> str:
         """A count of people (n, a target, completes): a whole number, never ``180.0``,
@@ -54,14 +57,20 @@ class View:
     def label(self, result: ConstructResult) -> str:
         return self.constructs.get(result.construct_id, result.label)
 
-    def hidden(self) -> dict[str, Any]:
+    def hidden(self, absent: bool = False) -> dict[str, Any]:
+        if absent:
+            return {"text": self.not_in_wave, "suppressed": True, "reason": self.not_in_wave_reason}
         return {"text": self.suppressed, "suppressed": True, "reason": self.reason}
 
     def cell(
-        self, stat: WaveStat, field: str = "score", show: Callable[[float], str] | None = None
+        self,
+        stat: WaveStat,
+        field: str = "score",
+        show: Callable[[float], str] | None = None,
+        absent: bool = False,
     ) -> dict[str, Any]:
-        if stat.suppressed:
-            return self.hidden()
+        if stat.suppressed or absent:
+            return self.hidden(absent)
         value = getattr(stat, field)
         show = show or (self.count if field == "n" else self.num)
         text = show(value) if _ok(value) else "–"
@@ -80,18 +89,24 @@ class View:
         )
 
 
+def _absent(site: SiteReport) -> tuple[bool, bool]:
+    """Whether the site is outside the pre wave, and outside the post wave."""
+    return site.status_pre == "not_in_wave", site.status_post == "not_in_wave"
+
+
 def _construct_rows(view: View, site: SiteReport) -> list[dict[str, Any]]:
     rows = []
+    out_pre, out_post = _absent(site)
     for c in site.constructs:
         ch = c.change
         rows.append(
             {
                 "label": view.label(c),
                 "primary": c.primary,
-                "n_pre": view.cell(c.pre, "n"),
-                "n_post": view.cell(c.post, "n"),
-                "pre": view.cell(c.pre),
-                "post": view.cell(c.post),
+                "n_pre": view.cell(c.pre, "n", absent=out_pre),
+                "n_post": view.cell(c.post, "n", absent=out_post),
+                "pre": view.cell(c.pre, absent=out_pre),
+                "post": view.cell(c.post, absent=out_post),
                 "diff": view.num(ch.diff_score) if ch else "–",
                 "ci": f"{view.num(ch.ci_low_score)} – {view.num(ch.ci_high_score)}" if ch else "",
                 "p": view.p(ch.p) if ch else "–",
@@ -113,20 +128,21 @@ def _item_rows(view: View, site: SiteReport) -> list[dict[str, Any]]:
     item's own scale, the mean shift with its CI, Cliff's delta, Mann–Whitney p and its
     Benjamini–Hochberg adjustment. A suppressed wave hides the change too."""
     rows = []
+    out_pre, out_post = _absent(site)
     for item in site.items:
         spec = view.items.get(item.item_id)
         ch = item.change
         hidden = item.pre.suppressed or item.post.suppressed
-        blank = view.hidden() if hidden else _shown("–")
+        blank = view.hidden(out_pre or out_post) if hidden else _shown("–")
         rows.append(
             {
                 "label": spec.prompt if spec is not None else item.item_id,
                 "caution": bool(ch and ch.caution),
                 "cells": [
-                    view.cell(item.pre, "n"),
-                    view.cell(item.post, "n"),
-                    view.cell(item.pre, "mean", view.num2),
-                    view.cell(item.post, "mean", view.num2),
+                    view.cell(item.pre, "n", absent=out_pre),
+                    view.cell(item.post, "n", absent=out_post),
+                    view.cell(item.pre, "mean", view.num2, absent=out_pre),
+                    view.cell(item.post, "mean", view.num2, absent=out_post),
                     *(
                         [
                             _shown(view.num2(ch.diff)),
@@ -282,15 +298,18 @@ async def build_view(
             continue
         site = found
         hidden = site.suppressed_pre or site.suppressed_post
+        out_pre, out_post = _absent(site)
+        absent = out_pre or out_post
         sites.append(
             {
                 "id": site.site_id,
                 "name": site.name,
                 "comparison": site.comparison,
-                "n_pre": view.count(site.n_pre) if site.n_pre is not None else view.suppressed,
-                "n_post": view.count(site.n_post) if site.n_post is not None else view.suppressed,
+                "n_pre": _site_count(view, site.n_pre, out_pre),
+                "n_post": _site_count(view, site.n_post, out_post),
                 "suppressed": hidden,
-                "reason": view.reason if hidden else "",
+                "label": view.not_in_wave if absent else view.suppressed,
+                "reason": view.not_in_wave_reason if absent else view.reason if hidden else "",
                 "constructs": _construct_rows(view, site),
                 "item_rows": _item_rows(view, site),
                 "charts": [] if hidden else await _site_charts(view, site, waves),
@@ -324,6 +343,12 @@ async def build_view(
             if r.language is None
         ],
     }
+
+
+def _site_count(view: View, n: int | None, absent: bool) -> str:
+    if absent:
+        return view.not_in_wave
+    return view.count(n) if n is not None else view.suppressed
 
 
 def _span(report: Report, construct_id: str) -> float:

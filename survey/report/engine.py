@@ -25,6 +25,7 @@ from survey.report.model import (
     QuestionnaireRef,
     Report,
     SiteReport,
+    SiteStatus,
     SiteWeighting,
     Thresholds,
     WaveRef,
@@ -48,6 +49,8 @@ class SiteInfo:
     id: int
     name: str
     comparison: bool
+    waves: frozenset[int] | None = None
+    """The waves the site is one of; None: not known, taken as every wave."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,8 @@ def compute(data: ReportInput) -> Report:
                 n_post=_site_n(counts, reported, (site.id, waves[1])),
                 suppressed_pre=not reported.get((site.id, waves[0]), False),
                 suppressed_post=not reported.get((site.id, waves[1]), False),
+                status_pre=_status(site, waves[0], reported),
+                status_post=_status(site, waves[1], reported),
                 weighting=_weighting(site.id, waves, weights, reported) if data.weighted else [],
                 constructs=constructs,
                 items=_items(data, site.id, waves, weights, reported),
@@ -249,6 +254,14 @@ def _constructs(
             )
         )
     return constructs
+
+
+def _status(site: SiteInfo, wave: int, reported: Mapping[SiteWave, bool]) -> SiteStatus:
+    # A site left out of a wave has no responses there either; saying "fewer than 10"
+    # would read as a privacy rule hiding answers that were never asked for.
+    if site.waves is not None and wave not in site.waves:
+        return "not_in_wave"
+    return "reported" if reported.get((site.id, wave), False) else "suppressed"
 
 
 def _site_n(

@@ -22,7 +22,7 @@ from survey.report.wording import ENGLISH, Wording
 def _phase(phase: str, w: Wording) -> str:
     t = w.t
     # TRANSLATORS: a wave's phase, in the methods paragraph: “Spring” (post, opened …).
-    known = {"pre": t("pre"), "post": t("post"), "follow_up": t("follow_up"), "pulse": t("pulse")}
+    known = {"pre": t("pre"), "post": t("post"), "follow_up": t("follow-up"), "pulse": t("pulse")}
     return known.get(phase, phase)
 
 

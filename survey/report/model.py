@@ -12,6 +12,7 @@ Conventions:
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 import msgspec
 
@@ -151,6 +152,9 @@ class SiteWeighting(Base):
     """Largest weight over the smallest, a quick look at how hard raking pushed."""
 
 
+SiteStatus = Literal["reported", "suppressed", "not_in_wave"]
+
+
 class SiteReport(Base):
     site_id: int
     name: str
@@ -159,6 +163,12 @@ class SiteReport(Base):
     n_post: int | None
     suppressed_pre: bool
     suppressed_post: bool
+    """No results for the site in that wave: see ``status_pre``/``status_post`` for why."""
+    status_pre: SiteStatus
+    status_post: SiteStatus
+    """``reported``; ``suppressed``: fewer than 10 complete (or effective) responses;
+    ``not_in_wave``: the site is not one of the wave's sites. Either of the last two
+    leaves the site out of every program figure."""
     weighting: list[SiteWeighting]
     constructs: list[ConstructResult]
     items: list[ItemResult]

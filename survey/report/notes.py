@@ -28,6 +28,13 @@ def versions_note(w: Wording = ENGLISH) -> str:
     )
 
 
+def open_note(w: Wording = ENGLISH) -> str:
+    return w.t(
+        "Fieldwork of a wave compared is still open: its results will change as more "
+        "responses come in."
+    )
+
+
 def _status(status: str, w: Wording) -> str:
     # Raking's own failures ("not weighted: …") carry a variable or an error text and
     # stay as they are; the fixed statuses are translated.
@@ -42,7 +49,8 @@ def program_notes(report: Report, w: Wording = ENGLISH) -> list[str]:
         s for s in report.sites if s.comparison and not (s.suppressed_pre or s.suppressed_post)
     ]
     treated = [s for s in report.sites if not s.comparison]
-    hidden = [s.name for s in report.sites if s.suppressed_pre or s.suppressed_post]
+    hidden = [s.name for s in report.sites if "suppressed" in (s.status_pre, s.status_post)]
+    absent = [s.name for s in report.sites if "not_in_wave" in (s.status_pre, s.status_post)]
     if hidden:
         notes.append(
             t(
@@ -50,6 +58,14 @@ def program_notes(report: Report, w: Wording = ENGLISH) -> list[str]:
                 "out of every program figure: %(sites)s.",
                 n=w.count(SUPPRESS_BELOW),
                 sites=w.series(hidden),
+            )
+        )
+    if absent:
+        notes.append(
+            t(
+                "Not one of the sites of a wave compared, so left out of every program "
+                "figure: %(sites)s.",
+                sites=w.series(absent),
             )
         )
     if report.did and len(treated) + len(comparison) < 10:

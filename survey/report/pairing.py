@@ -5,6 +5,13 @@ ids, and another instrument has other scales), so the automatic choice looks onl
 waves sharing the other wave's questionnaire: a one-day ``pulse`` wave run between a
 pre and a post wave is a normal pattern and must not break the default report.
 
+A ``follow_up`` wave is a post wave of its own (it compares with the pre wave just as a
+post wave does), but a wave still in the field is compared only when no finished one
+can be: the automatic choice takes the latest pair whose post wave is closed, and only
+when there is none, a pair with an open post wave (the report then says fieldwork is
+still open). Otherwise a follow-up launched at three sites would take over the default
+report at its first complete response, with every other site missing from it.
+
 The reasons are English msgids of the dashboard's ``dashboard`` domain (extracted by
 ``survey.dashboard.i18n`` through the ``t`` marker below), so the dashboard shows them
 in the reader's language; the API gives them as they are. No HTTP here.
@@ -59,13 +66,25 @@ class WavesNotComparable(InvalidInput):
         self.reason_params = params
 
 
+def _latest_finished(candidates: Sequence[Record]) -> Record:
+    """The latest closed wave of ``candidates`` (in fieldwork order), else the latest."""
+    closed = [w for w in candidates if w["state"] == "closed"]
+    return (closed or candidates)[-1]
+
+
+def still_open(*waves: Record) -> bool:
+    """Whether fieldwork of any of ``waves`` has not finished: its results will move."""
+    return any(w["state"] != "closed" for w in waves)
+
+
 def choose_waves(
     waves: Sequence[Record], pre_id: int | None, post_id: int | None
 ) -> tuple[Record, Record]:
     """The waves to compare, ``waves`` in fieldwork order. A wave not named is the
-    latest comparable one: the latest post wave with complete responses after the pre
-    wave, the latest pre wave with complete responses before the post wave, or with
-    neither named, the latest post wave that has such a pre wave and that pre wave."""
+    latest comparable one, closed ones first: the latest post (or follow-up) wave with
+    complete responses after the pre wave, the latest pre wave with complete responses
+    before the post wave, or with neither named, the latest closed post wave that has
+    such a pre wave and that pre wave (an open post wave only when no closed one has)."""
     by_id = {w["id"]: w for w in waves}
     for wave_id in (pre_id, post_id):
         if wave_id is not None and wave_id not in by_id:
@@ -97,7 +116,7 @@ def choose_waves(
         before = pres_before(by_id[post_id])
         if not before:
             raise WavesNotComparable("pre", REASONS["no_earlier_pre"])
-        return before[-1], by_id[post_id]
+        return _latest_finished(before), by_id[post_id]
     posts = [w for w in waves if w["phase"] in POST_PHASES and w["answered"]]
     if pre_id is not None:
         pre = by_id[pre_id]
@@ -108,11 +127,13 @@ def choose_waves(
         ]
         if not after:
             raise WavesNotComparable("post", REASONS["no_later_post"])
-        return pre, after[-1]
+        return pre, _latest_finished(after)
     if not posts:
         raise WavesNotComparable("post", REASONS["no_post"])
-    for post in reversed(posts):
-        before = pres_before(post)
-        if before:
-            return before[-1], post
+    closed = [w for w in posts if w["state"] == "closed"]
+    for pool in (closed, posts):
+        for post in reversed(pool):
+            before = pres_before(post)
+            if before:
+                return _latest_finished(before), post
     raise WavesNotComparable("pre", REASONS["no_pair"])

@@ -21,8 +21,8 @@ from survey.questionnaire import Questionnaire
 from survey.report import aggregate
 from survey.report.engine import ItemSpec, ReportInput, SiteInfo, compute
 from survey.report.model import QuestionnaireRef, Report, WaveRef
-from survey.report.notes import backwards_note, versions_note
-from survey.report.pairing import choose_waves
+from survey.report.notes import backwards_note, open_note, versions_note
+from survey.report.pairing import choose_waves, still_open
 from survey.report.weighting import Margins, margin_items
 from survey.resources import Resources
 from survey.services.versions import frozen_questionnaire
@@ -127,6 +127,8 @@ async def _basis(
         notes.append(backwards_note())
     if pre_row["questionnaire_hash"] != post_row["questionnaire_hash"]:
         notes.append(versions_note())
+    if still_open(pre_row, post_row):
+        notes.append(open_note())
     specs = aggregate.construct_specs(q)
     if not weighted:
         margins = {}
@@ -188,7 +190,7 @@ async def build_report(
         pre=wave_ref(pre_row),
         post=wave_ref(post_row),
         sites=[
-            SiteInfo(r["id"], r["name"], r["comparison"])
+            SiteInfo(r["id"], r["name"], r["comparison"], frozenset(r["waves"]))
             for r in await conn.fetch(Q.report_sites, program_id)
         ],
         specs=basis.specs,

@@ -29,7 +29,12 @@ WHERE w.program_id = $1
 ORDER BY coalesce(w.opens_at, w.launched_at, w.created_at), w.id;
 
 -- name: report-sites
-SELECT id, name, comparison FROM sites WHERE program_id = $1 ORDER BY name, id;
+-- `waves`: the waves the site is one of, so a site outside a wave is not reported as
+-- suppressed there.
+SELECT s.id, s.name, s.comparison,
+       ARRAY(SELECT ws.wave_id FROM wave_sites ws
+             WHERE ws.program_id = s.program_id AND ws.site_id = s.id) AS waves
+FROM sites s WHERE s.program_id = $1 ORDER BY s.name, s.id;
 
 -- name: report-counts
 -- Everything the statistics need, in one statement so the responses (and their

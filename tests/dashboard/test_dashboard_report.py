@@ -229,7 +229,7 @@ async def test_report_offers_the_programs_waves(
     parser = _Selects()
     parser.feed(page.text)
     pre, post = str(seeded.pre_id), str(seeded.post_id)
-    baseline, follow_up = "Baseline 2025 (synthetic) (pre)", "Follow-up 2025 (synthetic) (post)"
+    baseline, follow_up = "Baseline 2025 (synthetic) (Pre)", "Follow-up 2025 (synthetic) (Post)"
     assert parser.selects["pre"] == [
         ("", "automatic", False),
         (pre, baseline, True),
@@ -257,3 +257,35 @@ async def test_content_types_name_the_charset_once(
     assert csv.headers["content-type"] == "text/csv; charset=utf-8"
     sav = await client.get(url + "?format=sav")
     assert sav.headers["content-type"] == "application/x-spss-sav"
+
+
+async def test_phases_are_words_in_the_reader_s_language(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    """``follow_up`` is the API's value: pages say "Follow-up" (or "Seguimiento")."""
+    seeded = await _seed(conn, resources, actors)
+    await _pulse_follow_up(conn, resources, seeded)
+    # The wave wizard is the grantee's.
+    await conn.execute(
+        "INSERT INTO program_members (program_id, user_id) "
+        "SELECT $1, id FROM users WHERE email = 'grantee@example.org'",
+        seeded.program_id,
+    )
+    from survey.services import users
+
+    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
+    await users.set_password(conn, uid, "correct horse battery")
+    staff = Staff(client)
+    await staff.login("grantee@example.org")
+    base = f"/dashboard/programs/{seeded.program_id}"
+    page = await staff.get(f"{base}/report?lang=en")
+    assert "Pulse follow-up (Follow-up)</option>" in page.text
+    assert "follow_up" not in page.text
+    spanish = await staff.get(f"{base}/report?lang=es")
+    assert "Pulse follow-up (Seguimiento)</option>" in spanish.text
+    staff_page = await staff.get(f"{base}?lang=en")
+    assert "<td>Follow-up</td>" in staff_page.text
+    wizard = await staff.get(f"{base}/waves/new?lang=en")
+    assert wizard.status_code == 200, wizard.text
+    options = re.findall(r'<option value="(\w+)"[^>]*>([^<]*)</option>', wizard.text)
+    assert ("follow_up", "Follow-up") in options and ("pre", "Pre") in options

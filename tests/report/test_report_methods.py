@@ -41,3 +41,9 @@ def test_dates_in_spanish_are_spanish_dates() -> None:
     assert _wave(ref(later, later), NOW, es) == (
         "«Spring» (después, se abre el 23 de enero de 2027 y estará abierta hasta el "
         "23 de enero de 2027)")
+
+
+def test_a_follow_up_wave_is_named_in_words() -> None:
+    wave = WaveRef(id=1, name="Follow-up 2026", phase="follow_up", opens_at=None,
+                   closes_at=None, questionnaire_hash=None)
+    assert _wave(wave, NOW) == "“Follow-up 2026” (follow-up)"

@@ -11,10 +11,12 @@ from survey.errors import InvalidInput
 from survey.report.pairing import choose_waves
 
 
-def _wave(wid: int, phase: str, questionnaire: str, answered: bool = True) -> dict[str, Any]:
+def _wave(
+    wid: int, phase: str, questionnaire: str, answered: bool = True, state: str = "closed"
+) -> dict[str, Any]:
     return {
         "id": wid, "phase": phase, "questionnaire_id": questionnaire,
-        "answered": answered, "state": "closed",
+        "answered": answered, "state": state,
     }
 
 
@@ -85,3 +87,25 @@ def test_no_comparable_pair_says_so() -> None:
         "same questionnaire can be compared",
     )
     assert _reason([], None, None) == ("post", "no post wave with complete responses; name one")
+
+
+def test_a_wave_still_in_the_field_is_chosen_only_when_no_closed_one_can_be() -> None:
+    # The demo's closed pre/post pair, then a follow-up at a few sites, still open.
+    waves = [
+        _wave(1, "pre", "community-trust"), _wave(2, "post", "community-trust"),
+        _wave(3, "follow_up", "community-trust", state="open"),
+    ]
+    assert _ids(waves, None, None) == (1, 2)
+    assert _ids(waves, 1, None) == (1, 2)
+    assert _ids(waves, None, 3) == (1, 3)
+    # A closed follow-up is the latest finished comparison.
+    closed = [*waves[:2], _wave(3, "follow_up", "community-trust")]
+    assert _ids(closed, None, None) == (1, 3)
+    # No closed post wave: the open one, rather than no report.
+    assert _ids([waves[0], waves[2]], None, None) == (1, 3)
+    # A closed pre wave is preferred to a later one still open.
+    pres = [
+        _wave(1, "pre", "community-trust"), _wave(2, "pre", "community-trust", state="open"),
+        _wave(3, "post", "community-trust"),
+    ]
+    assert _ids(pres, None, 3) == (1, 3)
