@@ -22,7 +22,13 @@ from litestar.datastructures import Cookie
 from litestar.response import Template
 
 from survey.access import Principal
-from survey.dashboard.phases import PHASES, phase_label
+from survey.dashboard.labels import (
+    CHANNEL_LABELS,
+    PHASE_LABELS,
+    PHASES,
+    STATE_LABELS,
+    label,
+)
 from survey.errors import Forbidden
 from survey.i18n import (
     SOURCE_LOCALE,
@@ -127,19 +133,14 @@ def page_context(
         "languages": languages,
         "number": fmt_number(locale),
         "phases": PHASES,
-        "phase": lambda value: phase_label(value, t),
+        "phase": lambda value: label(PHASE_LABELS, value, t),
         "percent": lambda v: "–" if v is None or v != v else format_percent(v, locale),
         "when": lambda v, zone=None: "" if v is None else _when(v, locale, zone),
-        "channel": channel_label(t),
+        "channel": lambda value: label(CHANNEL_LABELS, value, t),
+        "state": lambda value: label(STATE_LABELS, value, t),
         "language": lambda code: language_in(code, locale),
         **extra,
     }
-
-
-def channel_label(t: Any) -> Any:
-    """A channel's name for staff ("web", "sms" and "paper" are stored values)."""
-    names = {"web": t("Web survey"), "sms": t("Text messages (SMS)"), "paper": t("Paper")}
-    return lambda channel: names.get(channel, channel)
 
 
 def _when(value: datetime, locale: str, zone: str | None = None) -> str:

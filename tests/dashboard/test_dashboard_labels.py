@@ -72,3 +72,11 @@ async def test_monitor_names_languages_and_channels(
         assert "sms" not in _first_cells(page, "by_channel")
     program = (await staff.get(f"/dashboard/programs/{pid}?lang=es")).text
     assert "<td>Condado</td>" in program and "<td>county</td>" not in program
+    # Waves: their state and languages in words too (the synthetic waves are closed).
+    row = re.search(rf'waves/{wave}">[^<]*</a></td>(.*?)</tr>', program)
+    assert row, program
+    cells = re.findall(r"<td>([^<]*)</td>", row[1])
+    assert cells[1] == "Cerrada", cells
+    assert "español" in cells[2] and "inglés" in cells[2] and "es," not in cells[2], cells
+    page = (await staff.get(f"/dashboard/programs/{pid}/waves/{wave}?lang=es")).text
+    assert "<dd>Cerrada</dd>" in page and "<dd>closed</dd>" not in page

@@ -1,0 +1,44 @@
+"""Stored values as staff read them: ``follow_up``, ``closed`` and ``sms`` are values
+of the API and the database, not words.
+
+The labels are msgids of the ``dashboard`` catalog (marked by the ``t`` below for
+extraction); pages translate them with the reader's ``t``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+
+def t(message: str) -> str:
+    """Marks a label for the ``dashboard`` catalog; the reader's ``t`` translates it."""
+    return message
+
+
+PHASE_LABELS = {
+    # TRANSLATORS: a wave's phase, in lists and selectors: “Spring 2026 (Post)”.
+    "pre": t("Pre"),
+    "post": t("Post"),
+    "follow_up": t("Follow-up"),
+    "pulse": t("Pulse"),
+}
+PHASES = tuple(PHASE_LABELS)
+
+STATE_LABELS = {
+    # TRANSLATORS: a wave's state, in the program's list of waves and on the wave's page.
+    "draft": t("Draft"),
+    "open": t("Open"),
+    "closed": t("Closed"),
+}
+
+CHANNEL_LABELS = {
+    "web": t("Web survey"),
+    "sms": t("Text messages (SMS)"),
+    "paper": t("Paper"),
+}
+
+
+def label(labels: Mapping[str, str], value: str, translate: Callable[..., str]) -> str:
+    """``value`` in the reader's language; an unknown value as it is."""
+    found = labels.get(value)
+    return translate(found) if found is not None else value
