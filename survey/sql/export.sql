@@ -31,7 +31,7 @@ WHERE program_id = $1 AND wave_id = $2 AND NOT (site_id = ANY($3::bigint[]));
 -- name: export-rows
 -- One row per response with its answers folded into one jsonb object, streamed by a
 -- cursor: the lateral aggregate reads one response's answers at a time.
--- $4, $5: as export-csv-lines' $12, $13 (resp_id a pseudonym, in its order).
+-- $4, $5: as export-csv-lines' $12, $13 (resp_id a pseudonym, rows in id order).
 SELECT r.id, k.resp_id, r.site_id, r.language, r.channel, r.status, r.duplicate_suspect,
        r.submitted_at,
        qv.questionnaire_id, qv.version, r.questionnaire_hash, pm.pseudonym,
@@ -52,7 +52,7 @@ LEFT JOIN LATERAL (
     WHERE x.program_id = r.program_id AND x.response_id = r.id
 ) a ON true
 WHERE r.program_id = $1 AND r.wave_id = $2 AND NOT (r.site_id = ANY($3::bigint[]))
-ORDER BY CASE WHEN $4::bytea IS NOT NULL THEN k.resp_id END, r.id;
+ORDER BY r.id;
 
 -- name: paper-site-ids
 SELECT ws.site_id, lower(s.name) AS key
@@ -91,11 +91,12 @@ SELECT program_id FROM waves WHERE id = $1;
 -- who may see them).
 -- $12, $13: NULL for a caller who may see identifying data, whose resp_id is the
 -- database id; else the outer and inner padded keys of an HMAC-SHA256
--- (survey.export.pseudonym), and resp_id is its pseudonym, which also orders the
--- rows: neither the ids' gaps nor their order may give back the responses of a
--- withheld site. The ORDER BY's first key is then a constant for the former, which
--- the planner drops (COPY's parameters are inlined as literals), so their export
--- keeps its streamed plan in id order; the latter's is sorted.
+-- (survey.export.pseudonym), and resp_id is its pseudonym: the ids' gaps gave back
+-- how many responses a withheld site had. Rows stay in id order for everyone, so
+-- every export keeps its streamed plan: an order without the ids shows no gap, and
+-- tells no more of when a response came than its submitted day does. (Ordered by the
+-- pseudonym, an evaluator's 100k-row export took 0.98 s against 0.53 s, a sort
+-- before the first line; at 1M rows that sort spills to disk.)
 SELECT concat(
     k.resp_id, ',', $2::bigint, ',', $9::text, ',', r.site_id, ',',
     CASE WHEN r.language ~ '[",\r\n]' THEN '"' || replace(r.language, '"', '""') || '"'
@@ -130,7 +131,7 @@ LEFT JOIN export_cells c
       AND c.layout = $10::bigint AND r.status = 'complete'
       AND c.completed_xid IS NOT DISTINCT FROM r.completed_xid
 WHERE r.program_id = $1 AND r.wave_id = $2 AND NOT (r.site_id = ANY($3::bigint[]))
-ORDER BY CASE WHEN $12::bytea IS NOT NULL THEN k.resp_id END, r.id;
+ORDER BY r.id;
 
 -- name: export-lines-streamed
 -- In the .sav and .dta exports' transaction, before export-csv-lines: no sort, so

@@ -3,6 +3,7 @@
     python -m tests.bench.export [SIZES...] [FORMATS...]
                       (default: 100000 1000000 csv sav; Stata's dta too on request)
     SURVEY_BENCH_TRACE=0 ...                    (skip the tracemalloc runs)
+    SURVEY_BENCH_EXPORT_AS=evaluator ...        (an evaluator's de-identified file)
 
 Each size is a program over the 12 CLEP sites with one wave, seeded with COPY by
 ``survey.report.seeding.write_responses`` (the demo's generator, scaled up): the
@@ -51,10 +52,10 @@ SLUG = "bench-export"
 DEMO_RESPONSES = sum(d.n_pre + d.n_post for d in clep_design())
 
 CHILD = r"""
-import asyncio, json, sys, time, tracemalloc
+import asyncio, json, os, sys, time, tracemalloc
 import pandas, pyreadstat  # imported before the first reading, as a server has them
 from survey import db
-from survey.access import SYSTEM
+from survey.access import SYSTEM, Principal
 from survey.config import load_settings
 from survey.export import export_bytes, plan_export
 from survey.resources import load_resources
@@ -78,7 +79,12 @@ async def main(url, program_id, wave_id, fmt, trace):
         start = time.perf_counter()
         await conn.copy_from_query(BASELINE, program_id, output=sink)
         baseline = time.perf_counter() - start
-    plan = await plan_export(conn, SYSTEM, res, program_id, wave_id)
+    who = SYSTEM
+    if os.environ.get("SURVEY_BENCH_EXPORT_AS") == "evaluator":
+        # The de-identified file: pseudonymous row ids, rows in their order.
+        who = Principal(user_id=0, email="bench", name="bench", role="evaluator",
+                        program_ids=frozenset({program_id}))
+    plan = await plan_export(conn, who, res, program_id, wave_id)
     before = status("VmRSS")
     if trace:
         tracemalloc.start()

@@ -3,8 +3,9 @@
 Ids are a sequence: in a file that withholds a small site, the missing ids were that
 site's responses, so the gaps gave back the count the file withholds. Here a site of
 6 completes and 2 partials is withheld; the evaluator's files must carry none of the
-database ids, the same pseudonym for a response in every format and every export,
-and rows in an order that follows no id.
+database ids, and the same pseudonym for a response in every format and every
+export. Rows stay in id order, which shows no gap without the ids, so the export
+keeps its streamed plan.
 """
 
 from __future__ import annotations
@@ -80,8 +81,8 @@ async def test_evaluator_ids_are_pseudonyms_stable_across_formats_and_exports(
     # The keyed pseudonym of each shown response, nothing else.
     key = export_key(resources.settings.secret_key)
     assert set(csv_ids) == {response_pseudonym(key, pid, i) for i in shown_ids}
-    # In pseudonym order, not id order: the order tells nothing of the gaps either.
-    assert csv_ids == sorted(csv_ids)
+    # In id order (of ids the file does not show), so the export streams.
+    assert csv_ids == [response_pseudonym(key, pid, i) for i in sorted(shown_ids)]
     assert files["sav"] == csv_ids and files["dta"] == csv_ids
     # A later export gives every response the same pseudonym, so files can be joined.
     assert await _ids(conn, resources, evaluator(pid), pid, wave_id, "csv", tmp_path) == csv_ids
@@ -121,11 +122,11 @@ async def test_no_de_identified_export_without_a_secret(
         await plan_export(conn, evaluator(pid), keyless, pid, pre.wave_id)
 
 
-async def test_only_the_pseudonymous_export_is_sorted(
+async def test_no_export_is_sorted(
     conn: Conn, resources: Any, actors: Any
 ) -> None:
-    """COPY inlines its parameters, so for an administrator the pseudonym's sort key is
-    a constant the planner drops: their export keeps its streamed plan in id order."""
+    """Pseudonyms or not, the export keeps its streamed plan in id order: no sort
+    before the first line (0.98 s against 0.53 s at 100k rows when it sorted)."""
     from asyncpg.utils import _mogrify
 
     from survey.export.cells import prepare
@@ -143,4 +144,4 @@ async def test_only_the_pseudonymous_export_is_sorted(
             await conn.execute(Q.export_lines_streamed)  # as the .sav and .dta exports
             plans[who.role] = "\n".join(r[0] for r in await conn.fetch("EXPLAIN " + query))
     assert "Sort" not in plans["admin"], plans["admin"]
-    assert "Sort Key: (('r-'" in plans["evaluator"], plans["evaluator"]
+    assert "Sort" not in plans["evaluator"], plans["evaluator"]
