@@ -215,31 +215,42 @@ def diverging_likert_figure(
     if len(colours) % 2:
         # The palette's midpoint is near-white and would vanish on the page.
         colours[len(colours) // 2] = to_rgba(NEUTRAL)
-    figure = Figure(figsize=(WIDTH_INCHES, 4.0), dpi=DPI, layout="constrained")
+    # Laid out by hand from measured text, not by constrained layout: with an axes per
+    # question, the layout engine's measuring was most of the drawing time.
+    figure = Figure(figsize=(WIDTH_INCHES, 4.0), dpi=DPI)
     fit = TextFit(FigureCanvasAgg(figure).get_renderer())  # type: ignore[no-untyped-call]
     waves = [fit.wrap(w, LIKERT_LABEL_SIZE, LIKERT_LABEL_WIDTH) for w in wave_labels]
     label_width = max(fit.width(w, LIKERT_LABEL_SIZE) for w in waves)
-    # What is left of the width for the bars, less the padding around everything.
-    bars_width = WIDTH_INCHES - label_width - 0.45
+    left, right = label_width + 0.2, 0.25  # the wave names' column; half a "100"
+    bars_width = WIDTH_INCHES - left - right
     questions = [fit.wrap(item, LIKERT_QUESTION_SIZE, bars_width) for item in items]
     legend = [fit.wrap(c, LIKERT_LABEL_SIZE, LIKERT_LEGEND_WIDTH) for c in category_labels]
     column = max((fit.width(c, LIKERT_LABEL_SIZE) for c in legend), default=0.0) + 0.5
     ncols = max(1, min(len(legend), 5, int((WIDTH_INCHES - 0.2) // column)))
     legend_rows = -(-len(legend) // ncols)
-    legend_height = legend_rows * (max(c.count("\n") for c in legend) + 1) if legend else 0
+    legend_lines = legend_rows * (max(c.count("\n") for c in legend) + 1) if legend else 0
     wave_lines = sum(w.count("\n") + 1 for w in waves)
     bar_height = max(0.75, wave_lines * LIKERT_LABEL_SIZE * LINE + 0.3)
     heading = fit.wrap(title, 12, WIDTH_INCHES - 0.3)
-    title_lines = heading.count("\n") + 1 if title else 0
-    question_lines = sum(q.count("\n") + 1 for q in questions)
-    height = (
-        len(questions) * (bar_height + 0.12)
-        + question_lines * LIKERT_QUESTION_SIZE * LINE
-        + legend_height * LIKERT_LABEL_SIZE * LINE + 0.25 * legend_rows
-        + title_lines * 12 * LINE + 0.9
-    )
+    # Heights, in inches, from the top: title, then each question above its bars;
+    # below the last, the x ticks, the axis label and the legend.
+    pad, gap = 0.1, 0.12
+    title_h = (heading.count("\n") + 1) * 12 * LINE + 0.1 if title else 0.0
+    question_h = [(q.count("\n") + 1) * LIKERT_QUESTION_SIZE * LINE + 0.1 for q in questions]
+    rows = max(len(items), 1)
+    question_h += [0.0] * (rows - len(question_h))
+    below = 2 * 10 * LINE + 0.3 + legend_lines * LIKERT_LABEL_SIZE * LINE + 0.2 * legend_rows
+    height = pad + title_h + sum(question_h) + rows * bar_height + (rows - 1) * gap + below
     figure.set_size_inches(WIDTH_INCHES, height)
-    axes = figure.subplots(max(len(items), 1), 1, sharex=True, squeeze=False)[:, 0]
+    axes: list[Axes] = []
+    top = height - pad - title_h
+    for index in range(rows):
+        top -= question_h[index]
+        axes.append(figure.add_axes((
+            left / WIDTH_INCHES, (top - bar_height) / height,
+            bars_width / WIDTH_INCHES, bar_height / height,
+        ), sharex=axes[0] if axes else None))
+        top -= bar_height + gap
     show = number_format or default_number
     for index, axis in enumerate(axes):
         if index < len(items):
@@ -254,8 +265,6 @@ def diverging_likert_figure(
         axis.spines["left"].set_visible(False)
         if index < len(axes) - 1:
             axis.spines["bottom"].set_visible(False)
-            # Hidden, not just unlabelled: the layout then measures no x ticks here,
-            # which was most of the drawing time of a chart of several questions.
             axis.xaxis.set_visible(False)
     bottom = axes[-1]
     bottom.set_xlim(-100, 100)
@@ -263,13 +272,16 @@ def diverging_likert_figure(
     bottom.xaxis.set_major_formatter(FuncFormatter(lambda value, _p: show(abs(round(value)))))
     bottom.set_xlabel(x_label)
     if title:
-        figure.suptitle(heading, x=0.02, ha="left", fontsize=12)
+        figure.suptitle(
+            heading, x=0.02, y=1 - pad / height, ha="left", va="top", fontsize=12
+        )
     handles = [
         Patch(facecolor=colour, label=label) for colour, label in zip(colours, legend, strict=True)
     ]
     figure.legend(
         handles=handles,
-        loc="outside lower center",
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.05 / height),
         ncols=ncols,
         frameon=False,
         fontsize=LIKERT_LABEL_SIZE,
