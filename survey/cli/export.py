@@ -50,7 +50,15 @@ async def run_export(args: argparse.Namespace) -> int:
                 role="evaluator",
                 program_ids=frozenset({program_id}),
             )
-        plan = await plan_export(conn, who, res, program_id, args.wave, lang=args.lang)
+        labels = None
+        if args.lang:
+            from survey.dashboard.i18n import DashboardCatalogs
+
+            # The file's own labels from the staff catalog, as the API words them.
+            labels = DashboardCatalogs(settings.resolved_locales_dir).gettext(args.lang)
+        plan = await plan_export(
+            conn, who, res, program_id, args.wave, lang=args.lang, labels=labels
+        )
         for site in plan.withheld:
             progress(f"withheld {site.name}: {site.reason}")
         target = Path(args.output or plan.filename(args.format))

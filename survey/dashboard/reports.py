@@ -218,7 +218,9 @@ class DownloadApi(Controller):
     ) -> Stream:
         if format not in FORMATS:
             raise InvalidInput.one("format", f"must be one of {', '.join(FORMATS)}")
-        plan = await plan_export(conn, who, res, program_id, wave_id, lang=lang)
+        plan = await plan_export(
+            conn, who, res, program_id, wave_id, lang=lang, labels=_labels(request, lang)
+        )
         pool = request.app.state.pool
 
         async def pieces() -> Any:
@@ -244,6 +246,7 @@ class DownloadApi(Controller):
     )
     async def codebook(
         self,
+        request: Request[Any, Any, Any],
         conn: DbConn,
         who: Who,
         res: Res,
@@ -251,9 +254,17 @@ class DownloadApi(Controller):
         wave_id: FromPath[int],
         lang: FromQuery[str | None] = None,
     ) -> Response[bytes]:
-        plan = await plan_export(conn, who, res, program_id, wave_id, lang=lang)
+        plan = await plan_export(
+            conn, who, res, program_id, wave_id, lang=lang, labels=_labels(request, lang)
+        )
         return Response(
             dictionary_csv(plan),
             media_type=MEDIA_TYPES["csv"],
             headers=_disposition(dictionary_filename(plan)),
         )
+
+
+def _labels(request: Request[Any, Any, Any], lang: str | None) -> Any:
+    """The file's own labels ("Wave phase", "selected") in ``lang``, from the staff
+    catalog, where it has the language; English otherwise."""
+    return state(request).catalogs.gettext(lang) if lang else None

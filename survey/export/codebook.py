@@ -12,6 +12,7 @@ labelled everywhere; an unanswered or skipped item is system-missing.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal
 
 import msgspec
@@ -62,6 +63,12 @@ class Column(msgspec.Struct, kw_only=True):
     allows fractions has any."""
 
 
+def t(message: str) -> str:
+    """Marks a label for the ``dashboard`` catalog (the staff's, as exports are); the
+    reader's ``t`` translates it in ``columns``."""
+    return message
+
+
 #: Ids are bigint serials: wider than the 8 digits a code needs, within a double's 15.
 ID_DIGITS = 15
 #: Decimals of a number item that allows fractions.
@@ -69,7 +76,7 @@ NUMBER_DECIMALS = 2
 
 PSEUDONYMOUS_ID = Column(
     name="resp_id",
-    label="Response pseudonym (same in every file and export; not a database id)",
+    label=t("Response pseudonym (same in every file and export; not a database id)"),
     kind="str",
     width=WIDTH,
 )
@@ -78,28 +85,28 @@ PSEUDONYMOUS_ID = Column(
 FIXED = (
     Column(
         name="resp_id",
-        label="Response id (internal, not linked to any person)",
+        label=t("Response id (internal, not linked to any person)"),
         digits=ID_DIGITS,
     ),
-    Column(name="wave_id", label="Wave id", digits=ID_DIGITS),
-    Column(name="phase", label="Wave phase", kind="str", width=12),
-    Column(name="site_id", label="Site", digits=ID_DIGITS),
-    Column(name="language", label="Language of the response", kind="str", width=8),
-    Column(name="channel", label="Channel (web, sms, paper)", kind="str", width=8),
-    Column(name="status", label="Status (complete, partial)", kind="str", width=8),
+    Column(name="wave_id", label=t("Wave id"), digits=ID_DIGITS),
+    Column(name="phase", label=t("Wave phase"), kind="str", width=12),
+    Column(name="site_id", label=t("Site"), digits=ID_DIGITS),
+    Column(name="language", label=t("Language of the response"), kind="str", width=8),
+    Column(name="channel", label=t("Channel (web, sms, paper)"), kind="str", width=8),
+    Column(name="status", label=t("Status (complete, partial)"), kind="str", width=8),
     Column(
         name="duplicate_suspect",
         # What a report with exclude_duplicates=true leaves out, so it can be redone.
-        label="Suspected open-link duplicate (left out of reports that exclude them)",
-        value_labels={0.0: "no", 1.0: "yes"},
+        label=t("Suspected open-link duplicate (left out of reports that exclude them)"),
+        value_labels={0.0: t("no"), 1.0: t("yes")},
     ),
-    Column(name="submitted", label="Date submitted (UTC, YYYY-MM-DD)", kind="str", width=10),
+    Column(name="submitted", label=t("Date submitted (UTC, YYYY-MM-DD)"), kind="str", width=10),
     Column(
-        name="qversion", label="Questionnaire id, version and content hash", kind="str", width=64
+        name="qversion", label=t("Questionnaire id, version and content hash"), kind="str", width=64
     ),
     Column(
         name="panel_id",
-        label="Panel pseudonym (links waves; no personal data)",
+        label=t("Panel pseudonym (links waves; no personal data)"),
         kind="str",
         width=32,
     ),
@@ -138,8 +145,15 @@ def _number_format(item: NumberItem) -> tuple[int, int]:
     return max(8, whole + (decimals + 1 if decimals else 0)), decimals
 
 
-def item_columns(q: Questionnaire, *, include_text: bool, text_width: int = 0) -> list[Column]:
-    """One or more variables per item, in questionnaire order."""
+def item_columns(
+    q: Questionnaire,
+    *,
+    include_text: bool,
+    text_width: int = 0,
+    words: Callable[[str], str] = t,
+) -> list[Column]:
+    """One or more variables per item, in questionnaire order (``words`` translates
+    the labels that are not the questionnaire's: "selected", "not selected")."""
     names = _Names()
     missing = _missing_labels(q)
     out: list[Column] = []
@@ -176,7 +190,9 @@ def item_columns(q: Questionnaire, *, include_text: bool, text_width: int = 0) -
                         label=f"{item.prompt}: {option.label}"[:250],
                         item_id=item.id,
                         option=option.code,
-                        value_labels={0.0: "not selected", 1.0: "selected"} | missing,
+                        value_labels={
+                            0.0: words(t("not selected")), 1.0: words(t("selected"))
+                        } | missing,
                         user_missing=[DONT_KNOW, PREFER_NOT],
                     )
                 )
@@ -215,16 +231,22 @@ def columns(
     include_text: bool,
     text_width: int = 0,
     pseudonymous: bool = False,
+    labels: Callable[[str], str] = t,
 ) -> list[Column]:
     """Every variable of the file: the fixed ones, then the items; ``pseudonymous``:
-    ``resp_id`` is the response's pseudonym, not its database id."""
+    ``resp_id`` is the response's pseudonym, not its database id; ``labels``: the
+    reader's translation of the labels that are ours, not the questionnaire's."""
     fixed = []
     for column in FIXED:
         if column.name == "resp_id" and pseudonymous:
             column = PSEUDONYMOUS_ID
-        elif column.name == "site_id":
-            column = msgspec.structs.replace(
-                column, value_labels={float(k): v for k, v in sorted(site_names.items())}
-            )
-        fixed.append(column)
-    return fixed + item_columns(q, include_text=include_text, text_width=text_width)
+        if column.name == "site_id":
+            values = {float(k): v for k, v in sorted(site_names.items())}
+        else:
+            values = {k: labels(v) for k, v in column.value_labels.items()}
+        fixed.append(
+            msgspec.structs.replace(column, label=labels(column.label), value_labels=values)
+        )
+    return fixed + item_columns(
+        q, include_text=include_text, text_width=text_width, words=labels
+    )

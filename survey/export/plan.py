@@ -22,14 +22,16 @@ only as ``panel_members.pseudonym``):
   fieldwork figure, not a respondent's answer; the rows say no more about any one
   resident than the site's shown completes do.)
   Their ``resp_id`` is a keyed pseudonym, not the database id, and rows are in
-  pseudonym order: the ids' gaps and order would give back the withheld site's count
-  and when its residents answered (``survey.export.pseudonym``).
+  id order: the ids' gaps would give back the withheld site's count and when its
+  residents answered (``survey.export.pseudonym``).
 - grantees and admins (who may already see the program's contact list): every site,
   the free text and the database id, because they run the fieldwork and answer for
   the data (and withhold nothing whose count the ids could give back).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import msgspec
 
@@ -98,8 +100,12 @@ async def plan_export(
     wave_id: int,
     *,
     lang: str | None = None,
+    labels: Callable[[str], str] | None = None,
 ) -> ExportPlan:
-    """Check access and decide columns and suppression for one wave's export."""
+    """Check access and decide columns and suppression for one wave's export.
+
+    ``lang`` words the questionnaire's labels as residents were shown them; ``labels``
+    (the staff catalog's ``t`` for that language) words the file's own ones."""
     access.check(who, program_id, "export")
     wave = await fetch_one(conn, Q.export_wave, program_id, wave_id, what="wave")
     q = (
@@ -157,7 +163,8 @@ async def plan_export(
         questionnaire=q,
         qversion=f"{q.id} {q.version} {digest[:12]}".strip(),
         columns=columns(
-            q, site_names, include_text=identifying, pseudonymous=not identifying
+            q, site_names, include_text=identifying, pseudonymous=not identifying,
+            labels=labels or (lambda text: text),
         ),
         site_names=site_names,
         withheld=withheld,

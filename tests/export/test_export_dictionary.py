@@ -75,6 +75,12 @@ async def test_codebook_matches_the_csv_header_in_each_language_and_role(
     assert by_name["pj_respect"]["label"] == (
         "La policía de mi zona trata a las personas con dignidad y respeto."
     )
+    # The file's own labels too, from the staff catalog (drafts, like the rest).
+    assert by_name["phase"]["label"] == "Fase de la ola"
+    assert by_name["race_ethnicity_asian"]["value_labels"].startswith(
+        "0=no seleccionado; 1=seleccionado"
+    )
+    assert by_name["duplicate_suspect"]["value_labels"] == "0=no; 1=sí"
 
     # An evaluator's CSV leaves the free text out, and so does the codebook.
     data, book = await _both(client, actors.headers("evaluator"), base, "lang=es")
