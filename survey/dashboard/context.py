@@ -22,13 +22,6 @@ from litestar.datastructures import Cookie
 from litestar.response import Template
 
 from survey.access import Principal
-from survey.dashboard.labels import (
-    CHANNEL_LABELS,
-    PHASE_LABELS,
-    PHASES,
-    STATE_LABELS,
-    label,
-)
 from survey.errors import Forbidden
 from survey.i18n import (
     SOURCE_LOCALE,
@@ -40,6 +33,13 @@ from survey.i18n import (
     native_name,
     negotiate,
     text_direction,
+)
+from survey.render.labels import (
+    CHANNEL_LABELS,
+    PHASE_LABELS,
+    PHASES,
+    STATE_LABELS,
+    label,
 )
 from survey.web import csrf
 

@@ -29,6 +29,7 @@ SOURCES = (
     ("survey/render/**.py", "python"),
     # The report's generated prose, worded in the reader's language on report pages.
     ("survey/export/codebook.py", "python"),
+    ("survey/report/fieldwork.py", "python"),
     ("survey/report/methods.py", "python"),
     ("survey/report/notes.py", "python"),
     ("survey/report/pairing.py", "python"),

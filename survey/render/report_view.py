@@ -10,9 +10,10 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from survey.i18n import format_number, translate_questionnaire
+from survey.i18n import format_number, language_in, translate_questionnaire
 from survey.questionnaire import LikertItem, Questionnaire
 from survey.render import charts
+from survey.render.labels import CHANNEL_LABELS, label
 from survey.report.aggregate import construct_specs
 from survey.report.methods import methods_paragraph
 from survey.report.model import ConstructResult, Report, SiteReport, WaveStat
@@ -374,8 +375,13 @@ def _fieldwork(view: View, fw: Any) -> dict[str, Any]:
         "rate": view.num(100 * fw.completion_rate) + " %"
         if fw.completion_rate is not None
         else "–",
-        "channels": {k: _count(view, c) for k, c in fw.by_channel.items()},
-        "languages": {k: _count(view, c) for k, c in fw.by_language.items()},
+        # Words, not the stored codes ("sms", "zh_Hans"), in the reader's language.
+        "channels": {
+            label(CHANNEL_LABELS, k, view.t): _count(view, c) for k, c in fw.by_channel.items()
+        },
+        "languages": {
+            language_in(k, view.locale): _count(view, c) for k, c in fw.by_language.items()
+        },
         "sites": [
             {
                 "name": s.name,
@@ -386,6 +392,6 @@ def _fieldwork(view: View, fw: Any) -> dict[str, Any]:
             }
             for s in fw.sites
         ],
-        "unreviewed": [u.language for u in fw.unreviewed],
-        "note": fw.totals_note,
+        "unreviewed": [language_in(u.language, view.locale) for u in fw.unreviewed],
+        "note": view.t(fw.totals_note),
     }

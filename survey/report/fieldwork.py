@@ -35,7 +35,15 @@ from survey.report.suppression import (
 )
 
 HIDDEN = Count(value=None, suppressed=True)
-TOTALS_NOTE = (
+
+
+def t(message: str) -> str:
+    """Marks a sentence for the ``dashboard`` catalog: the JSON keeps English, report
+    pages word it with the reader's ``t``."""
+    return message
+
+
+TOTALS_NOTE = t(
     "Totals cover the sites shown: sites with fewer than 10 complete responses in this "
     "wave are left out of them, and counts under 10 are hidden with enough others that "
     "none can be worked out from the totals."

@@ -289,6 +289,17 @@ async def test_methods_and_notes_are_in_the_readers_language(
                 if s in methods]
     assert leftover == []
     assert 'lang="en"' not in methods  # every note has its translation
+    # The fieldwork section names channels and languages in words, and its note is
+    # Spanish too (the JSON keeps codes and English).
+    fieldwork = unescape(r.text[r.text.index('id="fieldwork-h"'):])
+    assert {"web", "en"} <= set(report.fieldwork[0].by_channel) | set(
+        report.fieldwork[0].by_language
+    )
+    assert '<th scope="col">Encuesta web</th>' in fieldwork
+    assert '<th scope="col">inglés</th>' in fieldwork
+    assert '<th scope="col">web</th>' not in fieldwork
+    assert "Los totales abarcan los sitios que se muestran" in fieldwork
+    assert "Totals cover the sites shown" not in fieldwork
 
     # A note the catalog has is looked up by its English text; free text without a
     # translation stays English and says so, for screen readers.
