@@ -434,3 +434,44 @@ async def test_site_changes_are_refused_by_name_not_by_constraint(
         f"site {foreign} is not a site of this program",
         "Spokane County has responses in this wave and cannot be removed",
     ]
+
+
+async def test_a_site_with_links_handed_out_stays_and_closing_is_not_backdated(
+    client: Any, actors: Any, conn: Conn
+) -> None:
+    """Dropping a site deleted its open link and invitations (cascade), so printed QR
+    codes stopped working unsaid; a past closes_at left an open wave unanswerable."""
+    pid = actors.programs["own"]
+    h = actors.headers("grantee")
+    ids = []
+    for name in ("Spokane County", "King County"):
+        r = await client.post(f"/api/v1/programs/{pid}/sites", json={"name": name}, headers=h)
+        ids.append(r.json()["id"])
+    wave = await _wave(client, actors, pid, ids)
+    r = await client.post(f"/api/v1/programs/{pid}/waves/{wave['id']}/launch", headers=h)
+    assert r.status_code == 200, r.text
+    url = f"/api/v1/programs/{pid}/waves/{wave['id']}"
+    link = await client.post(f"{url}/sites/{ids[1]}/open-link", headers=h)
+    assert link.status_code in (200, 201), link.text
+    code = await conn.fetchval("SELECT code FROM open_links WHERE site_id = $1", ids[1])
+    r = await client.patch(url, json={"sites": [{"site_id": ids[0]}]}, headers=h)
+    assert r.status_code == 422, r.text
+    assert r.json()["extra"] == [{
+        "field": "sites",
+        "reason": "King County has links issued in this wave (an open link or invitations) "
+        "and cannot be removed: QR codes, flyers and letters already handed out would "
+        "stop working",
+    }]
+    assert await conn.fetchval("SELECT code FROM open_links WHERE site_id = $1", ids[1]) == code
+    # Spokane has nothing handed out: it may go.
+    r = await client.patch(url, json={"sites": [{"site_id": ids[1]}]}, headers=h)
+    assert r.status_code == 200, r.text
+
+    r = await client.patch(url, json={"closes_at": "2020-01-01T00:00:00Z"}, headers=h)
+    assert r.status_code == 422, r.text
+    assert r.json()["extra"] == [{
+        "field": "closes_at",
+        "reason": "must be in the future: to end fieldwork now, close the wave",
+    }]
+    r = await client.patch(url, json={"closes_at": "2099-01-01T00:00:00Z"}, headers=h)
+    assert r.status_code == 200, r.text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -82,6 +82,11 @@ def t(message: str) -> str:
 #: constraint (``sites_program_id_site_id``), not the site.
 NOT_OUR_SITE = t("site %(site)s is not a site of this program")
 ANSWERED_SITE = t("%(site)s has responses in this wave and cannot be removed")
+LINKED_SITE = t(
+    "%(site)s has links issued in this wave (an open link or invitations) and cannot be "
+    "removed: QR codes, flyers and letters already handed out would stop working"
+)
+PAST_CLOSE = t("must be in the future: to end fieldwork now, close the wave")
 
 
 async def _set_sites(conn: Conn, program_id: int, wave_id: int, sites: list[WaveSiteIn]) -> None:
@@ -95,6 +100,10 @@ async def _set_sites(conn: Conn, program_id: int, wave_id: int, sites: list[Wave
     problems += [
         FieldProblem("sites", ANSWERED_SITE, params={"site": r["name"]})
         for r in await conn.fetch(Q.wave_sites_answered_dropped, program_id, wave_id, ids)
+    ]
+    problems += [
+        FieldProblem("sites", LINKED_SITE, params={"site": r["name"]})
+        for r in await conn.fetch(Q.wave_sites_linked_dropped, program_id, wave_id, ids)
     ]
     if problems:
         raise InvalidInput(problems)
@@ -176,6 +185,12 @@ async def update_wave(
         opens_at=opens_at,  # type: ignore[arg-type]
         closes_at=closes_at,  # type: ignore[arg-type]
     )
+    if (
+        current["state"] == "open" and closes_set and closes_at is not None
+        and closes_at <= datetime.now(UTC)  # type: ignore[operator]
+    ):
+        # A past closing time would leave the wave "open" and unanswerable, unsaid.
+        raise InvalidInput([FieldProblem("closes_at", PAST_CLOSE)])
     if current["state"] == "open":
         # Once live, only the schedule, name, targets and questionnaire (before any
         # response, re-frozen below) may change; languages and channels are promises

@@ -78,6 +78,24 @@ SELECT wanted.id FROM unnest($2::bigint[]) AS wanted (id)
 WHERE NOT EXISTS (SELECT 1 FROM sites s WHERE s.program_id = $1 AND s.id = wanted.id)
 ORDER BY wanted.id;
 
+-- name: wave-sites-linked-dropped
+-- Sites a new list leaves out that have an open link or invitations in the wave:
+-- dropping the site would delete them (ON DELETE CASCADE), and QR codes, flyers and
+-- letters already handed out would stop working.
+SELECT s.id, s.name FROM wave_sites ws
+JOIN sites s ON s.program_id = ws.program_id AND s.id = ws.site_id
+WHERE ws.program_id = $1 AND ws.wave_id = $2 AND NOT (ws.site_id = ANY($3::bigint[]))
+  AND (EXISTS (SELECT 1 FROM open_links o
+               WHERE o.program_id = ws.program_id AND o.wave_id = ws.wave_id
+                 AND o.site_id = ws.site_id)
+       OR EXISTS (SELECT 1 FROM invitations i
+                  WHERE i.program_id = ws.program_id AND i.wave_id = ws.wave_id
+                    AND i.site_id = ws.site_id))
+  AND NOT EXISTS (SELECT 1 FROM responses r
+                  WHERE r.program_id = ws.program_id AND r.wave_id = ws.wave_id
+                    AND r.site_id = ws.site_id)
+ORDER BY s.name, s.id;
+
 -- name: wave-sites-answered-dropped
 -- Sites a new list leaves out that already have responses in the wave.
 SELECT s.id, s.name FROM wave_sites ws
