@@ -11,6 +11,7 @@ from litestar.params import FromPath
 from survey.api.deps import DbConn, Who
 from survey.dashboard.context import page_context, render
 from survey.dashboard.fieldwork import FieldworkOut, fieldwork
+from survey.i18n.locales import format_tag
 from survey.services import programs, waves
 
 POLL_SECONDS = 5
@@ -58,6 +59,9 @@ class MonitorController(Controller):
             poll_seconds=POLL_SECONDS,
             json_url=f"/api/v1/programs/{program_id}/waves/{wave_id}/fieldwork",
         )
+        # The script formats polled numbers with the browser's Intl: in the locale the
+        # server formats in (es-US: "14%", "12,345"), not the page's language ("es").
+        ctx["format_tag"] = format_tag(ctx["locale"])
         # The page's script redraws the tables from the JSON, which has codes only.
         ctx["language_labels"] = {
             code: ctx["language"](code) for code in {*wave.languages, *data.by_language}

@@ -89,6 +89,12 @@ def is_rtl(code: str) -> bool:
         return False
 
 
+def format_tag(code: str) -> str:
+    """The BCP 47 tag of the locale numbers and dates are formatted in (``es`` is
+    ``es-US``: 12,345 and 14%), for the browser's Intl to format as the server does."""
+    return str(babel_locale(code)).replace("_", "-")
+
+
 def html_lang(code: str) -> str:
     """BCP 47 tag for ``<html lang>``: ``zh_Hant`` → ``zh-Hant``."""
     info = LOCALES.get(code)

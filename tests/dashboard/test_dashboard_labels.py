@@ -60,6 +60,9 @@ async def test_monitor_names_languages_and_channels(
         page = (
             await staff.get(f"/dashboard/programs/{pid}/waves/{wave}/monitor?lang={lang}")
         ).text
+        # The script's Intl formats in the server's locale: es-US writes 14% and
+        # 12,345 like the page (es would give 14 % and 12.345 after a poll).
+        assert f'data-locale="{ {"en": "en-US", "es": "es-US"}[lang] }"' in page
         shown = _first_cells(page, "by_language")
         assert len(shown) == len(codes) and not codes & set(shown), shown
         languages = _labels(page, "by_language")
