@@ -81,15 +81,20 @@ class LanguageStatus(msgspec.Struct, frozen=True, kw_only=True):
 def compose_sms_question(q: Questionnaire, item: Item) -> str:
     """The SMS for one item as the budget estimates it: the SMS prompt, then numbered
     replies (a Likert item shows only its end points and missing options)."""
+    replies = compose_sms_replies(q, item)
+    return f"{item.sms_prompt}\n{replies}" if replies else item.sms_prompt
+
+
+def compose_sms_replies(q: Questionnaire, item: Item) -> str:
+    """The numbered replies line of ``compose_sms_question``; empty for an item that
+    takes a number or words."""
     choices = sms_choices(q, item)
     if isinstance(item, LikertItem) and len(item.points) > 2:
         ends = {str(item.points[0].value), str(item.points[-1].value)}
         shown = [c for c in choices if c.reply in ends or not c.value.lstrip("-").isdigit()]
     else:
         shown = choices
-    if not shown:
-        return item.sms_prompt
-    return item.sms_prompt + "\n" + ", ".join(f"{c.reply}={c.label}" for c in shown)
+    return ", ".join(f"{c.reply}={c.label}" for c in shown)
 
 
 def sms_costs(q: Questionnaire) -> list[SmsCost]:

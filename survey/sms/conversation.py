@@ -46,7 +46,13 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from survey.i18n import Catalogs, compose_sms_question, isolate, translate_questionnaire
+from survey.i18n import (
+    Catalogs,
+    compose_sms_question,
+    compose_sms_replies,
+    isolate,
+    translate_questionnaire,
+)
 from survey.questionnaire import (
     Answer,
     Item,
@@ -84,6 +90,7 @@ from survey.sms.texts import (
     MSG_RESTARTED,
     MSG_STOPPED,
     Gettext,
+    reprompt,
     translate,
 )
 
@@ -315,6 +322,12 @@ def _question(setup: Setup, language: str, item: Item) -> str:
     return compose_sms_question(q, q.item(item.id))
 
 
+def _reprompt(setup: Setup, language: str, item: Item, reason: str) -> str:
+    q = setup.localized(language)
+    return reprompt(reason, _question(setup, language, item),
+                    compose_sms_replies(q, q.item(item.id)))
+
+
 def _current_item(setup: Setup, state: ConversationState) -> Item | None:
     """The item awaiting a reply: the one last asked if it is still visible and
     unanswered, else the next one by skip logic."""
@@ -396,8 +409,7 @@ def _answer(setup: Setup, state: ConversationState, text: str) -> Step:
         if state.invalid < setup.max_reprompts:
             reason = translate(setup.gettext(state.language), result.message, **result.params)
             new = msgspec.structs.replace(state, item_id=item.id, invalid=state.invalid + 1)
-            question = _question(setup, state.language, item)
-            return Step(state=new, messages=[f"{reason}\n{question}"],
+            return Step(state=new, messages=[_reprompt(setup, state.language, item, reason)],
                         events=(Event.REPROMPTED,))
         skipped = _record(state, item, Answer.skipped())
         move_on = setup.say(state.language, MSG_MOVE_ON)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from survey.i18n import render
+from survey.i18n import SMS_SEGMENT_BUDGET, render
+from survey.sms.segments import count_segments
 
 __all__ = [
     "MSG_CLOSED",
@@ -22,6 +23,7 @@ __all__ = [
     "MSG_RESTARTED",
     "MSG_STOPPED",
     "Gettext",
+    "reprompt",
     "translate",
 ]
 
@@ -69,3 +71,14 @@ def translate(gettext: Gettext, msgid: str, **params: object) -> str:
     if not params:
         return text
     return render(text, params, msgid)
+
+
+def reprompt(reason: str, question: str, replies: str) -> str:
+    """Why a reply was not taken, then the question again; where that would cost a
+    message more than the question did (one written up to the budget, in a UCS-2
+    language), the numbered replies alone: the question came in the text before."""
+    full = f"{reason}\n{question}"
+    budget = max(SMS_SEGMENT_BUDGET, count_segments(question).segments)
+    if count_segments(full).segments <= budget:
+        return full
+    return f"{reason}\n{replies}" if replies else reason

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sms_instrument import catalogs, questionnaire
@@ -327,3 +329,29 @@ def test_any_sequence_keeps_the_rules(texts: list[str], provider: bool) -> None:
         assert set(step.state.answers) <= item_ids
         assert step.state.invalid <= s.max_reprompts
         state = step.state
+
+
+def test_a_reprompt_costs_no_more_messages_than_its_question(resources_base: Any) -> None:
+    """A Vietnamese question written up to two messages, sent again after the reason,
+    took three (UCS-2: 67 characters a part); the reprompt then carries the numbered
+    replies alone, the question having come in the text before. English, with room,
+    repeats the whole question."""
+    res = resources_base
+    q = res.questionnaires["community-trust-sms"]
+    s = Setup.from_catalogs(res.catalogs, q, ("en", "vi"), program=PROGRAM,
+                            help_contact=CONTACT, allow_fuzzy=True)
+    for choice, language in (("1", "en"), ("2", "vi")):
+        steps = talk(s, start(s).state, choice)
+        question = steps[-1].messages[-1]
+        assert count_segments(question).segments <= 2, question
+        again = talk(s, steps[-1].state, "purple")[0]
+        assert again.events == (Event.REPROMPTED,)
+        reprompt = again.messages[0]
+        reason, rest = reprompt.split("\n", 1)
+        replies = question.split("\n")[-1]
+        assert rest.endswith(replies) and reason
+        if language == "en":
+            assert rest == question
+        else:
+            assert count_segments(f"{reason}\n{question}").segments == 3  # what it cost
+            assert rest == replies and count_segments(reprompt).segments <= 2
