@@ -18,6 +18,7 @@ from typing import Literal
 import msgspec
 
 from survey.export.pseudonym import WIDTH
+from survey.i18n.marks import staff as t
 from survey.questionnaire import (
     LikertItem,
     MultiChoiceItem,
@@ -61,12 +62,6 @@ class Column(msgspec.Struct, kw_only=True):
     decimals: int = 0
     """Decimals shown: every code, id and flag is a whole number; only a number item that
     allows fractions has any."""
-
-
-def t(message: str) -> str:
-    """Marks a label for the ``dashboard`` catalog (the staff's, as exports are); the
-    reader's ``t`` translates it in ``columns``."""
-    return message
 
 
 #: Ids are bigint serials: wider than the 8 digits a code needs, within a double's 15.

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-
-def t(message: str) -> str:
-    """Marks a label for the ``dashboard`` catalog; the reader's ``t`` translates it."""
-    return message
-
+from survey.i18n.marks import staff as t
 
 PHASE_LABELS = {
     # TRANSLATORS: a wave's phase, in lists and selectors: “Spring 2026 (Post)”.

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from survey.i18n.marks import staff as t
 from survey.report.model import (
     Count,
     FieldworkSite,
@@ -35,12 +36,6 @@ from survey.report.suppression import (
 )
 
 HIDDEN = Count(value=None, suppressed=True)
-
-
-def t(message: str) -> str:
-    """Marks a sentence for the ``dashboard`` catalog: the JSON keeps English, report
-    pages word it with the reader's ``t``."""
-    return message
 
 
 TOTALS_NOTE = t(

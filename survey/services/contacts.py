@@ -11,6 +11,7 @@ from survey import access, csvtext
 from survey.access import Principal
 from survey.db import Conn, fetch_one
 from survey.errors import InvalidInput
+from survey.i18n.marks import staff as t
 from survey.schemas import ContactImportOut, ContactOut, RowError
 from survey.services import audit
 from survey.services.language_names import normalize_language
@@ -33,11 +34,6 @@ MAX_ROWS = 100_000
 DELIMITERS = (",", ";", "\t")
 NO_EXTENSION = "has an extension: a text message cannot reach an extension"
 IGNORED_COLUMN = "is not a column we read: it was ignored"
-
-
-def t(message: str) -> str:
-    """Mark a msgid for the dashboard catalog; the page or API words it for the reader."""
-    return message
 
 
 #: With the value and the codes, so a sheet's author sees what to write instead.

@@ -12,6 +12,7 @@ from survey.access import Principal
 from survey.db import Conn, Record, fetch_one
 from survey.errors import Conflict, FieldProblem, InvalidInput, LaunchRefused
 from survey.export import cells as export_cells
+from survey.i18n.marks import staff as t
 from survey.resources import Resources
 from survey.schemas import LaunchIn, LaunchOut, WaveIn, WaveOut, WavePatch, WaveSiteIn
 from survey.services import audit, launch_gate
@@ -71,11 +72,6 @@ def _validate(
 async def _sites(conn: Conn, program_id: int, wave_id: int) -> list[WaveSiteIn]:
     rows = await conn.fetch(Q.wave_sites, program_id, wave_id)
     return [WaveSiteIn(site_id=r["site_id"], target_n=r["target_n"]) for r in rows]
-
-
-def t(message: str) -> str:
-    """Mark a msgid for the dashboard catalog; the page words it for the reader."""
-    return message
 
 
 #: Said in the service rather than left to the foreign keys, whose errors name the
