@@ -9,6 +9,8 @@ English text.
 
 from __future__ import annotations
 
+import re
+
 from survey.report.model import Report
 from survey.report.suppression import SUPPRESS_BELOW
 from survey.report.wording import ENGLISH, Wording
@@ -35,10 +37,34 @@ def open_note(w: Wording = ENGLISH) -> str:
     )
 
 
-def _status(status: str, w: Wording) -> str:
-    # Raking's own failures ("not weighted: …") carry a variable or an error text and
-    # stay as they are; the fixed statuses are translated.
-    return w.t("no margins") if status == "no margins" else status
+_NOBODY = re.compile(r"not weighted: nobody answered (?P<variable>.+)")
+_EMPTY = re.compile(
+    r"not weighted: margin '(?P<variable>.+?)' has categories with no sample rows: "
+    r"(?P<categories>.+?); collapse"
+)
+_DIVERGED = re.compile(r"not weighted: raking did not converge")
+
+
+def weighting_status(status: str, w: Wording = ENGLISH) -> str:
+    """A site-wave's weighting status (``SiteWeighting.status``) in the reader's words."""
+    # The JSON report keeps the statuses as the weighting wrote them (English, stable
+    # for scripts); the pages word the known failures in the reader's language. The
+    # variables and categories are the margins' export codes, the same in every language.
+    if status == "no margins":
+        return w.t("no margins")
+    if m := _NOBODY.fullmatch(status):
+        return w.t("not weighted: nobody answered %(variable)s", variable=m["variable"])
+    if m := _EMPTY.match(status):
+        categories = [c.strip().strip("'") for c in m["categories"].split(",")]
+        return w.t(
+            "not weighted: nobody in %(categories)s of %(variable)s; merge them with a "
+            "neighbouring category in the margins",
+            categories=w.names(categories),
+            variable=m["variable"],
+        )
+    if _DIVERGED.match(status):
+        return w.t("not weighted: the weights did not meet the margins")
+    return status
 
 
 def program_notes(report: Report, w: Wording = ENGLISH) -> list[str]:
@@ -82,7 +108,7 @@ def program_notes(report: Report, w: Wording = ENGLISH) -> list[str]:
         )
     failed = sorted(
         {
-            t("%(site)s (%(status)s)", site=s.name, status=_status(x.status, w))
+            t("%(site)s (%(status)s)", site=s.name, status=weighting_status(x.status, w))
             for s in report.sites
             for x in s.weighting
             if x.status.startswith("not weighted") or x.status == "no margins"
