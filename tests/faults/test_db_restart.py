@@ -262,7 +262,13 @@ async def test_postgres_restart_under_load(resources_base: Any) -> None:
             hits: list[Hit] = []
             stop = asyncio.Event()
             clients = [asyncio.create_task(_load(base, world, hits, stop, n)) for n in range(4)]
+            # A second of load, and at least one answer of each kind before the database
+            # goes: on a machine this busy, a second alone may not have finished any.
             await asyncio.sleep(1.0)
+            for _ in range(100):
+                if {h.what for h in hits} >= {"api", "page", "submit"}:
+                    break
+                await asyncio.sleep(0.1)
             stopping = time.monotonic()
             await asyncio.to_thread(_stop, server)
             down = time.monotonic()
