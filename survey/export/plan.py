@@ -43,7 +43,7 @@ from survey.errors import InvalidInput
 from survey.export.codebook import Column, columns
 from survey.export.pseudonym import export_key, hmac_pads
 from survey.questionnaire import Questionnaire
-from survey.report.suppression import SUPPRESS_BELOW
+from survey.report.suppression import SUPPRESS_BELOW, site_withheld
 from survey.resources import Resources
 from survey.services.versions import frozen_questionnaire
 from survey.sql import Q
@@ -138,9 +138,7 @@ async def plan_export(
             reason=_withheld_reason(r),
         )
         for r in counts
-        # Counted without suspected duplicates: the export cannot know whether its
-        # reader's report excludes them, so a site shown here is shown either way.
-        if not identifying and r["responses"] > 0 and r["unique_completes"] < SUPPRESS_BELOW
+        if not identifying and site_withheld(r["responses"], r["unique_completes"])
     ]
     id_pads = None
     if not identifying:
