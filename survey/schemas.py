@@ -217,7 +217,13 @@ class InvitationSummary(Base, kw_only=True):
     channel: str
     issued: int
     sent: int
-    completed: int
+    completed: int | None
+    """None when ``suppressed``."""
+    suppressed: bool = False
+    """For a reader of de-identified data only (an evaluator), ``completed`` is hidden
+    by the report's small-cell rule: at a site the report suppresses (and the export
+    withholds), and for a count of 1 to 9 with enough others that no total gives it
+    back. How many were issued and sent says nothing about anyone who answered."""
 
 
 class OpenLinkOut(Base, kw_only=True):

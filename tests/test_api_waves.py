@@ -257,7 +257,8 @@ async def test_invitations_store_only_hashes(client: Any, actors: Any, conn: Con
         await client.get(f"/api/v1/programs/{pid}/waves/{wave['id']}/invitations", headers=h)
     ).json()
     assert summary == [
-        {"site_id": sites[0], "channel": "web", "issued": 25, "sent": 0, "completed": 0}
+        {"site_id": sites[0], "channel": "web", "issued": 25, "sent": 0, "completed": 0,
+         "suppressed": False}
     ]
 
 

@@ -42,8 +42,9 @@ from survey.db import Conn, Record, fetch_one
 from survey.errors import InvalidInput
 from survey.export.codebook import Column, columns
 from survey.export.pseudonym import export_key, hmac_pads
+from survey.i18n.locales import SOURCE_LOCALE, isolate
 from survey.questionnaire import Questionnaire
-from survey.report.suppression import SUPPRESS_BELOW
+from survey.report.suppression import SUPPRESS_BELOW, site_withheld
 from survey.resources import Resources
 from survey.services.versions import frozen_questionnaire
 from survey.sql import Q
@@ -118,16 +119,17 @@ async def plan_export(
         raise InvalidInput.one(
             "lang", "is not a language we have: one of " + ", ".join(res.supported_locales)
         )
-    if lang and lang != "en":
-        from survey.i18n import translate_questionnaire
+    from survey.i18n import translate_questionnaire
 
-        # Labels in the reader's language, as residents were shown them (draft
-        # translations only where the wave was launched with them); codes and variable
-        # names never change.
-        q = translate_questionnaire(
-            res.catalogs, q, lang,
-            allow_fuzzy=wave["allow_unreviewed"] and lang in wave["languages"],
-        )
+    language = lang or SOURCE_LOCALE
+    # Labels in the reader's language, as residents were shown them (draft translations
+    # only where the wave was launched with them), with the program's name filled in as
+    # the survey page fills it, English included; codes and variable names never change.
+    q = translate_questionnaire(
+        res.catalogs, q, language,
+        allow_fuzzy=wave["allow_unreviewed"] and language in wave["languages"],
+        params={"program": isolate(wave["program_name"], language)},
+    )
     identifying = access.may(who, program_id, "pii")
     counts = await conn.fetch(Q.export_site_counts, program_id, wave_id)
     site_names = {r["site_id"]: r["name"] for r in counts}
@@ -138,9 +140,7 @@ async def plan_export(
             reason=_withheld_reason(r),
         )
         for r in counts
-        # Counted without suspected duplicates: the export cannot know whether its
-        # reader's report excludes them, so a site shown here is shown either way.
-        if not identifying and r["responses"] > 0 and r["unique_completes"] < SUPPRESS_BELOW
+        if not identifying and site_withheld(r["responses"], r["unique_completes"])
     ]
     id_pads = None
     if not identifying:

@@ -46,6 +46,16 @@ def is_caution(n: float | None, n_eff: float | None = None) -> bool:
     return smallest < CAUTION_BELOW
 
 
+def site_withheld(responses: int, unique_completes: int) -> bool:
+    """A site-wave kept from a reader of de-identified data: it has responses but fewer
+    than ``SUPPRESS_BELOW`` completes, suspected duplicates not counted (the report
+    hides it, and so must the export and any per-site count shown beside them).
+
+    Counted without suspected duplicates: the caller cannot know whether its reader's
+    report excludes them, so a site shown here is shown in the report either way."""
+    return responses > 0 and unique_completes < SUPPRESS_BELOW
+
+
 def is_primary(count: int) -> bool:
     """A count that discloses a small group: 1 to 9. Zero is shown."""
     return 0 < count < SUPPRESS_BELOW

@@ -14,6 +14,7 @@ from survey import access, security
 from survey.access import Principal
 from survey.db import Conn, Record, fetch_one
 from survey.errors import Conflict, InvalidInput, NotFound
+from survey.report.suppression import site_withheld, suppress_column
 from survey.schemas import (
     InvitationsIn,
     InvitationsOut,
@@ -142,19 +143,49 @@ def as_csv(out: InvitationsOut) -> str:
 async def summary(
     conn: Conn, who: Principal, program_id: int, wave_id: int
 ) -> list[InvitationSummary]:
+    """Personal invitations by site and channel. Exact for those who run the fieldwork
+    (they hold the contact list); for a reader of de-identified data, completed counts
+    are suppressed as the report and the export suppress them."""
     access.check(who, program_id, "read")
     await fetch_one(conn, Q.wave_get, program_id, wave_id, what="wave")
     rows = await conn.fetch(Q.invitation_summary, program_id, wave_id)
+    hidden: set[tuple[int, str]] = set()
+    if not access.may(who, program_id, "pii"):
+        hidden = await _hidden_completes(conn, program_id, wave_id, rows)
     return [
         InvitationSummary(
             site_id=r["site_id"],
             channel=r["channel"],
             issued=r["issued"],
             sent=r["sent"],
-            completed=r["completed"],
+            completed=None if (r["site_id"], r["channel"]) in hidden else r["completed"],
+            suppressed=(r["site_id"], r["channel"]) in hidden,
         )
         for r in rows
     ]
+
+
+async def _hidden_completes(
+    conn: Conn, program_id: int, wave_id: int, rows: list[Record]
+) -> set[tuple[int, str]]:
+    """The (site, channel) cells whose completed count an evaluator may not see.
+
+    Every cell of a site the export withholds (the report's rule and constant): its
+    completes would tell how many answered there. At the other sites, each channel's
+    column gets the report's primary and complementary suppression, so neither a
+    count of 1 to 9 nor the channel's total over the shown sites (which the report
+    publishes) gives one back."""
+    withheld = {
+        r["site_id"]
+        for r in await conn.fetch(Q.export_site_counts, program_id, wave_id)
+        if site_withheld(r["responses"], r["unique_completes"])
+    }
+    hidden = {(r["site_id"], r["channel"]) for r in rows if r["site_id"] in withheld}
+    for channel in sorted({r["channel"] for r in rows}):
+        shown = [r for r in rows if r["channel"] == channel and r["site_id"] not in withheld]
+        flags, _ = suppress_column([int(r["completed"]) for r in shown])
+        hidden.update((r["site_id"], channel) for r, hide in zip(shown, flags, strict=True) if hide)
+    return hidden
 
 
 async def open_link(conn: Conn, who: Principal, program_id: int, wave_id: int, site_id: int) -> str:
