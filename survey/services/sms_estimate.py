@@ -80,7 +80,7 @@ async def estimate(
     site_id: int | None = None,
 ) -> SmsEstimateOut:
     """What a send would cost; ``site_id`` narrows it to one site, as it narrows a send."""
-    access.check(who, program_id, "read")
+    access.check(who, program_id, "write")
     wave = await load_wave(conn, program_id, wave_id)
     if site_id is not None and not await conn.fetchval(
         Q.sms_wave_has_site, program_id, wave_id, site_id
