@@ -191,7 +191,7 @@ def _first_contact(
         or mentions_opt_out(text)
     )
     numbered = isinstance(parse_choice(text, range(1, len(setup.languages) + 1)), ChoiceReply)
-    named = not numbered and parse_language_choice(text, setup.languages) is not None
+    named = not numbered and parse_language_choice(text, setup.languages, preferred) is not None
     if is_keyword or named:
         return handle(setup, state, text, opt_out_type=opt_out_type, preferred=preferred)
     return start(setup)
