@@ -223,6 +223,22 @@ WHERE c.phone_e164 = $1 AND w.state = 'open' AND 'sms' = ANY (w.channels)
 ORDER BY w.launched_at DESC NULLS LAST, w.id DESC
 LIMIT 1;
 
+-- name: sms-last-texting-wave
+-- The open wave that most recently texted a number (a link, a reminder, a
+-- conversation's text), by when the text left: a complaint that is no part of an
+-- active conversation is filed there for review, not under a closed wave.
+SELECT m.program_id, m.wave_id, m.contact_id,
+       (SELECT cv.id FROM sms_conversations cv
+        WHERE cv.program_id = m.program_id AND cv.wave_id = m.wave_id
+          AND cv.contact_id = m.contact_id) AS conversation_id
+FROM contacts c
+JOIN sms_messages m ON m.program_id = c.program_id AND m.contact_id = c.id
+JOIN waves w ON w.program_id = m.program_id AND w.id = m.wave_id
+WHERE c.phone_e164 = $1 AND m.direction = 'outbound' AND m.sent_at IS NOT NULL
+  AND w.state = 'open' AND (w.closes_at IS NULL OR w.closes_at > $2)
+ORDER BY m.sent_at DESC, m.id DESC
+LIMIT 1;
+
 -- name: sms-conversation-sent
 -- A conversation text left: remind after the next interval of silence, if any left.
 UPDATE sms_conversations SET
