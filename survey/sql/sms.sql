@@ -95,8 +95,9 @@ ORDER BY direction, kind, state, delivery_status;
 -- name: sms-wave-review
 -- Inbound texts that mentioned stopping without a clear request, newest first: a
 -- person decides whether to opt the number out (the body is not kept).
-SELECT m.id AS message_id, m.conversation_id, m.contact_id, m.created_at AS received_at,
-       cv.status AS conversation_status, c.opted_out_at IS NOT NULL AS opted_out
+SELECT m.id AS message_id, m.conversation_id, m.contact_id, c.phone_e164 AS phone,
+       m.created_at AS received_at, cv.status AS conversation_status,
+       c.opted_out_at IS NOT NULL AS opted_out
 FROM sms_messages m
 LEFT JOIN sms_conversations cv ON cv.program_id = m.program_id AND cv.id = m.conversation_id
 LEFT JOIN contacts c ON c.program_id = m.program_id AND c.id = m.contact_id
