@@ -82,6 +82,8 @@ class SmsReviewRow(Base, kw_only=True):
     message_id: int
     conversation_id: int | None
     contact_id: int | None
+    phone: str | None
+    """The contact's number, to find the text in the provider's log (we keep no body)."""
     received_at: datetime
     conversation_status: str | None
     opted_out: bool

@@ -8,11 +8,12 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
 
+from survey import access
 from survey.api.deps import DbConn, Who
 from survey.dashboard.context import page_context, render
 from survey.dashboard.fieldwork import FieldworkOut, fieldwork
 from survey.i18n.locales import format_tag
-from survey.services import programs, waves
+from survey.services import programs, sms_status, waves
 
 POLL_SECONDS = 5
 
@@ -58,6 +59,12 @@ class MonitorController(Controller):
             fw=data,
             poll_seconds=POLL_SECONDS,
             json_url=f"/api/v1/programs/{program_id}/waves/{wave_id}/fieldwork",
+            # Texts set aside for a person: residents' words tied to a phone, so for
+            # those who may see contacts (grantees, admins), never evaluators.
+            review=(
+                await sms_status.review(conn, who, program_id, wave_id)
+                if "sms" in wave.channels and access.may(who, program_id, "pii") else None
+            ),
         )
         # The script formats polled numbers with the browser's Intl: in the locale the
         # server formats in (es-US: "14%", "12,345"), not the page's language ("es").

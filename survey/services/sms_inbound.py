@@ -13,7 +13,10 @@ conversation for can still opt out or back in; it gets no reply.
 
 A text that mentions stopping but is not a clear request (see ``keywords``) is
 logged as kind ``review`` for a person (``GET …/sms/review``) and stops the
-conversation's reminders (the engine's ``Event.REVIEW``). It is not taken as a menu
+conversation's reminders (the engine's ``Event.REVIEW``). It is filed under the
+conversation's wave while that is open; otherwise under the open wave that texted
+the number last (a link sent after a closed wave's conversation), where someone
+looks, and the same for a number with no conversation at all. It is not taken as a menu
 choice, nor re-prompted as an invalid reply; at a free-text question the engine keeps
 it as the answer.
 
@@ -111,7 +114,9 @@ async def _handle(conn: Conn, res: Resources, sms: InboundSms, now: datetime) ->
 
     conv, created = await _route(conn, phone, sms.to, now)
     if conv is None:
-        if keyword is KeywordKind.OPT_OUT:
+        if keyword is KeywordKind.NONE and not sms.opt_out_type and mentions_opt_out(sms.body):
+            await _file_for_review(conn, sms, phone, now, None)
+        elif keyword is KeywordKind.OPT_OUT:
             await optouts.record_opt_out(conn, phone, source, now)
         elif keyword is KeywordKind.OPT_IN and was_suppressed:
             await optouts.record_opt_in(conn, phone, optouts.SOURCE_KEYWORD, now)
@@ -150,17 +155,40 @@ async def _handle(conn: Conn, res: Resources, sms: InboundSms, now: datetime) ->
         # HELP is answered whatever the opt-in state (carrier rule); it changes nothing.
         if not first_confirmation and Event.HELP not in step.events:
             messages = []
-    await outbox.log_inbound(
-        conn, conv.program_id, kind=_kind(step), wave_id=conv.wave_id,
-        contact_id=conv.contact_id, conversation_id=conv.id, message_sid=sms.message_sid,
-        segments=max(sms.num_segments, 1), now=now,
-    )
+    if review and not wave.is_open(now):
+        await _file_for_review(conn, sms, phone, now, conv)
+    else:
+        await outbox.log_inbound(
+            conn, conv.program_id, kind=_kind(step), wave_id=conv.wave_id,
+            contact_id=conv.contact_id, conversation_id=conv.id, message_sid=sms.message_sid,
+            segments=max(sms.num_segments, 1), now=now,
+        )
     await outbox.log_replies(
         conn, conv.program_id, wave_id=conv.wave_id, contact_id=conv.contact_id,
         conversation_id=conv.id, language=step.language or step.state.language,
         bodies=messages, now=now,
     )
     return messages
+
+
+async def _file_for_review(
+    conn: Conn, sms: InboundSms, phone: str, now: datetime, conv: Conversation | None
+) -> None:
+    """Log a text for review under the open wave that texted the number last, else
+    (none open) under the closed conversation's wave, else nowhere."""
+    row = await conn.fetchrow(Q.sms_last_texting_wave, phone, now)
+    if row is not None:
+        where = (row["program_id"], row["wave_id"], row["contact_id"], row["conversation_id"])
+    elif conv is not None:
+        where = (conv.program_id, conv.wave_id, conv.contact_id, conv.id)
+    else:
+        return
+    program_id, wave_id, contact_id, conversation_id = where
+    await outbox.log_inbound(
+        conn, program_id, kind="review", wave_id=wave_id, contact_id=contact_id,
+        conversation_id=conversation_id, message_sid=sms.message_sid,
+        segments=max(sms.num_segments, 1), now=now,
+    )
 
 
 async def _help_outside_conversation(
@@ -191,7 +219,7 @@ def _first_contact(
         or mentions_opt_out(text)
     )
     numbered = isinstance(parse_choice(text, range(1, len(setup.languages) + 1)), ChoiceReply)
-    named = not numbered and parse_language_choice(text, setup.languages) is not None
+    named = not numbered and parse_language_choice(text, setup.languages, preferred) is not None
     if is_keyword or named:
         return handle(setup, state, text, opt_out_type=opt_out_type, preferred=preferred)
     return start(setup)

@@ -112,7 +112,7 @@ async def log_inbound(
     kind: str,
     wave_id: int,
     contact_id: int,
-    conversation_id: int,
+    conversation_id: int | None,
     message_sid: str,
     segments: int,
     now: datetime,

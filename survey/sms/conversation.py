@@ -283,7 +283,7 @@ def handle(
     if state.status == "completed":
         return Step(state=state, messages=[], events=(Event.IGNORED,))
     if state.status == "choosing_language" or state.language is None:
-        return _choose_language(setup, state, text)
+        return _choose_language(setup, state, text, preferred)
     if fold(text) in _LANGUAGE_WORDS and len(setup.languages) > 1:
         menu = compose_language_menu(setup.languages, setup.program)
         new = msgspec.structs.replace(state, status="choosing_language", invalid=0)
@@ -383,16 +383,20 @@ def _ask_next(
                 answer=answer, events=events)
 
 
-def _choose_language(setup: Setup, state: ConversationState, text: str) -> Step:
-    language = parse_language_choice(text, setup.languages)
+def _choose_language(
+    setup: Setup, state: ConversationState, text: str, preferred: str | None
+) -> Step:
+    language = parse_language_choice(text, setup.languages, preferred)
     if language is None:
         if state.invalid < setup.max_reprompts:
             menu = compose_language_menu(setup.languages, setup.program)
             new = msgspec.structs.replace(state, invalid=state.invalid + 1)
             return Step(state=new, messages=[menu], events=(Event.REPROMPTED,))
-        # Still unclear after the re-prompts: go on in the wave's default
-        # language (they can reply LANG later) rather than loop on the menu.
-        language = setup.default_language
+        # Still unclear after the re-prompts: go on in the language already spoken
+        # (a menu reopened by LANG), else the contact list's, else the wave's default
+        # (they can reply LANG later), rather than loop on the menu.
+        known = (c for c in (state.language, preferred) if c in setup.languages)
+        language = next(known, setup.default_language)
     chosen = msgspec.structs.replace(state, status="in_progress", language=language, invalid=0)
     step = _begin(setup, chosen)
     return msgspec.structs.replace(step, events=(Event.LANGUAGE_CHOSEN, *step.events))

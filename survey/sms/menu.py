@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from survey.i18n.locales import LOCALES
+from survey.services.language_names import language_candidates
 from survey.sms.replies import ChoiceReply, parse_choice
 from survey.sms.segments import count_segments
 from survey.sms.textnorm import fold
@@ -98,9 +99,17 @@ def compose_language_menu(languages: Sequence[str], program: str = "") -> str:
     raise ValueError(f"a menu of {n} languages does not fit one SMS segment")
 
 
-def parse_language_choice(text: str, languages: Sequence[str]) -> str | None:
-    """The language picked by a menu reply: its number (in any digit script), its
-    ASCII or native name, its English name or its code. None if unclear."""
+def parse_language_choice(
+    text: str, languages: Sequence[str], preferred: str | None = None
+) -> str | None:
+    """The language picked by a menu reply: its number (in any digit script), the
+    menu's ASCII name, or any name or code the contact upload accepts ("Spanish",
+    "中文", "es"). None if unclear.
+
+    A name that fits several languages offered (``Chinese`` where both scripts are)
+    is the contact's own language (``preferred``) when that is one of them; otherwise
+    unclear, so the menu asks again rather than guess a script.
+    """
     numbers = range(1, len(languages) + 1)
     parsed = parse_choice(text, numbers)
     if isinstance(parsed, ChoiceReply):
@@ -109,10 +118,9 @@ def parse_language_choice(text: str, languages: Sequence[str]) -> str | None:
     if not key:
         return None
     for code in languages:
-        info = LOCALES.get(code)
-        names = {ascii_name(code), ascii_name(code, short=True), code, code.replace("_", "-")}
-        if info is not None:
-            names |= {info.native_name, info.english_name, info.bcp47}
-        if key in {fold(name) for name in names}:
+        if key in {fold(ascii_name(code)), fold(ascii_name(code, short=True))}:
             return code
-    return None
+    found = language_candidates(text, languages)
+    if len(found) == 1:
+        return found[0]
+    return preferred if preferred in found else None

@@ -95,8 +95,9 @@ ORDER BY direction, kind, state, delivery_status;
 -- name: sms-wave-review
 -- Inbound texts that mentioned stopping without a clear request, newest first: a
 -- person decides whether to opt the number out (the body is not kept).
-SELECT m.id AS message_id, m.conversation_id, m.contact_id, m.created_at AS received_at,
-       cv.status AS conversation_status, c.opted_out_at IS NOT NULL AS opted_out
+SELECT m.id AS message_id, m.conversation_id, m.contact_id, c.phone_e164 AS phone,
+       m.created_at AS received_at, cv.status AS conversation_status,
+       c.opted_out_at IS NOT NULL AS opted_out
 FROM sms_messages m
 LEFT JOIN sms_conversations cv ON cv.program_id = m.program_id AND cv.id = m.conversation_id
 LEFT JOIN contacts c ON c.program_id = m.program_id AND c.id = m.contact_id
@@ -221,6 +222,22 @@ WHERE c.phone_e164 = $1 AND w.state = 'open' AND 'sms' = ANY (w.channels)
                   WHERE i.program_id = c.program_id AND i.wave_id = w.id
                     AND i.contact_id = c.id))
 ORDER BY w.launched_at DESC NULLS LAST, w.id DESC
+LIMIT 1;
+
+-- name: sms-last-texting-wave
+-- The open wave that most recently texted a number (a link, a reminder, a
+-- conversation's text), by when the text left: a complaint that is no part of an
+-- active conversation is filed there for review, not under a closed wave.
+SELECT m.program_id, m.wave_id, m.contact_id,
+       (SELECT cv.id FROM sms_conversations cv
+        WHERE cv.program_id = m.program_id AND cv.wave_id = m.wave_id
+          AND cv.contact_id = m.contact_id) AS conversation_id
+FROM contacts c
+JOIN sms_messages m ON m.program_id = c.program_id AND m.contact_id = c.id
+JOIN waves w ON w.program_id = m.program_id AND w.id = m.wave_id
+WHERE c.phone_e164 = $1 AND m.direction = 'outbound' AND m.sent_at IS NOT NULL
+  AND w.state = 'open' AND (w.closes_at IS NULL OR w.closes_at > $2)
+ORDER BY m.sent_at DESC, m.id DESC
 LIMIT 1;
 
 -- name: sms-conversation-sent

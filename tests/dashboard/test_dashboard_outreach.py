@@ -101,3 +101,34 @@ async def test_evaluators_cannot_text_or_close(
         assert r.status_code == 403, path
     assert await conn.fetchval("SELECT count(*) FROM sms_messages") == 0
     assert await conn.fetchval("SELECT state FROM waves WHERE id = $1", wave_id) == "open"
+
+
+async def test_texts_to_review_are_listed_for_grantees_not_evaluators(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    pid = actors.programs["own"]
+    wave_id = await _sms_wave(conn, resources, pid)
+    base = f"/dashboard/programs/{pid}/waves/{wave_id}"
+    staff = Staff(client)
+    await staff.login("grantee@example.org")
+    quiet = await staff.get(f"{base}/monitor")
+    assert quiet.status_code == 200
+    assert "Texts to review" in quiet.text and "0 texts mentioned stopping" in quiet.text
+
+    # What the inbound webhook logs for "why do you keep texting me, stop" (no body).
+    contact = await conn.fetchval("SELECT id FROM contacts WHERE phone_e164 = $1", PHONES[1])
+    await conn.execute(
+        "INSERT INTO sms_messages (program_id, direction, kind, wave_id, contact_id, state)"
+        " VALUES ($1, 'inbound', 'review', $2, $3, 'received')", pid, wave_id, contact)
+    listed = await staff.get(f"{base}/monitor")
+    assert "1 text mentioned stopping without clearly asking to stop." in listed.text
+    assert PHONES[1] in listed.text and PHONES[0] not in listed.text
+    assert "upload their number again with consent" in listed.text
+    spanish = await staff.get(f"{base}/monitor?lang=es")
+    assert "Textos para revisar" in spanish.text
+
+    evaluator = Staff(client)
+    await evaluator.login("evaluator@example.org")
+    denied = await evaluator.get(f"{base}/monitor")
+    assert denied.status_code == 403
+    assert PHONES[1] not in denied.text and "Texts to review" not in denied.text

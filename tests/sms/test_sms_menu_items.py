@@ -59,6 +59,14 @@ def test_parse_chinese_scripts() -> None:
     assert parse_language_choice("繁體中文", both) == "zh_Hant"
     assert parse_language_choice("Fanti", both) == "zh_Hant"
     assert parse_language_choice("中文", both) is None
+    assert parse_language_choice("中文", both, preferred="zh_Hant") == "zh_Hant"
+    assert parse_language_choice("Traditional", both) == "zh_Hant"
+
+
+@pytest.mark.parametrize("reply", ["Chinese", "中文", "Mandarin", "普通话", "汉语", "Zhongwen"])
+@pytest.mark.parametrize("script", ["zh_Hans", "zh_Hant"])
+def test_chinese_names_pick_the_only_script_offered(reply: str, script: str) -> None:
+    assert parse_language_choice(reply, ["en", "es", "vi", "so", script]) == script
 
 
 def test_interpret_reply_per_kind() -> None:
