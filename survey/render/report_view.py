@@ -20,6 +20,8 @@ from survey.report.model import ConstructResult, Report, SiteReport, WaveStat
 from survey.report.notes import reader_notes
 from survey.report.wording import Wording, english_plural
 
+NBSP = "\u00a0"
+
 
 def _ok(value: float | None) -> bool:
     return value is not None and math.isfinite(value)
@@ -77,12 +79,17 @@ class View:
         text = show(value) if _ok(value) else "–"
         return {"text": text, "suppressed": False, "caution": stat.caution}
 
+    def percent(self, value: float, digits: int = 1) -> str:
+        # A no-break space: a narrow cell must not put the "%" on a line of its own.
+        return charts.number_format(self.locale, digits)(value) + NBSP + "%"
+
     def p(self, value: float | None) -> str:
         if not _ok(value):
             return "–"
         assert value is not None
         return (
-            "< 0.001"
+            # The bound in the reader's digits ("0,001"), never split from its "<".
+            "<" + NBSP + format_number(0.001, self.locale, 3)
             if value < 0.001
             else self.num2(value)
             if value >= 0.01
@@ -286,7 +293,7 @@ async def build_view(
             "sites": len(p.site_ids),
             "ci": f"{view.num(p.ci_low * _span(report, p.construct_id))} – "
             f"{view.num(p.ci_high * _span(report, p.construct_id))}",
-            "i2": charts.number_format(locale, 0)(100 * p.i2) + " %" if _ok(p.i2) else "–",
+            "i2": view.percent(100 * p.i2, 0) if _ok(p.i2) else "–",
             "p": view.p(p.p),
         }
         for p in report.state
@@ -372,7 +379,7 @@ def _fieldwork(view: View, fw: Any) -> dict[str, Any]:
         "wave": fw.wave.name,
         "complete": _count(view, fw.complete),
         "partial": _count(view, fw.partial),
-        "rate": view.num(100 * fw.completion_rate) + " %"
+        "rate": view.percent(100 * fw.completion_rate)
         if fw.completion_rate is not None
         else "–",
         # Words, not the stored codes ("sms", "zh_Hans"), in the reader's language.
