@@ -10,10 +10,11 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from survey.i18n import format_number, language_in, translate_questionnaire
+from survey.i18n import format_number, language_in
 from survey.questionnaire import LikertItem, Questionnaire
 from survey.render import charts
 from survey.render.labels import CHANNEL_LABELS, label
+from survey.render.questionnaire_text import QuestionnaireText
 from survey.report.aggregate import construct_specs
 from survey.report.methods import methods_paragraph
 from survey.report.model import ConstructResult, Report, SiteReport, WaveStat
@@ -39,7 +40,9 @@ class View:
         self.num = charts.number_format(locale)
         self.num2 = charts.number_format(locale, 2)
         self.no_target = t("no target")
-        self.q = translate_questionnaire(catalogs, q, locale) if locale != "en" else q
+        # The wording residents saw, drafts included; ``mark`` flags English left over.
+        self.text = QuestionnaireText(catalogs, q, locale)
+        self.q, self.mark = self.text.q, self.text.mark
         self.constructs = {c.id: c.label for c in self.q.constructs}
         self.items = {i.id: i for i in self.q.items}
         below = report.thresholds.suppress_below
@@ -109,7 +112,7 @@ def _construct_rows(view: View, site: SiteReport) -> list[dict[str, Any]]:
         ch = c.change
         rows.append(
             {
-                "label": view.label(c),
+                "label": view.mark(view.label(c)),
                 "primary": c.primary,
                 "n_pre": view.cell(c.pre, "n", absent=out_pre),
                 "n_post": view.cell(c.post, "n", absent=out_post),
@@ -144,7 +147,7 @@ def _item_rows(view: View, site: SiteReport) -> list[dict[str, Any]]:
         blank = view.hidden(out_pre or out_post) if hidden else _shown("–")
         rows.append(
             {
-                "label": spec.prompt if spec is not None else item.item_id,
+                "label": view.mark(spec.prompt) if spec is not None else item.item_id,
                 "caution": bool(ch and ch.caution),
                 "cells": [
                     view.cell(item.pre, "n", absent=out_pre),
@@ -233,7 +236,7 @@ async def _site_charts(view: View, site: SiteReport, waves: tuple[str, str]) -> 
                 locale=view.locale,
             )
         )
-    return out
+    return [view.text.chart(chart) for chart in out]
 
 
 async def build_view(
@@ -287,7 +290,7 @@ async def build_view(
         )
     state = [
         {
-            "label": view.constructs.get(p.construct_id, p.label),
+            "label": view.mark(view.constructs.get(p.construct_id, p.label)),
             "primary": p.primary,
             "estimate": view.num(p.estimate_score),
             "sites": len(p.site_ids),
@@ -328,6 +331,7 @@ async def build_view(
         "v": view,
         "methods": methods_paragraph(report, construct_specs(view.q), words),
         "notes": reader_notes(report, words),
+        "draft_note": view.text.draft_note(t, report),
         "waves": waves,
         "forests": forests,
         "state": state,
@@ -340,7 +344,7 @@ async def build_view(
         "fieldwork": [_fieldwork(view, fw) for fw in report.fieldwork],
         "reliability": [
             {
-                "label": view.constructs.get(r.construct_id, r.construct_id),
+                "label": view.mark(view.constructs.get(r.construct_id, r.construct_id)),
                 "wave": waves[0] if r.wave_id == report.pre.id else waves[1],
                 "language": r.language or t("all"),
                 "alpha": t("suppressed") if r.suppressed or r.alpha is None else view.num2(r.alpha),

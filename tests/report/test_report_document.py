@@ -126,7 +126,13 @@ async def test_counts_are_whole_numbers_and_no_target_is_said(
         trust = next(c for c in alpha.constructs if c.construct_id == "trust")
         assert trust.pre.n is not None and trust.post.n is not None
         site_rows = html[html.index('id="site-'):]
-        row = _cells(site_rows, "Trust and confidence in police")  # constructs: English labels
+        # The measure as residents read it: the draft in the reader's language.
+        drafts = translate_questionnaire(
+            resources.catalogs, resources.questionnaires["community-trust"], lang,
+            allow_fuzzy=True,
+        )
+        label = next(c.label for c in drafts.constructs if c.id == "trust")
+        row = _cells(site_rows, label)
         assert row[:2] == [str(trust.pre.n), str(trust.post.n)], row
         # Fieldwork: targets and counts per site; Fourteen has no target.
         assert _cells(html, "Alpha")[:2] == ["200", "30"]
@@ -225,7 +231,9 @@ async def test_an_item_only_questionnaire_reports_its_items_and_no_empty_table(
         alpha = next(s for s in report.sites if s.name == "Alpha")
         section = _site_section(html, ids["Alpha"])
         # Item labels in the reader's language, like the rest of the report.
-        q = translate_questionnaire(resources.catalogs, resources.questionnaires["pulse"], lang)
+        q = translate_questionnaire(
+            resources.catalogs, resources.questionnaires["pulse"], lang, allow_fuzzy=True
+        )
         prompts = {i.id: i.prompt for i in q.items}
         assert len(alpha.items) == 2
         for item in alpha.items:
