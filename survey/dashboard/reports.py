@@ -49,14 +49,25 @@ async def report_context(
     site: int | None,
     *,
     every_site: bool,
+    weighted: bool = False,
+    exclude_duplicates: bool = False,
 ) -> dict[str, Any]:
     """The report's view. The dashboard shows one site's detail at a time (``site``, or
-    the first), so only its charts are drawn; downloads draw ``every_site``."""
+    the first), so only its charts are drawn; downloads draw ``every_site``.
+    ``weighted`` and ``exclude_duplicates`` are the JSON report's choices."""
     from survey.render.report_view import build_view
     from survey.report import build_report
 
     report = await build_report(
-        conn, who, res, program_id, pre=pre, post=post, connect=request.app.state.pool.acquire
+        conn,
+        who,
+        res,
+        program_id,
+        pre=pre,
+        post=post,
+        weighted=weighted,
+        exclude_duplicates=exclude_duplicates,
+        connect=request.app.state.pool.acquire,
     )
     q = await _questionnaire(conn, res, report)
     locale = choose_locale(request, who)
@@ -96,6 +107,8 @@ class ReportPages(Controller):
         pre: FromQuery[int | None] = None,
         post: FromQuery[int | None] = None,
         site: FromQuery[int | None] = None,
+        weighted: FromQuery[bool] = False,
+        exclude_duplicates: FromQuery[bool] = False,
     ) -> Any:
         from survey import access
 
@@ -112,17 +125,24 @@ class ReportPages(Controller):
             pre=pre,
             post=post,
             site=site,
+            weighted=weighted,
+            exclude_duplicates=exclude_duplicates,
         )
         try:
             async with conn.transaction():
                 view = await report_context(
-                    request, conn, who, res, program_id, pre, post, site, every_site=False
+                    request, conn, who, res, program_id, pre, post, site, every_site=False,
+                    weighted=weighted, exclude_duplicates=exclude_duplicates,
                 )
         except InvalidInput as exc:
             from survey.report.pairing import WavesNotComparable
 
             # The reasons say what to choose; "Invalid input" alone does not.
-            labels = {"pre": ctx["t"]("Before"), "post": ctx["t"]("After")}
+            labels = {
+                "pre": ctx["t"]("Before"),
+                "post": ctx["t"]("After"),
+                "weighted": ctx["t"]("Weight to population margins"),
+            }
             reasons = (
                 [(exc.problems[0].field, ctx["t"](exc.reason, **exc.reason_params))]
                 if isinstance(exc, WavesNotComparable)
@@ -155,11 +175,14 @@ class DownloadApi(Controller):
         program_id: int,
         pre: int | None,
         post: int | None,
+        weighted: bool,
+        exclude_duplicates: bool,
     ) -> dict[str, Any]:
         ctx = page_context(request, who)
         ctx.update(
             await report_context(
-                request, conn, who, res, program_id, pre, post, None, every_site=True
+                request, conn, who, res, program_id, pre, post, None, every_site=True,
+                weighted=weighted, exclude_duplicates=exclude_duplicates,
             )
         )
         return ctx
@@ -174,10 +197,14 @@ class DownloadApi(Controller):
         program_id: FromPath[int],
         pre: FromQuery[int | None] = None,
         post: FromQuery[int | None] = None,
+        weighted: FromQuery[bool] = False,
+        exclude_duplicates: FromQuery[bool] = False,
     ) -> Response[str]:
         from survey.render.document import html_document
 
-        ctx = await self._document(request, conn, who, res, program_id, pre, post)
+        ctx = await self._document(
+            request, conn, who, res, program_id, pre, post, weighted, exclude_duplicates
+        )
         return Response(
             html_document(ctx, inline_css=True),
             media_type="text/html",
@@ -194,10 +221,14 @@ class DownloadApi(Controller):
         program_id: FromPath[int],
         pre: FromQuery[int | None] = None,
         post: FromQuery[int | None] = None,
+        weighted: FromQuery[bool] = False,
+        exclude_duplicates: FromQuery[bool] = False,
     ) -> Response[bytes]:
         from survey.render.document import pdf_document
 
-        ctx = await self._document(request, conn, who, res, program_id, pre, post)
+        ctx = await self._document(
+            request, conn, who, res, program_id, pre, post, weighted, exclude_duplicates
+        )
         return Response(
             await pdf_document(ctx),
             media_type="application/pdf",

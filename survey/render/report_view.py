@@ -10,15 +10,18 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from survey.i18n import format_number, language_in, translate_questionnaire
+from survey.i18n import format_number, language_in
 from survey.questionnaire import LikertItem, Questionnaire
 from survey.render import charts
 from survey.render.labels import CHANNEL_LABELS, label
+from survey.render.questionnaire_text import QuestionnaireText
 from survey.report.aggregate import construct_specs
 from survey.report.methods import methods_paragraph
 from survey.report.model import ConstructResult, Report, SiteReport, WaveStat
 from survey.report.notes import reader_notes
 from survey.report.wording import Wording, english_plural
+
+NBSP = "\u00a0"
 
 
 def _ok(value: float | None) -> bool:
@@ -37,7 +40,9 @@ class View:
         self.num = charts.number_format(locale)
         self.num2 = charts.number_format(locale, 2)
         self.no_target = t("no target")
-        self.q = translate_questionnaire(catalogs, q, locale) if locale != "en" else q
+        # The wording residents saw, drafts included; ``mark`` flags English left over.
+        self.text = QuestionnaireText(catalogs, q, locale)
+        self.q, self.mark = self.text.q, self.text.mark
         self.constructs = {c.id: c.label for c in self.q.constructs}
         self.items = {i.id: i for i in self.q.items}
         below = report.thresholds.suppress_below
@@ -77,12 +82,17 @@ class View:
         text = show(value) if _ok(value) else "–"
         return {"text": text, "suppressed": False, "caution": stat.caution}
 
+    def percent(self, value: float, digits: int = 1) -> str:
+        # A no-break space: a narrow cell must not put the "%" on a line of its own.
+        return charts.number_format(self.locale, digits)(value) + NBSP + "%"
+
     def p(self, value: float | None) -> str:
         if not _ok(value):
             return "–"
         assert value is not None
         return (
-            "< 0.001"
+            # The bound in the reader's digits ("0,001"), never split from its "<".
+            "<" + NBSP + format_number(0.001, self.locale, 3)
             if value < 0.001
             else self.num2(value)
             if value >= 0.01
@@ -102,7 +112,7 @@ def _construct_rows(view: View, site: SiteReport) -> list[dict[str, Any]]:
         ch = c.change
         rows.append(
             {
-                "label": view.label(c),
+                "label": view.mark(view.label(c)),
                 "primary": c.primary,
                 "n_pre": view.cell(c.pre, "n", absent=out_pre),
                 "n_post": view.cell(c.post, "n", absent=out_post),
@@ -137,7 +147,7 @@ def _item_rows(view: View, site: SiteReport) -> list[dict[str, Any]]:
         blank = view.hidden(out_pre or out_post) if hidden else _shown("–")
         rows.append(
             {
-                "label": spec.prompt if spec is not None else item.item_id,
+                "label": view.mark(spec.prompt) if spec is not None else item.item_id,
                 "caution": bool(ch and ch.caution),
                 "cells": [
                     view.cell(item.pre, "n", absent=out_pre),
@@ -226,7 +236,7 @@ async def _site_charts(view: View, site: SiteReport, waves: tuple[str, str]) -> 
                 locale=view.locale,
             )
         )
-    return out
+    return [view.text.chart(chart) for chart in out]
 
 
 async def build_view(
@@ -280,13 +290,13 @@ async def build_view(
         )
     state = [
         {
-            "label": view.constructs.get(p.construct_id, p.label),
+            "label": view.mark(view.constructs.get(p.construct_id, p.label)),
             "primary": p.primary,
             "estimate": view.num(p.estimate_score),
             "sites": len(p.site_ids),
             "ci": f"{view.num(p.ci_low * _span(report, p.construct_id))} – "
             f"{view.num(p.ci_high * _span(report, p.construct_id))}",
-            "i2": charts.number_format(locale, 0)(100 * p.i2) + " %" if _ok(p.i2) else "–",
+            "i2": view.percent(100 * p.i2, 0) if _ok(p.i2) else "–",
             "p": view.p(p.p),
         }
         for p in report.state
@@ -321,6 +331,7 @@ async def build_view(
         "v": view,
         "methods": methods_paragraph(report, construct_specs(view.q), words),
         "notes": reader_notes(report, words),
+        "draft_note": view.text.draft_note(t, report),
         "waves": waves,
         "forests": forests,
         "state": state,
@@ -333,7 +344,7 @@ async def build_view(
         "fieldwork": [_fieldwork(view, fw) for fw in report.fieldwork],
         "reliability": [
             {
-                "label": view.constructs.get(r.construct_id, r.construct_id),
+                "label": view.mark(view.constructs.get(r.construct_id, r.construct_id)),
                 "wave": waves[0] if r.wave_id == report.pre.id else waves[1],
                 "language": r.language or t("all"),
                 "alpha": t("suppressed") if r.suppressed or r.alpha is None else view.num2(r.alpha),
@@ -372,7 +383,7 @@ def _fieldwork(view: View, fw: Any) -> dict[str, Any]:
         "wave": fw.wave.name,
         "complete": _count(view, fw.complete),
         "partial": _count(view, fw.partial),
-        "rate": view.num(100 * fw.completion_rate) + " %"
+        "rate": view.percent(100 * fw.completion_rate)
         if fw.completion_rate is not None
         else "–",
         # Words, not the stored codes ("sms", "zh_Hans"), in the reader's language.

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from survey.i18n import language_in
 from survey.report.aggregate import ConstructSpec
 from survey.report.model import Report, WaveRef
 from survey.report.reliability import FLAG_BELOW
@@ -225,7 +226,9 @@ def methods_paragraph(
                 "Some responses were collected with translations that had not been reviewed "
                 "(%(languages)s); results in those languages should be read with that in "
                 "mind.",
-                languages=w.names(unreviewed),
+                # Names in the reader's language, as the fieldwork section has them:
+                # "es" is a stored code, not a word.
+                languages=w.names([language_in(code, w.locale) for code in unreviewed]),
             )
         )
     return " ".join(parts)

@@ -126,7 +126,13 @@ async def test_counts_are_whole_numbers_and_no_target_is_said(
         trust = next(c for c in alpha.constructs if c.construct_id == "trust")
         assert trust.pre.n is not None and trust.post.n is not None
         site_rows = html[html.index('id="site-'):]
-        row = _cells(site_rows, "Trust and confidence in police")  # constructs: English labels
+        # The measure as residents read it: the draft in the reader's language.
+        drafts = translate_questionnaire(
+            resources.catalogs, resources.questionnaires["community-trust"], lang,
+            allow_fuzzy=True,
+        )
+        label = next(c.label for c in drafts.constructs if c.id == "trust")
+        row = _cells(site_rows, label)
         assert row[:2] == [str(trust.pre.n), str(trust.post.n)], row
         # Fieldwork: targets and counts per site; Fourteen has no target.
         assert _cells(html, "Alpha")[:2] == ["200", "30"]
@@ -148,7 +154,7 @@ def _p(value: float | None) -> str:
     if value is None:
         return "–"
     if value < 0.001:
-        return "< 0.001"
+        return "<\u00a00.001"
     return format_number(value, "en", 2 if value >= 0.01 else 3)
 
 
@@ -225,7 +231,9 @@ async def test_an_item_only_questionnaire_reports_its_items_and_no_empty_table(
         alpha = next(s for s in report.sites if s.name == "Alpha")
         section = _site_section(html, ids["Alpha"])
         # Item labels in the reader's language, like the rest of the report.
-        q = translate_questionnaire(resources.catalogs, resources.questionnaires["pulse"], lang)
+        q = translate_questionnaire(
+            resources.catalogs, resources.questionnaires["pulse"], lang, allow_fuzzy=True
+        )
         prompts = {i.id: i.prompt for i in q.items}
         assert len(alpha.items) == 2
         for item in alpha.items:
@@ -240,6 +248,36 @@ async def test_an_item_only_questionnaire_reports_its_items_and_no_empty_table(
             ]
     pdf = await client.get(f"/api/v1/programs/{pid}/report.pdf", headers=h)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+async def test_a_number_and_its_sign_or_unit_never_split(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    """A narrow cell of the Spanish PDF put "51" and "%", "<" and "0.001" on lines of
+    their own: they are joined by no-break spaces, in every language."""
+    from survey.render.report_view import View
+
+    pid = actors.programs["own"]
+    await _seed(conn, resources, pid)
+    h = actors.headers("evaluator")
+    report = msgspec.json.decode(
+        (await client.get(f"/api/v1/programs/{pid}/report", headers=h)).content, type=Report
+    )
+    assert report.state
+    for lang in ("en", "es"):
+        html = (await client.get(f"/api/v1/programs/{pid}/report.html?lang={lang}",
+                                 headers=h)).text
+        state = html[html.index('id="state-h"'):]
+        state = state[: state.index("</table>")]
+        i2 = [_cells(state, escape(label))[3] for label in re.findall(
+            r'<th scope="row">([^<*]+?)(?: \*)?</th>', state)]
+        assert i2 and all(re.fullmatch(r"\d+\u00a0%|–", c) for c in i2), (lang, i2)
+        cells = " | ".join(re.findall(r"<td[^>]*>(.*?)</td>", html, re.S))
+        assert not re.search(r"\d %|&lt; \d", cells)
+        view = View(report, resources.questionnaires["community-trust"],
+                    DASHBOARD.gettext(lang), lang, resources.catalogs)
+        assert view.p(0.0004) == "<\u00a0" + format_number(0.001, lang, 3)
+        assert view.percent(51.2) == format_number(51.2, lang, 1) + "\u00a0%"
 
 
 def _methods(html: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,11 +21,15 @@ from report_raw import Raw
 from analysis import compare_independent, compare_paired, cronbach_alpha, diff_in_diff, pomp
 from survey import db
 from survey.access import SYSTEM
+from survey.dashboard.i18n import DashboardCatalogs
 from survey.db import Conn
 from survey.report import build_report
+from survey.report.aggregate import construct_specs
+from survey.report.methods import methods_paragraph
 from survey.report.model import ConstructResult, Report, SiteReport
 from survey.report.seeding import seed_program
 from survey.report.synthetic import SiteDesign
+from survey.report.wording import Wording
 
 DESIGN = [
     SiteDesign("Alpha", 60, 64, {"trust": 0.6}),
@@ -445,3 +450,10 @@ def test_unreviewed_translations_are_reported(world: dict[str, Any]) -> None:
         assert "not reviewed" in used["es"].reason
         assert used["es"].complete == fw.by_language["es"]
     assert "had not been reviewed" in report.methods
+    # Named in words in the reader's language, as the fieldwork section names them.
+    assert "(Arabic, Spanish, Vietnamese and Chinese (Simplified))" in report.methods
+    catalogs = DashboardCatalogs(Path(__file__).resolve().parents[2] / "locales")
+    es = Wording(catalogs.gettext("es"), catalogs.ngettext("es"), "es")
+    spanish = methods_paragraph(report, construct_specs(world["q"]), es)
+    assert "(árabe, español, vietnamita y chino (simplificado))" in spanish
+    assert "zh_Hans" not in spanish
