@@ -12,9 +12,10 @@ from typing import Any
 
 from survey.i18n import format_number, language_in
 from survey.questionnaire import LikertItem, Questionnaire
-from survey.render import charts
+from survey.render import charts, result_tables
 from survey.render.labels import CHANNEL_LABELS, label
 from survey.render.questionnaire_text import QuestionnaireText
+from survey.render.result_tables import score_span as _span
 from survey.report.aggregate import construct_specs
 from survey.report.methods import methods_paragraph
 from survey.report.model import ConstructResult, Report, SiteReport, WaveStat
@@ -323,6 +324,7 @@ async def build_view(
                 "reason": view.not_in_wave_reason if absent else view.reason if hidden else "",
                 "constructs": _construct_rows(view, site),
                 "item_rows": _item_rows(view, site),
+                "paired_rows": result_tables.paired_rows(view, site),
                 "charts": [] if hidden else await _site_charts(view, site, waves),
             }
         )
@@ -342,18 +344,9 @@ async def build_view(
         "has_items": any(s["item_rows"] for s in sites),
         "site_options": [(s.site_id, s.name) for s in report.sites],
         "fieldwork": [_fieldwork(view, fw) for fw in report.fieldwork],
-        "reliability": [
-            {
-                "label": view.mark(view.constructs.get(r.construct_id, r.construct_id)),
-                "wave": waves[0] if r.wave_id == report.pre.id else waves[1],
-                "language": r.language or t("all"),
-                "alpha": t("suppressed") if r.suppressed or r.alpha is None else view.num2(r.alpha),
-                "n": "" if r.n is None else view.count(r.n),
-                "flag": r.below_flag,
-            }
-            for r in report.reliability
-            if r.language is None
-        ],
+        "reliability": result_tables.reliability_table(view, report, waves),
+        "did": result_tables.did_rows(view, report),
+        "has_pairs": result_tables.has_pairs(report),
     }
 
 
@@ -361,15 +354,6 @@ def _site_count(view: View, n: int | None, absent: bool) -> str:
     if absent:
         return view.not_in_wave
     return view.count(n) if n is not None else view.suppressed
-
-
-def _span(report: Report, construct_id: str) -> float:
-    """Raw scale units → 0–100 points for a construct."""
-    for site in report.sites:
-        for c in site.constructs:
-            if c.construct_id == construct_id:
-                return 100.0 / ((c.scale_max - c.scale_min) or 1.0)
-    return 100.0
 
 
 def _count(view: View, count: Any) -> dict[str, Any]:
@@ -404,5 +388,6 @@ def _fieldwork(view: View, fw: Any) -> dict[str, Any]:
             for s in fw.sites
         ],
         "unreviewed": [language_in(u.language, view.locale) for u in fw.unreviewed],
+        "rates": result_tables.response_rates(view, fw),
         "note": view.t(fw.totals_note),
     }

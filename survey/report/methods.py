@@ -149,6 +149,19 @@ def _scoring(specs: Sequence[ConstructSpec], w: Wording) -> list[str]:
     ]
 
 
+def _panel(report: Report, w: Wording) -> list[str]:
+    # Only when some site has panel pairs: the report shows no paired results otherwise.
+    if not any(c.paired is not None for s in report.sites for c in s.constructs):
+        return []
+    return [
+        w.t(
+            "Panel members who answered both waves at the same site are also compared pair "
+            "by pair (paired t-test and Wilcoxon signed-rank test, zero differences "
+            "dropped); the headline analysis treats them as independent."
+        )
+    ]
+
+
 def methods_paragraph(
     report: Report, specs: Sequence[ConstructSpec], w: Wording = ENGLISH
 ) -> str:
@@ -175,11 +188,7 @@ def methods_paragraph(
             "exact permutation p-value where the groups are small enough) and the "
             "Brunner–Munzel test, with Cliff's delta as the effect size."
         ),
-        t(
-            "Panel members who answered both waves at the same site are also compared pair "
-            "by pair (paired t-test and Wilcoxon signed-rank test, zero differences "
-            "dropped); the headline analysis treats them as independent."
-        ),
+        *_panel(report, w),
         _families(report, specs, w),
         t(
             "Reliability is Cronbach's alpha with a Feldt 95%% interval, per scale and wave, "
