@@ -23,7 +23,7 @@ from survey.errors import RateLimited, SurveyError
 from survey.questionnaire import pages, progress
 from survey.questionnaire.flow import minutes_to_say
 from survey.resources import Resources
-from survey.services import drafts, responses
+from survey.services import drafts, repeats, responses
 from survey.services.paging import find_page, is_last_page, resume_section
 from survey.services.responses import Entry, LinkNotFound
 from survey.web import csrf, fields, formdata
@@ -267,6 +267,14 @@ async def save_page(
                                       switch_lang=switch)
     if not visit.csrf_ok(f"page:{section}", form.get(csrf.FIELD)):
         raise FormRejected()
+    if link.kind == "s" and visit.entry.complete and visit.entry.response_id is not None:
+        q, _ = await visit.questionnaire(conn)
+        posted, shown = fields.parse(form, q, section)
+        stored = await responses.load_answers(conn, visit.entry.program_id,
+                                              visit.entry.response_id)
+        unsaved = not_saved(visit, q, posted, stored, shown)
+        if unsaved is not None:
+            return unsaved
     if elsewhere is not None:
         return elsewhere
     entry = visit.entry
@@ -292,6 +300,11 @@ async def save_page(
         ),
     )
     if result.completed:
+        if result.already and link.kind == "s":
+            # Another tab completed it between this post's read and its lock.
+            unsaved = not_saved(visit, q, posted, result.answers, shown)
+            if unsaved is not None:
+                return unsaved
         return visit.redirect(f"{link.base}/done")
     if result.elsewhere:
         return visit.redirect(f"{link.base}/q/{resume_section(q, result.answers)}")
@@ -301,6 +314,16 @@ async def save_page(
     if result.stay:
         return visit.redirect(f"{link.base}/q/{section}?added=1")
     return visit.redirect(f"{link.base}/q/{result.next_section}")
+
+
+def not_saved(visit: Visit, q: Any, posted: Any, stored: Any,
+              shown: Any = None) -> Response[Any] | None:
+    """A personal link's post that found its response already complete stored nothing:
+    the "already received" page, saying so, unless the post only repeats what is stored
+    (a double click, a reload), which is simply received (None)."""
+    if repeats.same_as_stored(q, posted, stored, shown):
+        return None
+    return visit.render("survey/received.html", status_code=409, unsaved=True)
 
 
 async def done(request: Req, conn: Conn, res: Resources, link: Link) -> Response[Any]:

@@ -221,7 +221,10 @@ def test_double_submit_and_used_token(browser: Any, server: Server, make_wave: A
     assert page.url.endswith("/done") and html_attrs(page) == ("es", "ltr")
     with other.expect_navigation():
         other.click(button)
-    assert other.url.endswith("/done")
+    # Its other answers are not stored, and it says so rather than "received".
+    assert not other.url.endswith("/done")
+    assert other.locator("p.unsaved[role=status]").count() == 1
+    assert html_attrs(other) == ("es", "ltr")
     # And a retry of the very same post, as after a network timeout.
     replay = context.request.post(
         url + "/q/pulse", data=body, max_redirects=0,
