@@ -30,6 +30,7 @@ from survey.services.responses import Entry
 from survey.services.submit_batch import Fresh
 from survey.web import csrf, fields
 from survey.web.flow import (
+    START_OVER,
     SWITCH_FIELD,
     SWITCH_FORM,
     CookiesNeeded,
@@ -66,6 +67,7 @@ def _render(visit: Visit, q: Questionnaire, tq: Questionnaire, answers: Any, *,
     return visit.render(
         "survey/all.html", status_code=422 if errors or empty else 200, sections=sections,
         errors=error_fields, empty=empty, switch_form=SWITCH_FORM, token=visit.csrf(PURPOSE),
+        not_you=visit.csrf(START_OVER) if visit.link.kind == "o" else None, not_you_then="all",
     )
 
 

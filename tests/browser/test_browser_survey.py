@@ -120,7 +120,12 @@ def test_resume_a_partial_response(browser: Any, server: Server, make_wave: Any)
     fill_page(page)
     submit(page)
     page.goto(f"{server.url}{wave.open_path}")
+    # The device may be shared: the consent page asks first, then continues.
+    assert page.locator("form.start-over-form button").count() == 1
+    with page.expect_navigation():
+        page.click("p.continue a")
     assert section_of(page) == "police_conduct"
+    assert page.locator("form.not-you button").count() == 1
     cookie = next(c for c in later.cookies() if c["name"] == "survey_resume")
     assert cookie["path"] == wave.open_path and cookie["httpOnly"]
     later.close()
