@@ -262,6 +262,9 @@ class SaveResult(msgspec.Struct, frozen=True, kw_only=True):
     next_section: str | None = None
     completed: bool = False
     """The response is complete (now, or already by an earlier identical post)."""
+    already: bool = False
+    """It was complete before this post, which stored nothing (``answers`` are the
+    stored ones): a double click, or another tab."""
     elsewhere: bool = False
     """The page is not one the respondent may answer now; nothing was stored."""
     empty: bool = False
@@ -354,7 +357,7 @@ async def save_page(
     # Read after the lock: a concurrent post of this response has committed by now.
     stored = await load_answers(conn, entry.program_id, response_id)
     if not is_open:
-        return SaveResult(answers=stored, completed=True)
+        return SaveResult(answers=stored, completed=True, already=True)
     if find_page(q, stored, section_id) is None:
         return SaveResult(answers=stored, elsewhere=True)
     merged = dict(stored)

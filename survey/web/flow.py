@@ -23,7 +23,7 @@ from survey.errors import RateLimited, SurveyError
 from survey.questionnaire import pages, progress
 from survey.questionnaire.flow import minutes_to_say
 from survey.resources import Resources
-from survey.services import drafts, responses
+from survey.services import drafts, repeats, responses
 from survey.services.paging import find_page, is_last_page, resume_section
 from survey.services.responses import Entry, LinkNotFound
 from survey.web import csrf, fields, formdata
@@ -37,6 +37,9 @@ Req = Request[Any, Any, Any]
 #: a switch sends what the page holds along (``drafts``) rather than losing it.
 SWITCH_FIELD = "switch_lang"
 SWITCH_FORM = "page-form"
+
+#: The form purpose of "Not you? Start a new survey" (open links).
+START_OVER = "start-over"
 
 #: Survey forms are small; a page of long comments in any script fits well within this.
 MAX_FORM_BYTES = 256 * 1024
@@ -156,9 +159,38 @@ async def landing(request: Req, conn: Conn, res: Resources, link: Link) -> Respo
     if entry.response_id is not None:
         q, _ = await visit.questionnaire(conn)
         answers = await responses.load_answers(conn, entry.program_id, entry.response_id)
-        return visit.redirect(f"{link.base}/q/{resume_section(q, answers)}")
+        resume = f"{link.base}/q/{resume_section(q, answers)}"
+        if link.kind == "s":
+            return visit.redirect(resume)
+        # An open link's device may be shared (a kiosk, a family phone): the next
+        # person must not land in someone else's answers without seeing the consent.
+        return visit.render("survey/intro.html", minutes=minutes_to_say(q), resume=resume,
+                            not_you=visit.csrf(START_OVER))
     q, _ = await visit.questionnaire(conn)
     return visit.render("survey/intro.html", token=visit.csrf("start"), minutes=minutes_to_say(q))
+
+
+async def start_over(request: Req, conn: Conn, res: Resources, link: Link) -> Response[Any]:
+    """Someone else on this device (an open link): forget this browser's response with
+    a new resume key. The response itself stays stored, partial. ``then`` says where
+    the new person goes: straight into a new response (they chose on the consent
+    page), the one-page form (which shows the consent), or else the consent page."""
+    form = await read_form(request)
+    if link.kind != "o" or not link.resume_key:
+        raise CookiesNeeded()
+    entry = await load(request, conn, link)
+    visit = Visit.open(request, res, link, entry, form_lang=form.get("lang"))
+    if not visit.csrf_ok(START_OVER, form.get(csrf.FIELD)):
+        raise FormRejected()
+    visit.require_open()
+    key = secrets.token_urlsafe(24)
+    visit.cookies.append(resume_cookie(visit, key))
+    then = form.get("then")
+    if then == "start":
+        q, _ = await visit.questionnaire(conn)
+        await responses.start_open(conn, entry, visit.locale, key)
+        return visit.redirect(f"{link.base}/q/{resume_section(q, {})}")
+    return visit.redirect(f"{link.base}/all" if then == "all" else link.base)
 
 
 async def start(request: Req, conn: Conn, res: Resources, link: Link) -> Response[Any]:
@@ -232,6 +264,7 @@ def _render_page(visit: Visit, q: Any, tq: Any, section: str, answers: Any, *,
         empty=empty,
         switch_form=SWITCH_FORM,
         token=visit.csrf(f"page:{section}"),
+        not_you=visit.csrf(START_OVER) if visit.link.kind == "o" else None,
     )
 
 
@@ -267,6 +300,14 @@ async def save_page(
                                       switch_lang=switch)
     if not visit.csrf_ok(f"page:{section}", form.get(csrf.FIELD)):
         raise FormRejected()
+    if link.kind == "s" and visit.entry.complete and visit.entry.response_id is not None:
+        q, _ = await visit.questionnaire(conn)
+        posted, shown = fields.parse(form, q, section)
+        stored = await responses.load_answers(conn, visit.entry.program_id,
+                                              visit.entry.response_id)
+        unsaved = not_saved(visit, q, posted, stored, shown)
+        if unsaved is not None:
+            return unsaved
     if elsewhere is not None:
         return elsewhere
     entry = visit.entry
@@ -292,6 +333,11 @@ async def save_page(
         ),
     )
     if result.completed:
+        if result.already and link.kind == "s":
+            # Another tab completed it between this post's read and its lock.
+            unsaved = not_saved(visit, q, posted, result.answers, shown)
+            if unsaved is not None:
+                return unsaved
         return visit.redirect(f"{link.base}/done")
     if result.elsewhere:
         return visit.redirect(f"{link.base}/q/{resume_section(q, result.answers)}")
@@ -301,6 +347,16 @@ async def save_page(
     if result.stay:
         return visit.redirect(f"{link.base}/q/{section}?added=1")
     return visit.redirect(f"{link.base}/q/{result.next_section}")
+
+
+def not_saved(visit: Visit, q: Any, posted: Any, stored: Any,
+              shown: Any = None) -> Response[Any] | None:
+    """A personal link's post that found its response already complete stored nothing:
+    the "already received" page, saying so, unless the post only repeats what is stored
+    (a double click, a reload), which is simply received (None)."""
+    if repeats.same_as_stored(q, posted, stored, shown):
+        return None
+    return visit.render("survey/received.html", status_code=409, unsaved=True)
 
 
 async def done(request: Req, conn: Conn, res: Resources, link: Link) -> Response[Any]:

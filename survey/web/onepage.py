@@ -25,11 +25,12 @@ from survey.db import Conn
 from survey.questionnaire import AnswerError, Questionnaire
 from survey.questionnaire.answers import any_answered
 from survey.resources import Resources
-from survey.services import drafts, whole
+from survey.services import drafts, responses, whole
 from survey.services.responses import Entry
 from survey.services.submit_batch import Fresh
 from survey.web import csrf, fields
 from survey.web.flow import (
+    START_OVER,
     SWITCH_FIELD,
     SWITCH_FORM,
     CookiesNeeded,
@@ -37,6 +38,7 @@ from survey.web.flow import (
     Req,
     client_fingerprint,
     load,
+    not_saved,
     personal_lookup,
     read_form,
     resume_cookie,
@@ -65,6 +67,7 @@ def _render(visit: Visit, q: Questionnaire, tq: Questionnaire, answers: Any, *,
     return visit.render(
         "survey/all.html", status_code=422 if errors or empty else 200, sections=sections,
         errors=error_fields, empty=empty, switch_form=SWITCH_FORM, token=visit.csrf(PURPOSE),
+        not_you=visit.csrf(START_OVER) if visit.link.kind == "o" else None, not_you_then="all",
     )
 
 
@@ -113,10 +116,10 @@ async def save_all(request: Req, res: Resources, link: Link) -> Response[Any]:
     if not visit.csrf_ok(PURPOSE, form.get(csrf.FIELD)):
         raise FormRejected()
     q, tq = await visit.questionnaire(pool)
-    if entry.complete:
-        return _thanks(visit)  # a double click or a reload: already received
-    visit.require_open()
     posted, _ = fields.parse(form, q, None)
+    if entry.complete:
+        return await _again(visit, q, posted)
+    visit.require_open()
     if switch is not None:
         # The language switcher, pressed mid-form: keep what was typed, then the form.
         kept, invalid = drafts.check_whole(q, posted)
@@ -147,10 +150,30 @@ async def save_all(request: Req, res: Resources, link: Link) -> Response[Any]:
         if link.kind == "s" and entry.response_id is None:
             # Its invitation got a response meanwhile (another tab): look again.
             entry = await load(request, conn, link)
-            if entry.complete:
-                return _thanks(visit)
-        await whole.store(conn, entry, answers, visit.locale, complete=True,
-                          resume_key=link.resume_key, client_fingerprint=fingerprint)
+        stored_id = None if entry.complete else await whole.store(
+            conn, entry, answers, visit.locale, complete=True, resume_key=link.resume_key,
+            client_fingerprint=fingerprint,
+        )
+        if stored_id is None and link.kind == "s" and entry.response_id is not None:
+            # Completed meanwhile (another tab, a double click): nothing was stored.
+            held = await responses.load_answers(conn, entry.program_id, entry.response_id)
+            unsaved = not_saved(visit, q, posted, held)
+            if unsaved is not None:
+                return unsaved
+    return _thanks(visit)
+
+
+async def _again(visit: Visit, q: Questionnaire, posted: Any) -> Response[Any]:
+    """A post to a response complete before it: nothing is stored. Thanks for a double
+    click or a reload; a personal link's other answers (a second tab) hear they were
+    not saved."""
+    entry = visit.entry
+    if visit.link.kind == "s" and entry.response_id is not None:
+        async with visit.request.app.state.pool.acquire() as conn:
+            stored = await responses.load_answers(conn, entry.program_id, entry.response_id)
+        unsaved = not_saved(visit, q, posted, stored)
+        if unsaved is not None:
+            return unsaved
     return _thanks(visit)
 
 

@@ -3,7 +3,8 @@
 ``/s/<token>`` is a personal link (one response, ever); ``/o/<program>-<code>`` is an
 open link for a wave and site, short enough to print under a QR code. Both have the
 same steps: landing, ``start``, ``q/<section>`` pages and ``done``, or ``all``, the
-whole survey on one page. Pages that only
+whole survey on one page; an open link also has ``new``, "Not you? Start a new
+survey", for a shared device. Pages that only
 read (every GET) run outside a transaction: a whole response is about 15 GETs.
 """
 
@@ -71,7 +72,7 @@ async def limit_open_links(request: Request[Any, Any, Any]) -> None:
     step = request.url.path.rstrip("/").split("/")[3:4]
     # Opening the one-page form starts a visit (it hands out the resume key) as the
     # landing page does; its POST needs that key, like any page's.
-    new_visit = step in ([], ["start"]) or (step == ["all"] and request.method == "GET")
+    new_visit = step in ([], ["start"], ["new"]) or (step == ["all"] and request.method == "GET")
     limiters = [web.open_limiter] if new_visit else []
     for limiter in [*limiters, web.open_page_limiter]:
         wait = limiter.hit(key)
@@ -96,6 +97,11 @@ class OpenLinkController(Controller):
     async def start(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
                     link: FromPath[str]) -> Response[Any]:
         return await flow.start(request, conn, res, self._link(request, link))
+
+    @post("/new", request_max_body_size=flow.MAX_FORM_BYTES)
+    async def start_over(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
+                         link: FromPath[str]) -> Response[Any]:
+        return await flow.start_over(request, conn, res, self._link(request, link))
 
     @get("/q/{section:str}", dependencies=READ_ONLY)
     async def page(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,

@@ -262,7 +262,9 @@ async def test_used_token_says_already_received(client: Any, conn: Conn, wave: S
     _, before = await stored(conn, wave.program_id)
     landing_form = parse_form(first.text, "")
     replay = await who.post(landing_form.action, fill(landing_form, {"safety_dark": "4"}))
-    assert replay.status_code == 303 and replay.headers["location"].endswith("/done")
+    # Other answers than the stored ones: told they were not saved, in Spanish still.
+    assert replay.status_code == 409
+    assert f"<h1>{spanish('Your answers were already received')}</h1>" in replay.text
     rows, after = await stored(conn, wave.program_id)
     assert len(rows) == 1 and after == before
 

@@ -1,0 +1,118 @@
+"""An open link on a shared device (a kiosk at a community meeting, a family phone):
+the next person does not land in the previous person's unfinished answers. The
+entry address offers "continue" or "start a new survey", and every question page
+of an open-link response has "Not you? Start a new survey"; starting anew forgets
+the old response in this browser, which stays stored as a partial response."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from respondent import HTML, Respondent, fill, stored
+from survey_setup import Setup, parse_form
+
+from survey.db import Conn
+
+COMMENT = "My neighbor John Smith at 12 Elm St was harassed"
+
+
+async def _leave_unfinished(who: Respondent, wave: Setup) -> None:
+    """The first person: the one-page form, some answers, an invalid count, walk away."""
+    page = await who.get(wave.open_path + "/all")
+    form = parse_form(page.text, "/all")
+    overrides = {"zip_or_area": "98118", "comment": COMMENT, "participate_count": "500"}
+    sent = await who.post(form.action, fill(form, overrides))
+    assert sent.status_code == 422
+
+
+async def test_the_next_person_sees_the_consent_and_can_start_anew(
+    client: Any, conn: Conn, wave: Setup
+) -> None:
+    who = Respondent(client, wave.open_path)
+    await _leave_unfinished(who, wave)
+    first_key = client.cookies["survey_resume"]
+
+    # The next person opens the entry address: the consent, not page 8 of 10.
+    landing = await who.get(wave.open_path, follow_redirects=False)
+    assert landing.status_code == 200
+    assert "Before you start" in landing.text and "Page " not in landing.text
+    assert "98118" not in landing.text and "John Smith" not in landing.text
+    assert "A survey was already started on this device" in landing.text
+    assert f'href="{wave.open_path}/q/' in landing.text
+    assert "Continue where you left off" in landing.text
+    assert "Start a new survey (someone else is using this device)" in landing.text
+    assert 'action="' + wave.open_path + '/start"' not in landing.text
+
+    form = parse_form(landing.text, "/new")
+    assert form.hidden["then"] == "start" and form.hidden["csrf"]
+    started = await who.post(form.action, fill(form))
+    assert started.status_code == 303
+    assert started.headers["location"] == f"{wave.open_path}/q/neighborhood"
+    assert client.cookies["survey_resume"] != first_key
+    page = await who.get(started.headers["location"])
+    assert "Page 1 of" in page.text
+    blank = await who.get(wave.open_path + "/all")
+    assert "98118" not in blank.text and "John Smith" not in blank.text
+
+    # Forgotten in this browser, not deleted: the first response stays, partial.
+    rows, answers = await stored(conn, wave.program_id)
+    assert [r["status"] for r in rows] == ["partial", "partial"]
+    assert answers[rows[0]["id"]]["zip_or_area"]["value_text"] == "98118"
+    assert answers[rows[0]["id"]]["comment"]["value_text"] == COMMENT
+    assert answers[rows[1]["id"]] == {}
+
+
+async def test_the_owner_can_continue_where_they_left_off(
+    client: Any, wave: Setup
+) -> None:
+    who = Respondent(client, wave.open_path)
+    page = await who.start()
+    posted = await who.answer(page)
+    landing = await who.get(wave.open_path, follow_redirects=False)
+    assert landing.status_code == 200
+    resume = posted.headers["location"]
+    assert f'href="{resume}"' in landing.text
+    assert (await who.get(resume)).status_code == 200
+
+
+async def test_every_open_link_question_page_has_not_you(
+    client: Any, conn: Conn, wave: Setup
+) -> None:
+    who = Respondent(client, wave.open_path)
+    page = await who.start()
+    await who.answer(page, {"safety_dark": "3"})
+    key = client.cookies["survey_resume"]
+    page = await who.get(f"{wave.open_path}/q/police_conduct")
+    assert "Not you? Start a new survey" in page.text
+    form = parse_form(page.text, "/new")
+    assert "then" not in form.hidden
+    # Without JavaScript, a plain form post, refused without its token.
+    forged = await who.post(form.action, [("csrf", "x.y"), ("lang", "en")])
+    assert forged.status_code == 403 and client.cookies["survey_resume"] == key
+    out = await who.post(form.action, fill(form))
+    assert out.status_code == 303 and out.headers["location"] == wave.open_path
+    assert client.cookies["survey_resume"] != key
+    landing = await who.get(wave.open_path)
+    assert "Start the survey" in landing.text and "Not you?" not in landing.text
+
+    # The one-page form has it too, and leads to a blank one-page form.
+    await _leave_unfinished(who, wave)
+    filled = await who.get(wave.open_path + "/all")
+    assert "98118" in filled.text  # its owner's answers, with the way out beside them
+    form = parse_form(filled.text, "/new")
+    assert form.hidden["then"] == "all"
+    out = await who.post(form.action, fill(form))
+    assert out.status_code == 303 and out.headers["location"] == wave.open_path + "/all"
+    blank = await who.get(wave.open_path + "/all")
+    assert "98118" not in blank.text and "John Smith" not in blank.text
+    rows, _ = await stored(conn, wave.program_id)
+    assert [r["status"] for r in rows] == ["partial", "partial"]
+
+
+async def test_a_personal_link_resumes_as_before(client: Any, wave: Setup) -> None:
+    who = Respondent(client, wave.personal_path())
+    await who.answer(await who.start())
+    back = await client.get(wave.personal_path(), headers=HTML, follow_redirects=False)
+    assert back.status_code == 303 and "/q/" in back.headers["location"]
+    page = await who.get(back.headers["location"])
+    assert "Not you?" not in page.text and "/new" not in page.text
