@@ -93,7 +93,8 @@ def _n(value: float, lang: str, digits: int = 1) -> str:
 
 def _p(value: float, lang: str) -> str:
     if value < 0.001:
-        return "< 0.001"
+        # Kept on one line with a no-break space, in the reader's number format.
+        return "<\u00a0" + format_number(0.001, lang, 3)
     return format_number(value, lang, 2 if value >= 0.01 else 3)
 
 
@@ -126,7 +127,7 @@ async def test_secondary_results_are_in_the_printable_report(
         html = r.text
         q = resources.questionnaires["community-trust"]
         if lang != "en":
-            q = translate_questionnaire(resources.catalogs, q, lang)
+            q = translate_questionnaire(resources.catalogs, q, lang, allow_fuzzy=True)
         labels = {c.id: c.label for c in q.constructs}
         span = {
             c.construct_id: 100 / (c.scale_max - c.scale_min) for c in sites["Alpha"].constructs
@@ -211,7 +212,7 @@ async def test_secondary_results_are_in_the_printable_report(
                 else [
                     str(inv.invited),
                     str(inv.completed.value),
-                    f"{_n(100 * (inv.response_rate or 0), lang)} %",
+                    f"{_n(100 * (inv.response_rate or 0), lang)}\u00a0%",
                 ]
             )
             assert [site.name, words["sms"], *expected] in table
@@ -222,7 +223,7 @@ async def test_secondary_results_are_in_the_printable_report(
             words["sms"],
             str(total.invited),
             str(total.completed.value),
-            f"{_n(100 * total.response_rate, lang)} %",
+            f"{_n(100 * total.response_rate, lang)}\u00a0%",
         ] in table
 
     pdf = await client.get(f"/api/v1/programs/{pid}/report.pdf", headers=h)
