@@ -46,6 +46,11 @@ class SmsSendOut(Base, kw_only=True):
     conversation wave, already answering through their personal link."""
     skipped_pending: int
     """``remind`` only: a text to them still waits in the queue."""
+    skipped_recent: int = 0
+    """``remind`` only: invited or reminded for this wave less than the reminder gap ago
+    (``SURVEY_SMS_REMINDER_GAP_HOURS``)."""
+    skipped_active: int = 0
+    """``remind`` only: texted us or answered less than the reminder gap ago."""
 
 
 class SmsEstimateLanguage(Base, kw_only=True):
