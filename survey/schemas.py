@@ -210,6 +210,12 @@ class IssuedInvitation(Base, kw_only=True):
 class InvitationsOut(Base, kw_only=True):
     created: int
     invitations: list[IssuedInvitation]
+    skipped_opted_out: int = 0
+    """``for_contacts``: contacts of the site left out for having opted out (STOP,
+    revoked consent, or the service-wide opt-out list), whenever they did."""
+    skipped_no_site: int = 0
+    """``for_contacts``: contacts of the program with no site, whom no site's
+    invitations reach until they are given one."""
 
 
 class InvitationSummary(Base, kw_only=True):

@@ -281,6 +281,7 @@ async def import_contacts(
         await conn.execute(Q.contact_stage_drop_rows, [c["row_no"] for c in conflicts])
     merged = await conn.fetch(Q.contact_merge, program_id, program["default_language"])
     inserted = sum(1 for m in merged if m["inserted"])
+    await conn.execute(Q.contact_apply_opt_outs, program_id)
     need = await conn.fetch(Q.contact_needing_panel, program_id)
     await conn.executemany(
         Q.contact_attach_panel,
