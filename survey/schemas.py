@@ -178,7 +178,10 @@ class ContactImportOut(Base, kw_only=True):
     rejected: int
     errors: list[RowError]
     warnings: list[RowError] = []
-    """Nothing wrong, but worth knowing: columns of the sheet that were ignored."""
+    """Nothing wrong, but worth knowing: columns of the sheet that were ignored, rows
+    put in the program's only site, and rows with no site (one warning each)."""
+    without_site: int = 0
+    """Contacts of this file left with no site: not invited until they have one."""
 
 
 class ContactOut(Base, kw_only=True):

@@ -70,6 +70,8 @@ class SmsEstimateOut(Base, kw_only=True):
     contacts: int
     total_segments: int
     note: str = msgspec.field(default="")
+    without_site: int = 0
+    """Contacts of the program with no site: in no wave's sends until they have one."""
 
 
 class SmsSummaryRow(Base, kw_only=True):

@@ -35,7 +35,7 @@ ON CONFLICT (program_id, phone_e164) DO UPDATE SET
     consent_source = CASE WHEN excluded.consent_status = 'unknown' THEN c.consent_source
                           ELSE excluded.consent_source END,
     consent_at = CASE WHEN excluded.consent_status = 'unknown' THEN c.consent_at ELSE now() END
-RETURNING (xmax = 0) AS inserted;
+RETURNING (xmax = 0) AS inserted, c.phone_e164, c.site_id IS NULL AS no_site;
 
 -- name: contact-apply-opt-outs
 -- A number on the service-wide opt-out list is uploaded opted out: it said STOP before

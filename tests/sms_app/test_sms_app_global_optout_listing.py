@@ -81,3 +81,6 @@ async def test_an_opted_out_number_gets_no_printed_link_whenever_it_was_uploaded
                               headers=admin)
     assert {k: again.json()[k] for k in ("created", "skipped_opted_out", "skipped_no_site")} == {
         "created": 0, "skipped_opted_out": 2, "skipped_no_site": 1}
+    # The cost of texting says the same of the contact with no site.
+    estimate = await client.get(f"{base}/waves/{w.wave_id}/sms/estimate", headers=admin)
+    assert (estimate.json()["contacts"], estimate.json()["without_site"]) == (1, 1)
