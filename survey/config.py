@@ -97,6 +97,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     sms_reminder_hours: Annotated[
         str, _doc("Hours of silence before each SMS reminder, comma-separated; empty: none.")
     ] = "24,72"
+    sms_reminder_gap_hours: Annotated[
+        float,
+        _doc(
+            "Hours a reminder asked for by hand waits after a contact's last invitation "
+            "or reminder for the wave, and after they last texted or answered."
+        ),
+        msgspec.Meta(ge=0),
+    ] = 24.0
     sms_default_timezone: Annotated[
         str, _doc("Time zone for quiet hours when a contact has no site.")
     ] = "America/Los_Angeles"

@@ -178,7 +178,10 @@ class ContactImportOut(Base, kw_only=True):
     rejected: int
     errors: list[RowError]
     warnings: list[RowError] = []
-    """Nothing wrong, but worth knowing: columns of the sheet that were ignored."""
+    """Nothing wrong, but worth knowing: columns of the sheet that were ignored, rows
+    put in the program's only site, and rows with no site (one warning each)."""
+    without_site: int = 0
+    """Contacts of this file left with no site: not invited until they have one."""
 
 
 class ContactOut(Base, kw_only=True):
@@ -210,6 +213,12 @@ class IssuedInvitation(Base, kw_only=True):
 class InvitationsOut(Base, kw_only=True):
     created: int
     invitations: list[IssuedInvitation]
+    skipped_opted_out: int = 0
+    """``for_contacts``: contacts of the site left out for having opted out (STOP,
+    revoked consent, or the service-wide opt-out list), whenever they did."""
+    skipped_no_site: int = 0
+    """``for_contacts``: contacts of the program with no site, whom no site's
+    invitations reach until they are given one."""
 
 
 class InvitationSummary(Base, kw_only=True):

@@ -46,6 +46,11 @@ class SmsSendOut(Base, kw_only=True):
     conversation wave, already answering through their personal link."""
     skipped_pending: int
     """``remind`` only: a text to them still waits in the queue."""
+    skipped_recent: int = 0
+    """``remind`` only: invited or reminded for this wave less than the reminder gap ago
+    (``SURVEY_SMS_REMINDER_GAP_HOURS``)."""
+    skipped_active: int = 0
+    """``remind`` only: texted us or answered less than the reminder gap ago."""
 
 
 class SmsEstimateLanguage(Base, kw_only=True):
@@ -65,6 +70,8 @@ class SmsEstimateOut(Base, kw_only=True):
     contacts: int
     total_segments: int
     note: str = msgspec.field(default="")
+    without_site: int = 0
+    """Contacts of the program with no site: in no wave's sends until they have one."""
 
 
 class SmsSummaryRow(Base, kw_only=True):

@@ -12,13 +12,14 @@ from survey.db import Conn
 FIRST = "phone,language,panel_id,site\n(206) 555-0134,es,P001,King County\n"
 
 
-async def _program(client: Any, actors: Any) -> int:
+async def _program(client: Any, actors: Any, sites: tuple[str, ...] = ("King County",)) -> int:
     pid: int = actors.programs["own"]
-    r = await client.post(
-        f"/api/v1/programs/{pid}/sites", json={"name": "King County"},
-        headers=actors.headers("grantee"),
-    )
-    assert r.status_code == 201, r.text
+    for name in sites:
+        r = await client.post(
+            f"/api/v1/programs/{pid}/sites", json={"name": name},
+            headers=actors.headers("grantee"),
+        )
+        assert r.status_code == 201, r.text
     return pid
 
 
@@ -37,7 +38,8 @@ async def _upload(client: Any, actors: Any, pid: int, text: str, query: str = ""
 async def test_reupload_without_a_language_keeps_the_known_one(
     client: Any, actors: Any, conn: Conn, again: str
 ) -> None:
-    pid = await _program(client, actors)
+    # Two sites: a row without one is not put in the only site.
+    pid = await _program(client, actors, ("King County", "Pierce County"))
     assert (await _upload(client, actors, pid, FIRST)).json()["imported"] == 1
     r = await _upload(client, actors, pid, again)
     assert (r.json()["imported"], r.json()["updated"]) == (1, 1)
@@ -104,7 +106,10 @@ async def test_columns_we_do_not_read_are_reported(client: Any, actors: Any) -> 
         "warnings": [
             {"row": 1, "column": "Name", "reason": ignored},
             {"row": 1, "column": "Date of birth", "reason": ignored},
+            {"row": 1, "column": "site",
+             "reason": "rows with no site were put in the program's only site"},
         ],
+        "without_site": 0,
     }
 
 
@@ -130,3 +135,50 @@ async def test_languages_by_name_and_a_refusal_that_lists_the_codes(
         "'Klingon' is not a supported language; write a code, English name or native name "
         "of one of: en, es, zh_Hans, zh_Hant, vi, tl,"
     ), problem
+
+
+async def test_rows_without_a_site_are_named_and_counted(
+    client: Any, actors: Any, conn: Conn
+) -> None:
+    pid = await _program(client, actors, ("King County", "Pierce County"))
+    sheet = "phone,language,site\n5095550319,es,\n5095550322,vi,King County\n5095550317,es,\n"
+    r = await _upload(client, actors, pid, sheet)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert (out["imported"], out["without_site"]) == (3, 2)
+    assert out["warnings"] == [
+        {"row": 2, "column": "site",
+         "reason": "no site: this contact will not be invited until it has one"},
+        {"row": 4, "column": "site",
+         "reason": "no site: this contact will not be invited until it has one"},
+    ]
+    # Without a site column at all, the same; a known contact keeps its stored site.
+    r = await _upload(client, actors, pid, "phone,language\n5095550322,vi\n5095550319,es\n")
+    assert (r.json()["without_site"], [w["row"] for w in r.json()["warnings"]]) == (1, [3])
+    assert await conn.fetchval(
+        "SELECT count(*) FROM contacts WHERE program_id = $1 AND site_id IS NULL", pid) == 2
+
+
+async def test_with_one_site_a_row_without_one_goes_there(
+    client: Any, actors: Any, conn: Conn
+) -> None:
+    pid = await _program(client, actors)
+    r = await _upload(client, actors, pid, "phone,language\n5095550319,es\n5095550322,vi\n")
+    assert r.status_code == 200, r.text
+    assert (r.json()["imported"], r.json()["without_site"]) == (2, 0)
+    assert r.json()["warnings"] == [{"row": 1, "column": "site", "reason":
+                                     "rows with no site were put in the program's only site"}]
+    assert await conn.fetchval(
+        "SELECT count(*) FROM contacts c JOIN sites s ON s.id = c.site_id"
+        " WHERE c.program_id = $1 AND s.name = 'King County'", pid) == 2
+
+
+async def test_a_short_row_is_refused_by_row(client: Any, actors: Any, conn: Conn) -> None:
+    pid = await _program(client, actors, ("King County", "Pierce County"))
+    r = await _upload(client, actors, pid,
+                      "phone,language,site\n5095550317,es,King County\n5095550318,es\n")
+    assert r.status_code == 422, r.text
+    [problem] = r.json()["extra"]
+    assert (problem["row"], problem["field"], problem["reason"]) == (
+        3, "site", "is missing: the row has 2 columns where the header has 3")
+    assert await conn.fetchval("SELECT count(*) FROM contacts WHERE program_id = $1", pid) == 0

@@ -108,7 +108,10 @@ class WaveController(Controller):
                 media_type="text/csv",
                 status_code=201,
                 headers={
-                    "content-disposition": f'attachment; filename="invitations-{wave_id}.csv"'
+                    "content-disposition": f'attachment; filename="invitations-{wave_id}.csv"',
+                    # The CSV has no room for who was left out: say it beside it.
+                    "x-skipped-opted-out": str(out.skipped_opted_out),
+                    "x-skipped-no-site": str(out.skipped_no_site),
                 },
             )
         return out

@@ -25,7 +25,7 @@ from survey.services import programs, sms_campaigns, sms_estimate, waves
 from survey.sms_schemas import SmsSendIn
 
 RESULT_FIELDS = ("recipients", "queued", "skipped_opted_out", "skipped_done",
-                 "skipped_invited", "skipped_pending")
+                 "skipped_invited", "skipped_pending", "skipped_recent", "skipped_active")
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -47,12 +47,16 @@ class OutreachPages(Controller):
         estimate = (
             await sms_estimate.estimate(conn, who, res, program_id, wave_id) if texting else None
         )
+        reminded = (
+            await sms_campaigns.last_reminded(conn, who, program_id, wave_id) if texting else None
+        )
         q = request.query_params
         done = q.get("sent") if q.get("sent") in ("invite", "remind") else None
         result = {k: _int_or_none(q.get(k)) for k in RESULT_FIELDS} if done else None
         ctx = page_context(
             request, who, program=program, wave=wave, texting=texting, estimate=estimate,
-            done=done, result=result, problem=problem,
+            done=done, result=result, problem=problem, reminded=reminded,
+            gap_hours=res.settings.sms_reminder_gap_hours,
             unconfirmed=q.get("confirm") == "missing",
         )
         return render(request, "dashboard/outreach.html", ctx, status_code=status_code)

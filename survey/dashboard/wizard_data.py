@@ -109,6 +109,7 @@ class SmsEstimate(msgspec.Struct, kw_only=True):
     note: str
     source: str
     """``sms`` (the SMS service's estimate) or ``questions`` (item texts only)."""
+    without_site: int = 0
 
 
 def _questions_only(res: Resources, q: Questionnaire, wave: WaveOut) -> SmsEstimate:
@@ -159,4 +160,5 @@ async def sms_estimate(
         total_segments=out.total_segments,
         note=out.note,
         source="sms",
+        without_site=out.without_site,
     )

@@ -34,6 +34,13 @@ MAX_ROWS = 100_000
 DELIMITERS = (",", ";", "\t")
 NO_EXTENSION = "has an extension: a text message cannot reach an extension"
 IGNORED_COLUMN = "is not a column we read: it was ignored"
+#: A contact with no site is in no site's invitations, texts or printed lists.
+NO_SITE = t("no site: this contact will not be invited until it has one")
+ONLY_SITE = t("rows with no site were put in the program's only site")
+#: A row shorter than the header lost cells (a cut line, a stray line break): which
+#: ones is anyone's guess, so it is refused rather than read into the wrong columns.
+#: Named by the first column we read that it lacks.
+SHORT_ROW = t("is missing: the row has %(found)s columns where the header has %(expected)s")
 
 
 #: With the value and the codes, so a sheet's author sees what to write instead.
@@ -148,6 +155,8 @@ def parse_csv(
         return [], errors
     if warnings is not None:
         warnings.extend(RowError(row=1, column=c, reason=IGNORED_COLUMN) for c in found.ignored)
+    width = max((i + 1 for i, name in enumerate(header) if name.strip()), default=0)
+    by_index = sorted((i, c) for c, i in mapping.items())
     rows: list[_Row] = []
     seen_phone: dict[str, int] = {}
     seen_panel: dict[str, int] = {}
@@ -181,6 +190,9 @@ def parse_csv(
             if "\x00" in cell(values, column):
                 # PostgreSQL text cannot hold NUL; say where it is instead of failing later.
                 fail(column, "contains a NUL character")
+        lacking = next((c for i, c in by_index if i >= len(values)), None)
+        if lacking is not None:
+            fail(lacking, SHORT_ROW, found=str(len(values)), expected=str(width))
         if bad:
             continue
         raw_phone = cell(values, "phone")
@@ -261,6 +273,7 @@ async def import_contacts(
     )
     if errors and not partial:
         raise_row_errors(errors, warnings, wording)
+    _default_site(rows, set(sites.values()), warnings)
     await conn.execute(Q.contact_stage_create)
     await conn.copy_records_to_table(
         "contact_stage",
@@ -281,6 +294,12 @@ async def import_contacts(
         await conn.execute(Q.contact_stage_drop_rows, [c["row_no"] for c in conflicts])
     merged = await conn.fetch(Q.contact_merge, program_id, program["default_language"])
     inserted = sum(1 for m in merged if m["inserted"])
+    # Rows without a site that did not keep a stored one: nobody can invite them yet.
+    siteless = {m["phone_e164"] for m in merged if m["no_site"]}
+    warnings.extend(
+        RowError(row=r.row, column="site", reason=NO_SITE) for r in rows if r.phone in siteless
+    )
+    await conn.execute(Q.contact_apply_opt_outs, program_id)
     need = await conn.fetch(Q.contact_needing_panel, program_id)
     await conn.executemany(
         Q.contact_attach_panel,
@@ -302,7 +321,20 @@ async def import_contacts(
         rejected=len({e.row for e in errors}),
         errors=sorted(errors, key=lambda e: (e.row, e.column)),
         warnings=warnings,
+        without_site=len(siteless),
     )
+
+
+def _default_site(rows: list[_Row], site_ids: set[int], warnings: list[RowError]) -> None:
+    """With one site only, a row that names none can only mean that one."""
+    if len(site_ids) != 1:
+        return
+    (only,) = site_ids
+    missing = [r for r in rows if r.site_id is None]
+    for r in missing:
+        r.site_id = only
+    if missing:
+        warnings.append(RowError(row=1, column="site", reason=ONLY_SITE))
 
 
 class RowsRejected(InvalidInput):

@@ -77,9 +77,12 @@ async def issue(
     if data.channel not in ws["channels"]:
         raise InvalidInput.one("channel", f"the wave does not use {data.channel}")
     targets: list[tuple[int | None, int | None]]
+    opted_out = no_site = 0
     if data.for_contacts:
         rows = await conn.fetch(Q.invitation_contacts_to_invite, program_id, wave_id, data.site_id)
-        targets = [(r["id"], r["panel_member_id"]) for r in rows]
+        targets = [(r["id"], r["panel_member_id"]) for r in rows if not r["opted_out"]]
+        opted_out = len(rows) - len(targets)
+        no_site = await conn.fetchval(Q.contacts_without_site, program_id)
     else:
         if data.channel == "sms":
             raise InvalidInput.one("channel", "SMS invitations go to contacts: set for_contacts")
@@ -96,9 +99,13 @@ async def issue(
         site=data.site_id,
         channel=data.channel,
         count=len(issued),
+        skipped_opted_out=opted_out,
+        skipped_no_site=no_site,
     )
     return InvitationsOut(
         created=len(issued),
+        skipped_opted_out=opted_out,
+        skipped_no_site=no_site,
         invitations=[
             IssuedInvitation(id=i, token=t, url=personal_url(base_url, t), contact_id=c)
             for i, t, c in issued

@@ -3,13 +3,16 @@
 Nothing is sent here: texts are queued (in the caller's transaction) and the worker
 sends them within quiet hours and the number's rate. Opted-out numbers, people who
 completed, people already invited by text and reminders still waiting are skipped and
-counted apart; asking twice queues nothing twice.
+counted apart; asking twice queues nothing twice. A reminder also waits the reminder
+gap after the last invitation or reminder and after the person last texted or answered,
+so a second press of the button does not text everyone again, nor interrupt someone
+answering.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from survey import access
 from survey.access import Principal
@@ -26,7 +29,7 @@ from survey.sms.conversation import reminder, start
 from survey.sms_schemas import SmsSendIn, SmsSendOut
 from survey.sql import Q
 
-__all__ = ["invite_decision", "send", "sendable_wave"]
+__all__ = ["invite_decision", "last_reminded", "send", "sendable_wave"]
 
 
 async def sendable_wave(
@@ -44,8 +47,20 @@ async def sendable_wave(
     return wave
 
 
+async def last_reminded(
+    conn: Conn, who: Principal, program_id: int, wave_id: int
+) -> datetime | None:
+    """When reminders last went out (or were queued) for the wave: a grantee about to
+    press "Send reminders" sees whether someone just did."""
+    access.check(who, program_id, "write")
+    when: datetime | None = await conn.fetchval(Q.sms_wave_last_reminder, program_id, wave_id)
+    return when
+
+
 #: Why a contact is or is not texted by an ``invite`` (the estimate counts the same).
 SEND, OPTED_OUT, DONE, INVITED, PENDING = "send", "opted_out", "done", "invited", "pending"
+#: Why a contact is not reminded, beyond the above.
+RECENT, ACTIVE = "recent", "active"
 
 
 def invite_decision(row: Record, mode: str) -> str:
@@ -90,6 +105,7 @@ async def send(
         site=data.site_id, recipients=out.recipients, queued=out.queued,
         skipped_opted_out=out.skipped_opted_out, skipped_done=out.skipped_done,
         skipped_invited=out.skipped_invited, skipped_pending=out.skipped_pending,
+        skipped_recent=out.skipped_recent, skipped_active=out.skipped_active,
     )
     return out
 
@@ -101,6 +117,7 @@ def _result(
         action=action, mode=wave.sms_mode, recipients=recipients, queued=queued,
         skipped_opted_out=skipped[OPTED_OUT], skipped_done=skipped[DONE],
         skipped_invited=skipped[INVITED], skipped_pending=skipped[PENDING],
+        skipped_recent=skipped[RECENT], skipped_active=skipped[ACTIVE],
     )
 
 
@@ -149,13 +166,22 @@ def _remind_decision(row: Record) -> str:
         return OPTED_OUT
     if row["completed"]:
         return DONE
-    return PENDING if row["pending"] else SEND
+    if row["pending"]:
+        return PENDING
+    if row["active"]:
+        return ACTIVE
+    return RECENT if row["recent"] else SEND
+
+
+def _remind_since(res: Resources, now: datetime) -> datetime:
+    return now - timedelta(hours=res.settings.sms_reminder_gap_hours)
 
 
 async def _remind_links(
     conn: Conn, res: Resources, wave: SmsWave, site_id: int | None, now: datetime
 ) -> SmsSendOut:
-    rows = await conn.fetch(Q.sms_link_reminder_targets, wave.program_id, wave.wave_id, site_id)
+    rows = await conn.fetch(Q.sms_link_reminder_targets, wave.program_id, wave.wave_id, site_id,
+                            _remind_since(res, now))
     decided = [(r, _remind_decision(r)) for r in rows]
     todo = [r for r, d in decided if d == SEND]
     items = [
@@ -197,7 +223,8 @@ async def _remind_conversations(
     conn: Conn, res: Resources, wave: SmsWave, site_id: int | None, now: datetime
 ) -> SmsSendOut:
     rows = await conn.fetch(
-        Q.sms_conversations_to_remind, wave.program_id, wave.wave_id, site_id
+        Q.sms_conversations_to_remind, wave.program_id, wave.wave_id, site_id,
+        _remind_since(res, now),
     )
     setup = await setup_for(conn, res, wave)
     recipients = queued = 0

@@ -9,7 +9,9 @@ Re-prompts, reminders and inbound texts are not included. A link invitation cost
 its one text, whose length is known (the link's length is fixed).
 
 Contacts counted are exactly those an ``invite`` would text now (``invite_decision``):
-not opted out, not completed, not texted already.
+not opted out, not completed, not texted already. Contacts with no site are in no
+wave: they are counted apart (``without_site``), so a list uploaded without sites
+does not just vanish from the cost.
 
 A draft wave is costed with the texts it will send once launched (``as_launched``):
 the questionnaire launching freezes, and unreviewed drafts when launching it needs
@@ -129,4 +131,5 @@ async def estimate(
         wave_id=wave_id, mode=wave.sms_mode, languages=per_language,
         contacts=sum(counts.values()),
         total_segments=sum(x.total_segments for x in per_language), note=note,
+        without_site=await conn.fetchval(Q.contacts_without_site, program_id),
     )

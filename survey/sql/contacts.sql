@@ -35,7 +35,17 @@ ON CONFLICT (program_id, phone_e164) DO UPDATE SET
     consent_source = CASE WHEN excluded.consent_status = 'unknown' THEN c.consent_source
                           ELSE excluded.consent_source END,
     consent_at = CASE WHEN excluded.consent_status = 'unknown' THEN c.consent_at ELSE now() END
-RETURNING (xmax = 0) AS inserted;
+RETURNING (xmax = 0) AS inserted, c.phone_e164, c.site_id IS NULL AS no_site;
+
+-- name: contact-apply-opt-outs
+-- A number on the service-wide opt-out list is uploaded opted out: it said STOP before
+-- this program knew it, and consent reads the same as for one that opts out later.
+UPDATE contacts c SET opted_out_at = coalesce(c.opted_out_at, o.opted_out_at),
+                      consent_status = 'revoked', consent_source = o.source,
+                      consent_at = o.opted_out_at
+FROM sms_opt_outs o
+WHERE c.program_id = $1 AND o.phone_e164 = c.phone_e164 AND o.opted_in_at IS NULL
+  AND (c.opted_out_at IS NULL OR c.consent_status <> 'revoked');
 
 -- name: contact-needing-panel
 SELECT id FROM contacts

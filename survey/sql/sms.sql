@@ -52,14 +52,26 @@ ORDER BY c.id;
 
 -- name: sms-link-reminder-targets
 -- Personal links texted to contacts (whatever the invitation was first issued for);
--- `completed` ones are only counted, `pending` when a text still waits.
+-- `completed` ones are only counted, `pending` when a text still waits, `recent`
+-- when invited or reminded since $4, `active` when they texted us or answered since.
 SELECT i.id AS invitation_id, c.id AS contact_id, c.preferred_language,
        (c.opted_out_at IS NOT NULL OR c.consent_status = 'revoked'
         OR o.phone_e164 IS NOT NULL) AS opted_out,
        i.completed_at IS NOT NULL AS completed,
        EXISTS (SELECT 1 FROM sms_messages m
                WHERE m.program_id = i.program_id AND m.invitation_id = i.id
-                 AND m.state IN ('queued', 'sending')) AS pending
+                 AND m.state IN ('queued', 'sending')) AS pending,
+       EXISTS (SELECT 1 FROM sms_messages m
+               WHERE m.program_id = i.program_id AND m.wave_id = $2 AND m.contact_id = c.id
+                 AND m.direction = 'outbound' AND m.state = 'sent' AND m.sent_at > $4
+                 AND m.kind IN ('invitation', 'link_reminder', 'conversation', 'reminder'))
+         AS recent,
+       (EXISTS (SELECT 1 FROM sms_messages m
+                WHERE m.program_id = i.program_id AND m.wave_id = $2 AND m.contact_id = c.id
+                  AND m.direction = 'inbound' AND m.created_at > $4)
+        OR EXISTS (SELECT 1 FROM responses r
+                   WHERE r.program_id = i.program_id AND r.invitation_id = i.id
+                     AND r.updated_at > $4)) AS active
 FROM invitations i
 JOIN contacts c ON c.program_id = i.program_id AND c.id = i.contact_id
 LEFT JOIN sms_opt_outs o ON o.phone_e164 = c.phone_e164 AND o.opted_in_at IS NULL
@@ -72,12 +84,21 @@ ORDER BY i.id;
 
 -- name: sms-conversations-to-remind
 -- Conversations going on (or opted out, only counted); `completed` ones are counted too.
+-- `recent` and `active` as for links, since $4.
 SELECT cv.id, cv.status = 'completed' AS completed,
        (cv.status = 'opted_out' OR c.opted_out_at IS NOT NULL
         OR c.consent_status = 'revoked' OR o.phone_e164 IS NOT NULL) AS opted_out,
        EXISTS (SELECT 1 FROM sms_messages m
                WHERE m.program_id = cv.program_id AND m.conversation_id = cv.id
-                 AND m.state IN ('queued', 'sending')) AS pending
+                 AND m.state IN ('queued', 'sending')) AS pending,
+       EXISTS (SELECT 1 FROM sms_messages m
+               WHERE m.program_id = cv.program_id AND m.wave_id = $2 AND m.contact_id = c.id
+                 AND m.direction = 'outbound' AND m.state = 'sent' AND m.sent_at > $4
+                 AND m.kind IN ('invitation', 'link_reminder', 'conversation', 'reminder'))
+         AS recent,
+       (cv.last_inbound_at > $4 OR EXISTS (SELECT 1 FROM sms_messages m
+                WHERE m.program_id = cv.program_id AND m.wave_id = $2 AND m.contact_id = c.id
+                  AND m.direction = 'inbound' AND m.created_at > $4)) AS active
 FROM sms_conversations cv
 JOIN contacts c ON c.program_id = cv.program_id AND c.id = cv.contact_id
 LEFT JOIN sms_opt_outs o ON o.phone_e164 = c.phone_e164 AND o.opted_in_at IS NULL
@@ -481,3 +502,9 @@ LIMIT 1;
 -- Texts from one number are handled one at a time (until the transaction ends), so
 -- two first texts arriving together cannot both start a conversation.
 SELECT pg_advisory_xact_lock(hashtextextended('sms:' || $1::text, 0));
+
+-- name: sms-wave-last-reminder
+-- When reminders (by hand or on schedule) last went out for a wave, or were queued.
+SELECT max(coalesce(sent_at, created_at)) FROM sms_messages
+WHERE program_id = $1 AND wave_id = $2 AND direction = 'outbound'
+  AND kind IN ('reminder', 'link_reminder') AND state IN ('queued', 'sending', 'sent');

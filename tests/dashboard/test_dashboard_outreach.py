@@ -132,3 +132,40 @@ async def test_texts_to_review_are_listed_for_grantees_not_evaluators(
     denied = await evaluator.get(f"{base}/monitor")
     assert denied.status_code == 403
     assert PHONES[1] not in denied.text and "Texts to review" not in denied.text
+
+
+async def test_reminders_pressed_twice_text_nobody_twice(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    pid = actors.programs["own"]
+    wave_id = await _sms_wave(conn, resources, pid)
+    base = f"/dashboard/programs/{pid}/waves/{wave_id}"
+    # Links issued for mail first: the texts carry those invitations.
+    site = await conn.fetchval("SELECT site_id FROM wave_sites WHERE wave_id = $1", wave_id)
+    issued = await client.post(f"/api/v1/programs/{pid}/waves/{wave_id}/invitations",
+                               json={"for_contacts": True, "site_id": site},
+                               headers=actors.headers("grantee"))
+    assert issued.status_code == 201, issued.text
+    staff = Staff(client)
+    await staff.login("grantee@example.org")
+    page = await staff.get(f"{base}/outreach")
+    await staff.submit(page, f"{base}/outreach", {"action": "invite"})
+    # The invitations went out a moment ago.
+    await conn.execute("UPDATE sms_messages SET state = 'sent', sent_at = now()"
+                       " WHERE wave_id = $1", wave_id)
+    page = await staff.get(f"{base}/outreach")
+    assert "No reminders have gone out for this wave yet." in page.text
+    early = await staff.submit(page, f"{base}/outreach", {"action": "remind"})
+    shown = (await staff.get(early.headers["location"])).text
+    assert "Reminders queued: 0 texts to 0 people." in shown
+    assert "Not texted, invited or reminded less than 24 hours ago: 3" in shown
+    assert "Not texted, texted us or answered less than 24 hours ago: 0" in shown
+
+    await conn.execute("UPDATE sms_messages SET sent_at = now() - interval '2 days'"
+                       " WHERE wave_id = $1", wave_id)
+    later = await staff.submit(page, f"{base}/outreach", {"action": "remind"})
+    shown = (await staff.get(later.headers["location"])).text
+    assert "Reminders queued: 3 texts to 3 people." in shown
+    assert "Reminders last went out " in shown
+    assert await conn.fetchval("SELECT count(*) FROM sms_messages WHERE wave_id = $1"
+                               " AND kind = 'link_reminder'", wave_id) == 3

@@ -150,6 +150,20 @@ async def post_status(
     return int(r.status_code)
 
 
+async def days_pass(conn: Conn, wave_id: int, days: int = 3) -> None:
+    """Move a wave's texts and conversations back in time, as if ``days`` had passed
+    (a reminder asked for by hand waits a day after the last text either way)."""
+    shift = dt.timedelta(days=days)
+    for sql in (
+        "UPDATE sms_messages SET sent_at = sent_at - $2::interval,"
+        " created_at = created_at - $2::interval WHERE wave_id = $1",
+        "UPDATE sms_conversations SET last_inbound_at = last_inbound_at - $2::interval,"
+        " last_outbound_at = last_outbound_at - $2::interval WHERE wave_id = $1",
+        "UPDATE responses SET updated_at = updated_at - $2::interval WHERE wave_id = $1",
+    ):
+        await conn.execute(sql, wave_id, shift)
+
+
 def noon_pacific(days_ahead: int = 1) -> dt.datetime:
     """12:00 in Los Angeles on a day after today (texts queued now are due then)."""
     day = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=days_ahead)

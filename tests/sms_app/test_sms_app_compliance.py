@@ -13,6 +13,7 @@ from .conftest import (
     OUR_NUMBER,
     FrozenClock,
     Phone,
+    days_pass,
     make_worker,
     make_world,
     noon_pacific,
@@ -50,6 +51,7 @@ async def test_stop_mid_survey_then_every_later_send_is_refused(
         phone = Phone(client, ALICE)
         assert await phone.text("4") != []  # first item answered, second asked
         # A reminder is already queued for her when she says STOP.
+        await days_pass(conn, w.wave_id)
         await _invite(client, admin, w, "remind")
         assert await phone.text("STOP") == []  # Twilio confirms its own keyword
         assert await conn.fetchval(

@@ -15,6 +15,7 @@ from survey.sql import Q
 from .conftest import (
     FrozenClock,
     Phone,
+    days_pass,
     make_worker,
     make_world,
     noon_pacific,
@@ -108,7 +109,9 @@ async def test_contacts_with_mailed_links_are_texted_their_invitation(
     assert _counts(again) == {"recipients": 0, "skipped_opted_out": 1, "skipped_done": 1,
                               "skipped_invited": 4, "skipped_pending": 0}
 
-    # A reminder reaches every texted person who has not completed.
+    # A reminder reaches every texted person who has not completed (days later: none
+    # is reminded within a day of the invitation).
+    await days_pass(conn, w.wave_id)
     first = LINKED[0]
     first_invitation = by_contact[w.contacts[first]]["id"]
     await conn.execute("UPDATE invitations SET completed_at = now() WHERE id = $1",
