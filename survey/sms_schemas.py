@@ -51,6 +51,9 @@ class SmsSendOut(Base, kw_only=True):
     (``SURVEY_SMS_REMINDER_GAP_HOURS``)."""
     skipped_active: int = 0
     """``remind`` only: texted us or answered less than the reminder gap ago."""
+    skipped_review: int = 0
+    """``remind`` only: a text of theirs about this wave mentioned stopping without
+    clearly asking to (``GET …/sms/review``): no reminders until a person decides."""
 
 
 class SmsEstimateLanguage(Base, kw_only=True):

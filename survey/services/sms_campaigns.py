@@ -60,7 +60,7 @@ async def last_reminded(
 #: Why a contact is or is not texted by an ``invite`` (the estimate counts the same).
 SEND, OPTED_OUT, DONE, INVITED, PENDING = "send", "opted_out", "done", "invited", "pending"
 #: Why a contact is not reminded, beyond the above.
-RECENT, ACTIVE = "recent", "active"
+RECENT, ACTIVE, REVIEW = "recent", "active", "review"
 
 
 def invite_decision(row: Record, mode: str) -> str:
@@ -106,6 +106,7 @@ async def send(
         skipped_opted_out=out.skipped_opted_out, skipped_done=out.skipped_done,
         skipped_invited=out.skipped_invited, skipped_pending=out.skipped_pending,
         skipped_recent=out.skipped_recent, skipped_active=out.skipped_active,
+        skipped_review=out.skipped_review,
     )
     return out
 
@@ -118,6 +119,7 @@ def _result(
         skipped_opted_out=skipped[OPTED_OUT], skipped_done=skipped[DONE],
         skipped_invited=skipped[INVITED], skipped_pending=skipped[PENDING],
         skipped_recent=skipped[RECENT], skipped_active=skipped[ACTIVE],
+        skipped_review=skipped[REVIEW],
     )
 
 
@@ -168,6 +170,9 @@ def _remind_decision(row: Record) -> str:
         return DONE
     if row["pending"]:
         return PENDING
+    if row["under_review"]:
+        # They texted something about stopping that a person has to read first.
+        return REVIEW
     if row["active"]:
         return ACTIVE
     return RECENT if row["recent"] else SEND

@@ -53,8 +53,12 @@ ORDER BY c.id;
 -- name: sms-link-reminder-targets
 -- Personal links texted to contacts (whatever the invitation was first issued for);
 -- `completed` ones are only counted, `pending` when a text still waits, `recent`
--- when invited or reminded since $4, `active` when they texted us or answered since.
+-- when invited or reminded since $4, `active` when they texted us or answered since,
+-- `under_review` when a text of theirs about this wave was set aside for a person.
 SELECT i.id AS invitation_id, c.id AS contact_id, c.preferred_language,
+       EXISTS (SELECT 1 FROM sms_messages m
+               WHERE m.program_id = i.program_id AND m.wave_id = $2 AND m.contact_id = c.id
+                 AND m.direction = 'inbound' AND m.kind = 'review') AS under_review,
        (c.opted_out_at IS NOT NULL OR c.consent_status = 'revoked'
         OR o.phone_e164 IS NOT NULL) AS opted_out,
        i.completed_at IS NOT NULL AS completed,
@@ -84,8 +88,11 @@ ORDER BY i.id;
 
 -- name: sms-conversations-to-remind
 -- Conversations going on (or opted out, only counted); `completed` ones are counted too.
--- `recent` and `active` as for links, since $4.
+-- `recent`, `active` and `under_review` as for links, since $4.
 SELECT cv.id, cv.status = 'completed' AS completed,
+       EXISTS (SELECT 1 FROM sms_messages m
+               WHERE m.program_id = cv.program_id AND m.wave_id = $2 AND m.contact_id = c.id
+                 AND m.direction = 'inbound' AND m.kind = 'review') AS under_review,
        (cv.status = 'opted_out' OR c.opted_out_at IS NOT NULL
         OR c.consent_status = 'revoked' OR o.phone_e164 IS NOT NULL) AS opted_out,
        EXISTS (SELECT 1 FROM sms_messages m
