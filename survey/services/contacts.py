@@ -11,10 +11,10 @@ from survey import access, csvtext
 from survey.access import Principal
 from survey.db import Conn, fetch_one
 from survey.errors import InvalidInput
+from survey.i18n.language_names import normalize_language
 from survey.i18n.marks import staff as t
 from survey.schemas import ContactImportOut, ContactOut, RowError
 from survey.services import audit
-from survey.services.language_names import normalize_language
 from survey.sql import Q
 
 # Header aliases a grantee's spreadsheet is likely to use.

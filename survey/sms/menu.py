@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from survey.i18n.language_names import language_candidates
 from survey.i18n.locales import LOCALES
-from survey.services.language_names import language_candidates
 from survey.sms.replies import ChoiceReply, parse_choice
 from survey.sms.segments import count_segments
 from survey.sms.textnorm import fold
