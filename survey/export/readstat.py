@@ -51,6 +51,21 @@ prefer not to say ``.b``. As plain -99 and -98 (as .sav and CSV have them) Stata
 number missing, Stata cannot, so the code itself becomes a missing value, labelled."""
 
 
+def dta_label(column: Column) -> str:
+    """The column's label within Stata's 80 characters. A multiple choice item's
+    variables share the question and differ by the option after it, so the question
+    is shortened, never the option: cut from the end, six variables read alike."""
+    label = column.label
+    if len(label) <= _DTA_LABEL:
+        return label
+    if column.option:
+        question, sep, option = label.rpartition(": ")
+        room = _DTA_LABEL - len(sep) - len(option) - 1
+        if sep and room >= 10:
+            return question[:room].rstrip() + "…" + sep + option
+    return label[: _DTA_LABEL - 1].rstrip() + "…"
+
+
 def dta_missing_bits(letter: str) -> int:
     """The bits of the double Stata stores for ``.a`` .. ``.z``: "." plus 2^40 per letter."""
     return 0x7FE0000000000000 + ((ord(letter) - ord("a") + 1) << 40)
@@ -135,7 +150,7 @@ def _write_dta(plan: ExportPlan, rows: list[list[Value]], path: str) -> None:
         _frame(plan.columns, rows, dta=True),
         path,
         file_label=f"{plan.program_name}: {plan.wave_name}"[:80],
-        column_labels={c.name: c.label[:_DTA_LABEL] for c in plan.columns},
+        column_labels={c.name: dta_label(c) for c in plan.columns},
         variable_value_labels=_labels(plan.columns, dta=True),
         missing_user_values={
             c.name: [DTA_EXTENDED[v] for v in c.user_missing]
