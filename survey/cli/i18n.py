@@ -83,7 +83,8 @@ def run_status(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     locales = _locales(args.locale)
     broken = 0
     header = f"{'locale':<8} {'subject':<20} {'total':>5} {'reviewed':>8} {'unrev':>5} " \
-             f"{'fuzzy':>5} {'missing':>7} {'ph.err':>6}  sms>{SMS_SEGMENT_BUDGET}seg"
+             f"{'fuzzy':>5} {'missing':>7} {'ph.err':>6} {'sms.open':>8}  " \
+             f"sms>{SMS_SEGMENT_BUDGET}seg"
     print(header, file=out)
     for locale in locales:
         rows = [language_status(catalogs, questionnaires[qid], locale,
@@ -101,14 +102,23 @@ def run_status(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
                 ) + (" ..." if len(over) > 3 else "")
             )
             note = "  (source)" if status.source else ""
+            # Intro+consent segments every invited resident costs before question 1.
+            opening = status.opening.label if status.opening is not None else "-"
             print(f"{locale:<8} {status.subject:<20} {status.total:>5} {status.reviewed:>8} "
                   f"{status.unreviewed:>5} {status.fuzzy:>5} {status.missing:>7} "
-                  f"{len(status.placeholder_errors):>6}  {sms}{note}", file=out)
+                  f"{len(status.placeholder_errors):>6} {opening:>8}  {sms}{note}", file=out)
             if args.details:
                 for problem in status.problems:
                     detail = f" ({problem.detail})" if problem.detail else ""
                     print(f"    {problem.kind:<11} [{problem.context}] "
                           f"{problem.msgid[:60]!r}{detail}", file=out)
+                if status.opening is not None:
+                    o = status.opening
+                    shown = o.non_gsm if len(o.non_gsm) <= 12 else f"{o.non_gsm[:12]}..."
+                    chars = f", not GSM-7: {shown!r}" if o.non_gsm else ""
+                    print(f"    sms_opening intro {o.intro_segments} ({o.intro_encoding}) + "
+                          f"consent {o.consent_segments} ({o.consent_encoding}) = "
+                          f"{o.segments} segments{chars}", file=out)
                 for cost in [] if web_only else over:
                     print(f"    sms_budget  {cost.item_id}: {cost.segments} segments, "
                           f"{cost.encoding}, {cost.units} units", file=out)

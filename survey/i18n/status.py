@@ -51,6 +51,32 @@ class SmsCost(msgspec.Struct, frozen=True, kw_only=True):
         return self.segments > SMS_SEGMENT_BUDGET
 
 
+class SmsOpening(msgspec.Struct, frozen=True, kw_only=True):
+    """What the two texts that open an SMS conversation cost, before the first question:
+    the intro with the carrier footer (rates, SKIP/HELP/STOP), then the consent.
+
+    Every invited resident pays this, so a language whose wording forces UCS-2 (one
+    Spanish accent on á/í/ó/ú is enough) costs far more than its questions suggest.
+    The program's name is counted as its ``%(program)s`` placeholder (11 characters,
+    about a short name's length).
+    """
+
+    intro_segments: int
+    intro_encoding: str
+    consent_segments: int
+    consent_encoding: str
+    non_gsm: str = ""
+
+    @property
+    def segments(self) -> int:
+        return self.intro_segments + self.consent_segments
+
+    @property
+    def label(self) -> str:
+        """``2+3`` (intro+consent), the way ``survey i18n status`` shows it."""
+        return f"{self.intro_segments}+{self.consent_segments}"
+
+
 class LanguageStatus(msgspec.Struct, frozen=True, kw_only=True):
     locale: str
     domain: str
@@ -63,6 +89,8 @@ class LanguageStatus(msgspec.Struct, frozen=True, kw_only=True):
     missing: int
     problems: list[EntryProblem]
     sms: list[SmsCost] = []
+    opening: SmsOpening | None = None
+    """For a questionnaire sent by SMS: the cost of the conversation's first two texts."""
     source: bool = False
 
     @property
@@ -108,6 +136,24 @@ def sms_costs(q: Questionnaire) -> list[SmsCost]:
             segments=info.segments, non_gsm="".join(info.non_gsm),
         ))
     return out
+
+
+def sms_opening(catalogs: Catalogs, q: Questionnaire, locale: str, *,
+                allow_fuzzy: bool = False) -> SmsOpening:
+    """Segments of the intro and consent texts as the SMS conversation sends them, for an
+    already translated ``q`` (placeholders left in)."""
+    # Imported here: survey.sms.texts imports survey.i18n, which imports this module.
+    from survey.sms.texts import MSG_INTRO_FOOTER, opening_texts
+
+    footer = catalogs.translator(locale, allow_fuzzy).gettext(MSG_INTRO_FOOTER)
+    intro, consent = opening_texts(q.intro, footer, q.consent)
+    first, second = count_segments(intro), count_segments(consent)
+    return SmsOpening(
+        intro_segments=first.segments, intro_encoding=str(first.encoding),
+        consent_segments=second.segments if consent else 0,
+        consent_encoding=str(second.encoding),
+        non_gsm="".join(dict.fromkeys(first.non_gsm + second.non_gsm)),
+    )
 
 
 def _classify(
@@ -161,16 +207,20 @@ def language_status(
     keys: list[tuple[str | None, str]] = [(e.context, e.msgid) for e in entries(q)]
     translated = translate_questionnaire(catalogs, q, locale, allow_fuzzy=allow_fuzzy)
     costs = sms_costs(translated)
+    opening = (
+        sms_opening(catalogs, translated, locale, allow_fuzzy=allow_fuzzy)
+        if "sms" in q.channels else None
+    )
     if locale == SOURCE_LOCALE:
         return LanguageStatus(
             locale=locale, domain=QUESTIONNAIRE_DOMAIN, subject=q.id, total=len(keys),
             reviewed=len(keys), unreviewed=0, fuzzy=0, missing=0, problems=[], sms=costs,
-            source=True,
+            opening=opening, source=True,
         )
     status = _tally(
         catalogs.catalog(locale, QUESTIONNAIRE_DOMAIN), keys, locale, QUESTIONNAIRE_DOMAIN, q.id
     )
-    return msgspec.structs.replace(status, sms=costs)
+    return msgspec.structs.replace(status, sms=costs, opening=opening)
 
 
 def ui_status(catalogs: Catalogs, locale: str) -> LanguageStatus:

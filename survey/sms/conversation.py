@@ -90,6 +90,7 @@ from survey.sms.texts import (
     MSG_RESTARTED,
     MSG_STOPPED,
     Gettext,
+    opening_texts,
     reprompt,
     translate,
 )
@@ -361,9 +362,11 @@ def _begin(setup: Setup, state: ConversationState) -> Step:
     messages: list[str] = []
     if not state.answers and state.item_id is None:
         q = setup.localized(state.language)
-        messages.append(f"{q.intro} {setup.say(state.language, MSG_INTRO_FOOTER)}")
-        if setup.send_consent and q.consent:
-            messages.append(q.consent)
+        intro, consent = opening_texts(
+            q.intro, setup.say(state.language, MSG_INTRO_FOOTER), q.consent)
+        messages.append(intro)
+        if setup.send_consent and consent:
+            messages.append(consent)
     return _ask_next(setup, state, messages, ())
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "MSG_RESTARTED",
     "MSG_STOPPED",
     "Gettext",
+    "opening_texts",
     "reprompt",
     "translate",
 ]
@@ -71,6 +72,13 @@ def translate(gettext: Gettext, msgid: str, **params: object) -> str:
     if not params:
         return text
     return render(text, params, msgid)
+
+
+def opening_texts(intro: str, footer: str, consent: str) -> tuple[str, str]:
+    """The two texts that open a conversation: the questionnaire's intro with the
+    carrier footer (``MSG_INTRO_FOOTER``, translated), then its consent (may be empty).
+    ``survey i18n status`` costs them with this too, so both count the same text."""
+    return f"{intro} {footer}", consent
 
 
 def reprompt(reason: str, question: str, replies: str) -> str:
