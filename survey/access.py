@@ -19,6 +19,7 @@ from typing import Literal
 import msgspec
 
 from survey.errors import Forbidden, NotFound
+from survey.i18n.marks import staff as t
 
 Role = Literal["admin", "grantee", "evaluator"]
 ROLES: tuple[Role, ...] = ("admin", "grantee", "evaluator")
@@ -61,7 +62,7 @@ def check(principal: Principal, program_id: int, action: Action) -> None:
 
 def require_admin(principal: Principal) -> None:
     if not principal.is_admin:
-        raise Forbidden("Only an administrator may do this")
+        raise Forbidden(t("Only an administrator may do this"))
 
 
 def may(principal: Principal, program_id: int, action: Action) -> bool:

@@ -34,6 +34,7 @@ from survey.i18n import (
     negotiate,
     text_direction,
 )
+from survey.i18n.marks import staff as t
 from survey.render.labels import (
     CHANNEL_LABELS,
     PHASE_LABELS,
@@ -87,7 +88,9 @@ async def csrf_guard(request: Request[Any, Any, Any]) -> None:
     cookie = request.cookies.get(CSRF_COOKIE, "")
     secret = request.app.state.settings.secret_key
     if not isinstance(token, str) or not csrf.valid(secret, cookie, PURPOSE, token):
-        raise Forbidden("This form has expired or came from another site; reload and try again")
+        raise Forbidden(
+            t("This form has expired or came from another site; reload and try again")
+        )
 
 
 def fmt_number(locale: str) -> Any:

@@ -16,8 +16,13 @@ from litestar import Request, Response
 from litestar.response import Redirect
 
 from survey.errors import SurveyError, Unauthorized
+from survey.i18n.marks import staff as t
 
 Renderer = Callable[[Request[Any, Any, Any], SurveyError, str], "Response[Any] | None"]
+
+# The domain errors' own default messages (survey.errors imports nothing of ours, so
+# they are marked here), for the page to word them like every other refusal.
+DEFAULT_MESSAGES = (t("Your role may not do this"),)
 
 
 def chain(fallback: Renderer | None) -> Renderer:

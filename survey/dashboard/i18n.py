@@ -27,6 +27,8 @@ KEYWORDS = {"t": None, "tn": (1, 2)}
 SOURCES = (
     ("survey/dashboard/**.py", "python"),
     ("survey/render/**.py", "python"),
+    # Refusals a staff page shows as they were raised (survey.dashboard.errors).
+    ("survey/access.py", "python"),
     # The report's generated prose, worded in the reader's language on report pages.
     ("survey/export/codebook.py", "python"),
     ("survey/report/fieldwork.py", "python"),

@@ -27,6 +27,7 @@ from survey.dashboard.context import page_context, render
 from survey.errors import Forbidden, InvalidInput, NotFound
 from survey.i18n import Catalogs, ReviewError, review_file
 from survey.i18n.catalogs import QUESTIONNAIRE_DOMAIN, UI_DOMAIN, po_path, read_catalog
+from survey.i18n.marks import staff as t
 from survey.i18n.review import has_translation, is_reviewed, review_record
 from survey.services import audit
 
@@ -132,7 +133,7 @@ class ReviewPages(Controller):
         self, request: Request[Any, Any, Any], conn: DbConn, who: Who, res: Res
     ) -> Any:
         if not may_review(who):
-            raise Forbidden("Only administrators and grantees may sign off translations")
+            raise Forbidden(t("Only administrators and grantees may sign off translations"))
         form = await request.form()
         locale = str(form.get("locale", ""))
         domain = str(form.get("domain", ""))
