@@ -8,8 +8,9 @@ give (``Tagalog`` for ``tl``, a bare ``Chinese``) are written here.
 
 A name may fit more than one locale served: ``中文`` names Chinese without saying
 which script. ``language_candidates`` gives every locale such a name fits (the SMS
-menu asks again, or goes by what it knows of the person); ``normalize_language``
-takes the language's default script, as a sheet has nobody to ask.
+menu goes by what it knows of the person first); ``normalize_language`` takes the
+language's default script, as a sheet has nobody to ask, and so does the menu when it
+knows nothing better.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from survey.i18n.language_names import language_candidates
+from survey.i18n.language_names import language_candidates, normalize_language
 from survey.i18n.locales import LOCALES
 from survey.sms.replies import ChoiceReply, parse_choice
 from survey.sms.segments import count_segments
@@ -108,7 +108,9 @@ def parse_language_choice(
 
     A name that fits several languages offered (``Chinese`` where both scripts are)
     is the contact's own language (``preferred``) when that is one of them; otherwise
-    unclear, so the menu asks again rather than guess a script.
+    the default the contact upload takes (simplified Chinese), so menu and upload
+    agree. Asking again instead would end, after the re-prompts, in a language the
+    person never named; a traditional reader can still reply 繁體 or LANG.
     """
     numbers = range(1, len(languages) + 1)
     parsed = parse_choice(text, numbers)
@@ -123,4 +125,6 @@ def parse_language_choice(
     found = language_candidates(text, languages)
     if len(found) == 1:
         return found[0]
-    return preferred if preferred in found else None
+    if preferred in found:
+        return preferred
+    return normalize_language(text, languages) if found else None

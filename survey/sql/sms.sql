@@ -55,6 +55,10 @@ ORDER BY c.id;
 -- `completed` ones are only counted, `pending` when a text still waits, `recent`
 -- when invited or reminded since $4, `active` when they texted us or answered since,
 -- `under_review` when a text of theirs about this wave was set aside for a person.
+-- An invitation text still queued counts as `pending`, so that "Send reminders" right
+-- after "Send invitations" accounts for everyone; one to a contact who had no
+-- invitation yet has none until the worker sends it (it issues one then), so those
+-- come from the queue itself, in the second part.
 SELECT i.id AS invitation_id, c.id AS contact_id, c.preferred_language,
        EXISTS (SELECT 1 FROM sms_messages m
                WHERE m.program_id = i.program_id AND m.wave_id = $2 AND m.contact_id = c.id
@@ -83,8 +87,19 @@ WHERE i.program_id = $1 AND i.wave_id = $2
   AND ($3::bigint IS NULL OR i.site_id = $3)
   AND EXISTS (SELECT 1 FROM sms_messages m
               WHERE m.program_id = i.program_id AND m.invitation_id = i.id
-                AND m.direction = 'outbound' AND m.state = 'sent')
-ORDER BY i.id;
+                AND m.direction = 'outbound' AND m.state IN ('queued', 'sending', 'sent'))
+UNION ALL
+SELECT NULL::bigint, c.id, c.preferred_language, false,
+       (c.opted_out_at IS NOT NULL OR c.consent_status = 'revoked'
+        OR o.phone_e164 IS NOT NULL), false, true, false, false
+FROM contacts c
+LEFT JOIN sms_opt_outs o ON o.phone_e164 = c.phone_e164 AND o.opted_in_at IS NULL
+WHERE c.program_id = $1 AND ($3::bigint IS NULL OR c.site_id = $3)
+  AND EXISTS (SELECT 1 FROM sms_messages m
+              WHERE m.program_id = c.program_id AND m.wave_id = $2 AND m.contact_id = c.id
+                AND m.direction = 'outbound' AND m.kind = 'invitation'
+                AND m.invitation_id IS NULL AND m.state IN ('queued', 'sending'))
+ORDER BY invitation_id NULLS LAST, contact_id;
 
 -- name: sms-conversations-to-remind
 -- Conversations going on (or opted out, only counted); `completed` ones are counted too.

@@ -58,7 +58,8 @@ def test_parse_chinese_scripts() -> None:
     assert parse_language_choice("简体中文", both) == "zh_Hans"
     assert parse_language_choice("繁體中文", both) == "zh_Hant"
     assert parse_language_choice("Fanti", both) == "zh_Hant"
-    assert parse_language_choice("中文", both) is None
+    assert parse_language_choice("中文", both) == "zh_Hans"
+    assert parse_language_choice("Mandarin", both, preferred="en") == "zh_Hans"
     assert parse_language_choice("中文", both, preferred="zh_Hant") == "zh_Hant"
     assert parse_language_choice("Traditional", both) == "zh_Hant"
 

@@ -1,5 +1,6 @@
 """The language menu accepts every offered language by the names the contact upload
-accepts (``Chinese``, ``中文``, ``普通话`` ...), and when it gives up on unclear
+accepts (``Chinese``, ``中文``, ``普通话`` ...), reads a bare Chinese name as the upload
+does (the contact's script, else simplified), and when it gives up on unclear
 replies it goes on in the contact list's language before the wave's default."""
 
 from __future__ import annotations
@@ -52,15 +53,34 @@ async def test_chinese_by_its_common_names(
         " ORDER BY id DESC LIMIT 1") == "zh_Hans"
 
 
-async def test_bare_chinese_asks_again_when_both_scripts_are_offered(
+REVIEWER_BOTH = ("en", "es", "zh_Hans", "zh_Hant", "ar")
+
+
+@pytest.mark.parametrize("reply", ["Chinese", "Mandarin", "中文"])
+async def test_bare_chinese_is_simplified_like_the_upload_when_script_unknown(
     conn: Conn, client: Any, resources: Any, fake: FakeTwilio, admin: dict[str, str],
+    reply: str,
 ) -> None:
-    both = ("en", "zh_Hans", "zh_Hant")
-    phone = await _menu_sent(conn, client, resources, fake, admin, both, "en")
-    menu = await phone.text("中文")
-    assert len(menu) == 1 and "1 English 2 Zhongwen jianti 3 Zhongwen fanti" in menu[0]
-    await phone.text("繁體")
-    assert await _conversation_language(conn) == "zh_Hant"
+    # A contact uploaded with a blank language cell has the program's default (en):
+    # a bare Chinese name takes the upload's default script rather than re-sending
+    # the menu until the survey falls back to English.
+    phone = await _menu_sent(conn, client, resources, fake, admin, REVIEWER_BOTH, "en")
+    answer = await phone.text(reply)
+    assert not any("Reply a number for your language" in m for m in answer)
+    assert await _conversation_language(conn) == "zh_Hans"
+
+
+@pytest.mark.parametrize(("reply", "script"), [
+    ("繁體", "zh_Hant"), ("Traditional", "zh_Hant"), ("简体", "zh_Hans"),
+    ("Simplified", "zh_Hans"),
+])
+async def test_a_named_script_is_taken_where_both_are_offered(
+    conn: Conn, client: Any, resources: Any, fake: FakeTwilio, admin: dict[str, str],
+    reply: str, script: str,
+) -> None:
+    phone = await _menu_sent(conn, client, resources, fake, admin, REVIEWER_BOTH, "en")
+    await phone.text(reply)
+    assert await _conversation_language(conn) == script
 
 
 async def test_bare_chinese_is_the_contacts_own_script(
