@@ -134,6 +134,17 @@ def resume_cookie(visit: Visit, key: str) -> Cookie:
     )
 
 
+async def cookies_needed(
+    request: Req, conn: Conn, res: Resources, link: Link, form: formdata.Form
+) -> CookiesNeeded:
+    """The error for an open-link post without its resume cookie, its page in the
+    resident's language: the form's ``lang``, else as the landing page negotiates,
+    among the wave's languages and with its drafts (an unknown link is a 404)."""
+    entry = await load(request, conn, link)
+    Visit.open(request, res, link, entry, form_lang=form.get("lang"))
+    return CookiesNeeded()
+
+
 def with_resume_key(request: Req, link: Link) -> Link:
     key = request.cookies.get(RESUME_COOKIE)
     if key and 16 <= len(key) <= 64:
@@ -176,8 +187,10 @@ async def start_over(request: Req, conn: Conn, res: Resources, link: Link) -> Re
     the new person goes: straight into a new response (they chose on the consent
     page), the one-page form (which shows the consent), or else the consent page."""
     form = await read_form(request)
-    if link.kind != "o" or not link.resume_key:
-        raise CookiesNeeded()
+    if link.kind != "o":
+        raise LinkNotFound()
+    if not link.resume_key:
+        raise await cookies_needed(request, conn, res, link, form)
     entry = await load(request, conn, link)
     visit = Visit.open(request, res, link, entry, form_lang=form.get("lang"))
     if not visit.csrf_ok(START_OVER, form.get(csrf.FIELD)):
@@ -196,7 +209,7 @@ async def start_over(request: Req, conn: Conn, res: Resources, link: Link) -> Re
 async def start(request: Req, conn: Conn, res: Resources, link: Link) -> Response[Any]:
     form = await read_form(request)
     if link.kind == "o" and not link.resume_key:
-        raise CookiesNeeded()
+        raise await cookies_needed(request, conn, res, link, form)
     entry = await load(request, conn, link)
     visit = Visit.open(request, res, link, entry, form_lang=form.get("lang"))
     if not visit.csrf_ok("start", form.get(csrf.FIELD)):
@@ -294,7 +307,7 @@ async def save_page(
 ) -> Response[Any]:
     form = await read_form(request)
     if link.kind == "o" and not link.resume_key:
-        raise CookiesNeeded()
+        raise await cookies_needed(request, conn, res, link, form)
     switch = form.get(SWITCH_FIELD)
     visit, elsewhere = await _current(request, conn, res, link, form_lang=form.get("lang"),
                                       switch_lang=switch)

@@ -33,10 +33,10 @@ from survey.web.flow import (
     START_OVER,
     SWITCH_FIELD,
     SWITCH_FORM,
-    CookiesNeeded,
     FormRejected,
     Req,
     client_fingerprint,
+    cookies_needed,
     load,
     not_saved,
     personal_lookup,
@@ -100,9 +100,10 @@ async def save_all(request: Req, res: Resources, link: Link) -> Response[Any]:
     connection of its own (with all of them held by waiting requests, none would
     be left for the write)."""
     form = await read_form(request)
-    if link.kind == "o" and not link.resume_key:
-        raise CookiesNeeded()
     pool = request.app.state.pool
+    if link.kind == "o" and not link.resume_key:
+        async with pool.acquire() as conn:
+            raise await cookies_needed(request, conn, res, link, form)
     web: WebState = request.app.state.web
     if link.kind == "s":
         # Through the batched lookup: one query for every link posted meanwhile.
