@@ -41,6 +41,9 @@ SWITCH_FORM = "page-form"
 #: The form purpose of "Not you? Start a new survey" (open links).
 START_OVER = "start-over"
 
+#: ``/all?resume=1``: an open link's owner chose to continue their unfinished answers.
+RESUME = "resume"
+
 #: Survey forms are small; a page of long comments in any script fits well within this.
 MAX_FORM_BYTES = 256 * 1024
 
@@ -145,6 +148,11 @@ async def cookies_needed(
     return CookiesNeeded()
 
 
+def resumed(link: Link, **query: str) -> str:
+    """The one-page form with an open link's unfinished answers, by its owner's choice."""
+    return f"{link.base}/all?{urlencode({**query, RESUME: '1'})}"
+
+
 def with_resume_key(request: Req, link: Link) -> Link:
     key = request.cookies.get(RESUME_COOKIE)
     if key and 16 <= len(key) <= 64:
@@ -175,7 +183,10 @@ async def landing(request: Req, conn: Conn, res: Resources, link: Link) -> Respo
             return visit.redirect(resume)
         # An open link's device may be shared (a kiosk, a family phone): the next
         # person must not land in someone else's answers without seeing the consent.
+        # Each choice comes in the one-page form too: continuing there is a choice as
+        # well (/all?resume=1), and starting anew there a POST like the other.
         return visit.render("survey/intro.html", minutes=minutes_to_say(q), resume=resume,
+                            resume_all=resumed(link),
                             not_you=visit.csrf(START_OVER))
     q, _ = await visit.questionnaire(conn)
     return visit.render("survey/intro.html", token=visit.csrf("start"), minutes=minutes_to_say(q))
