@@ -41,6 +41,9 @@ SWITCH_FORM = "page-form"
 #: The form purpose of "Not you? Start a new survey" (open links).
 START_OVER = "start-over"
 
+#: ``/all?resume=1``: an open link's owner chose to continue their unfinished answers.
+RESUME = "resume"
+
 #: Survey forms are small; a page of long comments in any script fits well within this.
 MAX_FORM_BYTES = 256 * 1024
 
@@ -134,6 +137,22 @@ def resume_cookie(visit: Visit, key: str) -> Cookie:
     )
 
 
+async def cookies_needed(
+    request: Req, conn: Conn, res: Resources, link: Link, form: formdata.Form
+) -> CookiesNeeded:
+    """The error for an open-link post without its resume cookie, its page in the
+    resident's language: the form's ``lang``, else as the landing page negotiates,
+    among the wave's languages and with its drafts (an unknown link is a 404)."""
+    entry = await load(request, conn, link)
+    Visit.open(request, res, link, entry, form_lang=form.get("lang"))
+    return CookiesNeeded()
+
+
+def resumed(link: Link, **query: str) -> str:
+    """The one-page form with an open link's unfinished answers, by its owner's choice."""
+    return f"{link.base}/all?{urlencode({**query, RESUME: '1'})}"
+
+
 def with_resume_key(request: Req, link: Link) -> Link:
     key = request.cookies.get(RESUME_COOKIE)
     if key and 16 <= len(key) <= 64:
@@ -164,7 +183,10 @@ async def landing(request: Req, conn: Conn, res: Resources, link: Link) -> Respo
             return visit.redirect(resume)
         # An open link's device may be shared (a kiosk, a family phone): the next
         # person must not land in someone else's answers without seeing the consent.
+        # Each choice comes in the one-page form too: continuing there is a choice as
+        # well (/all?resume=1), and starting anew there a POST like the other.
         return visit.render("survey/intro.html", minutes=minutes_to_say(q), resume=resume,
+                            resume_all=resumed(link),
                             not_you=visit.csrf(START_OVER))
     q, _ = await visit.questionnaire(conn)
     return visit.render("survey/intro.html", token=visit.csrf("start"), minutes=minutes_to_say(q))
@@ -176,8 +198,10 @@ async def start_over(request: Req, conn: Conn, res: Resources, link: Link) -> Re
     the new person goes: straight into a new response (they chose on the consent
     page), the one-page form (which shows the consent), or else the consent page."""
     form = await read_form(request)
-    if link.kind != "o" or not link.resume_key:
-        raise CookiesNeeded()
+    if link.kind != "o":
+        raise LinkNotFound()
+    if not link.resume_key:
+        raise await cookies_needed(request, conn, res, link, form)
     entry = await load(request, conn, link)
     visit = Visit.open(request, res, link, entry, form_lang=form.get("lang"))
     if not visit.csrf_ok(START_OVER, form.get(csrf.FIELD)):
@@ -196,7 +220,7 @@ async def start_over(request: Req, conn: Conn, res: Resources, link: Link) -> Re
 async def start(request: Req, conn: Conn, res: Resources, link: Link) -> Response[Any]:
     form = await read_form(request)
     if link.kind == "o" and not link.resume_key:
-        raise CookiesNeeded()
+        raise await cookies_needed(request, conn, res, link, form)
     entry = await load(request, conn, link)
     visit = Visit.open(request, res, link, entry, form_lang=form.get("lang"))
     if not visit.csrf_ok("start", form.get(csrf.FIELD)):
@@ -294,7 +318,7 @@ async def save_page(
 ) -> Response[Any]:
     form = await read_form(request)
     if link.kind == "o" and not link.resume_key:
-        raise CookiesNeeded()
+        raise await cookies_needed(request, conn, res, link, form)
     switch = form.get(SWITCH_FIELD)
     visit, elsewhere = await _current(request, conn, res, link, form_lang=form.get("lang"),
                                       switch_lang=switch)

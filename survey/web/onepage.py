@@ -24,24 +24,27 @@ from survey import db
 from survey.db import Conn
 from survey.questionnaire import AnswerError, Questionnaire
 from survey.questionnaire.answers import any_answered
+from survey.questionnaire.flow import minutes_to_say
 from survey.resources import Resources
 from survey.services import drafts, responses, whole
 from survey.services.responses import Entry
 from survey.services.submit_batch import Fresh
 from survey.web import csrf, fields
 from survey.web.flow import (
+    RESUME,
     START_OVER,
     SWITCH_FIELD,
     SWITCH_FORM,
-    CookiesNeeded,
     FormRejected,
     Req,
     client_fingerprint,
+    cookies_needed,
     load,
     not_saved,
     personal_lookup,
     read_form,
     resume_cookie,
+    resumed,
 )
 from survey.web.state import WebState
 from survey.web.visit import Link, Visit
@@ -83,6 +86,13 @@ async def show_all(request: Req, conn: Conn, res: Resources, link: Link) -> Resp
         return visit.redirect(f"{link.base}/done")
     visit.require_open()
     q, tq = await visit.questionnaire(conn)
+    if link.kind == "o" and entry.answers and request.query_params.get(RESUME) != "1":
+        # A shared device (the kiosk /all is printed for): the next person chooses,
+        # as on the entry address, before anyone's answers are on the screen.
+        return visit.render(
+            "survey/intro.html", minutes=minutes_to_say(q), resume=resumed(link),
+            resume_then="all", not_you=visit.csrf(START_OVER),
+        )
     return _render(visit, q, tq, entry.answers or {})
 
 
@@ -100,9 +110,10 @@ async def save_all(request: Req, res: Resources, link: Link) -> Response[Any]:
     connection of its own (with all of them held by waiting requests, none would
     be left for the write)."""
     form = await read_form(request)
-    if link.kind == "o" and not link.resume_key:
-        raise CookiesNeeded()
     pool = request.app.state.pool
+    if link.kind == "o" and not link.resume_key:
+        async with pool.acquire() as conn:
+            raise await cookies_needed(request, conn, res, link, form)
     web: WebState = request.app.state.web
     if link.kind == "s":
         # Through the batched lookup: one query for every link posted meanwhile.
@@ -129,6 +140,8 @@ async def save_all(request: Req, res: Resources, link: Link) -> Response[Any]:
                                   resume_key=link.resume_key)
         if invalid:
             return _render(visit, q, tq, kept, posted=posted, errors=invalid)
+        if link.kind == "o":
+            return visit.redirect(resumed(link, lang=visit.locale))
         return visit.redirect(f"{link.base}/all?{urlencode({'lang': visit.locale})}")
     answers, errors = whole.check(q, posted)
     if errors:

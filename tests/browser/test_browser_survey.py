@@ -131,6 +131,49 @@ def test_resume_a_partial_response(browser: Any, server: Server, make_wave: Any)
     later.close()
 
 
+def test_shared_device_one_page_goes_through_the_choice(
+    browser: Any, server: Server, make_wave: Any
+) -> None:
+    """The reviewer's kiosk at 360 px: someone answers page 1 in Spanish and walks
+    away. The next person's one-page way in, from the choice or straight to /all,
+    asks first; only "continue" shows the answers. Keyboard only."""
+    wave = make_wave()
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    base = f"{server.url}{wave.open_path}"
+    page.goto(f"{base}?lang=es")
+    with page.expect_navigation():
+        page.click("form.start-form button")
+    page.click("label[for=safety_dark-0]")
+    page.click("label[for=worry_home-3]")
+    assert page.inner_text("form.page-form button[type=submit]") == "Guardar y continuar"
+    submit(page)
+    assert section_of(page) == "police_conduct"
+
+    # The next person: the choice, and no plain link to the one-page form.
+    page.goto(base)
+    assert page.is_visible("text=Continuar donde lo dejó")
+    assert page.locator(f'a[href="{wave.open_path}/all"]').count() == 0
+    assert page.locator("#safety_dark-0").count() == 0
+    # Straight to /all, as a kiosk bookmarks it: the same choice, not the answers.
+    page.goto(f"{base}/all")
+    assert page.locator("#safety_dark-0").count() == 0
+    assert page.is_visible("text=Continuar donde lo dejó")
+    with page.expect_navigation():
+        page.click("p.continue a")  # its owner
+    assert page.is_checked("#safety_dark-0") and page.is_checked("#worry_home-3")
+
+    # Someone else: from the choice, a new survey on one page, by keyboard.
+    page.goto(base)
+    page.focus("text=Empezar una encuesta nueva en una sola página")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url == f"{base}/all"
+    assert not page.is_checked("#safety_dark-0") and not page.is_checked("#worry_home-3")
+    assert page.locator("input:checked").count() == 0
+    context.close()
+
+
 def test_skip_logic_reveals_follow_ups(page: Any, server: Server, make_wave: Any) -> None:
     wave = make_wave()
     prefill(server, wave.tokens[0], "contact")

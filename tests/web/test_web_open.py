@@ -87,6 +87,32 @@ async def test_start_without_cookie_explains_cookies(client: Any, wave: Setup) -
     assert "allow cookies" in response.text
 
 
+async def test_the_cookies_page_speaks_the_residents_language(
+    client: Any, wave: Setup
+) -> None:
+    """Without its cookie, a post to /start, /new or /all explains cookies in the
+    language of the form it came from, else the browser's, as the landing page does."""
+    spanish = {**HTML, "Accept-Language": "es-MX,es;q=0.9"}
+    for step in ("start", "new", "all"):
+        client.cookies.clear()
+        out = await client.post(f"{wave.open_path}/{step}", data={"lang": "es"},
+                                headers=spanish)
+        assert out.status_code == 400, step
+        assert '<html lang="es" dir="ltr">' in out.text, step
+        assert "<h1>Por favor, permita las cookies</h1>" in out.text, step
+        assert "Esta encuesta usa una cookie" in out.text and "allow cookies" not in out.text
+        # No lang field: negotiated from Accept-Language.
+        out = await client.post(f"{wave.open_path}/{step}", data={}, headers=spanish)
+        assert '<html lang="es" dir="ltr">' in out.text, step
+        # The form's language wins over the browser's, right to left too.
+        out = await client.post(f"{wave.open_path}/{step}", data={"lang": "ar"},
+                                headers=spanish)
+        assert out.status_code == 400, step
+        assert '<html lang="ar" dir="rtl">' in out.text, step
+        assert "<h1>يُرجى السماح بملفات تعريف الارتباط</h1>" in out.text, step
+        assert "Por favor" not in out.text and "allow cookies" not in out.text
+
+
 async def test_unknown_open_link_is_a_404_in_the_language_of_its_text(
     client: Any, wave: Setup
 ) -> None:

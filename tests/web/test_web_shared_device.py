@@ -6,10 +6,11 @@ the old response in this browser, which stays stored as a partial response."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from respondent import HTML, Respondent, fill, stored
-from survey_setup import Setup, parse_form
+from survey_setup import Form, Setup, parse_form
 
 from survey.db import Conn
 
@@ -97,7 +98,7 @@ async def test_every_open_link_question_page_has_not_you(
 
     # The one-page form has it too, and leads to a blank one-page form.
     await _leave_unfinished(who, wave)
-    filled = await who.get(wave.open_path + "/all")
+    filled = await who.get(wave.open_path + "/all?resume=1")
     assert "98118" in filled.text  # its owner's answers, with the way out beside them
     form = parse_form(filled.text, "/new")
     assert form.hidden["then"] == "all"
@@ -116,3 +117,79 @@ async def test_a_personal_link_resumes_as_before(client: Any, wave: Setup) -> No
     assert back.status_code == 303 and "/q/" in back.headers["location"]
     page = await who.get(back.headers["location"])
     assert "Not you?" not in page.text and "/new" not in page.text
+
+
+def _new_forms(html: str) -> dict[str, Form]:
+    """The page's "start a new survey" forms, by where each leads (``then``)."""
+    forms = [parse_form(part + "</form>", "/new") for part in html.split("</form>")]
+    return {f.hidden["then"]: f for f in forms if f.action}
+
+
+def _checked(html: str, control: str) -> bool:
+    tag = re.search(rf'<input[^>]*\bid="{control}"[^>]*>', html)
+    assert tag is not None, control
+    return " checked" in tag.group(0)
+
+
+async def test_no_one_page_path_shows_the_previous_persons_answers(
+    client: Any, conn: Conn, wave: Setup
+) -> None:
+    """The reviewer's kiosk: someone answers page 1 in Spanish and walks away; the next
+    person's one-page way in, from the choice or straight to /all, goes through the
+    choice, and only "continue" shows the answers."""
+    who = Respondent(client, wave.open_path)
+    page = await who.start("?lang=es")
+    form = parse_form(page.text, "")
+    two = [
+        (name, [c for c in form.controls if c.get("name") == f"q_{name}"][n]["value"])
+        for name, n in (("safety_dark", 0), ("worry_home", 3))
+    ]
+    data = [*form.hidden.items(), *[("shown", i) for i in form.shown],
+            *[(f"q_{name}", value) for name, value in two]]
+    saved = await who.post(form.action, data)
+    assert saved.status_code == 303 and "/q/" in saved.headers["location"]
+    first_key = client.cookies["survey_resume"]
+
+    landing = await who.get(wave.open_path)
+    assert "Continuar donde lo dejó" in landing.text
+    # No plain link to the one-page form: continuing there is a choice of its own.
+    assert f'href="{wave.open_path}/all"' not in landing.text
+    assert f'href="{wave.open_path}/all?resume=1"' in landing.text
+    assert "Continuar en una sola página" in landing.text
+    assert "Empezar una encuesta nueva en una sola página" in landing.text
+    assert set(_new_forms(landing.text)) == {"start", "all"}
+
+    # Straight to /all (a kiosk's bookmark): the same choice, not the answers.
+    direct = await who.get(wave.open_path + "/all")
+    assert direct.status_code == 200
+    assert 'id="safety_dark-0"' not in direct.text and "Continuar donde lo dejó" in direct.text
+    assert f'href="{wave.open_path}/all?resume=1"' in direct.text
+    assert set(_new_forms(direct.text)) == {"all"}
+    assert client.cookies["survey_resume"] == first_key
+
+    # Its owner continues on one page: their answers.
+    mine = await who.get(wave.open_path + "/all?resume=1")
+    assert _checked(mine.text, "safety_dark-0") and _checked(mine.text, "worry_home-3")
+    # Switching language there keeps them on their answers, not back at the choice.
+    switch = parse_form(mine.text, "/all")
+    switched = await who.post(switch.action, [*switch.hidden.items(), ("switch_lang", "ar")])
+    assert switched.status_code == 303
+    assert switched.headers["location"] == f"{wave.open_path}/all?lang=ar&resume=1"
+    arabic = await who.get(switched.headers["location"])
+    assert '<html lang="ar" dir="rtl">' in arabic.text
+    assert _checked(arabic.text, "safety_dark-0") and _checked(arabic.text, "worry_home-3")
+
+    # The next person starts anew on one page: a blank form and a response of their own.
+    new = _new_forms(landing.text)["all"]
+    out = await who.post(new.action, fill(new))
+    assert out.status_code == 303 and out.headers["location"] == wave.open_path + "/all"
+    assert client.cookies["survey_resume"] != first_key
+    blank = await who.get(out.headers["location"])
+    assert 'id="safety_dark-0"' in blank.text
+    assert not _checked(blank.text, "safety_dark-0") and not _checked(blank.text, "worry_home-3")
+    sent = await who.post(wave.open_path + "/all", fill(parse_form(blank.text, "/all")))
+    assert sent.status_code == 200
+    rows, answers = await stored(conn, wave.program_id)
+    assert [r["status"] for r in rows] == ["partial", "complete"]
+    assert {"safety_dark", "worry_home"} <= set(answers[rows[0]["id"]])
+    assert len(answers[rows[1]["id"]]) > 40
