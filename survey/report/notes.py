@@ -2,9 +2,9 @@
 
 Like the methods paragraph, each note is worded by a ``Wording``: English in the JSON
 report, the reader's language on the report pages. Notes the engine derives from the
-report are re-worded from it; notes the service adds before computing (wave order,
-questionnaire versions) are whole catalog sentences, so the pages look them up by their
-English text.
+report are re-worded from it; notes the service adds before computing (questionnaire
+versions, fieldwork still open) are whole catalog sentences, so the pages look them up
+by their English text.
 """
 
 from __future__ import annotations
@@ -14,13 +14,6 @@ import re
 from survey.report.model import Report
 from survey.report.suppression import SUPPRESS_BELOW
 from survey.report.wording import ENGLISH, Wording
-
-
-def backwards_note(w: Wording = ENGLISH) -> str:
-    return w.t(
-        "The wave compared as before ran after the one compared as after: "
-        "the changes shown run backwards in time."
-    )
 
 
 def versions_note(w: Wording = ENGLISH) -> str:

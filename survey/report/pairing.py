@@ -26,6 +26,8 @@ from survey.errors import FieldProblem, InvalidInput, NotFound
 from survey.i18n.marks import staff as t
 
 POST_PHASES = ("post", "follow_up")
+PHASE_ORDER = {"pre": 0, "post": 1, "follow_up": 2}
+"""The order waves of a program run in when their opening dates cannot tell."""
 
 
 REASONS = {
@@ -49,6 +51,7 @@ REASONS = {
         "uses the %(post)s questionnaire and the pre wave %(pre)s: only waves of the same "
         "questionnaire can be compared"
     ),
+    "backwards": t("%(pre)s ran after %(post)s: swap pre and post"),
 }
 
 
@@ -71,6 +74,15 @@ def _latest_finished(candidates: Sequence[Record]) -> Record:
 def still_open(*waves: Record) -> bool:
     """Whether fieldwork of any of ``waves`` has not finished: its results will move."""
     return any(w["state"] != "closed" for w in waves)
+
+
+def ran_after(a: Record, b: Record) -> bool:
+    """Whether wave ``a`` ran after wave ``b``: by opening date when both have one (and
+    they differ), else by phase (pre, post, follow-up); a ``pulse`` wave has no place in
+    that order, so without dates it is never after."""
+    if a["opens_at"] is not None and b["opens_at"] is not None and a["opens_at"] != b["opens_at"]:
+        return bool(a["opens_at"] > b["opens_at"])
+    return PHASE_ORDER.get(a["phase"], -1) > PHASE_ORDER.get(b["phase"], 99)
 
 
 def choose_waves(
@@ -106,6 +118,13 @@ def choose_waves(
             raise WavesNotComparable(
                 "post", REASONS["other_questionnaire"],
                 post=post["questionnaire_id"], pre=pre["questionnaire_id"],
+            )
+        # Compared the wrong way round, every gain reads as a significant decline: a
+        # note beside the results is too easy to miss, so the pair is refused like the
+        # other wrong ones. Two waves both after the program (post, follow-up) compare.
+        if ran_after(pre, post):
+            raise WavesNotComparable(
+                "pre", REASONS["backwards"], pre=pre["name"], post=post["name"]
             )
         return pre, post
     if post_id is not None:

@@ -21,7 +21,7 @@ from survey.questionnaire import Questionnaire
 from survey.report import aggregate
 from survey.report.engine import ItemSpec, ReportInput, SiteInfo, compute
 from survey.report.model import QuestionnaireRef, Report, WaveRef
-from survey.report.notes import backwards_note, open_note, versions_note
+from survey.report.notes import open_note, versions_note
 from survey.report.pairing import choose_waves, still_open
 from survey.report.weighting import Margins, margin_items
 from survey.resources import Resources
@@ -122,9 +122,6 @@ async def _basis(
     pre_row, post_row = choose_waves(waves, pre, post)
     q = await questionnaire_of(conn, res, post_row)
     notes = []
-    order = [w["id"] for w in waves]
-    if order.index(pre_row["id"]) > order.index(post_row["id"]):
-        notes.append(backwards_note())
     if pre_row["questionnaire_hash"] != post_row["questionnaire_hash"]:
         notes.append(versions_note())
     if still_open(pre_row, post_row):

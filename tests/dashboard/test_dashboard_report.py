@@ -180,6 +180,29 @@ async def test_a_later_wave_of_another_questionnaire_keeps_the_default_report(
     assert "cuestionario" in notice.group(1) and "Antes" in notice.group(1)
 
 
+async def test_pre_and_post_swapped_are_refused_in_the_reader_s_language(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    seeded = await _seed(conn, resources, actors)
+    staff = Staff(client)
+    await staff.login("evaluator@example.org")
+    url = f"/dashboard/programs/{seeded.program_id}/report"
+    page = await staff.get(f"{url}?pre={seeded.post_id}&post={seeded.pre_id}&lang=es")
+    assert page.status_code == 200
+    notice = re.search(r'<p class="notice">([^<]*)</p>', page.text)
+    assert notice is not None and notice.group(1) == (
+        "Antes: Follow-up 2025 (synthetic) se realizó después de Baseline 2025 "
+        "(synthetic): intercambie «antes» y «después»"
+    ), page.text
+    # No results under the refusal: the gains are not shown as declines.
+    assert "<figure" not in page.text
+    # The selectors keep the pair asked for, so the reader can swap it.
+    parser = _Selects()
+    parser.feed(page.text)
+    chosen = {k: [v for v, _, on in parser.selects[k] if on] for k in ("pre", "post")}
+    assert chosen == {"pre": [str(seeded.post_id)], "post": [str(seeded.pre_id)]}
+
+
 async def test_no_comparable_waves_says_why(client: Any, actors: Any) -> None:
     staff = Staff(client)
     await staff.login("evaluator@example.org")

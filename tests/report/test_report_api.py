@@ -181,11 +181,22 @@ async def test_waves_that_cannot_be_compared_are_refused(
     ok = await client.get(f"{url}?pre={pulse_pre}&post={pulse_post}", headers=h)
     assert ok.status_code == 200, ok.text
     assert "using the pulse questionnaire" in decode(ok.content).methods
-    assert not any("backwards" in n for n in decode(ok.content).notes)
-    # Named the wrong way round: compared, with a note saying so.
-    backwards = await client.get(f"{url}?pre={pulse_post}&post={pulse_pre}", headers=h)
-    assert backwards.status_code == 200, backwards.text
-    assert any("backwards in time" in n for n in decode(backwards.content).notes)
+    # Named the wrong way round: refused like the other wrong pairs, not compared (every
+    # gain would read as a significant decline).
+    assert await refused(f"pre={pulse_post}&post={pulse_pre}") == (
+        "pre", "Pulse B ran after Pulse A: swap pre and post")
+    assert await refused(f"pre={ids['post']}&post={ids['pre']}") == (
+        "pre",
+        "Follow-up 2025 (synthetic) ran after Baseline 2025 (synthetic): swap pre and post",
+    )
+    # The downloads refuse it the same way.
+    for ext in ("html", "pdf"):
+        r = await client.get(
+            f"{url}.{ext}?pre={ids['post']}&post={ids['pre']}&lang=en", headers=h
+        )
+        assert r.status_code == 422, r.text
+        assert r.json()["extra"][0]["field"] == "pre"
+        assert "swap pre and post" in r.json()["extra"][0]["reason"]
 
 
 async def test_no_waves_to_compare(client: Any, actors: Any) -> None:
@@ -322,6 +333,19 @@ async def test_survey_report_command(
     )
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
+    # Pre and post swapped: refused, not a report of the gains as declines.
+    ids = {r["phase"]: r["id"] for r in await conn.fetch(
+        "SELECT id, phase FROM waves WHERE program_id = $1", pid)}
+    swapped = subprocess.run(
+        [sys.executable, "-m", "survey", "report", "cli-report", "--format", "text",
+         "--pre", str(ids["post"]), "--post", str(ids["pre"])],
+        env=env, capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )
+    assert swapped.returncode == 1 and swapped.stdout == ""
+    assert swapped.stderr.strip().endswith(
+        "pre: Follow-up 2025 (synthetic) ran after Baseline 2025 (synthetic): "
+        "swap pre and post"
+    ), swapped.stderr
     assert data["program_name"] == "CLI report" and len(data["sites"]) == len(DESIGN)
     with pytest.raises(CommandError, match="no program 'no-such-program'"):
         await run_report(

@@ -3,6 +3,7 @@ one questionnaire, so a pulse wave between a pre and a post wave changes nothing
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -12,11 +13,12 @@ from survey.report.pairing import choose_waves
 
 
 def _wave(
-    wid: int, phase: str, questionnaire: str, answered: bool = True, state: str = "closed"
+    wid: int, phase: str, questionnaire: str, answered: bool = True, state: str = "closed",
+    opens_at: date | None = None,
 ) -> dict[str, Any]:
     return {
-        "id": wid, "phase": phase, "questionnaire_id": questionnaire,
-        "answered": answered, "state": state,
+        "id": wid, "name": f"W{wid}", "phase": phase, "questionnaire_id": questionnaire,
+        "answered": answered, "state": state, "opens_at": opens_at,
     }
 
 
@@ -109,3 +111,28 @@ def test_a_wave_still_in_the_field_is_chosen_only_when_no_closed_one_can_be() ->
         _wave(3, "post", "community-trust"),
     ]
     assert _ids(pres, None, 3) == (1, 3)
+
+
+def test_a_pre_wave_that_ran_after_the_post_wave_is_refused() -> None:
+    # By opening date when both have one: a "post" wave can be the earlier.
+    dated = [
+        _wave(1, "pre", "community-trust", opens_at=date(2025, 3, 1)),
+        _wave(2, "post", "community-trust", opens_at=date(2025, 9, 1)),
+        _wave(3, "follow_up", "community-trust", opens_at=date(2026, 3, 1)),
+        _wave(4, "post", "community-trust", opens_at=date(2024, 9, 1)),
+    ]
+    swap = ("pre", "W2 ran after W1: swap pre and post")
+    assert _reason(dated, 2, 1) == swap
+    assert _reason(dated, 3, 2)[1] == "W3 ran after W2: swap pre and post"
+    assert _ids(dated, 1, 2) == (1, 2)
+    # Both after the program: post against follow-up compares.
+    assert _ids(dated, 2, 3) == (2, 3)
+    assert _ids(dated, 4, 1) == (4, 1)
+    # Without dates, by phase: pre, post, follow-up.
+    undated = [
+        _wave(1, "pre", "community-trust"), _wave(2, "post", "community-trust"),
+        _wave(3, "follow_up", "community-trust"),
+    ]
+    assert _reason(undated, 2, 1) == swap
+    assert _reason(undated, 3, 2)[1] == "W3 ran after W2: swap pre and post"
+    assert _ids(undated, 2, 3) == (2, 3)
