@@ -15,7 +15,7 @@ from urllib.parse import quote
 from litestar import Request, Response
 from litestar.response import Redirect
 
-from survey.errors import SurveyError, Unauthorized
+from survey.errors import NotFound, SurveyError, Unauthorized
 from survey.i18n.marks import staff as t
 
 Renderer = Callable[[Request[Any, Any, Any], SurveyError, str], "Response[Any] | None"]
@@ -23,6 +23,28 @@ Renderer = Callable[[Request[Any, Any, Any], SurveyError, str], "Response[Any] |
 # The domain errors' own default messages (survey.errors imports nothing of ours, so
 # they are marked here), for the page to word them like every other refusal.
 DEFAULT_MESSAGES = (t("Your role may not do this"),)
+
+# ``NotFound(what)`` says "%(what)s not found" with an English noun in it; a page says
+# a whole sentence per kind, which a translator can word with the noun's own gender.
+NOT_FOUND = {
+    "program": t("Program not found"),
+    "wave": t("Wave not found"),
+    "site": t("Site not found"),
+    "questionnaire": t("Questionnaire not found"),
+    "open link": t("Open link not found"),
+    "catalog": t("Translation catalog not found"),
+    "key": t("API key not found"),
+    "user": t("User not found"),
+}
+PAGE_NOT_FOUND = t("Page not found")
+
+
+def worded(exc: SurveyError, translate: Callable[..., str]) -> str:
+    """``exc``'s message in the words of ``translate`` (a staff catalog's ``t``)."""
+    if isinstance(exc, NotFound) or (exc.status == 404 and exc.code == "http_error"):
+        # Litestar's own 404 (no such route) reads as any other missing page.
+        return translate(NOT_FOUND.get(str(exc.params.get("what")), PAGE_NOT_FOUND))
+    return translate(exc.message, **exc.params) if exc.params else translate(exc.message)
 
 
 def chain(fallback: Renderer | None) -> Renderer:
@@ -41,7 +63,7 @@ def chain(fallback: Renderer | None) -> Renderer:
         ctx = page_context(request, who)
         ctx.update(
             status=exc.status,
-            detail=ctx["t"](exc.message, **exc.params) if exc.params else ctx["t"](exc.message),
+            detail=worded(exc, ctx["t"]),
         )
         return render(request, "dashboard/error.html", ctx, status_code=exc.status)
 

@@ -16,6 +16,7 @@ from litestar.response import Stream
 from survey.access import Principal
 from survey.api.deps import DbConn, Res, Who
 from survey.dashboard.context import choose_locale, page_context, render, state
+from survey.dashboard.errors import worded
 from survey.db import Conn
 from survey.errors import InvalidInput, NotFound
 from survey.export import (
@@ -128,6 +129,11 @@ class ReportPages(Controller):
             weighted=weighted,
             exclude_duplicates=exclude_duplicates,
         )
+        labels = {
+            "pre": ctx["t"]("Before"),
+            "post": ctx["t"]("After"),
+            "weighted": ctx["t"]("Weight to population margins"),
+        }
         try:
             async with conn.transaction():
                 view = await report_context(
@@ -138,11 +144,6 @@ class ReportPages(Controller):
             from survey.report.pairing import WavesNotComparable
 
             # The reasons say what to choose; "Invalid input" alone does not.
-            labels = {
-                "pre": ctx["t"]("Before"),
-                "post": ctx["t"]("After"),
-                "weighted": ctx["t"]("Weight to population margins"),
-            }
             reasons = (
                 [(exc.problems[0].field, ctx["t"](exc.reason, **exc.reason_params))]
                 if isinstance(exc, WavesNotComparable)
@@ -153,7 +154,13 @@ class ReportPages(Controller):
             )
             return render(request, "dashboard/report.html", ctx, status_code=200)
         except NotFound as exc:
-            ctx["problem"] = ctx["t"](exc.message, **exc.params)
+            from survey.report.pairing import WaveNotFound
+
+            text = worded(exc, ctx["t"])
+            # Which selector named the missing wave, as an unfit one is named.
+            ctx["problem"] = (
+                f"{labels[exc.field]}: {text}" if isinstance(exc, WaveNotFound) else text
+            )
             return render(request, "dashboard/report.html", ctx, status_code=200)
         ctx.update(view)
         ctx["pre"], ctx["post"] = view["r"].pre.id, view["r"].post.id

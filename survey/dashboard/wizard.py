@@ -21,12 +21,14 @@ from survey.dashboard import gate
 from survey.dashboard import wizard_data as data
 from survey.dashboard.context import page_context, render
 from survey.errors import InvalidInput, SurveyError
+from survey.i18n.marks import staff as t
 from survey.schemas import LaunchIn, WaveIn, WavePatch, WaveSiteIn
 from survey.services import contacts, programs, waves
 from survey.services.versions import frozen_questionnaire
 
 STEPS = ("languages", "sites", "channels", "launch", "contacts")
 WAVE = "/waves/{wave_id:int}"
+FIELD_LABELS = {"languages": t("Languages"), "channels": t("Channels")}
 
 
 def _problems(exc: InvalidInput) -> list[dict[str, Any]]:
@@ -230,7 +232,7 @@ class WizardPages(Controller):
                     allow_unreviewed=form.get("allow_unreviewed") == "on",
                 )
                 if not chosen:
-                    raise InvalidInput.one("languages", "choose at least one language")
+                    raise InvalidInput.one("languages", t("Choose at least one language."))
             elif step == "sites":
                 sites, typed, bad = [], {}, []
                 for s in await programs.list_sites(conn, who, program_id):
@@ -250,7 +252,7 @@ class WizardPages(Controller):
             elif step == "channels":
                 channels = [str(v) for v in form.getall("channels")] if "channels" in form else []
                 if not channels:
-                    raise InvalidInput.one("channels", "choose at least one channel")
+                    raise InvalidInput.one("channels", t("Choose at least one channel."))
                 patch = WavePatch(
                     channels=channels,  # type: ignore[arg-type]
                     sms_mode=str(form.get("sms_mode", "link")),  # type: ignore[arg-type]
@@ -269,6 +271,10 @@ class WizardPages(Controller):
                 if isinstance(exc, InvalidInput)
                 else [{"field": step, "reason": str(exc)}]
             )
+            for problem in ctx["errors"]:
+                # The form's own word for the field, not its name in the API.
+                field = FIELD_LABELS.get(problem["field"])
+                problem["field"] = ctx["t"](field) if field else problem["field"]
             return render(request, f"dashboard/wizard_{step}.html", ctx, status_code=422)
         return Redirect(
             f"/dashboard/programs/{program_id}/waves/{wave_id}/setup/{following[step]}",

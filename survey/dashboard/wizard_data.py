@@ -15,6 +15,7 @@ from analysis import mde, sample_size
 from survey.access import Principal
 from survey.db import Conn
 from survey.i18n import SOURCE_LOCALE, language_status, sms_costs, translate_questionnaire
+from survey.i18n.marks import staff as t
 from survey.questionnaire import Questionnaire
 from survey.resources import Resources
 from survey.schemas import WaveOut
@@ -134,7 +135,7 @@ def _questions_only(res: Resources, q: Questionnaire, wave: WaveOut) -> SmsEstim
         rows=rows,
         total_segments=0,
         source="questions",
-        note="Question texts only; the intro, menu and reminders add more.",
+        note=t("Question texts only; the intro, menu and reminders add more."),
     )
 
 

@@ -65,6 +65,15 @@ class WavesNotComparable(InvalidInput):
         self.reason_params = params
 
 
+class WaveNotFound(NotFound):
+    """A wave asked for by id that the program does not have; ``field`` says which of
+    the two (``pre`` or ``post``), for a page to point at its selector."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__("wave")
+        self.field = field
+
+
 def _latest_finished(candidates: Sequence[Record]) -> Record:
     """The latest closed wave of ``candidates`` (in fieldwork order), else the latest."""
     closed = [w for w in candidates if w["state"] == "closed"]
@@ -94,9 +103,9 @@ def choose_waves(
     before the post wave, or with neither named, the latest closed post wave that has
     such a pre wave and that pre wave (an open post wave only when no closed one has)."""
     by_id = {w["id"]: w for w in waves}
-    for wave_id in (pre_id, post_id):
+    for field, wave_id in (("pre", pre_id), ("post", post_id)):
         if wave_id is not None and wave_id not in by_id:
-            raise NotFound("wave")
+            raise WaveNotFound(field)
     if pre_id is not None and pre_id == post_id:
         raise WavesNotComparable("post", REASONS["same"])
     for field, wave_id in (("pre", pre_id), ("post", post_id)):

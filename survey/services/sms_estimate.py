@@ -27,6 +27,7 @@ from survey.access import Principal
 from survey.db import Conn
 from survey.errors import InvalidInput
 from survey.i18n import compose_sms_question
+from survey.i18n.marks import staff as t
 from survey.resources import Resources
 from survey.services import sms_texts as texts
 from survey.services.sms_campaigns import SEND, invite_decision
@@ -47,7 +48,8 @@ from survey.sql import Q
 
 __all__ = ["conversation_texts", "estimate"]
 
-_NOTE = (
+# Staff-catalog msgids: the dashboard words the note in its reader's language.
+_NOTE = t(
     "Outbound only; every item counted (skip logic can only lower it); "
     "re-prompts and reminders not included."
 )
@@ -64,7 +66,7 @@ def conversation_texts(setup: Setup, language: str) -> list[str]:
         out.append(q.consent)
     out.extend(compose_sms_question(q, item) for item in q.items)
     out.append(q.thanks)
-    return [t for t in out if t]
+    return [text for text in out if text]
 
 
 def _link_texts(res: Resources, wave: SmsWave, language: str) -> list[str]:
@@ -122,11 +124,11 @@ async def estimate(
             )
         )
     if wave.sms_mode == "link":
-        note = "One text with the personal link per contact; reminders not included."
+        note = t("One text with the personal link per contact; reminders not included.")
     elif setup is not None:
         note = _NOTE
     else:
-        note = "The wave's questionnaire is unknown: nothing to estimate."
+        note = t("The wave's questionnaire is unknown: nothing to estimate.")
     return SmsEstimateOut(
         wave_id=wave_id, mode=wave.sms_mode, languages=per_language,
         contacts=sum(counts.values()),
