@@ -8,6 +8,7 @@ withheld, no free text).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -35,6 +36,7 @@ async def run_export(args: argparse.Namespace) -> int:
     from survey.resources import load_resources
     from survey.sql import Q
 
+    check_output(args.output, args.wave, args.format)
     settings = settings_from_env()
     res = load_resources(settings)
     async with connection(settings) as conn:
@@ -70,9 +72,46 @@ async def run_export(args: argparse.Namespace) -> int:
             bar[0].advance(done - bar[0].done)
 
         partial = target.with_name(target.name + ".part")
-        with partial.open("wb") as fh:
-            async for piece in export_bytes(conn, plan, args.format, progress=advance):
-                fh.write(piece)
-        partial.replace(target)
+        try:
+            with partial.open("wb") as fh:
+                async for piece in export_bytes(conn, plan, args.format, progress=advance):
+                    fh.write(piece)
+            partial.replace(target)
+        except BaseException:
+            # Failed or interrupted (Ctrl-C cancels the task): a half file of
+            # respondents' answers must not stay behind.
+            partial.unlink(missing_ok=True)
+            raise
     print(f"{target} ({plan.rows} responses, {len(plan.columns)} variables)", file=sys.stdout)
     return 0
+
+
+def check_output(output: str | None, wave_id: int, fmt: str) -> None:
+    """Refuse, before anything starts, a place the export could not be written to:
+    otherwise the whole export runs first and fails at the end."""
+    if output is None:
+        here = Path.cwd()
+        if not os.access(here, os.W_OK | os.X_OK):
+            raise CommandError(
+                f"cannot write in the current directory {here}: "
+                "name a file in a directory you can write to with -o"
+            )
+        return
+    path = Path(output)
+    example = f"wave-{wave_id}.{fmt}"
+    if path.is_dir():
+        raise CommandError(
+            f"-o {output}: is a directory; name a file in it, e.g. -o {path / example}"
+        )
+    parent = path.parent
+    if not parent.is_dir():
+        raise CommandError(
+            f"-o {output}: the directory {parent} does not exist; create it first "
+            "or name a file in an existing directory"
+        )
+    # The file is written beside the target as FILE.part, then renamed.
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise CommandError(
+            f"-o {output}: cannot write in {parent} (permission denied); "
+            "name a file in a directory you can write to"
+        )

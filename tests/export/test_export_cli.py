@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pyreadstat
+import pytest
 from seeding import HEADER, seed_wave
 
+from survey import export as exporting
+from survey.cli import main
 from survey.db import Conn
 
 
@@ -60,3 +63,52 @@ async def test_export_and_paper_import(conn: Conn, resources: Any, actors: Any,
         "SELECT language, status, submitted_at::date AS day FROM responses "
         "WHERE channel = 'paper' ORDER BY id DESC LIMIT 1")
     assert (row["language"], row["status"], str(row["day"])) == ("es", "complete", "2026-04-02")
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+async def test_output_is_checked_before_the_database(tmp_path: Path) -> None:
+    """A database nobody can reach: each mistake is named before one would be needed."""
+    refused = f"postgresql://survey:x@127.0.0.1:{_closed_port()}/survey"
+    code, _, err = await _survey(refused, "export", "4", "-o", str(tmp_path))
+    assert code == 1
+    assert err == (f"survey: error: -o {tmp_path}: is a directory; name a file in it, "
+                   f"e.g. -o {tmp_path / 'wave-4.csv'}\n")
+    assert list(tmp_path.parent.glob(f"{tmp_path.name}*")) == [tmp_path]
+    missing = tmp_path / "nonexistent" / "x.csv"
+    code, _, err = await _survey(refused, "export", "4", "-o", str(missing))
+    assert code == 1
+    assert err == (f"survey: error: -o {missing}: the directory {missing.parent} does not "
+                   "exist; create it first or name a file in an existing directory\n")
+
+
+async def test_an_interrupted_export_leaves_no_part_file(
+    conn: Conn, resources: Any, actors: Any, database_url: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seeded = await seed_wave(conn, resources, actors.programs["own"])
+    target = tmp_path / "wave.csv"
+    seen: list[Path] = []
+    real = exporting.export_bytes
+
+    async def interrupted(*args: Any, **kwargs: Any) -> Any:
+        async for piece in real(*args, **kwargs):
+            yield piece
+            seen.extend(tmp_path.glob("*.part"))
+            raise KeyboardInterrupt  # Ctrl-C halfway through
+
+    monkeypatch.setattr(exporting, "export_bytes", interrupted)
+    monkeypatch.setenv("SURVEY_DATABASE_URL", database_url)
+    monkeypatch.setenv("SURVEY_SECRET_KEY", "cli-test")
+    # In a thread: the command runs its own event loop, as from a shell.
+    code = await asyncio.to_thread(main, ["export", str(seeded.wave_id), "-o", str(target)])
+    assert code == 130
+    assert seen == [tmp_path / "wave.csv.part"]  # it was there, answers in it
+    assert list(tmp_path.iterdir()) == []
