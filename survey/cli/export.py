@@ -31,7 +31,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 async def run_export(args: argparse.Namespace) -> int:
     from survey.access import SYSTEM, Principal
-    from survey.cli.common import Progress, connection, progress, settings_from_env
+    from survey.cli.common import (
+        Progress,
+        connection,
+        no_such_wave,
+        progress,
+        settings_from_env,
+    )
     from survey.export import export_bytes, plan_export
     from survey.resources import load_resources
     from survey.sql import Q
@@ -39,10 +45,17 @@ async def run_export(args: argparse.Namespace) -> int:
     check_output(args.output, args.wave, args.format)
     settings = settings_from_env()
     res = load_resources(settings)
+    if args.lang and args.lang not in res.supported_locales:
+        # Checked before the database starts; English labels under a misspelt code
+        # would pass for what was asked.
+        raise CommandError(
+            f"--lang {args.lang}: not a language we have; use one of "
+            + ", ".join(res.supported_locales)
+        )
     async with connection(settings) as conn:
         program_id = await conn.fetchval(Q.export_wave_program, args.wave)
         if program_id is None:
-            raise CommandError(f"no wave {args.wave}")
+            raise no_such_wave("WAVE", args.wave)
         who = SYSTEM
         if args.deidentified:
             who = Principal(

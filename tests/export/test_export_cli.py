@@ -39,7 +39,8 @@ async def test_export_and_paper_import(conn: Conn, resources: Any, actors: Any,
     assert len(df) == 15 and meta.variable_value_labels["gender"][1] == "Woman"
     code, out, err = await _survey(database_url, "export", str(seeded.wave_id), "--lang", "zz",
                                    "--output", str(tmp_path / "zz.csv"))
-    assert code == 1 and "lang" in err and "is not a language we have" in err, err
+    assert code == 1 and err.startswith("survey: error: --lang zz: not a language we have; "
+                                         "use one of en, es"), err
     assert not (tmp_path / "zz.csv").exists()
 
     bad = tmp_path / "paper.csv"
@@ -74,7 +75,7 @@ def _closed_port() -> int:
     return port
 
 
-async def test_output_is_checked_before_the_database(tmp_path: Path) -> None:
+async def test_output_and_lang_are_checked_before_the_database(tmp_path: Path) -> None:
     """A database nobody can reach: each mistake is named before one would be needed."""
     refused = f"postgresql://survey:x@127.0.0.1:{_closed_port()}/survey"
     code, _, err = await _survey(refused, "export", "4", "-o", str(tmp_path))
@@ -87,6 +88,14 @@ async def test_output_is_checked_before_the_database(tmp_path: Path) -> None:
     assert code == 1
     assert err == (f"survey: error: -o {missing}: the directory {missing.parent} does not "
                    "exist; create it first or name a file in an existing directory\n")
+    code, _, err = await _survey(refused, "export", "4", "--lang", "xx")
+    assert code == 1 and err.startswith("survey: error: --lang xx: not a language we have; "
+                                        "use one of en, es"), err
+
+
+async def test_no_such_wave(database_url: str) -> None:
+    code, _, err = await _survey(database_url, "export", "999999")
+    assert (code, err) == (1, "survey: error: WAVE 999999: no such wave\n")
 
 
 async def test_an_interrupted_export_leaves_no_part_file(
