@@ -82,6 +82,13 @@ def unreachable(url: str, exc: BaseException, *, embedded: bool) -> str:
     return f"cannot connect to the database at {where} (SURVEY_DATABASE_URL): {reason}"
 
 
+def no_such_wave(argument: str, wave_id: int, program: str | None = None) -> CommandError:
+    """The one wording of a wave id that names no wave: the argument, the id, and where
+    it was looked for."""
+    where = f" in program {program}" if program is not None else ""
+    return CommandError(f"{argument} {wave_id}: no such wave{where}")
+
+
 def progress(message: str) -> None:
     print(f"· {message}", file=sys.stderr, flush=True)
 

@@ -8,6 +8,7 @@ withheld, no free text).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -30,17 +31,31 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 async def run_export(args: argparse.Namespace) -> int:
     from survey.access import SYSTEM, Principal
-    from survey.cli.common import Progress, connection, progress, settings_from_env
+    from survey.cli.common import (
+        Progress,
+        connection,
+        no_such_wave,
+        progress,
+        settings_from_env,
+    )
     from survey.export import export_bytes, plan_export
     from survey.resources import load_resources
     from survey.sql import Q
 
+    check_output(args.output, args.wave, args.format)
     settings = settings_from_env()
     res = load_resources(settings)
+    if args.lang and args.lang not in res.supported_locales:
+        # Checked before the database starts; English labels under a misspelt code
+        # would pass for what was asked.
+        raise CommandError(
+            f"--lang {args.lang}: not a language we have; use one of "
+            + ", ".join(res.supported_locales)
+        )
     async with connection(settings) as conn:
         program_id = await conn.fetchval(Q.export_wave_program, args.wave)
         if program_id is None:
-            raise CommandError(f"no wave {args.wave}")
+            raise no_such_wave("WAVE", args.wave)
         who = SYSTEM
         if args.deidentified:
             who = Principal(
@@ -70,9 +85,46 @@ async def run_export(args: argparse.Namespace) -> int:
             bar[0].advance(done - bar[0].done)
 
         partial = target.with_name(target.name + ".part")
-        with partial.open("wb") as fh:
-            async for piece in export_bytes(conn, plan, args.format, progress=advance):
-                fh.write(piece)
-        partial.replace(target)
+        try:
+            with partial.open("wb") as fh:
+                async for piece in export_bytes(conn, plan, args.format, progress=advance):
+                    fh.write(piece)
+            partial.replace(target)
+        except BaseException:
+            # Failed or interrupted (Ctrl-C cancels the task): a half file of
+            # respondents' answers must not stay behind.
+            partial.unlink(missing_ok=True)
+            raise
     print(f"{target} ({plan.rows} responses, {len(plan.columns)} variables)", file=sys.stdout)
     return 0
+
+
+def check_output(output: str | None, wave_id: int, fmt: str) -> None:
+    """Refuse, before anything starts, a place the export could not be written to:
+    otherwise the whole export runs first and fails at the end."""
+    if output is None:
+        here = Path.cwd()
+        if not os.access(here, os.W_OK | os.X_OK):
+            raise CommandError(
+                f"cannot write in the current directory {here}: "
+                "name a file in a directory you can write to with -o"
+            )
+        return
+    path = Path(output)
+    example = f"wave-{wave_id}.{fmt}"
+    if path.is_dir():
+        raise CommandError(
+            f"-o {output}: is a directory; name a file in it, e.g. -o {path / example}"
+        )
+    parent = path.parent
+    if not parent.is_dir():
+        raise CommandError(
+            f"-o {output}: the directory {parent} does not exist; create it first "
+            "or name a file in an existing directory"
+        )
+    # The file is written beside the target as FILE.part, then renamed.
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise CommandError(
+            f"-o {output}: cannot write in {parent} (permission denied); "
+            "name a file in a directory you can write to"
+        )

@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 async def run_import_responses(args: argparse.Namespace) -> int:
     from survey.access import SYSTEM
-    from survey.cli.common import connection, settings_from_env
+    from survey.cli.common import connection, no_such_wave, settings_from_env
     from survey.export.paper import import_paper
     from survey.sql import Q
 
@@ -39,7 +39,7 @@ async def run_import_responses(args: argparse.Namespace) -> int:
     async with connection(settings) as conn:
         program_id = await conn.fetchval(Q.export_wave_program, args.wave)
         if program_id is None:
-            raise CommandError(f"no wave {args.wave}")
+            raise no_such_wave("--wave", args.wave)
         async with conn.transaction():
             out = await import_paper(
                 conn, SYSTEM, program_id, args.wave, text, partial=args.partial

@@ -37,7 +37,7 @@ async def run_report(args: argparse.Namespace) -> int:
     import msgspec
 
     from survey.access import SYSTEM
-    from survey.cli.common import connections, progress, settings_from_env
+    from survey.cli.common import connections, no_such_wave, progress, settings_from_env
     from survey.report import build_report
     from survey.resources import load_resources
     from survey.sql import Q
@@ -50,6 +50,9 @@ async def run_report(args: argparse.Namespace) -> int:
             row = await conn.fetchrow(Q.program_get, int(args.program))
         if row is None:
             raise CommandError(f"no program {args.program!r}")
+        for option, wave_id in (("--pre", args.pre), ("--post", args.post)):
+            if wave_id is not None and await conn.fetchrow(Q.wave_get, row["id"], wave_id) is None:
+                raise no_such_wave(option, wave_id, program=args.program)
         progress(f"building the report of {row['name']}")
         report = await build_report(
             conn,

@@ -14,6 +14,7 @@ from survey.access import SYSTEM
 from survey.cli import CommandError
 from survey.cli.common import (
     connection,
+    no_such_wave,
     once_or_until_stopped,
     progress,
     settings_from_env,
@@ -96,8 +97,15 @@ async def print_estimate(args: argparse.Namespace) -> int:
         await migrations.check_current(conn)
         program_id = await conn.fetchval(Q.sms_wave_program, args.wave)
         if program_id is None:
-            raise CommandError(f"no wave {args.wave}")
+            raise no_such_wave("WAVE", args.wave)
         out = await sms_estimate.estimate(conn, SYSTEM, res, program_id, args.wave)
+        state = await conn.fetchval(Q.sms_wave_state, program_id, args.wave)
+    if state == "closed":
+        # A cost with no word of it would read as what sending will cost now.
+        print(
+            f"wave {out.wave_id} is closed: it sends nothing; "
+            "below is what its texts would cost were it open"
+        )
     print(f"wave {out.wave_id} ({out.mode}), contacts to text: {out.contacts}")
     print(f"{'language':10} {'encoding':8} {'contacts':>9} {'segments/contact':>17} {'total':>10}")
     for row in out.languages:

@@ -14,6 +14,9 @@ WHERE w.program_id = $1 AND w.id = $2;
 -- The CLI names a wave by id alone (ids are unique across programs).
 SELECT program_id FROM waves WHERE id = $1;
 
+-- name: sms-wave-state
+SELECT state FROM waves WHERE program_id = $1 AND id = $2;
+
 -- name: sms-wave-has-site
 SELECT EXISTS (SELECT 1 FROM wave_sites WHERE program_id = $1 AND wave_id = $2 AND site_id = $3);
 

@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pyreadstat
+import pytest
 from seeding import HEADER, seed_wave
 
+from survey import export as exporting
+from survey.cli import main
 from survey.db import Conn
 
 
@@ -36,7 +39,8 @@ async def test_export_and_paper_import(conn: Conn, resources: Any, actors: Any,
     assert len(df) == 15 and meta.variable_value_labels["gender"][1] == "Woman"
     code, out, err = await _survey(database_url, "export", str(seeded.wave_id), "--lang", "zz",
                                    "--output", str(tmp_path / "zz.csv"))
-    assert code == 1 and "lang" in err and "is not a language we have" in err, err
+    assert code == 1 and err.startswith("survey: error: --lang zz: not a language we have; "
+                                         "use one of en, es"), err
     assert not (tmp_path / "zz.csv").exists()
 
     bad = tmp_path / "paper.csv"
@@ -60,3 +64,60 @@ async def test_export_and_paper_import(conn: Conn, resources: Any, actors: Any,
         "SELECT language, status, submitted_at::date AS day FROM responses "
         "WHERE channel = 'paper' ORDER BY id DESC LIMIT 1")
     assert (row["language"], row["status"], str(row["day"])) == ("es", "complete", "2026-04-02")
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+async def test_output_and_lang_are_checked_before_the_database(tmp_path: Path) -> None:
+    """A database nobody can reach: each mistake is named before one would be needed."""
+    refused = f"postgresql://survey:x@127.0.0.1:{_closed_port()}/survey"
+    code, _, err = await _survey(refused, "export", "4", "-o", str(tmp_path))
+    assert code == 1
+    assert err == (f"survey: error: -o {tmp_path}: is a directory; name a file in it, "
+                   f"e.g. -o {tmp_path / 'wave-4.csv'}\n")
+    assert list(tmp_path.parent.glob(f"{tmp_path.name}*")) == [tmp_path]
+    missing = tmp_path / "nonexistent" / "x.csv"
+    code, _, err = await _survey(refused, "export", "4", "-o", str(missing))
+    assert code == 1
+    assert err == (f"survey: error: -o {missing}: the directory {missing.parent} does not "
+                   "exist; create it first or name a file in an existing directory\n")
+    code, _, err = await _survey(refused, "export", "4", "--lang", "xx")
+    assert code == 1 and err.startswith("survey: error: --lang xx: not a language we have; "
+                                        "use one of en, es"), err
+
+
+async def test_no_such_wave(database_url: str) -> None:
+    code, _, err = await _survey(database_url, "export", "999999")
+    assert (code, err) == (1, "survey: error: WAVE 999999: no such wave\n")
+
+
+async def test_an_interrupted_export_leaves_no_part_file(
+    conn: Conn, resources: Any, actors: Any, database_url: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seeded = await seed_wave(conn, resources, actors.programs["own"])
+    target = tmp_path / "wave.csv"
+    seen: list[Path] = []
+    real = exporting.export_bytes
+
+    async def interrupted(*args: Any, **kwargs: Any) -> Any:
+        async for piece in real(*args, **kwargs):
+            yield piece
+            seen.extend(tmp_path.glob("*.part"))
+            raise KeyboardInterrupt  # Ctrl-C halfway through
+
+    monkeypatch.setattr(exporting, "export_bytes", interrupted)
+    monkeypatch.setenv("SURVEY_DATABASE_URL", database_url)
+    monkeypatch.setenv("SURVEY_SECRET_KEY", "cli-test")
+    # In a thread: the command runs its own event loop, as from a shell.
+    code = await asyncio.to_thread(main, ["export", str(seeded.wave_id), "-o", str(target)])
+    assert code == 130
+    assert seen == [tmp_path / "wave.csv.part"]  # it was there, answers in it
+    assert list(tmp_path.iterdir()) == []

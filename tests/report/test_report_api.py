@@ -359,6 +359,16 @@ async def test_survey_report_command(
                 output=None,
             )
         )
+    for option, wave_id in (("pre", 999999), ("post", 999998)):
+        with pytest.raises(CommandError) as raised:
+            await run_report(
+                argparse.Namespace(**{
+                    "program": str(pid), "pre": None, "post": None, "weighted": False,
+                    "exclude_duplicates": False, "format": "json", "output": None,
+                    option: wave_id,
+                })
+            )
+        assert str(raised.value) == f"--{option} {wave_id}: no such wave in program {pid}"
     text = io.StringIO()
     summary(await build_report(conn, SYSTEM, resources, pid), text)
     assert "Trust and confidence in police" in text.getvalue()

@@ -57,6 +57,15 @@ async def test_estimate_per_language_for_both_modes(
                           str(by_language["vi"]["total_segments"])]
     assert printed[-2].split() == ["total", "4", str(out["total_segments"])]
 
+    # A closed wave sends nothing: the cost says so before anything else.
+    await conn.execute("UPDATE waves SET state = 'closed', closed_at = now() WHERE id = $1",
+                       w.wave_id)
+    assert await print_estimate(argparse.Namespace(wave=w.wave_id)) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == (f"wave {w.wave_id} is closed: it sends nothing; "
+                          "below is what its texts would cost were it open")
+    assert printed[1] == f"wave {w.wave_id} (conversation), contacts to text: 4"
+
     # A link wave costs one text with the personal link, whose length is known
     # before its token exists.
     link = await make_world(conn, resources, mode="link", contacts=[], slug="link-wave")
