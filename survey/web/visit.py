@@ -25,6 +25,7 @@ from survey.config import Settings
 from survey.db import Conn, Pool
 from survey.i18n import (
     SOURCE_LOCALE,
+    closest,
     format_number,
     html_lang,
     isolate,
@@ -86,7 +87,8 @@ def choose_locale(
 
     Most specific first: a choice made on the page (``?lang``, the form, then the
     switcher's cookie), the language the response was started in, the language the
-    contact was texted in (a personal link), then the browser's and the wave's."""
+    contact was texted in (a personal link; its other Chinese script if the wave offers
+    only that, as SMS does), then the browser's and the wave's."""
     query = request.query_params.get("lang")
     choice = switch_lang or query
     explicit = switch_lang or form_lang or query
@@ -96,7 +98,7 @@ def choose_locale(
     remembered = (
         cookie
         or (response_language if response_language in supported else None)
-        or (match_tag(contact_language, supported) if contact_language else None)
+        or (closest(contact_language, supported) if contact_language else None)
     )
     locale = negotiate(
         explicit, remembered, request.headers.get("accept-language"), supported, default
