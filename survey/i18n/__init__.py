@@ -36,7 +36,13 @@ from survey.i18n.locales import (
     native_name,
     text_direction,
 )
-from survey.i18n.negotiate import match_tag, negotiate, parse_accept_language
+from survey.i18n.negotiate import (
+    closest,
+    match_tag,
+    negotiate,
+    other_chinese_script,
+    parse_accept_language,
+)
 from survey.i18n.review import ReviewError, ReviewRecord, is_reviewed, mark_reviewed, review_file
 from survey.i18n.status import (
     SMS_SEGMENT_BUDGET,
@@ -74,6 +80,7 @@ __all__ = [
     "SmsOpening",
     "Translator",
     "babel_locale",
+    "closest",
     "compose_sms_question",
     "compose_sms_replies",
     "format_date",
@@ -93,6 +100,7 @@ __all__ = [
     "match_tag",
     "native_name",
     "negotiate",
+    "other_chinese_script",
     "parse_accept_language",
     "plural_category",
     "render",

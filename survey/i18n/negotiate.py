@@ -5,6 +5,10 @@ Chinese or ``tl`` to Filipino (research note B1.3), so tags are parsed here and
 matched by language and script, using CLDR likely subtags (``zh-TW`` → ``zh_Hant_TW``).
 A script mismatch never matches: a Shahmukhi (``pa-Arab``) reader cannot read
 Gurmukhi, and falling back to the wave default with a visible switcher is better.
+The one exception is Chinese: where the wave offers only the other Chinese script,
+a Traditional reader gets Simplified (and the reverse) rather than the default, since
+most readers of one read the other far better than English (``other_chinese_script``,
+also what SMS texts a contact in).
 Headers come from anyone on the internet, so nothing here raises on bad input.
 """
 
@@ -117,6 +121,35 @@ def match_tag(tag: str, supported: Iterable[str]) -> str | None:
     return candidates[0]
 
 
+def other_chinese_script(tag: str | None, supported: Iterable[str]) -> str | None:
+    """For a Chinese tag or code none of ``supported`` matches (``match_tag``), the
+    supported Chinese in the other script; else None. Only Chinese falls back across
+    scripts: the two are one written language, unlike Shahmukhi and Gurmukhi."""
+    if not tag or not _TAG.match(tag.strip()) or tag.strip() == "*":
+        return None
+    supported = list(supported)
+    if match_tag(tag, supported) is not None:
+        return None
+    language, _script = _language_and_script(tag.strip())
+    if language != "zh":
+        return None
+    for code in supported:
+        info = LOCALES.get(code)
+        try:
+            their_language, _ = _split(info.cldr if info else code)
+        except Exception:
+            continue
+        if their_language == "zh":
+            return code
+    return None
+
+
+def closest(tag: str, supported: Iterable[str]) -> str | None:
+    """``match_tag``, else the other Chinese script (``other_chinese_script``)."""
+    supported = list(supported)
+    return match_tag(tag, supported) or other_chinese_script(tag, supported)
+
+
 def negotiate(
     query: str | None,
     cookie: str | None,
@@ -127,16 +160,23 @@ def negotiate(
     """The locale to serve, always one of ``supported`` (or ``default``).
 
     Order: the ``?lang`` parameter, the language cookie, Accept-Language by q-value,
-    then the wave's default. An unsupported choice falls through to the next source.
+    then the wave's default. An unsupported choice falls through to the next source;
+    a Chinese one not offered in its script is served in the other script, unless the
+    header names that script itself (then its own q-value places it).
     """
     supported = list(supported)
     for explicit in (query, cookie):
         if explicit:
-            found = match_tag(explicit[:64], supported)
+            found = closest(explicit[:64], supported)
             if found is not None:
                 return found
-    for tag, _q in parse_accept_language(accept_language):
-        found = match_tag(tag, supported)
+    tags = [tag for tag, _q in parse_accept_language(accept_language)]
+    matched = [match_tag(tag, supported) for tag in tags]
+    named = {found for found in matched if found is not None}
+    for tag, found in zip(tags, matched, strict=True):
         if found is not None:
             return found
+        other = other_chinese_script(tag, supported)
+        if other is not None and other not in named:
+            return other
     return default

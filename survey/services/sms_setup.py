@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 import msgspec
 
 from survey.db import Conn, fetch_one
+from survey.i18n import other_chinese_script
 from survey.questionnaire import Questionnaire
 from survey.resources import Resources
 from survey.services.versions import frozen_questionnaire
@@ -68,7 +69,11 @@ class SmsWave(msgspec.Struct, frozen=True, kw_only=True):
         return SendingWindow(self.quiet_start, self.quiet_end)
 
     def language_for(self, preferred: str | None) -> str:
-        return preferred if preferred in self.languages else self.default_language
+        """The contact list's language if offered; for Chinese, else the other Chinese
+        script if offered (as the web does); else the wave's default."""
+        if preferred in self.languages:
+            return preferred
+        return other_chinese_script(preferred, self.languages) or self.default_language
 
 
 async def load_wave(conn: Conn, program_id: int, wave_id: int) -> SmsWave:

@@ -51,6 +51,7 @@ from survey.i18n import (
     compose_sms_question,
     compose_sms_replies,
     isolate,
+    other_chinese_script,
     translate_questionnaire,
 )
 from survey.questionnaire import (
@@ -398,7 +399,9 @@ def _choose_language(
         # Still unclear after the re-prompts: go on in the language already spoken
         # (a menu reopened by LANG), else the contact list's, else the wave's default
         # (they can reply LANG later), rather than loop on the menu.
-        known = (c for c in (state.language, preferred) if c in setup.languages)
+        offered = preferred if preferred in setup.languages else other_chinese_script(
+            preferred, setup.languages)
+        known = (c for c in (state.language, offered) if c in setup.languages)
         language = next(known, setup.default_language)
     chosen = msgspec.structs.replace(state, status="in_progress", language=language, invalid=0)
     step = _begin(setup, chosen)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.response import Template
@@ -60,9 +61,13 @@ def render_error_page(
         languages = [locale]
     asked = locale
     locale = _page_locale(res.catalogs, locale, allow_fuzzy)
+    # The survey's landing page, when the link is known: a page answering a POST
+    # (a form's /start, /new) has no address to open again in another language.
+    base: str | None = getattr(state, "survey_base", None)
     ctx = page_context(
         request, res, locale, allow_fuzzy=allow_fuzzy, languages=languages,
         reviewed=web.reviewed(res.catalogs, locale),
+        switch_path=base if base and request.method != "GET" else None,
     )
     if locale != asked:
         # The switcher still offers the language asked for, and marks this one.
@@ -84,6 +89,7 @@ def render_error_page(
         when=when,
         program_name=getattr(state, "survey_program", ""),
         status=exc.status,
+        landing=f"{base}?{urlencode({'lang': asked})}" if base else None,
     )
     return Template(
         template_name="errors/state.html", context=ctx, status_code=exc.status,

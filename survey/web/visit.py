@@ -25,6 +25,7 @@ from survey.config import Settings
 from survey.db import Conn, Pool
 from survey.i18n import (
     SOURCE_LOCALE,
+    closest,
     format_number,
     html_lang,
     isolate,
@@ -86,7 +87,8 @@ def choose_locale(
 
     Most specific first: a choice made on the page (``?lang``, the form, then the
     switcher's cookie), the language the response was started in, the language the
-    contact was texted in (a personal link), then the browser's and the wave's."""
+    contact was texted in (a personal link; its other Chinese script if the wave offers
+    only that, as SMS does), then the browser's and the wave's."""
     query = request.query_params.get("lang")
     choice = switch_lang or query
     explicit = switch_lang or form_lang or query
@@ -96,7 +98,7 @@ def choose_locale(
     remembered = (
         cookie
         or (response_language if response_language in supported else None)
-        or (match_tag(contact_language, supported) if contact_language else None)
+        or (closest(contact_language, supported) if contact_language else None)
     )
     locale = negotiate(
         explicit, remembered, request.headers.get("accept-language"), supported, default
@@ -106,10 +108,12 @@ def choose_locale(
 
 
 def switcher(
-    request: Request[Any, Any, Any], res: Resources, languages: Sequence[str], current: str
+    request: Request[Any, Any, Any], res: Resources, languages: Sequence[str], current: str,
+    path: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Links to this page in each language; they work without JavaScript."""
-    path = request.url.path
+    """Links to this page (or to ``path``) in each language; they work without
+    JavaScript."""
+    path = path or request.url.path
     return [
         {
             "code": code,
@@ -132,9 +136,11 @@ def page_context(
     languages: Sequence[str],
     reviewed: bool,
     english: frozenset[str] = frozenset(),
+    switch_path: str | None = None,
 ) -> dict[str, Any]:
     """What every survey page template needs, whatever the page. ``english``: texts
-    of the questionnaire shown in English for want of a translation."""
+    of the questionnaire shown in English for want of a translation; ``switch_path``:
+    where the language links go, if not to this page's address."""
     strings = res.page_strings(locale, allow_fuzzy=allow_fuzzy)
     # Honest, not assumed: the notice shows whenever a string on the page lacks a
     # reviewer's sign-off, whether or not the wave allowed unreviewed text.
@@ -142,7 +148,7 @@ def page_context(
     ui_english = res.catalogs.untranslated(locale, allow_fuzzy)
     strings["untranslated"] = bool(english or ui_english)
     strings["in_lang"] = _marker(locale, english | ui_english)
-    strings["languages"] = switcher(request, res, languages, locale)
+    strings["languages"] = switcher(request, res, languages, locale, switch_path)
     strings["number"] = lambda value: format_number(value, locale)
     request.state.translate = strings["_"]
     return strings
@@ -202,6 +208,7 @@ class Visit:
         request.state.survey_languages = list(entry.languages)
         request.state.survey_allow_fuzzy = entry.allow_unreviewed
         request.state.survey_program = entry.program_name
+        request.state.survey_base = link.base
         # Errors raised before a page renders (a failed write) are told in it too.
         request.state.translate = res.catalogs.translator(locale, entry.allow_unreviewed).gettext
         visit = cls(request, res, web, link, entry, locale, picked)

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from survey.i18n import SUPPORTED_LOCALES, match_tag, negotiate, parse_accept_language
+from survey.i18n import (
+    SUPPORTED_LOCALES,
+    match_tag,
+    negotiate,
+    other_chinese_script,
+    parse_accept_language,
+)
 
 ALL = list(SUPPORTED_LOCALES)
 
@@ -145,3 +151,21 @@ def test_well_formed_headers_parse_and_negotiate(value: str) -> None:
 @given(st.text(max_size=300), st.text(max_size=40), st.text(max_size=40))
 def test_arbitrary_input_never_raises(value: str, query: str, cookie: str) -> None:
     assert negotiate(query, cookie, value, ALL, "en") in ALL
+
+
+def test_the_other_chinese_script_rather_than_the_default() -> None:
+    """A wave offering one Chinese script serves it to a reader of the other (better
+    than English for them); only Chinese falls back across scripts."""
+    hans = ["en", "es", "vi", "zh_Hans", "ar"]
+    assert negotiate(None, None, "zh-TW", hans, "en") == "zh_Hans"
+    assert negotiate(None, None, "zh-HK,zh;q=0.9,en;q=0.5", hans, "en") == "zh_Hans"
+    assert negotiate("zh_Hant", None, None, hans, "en") == "zh_Hans"
+    assert negotiate(None, None, "zh-CN", ["en", "zh_Hant"], "en") == "zh_Hant"
+    # The header's own ranking of the other script still counts.
+    assert negotiate(None, None, "zh-TW,en;q=0.9,zh-CN;q=0.8", hans, "en") == "en"
+    assert negotiate(None, None, "en,zh-TW", hans, "en") == "en"
+    assert other_chinese_script("zh_Hant", hans) == "zh_Hans"
+    assert other_chinese_script("zh_Hans", hans) is None  # offered as it is
+    assert other_chinese_script("pa_Arab", ["en", "pa"]) is None
+    assert other_chinese_script("km", hans) is None
+    assert negotiate(None, None, "pa-Arab", ["en", "pa"], "en") == "en"

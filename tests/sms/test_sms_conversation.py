@@ -355,3 +355,20 @@ def test_a_reprompt_costs_no_more_messages_than_its_question(resources_base: Any
         else:
             assert count_segments(f"{reason}\n{question}").segments == 3  # what it cost
             assert rest == replies and count_segments(reprompt).segments <= 2
+
+
+def test_unclear_menu_replies_fall_back_to_the_other_chinese_script() -> None:
+    """A contact listed in Traditional, on a wave with Simplified only: Simplified,
+    as the invitation was texted, not the default."""
+    s = Setup.from_catalogs(
+        catalogs(), questionnaire(), ("en", "zh_Hans"), program=PROGRAM, help_contact=CONTACT)
+    state = start(s).state
+    for text in ("hello", "??", "what"):
+        step = handle(s, state, text, preferred="zh_Hant")
+        state = step.state
+    assert step.events[0] is Event.LANGUAGE_CHOSEN
+    assert state.language == "zh_Hans"
+    state = start(s).state
+    for text in ("hello", "??", "what"):
+        state = handle(s, state, text, preferred="km").state
+    assert state.language == "en"

@@ -84,3 +84,28 @@ async def test_the_residents_own_choice_wins_over_the_contacts_language(
     assert _lang(again.text) == "zh-Hans"
     client.cookies.clear()
     assert _lang((await client.get(path, headers=ENGLISH_BROWSER)).text) == "es"
+
+
+async def test_a_chinese_reader_gets_the_other_script_not_english(
+    client: Any, conn: Conn, resources: Any
+) -> None:
+    """The wave offers Simplified only: a browser asking for Traditional, and a contact
+    listed in Traditional (texted in Simplified), get Simplified, not the default."""
+    wave = await seed(conn, resources, slug="chinese-script", invitations_count=1,
+                      languages=("en", "es", "vi", "zh_Hans", "ar"))
+    taiwan = {"accept": "text/html", "accept-language": "zh-TW"}
+    page = await client.get(wave.open_path, headers=taiwan)
+    assert page.status_code == 200 and _lang(page.text) == "zh-Hans"
+    async with conn.transaction():
+        await contacts.import_contacts(
+            conn, SYSTEM, wave.program_id,
+            "phone,language,site\n+12065550121,zh_Hant,King County\n",
+            supported=resources.catalogs.locales(),
+        )
+    issued = await invitations.issue(
+        conn, SYSTEM, wave.program_id, wave.wave_id,
+        InvitationsIn(site_id=wave.site_id, for_contacts=True), base_url="http://x",
+    )
+    (invitation,) = issued.invitations
+    texted = await client.get(f"/s/{invitation.token}", headers=ENGLISH_BROWSER)
+    assert texted.status_code == 200 and _lang(texted.text) == "zh-Hans"
