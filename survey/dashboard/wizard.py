@@ -20,7 +20,7 @@ from survey.api.deps import DbConn, Res, Who
 from survey.dashboard import gate
 from survey.dashboard import wizard_data as data
 from survey.dashboard.context import page_context, render
-from survey.errors import InvalidInput, SurveyError
+from survey.errors import FieldProblem, InvalidInput, SurveyError
 from survey.i18n.marks import staff as t
 from survey.schemas import LaunchIn, WaveIn, WavePatch, WaveSiteIn
 from survey.services import contacts, programs, waves
@@ -28,7 +28,12 @@ from survey.services.versions import frozen_questionnaire
 
 STEPS = ("languages", "sites", "channels", "launch", "contacts")
 WAVE = "/waves/{wave_id:int}"
-FIELD_LABELS = {"languages": t("Languages"), "channels": t("Channels")}
+FIELD_LABELS = {
+    "languages": t("Languages"),
+    "channels": t("Channels"),
+    "opens_at": t("Opens on"),
+    "closes_at": t("Closes on"),
+}
 
 
 def _problems(exc: InvalidInput) -> list[dict[str, Any]]:
@@ -59,7 +64,16 @@ def _launch_problems(exc: InvalidInput, ctx: dict[str, Any]) -> list[dict[str, A
 def _date(value: str, end: bool) -> datetime | None:
     if not value:
         return None
-    day = datetime.fromisoformat(value).date()
+    try:
+        day = datetime.fromisoformat(value).date()
+    except ValueError:
+        # A browser without a date picker sends what was typed.
+        problem = FieldProblem(
+            "closes_at" if end else "opens_at",
+            t("%(value)s is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31"),
+            params={"value": value[:40]},
+        )
+        raise InvalidInput([problem]) from None
     return datetime.combine(day, time(23, 59) if end else time(0, 0), UTC)
 
 
