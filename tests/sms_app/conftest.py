@@ -171,6 +171,13 @@ def noon_pacific(days_ahead: int = 1) -> dt.datetime:
     return local.astimezone(dt.UTC)
 
 
+def next_noon_pacific() -> dt.datetime:
+    """The next 12:00 in Los Angeles: within the sending hours, and less than a day
+    away, so no conversation reminder scheduled from now (24 h) is due by then."""
+    now = dt.datetime.now(dt.UTC)
+    return next(noon for days in (0, 1, 2) if (noon := noon_pacific(days)) > now)
+
+
 class FrozenClock:
     """A clock that stands still until told, or until something sleeps."""
 

@@ -15,7 +15,7 @@ from .conftest import (
     days_pass,
     make_worker,
     make_world,
-    noon_pacific,
+    next_noon_pacific,
     twilio_sender,
 )
 
@@ -42,7 +42,7 @@ async def test_reminders_wait_a_day_and_skip_people_answering(
                           json={"action": "invite"}, headers=admin)
     assert r.json()["recipients"] == 3
     async with twilio_sender(fake) as sender:
-        worker = make_worker(conn, sender, resources, FrozenClock(noon_pacific()))
+        worker = make_worker(conn, sender, resources, FrozenClock(next_noon_pacific()))
         await worker.run_once()
         phone = Phone(client, ANSWERING)
         assert await phone.text("2") != []  # Español: the first question comes back
