@@ -77,16 +77,23 @@ async def test_the_sms_cost_note_is_in_spanish(
     assert "One text with the personal link per contact; reminders not included." in english.text
 
 
-async def test_a_step_left_empty_says_why_in_spanish(
-    client: Any, actors: Any, conn: Conn, resources: Any
-) -> None:
+async def _post_channels(
+    client: Any, actors: Any, conn: Conn, resources: Any, **how: Any
+) -> tuple[Any, int]:
+    """The channels step of a draft wave, posted in Spanish with ``how`` changed."""
     pid = actors.programs["own"]
     wave_id = await _wave(conn, resources, pid, mode="link", launch=False)
     staff = Staff(client)
     await staff.login("grantee@example.org")
     path = f"/dashboard/programs/{pid}/waves/{wave_id}/setup/channels"
     page = await staff.get(f"{path}?lang=es")
-    refused = await staff.submit(page, path, drop=("channels",))
+    return await staff.submit(page, path, **how), wave_id
+
+
+async def test_a_step_left_empty_says_why_in_spanish(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    refused, _ = await _post_channels(client, actors, conn, resources, drop=("channels",))
     assert refused.status_code == 422
     assert "<strong>Canales</strong>: Elija al menos un canal." in refused.text
 
@@ -95,13 +102,9 @@ async def test_a_date_typed_wrong_is_named_and_explained(
     client: Any, actors: Any, conn: Conn, resources: Any
 ) -> None:
     # A browser without a date picker sends what was typed.
-    pid = actors.programs["own"]
-    wave_id = await _wave(conn, resources, pid, mode="link", launch=False)
-    staff = Staff(client)
-    await staff.login("grantee@example.org")
-    path = f"/dashboard/programs/{pid}/waves/{wave_id}/setup/channels"
-    page = await staff.get(f"{path}?lang=es")
-    refused = await staff.submit(page, path, {"closes_at": "31/03/2026"})
+    refused, wave_id = await _post_channels(
+        client, actors, conn, resources, changes={"closes_at": "31/03/2026"}
+    )
     assert refused.status_code == 422
     assert ("<strong>Cierra el</strong>: 31/03/2026 no es una fecha; escríbala como "
             "AAAA-MM-DD, p. ej., 2026-03-31") in refused.text, refused.text[-2000:]
