@@ -57,6 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(result or 0)
     except KeyboardInterrupt:
         return 130
+    except asyncio.CancelledError:
+        # SIGTERM (cancel_on_sigterm), after the command cleaned up: 128 + 15.
+        return 143
     except InvalidInput as exc:
         details = "; ".join(
             (f"row {p.row}: " if p.row is not None else "") + f"{p.field}: {p.reason}"

@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -126,6 +127,17 @@ def stop_on_signals() -> asyncio.Event:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     return stop
+
+
+def cancel_on_sigterm() -> None:
+    """Have SIGTERM cancel the running command as Ctrl-C does, so its clean-up runs
+    (a service manager stops with SIGTERM, whose default kills at once). Only the main
+    thread may take signals; a command run from another thread keeps the default."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    task = asyncio.current_task()
+    if task is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
 
 
 class Loop(Protocol[S]):

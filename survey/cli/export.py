@@ -33,6 +33,7 @@ async def run_export(args: argparse.Namespace) -> int:
     from survey.access import SYSTEM, Principal
     from survey.cli.common import (
         Progress,
+        cancel_on_sigterm,
         connection,
         no_such_wave,
         progress,
@@ -43,6 +44,7 @@ async def run_export(args: argparse.Namespace) -> int:
     from survey.sql import Q
 
     check_output(args.output, args.wave, args.format)
+    cancel_on_sigterm()
     settings = settings_from_env()
     res = load_resources(settings)
     if args.lang and args.lang not in res.supported_locales:
@@ -91,7 +93,7 @@ async def run_export(args: argparse.Namespace) -> int:
                     fh.write(piece)
             partial.replace(target)
         except BaseException:
-            # Failed or interrupted (Ctrl-C cancels the task): a half file of
+            # Failed or interrupted (Ctrl-C or SIGTERM cancels the task): a half file of
             # respondents' answers must not stay behind.
             partial.unlink(missing_ok=True)
             raise

@@ -121,3 +121,53 @@ async def test_an_interrupted_export_leaves_no_part_file(
     assert code == 130
     assert seen == [tmp_path / "wave.csv.part"]  # it was there, answers in it
     assert list(tmp_path.iterdir()) == []
+
+
+_STALLED_EXPORT = """
+import sys
+from pathlib import Path
+
+from survey import export as exporting
+from survey.cli import main
+
+real = exporting.export_bytes
+
+
+async def stalled(*args, **kwargs):
+    import asyncio
+    async for piece in real(*args, **kwargs):
+        yield piece
+        Path(sys.argv[2]).touch()  # the first rows are written: the test may signal
+        await asyncio.sleep(60)
+
+
+exporting.export_bytes = stalled
+sys.exit(main(["export", sys.argv[1], "-o", sys.argv[3]]))
+"""
+
+
+async def test_sigterm_mid_export_leaves_no_part_file(
+    conn: Conn, resources: Any, actors: Any, database_url: str, tmp_path: Path,
+) -> None:
+    """A service manager stops a command with SIGTERM: the half-written file of
+    answers goes, as after Ctrl-C, and the exit status says it was terminated."""
+    seeded = await seed_wave(conn, resources, actors.programs["own"])
+    out = tmp_path / "out"
+    out.mkdir()
+    started = tmp_path / "started"
+    env = {**os.environ, "SURVEY_DATABASE_URL": database_url, "SURVEY_SECRET_KEY": "cli-test"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _STALLED_EXPORT, str(seeded.wave_id), str(started),
+        str(out / "wave.csv"), env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    for _ in range(600):
+        if started.exists() or proc.returncode is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert started.exists()
+    assert [p.name for p in out.iterdir()] == ["wave.csv.part"]
+    proc.terminate()
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 143, err.decode()
+    assert list(out.iterdir()) == []
