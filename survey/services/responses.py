@@ -68,6 +68,8 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     """The response's answers when the lookup asked for them (``with_answers``)."""
     contact_language: str | None = None
     """A personal link's contact's language, the one they were texted in."""
+    idle: float | None = None
+    """An open link's response: seconds since its last post (or since it was resumed)."""
 
     def availability(self, now: datetime) -> Availability:
         if self.state == "closed" or (self.closes_at is not None and now >= self.closes_at):
@@ -128,6 +130,7 @@ def _entry(row: Record, invitation_id: int | None, panel_member_id: int | None) 
         response_language=row["response_language"],
         answers=_answers_json(row["answers"]) if row["answers"] is not None else None,
         contact_language=row.get("contact_language"),
+        idle=row.get("response_idle"),
     )
 
 
@@ -291,6 +294,13 @@ def validate_raw(item: Item, raw: Raw | Either) -> Answer:
             # "Prefer not to say" stands alone, like an exclusive option.
             raise AnswerError(item.id, MSG_EXCLUSIVE, option=ticked[0])
     return validate_answer(item, raw)
+
+
+async def mark_resumed(conn: Conn, entry: Entry, language: str) -> None:
+    """The owner of an idle open-link response chose to continue it: it is theirs, and
+    active, again (``Entry.idle`` starts anew)."""
+    assert entry.response_id is not None
+    await conn.execute(Q.response_touch, entry.program_id, entry.response_id, language)
 
 
 async def lock_open(conn: Conn, program_id: int, response_id: int, language: str) -> bool:

@@ -39,12 +39,13 @@ SELECT * FROM survey_invitation_entries($1::bigint[], $2::bytea[]);
 
 -- name: response-open-link-entry
 -- An open link, and the response its resume key points to (if it is this link's);
--- with $4, also the response's answers.
+-- with $4, also the response's answers. `response_idle`: seconds since its last post.
 SELECT o.program_id, o.wave_id, o.site_id,
        w.state, w.opens_at, w.closes_at, w.languages, w.default_language,
        w.allow_unreviewed, w.questionnaire_hash, s.name AS site_name, s.timezone,
        p.name AS program_name,
        r.id AS response_id, r.status AS response_status, r.language AS response_language,
+       extract(epoch FROM now() - r.updated_at)::float8 AS response_idle,
        CASE WHEN $4::boolean AND r.id IS NOT NULL THEN coalesce((
            SELECT json_agg(json_build_array(a.item_id, a.value_num, a.value_text,
                                             a.value_codes, a.missing))

@@ -43,6 +43,9 @@ START_OVER = "start-over"
 
 #: ``/all?resume=1``: an open link's owner chose to continue their unfinished answers.
 RESUME = "resume"
+#: Seconds after its last post that an open link's question page, opened again, asks
+#: "continue or start anew?" first, as the entry address always does.
+IDLE_CHOICE = 20 * 60.0
 
 #: Survey forms are small; a page of long comments in any script fits well within this.
 MAX_FORM_BYTES = 256 * 1024
@@ -301,6 +304,17 @@ async def show_page(
     assert visit.entry.answers is not None
     q, tq = await visit.questionnaire(conn)
     answers = visit.entry.answers
+    if link.kind == "o" and (visit.entry.idle or 0.0) > IDLE_CHOICE:
+        # A question page of an open link left idle, opened again: perhaps from the
+        # browser's history by the next person on a shared device, so the same choice
+        # as at the entry address before anyone's answers show.
+        if request.query_params.get(RESUME) != "1":
+            return visit.render(
+                "survey/intro.html", minutes=minutes_to_say(q),
+                resume=f"{link.base}/q/{section}?{RESUME}=1", resume_all=resumed(link),
+                not_you=visit.csrf(START_OVER),
+            )
+        await responses.mark_resumed(conn, visit.entry, visit.locale)
     return _render_page(visit, q, tq, section, answers,
                         added=request.query_params.get("added") == "1")
 

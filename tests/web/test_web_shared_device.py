@@ -193,3 +193,37 @@ async def test_no_one_page_path_shows_the_previous_persons_answers(
     assert [r["status"] for r in rows] == ["partial", "complete"]
     assert {"safety_dark", "worry_home"} <= set(answers[rows[0]["id"]])
     assert len(answers[rows[1]["id"]]) > 40
+
+
+async def test_a_question_page_left_idle_asks_before_showing_answers(
+    client: Any, conn: Conn, wave: Setup
+) -> None:
+    """The next person on a kiosk opens page 1 from the browser's history, half an hour
+    after the last person walked away: the choice first, not their answers."""
+    who = Respondent(client, wave.open_path)
+    await who.answer(await who.start(), {"safety_dark": "3"})
+    page_one = f"{wave.open_path}/q/neighborhood"
+    fresh = await who.get(page_one)
+    assert fresh.status_code == 200 and _checked(fresh.text, "safety_dark-2")
+
+    await conn.execute(
+        "UPDATE responses SET updated_at = now() - interval '30 minutes' WHERE program_id = $1",
+        wave.program_id,
+    )
+    idle = await who.get(page_one, follow_redirects=False)
+    assert idle.status_code == 200
+    assert "A survey was already started on this device" in idle.text
+    assert 'id="safety_dark-2"' not in idle.text
+    assert f'href="{page_one}?resume=1"' in idle.text
+    assert set(_new_forms(idle.text)) == {"start", "all"}
+
+    mine = await who.get(page_one + "?resume=1")
+    assert mine.status_code == 200 and _checked(mine.text, "safety_dark-2")
+    # Continuing makes the response active again: its pages open as before.
+    again = await who.get(page_one)
+    assert _checked(again.text, "safety_dark-2") and "already started" not in again.text
+    idle_for = await conn.fetchval(
+        "SELECT extract(epoch FROM now() - updated_at) FROM responses WHERE program_id = $1",
+        wave.program_id,
+    )
+    assert idle_for < 60
