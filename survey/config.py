@@ -105,6 +105,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         ),
         msgspec.Meta(ge=0),
     ] = 24.0
+    sms_reminder_max: Annotated[
+        int,
+        _doc(
+            "Most reminders a contact gets for a wave, automatic and by hand together: "
+            "a reminder asked for by hand skips anyone who has had this many."
+        ),
+        msgspec.Meta(ge=0),
+    ] = 3
     sms_default_timezone: Annotated[
         str, _doc("Time zone for quiet hours when a contact has no site.")
     ] = "America/Los_Angeles"

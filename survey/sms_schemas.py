@@ -54,6 +54,9 @@ class SmsSendOut(Base, kw_only=True):
     skipped_review: int = 0
     """``remind`` only: a text of theirs about this wave mentioned stopping without
     clearly asking to (``GET …/sms/review``): no reminders until a person decides."""
+    skipped_capped: int = 0
+    """``remind`` only: had the most reminders a contact gets for a wave
+    (``SURVEY_SMS_REMINDER_MAX``), automatic ones included."""
 
 
 class SmsEstimateLanguage(Base, kw_only=True):

@@ -26,7 +26,7 @@ from survey.sms_schemas import SmsSendIn
 
 RESULT_FIELDS = ("recipients", "queued", "skipped_opted_out", "skipped_done",
                  "skipped_invited", "skipped_pending", "skipped_recent", "skipped_active",
-                 "skipped_review")
+                 "skipped_review", "skipped_capped")
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -58,6 +58,7 @@ class OutreachPages(Controller):
             request, who, program=program, wave=wave, texting=texting, estimate=estimate,
             done=done, result=result, problem=problem, reminded=reminded,
             gap_hours=res.settings.sms_reminder_gap_hours,
+            most_reminders=res.settings.sms_reminder_max,
             unconfirmed=q.get("confirm") == "missing",
         )
         return render(request, "dashboard/outreach.html", ctx, status_code=status_code)

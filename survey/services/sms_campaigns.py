@@ -60,7 +60,7 @@ async def last_reminded(
 #: Why a contact is or is not texted by an ``invite`` (the estimate counts the same).
 SEND, OPTED_OUT, DONE, INVITED, PENDING = "send", "opted_out", "done", "invited", "pending"
 #: Why a contact is not reminded, beyond the above.
-RECENT, ACTIVE, REVIEW = "recent", "active", "review"
+RECENT, ACTIVE, REVIEW, CAPPED = "recent", "active", "review", "capped"
 
 
 def invite_decision(row: Record, mode: str) -> str:
@@ -106,7 +106,7 @@ async def send(
         skipped_opted_out=out.skipped_opted_out, skipped_done=out.skipped_done,
         skipped_invited=out.skipped_invited, skipped_pending=out.skipped_pending,
         skipped_recent=out.skipped_recent, skipped_active=out.skipped_active,
-        skipped_review=out.skipped_review,
+        skipped_review=out.skipped_review, skipped_capped=out.skipped_capped,
     )
     return out
 
@@ -119,7 +119,7 @@ def _result(
         skipped_opted_out=skipped[OPTED_OUT], skipped_done=skipped[DONE],
         skipped_invited=skipped[INVITED], skipped_pending=skipped[PENDING],
         skipped_recent=skipped[RECENT], skipped_active=skipped[ACTIVE],
-        skipped_review=skipped[REVIEW],
+        skipped_review=skipped[REVIEW], skipped_capped=skipped[CAPPED],
     )
 
 
@@ -163,7 +163,7 @@ async def _invite_links(
     return _result(wave, "invite", len(todo), len(ids), skipped)
 
 
-def _remind_decision(row: Record) -> str:
+def _remind_decision(row: Record, most: int) -> str:
     if row["opted_out"]:
         return OPTED_OUT
     if row["completed"]:
@@ -173,6 +173,10 @@ def _remind_decision(row: Record) -> str:
     if row["under_review"]:
         # They texted something about stopping that a person has to read first.
         return REVIEW
+    if row["reminders"] >= most:
+        # Texting someone who has not answered again and again reads as pressure, and
+        # from a police-partnership program, as being watched.
+        return CAPPED
     if row["active"]:
         return ACTIVE
     return RECENT if row["recent"] else SEND
@@ -187,7 +191,7 @@ async def _remind_links(
 ) -> SmsSendOut:
     rows = await conn.fetch(Q.sms_link_reminder_targets, wave.program_id, wave.wave_id, site_id,
                             _remind_since(res, now))
-    decided = [(r, _remind_decision(r)) for r in rows]
+    decided = [(r, _remind_decision(r, res.settings.sms_reminder_max)) for r in rows]
     todo = [r for r, d in decided if d == SEND]
     items = [
         _link(res, wave, texts.MSG_LINK_REMINDER, r["contact_id"],
@@ -235,7 +239,7 @@ async def _remind_conversations(
     recipients = queued = 0
     skipped: Counter[str] = Counter()
     for r in rows:
-        decision = _remind_decision(r)
+        decision = _remind_decision(r, res.settings.sms_reminder_max)
         if decision != SEND:
             skipped[decision] += 1
             continue

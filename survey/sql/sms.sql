@@ -57,7 +57,8 @@ ORDER BY c.id;
 -- Personal links texted to contacts (whatever the invitation was first issued for);
 -- `completed` ones are only counted, `pending` when a text still waits, `recent`
 -- when invited or reminded since $4, `active` when they texted us or answered since,
--- `under_review` when a text of theirs about this wave was set aside for a person.
+-- `under_review` when a text of theirs about this wave was set aside for a person;
+-- `reminders` how many link reminders they have had (queued ones too).
 -- An invitation text still queued counts as `pending`, so that "Send reminders" right
 -- after "Send invitations" accounts for everyone; one to a contact who had no
 -- invitation yet has none until the worker sends it (it issues one then), so those
@@ -82,7 +83,11 @@ SELECT i.id AS invitation_id, c.id AS contact_id, c.preferred_language,
                   AND m.direction = 'inbound' AND m.created_at > $4)
         OR EXISTS (SELECT 1 FROM responses r
                    WHERE r.program_id = i.program_id AND r.invitation_id = i.id
-                     AND r.updated_at > $4)) AS active
+                     AND r.updated_at > $4)) AS active,
+       (SELECT count(*) FROM sms_messages m
+        WHERE m.program_id = i.program_id AND m.invitation_id = i.id
+          AND m.direction = 'outbound' AND m.kind = 'link_reminder'
+          AND m.state IN ('queued', 'sending', 'sent')) AS reminders
 FROM invitations i
 JOIN contacts c ON c.program_id = i.program_id AND c.id = i.contact_id
 LEFT JOIN sms_opt_outs o ON o.phone_e164 = c.phone_e164 AND o.opted_in_at IS NULL
@@ -94,7 +99,7 @@ WHERE i.program_id = $1 AND i.wave_id = $2
 UNION ALL
 SELECT NULL::bigint, c.id, c.preferred_language, false,
        (c.opted_out_at IS NOT NULL OR c.consent_status = 'revoked'
-        OR o.phone_e164 IS NOT NULL), false, true, false, false
+        OR o.phone_e164 IS NOT NULL), false, true, false, false, 0::bigint
 FROM contacts c
 LEFT JOIN sms_opt_outs o ON o.phone_e164 = c.phone_e164 AND o.opted_in_at IS NULL
 WHERE c.program_id = $1 AND ($3::bigint IS NULL OR c.site_id = $3)
@@ -106,8 +111,9 @@ ORDER BY invitation_id NULLS LAST, contact_id;
 
 -- name: sms-conversations-to-remind
 -- Conversations going on (or opted out, only counted); `completed` ones are counted too.
--- `recent`, `active` and `under_review` as for links, since $4.
-SELECT cv.id, cv.status = 'completed' AS completed,
+-- `recent`, `active` and `under_review` as for links, since $4; `reminders` the
+-- conversation's, automatic and by hand.
+SELECT cv.id, cv.status = 'completed' AS completed, cv.reminders_sent AS reminders,
        EXISTS (SELECT 1 FROM sms_messages m
                WHERE m.program_id = cv.program_id AND m.wave_id = $2 AND m.contact_id = c.id
                  AND m.direction = 'inbound' AND m.kind = 'review') AS under_review,
