@@ -17,8 +17,9 @@ from survey.db import Conn
 from survey.questionnaire import Answer, AnswerError, Questionnaire, effective_answers, evaluate
 from survey.questionnaire.answers import Raw
 from survey.services import responses, whole
+from survey.services.entries import Entry
 from survey.services.paging import find_page
-from survey.services.responses import Either, Entry, PageInput, validate_raw
+from survey.services.responses import Either, PageInput, validate_raw
 
 
 class Draft(msgspec.Struct, frozen=True, kw_only=True):

@@ -20,7 +20,8 @@ from survey.db import Conn
 from survey.questionnaire import Answer, AnswerError, Questionnaire, evaluate
 from survey.questionnaire.answers import Raw
 from survey.services import responses
-from survey.services.responses import Either, Entry, validate_raw
+from survey.services.entries import Entry
+from survey.services.responses import Either, validate_raw
 from survey.sql import Q
 
 

@@ -16,7 +16,7 @@ from litestar.response import Template
 from survey.errors import RateLimited, SurveyError
 from survey.i18n import SOURCE_LOCALE, UI_DOMAIN, format_date, negotiate
 from survey.resources import Resources
-from survey.services.responses import LinkNotFound, WaveClosed, WaveNotOpen
+from survey.services.entries import LinkNotFound, WaveClosed, WaveNotOpen
 from survey.web.flow import CookiesNeeded, FormRejected, FormTooLarge
 from survey.web.state import WebState
 from survey.web.visit import LANG_COOKIE, page_context

@@ -23,9 +23,9 @@ from survey.errors import RateLimited, SurveyError
 from survey.questionnaire import pages, progress
 from survey.questionnaire.flow import minutes_to_say
 from survey.resources import Resources
-from survey.services import drafts, repeats, responses
+from survey.services import drafts, entries, repeats, responses
+from survey.services.entries import Entry, LinkNotFound
 from survey.services.paging import find_page, is_last_page, resume_section
-from survey.services.responses import Entry, LinkNotFound
 from survey.web import csrf, fields, formdata
 from survey.web.ratelimit import client_key
 from survey.web.state import WebState
@@ -97,13 +97,13 @@ async def load(request: Req, conn: Conn, link: Link, *, with_answers: bool = Fal
     if link.kind == "o":
         if not link.value.isprintable():
             raise LinkNotFound()  # see personal_lookup
-        return await responses.open_entry(
+        return await entries.open_entry(
             conn, link.value, link.resume_key, with_answers=with_answers
         )
 
     async def find() -> Entry | None:
         try:
-            return await responses.personal_entry(conn, link.value, with_answers=with_answers)
+            return await entries.personal_entry(conn, link.value, with_answers=with_answers)
         except LinkNotFound:
             return None
 

@@ -27,7 +27,7 @@ from survey.questionnaire.answers import any_answered
 from survey.questionnaire.flow import minutes_to_say
 from survey.resources import Resources
 from survey.services import drafts, responses, whole
-from survey.services.responses import Entry
+from survey.services.entries import Entry
 from survey.services.submit_batch import Fresh
 from survey.web import csrf, fields
 from survey.web.flow import (

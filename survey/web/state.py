@@ -15,7 +15,7 @@ from typing import Any
 from survey.config import Settings
 from survey.i18n import SOURCE_LOCALE, language_status, translate_with_fallbacks, ui_status
 from survey.questionnaire import Questionnaire
-from survey.services.responses import personal_entries
+from survey.services.entries import personal_entries
 from survey.services.submit_batch import Batcher, GroupCommit
 from survey.web.ratelimit import FixedWindowLimiter
 

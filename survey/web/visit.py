@@ -35,8 +35,8 @@ from survey.i18n import (
 )
 from survey.questionnaire import Questionnaire
 from survey.resources import Resources
-from survey.services import responses
-from survey.services.responses import Entry
+from survey.services import entries
+from survey.services.entries import Entry
 from survey.web import csrf
 from survey.web.state import WebState
 
@@ -232,13 +232,13 @@ class Visit:
         return datetime.now(UTC)
 
     def require_open(self) -> None:
-        responses.require_open(self.entry, self.now)
+        entries.require_open(self.entry, self.now)
 
     async def questionnaire(self, conn: Conn | Pool) -> tuple[Questionnaire, Questionnaire]:
         """The wave's frozen questionnaire, and the same in this visit's language (from a
         pool: a connection is taken only if the version is not in memory yet)."""
         if self._q is None or self._tq is None:
-            q = await responses.questionnaire_of(conn, self.entry)
+            q = await entries.questionnaire_of(conn, self.entry)
             assert self.entry.questionnaire_hash is not None
             self._q = q
             self._tq, self._english = self.web.translated(

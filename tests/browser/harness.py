@@ -84,7 +84,7 @@ def prefill(server: Server, token: str, until: str, overrides: dict[str, Any] | 
     """Answer a personal link's pages before section ``until`` through the services,
     as if the resident had done so earlier; the browser then resumes there."""
     from survey.questionnaire import pages
-    from survey.services import responses
+    from survey.services import entries, responses
 
     overrides = overrides or {}
 
@@ -92,8 +92,8 @@ def prefill(server: Server, token: str, until: str, overrides: dict[str, Any] | 
         conn = await db.connect(server.settings.database_url or "")
         try:
             async with conn.transaction():
-                entry = await responses.personal_entry(conn, token)
-                q = await responses.questionnaire_of(conn, entry)
+                entry = await entries.personal_entry(conn, token)
+                q = await entries.questionnaire_of(conn, entry)
                 response_id = await responses.start_personal(conn, entry, language)
                 for _ in range(40):
                     answers = await responses.load_answers(conn, entry.program_id, response_id)

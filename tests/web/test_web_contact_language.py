@@ -15,7 +15,8 @@ from survey_setup import seed
 from survey.access import SYSTEM
 from survey.db import Conn
 from survey.schemas import InvitationsIn
-from survey.services import contacts, invitations, responses
+from survey.services import contacts, invitations
+from survey.services.entries import personal_entries
 
 ENGLISH_BROWSER = {"accept": "text/html", "accept-language": "en-US,en;q=0.9"}
 
@@ -61,7 +62,7 @@ async def test_a_texted_link_opens_in_the_contacts_language(
     khmer = await client.get(f"/s/{tokens['km']}", headers=ENGLISH_BROWSER)
     assert _lang(khmer.text) == "en"
     # The batched lookup (the one-page form's) knows the contact's language too.
-    entries = await responses.personal_entries(conn, [tokens["es"], tokens["km"]])
+    entries = await personal_entries(conn, [tokens["es"], tokens["km"]])
     assert [e.contact_language if e else None for e in entries] == ["es", "km"]
     # Links not issued for a contact have none.
     anonymous = await invitations.issue(

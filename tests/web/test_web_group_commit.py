@@ -177,7 +177,7 @@ async def test_a_batch_across_programs_writes_each_in_its_own_statement(
 ) -> None:
     from survey_setup import seed
 
-    from survey.services.responses import personal_entries
+    from survey.services.entries import personal_entries
 
     other = await seed(conn, resources, slug="web-test-other")
     ours, theirs = await _invitations(conn, wave), await _invitations(conn, other)
@@ -225,12 +225,13 @@ async def test_batched_lookups_find_each_link_by_its_token(conn: Conn, resources
     from survey_setup import seed
 
     from survey import security
-    from survey.services import responses
+    from survey.services import entries as lookup
+    from survey.services.invitations import split_link
     from survey.sql import Q
 
     wave = await seed(conn, resources, slug="many-links", invitations_count=3000)
     tokens = wave.tokens[100:108]
-    keys = [responses.split_link(t) for t in tokens]
+    keys = [split_link(t) for t in tokens]
     assert all(k is not None for k in keys)
     # The statement calls a function planned once per connection: its generic plan is
     # the one every call runs.
@@ -247,7 +248,7 @@ async def test_batched_lookups_find_each_link_by_its_token(conn: Conn, resources
     # By token; or, for a link sent later (0020), by its id from invitation_tokens.
     assert scans == ["invitations_program_id_token_hash_key", "invitations_pkey"], scans
     assert _scans(plan[0]["Plan"], "invitation_tokens") == ["invitation_tokens_pkey"]
-    entries = await responses.personal_entries(conn, [*tokens, tokens[0] + "x"])
+    entries = await lookup.personal_entries(conn, [*tokens, tokens[0] + "x"])
     ids = await conn.fetch(
         "SELECT id FROM invitations WHERE program_id = $1 AND token_hash = ANY($2::bytea[])",
         wave.program_id, [security.token_hash(k[1]) for k in keys if k])
