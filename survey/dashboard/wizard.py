@@ -5,11 +5,8 @@ services as the API (``waves.create_wave``/``update_wave``/``launch_wave``,
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
-from functools import partial
 from typing import Any
 
-import anyio.to_thread
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath
@@ -17,16 +14,14 @@ from litestar.response import Redirect
 
 from survey import access
 from survey.api.deps import DbConn, Res, Who
-from survey.dashboard import gate
 from survey.dashboard import wizard_data as data
+from survey.dashboard import wizard_steps as steps
 from survey.dashboard.context import page_context, render
-from survey.errors import FieldProblem, InvalidInput, SurveyError
+from survey.errors import InvalidInput, SurveyError
 from survey.i18n.marks import staff as t
 from survey.schemas import LaunchIn, WaveIn, WavePatch, WaveSiteIn
 from survey.services import contacts, programs, waves
-from survey.services.versions import frozen_questionnaire
 
-STEPS = ("languages", "sites", "channels", "launch", "contacts")
 WAVE = "/waves/{wave_id:int}"
 FIELD_LABELS = {
     "languages": t("Languages"),
@@ -34,103 +29,6 @@ FIELD_LABELS = {
     "opens_at": t("Opens on"),
     "closes_at": t("Closes on"),
 }
-
-
-def _problems(exc: InvalidInput) -> list[dict[str, Any]]:
-    """As the templates show them: a reason with values in it is its msgid and
-    ``params``, for ``t(e.reason, **e.params)`` to word in the reader's language."""
-    return [{**p.as_dict(), "reason": p.msgid, "params": p.params} for p in exc.problems]
-
-
-def _launch_problems(exc: InvalidInput, ctx: dict[str, Any]) -> list[dict[str, Any]]:
-    """A refused launch, each blocked language with the reasons the step showed before
-    the click (``ctx["gate"]``) rather than the service's summary for the API."""
-    names = {row.code: row.name for row in ctx["language_rows"]}
-    out = []
-    shown: set[str] = set()
-    for problem in _problems(exc):
-        code = problem["field"].removeprefix("languages.")
-        if problem["field"].startswith("languages.") and ctx["gate"].get(code):
-            # The service lists each reason apart (for the API); one line a language.
-            if code in shown:
-                continue
-            shown.add(code)
-            reason = "; ".join(ctx["gate"][code])
-            problem = {"field": names.get(code, code), "reason": reason, "translated": True}
-        out.append(problem)
-    return out
-
-
-def _date(value: str, end: bool) -> datetime | None:
-    if not value:
-        return None
-    try:
-        day = datetime.fromisoformat(value).date()
-    except ValueError:
-        # A browser without a date picker sends what was typed.
-        problem = FieldProblem(
-            "closes_at" if end else "opens_at",
-            t("%(value)s is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31"),
-            params={"value": value[:40]},
-        )
-        raise InvalidInput([problem]) from None
-    return datetime.combine(day, time(23, 59) if end else time(0, 0), UTC)
-
-
-async def _wave_context(
-    request: Request[Any, Any, Any],
-    conn: Any,
-    who: Any,
-    res: Any,
-    program_id: int,
-    wave_id: int,
-    step: str,
-    **extra: Any,
-) -> dict[str, Any]:
-    program = await programs.get_program(conn, who, program_id)
-    wave = await waves.get_wave(conn, who, program_id, wave_id)
-    sites = await programs.list_sites(conn, who, program_id)
-    q = (
-        await frozen_questionnaire(conn, wave.questionnaire_hash)
-        if wave.questionnaire_hash
-        else res.questionnaires[wave.questionnaire_id]
-    )
-    ctx = page_context(
-        request,
-        who,
-        program=program,
-        wave=wave,
-        sites=sites,
-        step=step,
-        steps=STEPS,
-        questionnaire=q,
-        errors=[],
-        **extra,
-    )
-    if step in ("languages", "launch"):
-        ctx["language_rows"] = await anyio.to_thread.run_sync(data.language_rows, res, q)
-    if step == "sites":
-        targets = {s.site_id: s.target_n for s in wave.sites}
-        ctx["included"] = set(targets)
-        # A blank box says "no target" better than a 0 the grantee never typed.
-        ctx["typed"] = {sid: str(n) if n else "" for sid, n in targets.items()}
-        ctx["invalid"] = set()
-        ctx["hints"] = {sid: data.power_hint(n) for sid, n in targets.items()}
-        ctx["sample_sizes"] = data.sample_sizes()
-    if step == "launch":
-        ctx["gate"] = await anyio.to_thread.run_sync(
-            partial(
-                gate.reasons, res, q, list(wave.languages),
-                allow_unreviewed=wave.allow_unreviewed, ctx=ctx,
-            )
-        )
-        names = {s.id: s.name for s in sites}
-        ctx["untargeted"] = [
-            names.get(ws.site_id, str(ws.site_id)) for ws in wave.sites if not ws.target_n
-        ]
-    if step == "channels":
-        ctx["sms"] = await data.sms_estimate(conn, who, res, q, wave)
-    return ctx
 
 
 class WizardPages(Controller):
@@ -186,7 +84,7 @@ class WizardPages(Controller):
             )
         except (InvalidInput, ValueError) as exc:
             errors = (
-                _problems(exc)
+                steps.problems(exc)
                 if isinstance(exc, InvalidInput)
                 else [{"field": "phase", "reason": str(exc)}]
             )
@@ -215,11 +113,11 @@ class WizardPages(Controller):
         step: FromPath[str],
     ) -> Any:
         access.check(who, program_id, "write")
-        if step not in STEPS:
+        if step not in steps.STEPS:
             from survey.errors import NotFound
 
             raise NotFound("page")
-        ctx = await _wave_context(request, conn, who, res, program_id, wave_id, step)
+        ctx = await steps.wave_context(request, conn, who, res, program_id, wave_id, step)
         return render(request, f"dashboard/wizard_{step}.html", ctx)
 
     @post(WAVE + "/setup/{step:str}")
@@ -270,8 +168,8 @@ class WizardPages(Controller):
                 patch = WavePatch(
                     channels=channels,  # type: ignore[arg-type]
                     sms_mode=str(form.get("sms_mode", "link")),  # type: ignore[arg-type]
-                    opens_at=_date(str(form.get("opens_at", "")), end=False),
-                    closes_at=_date(str(form.get("closes_at", "")), end=True),
+                    opens_at=steps.parse_date(str(form.get("opens_at", "")), end=False),
+                    closes_at=steps.parse_date(str(form.get("closes_at", "")), end=True),
                 )
             else:
                 from survey.errors import NotFound
@@ -279,9 +177,9 @@ class WizardPages(Controller):
                 raise NotFound("page")
             await waves.update_wave(conn, who, res, program_id, wave_id, patch)
         except (InvalidInput, ValueError) as exc:
-            ctx = await _wave_context(request, conn, who, res, program_id, wave_id, step)
+            ctx = await steps.wave_context(request, conn, who, res, program_id, wave_id, step)
             ctx["errors"] = (
-                _problems(exc)
+                steps.problems(exc)
                 if isinstance(exc, InvalidInput)
                 else [{"field": step, "reason": str(exc)}]
             )
@@ -309,7 +207,7 @@ class WizardPages(Controller):
     ) -> Any:
         """The Sites step again, as the grantee filled it in, with one message per
         site whose target is not a whole number."""
-        ctx = await _wave_context(request, conn, who, res, program_id, wave_id, "sites")
+        ctx = await steps.wave_context(request, conn, who, res, program_id, wave_id, "sites")
         t, number = ctx["t"], ctx["number"]
         included = {s.id for s in ctx["sites"] if form.get(f"site_{s.id}") == "on"}
         valid = {sid: data.parse_target(typed.get(sid, "")) for sid in included}
@@ -359,9 +257,9 @@ class WizardPages(Controller):
                     LaunchIn(override_languages=override, reason=str(form.get("reason", ""))[:500]),
                 )
         except SurveyError as exc:
-            ctx = await _wave_context(request, conn, who, res, program_id, wave_id, "launch")
+            ctx = await steps.wave_context(request, conn, who, res, program_id, wave_id, "launch")
             ctx["errors"] = (
-                _launch_problems(exc, ctx)
+                steps.launch_problems(exc, ctx)
                 if isinstance(exc, InvalidInput)
                 else [{"field": "", "reason": str(exc)}]
             )
@@ -403,9 +301,9 @@ class WizardPages(Controller):
                         partial=form.get("partial") == "on",
                     )
             except InvalidInput as exc:
-                errors = _problems(exc)
+                errors = steps.problems(exc)
                 warnings = getattr(exc, "warnings", [])
-        ctx = await _wave_context(
+        ctx = await steps.wave_context(
             request, conn, who, res, program_id, wave_id, "contacts", result=result
         )
         ctx["errors"] = errors

@@ -1,0 +1,118 @@
+"""What each step of the wave wizard shows: its page context, and a refusal's problems
+as the step's form lists them next to their fields."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from functools import partial
+from typing import Any
+
+import anyio.to_thread
+from litestar import Request
+
+from survey.dashboard import gate
+from survey.dashboard import wizard_data as data
+from survey.dashboard.context import page_context
+from survey.errors import FieldProblem, InvalidInput
+from survey.i18n.marks import staff as t
+from survey.services import programs, waves
+from survey.services.versions import frozen_questionnaire
+
+STEPS = ("languages", "sites", "channels", "launch", "contacts")
+
+
+def problems(exc: InvalidInput) -> list[dict[str, Any]]:
+    """As the templates show them: a reason with values in it is its msgid and
+    ``params``, for ``t(e.reason, **e.params)`` to word in the reader's language."""
+    return [{**p.as_dict(), "reason": p.msgid, "params": p.params} for p in exc.problems]
+
+
+def launch_problems(exc: InvalidInput, ctx: dict[str, Any]) -> list[dict[str, Any]]:
+    """A refused launch, each blocked language with the reasons the step showed before
+    the click (``ctx["gate"]``) rather than the service's summary for the API."""
+    names = {row.code: row.name for row in ctx["language_rows"]}
+    out = []
+    shown: set[str] = set()
+    for problem in problems(exc):
+        code = problem["field"].removeprefix("languages.")
+        if problem["field"].startswith("languages.") and ctx["gate"].get(code):
+            # The service lists each reason apart (for the API); one line a language.
+            if code in shown:
+                continue
+            shown.add(code)
+            reason = "; ".join(ctx["gate"][code])
+            problem = {"field": names.get(code, code), "reason": reason, "translated": True}
+        out.append(problem)
+    return out
+
+
+def parse_date(value: str, end: bool) -> datetime | None:
+    if not value:
+        return None
+    try:
+        day = datetime.fromisoformat(value).date()
+    except ValueError:
+        # A browser without a date picker sends what was typed.
+        problem = FieldProblem(
+            "closes_at" if end else "opens_at",
+            t("%(value)s is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31"),
+            params={"value": value[:40]},
+        )
+        raise InvalidInput([problem]) from None
+    return datetime.combine(day, time(23, 59) if end else time(0, 0), UTC)
+
+
+async def wave_context(
+    request: Request[Any, Any, Any],
+    conn: Any,
+    who: Any,
+    res: Any,
+    program_id: int,
+    wave_id: int,
+    step: str,
+    **extra: Any,
+) -> dict[str, Any]:
+    program = await programs.get_program(conn, who, program_id)
+    wave = await waves.get_wave(conn, who, program_id, wave_id)
+    sites = await programs.list_sites(conn, who, program_id)
+    q = (
+        await frozen_questionnaire(conn, wave.questionnaire_hash)
+        if wave.questionnaire_hash
+        else res.questionnaires[wave.questionnaire_id]
+    )
+    ctx = page_context(
+        request,
+        who,
+        program=program,
+        wave=wave,
+        sites=sites,
+        step=step,
+        steps=STEPS,
+        questionnaire=q,
+        errors=[],
+        **extra,
+    )
+    if step in ("languages", "launch"):
+        ctx["language_rows"] = await anyio.to_thread.run_sync(data.language_rows, res, q)
+    if step == "sites":
+        targets = {s.site_id: s.target_n for s in wave.sites}
+        ctx["included"] = set(targets)
+        # A blank box says "no target" better than a 0 the grantee never typed.
+        ctx["typed"] = {sid: str(n) if n else "" for sid, n in targets.items()}
+        ctx["invalid"] = set()
+        ctx["hints"] = {sid: data.power_hint(n) for sid, n in targets.items()}
+        ctx["sample_sizes"] = data.sample_sizes()
+    if step == "launch":
+        ctx["gate"] = await anyio.to_thread.run_sync(
+            partial(
+                gate.reasons, res, q, list(wave.languages),
+                allow_unreviewed=wave.allow_unreviewed, ctx=ctx,
+            )
+        )
+        names = {s.id: s.name for s in sites}
+        ctx["untargeted"] = [
+            names.get(ws.site_id, str(ws.site_id)) for ws in wave.sites if not ws.target_n
+        ]
+    if step == "channels":
+        ctx["sms"] = await data.sms_estimate(conn, who, res, q, wave)
+    return ctx
