@@ -17,7 +17,7 @@ from survey.errors import RateLimited, SurveyError
 from survey.i18n import SOURCE_LOCALE, UI_DOMAIN, format_date, negotiate
 from survey.resources import Resources
 from survey.services.entries import LinkNotFound, WaveClosed, WaveNotOpen
-from survey.web.flow import CookiesNeeded, FormRejected, FormTooLarge
+from survey.web.refusals import CookiesNeeded, FormRejected, FormTooLarge
 from survey.web.state import WebState
 from survey.web.visit import LANG_COOKIE, page_context
 

@@ -16,10 +16,9 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.datastructures import Cookie
-from litestar.exceptions import ClientException
 
 from survey.db import Conn
-from survey.errors import RateLimited, SurveyError
+from survey.errors import RateLimited
 from survey.questionnaire import pages, progress
 from survey.questionnaire.flow import minutes_to_say
 from survey.resources import Resources
@@ -28,6 +27,7 @@ from survey.services.entries import Entry, LinkNotFound
 from survey.services.paging import find_page, is_last_page, resume_section
 from survey.web import csrf, fields, formdata
 from survey.web.ratelimit import client_key
+from survey.web.refusals import CookiesNeeded, FormRejected, read_form
 from survey.web.state import WebState
 from survey.web.visit import RESUME_COOKIE, RESUME_MAX_AGE, Link, Visit, client_address
 
@@ -46,50 +46,6 @@ RESUME = "resume"
 #: Seconds after its last post that an open link's question page, opened again, asks
 #: "continue or start anew?" first, as the entry address always does.
 IDLE_CHOICE = 20 * 60.0
-
-#: Survey forms are small; a page of long comments in any script fits well within this.
-MAX_FORM_BYTES = 256 * 1024
-
-
-class FormRejected(SurveyError):
-    """The form's CSRF token does not match (a forged or very stale post)."""
-
-    status = 403
-    code = "form_rejected"
-
-    def __init__(self) -> None:
-        super().__init__("This form could not be accepted. Please go back and try again")
-
-
-class CookiesNeeded(SurveyError):
-    """An open link saves the respondent's place in a cookie; it was not sent back."""
-
-    status = 400
-    code = "cookies_needed"
-
-    def __init__(self) -> None:
-        super().__init__("Please allow cookies from this site to take the survey")
-
-
-class FormTooLarge(SurveyError):
-    status = 413
-    code = "form_too_large"
-
-    def __init__(self) -> None:
-        super().__init__("Your answers are too long to send. Please shorten them")
-
-
-async def read_form(request: Req) -> formdata.Form:
-    try:
-        form = await formdata.read(request)
-    except ClientException as exc:
-        if exc.status_code == 413:
-            raise FormTooLarge() from None
-        raise
-    if len(form) > fields.MAX_FIELDS:
-        raise FormTooLarge()
-    return form
-
 
 async def load(request: Req, conn: Conn, link: Link, *, with_answers: bool = False) -> Entry:
     """The link's entry (with its response's answers if asked). Unknown personal tokens

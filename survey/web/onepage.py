@@ -35,17 +35,16 @@ from survey.web.flow import (
     START_OVER,
     SWITCH_FIELD,
     SWITCH_FORM,
-    FormRejected,
     Req,
     client_fingerprint,
     cookies_needed,
     load,
     not_saved,
     personal_lookup,
-    read_form,
     resume_cookie,
     resumed,
 )
+from survey.web.refusals import FormRejected, read_form
 from survey.web.state import WebState
 from survey.web.visit import Link, Visit
 

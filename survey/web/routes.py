@@ -19,6 +19,7 @@ from survey.api.deps import READ_ONLY, DbConn, Res
 from survey.errors import RateLimited
 from survey.web import flow, onepage
 from survey.web.ratelimit import client_key
+from survey.web.refusals import MAX_FORM_BYTES
 from survey.web.state import WebState
 from survey.web.visit import Link, client_address
 
@@ -32,7 +33,7 @@ class PersonalLinkController(Controller):
                       token: FromPath[str]) -> Response[Any]:
         return await flow.landing(request, conn, res, Link("s", token))
 
-    @post("/start", request_max_body_size=flow.MAX_FORM_BYTES)
+    @post("/start", request_max_body_size=MAX_FORM_BYTES)
     async def start(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
                     token: FromPath[str]) -> Response[Any]:
         return await flow.start(request, conn, res, Link("s", token))
@@ -42,7 +43,7 @@ class PersonalLinkController(Controller):
                    token: FromPath[str], section: FromPath[str]) -> Response[Any]:
         return await flow.show_page(request, conn, res, Link("s", token), section)
 
-    @post("/q/{section:str}", request_max_body_size=flow.MAX_FORM_BYTES)
+    @post("/q/{section:str}", request_max_body_size=MAX_FORM_BYTES)
     async def save(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
                    token: FromPath[str], section: FromPath[str]) -> Response[Any]:
         return await flow.save_page(request, conn, res, Link("s", token), section)
@@ -57,7 +58,7 @@ class PersonalLinkController(Controller):
                        token: FromPath[str]) -> Response[Any]:
         return await onepage.show_all(request, conn, res, Link("s", token))
 
-    @post("/all", request_max_body_size=flow.MAX_FORM_BYTES)
+    @post("/all", request_max_body_size=MAX_FORM_BYTES)
     async def send_all(self, request: Request[Any, Any, Any], res: Res,
                        token: FromPath[str]) -> Response[Any]:
         return await onepage.save_all(request, res, Link("s", token))
@@ -93,12 +94,12 @@ class OpenLinkController(Controller):
                       link: FromPath[str]) -> Response[Any]:
         return await flow.landing(request, conn, res, self._link(request, link))
 
-    @post("/start", request_max_body_size=flow.MAX_FORM_BYTES)
+    @post("/start", request_max_body_size=MAX_FORM_BYTES)
     async def start(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
                     link: FromPath[str]) -> Response[Any]:
         return await flow.start(request, conn, res, self._link(request, link))
 
-    @post("/new", request_max_body_size=flow.MAX_FORM_BYTES)
+    @post("/new", request_max_body_size=MAX_FORM_BYTES)
     async def start_over(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
                          link: FromPath[str]) -> Response[Any]:
         return await flow.start_over(request, conn, res, self._link(request, link))
@@ -108,7 +109,7 @@ class OpenLinkController(Controller):
                    link: FromPath[str], section: FromPath[str]) -> Response[Any]:
         return await flow.show_page(request, conn, res, self._link(request, link), section)
 
-    @post("/q/{section:str}", request_max_body_size=flow.MAX_FORM_BYTES)
+    @post("/q/{section:str}", request_max_body_size=MAX_FORM_BYTES)
     async def save(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
                    link: FromPath[str], section: FromPath[str]) -> Response[Any]:
         return await flow.save_page(request, conn, res, self._link(request, link), section)
@@ -123,7 +124,7 @@ class OpenLinkController(Controller):
                        link: FromPath[str]) -> Response[Any]:
         return await onepage.show_all(request, conn, res, self._link(request, link))
 
-    @post("/all", request_max_body_size=flow.MAX_FORM_BYTES)
+    @post("/all", request_max_body_size=MAX_FORM_BYTES)
     async def send_all(self, request: Request[Any, Any, Any], res: Res,
                        link: FromPath[str]) -> Response[Any]:
         return await onepage.save_all(request, res, self._link(request, link))
