@@ -21,7 +21,7 @@ from litestar.template import TemplateConfig
 from survey import __version__, dashboard, db, embedded, migrations, web
 from survey.api import contacts, docs, links, ops, programs, reports, signin, sms, users, waves
 from survey.api.deps import DEPENDENCIES
-from survey.config import Settings, load_settings, with_secret
+from survey.config import Settings, is_production, load_settings, with_secret
 from survey.http_errors import EXCEPTION_HANDLERS
 from survey.logs import request_middleware, security_headers
 from survey.resources import Resources, load_resources
@@ -119,7 +119,7 @@ def create_app(
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[request_middleware],
-        before_send=[security_headers],
+        before_send=[security_headers(https=is_production(settings))],
         template_config=TemplateConfig(
             directory=HERE / "templates", engine=JinjaTemplateEngine,
             engine_callback=_fixed_templates,

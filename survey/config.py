@@ -63,7 +63,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     ] = ""
     log_level: Annotated[str, _doc("Log level: DEBUG, INFO, WARNING or ERROR.")] = "INFO"
     max_body_bytes: Annotated[int, _doc("Largest accepted request body, in bytes.")] = 2_000_000
-    cookie_secure: Annotated[bool, _doc("Mark cookies Secure (set true behind HTTPS).")] = False
+    cookie_secure: Annotated[
+        bool,
+        _doc(
+            "Mark cookies Secure; unset, true when SURVEY_PUBLIC_BASE_URL is https "
+            "(set false only to try an https URL from a plain-http browser)."
+        ),
+    ] = False
     open_link_rate_per_minute: Annotated[
         int,
         _doc(
@@ -171,6 +177,10 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         # Links printed and sent must reach the server as started: a fixed default
         # pointed residents at :8000 when the port was changed.
         settings = msgspec.structs.replace(settings, public_base_url=local_base_url(settings))
+    if "cookie_secure" not in raw and settings.public_base_url.lower().startswith("https://"):
+        # Served over HTTPS: a session cookie must never go out over plain http, and a
+        # deployment that forgot the flag (compose.yaml sets only the URL) would send it.
+        settings = msgspec.structs.replace(settings, cookie_secure=True)
     return settings
 
 

@@ -11,6 +11,7 @@ import logging
 import secrets
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -71,18 +72,30 @@ def configure(level: str = "INFO") -> None:
 access_log = logging.getLogger("survey.access")
 
 
-async def security_headers(message: Message, scope: Scope) -> None:
-    """``before_send`` hook adding the security headers to every HTTP response.
+#: Served over HTTPS, browsers are told to come back only over HTTPS for a year.
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+BeforeSend = Callable[[Message, Scope], Awaitable[None]]
+
+
+def security_headers(*, https: bool) -> BeforeSend:
+    """``before_send`` hook adding the security headers to every HTTP response, and
+    HSTS when the service is served over HTTPS (``https``).
 
     A hook rather than the middleware: Litestar runs middleware only for routed
     requests, and the hook also sees what the router answers itself (unknown paths,
     wrong methods).
     """
-    if message["type"] == "http.response.start":
-        headers = list(message.get("headers", []))
-        present = {k.lower() for k, _ in headers}
-        headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
-        message["headers"] = headers
+    wanted = [*SECURITY_HEADERS, HSTS] if https else SECURITY_HEADERS
+
+    async def add(message: Message, scope: Scope) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            present = {k.lower() for k, _ in headers}
+            headers.extend(h for h in wanted if h[0] not in present)
+            message["headers"] = headers
+
+    return add
 
 
 def request_middleware(app: ASGIApp) -> ASGIApp:

@@ -31,6 +31,8 @@ def check(r: Any, label: str) -> None:
     assert r.headers.get("x-content-type-options") == "nosniff", label
     assert r.headers.get("referrer-policy") == "no-referrer", label
     assert r.headers.get("x-frame-options") == "DENY", label
+    # Plain http (a developer's machine): no HSTS, which would pin the host to HTTPS.
+    assert "strict-transport-security" not in r.headers, label
     if r.headers.get("content-type", "").startswith("text/html"):
         inline = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", r.text)
         assert inline == [], (label, inline)
