@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from respondent import HTML
@@ -48,3 +49,7 @@ async def test_arabic_flyer_isolates_program_and_site(
     assert flyer.status_code == 200
     assert f"<bdi>{NAME}</bdi> · <bdi>King County</bdi>" in flyer.text
     assert f"· {ISOLATED}</title>" in flyer.text
+    # The address is typed by hand from paper: it keeps its left-to-right order.
+    url = re.search(r'<p class="flyer-url"([^>]*)><a href="([^"]+)">([^<]+)</a></p>', flyer.text)
+    assert url is not None and url.group(1) == ' dir="ltr"'
+    assert url.group(2).endswith(url.group(3)) and "/o/" in url.group(3)
