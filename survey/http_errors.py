@@ -98,8 +98,12 @@ def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) ->
     if isinstance(exc, HTTPException):
         if _wants_html(request) and exc.status_code >= 400:
             return _render(request, http_problem(exc.status_code, str(exc.detail)))
+        detail = exc.detail
+        if exc.status_code == 413:
+            limit = request.app.state.settings.max_body_bytes
+            detail = f"Request body too large: at most {limit} bytes (SURVEY_MAX_BODY_BYTES)"
         return Response(
-            {"status_code": exc.status_code, "detail": exc.detail, "extra": _problems(exc.extra)},
+            {"status_code": exc.status_code, "detail": detail, "extra": _problems(exc.extra)},
             status_code=exc.status_code,
             headers=exc.headers,
         )

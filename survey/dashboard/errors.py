@@ -37,6 +37,11 @@ NOT_FOUND = {
     "user": t("User not found"),
 }
 PAGE_NOT_FOUND = t("Page not found")
+# Litestar's "Request Entity Too Large", for the one large thing staff send: a file.
+TOO_LARGE = t(
+    "This file is larger than %(size)s, the most one upload may be. Split it into "
+    "smaller files and upload them one after another."
+)
 
 
 def worded(exc: SurveyError, translate: Callable[..., str]) -> str:
@@ -61,10 +66,11 @@ def chain(fallback: Renderer | None) -> Renderer:
 
         who = getattr(request.state, "principal", None)
         ctx = page_context(request, who)
-        ctx.update(
-            status=exc.status,
-            detail=worded(exc, ctx["t"]),
-        )
+        detail = worded(exc, ctx["t"])
+        if exc.status == 413:
+            limit = request.app.state.settings.max_body_bytes / 1_000_000
+            detail = ctx["t"](TOO_LARGE, size=f"{ctx['number'](round(limit, 1))}\u00a0MB")
+        ctx.update(status=exc.status, detail=detail)
         return render(request, "dashboard/error.html", ctx, status_code=exc.status)
 
     return render_error_page
