@@ -95,7 +95,12 @@ FIXED = (
         label=t("Suspected open-link duplicate (left out of reports that exclude them)"),
         value_labels={0.0: t("no"), 1.0: t("yes")},
     ),
-    Column(name="submitted", label=t("Date submitted (UTC, YYYY-MM-DD)"), kind="str", width=10),
+    Column(
+        name="submitted",
+        label=t("Date submitted (site's local date, YYYY-MM-DD)"),
+        kind="str",
+        width=10,
+    ),
     Column(
         name="qversion", label=t("Questionnaire id, version and content hash"), kind="str", width=64
     ),

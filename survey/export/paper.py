@@ -51,7 +51,7 @@ class _Row(msgspec.Struct, kw_only=True):
     row: int
     site_id: int
     language: str
-    submitted: dt.datetime | None
+    submitted: dt.date | None  # the site's local day (paper-response-insert)
     answers: dict[str, Answer]
 
 
@@ -122,8 +122,7 @@ def parse_rows(
         submitted = None
         if cells.get("submitted"):
             try:
-                day = dt.date.fromisoformat(cells["submitted"])
-                submitted = dt.datetime.combine(day, dt.time(12), dt.UTC)
+                submitted = dt.date.fromisoformat(cells["submitted"])
             except ValueError:
                 fail("submitted", "must be a date like 2026-05-31")
         answers: dict[str, Answer] = {}

@@ -34,7 +34,8 @@ def _fixed(column: Column, row: Record, plan: ExportPlan) -> Value:
     if name == "duplicate_suspect":
         return 1.0 if row["duplicate_suspect"] else 0.0
     if name == "submitted":
-        return row["submitted_at"].date().isoformat() if row["submitted_at"] else ""
+        # The site's local day, made by SQL (export-rows) as export-csv-lines makes it.
+        return row["submitted_day"].isoformat() if row["submitted_day"] else ""
     if name == "qversion":
         return f"{row['questionnaire_id']} {row['version']} {row['questionnaire_hash'][:12]}"
     if name == "panel_id":

@@ -43,9 +43,13 @@ WHERE c.program_id = $1
 GROUP BY c.site_id;
 
 -- name: dashboard-fieldwork-daily
--- Completes per day (UTC) and channel, for the response monitor chart.
-SELECT (submitted_at AT TIME ZONE 'UTC')::date AS day, channel, count(*) AS n
-FROM responses
-WHERE program_id = $1 AND wave_id = $2 AND status = 'complete'
+-- Completes per day and channel, for the response monitor chart. The day is the one
+-- the resident answered on, in their site's time zone (each response its own site's,
+-- for a wave whose sites are in different zones): a UTC day put a Pacific evening's
+-- completes on the next day.
+SELECT (r.submitted_at AT TIME ZONE s.timezone)::date AS day, r.channel, count(*) AS n
+FROM responses r
+JOIN sites s ON s.program_id = r.program_id AND s.id = r.site_id
+WHERE r.program_id = $1 AND r.wave_id = $2 AND r.status = 'complete'
 GROUP BY 1, 2
 ORDER BY 1, 2;

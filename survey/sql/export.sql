@@ -33,7 +33,7 @@ WHERE program_id = $1 AND wave_id = $2 AND NOT (site_id = ANY($3::bigint[]));
 -- cursor: the lateral aggregate reads one response's answers at a time.
 -- $4, $5: as export-csv-lines' $12, $13 (resp_id a pseudonym, rows in id order).
 SELECT r.id, k.resp_id, r.site_id, r.language, r.channel, r.status, r.duplicate_suspect,
-       r.submitted_at,
+       r.submitted_at, (r.submitted_at AT TIME ZONE st.timezone)::date AS submitted_day,
        qv.questionnaire_id, qv.version, r.questionnaire_hash, pm.pseudonym,
        coalesce(a.answers, '{}'::jsonb) AS answers
 FROM responses r
@@ -44,6 +44,7 @@ CROSS JOIN LATERAL (
                          $5::bytea || convert_to(r.program_id || ':' || r.id, 'UTF8'))),
                                          'hex'), 16) END
 ) k (resp_id)
+JOIN sites st ON st.program_id = r.program_id AND st.id = r.site_id
 LEFT JOIN panel_members pm ON pm.program_id = r.program_id AND pm.id = r.panel_member_id
 LEFT JOIN LATERAL (
     SELECT jsonb_object_agg(x.item_id, jsonb_build_array(x.value_num, x.value_text,
@@ -60,10 +61,14 @@ FROM wave_sites ws JOIN sites s ON s.program_id = ws.program_id AND s.id = ws.si
 WHERE ws.program_id = $1 AND ws.wave_id = $2;
 
 -- name: paper-response-insert
--- Answers collected on paper at an event: complete on arrival, channel 'paper'.
+-- Answers collected on paper at an event: complete on arrival, channel 'paper'. $6, the
+-- day written on the form, is the site's local day: noon there, so exports and the
+-- monitor (which show the site's local day) give the same day back in any zone.
 INSERT INTO responses (program_id, wave_id, site_id, language, channel, questionnaire_hash,
                        status, started_at, submitted_at)
-VALUES ($1, $2, $3, $4, 'paper', $5, 'complete', coalesce($6, now()), coalesce($6, now()))
+SELECT $1, $2, $3, $4, 'paper', $5, 'complete', t.at, t.at
+FROM (SELECT coalesce(($6::date + time '12:00') AT TIME ZONE s.timezone, now()) AS at
+      FROM sites s WHERE s.program_id = $1 AND s.id = $3) t
 RETURNING id;
 
 -- name: paper-answer-insert
@@ -86,6 +91,9 @@ SELECT program_id FROM waves WHERE id = $1;
 -- free text or without), and are rendered from the answers otherwise (partial
 -- responses, and completes not yet rendered): export_render() in
 -- 0007_export_cells.sql holds the rules for both.
+-- `submitted` is the day the resident answered in their site's time zone (sites.
+-- timezone), as the response monitor counts days; never held in export_cells, which
+-- render answers only, so no rendered cell carries a day to go stale.
 -- $4..$8: the items that have columns, in column order, their kinds, blanks, single
 -- choice numbers and multiple choice options (text items are in $4 only for callers
 -- who may see them).
@@ -102,7 +110,7 @@ SELECT concat(
     CASE WHEN r.language ~ '[",\r\n]' THEN '"' || replace(r.language, '"', '""') || '"'
          ELSE r.language END, ',',
     r.channel, ',', r.status, ',', CASE WHEN r.duplicate_suspect THEN 1 ELSE 0 END, ',',
-    to_char(r.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ',',
+    to_char(r.submitted_at AT TIME ZONE st.timezone, 'YYYY-MM-DD'), ',',
     CASE WHEN v.qversion ~ '[",\r\n]' THEN '"' || replace(v.qversion, '"', '""') || '"'
          ELSE v.qversion END, ',',
     CASE WHEN pm.pseudonym ~ '[",\r\n]' THEN '"' || replace(pm.pseudonym, '"', '""') || '"'
@@ -116,6 +124,7 @@ SELECT concat(
          ELSE c.public_cells END)
 FROM responses r
 JOIN questionnaire_versions qv ON qv.content_hash = r.questionnaire_hash
+JOIN sites st ON st.program_id = r.program_id AND st.id = r.site_id
 CROSS JOIN LATERAL (
     SELECT qv.questionnaire_id || ' ' || qv.version || ' ' || left(r.questionnaire_hash, 12)
 ) v (qversion)
