@@ -21,7 +21,7 @@ from survey.export.plan import ExportPlan
 from survey.questionnaire import Questionnaire
 from survey.sql import Q
 
-RENDERING = 1
+RENDERING = 2
 """Version of the rules in ``export_render``: a migration that changes them bumps it,
 so cells rendered by the old rules are never read as current."""
 

@@ -6,6 +6,9 @@ CRLF line ends.
 and memory stays flat. ``csv_bytes`` writes the same file from converted rows with
 Python's csv module; it is the reference the tests hold the COPY lines to, byte for
 byte.
+
+A free-text cell that a spreadsheet would evaluate (``=``, ``+``, ``-``, ``@``, tab,
+CR first) has a single quote in front (``survey.csvsafe``); numbers never do.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import io
 import re
 from collections.abc import AsyncIterator, Callable
 
+from survey.csvsafe import neutralise
 from survey.db import Conn
 from survey.export.cells import layout, prepare
 from survey.export.copy import copy_out
@@ -32,7 +36,8 @@ def _cell(value: Value) -> str:
         return ""
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
-    return value
+    # Only free text can start like a formula: the fixed columns are ids, codes and dates.
+    return neutralise(value)
 
 
 def header(plan: ExportPlan) -> bytes:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 
+from survey.csvsafe import neutralise
 from survey.export.codebook import Column
 from survey.export.plan import ExportPlan
 
@@ -32,10 +33,13 @@ def _type(column: Column) -> str:
 
 
 def row(column: Column) -> list[str]:
-    """One variable: value labels as ``code=label; ...``, missing codes as ``-99; -98``."""
+    """One variable: value labels as ``code=label; ...``, missing codes as ``-99; -98``.
+    The label is the questionnaire author's text: one that starts like a formula gets a
+    quote in front (``survey.csvsafe``). The other cells are the service's own (names,
+    codes; value labels start with a code) and stay machine-readable as they are."""
     return [
         column.name,
-        column.label,
+        neutralise(column.label),
         _type(column),
         "; ".join(f"{_code(k)}={v}" for k, v in column.value_labels.items()),
         "; ".join(_code(v) for v in column.user_missing),

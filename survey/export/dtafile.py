@@ -29,6 +29,7 @@ import anyio.to_thread
 import numpy as np
 import pandas as pd
 
+from survey.csvsafe import restore
 from survey.db import Conn
 from survey.export.plan import ExportPlan
 from survey.export.readstat import (
@@ -85,6 +86,7 @@ class DtaRecords:
                 extended.setdefault(code, ([], bits))[0].append(index)
         self.extended = [(code, np.array(at), bits) for code, (at, bits) in extended.items()]
         self.texts = [(c.name, w, at) for c, w, at in parsed if c.kind != "num"]
+        self.free_text = {c.name for c, _, _ in parsed if c.text}
         self.buffer = np.zeros((self.batch_rows(), self.row_size), dtype=np.uint8)
         for c, width, at in layout:
             if c.name == "wave_id":
@@ -117,7 +119,10 @@ class DtaRecords:
         strings: list[tuple[Any, Any]] = []
         for name, width, _ in self.texts:
             codes, uniques = pd.factorize(frame[name], use_na_sentinel=False)
+            # The CSV cells quote formula-like text; a .dta holds it as written.
             values = uniques.tolist()
+            if name in self.free_text:
+                values = [restore(v) for v in values]
             longest = max((len(v) for v in values), default=0) * 4  # UTF-8 bytes at most
             if len(values) * min(longest, width) <= BATCH_BYTES:
                 strings.append((codes, _fixed(values, width)))

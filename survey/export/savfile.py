@@ -32,6 +32,7 @@ import msgspec
 import numpy as np
 import pandas as pd
 
+from survey.csvsafe import restore
 from survey.db import Conn
 from survey.export.cells import prepare
 from survey.export.codebook import Column
@@ -109,7 +110,8 @@ class SavRecords:
             if c.kind == "num":
                 continue
             codes, uniques = pd.factorize(frame[c.name], use_na_sentinel=False)
-            values = uniques.tolist()
+            # The CSV cells quote formula-like text; a .sav holds it as written.
+            values = [restore(v) for v in uniques.tolist()] if c.text else uniques.tolist()
             longest = max((len(v) for v in values), default=0) * 4  # UTF-8 bytes at most
             if len(values) * min(longest, max(1, c.width)) <= BATCH_BYTES:
                 strings.append((codes, _fixed(values, max(1, c.width))))

@@ -12,6 +12,7 @@ import io
 
 from survey import access, security
 from survey.access import Principal
+from survey.csvsafe import neutralise
 from survey.db import Conn, Record, fetch_one
 from survey.errors import Conflict, InvalidInput, NotFound
 from survey.report.suppression import site_withheld, suppress_column
@@ -143,7 +144,9 @@ def as_csv(out: InvitationsOut) -> str:
     writer = csv.writer(buffer)
     writer.writerow(["invitation_id", "contact_id", "url"])
     for inv in out.invitations:
-        writer.writerow([inv.id, inv.contact_id or "", inv.url])
+        # The url is ours (base url and token); quoted anyway should a base url ever
+        # start like a formula (survey.csvsafe).
+        writer.writerow([inv.id, inv.contact_id or "", neutralise(inv.url)])
     return buffer.getvalue()
 
 
