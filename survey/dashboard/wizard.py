@@ -165,11 +165,17 @@ class WizardPages(Controller):
                 channels = [str(v) for v in form.getall("channels")] if "channels" in form else []
                 if not channels:
                     raise InvalidInput.one("channels", t("Choose at least one channel."))
+                wave = await waves.get_wave(conn, who, program_id, wave_id)
+                zones = await steps.zones_of(request, conn, who, program_id, wave)
                 patch = WavePatch(
                     channels=channels,  # type: ignore[arg-type]
                     sms_mode=str(form.get("sms_mode", "link")),  # type: ignore[arg-type]
-                    opens_at=steps.parse_date(str(form.get("opens_at", "")), end=False),
-                    closes_at=steps.parse_date(str(form.get("closes_at", "")), end=True),
+                    opens_at=steps.parse_date(
+                        str(form.get("opens_at", "")), False, zones, wave.opens_at
+                    ),
+                    closes_at=steps.parse_date(
+                        str(form.get("closes_at", "")), True, zones, wave.closes_at
+                    ),
                 )
             else:
                 from survey.errors import NotFound
