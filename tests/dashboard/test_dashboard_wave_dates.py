@@ -12,7 +12,7 @@ from forms import Staff, form
 
 from survey.access import SYSTEM
 from survey.db import Conn
-from survey.schemas import SiteIn, WaveIn, WavePatch, WaveSiteIn
+from survey.schemas import LaunchIn, SiteIn, WaveIn, WavePatch, WaveSiteIn
 from survey.services import programs, users, waves
 
 
@@ -119,3 +119,27 @@ async def test_sites_in_two_zones_lose_none_of_their_days(
     page = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}")
     assert _fact(page.text, "Opens").startswith("3/10/26, 4:00 AM (")
     assert "Coordinated Universal Time" in _fact(page.text, "Opens")
+
+
+async def test_a_wave_closed_early_says_when_it_closed(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    pid = actors.programs["own"]
+    wave_id = await _draft(conn, resources, pid, ["America/Los_Angeles"])
+    planned = datetime(2026, 12, 1, 8, tzinfo=UTC)  # end of 30 November, Pacific
+    await waves.update_wave(
+        conn, SYSTEM, resources, pid, wave_id, WavePatch(closes_at=planned)
+    )
+    await waves.launch_wave(conn, SYSTEM, resources, pid, wave_id, LaunchIn())
+    await waves.close_wave(conn, SYSTEM, pid, wave_id)
+    # The moment it closed, fixed so the page's words can be checked.
+    await conn.execute(
+        "UPDATE waves SET closed_at = '2026-11-20T23:30:00Z' WHERE id = $1", wave_id
+    )
+    staff = Staff(client)
+    await staff.login("grantee@example.org")
+    page = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}")
+    assert _fact(page.text, "Closed on") == "11/20/26, 3:30 PM (Pacific Standard Time)"
+    assert "<dt>Closes</dt>" not in page.text
+    spanish = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}?lang=es")
+    assert "hora estándar del Pacífico" in spanish.text
