@@ -37,6 +37,15 @@ WindowEnd = Annotated[str, Meta(
     description="End of the daily SMS sending window, HH:MM local time, after "
     "quiet_start. Default 20:00: no text goes out from 20:00 until quiet_start.",
 )]
+# An instant, not a day: the dashboard's wizard turns the days it asks for into these
+# at midnight in the wave's sites' time zone (survey/dashboard/wave_dates.py).
+OpensAt = Annotated[datetime, Meta(
+    description="When the wave starts taking answers (RFC 3339 with an offset).",
+)]
+ClosesAt = Annotated[datetime, Meta(
+    description="When the wave stops taking answers: it is open until just before this "
+    "instant, so midnight after a wave's last day keeps the whole day open.",
+)]
 
 
 class Base(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=False):
@@ -115,8 +124,8 @@ class WaveIn(Base, kw_only=True):
     )
     sms_mode: Literal["link", "conversation"] = "link"
     allow_unreviewed: bool = False
-    opens_at: datetime | None = None
-    closes_at: datetime | None = None
+    opens_at: OpensAt | None = None
+    closes_at: ClosesAt | None = None
     sites: list[WaveSiteIn] = msgspec.field(default_factory=list)
 
 
@@ -129,8 +138,8 @@ class WavePatch(Base, kw_only=True):
     sms_mode: Literal["link", "conversation"] | None = None
     allow_unreviewed: bool | None = None
     # UNSET leaves the time as it is; null clears it.
-    opens_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
-    closes_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
+    opens_at: OpensAt | msgspec.UnsetType | None = msgspec.UNSET
+    closes_at: ClosesAt | msgspec.UnsetType | None = msgspec.UNSET
     sites: list[WaveSiteIn] | None = None
 
 

@@ -11,6 +11,7 @@ from litestar.response import Redirect
 from survey import access
 from survey.api.deps import DbConn, Res, Who
 from survey.dashboard.context import page_context, render
+from survey.dashboard.wave_dates import shown_zone, wave_zones
 from survey.db import translate_error
 from survey.errors import InvalidInput
 from survey.schemas import SiteIn
@@ -120,12 +121,16 @@ class ProgramPages(Controller):
         wave = await waves.get_wave(conn, who, program_id, wave_id)
         sites = {s.id: s for s in await programs.list_sites(conn, who, program_id)}
         summary = await invitations.summary(conn, who, program_id, wave_id)
+        zones = wave_zones(
+            wave, sites.values(), request.app.state.settings.sms_default_timezone
+        )
         ctx = page_context(
             request,
             who,
             program=program,
             wave=wave,
             sites=sites,
+            zone=shown_zone(zones),
             invitations=summary,
             **abilities(who, program_id),
         )

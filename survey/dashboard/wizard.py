@@ -16,7 +16,7 @@ from survey import access
 from survey.api.deps import DbConn, Res, Who
 from survey.dashboard import wizard_data as data
 from survey.dashboard import wizard_steps as steps
-from survey.dashboard.context import page_context, render
+from survey.dashboard.context import choose_locale, page_context, render
 from survey.errors import InvalidInput, SurveyError
 from survey.i18n.marks import staff as t
 from survey.schemas import LaunchIn, WaveIn, WavePatch, WaveSiteIn
@@ -147,11 +147,12 @@ class WizardPages(Controller):
                     raise InvalidInput.one("languages", t("Choose at least one language."))
             elif step == "sites":
                 sites, typed, bad = [], {}, []
+                locale = choose_locale(request, who)
                 for s in await programs.list_sites(conn, who, program_id):
                     typed[s.id] = str(form.get(f"target_{s.id}", ""))[:20]
                     if form.get(f"site_{s.id}") != "on":
                         continue
-                    n = data.parse_target(typed[s.id])
+                    n = data.parse_target(typed[s.id], locale)
                     if n is None:
                         bad.append(s)
                     else:
@@ -165,11 +166,17 @@ class WizardPages(Controller):
                 channels = [str(v) for v in form.getall("channels")] if "channels" in form else []
                 if not channels:
                     raise InvalidInput.one("channels", t("Choose at least one channel."))
+                wave = await waves.get_wave(conn, who, program_id, wave_id)
+                zones = await steps.zones_of(request, conn, who, program_id, wave)
                 patch = WavePatch(
                     channels=channels,  # type: ignore[arg-type]
                     sms_mode=str(form.get("sms_mode", "link")),  # type: ignore[arg-type]
-                    opens_at=steps.parse_date(str(form.get("opens_at", "")), end=False),
-                    closes_at=steps.parse_date(str(form.get("closes_at", "")), end=True),
+                    opens_at=steps.parse_date(
+                        str(form.get("opens_at", "")), False, zones, wave.opens_at
+                    ),
+                    closes_at=steps.parse_date(
+                        str(form.get("closes_at", "")), True, zones, wave.closes_at
+                    ),
                 )
             else:
                 from survey.errors import NotFound
@@ -210,7 +217,9 @@ class WizardPages(Controller):
         ctx = await steps.wave_context(request, conn, who, res, program_id, wave_id, "sites")
         t, number = ctx["t"], ctx["number"]
         included = {s.id for s in ctx["sites"] if form.get(f"site_{s.id}") == "on"}
-        valid = {sid: data.parse_target(typed.get(sid, "")) for sid in included}
+        valid = {
+            sid: data.parse_target(typed.get(sid, ""), ctx["locale"]) for sid in included
+        }
         ctx.update(
             included=included,
             typed=typed,

@@ -10,11 +10,13 @@ from __future__ import annotations
 import math
 
 import msgspec
+from babel import Locale, numbers
 
 from analysis import mde, sample_size
 from survey.access import Principal
 from survey.db import Conn
 from survey.i18n import SOURCE_LOCALE, language_status, sms_costs, translate_questionnaire
+from survey.i18n.locales import babel_locale
 from survey.i18n.marks import staff as t
 from survey.questionnaire import Questionnaire
 from survey.resources import Resources
@@ -69,17 +71,31 @@ def language_rows(res: Resources, q: Questionnaire) -> list[LanguageRow]:
 TARGET_MAX = 1_000_000
 
 
-def parse_target(raw: str) -> int | None:
+def parse_target(raw: str, locale: str = SOURCE_LOCALE) -> int | None:
     """A site's target as typed in the wizard: blank (or 0) means the site has no
     target, stored as 0 as the API does; None when it is not a whole number from 0
-    to ``TARGET_MAX``."""
+    to ``TARGET_MAX``. Digits may be grouped the way the page's language writes them:
+    "1,200" as the page itself prints numbers (en, and es as es-US does), and, for a
+    language whose other regions group with another mark, that one too ("1.200" in
+    Spanish). A decimal mark is refused, even for ".000": a target counts people."""
     text = raw.strip()
     if not text:
         return 0
-    if not (text.isascii() and text.isdigit()):
-        return None
-    n = int(text)
-    return n if n <= TARGET_MAX else None
+    page = babel_locale(locale)
+    for cldr in (page, Locale(page.language)):
+        group = numbers.get_group_symbol(cldr)
+        if group.isspace():  # CLDR's no-break space, typed as a plain one
+            text = text.replace(" ", group)
+        if numbers.get_decimal_symbol(cldr) in text:
+            continue
+        if not all(c.isdigit() or c == group for c in text):
+            continue
+        try:
+            n = int(numbers.parse_decimal(text, locale=cldr, strict=True))
+        except numbers.NumberFormatError:
+            continue
+        return n if n <= TARGET_MAX else None
+    return None
 
 
 def power_hint(target_n: int) -> float | None:

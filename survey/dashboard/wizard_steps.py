@@ -3,7 +3,7 @@ as the step's form lists them next to their fields."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -11,6 +11,7 @@ import anyio.to_thread
 from litestar import Request
 
 from survey.dashboard import gate
+from survey.dashboard import wave_dates as dates
 from survey.dashboard import wizard_data as data
 from survey.dashboard.context import page_context
 from survey.errors import FieldProblem, InvalidInput
@@ -46,11 +47,16 @@ def launch_problems(exc: InvalidInput, ctx: dict[str, Any]) -> list[dict[str, An
     return out
 
 
-def parse_date(value: str, end: bool) -> datetime | None:
+def parse_date(
+    value: str, end: bool, zones: list[str], current: datetime | None
+) -> datetime | None:
+    """A typed day as the instant it starts (or, ``end``, stops) in the wave's sites'
+    zones (``wave_dates``). The day the form showed, sent back unchanged, keeps
+    ``current``: a time set through the API is not moved to midnight by a re-save."""
     if not value:
         return None
     try:
-        day = datetime.fromisoformat(value).date()
+        day = date.fromisoformat(value.strip())
     except ValueError:
         # A browser without a date picker sends what was typed.
         problem = FieldProblem(
@@ -59,7 +65,23 @@ def parse_date(value: str, end: bool) -> datetime | None:
             params={"value": value[:40]},
         )
         raise InvalidInput([problem]) from None
-    return datetime.combine(day, time(23, 59) if end else time(0, 0), UTC)
+    shown = form_day(current, end, zones)
+    if current is not None and shown == day:
+        return current
+    return dates.day_end(day, zones) if end else dates.day_start(day, zones)
+
+
+def form_day(value: datetime | None, end: bool, zones: list[str]) -> date | None:
+    """The day the wizard's date box shows for a stored opening or closing."""
+    if value is None:
+        return None
+    return dates.end_day(value, zones) if end else dates.start_day(value, zones)
+
+
+async def zones_of(request: Request[Any, Any, Any], conn: Any, who: Any, program_id: int,
+                   wave: Any) -> list[str]:
+    sites = await programs.list_sites(conn, who, program_id)
+    return dates.wave_zones(wave, sites, request.app.state.settings.sms_default_timezone)
 
 
 async def wave_context(
@@ -115,4 +137,9 @@ async def wave_context(
         ]
     if step == "channels":
         ctx["sms"] = await data.sms_estimate(conn, who, res, q, wave)
+        zones = dates.wave_zones(wave, sites, request.app.state.settings.sms_default_timezone)
+        ctx["zone"] = dates.shown_zone(zones)
+        ctx["zone_names"] = ", ".join(dates.zone_name(z, ctx["locale"]) for z in zones)
+        ctx["opens_day"] = form_day(wave.opens_at, False, zones)
+        ctx["closes_day"] = form_day(wave.closes_at, True, zones)
     return ctx
