@@ -1,5 +1,6 @@
 """A follow-up wave at some of the sites only, compared with the post wave: the sites
-not in it read "not in this wave" in the forest plots as in their own sections."""
+not in it read "not in this wave" in the forest plots as in their own sections, and
+the reliability table and the methods' counts rest on the sites compared alone."""
 
 from __future__ import annotations
 
@@ -87,3 +88,66 @@ async def test_a_site_outside_the_follow_up_is_not_said_suppressed_in_the_forest
     line = next(x for x in text.splitlines() if re.match(r"\s*Fourteen\s", x) and "wave" in x)
     assert "not in this wave" in line and "fewer than 10" not in line, line
 
+
+async def _complete(conn: Conn, wave: int, site: int) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM responses WHERE wave_id = $1 AND site_id = $2 "
+            "AND status = 'complete'",
+            wave,
+            site,
+        )
+    )
+
+
+async def test_reliability_and_methods_count_the_compared_sites_only(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    seeded = await _follow_up(client, actors, conn, resources)
+    report: Report = seeded["report"]
+    ids, post, follow_up = seeded["ids"], seeded["ids"]["post"], seeded["follow_up"]
+    alpha = ids["Alpha"]
+    # Alpha alone is shown in both waves (Tiny is in both, but with too few responses);
+    # Control and Fourteen have results in the post
+    # wave but are not in the follow-up.
+    assert [s.name for s in report.sites if not (s.suppressed_pre or s.suppressed_post)] == [
+        "Alpha"
+    ]
+    q = resources.questionnaires["community-trust"]
+    checked = 0
+    for construct in q.constructs:
+        if len(construct.items) < 2:
+            continue
+        for wave in (post, follow_up):
+            # Listwise-complete respondents of the construct at Alpha, counted here.
+            want = await conn.fetchval(
+                "SELECT count(*) FROM responses r WHERE r.wave_id = $1 AND r.site_id = $2 "
+                "AND r.status = 'complete' AND (SELECT count(*) FROM answers a "
+                "WHERE a.response_id = r.id AND a.item_id = ANY($3::text[]) "
+                "AND a.value_num IS NOT NULL AND a.missing IS NULL) = $4",
+                wave,
+                alpha,
+                list(construct.items),
+                len(construct.items),
+            )
+            got = next(
+                r
+                for r in report.reliability
+                if (r.construct_id, r.wave_id, r.language) == (construct.id, wave, None)
+            )
+            if want < 10:
+                assert got.suppressed and got.n is None
+                continue
+            assert got.n == want, (construct.id, wave, got.n, want)
+            checked += 1
+    assert checked >= 2
+    everyone = await conn.fetchval(
+        "SELECT count(*) FROM responses WHERE wave_id = $1 AND status = 'complete'", post
+    )
+    before, after = await _complete(conn, post, alpha), await _complete(conn, follow_up, alpha)
+    assert everyone > before  # the other sites of the post wave are left out
+    assert (
+        f"It analyses complete responses only: {before} before and {after} after at the "
+        "sites shown" in report.methods
+    ), report.methods
+    assert "1 program site has results in both waves" in report.methods
