@@ -63,16 +63,25 @@ def forest_plot_alt(
     pooled_label: str = "Pooled",
     title: str = "",
     number_format: NumberFormat | None = None,
+    notes: Sequence[str] | None = None,
 ) -> str:
-    """Each site's estimate with its CI in brackets, then the pooled estimate."""
+    """Each site's estimate with its CI in brackets, then the pooled estimate.
+
+    ``notes`` (one per site, "" for none) is said instead of a missing estimate, so a
+    listener hears why a site has none, as a sighted reader sees it on the plot.
+    """
     rows = zip(
         labels,
         np.asarray(estimates, dtype=float),
         np.asarray(ci_low, dtype=float),
         np.asarray(ci_high, dtype=float),
+        notes if notes is not None else [""] * len(labels),
         strict=True,
     )
-    parts = [f"{label}: {_interval(e, lo, hi, number_format)}" for label, e, lo, hi in rows]
+    parts = [
+        f"{label}: {note if note and not math.isfinite(e) else _interval(e, lo, hi, number_format)}"
+        for label, e, lo, hi, note in rows
+    ]
     if pooled is not None:
         parts.append(f"{pooled_label}: {_interval(*pooled, number_format)}")
     return _sentence(title, parts)

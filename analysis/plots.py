@@ -88,12 +88,14 @@ def forest_plot(
     null_value: float = 0.0,
     number_format: NumberFormat | None = None,
     image_format: ImageFormat = "png",
+    notes: Sequence[str] | None = None,
 ) -> bytes:
     """One row per site, estimate and CI, with the pooled estimate as a diamond.
 
     A site with a NaN estimate (for example a suppressed one) keeps its row
-    label and draws nothing, so readers see it exists. ``pooled`` is
-    ``(estimate, ci_low, ci_high)``.
+    label and draws nothing, so readers see it exists; its entry in ``notes``
+    (one per site, "" for none), if any, is written on its row to say why.
+    ``pooled`` is ``(estimate, ci_low, ci_high)``.
     """
     est, low, high = (np.asarray(a, dtype=np.float64) for a in (estimates, ci_low, ci_high))
     _same_length(labels=labels, estimates=est, ci_low=low, ci_high=high)
@@ -105,6 +107,12 @@ def forest_plot(
     axis.axvline(null_value, color=GRID, linestyle="--", linewidth=1)
     axis.hlines(y, low, high, color=INK, linewidth=1.6)
     axis.plot(est, y, linestyle="none", marker="s", markersize=6, color=INK)
+    for row, estimate, note in zip(y, est, notes or [""] * rows, strict=True):
+        if note and not np.isfinite(estimate):
+            axis.annotate(
+                note, (null_value, row), xytext=(4, 0), textcoords="offset points",
+                va="center", ha="left", fontsize="small", fontstyle="italic", color=INK,
+            )
     ticks, names = list(y), list(labels)
     if pooled is not None:
         centre, left, right = pooled

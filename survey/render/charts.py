@@ -92,8 +92,14 @@ async def forest(
     *,
     t: Callable[..., str],
     locale: str,
+    absent: list[bool] | None = None,
 ) -> Chart:
+    """``absent`` marks the sites that are not one of a compared wave's sites: they have
+    no estimate either, but were never asked there, so they read "not in this wave"
+    (as in the site sections), not as suppressed."""
     fmt = number_format(locale)
+    out = absent or [False] * len(labels)
+    notes = [t("not in this wave") if a else "" for a in out]
     kw: dict[str, Any] = {
         "pooled": pooled,
         "pooled_label": t("All sites (pooled)"),
@@ -101,18 +107,21 @@ async def forest(
     }
     png = await PNGS.get(
         ("forest", locale, labels, est, low, high, pooled, kw["pooled_label"],
-         t("Change in score (post − pre, 0–100)")),
+         t("Change in score (post − pre, 0–100)"), notes),
         lambda: plots.forest_plot(
-            labels, est, low, high, x_label=t("Change in score (post − pre, 0–100)"), **kw
+            labels, est, low, high, x_label=t("Change in score (post − pre, 0–100)"),
+            notes=notes, **kw
         )
     )
-    alt = alt_text.forest_plot_alt(labels, est, low, high, title=title, **kw)
+    alt = alt_text.forest_plot_alt(labels, est, low, high, title=title, notes=notes, **kw)
     rows = [
         [lab, fmt(e), f"{fmt(lo)} – {fmt(hi)}"]
         if math.isfinite(e)
+        else [lab, note, t("the site is not one of this wave's sites")]
+        if note
         # No estimate: the site is suppressed (too few respondents) or has no data.
         else [lab, t("suppressed"), t("fewer than 10 respondents")]
-        for lab, e, lo, hi in zip(labels, est, low, high, strict=True)
+        for lab, e, lo, hi, note in zip(labels, est, low, high, notes, strict=True)
     ]
     if pooled is not None:
         rows.append(

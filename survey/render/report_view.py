@@ -262,12 +262,13 @@ async def build_view(
     for pooled in report.state:
         if not pooled.primary:
             continue
-        labels, est, low, high = [], [], [], []
+        labels, est, low, high, away = [], [], [], [], []
         for site in report.sites:
             c = next((c for c in site.constructs if c.construct_id == pooled.construct_id), None)
             if c is None or site.comparison:
                 continue
             labels.append(site.name)
+            away.append(any(_absent(site)))
             ok = c.change is not None
             est.append(c.change.diff_score if ok and c.change else math.nan)
             low.append(c.change.ci_low_score if ok and c.change else math.nan)
@@ -287,6 +288,7 @@ async def build_view(
                 pooled_ci,
                 t=t,
                 locale=locale,
+                absent=away,
             )
         )
     state = [

@@ -120,8 +120,9 @@ class Aggregates:
     items: dict[tuple[int, int, str], list[tuple[Cell, float, int]]] = field(default_factory=dict)
     paired: dict[tuple[int, str], list[tuple[float, int]]] = field(default_factory=dict)
     """(site, construct) → (post score − pre score, pairs)."""
-    alpha: dict[tuple[str, int, str], AlphaSums] = field(default_factory=dict)
-    """(construct, wave, language) → sums over its listwise-complete respondents."""
+    alpha: dict[tuple[str, int, str, int], AlphaSums] = field(default_factory=dict)
+    """(construct, wave, language, site) → sums over its listwise-complete respondents;
+    per site, so program figures can sum the sites they compare."""
     fieldwork: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def site_counts(self) -> dict[SiteWave, int]:
@@ -351,7 +352,7 @@ def parse_counts(rows: Sequence[Record]) -> Aggregates:
         elif kind == "pair":
             out.paired.setdefault((site_id, key), []).extend(zip(v1, n, strict=True))
         else:
-            sums = out.alpha.setdefault((key, wave_id, language), AlphaSums())
+            sums = out.alpha.setdefault((key, wave_id, language, site_id), AlphaSums())
             if kind == "alpha":
                 for total, total_squared, squares, count in zip(v1, v2, v3, n, strict=True):
                     sums.n = count

@@ -166,7 +166,11 @@ def compute(data: ReportInput) -> Report:
         )
         for wave in (data.pre, data.post)
     ]
-    reliability = reliability_table(data.aggregates.alpha, data.specs, (data.pre.id, data.post.id))
+    # The sites shown in both waves, as in every other program figure (the notes).
+    compared = {s.site_id for s in sites if not (s.suppressed_pre or s.suppressed_post)}
+    reliability = reliability_table(
+        data.aggregates.alpha, data.specs, (data.pre.id, data.post.id), compared
+    )
     report = Report(
         program_id=data.program_id,
         program_name=data.program_name,

@@ -58,9 +58,11 @@ def _sample(report: Report, w: Wording) -> str:
     shown = [s for s in report.sites if not (s.suppressed_pre or s.suppressed_post)]
     program_sites = [s for s in shown if not s.comparison]
     comparison = [s.name for s in shown if s.comparison]
+    # "At the sites shown": the sites compared, shown in both waves, as in the figures;
+    # a site of one wave only (or suppressed in the other) is left out of both counts.
     counts = {
-        "pre": w.count(sum(s.n_pre or 0 for s in report.sites)),
-        "post": w.count(sum(s.n_post or 0 for s in report.sites)),
+        "pre": w.count(sum(s.n_pre or 0 for s in shown)),
+        "post": w.count(sum(s.n_post or 0 for s in shown)),
     }
     if report.exclude_duplicates:
         responses = t(

@@ -11,7 +11,7 @@ including its Feldt (1987) 95% CI on F(n − 1, (n − 1)(k − 1)).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from fractions import Fraction
 
 from scipy import special
@@ -59,16 +59,21 @@ def alpha_from_sums(sums: AlphaSums, k: int) -> CronbachAlpha:
 
 
 def reliability_table(
-    alpha: Mapping[tuple[str, int, str], AlphaSums],
+    alpha: Mapping[tuple[str, int, str, int], AlphaSums],
     specs: Sequence[ConstructSpec],
     waves: Sequence[int],
+    sites: Collection[int],
 ) -> list[Reliability]:
     """Alpha per construct × wave, over all languages and then per language.
 
-    ``alpha`` maps (construct, wave, language) to its sums.
+    ``alpha`` maps (construct, wave, language, site) to its sums. Only ``sites`` count:
+    the sites the report compares, so a wave's alpha rests on the respondents its other
+    program figures do, not on sites the notes say are left out.
     """
     grouped: dict[tuple[str, int, str | None], AlphaSums] = {}
-    for (construct, wave, lang), sums in alpha.items():
+    for (construct, wave, lang, site), sums in alpha.items():
+        if site not in sites:
+            continue
         grouped.setdefault((construct, wave, None), AlphaSums()).add(sums)
         grouped.setdefault((construct, wave, lang), AlphaSums()).add(sums)
     by_id = {spec.construct_id: spec for spec in specs}

@@ -45,8 +45,8 @@ FROM sites s WHERE s.program_id = $1 ORDER BY s.name, s.id;
 --   item   site × wave × item × cell × value            (Likert items listed in $5)
 --   score  site × wave × construct × cell × (total, answered)
 --   pair   site × construct × (post score − pre score)
---   alpha  wave × language × construct: Σ total, Σ total², Σ Σ item²  (v1, v2, v3)
---   alpha_item  the same × item (its place in a1): Σ item                  (v1)
+--   alpha  site × wave × language × construct: Σ total, Σ total², Σ Σ item²  (v1, v2, v3)
+--   alpha_item  the same × item (its place in a1): Σ item                         (v1)
 --
 -- Scale scores: the construct spec comes as parallel arrays, one entry per
 -- (construct, item): $6 construct ids, $7 item ids, $8 reverse-coded or not, $9 the
@@ -75,7 +75,8 @@ FROM sites s WHERE s.program_id = $1 ORDER BY s.name, s.id;
 -- response stays a hash of sums and counts; the per-item sums decode its digits.
 -- Site-waves with fewer than $12 complete responses are left out: the report
 -- suppresses them (by the same count, from the `cell` rows), and program-level
--- figures must not carry what a suppressed cell hides.
+-- figures must not carry what a suppressed cell hides. Per site, so the engine sums
+-- the sites the report compares (shown in both waves) and no others.
 WITH spec AS (
     SELECT * FROM unnest($6::text[], $7::text[], $8::boolean[], $9::float8[], $10::float8[],
                          $11::bigint[])
@@ -157,17 +158,17 @@ SELECT 'pair', site_id, NULL, construct_id, NULL, NULL, diff, NULL, NULL, NULL, 
 FROM pairs
 GROUP BY site_id, construct_id, diff
 UNION ALL
-SELECT 'alpha', NULL, wave_id, construct_id, NULL, language, sum(total), NULL,
+SELECT 'alpha', site_id, wave_id, construct_id, NULL, language, sum(total), NULL,
        sum(total ^ 2), sum(squares), count(*)
 FROM complete
-GROUP BY wave_id, language, construct_id
+GROUP BY site_id, wave_id, language, construct_id
 UNION ALL
-SELECT 'alpha_item', NULL, c.wave_id, c.construct_id, NULL, c.language,
+SELECT 'alpha_item', c.site_id, c.wave_id, c.construct_id, NULL, c.language,
        sum((c.pattern / s.place) % (s.flip - 2 * s.low + 1)::bigint + s.low), s.place, NULL,
        NULL, count(*)
 FROM complete c
 JOIN spec s ON s.construct_id = c.construct_id
-GROUP BY c.wave_id, c.language, c.construct_id, s.place
+GROUP BY c.site_id, c.wave_id, c.language, c.construct_id, s.place
 )
 SELECT kind, site_id, wave_id, key, language, array_agg(cell) AS cells, array_agg(v1) AS v1,
        array_agg(a1) AS a1, array_agg(v2) AS v2, array_agg(v3) AS v3, array_agg(n) AS n

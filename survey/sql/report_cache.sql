@@ -417,11 +417,11 @@ counted AS (
     FROM grouped
     WHERE kind IN ('cell', 'item', 'score')
     UNION ALL
-    SELECT kind, NULL, wave_id, key, NULL, language, sum(s1), g2, sum(s2), sum(s3),
+    SELECT kind, site_id, wave_id, key, NULL, language, sum(s1), g2, sum(s2), sum(s3),
            sum(n)::bigint
     FROM sized
     WHERE kind IN ('alpha', 'alpha_item') AND site_wave_n >= $5
-    GROUP BY kind, wave_id, key, language, g2
+    GROUP BY kind, site_id, wave_id, key, language, g2
     HAVING sum(n) <> 0
 )
 SELECT kind, site_id, wave_id, key, language, array_agg(cell) AS cells, array_agg(v1) AS v1,
