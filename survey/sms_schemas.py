@@ -12,6 +12,7 @@ from survey.schemas import Base
 __all__ = [
     "SmsEstimateLanguage",
     "SmsEstimateOut",
+    "SmsReviewIn",
     "SmsReviewRow",
     "SmsSendIn",
     "SmsSendOut",
@@ -100,3 +101,16 @@ class SmsReviewRow(Base, kw_only=True):
     received_at: datetime
     conversation_status: str | None
     opted_out: bool
+    decision: Literal["stop", "keep"] | None = None
+    """A person's decision, once made: ``stop`` opted the number out as STOP would;
+    ``keep`` let reminders by hand reach them again. None while it waits."""
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    """The name (else the email) of the staff member who decided."""
+
+
+class SmsReviewIn(Base, kw_only=True):
+    """A decision on a text set aside for review: ``stop`` texting the person (an
+    opt-out made for them, as if they had texted STOP), or ``keep`` texting them."""
+
+    decision: Literal["stop", "keep"]

@@ -85,6 +85,10 @@ POLICY: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/estimate"): "write",
     ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/messages"): "read",
     ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/review"): "pii",
+    (
+        "POST",
+        "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/review/{message_id:int}",
+    ): "pii",
     ("POST", "/sms/inbound"): "signed",
     ("POST", "/sms/status"): "signed",
     ("GET", "/api/v1/programs/{program_id:int}/report"): "read",
@@ -154,11 +158,16 @@ async def _world(client: Any, actors: Any, conn: Conn, role: str) -> dict[str, d
             f"/api/v1/programs/{pid}/waves/{wave['id']}/sites/{site['id']}/open-link", headers=h
         )
         assert r.status_code == 201, r.text
+        # A text the inbound webhook set aside for review (no body is kept).
+        review = await conn.fetchval(
+            "INSERT INTO sms_messages (program_id, direction, kind, wave_id, state)"
+            " VALUES ($1, 'inbound', 'review', $2, 'received') RETURNING id", pid, wave["id"])
         world[name] = {
             "program_id": pid,
             "site_id": site["id"],
             "spare_site": spare["id"],
             "wave_id": wave["id"],
+            "message_id": review,
         }
     from survey.access import SYSTEM
     from survey.schemas import KeyIn
@@ -205,6 +214,10 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/send"): {
         "action": "invite"
     },
+    (
+        "POST",
+        "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/review/{message_id:int}",
+    ): {"decision": "keep"},
     ("PUT", "/api/v1/programs/{program_id:int}/report/margins"): (
         "site,variable,category,population\nS,age_band,18_24,100\n"
     ),

@@ -18,12 +18,13 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from survey.api.deps import DbConn, Res, Who
 from survey.config import Settings
-from survey.services import sms_campaigns, sms_estimate, sms_inbound, sms_status
+from survey.services import sms_campaigns, sms_estimate, sms_inbound, sms_review, sms_status
 from survey.sms import twiml
 from survey.sms.signature import SIGNATURE_HEADER, verify_signature, webhook_url
 from survey.sms.webhooks import parse_inbound, parse_status
 from survey.sms_schemas import (
     SmsEstimateOut,
+    SmsReviewIn,
     SmsReviewRow,
     SmsSendIn,
     SmsSendOut,
@@ -138,5 +139,19 @@ class SmsController(Controller):
     ) -> list[SmsReviewRow]:
         """Inbound texts that mentioned stopping ("the bus stop", "why do you text me,
         stop") without a clear request: no reminders go to them until a person decides
-        (a clear request, "please stop texting me", is an opt-out by itself)."""
+        (a clear request, "please stop texting me", is an opt-out by itself). Decided
+        ones stay listed, with the decision, when, and by whom."""
         return await sms_status.review(conn, who, program_id, wave_id)
+
+    @post("/review/{message_id:int}", status_code=200)
+    async def decide(
+        self, conn: DbConn, who: Who, program_id: FromPath[int], wave_id: FromPath[int],
+        message_id: FromPath[int], data: JSONBody[SmsReviewIn],
+    ) -> SmsReviewRow:
+        """Decide on a text set aside for review: ``stop`` opts the person out as their
+        STOP would (no confirmation is texted), ``keep`` lets reminders by hand reach
+        them again. 404 for a message that is not a review text of this wave; 409 once
+        decided (the answer says by whom)."""
+        return await sms_review.decide(
+            conn, who, program_id, wave_id, message_id, data.decision, datetime.now(UTC)
+        )

@@ -35,6 +35,7 @@ NOT_FOUND = {
     "catalog": t("Translation catalog not found"),
     "key": t("API key not found"),
     "user": t("User not found"),
+    "text to review": t("Text to review not found"),
 }
 PAGE_NOT_FOUND = t("Page not found")
 # Litestar's "Request Entity Too Large", for the one large thing staff send: a file.

@@ -38,6 +38,7 @@ SOURCES = (
     ("survey/services/contacts.py", "python"),
     ("survey/services/launch_gate.py", "python"),
     ("survey/services/sms_estimate.py", "python"),
+    ("survey/services/sms_review.py", "python"),
     ("survey/services/waves.py", "python"),
     ("survey/templates/dashboard/**.html", "jinja2"),
     ("survey/templates/report/**.html", "jinja2"),

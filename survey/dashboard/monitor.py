@@ -1,19 +1,25 @@
 """The live fieldwork monitor: a page that works without JavaScript (a refresh link),
-enhanced by ``/static/dashboard.js`` polling the JSON route every few seconds."""
+enhanced by ``/static/dashboard.js`` polling the JSON route every few seconds. Its
+"Texts to review" table takes a grantee's decision on each (``sms_review.decide``,
+as ``POST /api/v1/.../sms/review/{id}`` does)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
+from litestar.response import Redirect
 
 from survey import access
 from survey.api.deps import DbConn, Who
 from survey.dashboard.context import page_context, render
+from survey.dashboard.errors import worded
 from survey.dashboard.fieldwork import FieldworkOut, fieldwork
+from survey.errors import InvalidInput, SurveyError
 from survey.i18n.locales import format_tag
-from survey.services import programs, sms_status, waves
+from survey.services import programs, sms_review, sms_status, waves
 
 POLL_SECONDS = 5
 
@@ -43,6 +49,12 @@ class MonitorController(Controller):
         program_id: FromPath[int],
         wave_id: FromPath[int],
     ) -> Any:
+        return await self._page(request, conn, who, program_id, wave_id)
+
+    async def _page(
+        self, request: Request[Any, Any, Any], conn: Any, who: Any, program_id: int,
+        wave_id: int, *, problem: str | None = None, status_code: int = 200,
+    ) -> Any:
         data = await fieldwork(conn, who, program_id, wave_id)
         program = await programs.get_program(conn, who, program_id)
         wave = await waves.get_wave(conn, who, program_id, wave_id)
@@ -65,6 +77,9 @@ class MonitorController(Controller):
                 await sms_status.review(conn, who, program_id, wave_id)
                 if "sms" in wave.channels and access.may(who, program_id, "pii") else None
             ),
+            may_decide=access.may(who, program_id, "write"),
+            decided=request.query_params.get("decided"),
+            problem=problem,
         )
         # The script formats polled numbers with the browser's Intl: in the locale the
         # server formats in (es-US: "14%", "12,345"), not the page's language ("es").
@@ -76,7 +91,39 @@ class MonitorController(Controller):
         ctx["channel_labels"] = {
             c: ctx["channel"](c) for c in ("web", "sms", "paper", *data.by_channel)
         }
-        return render(request, "dashboard/monitor.html", ctx)
+        return render(request, "dashboard/monitor.html", ctx, status_code=status_code)
+
+    @post("/review/{message_id:int}")
+    async def decide(
+        self,
+        request: Request[Any, Any, Any],
+        conn: DbConn,
+        who: Who,
+        program_id: FromPath[int],
+        wave_id: FromPath[int],
+        message_id: FromPath[int],
+    ) -> Any:
+        # Refused before the form is read, as the service would (it checks again).
+        access.check(who, program_id, "pii")
+        access.check(who, program_id, "write")
+        form = await request.form()
+        decision = str(form.get("decision", ""))
+        try:
+            if decision not in ("stop", "keep"):
+                raise InvalidInput.one("decision", "must be stop or keep")
+            await sms_review.decide(
+                conn, who, program_id, wave_id, message_id, decision, datetime.now(UTC)
+            )
+        except SurveyError as exc:
+            if exc.status in (401, 403, 404):
+                raise
+            # Decided already by someone else, say: the page again, saying by whom.
+            t = page_context(request, who)["t"]
+            return await self._page(request, conn, who, program_id, wave_id,
+                                    problem=worded(exc, t), status_code=exc.status)
+        # Post, redirect, get: a reload decides nothing twice.
+        here = f"/dashboard/programs/{program_id}/waves/{wave_id}/monitor"
+        return Redirect(f"{here}?decided={decision}#review-h", status_code=303)
 
     @get("/chart.png", media_type="image/png")
     async def chart(

@@ -19,6 +19,7 @@ __all__ = [
     "SOURCE_CARRIER",
     "SOURCE_KEYWORD",
     "SOURCE_PROVIDER",
+    "SOURCE_STAFF",
     "is_suppressed",
     "record_opt_in",
     "record_opt_out",
@@ -27,6 +28,7 @@ __all__ = [
 SOURCE_KEYWORD = "sms keyword"
 SOURCE_PROVIDER = "provider opt-out"  # Twilio Advanced Opt-Out's OptOutType
 SOURCE_CARRIER = "carrier (21610)"  # the provider refused: the number sent STOP to it
+SOURCE_STAFF = "staff review"  # a person read a text that mentioned stopping: stop
 
 
 async def is_suppressed(conn: Conn, phone: str) -> bool:

@@ -66,9 +66,10 @@ async def summary(
 async def review(
     conn: Conn, who: Principal, program_id: int, wave_id: int
 ) -> list[SmsReviewRow]:
-    """Inbound texts of a wave that mentioned stopping, for a person to review. Names
-    contacts, so it is for those who may see them (not evaluators)."""
+    """Inbound texts of a wave that mentioned stopping, for a person to review (and
+    those already decided, with the decision: ``sms_review.decide``). Names contacts,
+    so it is for those who may see them (not evaluators)."""
     access.check(who, program_id, "pii")
     await fetch_one(conn, Q.wave_get, program_id, wave_id, what="wave")
-    rows = await conn.fetch(Q.sms_wave_review, program_id, wave_id)
+    rows = await conn.fetch(Q.sms_wave_review, program_id, wave_id, None)
     return [SmsReviewRow(**dict(r)) for r in rows]

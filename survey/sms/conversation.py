@@ -102,6 +102,7 @@ __all__ = [
     "decode_state",
     "encode_state",
     "handle",
+    "opt_out",
     "reminder",
     "start",
 ]
@@ -158,7 +159,7 @@ def handle(
     if kind is KeywordKind.OPT_OUT:
         if state.status == "opted_out":
             return Step(state=state, messages=[], events=(Event.IGNORED,))
-        new = msgspec.structs.replace(state, status="opted_out", resume=state.status)
+        new = opt_out(state)
         said = lang(MSG_STOPPED)
         messages = [] if quiet else [setup.say(said, MSG_STOPPED)]
         return Step(state=new, messages=messages, events=(Event.OPTED_OUT,), language=said)
@@ -203,6 +204,14 @@ def handle(
         new = msgspec.structs.replace(state, status="choosing_language", invalid=0)
         return Step(state=new, messages=[menu])
     return _answer(setup, state, text)
+
+
+def opt_out(state: ConversationState) -> ConversationState:
+    """The state after an opt-out (STOP, or a person deciding for them): silent until
+    an opt-in, which resumes where it was."""
+    if state.status == "opted_out":
+        return state
+    return msgspec.structs.replace(state, status="opted_out", resume=state.status)
 
 
 def reminder(setup: Setup, state: ConversationState) -> list[str]:

@@ -57,7 +57,8 @@ ORDER BY c.id;
 -- Personal links texted to contacts (whatever the invitation was first issued for);
 -- `completed` ones are only counted, `pending` when a text still waits, `recent`
 -- when invited or reminded since $4, `active` when they texted us or answered since,
--- `under_review` when a text of theirs about this wave was set aside for a person;
+-- `under_review` when a text of theirs about this wave was set aside for a person
+-- who has not decided yet;
 -- `reminders` how many link reminders they have had (queued ones too).
 -- An invitation text still queued counts as `pending`, so that "Send reminders" right
 -- after "Send invitations" accounts for everyone; one to a contact who had no
@@ -66,7 +67,8 @@ ORDER BY c.id;
 SELECT i.id AS invitation_id, c.id AS contact_id, c.preferred_language,
        EXISTS (SELECT 1 FROM sms_messages m
                WHERE m.program_id = i.program_id AND m.wave_id = $2 AND m.contact_id = c.id
-                 AND m.direction = 'inbound' AND m.kind = 'review') AS under_review,
+                 AND m.direction = 'inbound' AND m.kind = 'review'
+                 AND m.review_decision IS NULL) AS under_review,
        (c.opted_out_at IS NOT NULL OR c.consent_status = 'revoked'
         OR o.phone_e164 IS NOT NULL) AS opted_out,
        i.completed_at IS NOT NULL AS completed,
@@ -116,7 +118,8 @@ ORDER BY invitation_id NULLS LAST, contact_id;
 SELECT cv.id, cv.status = 'completed' AS completed, cv.reminders_sent AS reminders,
        EXISTS (SELECT 1 FROM sms_messages m
                WHERE m.program_id = cv.program_id AND m.wave_id = $2 AND m.contact_id = c.id
-                 AND m.direction = 'inbound' AND m.kind = 'review') AS under_review,
+                 AND m.direction = 'inbound' AND m.kind = 'review'
+                 AND m.review_decision IS NULL) AS under_review,
        (cv.status = 'opted_out' OR c.opted_out_at IS NOT NULL
         OR c.consent_status = 'revoked' OR o.phone_e164 IS NOT NULL) AS opted_out,
        EXISTS (SELECT 1 FROM sms_messages m
@@ -146,15 +149,39 @@ ORDER BY direction, kind, state, delivery_status;
 
 -- name: sms-wave-review
 -- Inbound texts that mentioned stopping without a clear request, newest first: a
--- person decides whether to opt the number out (the body is not kept).
+-- person decides whether to opt the number out (the body is not kept). $3 picks one.
 SELECT m.id AS message_id, m.conversation_id, m.contact_id, c.phone_e164 AS phone,
        m.created_at AS received_at, cv.status AS conversation_status,
-       c.opted_out_at IS NOT NULL AS opted_out
+       c.opted_out_at IS NOT NULL AS opted_out, m.review_decision AS decision,
+       m.reviewed_at AS decided_at,
+       CASE WHEN m.reviewed_at IS NOT NULL THEN coalesce(nullif(u.name, ''), u.email) END
+         AS decided_by
 FROM sms_messages m
 LEFT JOIN sms_conversations cv ON cv.program_id = m.program_id AND cv.id = m.conversation_id
 LEFT JOIN contacts c ON c.program_id = m.program_id AND c.id = m.contact_id
+LEFT JOIN users u ON u.id = m.reviewed_by
 WHERE m.program_id = $1 AND m.wave_id = $2 AND m.direction = 'inbound' AND m.kind = 'review'
+  AND ($3::bigint IS NULL OR m.id = $3)
 ORDER BY m.created_at DESC, m.id DESC;
+
+-- name: sms-review-lock
+-- One text set aside for review, locked while a person's decision is recorded.
+SELECT m.id, m.contact_id, m.conversation_id, m.review_decision, m.reviewed_at,
+       m.reviewed_by
+FROM sms_messages m
+WHERE m.program_id = $1 AND m.wave_id = $2 AND m.id = $3
+  AND m.direction = 'inbound' AND m.kind = 'review'
+FOR UPDATE;
+
+-- name: sms-review-decide
+UPDATE sms_messages SET review_decision = $3, reviewed_at = $4, reviewed_by = $5
+WHERE program_id = $1 AND id = $2;
+
+-- name: sms-review-contact-phone
+SELECT phone_e164 FROM contacts WHERE program_id = $1 AND id = $2;
+
+-- name: sms-user-name
+SELECT coalesce(nullif(name, ''), email) FROM users WHERE id = $1;
 
 -- Opt-outs and consent -----------------------------------------------------------
 

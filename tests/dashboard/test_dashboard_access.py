@@ -42,6 +42,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("POST", W + "/contacts"): "pii",
     ("GET", W + "/monitor"): "write",
     ("GET", W + "/monitor/chart.png"): "write",
+    ("POST", W + "/monitor/review/{message_id:int}"): "pii",
     ("GET", W + "/outreach"): "write",
     ("POST", W + "/outreach"): "write",
     ("POST", W + "/close"): "write",
@@ -89,7 +90,8 @@ async def _world(conn: Conn, resources: Any, actors: Any) -> dict[str, dict[str,
                 sites=[WaveSiteIn(site_id=site.id, target_n=10)],
             ),
         )
-        world[name] = {"program_id": pid, "wave_id": wave.id}
+        # No form field: a decision on any text id is refused or asked again.
+        world[name] = {"program_id": pid, "wave_id": wave.id, "message_id": 1}
     return world
 
 

@@ -123,7 +123,7 @@ async def test_texts_to_review_are_listed_for_grantees_not_evaluators(
     listed = await staff.get(f"{base}/monitor")
     assert "1 text mentioned stopping without clearly asking to stop." in listed.text
     assert PHONES[1] in listed.text and PHONES[0] not in listed.text
-    assert "upload their number again with consent" in listed.text
+    assert "“Stop texting them” opts them out" in listed.text
     spanish = await staff.get(f"{base}/monitor?lang=es")
     assert "Textos para revisar" in spanish.text
 

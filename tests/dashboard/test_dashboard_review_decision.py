@@ -1,0 +1,98 @@
+"""A grantee decides, on the fieldwork monitor, each text that mentioned stopping
+without clearly asking to: "Stop texting them" opts the number out as STOP would,
+"Keep texting them" lets reminders reach them again. Before, the table only listed
+them, and the person was never reminded again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from forms import Staff
+
+from survey.access import SYSTEM
+from survey.db import Conn
+from survey.schemas import LaunchIn, SiteIn, WaveIn, WaveSiteIn
+from survey.services import programs, sms_inbound, users, waves
+from survey.sms.webhooks import InboundSms
+
+STOP_ME = "+12065550171"
+KEEP_ME = "+12065550172"
+COMPLAINT = "why do you keep texting me, stop"
+
+
+async def _complaints(conn: Conn, resources: Any, program_id: int) -> int:
+    """A conversation wave whose two contacts each texted COMPLAINT first."""
+    site = await programs.create_site(conn, SYSTEM, program_id, SiteIn(name="King"))
+    wave = await waves.create_wave(
+        conn, SYSTEM, resources, program_id,
+        WaveIn(name="Texted", phase="pre", questionnaire_id="pulse", languages=["en"],
+               channels=["sms", "web"], sms_mode="conversation",
+               sites=[WaveSiteIn(site_id=site.id)]),
+    )
+    await waves.launch_wave(conn, SYSTEM, resources, program_id, wave.id, LaunchIn())
+    for n, phone in enumerate((STOP_ME, KEEP_ME)):
+        await conn.execute(
+            "INSERT INTO contacts (program_id, phone_e164, preferred_language, site_id)"
+            " VALUES ($1, $2, 'en', $3)", program_id, phone, site.id)
+        # The webhook's own handling of the text, as the provider would post it.
+        sms = InboundSms(message_sid=f"SM{n:032d}", from_=phone, to="+12065550100",
+                         body=COMPLAINT)
+        async with conn.transaction():
+            assert await sms_inbound.handle_inbound(conn, resources, sms,
+                                                    datetime.now(UTC)) == []
+    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
+    await users.set_password(conn, uid, "correct horse battery")
+    return wave.id
+
+
+async def test_grantee_decides_texts_to_review_on_the_monitor(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    pid = actors.programs["own"]
+    wave_id = await _complaints(conn, resources, pid)
+    ids = {r["phone_e164"]: r["id"] for r in await conn.fetch(
+        "SELECT c.phone_e164, m.id FROM sms_messages m JOIN contacts c ON c.id = m.contact_id"
+        " WHERE m.kind = 'review'")}
+    monitor = f"/dashboard/programs/{pid}/waves/{wave_id}/monitor"
+    staff = Staff(client)
+    await staff.login("grantee@example.org")
+    page = await staff.get(monitor)
+    assert "2 texts mentioned stopping without clearly asking to stop." in page.text
+    assert page.text.count("Stop texting them</button>") == 2
+
+    stopped = await staff.submit(page, f"{monitor}/review/{ids[STOP_ME]}", {"decision": "stop"})
+    assert stopped.status_code == 303, stopped.text
+    assert stopped.headers["location"].startswith(f"{monitor}?decided=stop")
+    page = await staff.get(stopped.headers["location"])
+    assert "Decision recorded: no more texts go to this person" in page.text
+    assert "1 text mentioned stopping without clearly asking to stop." in page.text
+    assert "Stopped texting them: grantee," in page.text
+    assert page.text.count("Stop texting them</button>") == 1
+    assert await conn.fetchval(
+        "SELECT consent_status FROM contacts WHERE phone_e164 = $1", STOP_ME) == "revoked"
+
+    kept = await staff.submit(page, f"{monitor}/review/{ids[KEEP_ME]}", {"decision": "keep"})
+    assert kept.status_code == 303, kept.text
+    page = await staff.get(kept.headers["location"])
+    assert "0 texts mentioned stopping" in page.text
+    assert "Kept texting them: grantee," in page.text
+    assert await conn.fetchval(
+        "SELECT consent_status FROM contacts WHERE phone_e164 = $1", KEEP_ME) != "revoked"
+    assert await conn.fetchval(
+        "SELECT array_agg(review_decision ORDER BY id) FROM sms_messages"
+        " WHERE kind = 'review'") == ["stop", "keep"]
+
+    # A form left open in another tab: the second decision is refused, saying by whom.
+    token = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    again = await client.post(f"{monitor}/review/{ids[KEEP_ME]}",
+                              data={"decision": "stop", "csrf": token},
+                              headers={"Accept": "text/html"}, follow_redirects=False)
+    assert again.status_code == 409
+    assert "grantee already decided on this text" in again.text
+    # Without the form's token nothing is decided.
+    forged = await client.post(f"{monitor}/review/{ids[KEEP_ME]}", data={"decision": "stop"},
+                               headers={"Accept": "text/html"}, follow_redirects=False)
+    assert forged.status_code == 403
+    assert await conn.fetchval(
+        "SELECT review_decision FROM sms_messages WHERE id = $1", ids[KEEP_ME]) == "keep"
