@@ -53,6 +53,27 @@ class Forbidden(SurveyError):
         super().__init__(message)
 
 
+class CrossOrigin(Forbidden):
+    """A write signed in by the browser's session cookie that does not show it came
+    from our own pages: a page on another origin (even the same site) may have sent it."""
+
+    code = "cross_origin"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Cross-origin request refused: a write signed in by the session cookie must "
+            "come from this service's own pages (or use an API key)"
+        )
+
+
+class UnsupportedMediaType(SurveyError):
+    status = 415
+    code = "unsupported_media_type"
+
+    def __init__(self, expected: str = "application/json") -> None:
+        super().__init__("The request body must be sent as %(expected)s", expected=expected)
+
+
 class Conflict(SurveyError):
     status = 409
     code = "conflict"

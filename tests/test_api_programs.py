@@ -122,7 +122,10 @@ async def test_password_login_sets_session_cookie(client: Any, actors: Any, conn
         "SELECT password_hash FROM users WHERE email = 'evaluator@example.org'"
     )
     assert stored.startswith("$argon2")
-    await client.delete("/api/v1/session")
+    # A cookie-signed write must show it comes from our own pages.
+    assert (await client.delete("/api/v1/session")).status_code == 403
+    assert (await client.get("/api/v1/me")).status_code == 200
+    await client.delete("/api/v1/session", headers={"origin": "http://testserver.local"})
     assert (await client.get("/api/v1/me")).status_code == 401
 
 

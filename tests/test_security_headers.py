@@ -44,6 +44,7 @@ async def test_headers_on_every_kind_of_response(
 ) -> None:
     admin = actors.headers("admin")
     evaluator = actors.headers("evaluator")
+    admin_json = {**admin, "content-type": "application/json"}
     pid = actors.programs["own"]
     cases: list[tuple[str, Any, int]] = [
         ("json 200", lambda: client.get("/healthz"), 200),
@@ -64,14 +65,21 @@ async def test_headers_on_every_kind_of_response(
         ),
         ("api 404", lambda: client.get("/api/v1/programs/999999", headers=admin), 404),
         ("api 400", lambda: client.post("/api/v1/programs", json={"slug": 5}, headers=admin), 400),
-        ("bad json", lambda: client.post("/api/v1/programs", content=b"{", headers=admin), 400),
+        (
+            "bad json",
+            lambda: client.post("/api/v1/programs", content=b"{", headers=admin_json),
+            400,
+        ),
+        ("not json", lambda: client.post("/api/v1/programs", content=b"{}", headers=admin), 415),
         ("unrouted json", lambda: client.get("/no/such/path"), 404),
         ("unrouted html", lambda: client.get("/no/such/path", headers=HTML), 404),
         ("resident 404", lambda: client.get("/s/1-not-a-token", headers=HTML), 404),
         ("method 405", lambda: client.delete("/healthz"), 405),
         (
             "body 413",
-            lambda: client.post("/api/v1/programs", content=b"x" * 2_100_000, headers=admin),
+            lambda: client.post(
+                "/api/v1/programs", content=b"x" * 2_100_000, headers=admin_json
+            ),
             413,
         ),
     ]

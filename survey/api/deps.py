@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
@@ -48,7 +49,7 @@ async def provide_read_conn(state: State) -> AsyncGenerator[Conn, None]:
 READ_ONLY = {"conn": Provide(provide_read_conn)}
 
 
-def credentials(request: Request[Any, Any, Any]) -> tuple[str, str] | None:
+def credentials(request: ASGIConnection[Any, Any, Any, Any]) -> tuple[str, str] | None:
     """('key', value) from an Authorization header, or ('session', value) from the cookie."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")

@@ -70,7 +70,8 @@ class SessionController(Controller):
     path = "/api/v1/session"
     tags = ["users"]
 
-    @post("/", status_code=200)
+    # Signing in is not signed in by the cookie a browser may still hold: no origin check.
+    @post("/", status_code=200, opt={"signs_in": True})
     async def login(
         self, request: Request[Any, Any, Any], conn: DbConn, res: Res, data: JSONBody[LoginIn]
     ) -> Response[Me]:
