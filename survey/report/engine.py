@@ -26,7 +26,6 @@ from survey.report.model import (
     Report,
     SiteReport,
     SiteStatus,
-    SiteWeighting,
     Thresholds,
     WaveRef,
 )
@@ -41,7 +40,14 @@ from survey.report.sites import (
     wave_stat,
 )
 from survey.report.suppression import CAUTION_BELOW, SUPPRESS_BELOW, is_suppressed
-from survey.report.weighting import CellWeights, Margins, rake_cells
+from survey.report.weighting import (
+    CellWeights,
+    Margins,
+    applied,
+    pair_waves,
+    rake_cells,
+    site_weighting,
+)
 
 
 @dataclass(frozen=True)
@@ -83,8 +89,14 @@ class ReportInput:
     notes: Sequence[str] = ()
 
 
-def site_weights(data: ReportInput) -> dict[SiteWave, CellWeights]:
-    """Raking weights per site × wave (all 1 when weighting is off)."""
+def site_weights(
+    data: ReportInput, reported: Mapping[SiteWave, bool]
+) -> dict[SiteWave, CellWeights]:
+    """Raking weights per site × wave (all 1 when weighting is off).
+
+    A site shown in both waves is weighted in both or in neither (``pair_waves``); a
+    hidden wave is left out of that, so its raking never shows in the other wave.
+    """
     out = {}
     for key, cells in data.aggregates.cells.items():
         if data.weighted:
@@ -97,6 +109,11 @@ def site_weights(data: ReportInput) -> dict[SiteWave, CellWeights]:
                 n_eff=None,
                 max_ratio=None,
             )
+    if data.weighted:
+        for site in {site for site, _ in out}:
+            pre, post = (site, data.pre.id), (site, data.post.id)
+            if pre in out and post in out and reported.get(pre) and reported.get(post):
+                out[pre], out[post] = pair_waves(out[pre], out[post])
     return out
 
 
@@ -128,8 +145,8 @@ def _score_sample(
 def compute(data: ReportInput) -> Report:
     agg = data.aggregates
     waves = (data.pre.id, data.post.id)
-    weights = site_weights(data)
     reported = reported_site_waves(agg.cells)
+    weights = site_weights(data, reported)
     counts = agg.site_counts()
     samples: dict[tuple[int, str, int], Sample] = {}
     sites: list[SiteReport] = []
@@ -146,7 +163,9 @@ def compute(data: ReportInput) -> Report:
                 suppressed_post=not reported.get((site.id, waves[1]), False),
                 status_pre=_status(site, waves[0], reported),
                 status_post=_status(site, waves[1], reported),
-                weighting=_weighting(site.id, waves, weights, reported) if data.weighted else [],
+                weighting=site_weighting(site.id, waves, weights, reported)
+                if data.weighted
+                else [],
                 constructs=constructs,
                 items=_items(data, site.id, waves, weights, reported),
             )
@@ -214,6 +233,8 @@ def _constructs(
     agg = data.aggregates
     waves = (data.pre.id, data.post.id)
     constructs = []
+    # The change is weighted only when both waves are (``pair_waves`` sees to that).
+    both = all(applied(weights.get((site_id, w))) for w in waves)
     for spec in data.specs:
         pair = []
         for wave in waves:
@@ -226,7 +247,7 @@ def _constructs(
             wave_stat(
                 s,
                 reported=reported.get((site_id, w), False),
-                weighted_=data.weighted,
+                weighted_=applied(weights.get((site_id, w))),
                 low=spec.low,
                 high=spec.high,
             )
@@ -236,7 +257,7 @@ def _constructs(
             pair[0],
             pair[1],
             (stats[0], stats[1]),
-            weighted_=data.weighted,
+            weighted_=both,
             low=spec.low,
             high=spec.high,
         )
@@ -276,39 +297,6 @@ def _site_n(
     return n if reported.get(key, False) or n == 0 else None
 
 
-def _weighting(
-    site_id: int,
-    waves: tuple[int, int],
-    weights: Mapping[SiteWave, CellWeights],
-    reported: Mapping[SiteWave, bool],
-) -> list[SiteWeighting]:
-    out = []
-    for wave in waves:
-        cw = weights.get((site_id, wave))
-        if cw is None:
-            continue
-        if not reported.get((site_id, wave), False):
-            # Why raking failed would describe the hidden respondents (which ages are
-            # missing), so a suppressed site-wave says nothing more.
-            out.append(
-                SiteWeighting(
-                    wave_id=wave, status="suppressed", deff=None, n_eff=None, max_ratio=None
-                )
-            )
-            continue
-        shown = not is_suppressed(cw.n_eff if cw.n_eff is not None else SUPPRESS_BELOW)
-        out.append(
-            SiteWeighting(
-                wave_id=wave,
-                status=cw.status,
-                deff=cw.deff if shown else None,
-                n_eff=cw.n_eff if shown else None,
-                max_ratio=cw.max_ratio if shown else None,
-            )
-        )
-    return out
-
-
 def _items(
     data: ReportInput,
     site_id: int,
@@ -317,6 +305,7 @@ def _items(
     reported: Mapping[SiteWave, bool],
 ) -> list[ItemResult]:
     out = []
+    both = all(applied(weights.get((site_id, w))) for w in waves)
     for spec in data.items:
         pair = []
         for wave in waves:
@@ -333,7 +322,7 @@ def _items(
             wave_stat(
                 s,
                 reported=reported.get((site_id, w), False),
-                weighted_=data.weighted,
+                weighted_=applied(weights.get((site_id, w))),
                 low=spec.low,
                 high=spec.high,
             )
@@ -347,7 +336,7 @@ def _items(
                 post=stats[1],
                 pre_shares=shares(pair[0], stats[0]),
                 post_shares=shares(pair[1], stats[1]),
-                change=item_change(pair[0], pair[1], (stats[0], stats[1]), weighted_=data.weighted),
+                change=item_change(pair[0], pair[1], (stats[0], stats[1]), weighted_=both),
             )
         )
     return out
@@ -389,4 +378,3 @@ def _diff_in_diff(
         if result is not None:
             program.append(result)
     return program
-

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 
-from survey.report.model import Report
+from survey.report.model import Report, SiteReport
 from survey.report.suppression import SUPPRESS_BELOW
+from survey.report.weighting import SET_ASIDE
 from survey.report.wording import ENGLISH, Wording
 
 
@@ -99,17 +100,49 @@ def program_notes(report: Report, w: Wording = ENGLISH) -> list[str]:
         notes.append(
             t("No comparison site has results in both waves: no difference-in-differences.")
         )
-    failed = sorted(
-        {
+    failed: set[str] = set()
+    one_wave: list[str] = []
+    for s in report.sites:
+        if note := _one_wave_unweighted(report, s, w):
+            one_wave.append(note)
+            continue
+        failed |= {
             t("%(site)s (%(status)s)", site=s.name, status=weighting_status(x.status, w))
-            for s in report.sites
             for x in s.weighting
             if x.status.startswith("not weighted") or x.status == "no margins"
         }
-    )
     if failed:
-        notes.append(t("Weighting was not applied at: %(sites)s.", sites=w.series(failed, "; ")))
-    return notes
+        notes.append(
+            t("Weighting was not applied at: %(sites)s.", sites=w.series(sorted(failed), "; "))
+        )
+    return notes + one_wave
+
+
+def _one_wave_unweighted(report: Report, site: SiteReport, w: Wording) -> str | None:
+    """The note for a site whose raking failed in one wave only, or None.
+
+    Its other wave's weights were set aside (``weighting.pair_waves``), so the note
+    names the wave that failed and why, and says the comparison is unweighted in both.
+    """
+    status = {x.wave_id: x.status for x in site.weighting}
+    pre, post = status.get(report.pre.id), status.get(report.post.id)
+    if pre == SET_ASIDE.format(other="post") and post is not None:
+        return w.t(
+            "%(site)s: the post wave, %(wave)s, could not be weighted (%(status)s), so this "
+            "site's comparison is unweighted in both waves.",
+            site=site.name,
+            wave=report.post.name,
+            status=weighting_status(post, w),
+        )
+    if post == SET_ASIDE.format(other="pre") and pre is not None:
+        return w.t(
+            "%(site)s: the pre wave, %(wave)s, could not be weighted (%(status)s), so this "
+            "site's comparison is unweighted in both waves.",
+            site=site.name,
+            wave=report.pre.name,
+            status=weighting_status(pre, w),
+        )
+    return None
 
 
 def reader_notes(report: Report, w: Wording) -> list[tuple[str, str | None]]:

@@ -21,6 +21,8 @@ import msgspec
 import numpy as np
 
 from analysis import rake
+from survey.report.model import SiteWeighting
+from survey.report.suppression import SUPPRESS_BELOW, is_suppressed
 
 OUTSIDE = "(outside the margins)"
 Margins = Mapping[str, Mapping[str, float]]
@@ -107,3 +109,71 @@ def rake_cells(cells: Sequence[tuple[str | None, int]], margins: Margins) -> Cel
         n_eff=n_eff,
         max_ratio=float(per_person.max() / per_person.min()),
     )
+
+
+# The status of a wave whose raking worked but whose weights were set aside because
+# the site's other wave could not be weighted ("pre" or "post" fills the gap).
+SET_ASIDE = "not weighted: the {other} wave could not be weighted"
+
+
+def pair_waves(pre: CellWeights, post: CellWeights) -> tuple[CellWeights, CellWeights]:
+    """One site's two waves, weighted both or neither.
+
+    A change between a raked wave and an unraked one would mix two estimands (the
+    population's mean against the sample's), so when raking fails in one wave the
+    other wave's weights are set aside too and the whole comparison is unweighted.
+    """
+    if (pre.status == "weighted") == (post.status == "weighted"):
+        return pre, post
+    if pre.status == "weighted":
+        return _set_aside(pre, "post"), post
+    return pre, _set_aside(post, "pre")
+
+
+def _set_aside(cw: CellWeights, other: str) -> CellWeights:
+    return CellWeights(
+        weights={cell: 1.0 for cell in cw.weights},
+        status=SET_ASIDE.format(other=other),
+        deff=None,
+        n_eff=None,
+        max_ratio=None,
+    )
+
+
+def applied(cw: CellWeights | None) -> bool:
+    """Whether a site × wave's figures carry raked weights."""
+    return cw is not None and cw.status == "weighted"
+
+
+def site_weighting(
+    site_id: int,
+    waves: tuple[int, int],
+    weights: Mapping[tuple[int, int], CellWeights],
+    reported: Mapping[tuple[int, int], bool],
+) -> list[SiteWeighting]:
+    """The JSON's ``weighting`` of one site: each wave's status and design effect."""
+    out = []
+    for wave in waves:
+        cw = weights.get((site_id, wave))
+        if cw is None:
+            continue
+        if not reported.get((site_id, wave), False):
+            # Why raking failed would describe the hidden respondents (which ages are
+            # missing), so a suppressed site-wave says nothing more.
+            out.append(
+                SiteWeighting(
+                    wave_id=wave, status="suppressed", deff=None, n_eff=None, max_ratio=None
+                )
+            )
+            continue
+        shown = not is_suppressed(cw.n_eff if cw.n_eff is not None else SUPPRESS_BELOW)
+        out.append(
+            SiteWeighting(
+                wave_id=wave,
+                status=cw.status,
+                deff=cw.deff if shown else None,
+                n_eff=cw.n_eff if shown else None,
+                max_ratio=cw.max_ratio if shown else None,
+            )
+        )
+    return out
