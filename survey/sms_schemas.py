@@ -47,6 +47,10 @@ class SmsSendOut(Base, kw_only=True):
     conversation wave, already answering through their personal link."""
     skipped_pending: int
     """``remind`` only: a text to them still waits in the queue."""
+    skipped_busy: int = 0
+    """``invite`` of a conversation wave only: in the middle of a conversation of
+    another open wave (one number answers one conversation at a time); an ``invite``
+    after they finish it reaches them."""
     skipped_recent: int = 0
     """``remind`` only: invited or reminded for this wave less than the reminder gap ago
     (``SURVEY_SMS_REMINDER_GAP_HOURS``)."""

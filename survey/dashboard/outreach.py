@@ -25,8 +25,8 @@ from survey.services import programs, sms_campaigns, sms_estimate, waves
 from survey.sms_schemas import SmsSendIn
 
 RESULT_FIELDS = ("recipients", "queued", "skipped_opted_out", "skipped_done",
-                 "skipped_invited", "skipped_pending", "skipped_recent", "skipped_active",
-                 "skipped_review", "skipped_capped")
+                 "skipped_invited", "skipped_busy", "skipped_pending", "skipped_recent",
+                 "skipped_active", "skipped_review", "skipped_capped")
 
 
 def _int_or_none(value: str | None) -> int | None:

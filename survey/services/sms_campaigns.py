@@ -2,11 +2,11 @@
 
 Nothing is sent here: texts are queued (in the caller's transaction) and the worker
 sends them within quiet hours and the number's rate. Opted-out numbers, people who
-completed, people already invited by text and reminders still waiting are skipped and
-counted apart; asking twice queues nothing twice. A reminder also waits the reminder
-gap after the last invitation or reminder and after the person last texted or answered,
-so a second press of the button does not text everyone again, nor interrupt someone
-answering.
+completed, people already invited by text, people in the middle of another wave's
+conversation and reminders still waiting are skipped and counted apart; asking twice
+queues nothing twice. A reminder also waits the reminder gap after the last
+invitation or reminder and after the person last texted or answered, so a second
+press of the button does not text everyone again, nor interrupt someone answering.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ async def last_reminded(
 
 #: Why a contact is or is not texted by an ``invite`` (the estimate counts the same).
 SEND, OPTED_OUT, DONE, INVITED, PENDING = "send", "opted_out", "done", "invited", "pending"
+BUSY = "busy"
 #: Why a contact is not reminded, beyond the above.
 RECENT, ACTIVE, REVIEW, CAPPED = "recent", "active", "review", "capped"
 
@@ -68,13 +69,18 @@ def invite_decision(row: Record, mode: str) -> str:
 
     A contact whose personal link was issued for print or mail, but never texted, is
     texted that same invitation (one response either way). A conversation cannot take
-    over a response already begun through the link, so that person is left to it."""
+    over a response already begun through the link, so that person is left to it.
+    Nor does a conversation start for someone in the middle of another wave's: one
+    number answers one conversation at a time (a bare "2" could belong to either),
+    so they are left to finish it and an ``invite`` after that reaches them."""
     if row["opted_out"]:
         return OPTED_OUT
     if row["completed"]:
         return DONE
     if row["texted"] or (mode == "conversation" and row["started"]):
         return INVITED
+    if mode == "conversation" and row["busy"]:
+        return BUSY
     return SEND
 
 
@@ -104,7 +110,8 @@ async def send(
         conn, who, f"sms.{data.action}", program_id=program_id, target=str(wave_id),
         site=data.site_id, recipients=out.recipients, queued=out.queued,
         skipped_opted_out=out.skipped_opted_out, skipped_done=out.skipped_done,
-        skipped_invited=out.skipped_invited, skipped_pending=out.skipped_pending,
+        skipped_invited=out.skipped_invited, skipped_busy=out.skipped_busy,
+        skipped_pending=out.skipped_pending,
         skipped_recent=out.skipped_recent, skipped_active=out.skipped_active,
         skipped_review=out.skipped_review, skipped_capped=out.skipped_capped,
     )
@@ -117,7 +124,8 @@ def _result(
     return SmsSendOut(
         action=action, mode=wave.sms_mode, recipients=recipients, queued=queued,
         skipped_opted_out=skipped[OPTED_OUT], skipped_done=skipped[DONE],
-        skipped_invited=skipped[INVITED], skipped_pending=skipped[PENDING],
+        skipped_invited=skipped[INVITED], skipped_busy=skipped[BUSY],
+        skipped_pending=skipped[PENDING],
         skipped_recent=skipped[RECENT], skipped_active=skipped[ACTIVE],
         skipped_review=skipped[REVIEW], skipped_capped=skipped[CAPPED],
     )

@@ -5,11 +5,13 @@ Everything happens in the caller's one transaction, keyed by the provider's
 the message log commit together or not at all, so a provider retry (same
 MessageSid) changes nothing and gets the same replies back.
 
-Routing: a number's active conversation in an open wave; else a new conversation
-if the number is a contact of a site in an open conversational SMS wave and either
-has never been in a conversation (they texted us first) or was invited to that
-wave; else its latest conversation (which answers "this survey has closed"). A number we have no
-conversation for can still opt out or back in; it gets no reply.
+Routing: of a number's conversations going on, the one that texted it last, if its
+wave is open; else a new conversation if the number is a contact of a site in an
+open conversational SMS wave and either has never been in a conversation (they
+texted us first) or was invited to that wave; else that conversation going on whose
+wave has closed since, or the latest (which answer "this survey has closed": a reply
+to a closed wave's question is never stored as the answer to another wave's). A
+number we have no conversation for can still opt out or back in; it gets no reply.
 
 A text that mentions stopping but is not a clear request (see ``keywords``) is
 logged as kind ``review`` for a person (``GET …/sms/review``) and stops the

@@ -35,6 +35,7 @@ from survey.sms.replies import (
     Reply,
     SkipReply,
     TextReply,
+    means_dont_know,
     parse_choice,
     parse_multi_choice,
     parse_number,
@@ -64,7 +65,13 @@ def _parse(q: Questionnaire, item: Item, text: str) -> tuple[Reply, dict[int, st
         return parse_multi_choice(text, options), values
     if choices:
         labels = {c.label: int(c.reply) for c in choices}
-        return parse_choice(text, list(values), labels=labels), values
+        parsed = parse_choice(text, list(values), labels=labels)
+        if isinstance(parsed, DontKnowReply) and "dont_know" not in item.missing:
+            # "idk" on "1=Yes, 2=No, 3=Not sure" means option 3, in any language.
+            unsure = [int(c.reply) for c in choices if means_dont_know(c.label)]
+            if len(unsure) == 1:
+                return ChoiceReply(unsure[0]), values
+        return parsed, values
     if isinstance(item, NumberItem):
         # Bounds and whole-number checks are validate_answer's, with its messages.
         return parse_number(text, integer=False), values
@@ -88,7 +95,10 @@ def _validate(item: Item, parsed: Reply, values: Mapping[int, str]) -> Answer | 
     elif isinstance(parsed, MultiChoiceReply):
         raw = [values[n] for n in parsed.numbers]
     elif isinstance(parsed, DontKnowReply):
-        # An item without a don't-know option records the reply as skipped.
+        # An item with neither a don't-know option nor an option saying the same
+        # ("Not sure") records it as skipped, as SKIP would be: the person has told
+        # us they cannot answer, and re-prompting them for an answer the item does
+        # not offer would only cost texts and patience (tests/sms pins this).
         raw = "dont_know" if "dont_know" in item.missing else None
     elif isinstance(parsed, SkipReply):
         raw = None

@@ -41,6 +41,7 @@ __all__ = [
     "Reply",
     "SkipReply",
     "TextReply",
+    "means_dont_know",
     "parse_choice",
     "parse_multi_choice",
     "parse_number",
@@ -113,16 +114,16 @@ DONT_KNOW_WORDS: dict[str, tuple[str, ...]] = {
     "es": ("no sé", "no lo sé", "no estoy seguro", "no estoy segura", "ns"),
     "zh_Hans": ("不知道", "我不知道", "不清楚", "不确定"),
     "zh_Hant": ("不知道", "我不知道", "不清楚", "不確定"),
-    "vi": ("không biết", "ko biết", "k biết", "tôi không biết", "không rõ"),
-    "tl": ("hindi ko alam", "di ko alam", "ewan", "ewan ko"),
-    "ru": ("не знаю", "я не знаю", "затрудняюсь ответить"),
-    "uk": ("не знаю", "я не знаю", "важко відповісти"),
-    "ko": ("모름", "모르겠어요", "모르겠습니다", "몰라요", "잘 모르겠어요"),
-    "so": ("ma garanayo", "ma aqaan", "garan maayo"),
-    "am": ("አላውቅም",),
-    "pa": ("ਪਤਾ ਨਹੀਂ", "ਮੈਨੂੰ ਨਹੀਂ ਪਤਾ"),
-    "km": ("មិនដឹង", "ខ្ញុំមិនដឹង"),
-    "ar": ("لا أعرف", "لا اعرف", "لا أدري", "مش عارف"),
+    "vi": ("không biết", "ko biết", "k biết", "tôi không biết", "không rõ", "không chắc"),
+    "tl": ("hindi ko alam", "di ko alam", "ewan", "ewan ko", "hindi sigurado", "di sigurado"),
+    "ru": ("не знаю", "я не знаю", "затрудняюсь ответить", "не уверен", "не уверена"),
+    "uk": ("не знаю", "я не знаю", "важко відповісти", "не впевнений", "не впевнена"),
+    "ko": ("모름", "모르겠어요", "모르겠습니다", "몰라요", "잘 모르겠어요", "잘 모르겠음"),
+    "so": ("ma garanayo", "ma aqaan", "garan maayo", "ma hubo"),
+    "am": ("አላውቅም", "እርግጠኛ አይደለሁም"),
+    "pa": ("ਪਤਾ ਨਹੀਂ", "ਮੈਨੂੰ ਨਹੀਂ ਪਤਾ", "ਪੱਕਾ ਨਹੀਂ"),
+    "km": ("មិនដឹង", "ខ្ញុំមិនដឹង", "មិនប្រាកដ"),
+    "ar": ("لا أعرف", "لا اعرف", "لا أدري", "مش عارف", "لست متأكدا", "مش متأكد"),
 }
 
 _SKIP = frozenset(fold(w) for words in SKIP_WORDS.values() for w in words)
@@ -145,6 +146,56 @@ _NEGATIVE = re.compile(r"\s*[-\u2212]\s*\d")
 def _normalise(text: str) -> str:
     """Tokens separated by single spaces, digits in ASCII."""
     return to_ascii_digits(light(text))
+
+
+# A label that writes both grammatical genders at once: "No estoy seguro/a",
+# "Не уверен(а)". People reply with one of them, never with the slash.
+_BOTH_GENDERS = re.compile(r"(\w+)(?:\((\w{1,2})\)|/(\w{1,2}))(?!\w)")
+
+
+def _label_forms(label: str) -> set[str]:
+    """The folded label, and its one-gender readings if it writes both."""
+    forms = {fold(label)}
+
+    def ending(m: re.Match[str]) -> str:
+        return m[2] or m[3]
+
+    if not any(ending(m).islower() for m in _BOTH_GENDERS.finditer(label)):
+        return forms
+    # The base ("seguro", "уверен"), an added ending ("уверен" + "а") and a swapped
+    # one ("segur" + "a").
+    for mode in ("base", "added", "swapped"):
+
+        def reading(m: re.Match[str], mode: str = mode) -> str:
+            end = ending(m)
+            if not end.islower():
+                return m[0]
+            if mode == "base":
+                return m[1]
+            return m[1] + end if mode == "added" else m[1][: -len(end)] + end
+
+        forms.add(fold(_BOTH_GENDERS.sub(reading, label)))
+    return forms
+
+
+def _by_label(labels: Mapping[str, int]) -> dict[str, int]:
+    """Folded label forms -> option number; a form two options share picks neither."""
+    exact = {fold(label): number for label, number in labels.items()}
+    out: dict[str, int] = {}
+    clashes: set[str] = set()
+    for label, number in labels.items():
+        for form in _label_forms(label):
+            if out.get(form, number) != number:
+                clashes.add(form)
+            out[form] = number
+    for form in clashes:
+        del out[form]
+    return out | exact
+
+
+def means_dont_know(label: str) -> bool:
+    """Whether an option's label is itself a don't-know phrase ("Not sure")."""
+    return bool(_label_forms(label) & _DONT_KNOW)
 
 
 def _special(text: str) -> SkipReply | DontKnowReply | None:
@@ -183,18 +234,19 @@ def parse_choice(
     ``numbers`` are the option numbers shown in the prompt (the don't-know
     number, if any, is passed separately). ``labels`` maps option label text in
     the person's language to its number, so "Very safe" works as well as "5".
+    An offered label comes before the skip and don't-know words: "Not sure" on
+    an item offering "3=Not sure" is option 3, not a don't know.
     """
+    if labels:
+        hit = _by_label(labels).get(fold(text))
+        if hit is not None:
+            return ChoiceReply(hit)
     special = _special(text)
     if special is not None:
         return special
     tokens = _normalise(text).split()
     if not tokens:
         return InvalidReply(InvalidReason.EMPTY)
-    if labels:
-        by_label = {fold(label): number for label, number in labels.items()}
-        hit = by_label.get(fold(text))
-        if hit is not None:
-            return ChoiceReply(hit)
     got = _leading_number(tokens)
     if isinstance(got, InvalidReply):
         return got

@@ -25,7 +25,9 @@ SELECT EXISTS (SELECT 1 FROM wave_sites WHERE program_id = $1 AND wave_id = $2 A
 -- their invitation to the wave if they have one (a link issued for print or mail is
 -- the invitation a text then carries: one person, one invitation, one response),
 -- whether it is completed or has a response under way, and whether an SMS invitation
--- already went out (or waits) or a conversation began.
+-- already went out (or waits) or a conversation began; `busy` when the number is in
+-- the middle of a conversation of another open wave (any program: one phone, one
+-- conversation at a time, or a reply would land in the wrong one).
 SELECT c.id, c.site_id, c.panel_member_id, c.preferred_language,
        (c.opted_out_at IS NOT NULL OR c.consent_status = 'revoked'
         OR o.phone_e164 IS NOT NULL) AS opted_out,
@@ -39,7 +41,16 @@ SELECT c.id, c.site_id, c.panel_member_id, c.preferred_language,
                   AND m.state IN ('queued', 'sending', 'sent'))
         OR EXISTS (SELECT 1 FROM sms_conversations cv
                    WHERE cv.program_id = c.program_id AND cv.wave_id = $2
-                     AND cv.contact_id = c.id)) AS texted
+                     AND cv.contact_id = c.id)) AS texted,
+       EXISTS (SELECT 1 FROM contacts oc
+               JOIN sms_conversations ocv
+                 ON ocv.program_id = oc.program_id AND ocv.contact_id = oc.id
+               JOIN waves ow ON ow.program_id = ocv.program_id AND ow.id = ocv.wave_id
+               WHERE oc.phone_e164 = c.phone_e164
+                 AND NOT (ocv.program_id = c.program_id AND ocv.wave_id = $2)
+                 AND ocv.status IN ('choosing_language', 'in_progress')
+                 AND ow.state = 'open' AND (ow.closes_at IS NULL OR ow.closes_at > now()))
+         AS busy
 FROM contacts c
 JOIN wave_sites ws ON ws.program_id = c.program_id AND ws.wave_id = $2 AND ws.site_id = c.site_id
 LEFT JOIN sms_opt_outs o ON o.phone_e164 = c.phone_e164 AND o.opted_in_at IS NULL
@@ -259,8 +270,14 @@ ON CONFLICT (program_id, invitation_id) DO NOTHING
 RETURNING id;
 
 -- name: sms-route-inbound
--- The number's conversation to continue: in an open wave and still going on (or
--- opted out, to hear START) first, then the most recently active.
+-- The number's conversation a text answers. Of those going on (a question or the
+-- language menu waiting for a reply, or opted out in an open wave, to hear START),
+-- the one that texted the number last (our replies go back as the texts come in, so
+-- the last text in is as good as the last out); else the most recently active.
+-- One whose wave has closed since still counts: "2" answers the question it asked,
+-- so it gets "this survey has closed" (`active` false: unless a wave the number was
+-- invited to starts now, see sms-route-new) rather than landing in another wave as
+-- the answer to some other question. Once told (status 'closed'), it stands aside.
 SELECT cv.program_id, cv.id,
        (w.state = 'open' AND (w.closes_at IS NULL OR w.closes_at > $2)
         AND cv.status IN ('choosing_language', 'in_progress', 'opted_out')) AS active
@@ -268,7 +285,9 @@ FROM contacts c
 JOIN sms_conversations cv ON cv.program_id = c.program_id AND cv.contact_id = c.id
 JOIN waves w ON w.program_id = cv.program_id AND w.id = cv.wave_id
 WHERE c.phone_e164 = $1
-ORDER BY 3 DESC,
+ORDER BY (cv.status IN ('choosing_language', 'in_progress')
+          OR (cv.status = 'opted_out' AND w.state = 'open'
+              AND (w.closes_at IS NULL OR w.closes_at > $2))) DESC,
          greatest(cv.last_outbound_at, cv.last_inbound_at, cv.started_at) DESC, cv.id DESC
 LIMIT 1;
 
