@@ -30,3 +30,11 @@ async def recent(
     access.check(who, program_id, "write")
     rows = await conn.fetch(Q.audit_list, program_id, limit)
     return [dict(r) for r in rows]
+
+
+async def recent_global(conn: Conn, who: Principal, limit: int = 100) -> list[dict[str, Any]]:
+    """The latest entries no program owns (accounts, keys, translation sign-offs, which
+    change every program's catalogs): administrators only, as they span programs."""
+    access.require_admin(who)
+    rows = await conn.fetch(Q.audit_list_global, limit)
+    return [dict(r) for r in rows]
