@@ -19,7 +19,8 @@ async def record(
     target: str = "",
     **detail: Any,
 ) -> None:
-    """Append an entry. Callers must never put phone numbers or names in ``detail``."""
+    """Append an entry. Callers must never put phone numbers or residents' names in
+    ``detail`` (a translation reviewer's name is already in the ``.po`` they signed)."""
     await conn.execute(Q.audit_insert, program_id, who.user_id or None, action, target, detail)
 
 
