@@ -273,6 +273,10 @@ class UserOut(Base, kw_only=True):
     disabled: bool
 
 
+class UserPatch(Base, kw_only=True):
+    disabled: bool
+
+
 class KeyIn(Base, kw_only=True):
     name: Annotated[str, Meta(min_length=1, max_length=100)]
 

@@ -33,6 +33,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/users"): "admin",
     ("POST", "/api/v1/users"): "admin",
     ("PUT", "/api/v1/users/{user_id:int}/programs"): "admin",
+    ("PATCH", "/api/v1/users/{user_id:int}"): "admin",
+    ("GET", "/api/v1/audit"): "admin",
     ("GET", "/api/v1/programs"): "self",
     ("POST", "/api/v1/programs"): "admin",
     ("GET", "/api/v1/programs/{program_id:int}"): "read",
@@ -199,6 +201,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/session"): {"email": "nobody@example.org", "password": "x"},
     ("POST", "/api/v1/users"): {"email": "new@example.org", "role": "admin"},
     ("PUT", "/api/v1/users/{user_id:int}/programs"): [],
+    # Enabling keeps the world as it is (the admin's own key included).
+    ("PATCH", "/api/v1/users/{user_id:int}"): {"disabled": False},
     ("POST", "/api/v1/programs"): {"slug": "matrix-new", "name": "New"},
     ("PATCH", "/api/v1/programs/{program_id:int}"): {"name": "Renamed"},
     ("POST", "/api/v1/programs/{program_id:int}/sites"): {"name": "Matrix site"},

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.datastructures import Cookie
 from litestar.params import FromPath, JSONBody
 
 from survey.api import signin
 from survey.api.deps import SESSION_COOKIE, DbConn, Res, Who
-from survey.schemas import KeyIn, KeyOut, LoginIn, NewKeyOut, UserIn, UserOut
-from survey.services import users
+from survey.schemas import KeyIn, KeyOut, LoginIn, NewKeyOut, UserIn, UserOut, UserPatch
+from survey.services import audit, users
 
 
 class Me(msgspec.Struct, kw_only=True):
@@ -52,6 +52,16 @@ class UserController(Controller):
         self, conn: DbConn, who: Who, user_id: FromPath[int], data: JSONBody[list[int]]
     ) -> None:
         await users.set_programs(conn, who, user_id, data)
+
+    @patch("/users/{user_id:int}")
+    async def update_user(
+        self, conn: DbConn, who: Who, user_id: FromPath[int], data: JSONBody[UserPatch]
+    ) -> UserOut:
+        return await users.set_disabled(conn, who, user_id, data.disabled)
+
+    @get("/audit")
+    async def audit_log(self, conn: DbConn, who: Who) -> list[dict[str, object]]:
+        return await audit.recent_global(conn, who)
 
     @get("/keys")
     async def list_keys(self, conn: DbConn, who: Who) -> list[KeyOut]:

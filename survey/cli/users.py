@@ -1,4 +1,5 @@
-"""``survey user add`` and ``survey key create``: accounts from the command line."""
+"""``survey user add|disable|enable`` and ``survey key create``: accounts from the
+command line."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from survey.sql import Q
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    user = subparsers.add_parser("user", help="user accounts")
+    user = subparsers.add_parser("user", aliases=["users"], help="user accounts")
     user_sub = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     add = user_sub.add_parser("add", help="create a user")
     add.add_argument("email")
@@ -35,6 +36,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add.add_argument("--no-password", action="store_true", help="API keys only, no login")
     add.set_defaults(func=add_user)
+    for action, helptext in (
+        ("disable", "disable an account: its keys and sessions stop working at once"),
+        ("enable", "enable a disabled account again"),
+    ):
+        toggle = user_sub.add_parser(action, help=helptext)
+        toggle.add_argument("email")
+        toggle.set_defaults(func=set_disabled, disabled=action == "disable")
 
     key = subparsers.add_parser("key", help="API keys")
     key_sub = key.add_subparsers(dest="key_command", metavar="ACTION", required=True)
@@ -81,6 +89,17 @@ async def add_user(args: argparse.Namespace) -> int:
                 ),
             )
     print(f"created user {out.id} {out.email} ({out.role})")
+    return 0
+
+
+async def set_disabled(args: argparse.Namespace) -> int:
+    async with connection(settings_from_env()) as conn:
+        row = await conn.fetchrow(Q.user_by_email, args.email)
+        if row is None:
+            raise CommandError(f"no user {args.email!r}")
+        async with conn.transaction():
+            out = await users.set_disabled(conn, SYSTEM, row["id"], args.disabled)
+    print(f"{'disabled' if out.disabled else 'enabled'} user {out.id} {out.email}")
     return 0
 
 

@@ -2,8 +2,13 @@
 drafts, and who and when are written into the ``.po`` file by ``review_file``, the
 very function ``survey i18n review`` uses, so the publish gate reads one record.
 
-Who may sign off: administrators and grantees (program staff are often the bilingual
-reviewers); evaluators may read. The sign-off names the user and is in the audit log.
+Who may sign off: the catalogs are shared by every program, so a sign-off changes
+every program's launch gate. Administrators may, and grantees while they belong to at
+least one program (program staff are often the bilingual reviewers); evaluators may
+read. Someone with no program left (access removed) may not even read: the page
+serves the people who run programs. The sign-off names the user in the ``.po`` file
+and is in the audit log as ``i18n.signoff``, an entry of no program
+(``GET /api/v1/audit``).
 After a sign-off the catalogs are reloaded, so the wizard's gate sees it at once (in
 this worker; others reload on restart).
 """
@@ -22,6 +27,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect
 
+from survey.access import Principal
 from survey.api.deps import DbConn, Res, Who
 from survey.dashboard.context import page_context, render
 from survey.errors import Forbidden, InvalidInput, NotFound
@@ -36,8 +42,12 @@ SHOWN = 200
 _lock = anyio.Lock()
 
 
-def may_review(who: Any) -> bool:
-    return bool(who.role in ("admin", "grantee"))
+def may_read(who: Principal) -> bool:
+    return who.is_admin or bool(who.program_ids)
+
+
+def may_review(who: Principal) -> bool:
+    return who.is_admin or (who.role == "grantee" and bool(who.program_ids))
 
 
 def entry_key(context: str | None, msgid: str) -> str:
@@ -108,6 +118,13 @@ class ReviewPages(Controller):
         show: FromQuery[str] = "drafts",
         prefix: FromQuery[str] = "",
     ) -> Any:
+        if not may_read(who):
+            raise Forbidden(
+                t(
+                    "Translations are shared by every program: only administrators and "
+                    "members of a program may see them"
+                )
+            )
         if locale not in res.supported_locales or locale == "en" or domain not in DOMAINS:
             raise NotFound("catalog")
         root = res.catalogs.root or res.settings.resolved_locales_dir
@@ -133,7 +150,12 @@ class ReviewPages(Controller):
         self, request: Request[Any, Any, Any], conn: DbConn, who: Who, res: Res
     ) -> Any:
         if not may_review(who):
-            raise Forbidden(t("Only administrators and grantees may sign off translations"))
+            raise Forbidden(
+                t(
+                    "Only administrators, and grantees while they belong to a program, "
+                    "may sign off translations: the catalogs are shared by every program"
+                )
+            )
         form = await request.form()
         locale = str(form.get("locale", ""))
         domain = str(form.get("domain", ""))
@@ -160,9 +182,13 @@ class ReviewPages(Controller):
         await audit.record(
             conn,
             who,
-            "i18n.review",
+            "i18n.signoff",
             target=f"{locale}/{domain}",
+            locale=locale,
+            domain=domain,
             count=len(records),
+            # The name as written into the .po file, so the two records can be matched.
+            reviewer=reviewer,
             at=records[0].at,
         )
         query = f"locale={locale}&domain={domain}&done={len(records)}"

@@ -19,7 +19,8 @@ async def record(
     target: str = "",
     **detail: Any,
 ) -> None:
-    """Append an entry. Callers must never put phone numbers or names in ``detail``."""
+    """Append an entry. Callers must never put phone numbers or residents' names in
+    ``detail`` (a translation reviewer's name is already in the ``.po`` they signed)."""
     await conn.execute(Q.audit_insert, program_id, who.user_id or None, action, target, detail)
 
 
@@ -29,4 +30,12 @@ async def recent(
     """The latest entries of a program, for the people who run it."""
     access.check(who, program_id, "write")
     rows = await conn.fetch(Q.audit_list, program_id, limit)
+    return [dict(r) for r in rows]
+
+
+async def recent_global(conn: Conn, who: Principal, limit: int = 100) -> list[dict[str, Any]]:
+    """The latest entries no program owns (accounts, keys, translation sign-offs, which
+    change every program's catalogs): administrators only, as they span programs."""
+    access.require_admin(who)
+    rows = await conn.fetch(Q.audit_list_global, limit)
     return [dict(r) for r in rows]

@@ -73,6 +73,23 @@ async def list_users(conn: Conn, who: Principal) -> list[UserOut]:
     return [user_out(r) for r in await conn.fetch(Q.user_list)]
 
 
+async def set_disabled(conn: Conn, who: Principal, user_id: int, disabled: bool) -> UserOut:
+    """Disable or enable an account. A disabled user's keys and sessions stop resolving
+    at once (the principal queries skip them) and they cannot sign in; their sessions
+    are also deleted, so enabling the account again asks for a new sign-in."""
+    access.require_admin(who)
+    if disabled and user_id == who.user_id:
+        # The last way back in for an administrator who locks themselves out is the CLI.
+        raise InvalidInput.one("disabled", "you cannot disable your own account")
+    if await conn.fetchrow(Q.user_set_disabled, user_id, disabled) is None:
+        raise NotFound("user")
+    if disabled:
+        await conn.execute(Q.session_delete_user, user_id)
+    action = "user.disable" if disabled else "user.enable"
+    await audit.record(conn, who, action, target=str(user_id))
+    return user_out(await fetch_one(conn, Q.user_get, user_id, what="user"))
+
+
 async def set_password(conn: Conn, user_id: int, password: str) -> None:
     if len(password) < 12:
         raise InvalidInput.one("password", "must have at least 12 characters")

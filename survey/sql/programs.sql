@@ -63,6 +63,11 @@ VALUES ($1, $2, $3, $4, $5);
 SELECT id, program_id, user_id, action, target, detail, at
 FROM audit_log WHERE program_id = $1 ORDER BY at DESC, id DESC LIMIT $2;
 
+-- name: audit-list-global
+-- Entries no program owns: accounts, keys, sign-ins and translation sign-offs.
+SELECT id, program_id, user_id, action, target, detail, at
+FROM audit_log WHERE program_id IS NULL ORDER BY at DESC, id DESC LIMIT $1;
+
 -- name: program-by-slug
 SELECT * FROM programs WHERE slug = $1;
 

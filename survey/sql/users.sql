@@ -28,6 +28,13 @@ ON CONFLICT DO NOTHING;
 -- name: user-set-password
 UPDATE users SET password_hash = $2 WHERE id = $1;
 
+-- name: user-set-disabled
+-- Keeps the first disabled_at when asked again, so the record says when it began.
+UPDATE users
+SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END
+WHERE id = $1
+RETURNING id;
+
 -- name: principal-by-key
 -- The one query every API request runs: key hash to user, role and programs.
 WITH k AS (

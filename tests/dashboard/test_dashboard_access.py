@@ -20,7 +20,8 @@ from survey.services import programs, waves
 P = "/dashboard/programs/{program_id:int}"
 W = P + "/waves/{wave_id:int}"
 # public – anyone; self – any signed-in user; read – grantee, evaluator;
-# write, pii – grantee; review – admin and grantee (translations are global).
+# write, pii – grantee; review – admin and a grantee of a program (translations are
+# global; a user with no program may not even read them: see test_dashboard_review_signoff).
 POLICY: dict[tuple[str, str], str] = {
     ("GET", "/dashboard/login"): "public",
     ("POST", "/dashboard/login"): "public",

@@ -1,0 +1,94 @@
+"""Translation sign-off changes catalogs every program shares: only administrators,
+and grantees while they belong to a program, may do it, and each one is audited."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from forms import HTML, form
+
+from survey.access import SYSTEM
+from survey.dashboard.review import entries
+from survey.db import Conn
+from survey.services import users
+
+LOCALE, DOMAIN = "ar", "questionnaires"
+
+
+def _po(resources: Any) -> Path:
+    root = Path(resources.catalogs.root or resources.settings.resolved_locales_dir)
+    return root / LOCALE / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+async def _csrf(client: Any) -> str:
+    login = await client.get("/dashboard/login", headers=HTML)
+    return str(dict(form(login.text, "/dashboard/login")["fields"])["csrf"])
+
+
+async def _sign_off(client: Any, headers: dict[str, str], keys: list[str]) -> Any:
+    data = {"csrf": await _csrf(client), "locale": LOCALE, "domain": DOMAIN, "entry": keys}
+    return await client.post(
+        "/dashboard/translations",
+        data=data,
+        headers={**HTML, **headers},
+        follow_redirects=False,
+    )
+
+
+async def _drafts(resources: Any, skip: int = 0) -> list[str]:
+    root = _po(resources).parents[2]
+    rows = [r for r in entries(root, LOCALE, DOMAIN, "drafts", "") if r["state"] == "fuzzy"]
+    return [r["key"] for r in rows[skip : skip + 2]]
+
+
+async def test_a_grantee_without_programs_may_not_sign_off(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    grantee = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
+    await users.set_programs(conn, SYSTEM, grantee, [])  # access removed by an admin
+    before = _po(resources).read_bytes()
+    headers = actors.headers("grantee")
+    r = await _sign_off(client, headers, await _drafts(resources))
+    assert r.status_code == 403
+    assert "grantees while they belong to a program" in r.text
+    assert _po(resources).read_bytes() == before
+    page = await client.get(f"/dashboard/translations?locale={LOCALE}", headers={**HTML, **headers})
+    assert page.status_code == 403
+    assert "only administrators and members of a program may see them" in page.text
+    spanish = await client.get(
+        f"/dashboard/translations?locale={LOCALE}&lang=es", headers={**HTML, **headers}
+    )
+    assert "solo los administradores y los miembros de un programa" in spanish.text
+    # An evaluator with no program left may not read them either.
+    evaluator = await conn.fetchval("SELECT id FROM users WHERE email = 'evaluator@example.org'")
+    await users.set_programs(conn, SYSTEM, evaluator, [])
+    page = await client.get(
+        "/dashboard/translations", headers={**HTML, **actors.headers("evaluator")}
+    )
+    assert page.status_code == 403
+    assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE action LIKE 'i18n.%'") == 0
+
+
+async def test_a_sign_off_is_in_the_admins_audit(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    admin = await conn.fetchval("SELECT id FROM users WHERE email = 'admin@example.org'")
+    r = await _sign_off(client, actors.headers("admin"), await _drafts(resources))
+    assert r.status_code == 303, r.text
+    assert r.headers["location"].endswith("&done=2")
+    assert "# reviewed-by: admin" in _po(resources).read_text(encoding="utf-8")
+    log = (await client.get("/api/v1/audit", headers=actors.headers("admin"))).json()
+    signed = [e for e in log if e["action"] == "i18n.signoff"]
+    assert len(signed) == 1
+    entry = signed[0]
+    assert (entry["program_id"], entry["user_id"], entry["target"]) == (
+        None, admin, f"{LOCALE}/{DOMAIN}"
+    )
+    detail = entry["detail"]
+    assert {k: detail[k] for k in ("locale", "domain", "count", "reviewer")} == {
+        "locale": LOCALE, "domain": DOMAIN, "count": 2, "reviewer": "admin"
+    }
+    # A grantee who still belongs to a program signs off as before.
+    r = await _sign_off(client, actors.headers("other_grantee"), await _drafts(resources, 2))
+    assert r.status_code == 303, r.text
