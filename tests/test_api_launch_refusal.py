@@ -50,7 +50,7 @@ async def test_untranslated_and_unreviewed_languages_in_english_and_spanish(
                                         "Accept-Language": "es-MX,es;q=0.9,en;q=0.5"})
     assert r.status_code == 422, r.text
     assert r.json()["detail"] == (
-        "La ronda no puede lanzarse: las traducciones no están completas y revisadas")
+        "La ola no puede lanzarse: las traducciones no están completas y revisadas")
     assert [(p["code"], p["reason"]) for p in r.json()["extra"]] == [
         ("not_reviewed", f"{es['unreviewed']} textos sin revisar"),
         ("not_translated", f"{so['missing']} textos sin traducir"),
@@ -73,9 +73,9 @@ async def test_a_wave_without_sites(client: Any, actors: Any, conn: Conn) -> Non
     r = await client.post(f"{url}?lang=es", headers=actors.headers("grantee"))
     assert r.json()["extra"] == [
         {"field": "sites", "code": "no_sites",
-         "reason": "una ronda necesita al menos un sitio antes de lanzarse"},
+         "reason": "una ola necesita al menos un sitio antes de lanzarse"},
     ]
-    assert r.json()["detail"] == "La ronda no puede lanzarse: no tiene ningún sitio"
+    assert r.json()["detail"] == "La ola no puede lanzarse: no tiene ningún sitio"
     assert await conn.fetchval("SELECT state FROM waves WHERE id = $1", wave["id"]) == "draft"
 
 

@@ -74,5 +74,5 @@ def test_a_site_refusal_is_worded_for_a_spanish_reader() -> None:
     assert problem.reason == "Spokane County has responses in this wave and cannot be removed"
     spanish = DashboardCatalogs(Path(__file__).parent.parent / "locales").gettext("es")
     assert problem.worded(spanish) == (
-        "Spokane County tiene respuestas en esta ronda y no se puede quitar"
+        "Spokane County tiene respuestas en esta ola y no se puede quitar"
     )

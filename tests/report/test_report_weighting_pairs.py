@@ -190,9 +190,9 @@ def test_the_note_names_the_wave_that_could_not_be_weighted(world: dict[str, Any
     )
     assert not any(n.startswith("Weighting was not applied at") for n in report.notes)
     spanish = program_notes(report, ES)[-1]
-    assert spanish.startswith(f"Alpha: la ronda posterior, {post}, no pudo ponderarse (sin ")
+    assert spanish.startswith(f"Alpha: la ola posterior, {post}, no pudo ponderarse (sin ")
     assert spanish.endswith(
-        "así que la comparación de este sitio no está ponderada en ninguna de las dos rondas."
+        "así que la comparación de este sitio no está ponderada en ninguna de las dos olas."
     )
 
 
