@@ -26,9 +26,10 @@ def _check_range(answers: FloatArray, scale_min: float, scale_max: float) -> Non
     if not outside.any():
         return
     columns = np.flatnonzero(outside.any(axis=0))
+    values = [np.unique(answers[outside[:, column], column]) for column in columns]
     described = "; ".join(
-        f"column {column}: {', '.join(f'{v:g}' for v in np.unique(answers[outside[:, column], column]))}"
-        for column in columns
+        f"column {column}: {', '.join(f'{v:g}' for v in found)}"
+        for column, found in zip(columns, values, strict=True)
     )
     raise ValueError(
         f"answers outside the scale {scale_min:g}..{scale_max:g} ({described}); "
