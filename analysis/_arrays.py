@@ -21,6 +21,23 @@ def vector(values: ArrayLike, name: str = "values") -> FloatArray:
     return array
 
 
+def matrix(values: ArrayLike, name: str = "items") -> FloatArray:
+    """Return ``values`` as a 2-D float array; NaN is kept (it means missing).
+
+    A DataFrame with nullable columns (pandas' ``Int64``, say) holds ``pd.NA``,
+    which ``np.asarray(..., dtype=float)`` refuses; anything with ``to_numpy`` is
+    asked for NaN in its place instead. Duck-typed so this package needs no pandas.
+    """
+    to_numpy = getattr(values, "to_numpy", None)
+    if callable(to_numpy):
+        array = np.asarray(to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
+    else:
+        array = np.asarray(values, dtype=np.float64)
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be a respondents × items array, got shape {array.shape}")
+    return array
+
+
 def answered(values: ArrayLike, name: str = "values") -> FloatArray:
     """Return the non-missing entries of ``values`` as a 1-D float array."""
     array = vector(values, name)

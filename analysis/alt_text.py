@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from analysis.chart_inputs import forest_inputs, likert_counts, monitor_series, trend_inputs
+
 NumberFormat = Callable[[float], str]
 DateFormat = Callable[[dt.date], str]
 
@@ -25,6 +27,22 @@ MISSING = "–"
 def default_number(value: float) -> str:
     """Whole numbers without decimals, anything else to two decimals."""
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+
+
+def figure_number(values: ArrayLike, number_format: NumberFormat | None) -> NumberFormat:
+    """``number_format`` if given, else one format for every number of a figure.
+
+    Deciding per number would say "3 [2.80, 3.20]": whole numbers lose their
+    decimals beside ones that keep them. So all numbers get two decimals unless
+    every finite one is whole.
+    """
+    if number_format is not None:
+        return number_format
+    array = np.asarray(values, dtype=np.float64)
+    finite = array[np.isfinite(array)]
+    if np.all(finite == np.round(finite)):
+        return lambda value: f"{value:.0f}"
+    return lambda value: f"{value:.2f}"
 
 
 def _number(value: float, number_format: NumberFormat | None) -> str:
@@ -70,14 +88,11 @@ def forest_plot_alt(
     ``notes`` (one per site, "" for none) is said instead of a missing estimate, so a
     listener hears why a site has none, as a sighted reader sees it on the plot.
     """
-    rows = zip(
-        labels,
-        np.asarray(estimates, dtype=float),
-        np.asarray(ci_low, dtype=float),
-        np.asarray(ci_high, dtype=float),
-        notes if notes is not None else [""] * len(labels),
-        strict=True,
+    est, low, high, notes = forest_inputs(labels, estimates, ci_low, ci_high, notes)
+    number_format = figure_number(
+        np.concatenate([est, low, high, np.asarray(pooled or (), dtype=np.float64)]), number_format
     )
+    rows = zip(labels, est, low, high, notes, strict=True)
     parts = [
         f"{label}: {note if note and not math.isfinite(e) else _interval(e, lo, hi, number_format)}"
         for label, e, lo, hi, note in rows
@@ -103,11 +118,14 @@ def diverging_likert_alt(
     With ``counts=False`` the tables hold shares (weighted ones, say, which are no
     count of people): each category's percentage is said and no count.
     """
+    tables = likert_counts(items, pre_counts, post_counts, category_labels)
+    shown = [np.round(percentages(t)) for t in tables] + (list(tables) if counts else [])
+    number_format = figure_number(np.concatenate([a.ravel() for a in shown]), number_format)
     parts = []
     for index, item in enumerate(items):
         waves = []
-        for wave, table in zip(wave_labels, (pre_counts, post_counts), strict=True):
-            row = np.asarray(table, dtype=np.float64)[index]
+        for wave, table in zip(wave_labels, tables, strict=True):
+            row = table[index]
             share = percentages(row[np.newaxis, :])[0]
             cells = ", ".join(
                 f"{category} {_number(float(np.round(p)), number_format)}%"
@@ -130,7 +148,8 @@ def trend_alt(
     number_format: NumberFormat | None = None,
 ) -> str:
     """Each series' mean and CI at every wave."""
-    m, lo, hi = (np.atleast_2d(np.asarray(a, dtype=np.float64)) for a in (means, ci_low, ci_high))
+    m, lo, hi = trend_inputs(wave_labels, means, ci_low, ci_high, series_labels)
+    number_format = figure_number(np.concatenate([a.ravel() for a in (m, lo, hi)]), number_format)
     parts = []
     for r, series in enumerate(series_labels):
         points = ", ".join(
@@ -154,9 +173,9 @@ def response_monitor_alt(
 ) -> str:
     """Responses so far per series and in total, the target, and the date range."""
     show_date = date_format or dt.date.isoformat
-    totals = {
-        name: float(np.nansum(np.asarray(c, dtype=float))) for name, c in counts_by_series.items()
-    }
+    totals = {name: float(c.sum()) for name, c in monitor_series(dates, counts_by_series).items()}
+    shown = [*totals.values(), sum(totals.values()), *([target] if target is not None else [])]
+    number_format = figure_number(shown, number_format)
     parts = [f"{name}: {_number(total, number_format)}" for name, total in totals.items()]
     parts.append(f"{total_label}: {_number(sum(totals.values()), number_format)}")
     if target is not None:

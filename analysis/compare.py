@@ -113,7 +113,9 @@ def compare_paired(pre: ArrayLike, post: ArrayLike) -> PairedComparison:
     ``n_pairs`` and the t test, but the signed-rank test drops them first
     (``zero_method='wilcox'``) and reports how many in ``n_zero``. The t, p
     and ``dz`` are NaN with fewer than two pairs or no spread in the
-    differences; the signed-rank fields are NaN when every difference is zero.
+    differences. When every difference is zero, or there are no pairs, the
+    signed-rank sums ``w_plus`` and ``w_minus`` are 0 (sums over no ranks)
+    and ``p_wilcoxon`` and ``rank_biserial`` are NaN.
     """
     before = vector(pre, "pre")
     after = vector(post, "post")

@@ -22,6 +22,28 @@ def _normal_interval(estimate: float, se: float) -> tuple[float, float, float]:
     return estimate - Z_975 * se, estimate + Z_975 * se, p
 
 
+def did_result(estimate: float, se: float, sizes: list[int]) -> DiffInDiff:
+    """The DiffInDiff for ``estimate`` and ``se``, with the four cell counts.
+
+    An SE that is not positive (no cell varies) is reported as NaN along with
+    the CI and p: a zero SE would claim perfect precision, and downstream
+    pooling drops NaN sites but would have to reject a zero.
+    """
+    ci_low, ci_high, p = _normal_interval(estimate, se)
+    n_treat_pre, n_treat_post, n_comp_pre, n_comp_post = sizes
+    return DiffInDiff(
+        estimate=estimate,
+        se_hc1=se if se > 0 else NAN,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p=p,
+        n_treat_pre=n_treat_pre,
+        n_treat_post=n_treat_post,
+        n_comp_pre=n_comp_pre,
+        n_comp_post=n_comp_post,
+    )
+
+
 def diff_in_diff(
     treat_pre: ArrayLike,
     treat_post: ArrayLike,
@@ -37,7 +59,9 @@ def diff_in_diff(
     where SS_cell is the sum of squared deviations from the cell mean. The
     CI and p use the normal distribution, as statsmodels does for
     ``fit(cov_type="HC1")``. NaN answers are dropped; everything is NaN when
-    a cell is empty or there are no more than four respondents.
+    a cell is empty or there are no more than four respondents, and the SE,
+    CI and p are NaN when no cell varies. The ``n_*`` fields count each cell's
+    answers.
 
     Respondent-level SEs ignore site-by-wave shocks, so with few sites treat
     the interval as descriptive.
@@ -51,18 +75,17 @@ def diff_in_diff(
             (comp_post, "comp_post"),
         )
     ]
-    total = sum(cell.size for cell in cells)
-    if any(cell.size == 0 for cell in cells) or total <= 4:
-        return DiffInDiff(estimate=NAN, se_hc1=NAN, ci_low=NAN, ci_high=NAN, p=NAN)
+    sizes = [int(cell.size) for cell in cells]
+    total = sum(sizes)
+    if any(size == 0 for size in sizes) or total <= 4:
+        return did_result(NAN, NAN, sizes)
     means = [float(cell.mean()) for cell in cells]
     estimate = (means[1] - means[0]) - (means[3] - means[2])
     sandwich = sum(
         float(np.sum((cell - mean) ** 2)) / cell.size**2
         for cell, mean in zip(cells, means, strict=True)
     )
-    se = math.sqrt(sandwich * total / (total - 4))
-    ci_low, ci_high, p = _normal_interval(estimate, se)
-    return DiffInDiff(estimate=estimate, se_hc1=se, ci_low=ci_low, ci_high=ci_high, p=p)
+    return did_result(estimate, math.sqrt(sandwich * total / (total - 4)), sizes)
 
 
 def pooled_effect(estimates: ArrayLike, ses: ArrayLike) -> PooledEffect:
@@ -71,16 +94,22 @@ def pooled_effect(estimates: ArrayLike, ses: ArrayLike) -> PooledEffect:
     τ² is the moment estimate max(0, (Q − df) / C); I² is max(0, (Q − df) / Q)
     as a fraction (0 when Q is 0). The CI is normal and p tests a pooled
     effect of zero. Sites with a NaN estimate or SE are dropped; a single
-    site passes through with τ² = I² = 0.
+    site passes through with τ² = I² = 0. An infinite estimate, or an SE that
+    is zero, negative or infinite, raises ``ValueError`` naming its index.
     """
     effect = vector(estimates, "estimates")
     se = vector(ses, "ses")
     if effect.size != se.size:
         raise ValueError(f"{effect.size} estimates but {se.size} standard errors")
     keep = ~(np.isnan(effect) | np.isnan(se))
+    bad = np.flatnonzero(keep & ~(np.isfinite(effect) & np.isfinite(se) & (se > 0)))
+    if bad.size:
+        described = ", ".join(f"index {i} (estimate {effect[i]}, se {se[i]})" for i in bad)
+        raise ValueError(
+            "estimates must be finite and standard errors positive and finite; "
+            f"not at {described} (pass NaN to leave a site out)"
+        )
     effect, se = effect[keep], se[keep]
-    if np.any(~np.isfinite(se)) or np.any(se <= 0) or np.any(~np.isfinite(effect)):
-        raise ValueError("estimates must be finite and standard errors positive and finite")
     if effect.size == 0:
         return PooledEffect(estimate=NAN, ci_low=NAN, ci_high=NAN, tau2=NAN, i2=NAN, q=NAN, p=NAN)
     fixed_w = 1.0 / se**2

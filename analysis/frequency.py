@@ -19,7 +19,7 @@ from scipy import special
 
 from analysis._arrays import NAN, FloatArray
 from analysis.compare import SMALL_SAMPLE, T_QUANTILE, _hedges_j
-from analysis.effects import _normal_interval
+from analysis.effects import did_result
 from analysis.ranks import _splits_within_limit, _two_sided_normal, mann_whitney_exact
 from analysis.results import DiffInDiff, IndependentComparison
 
@@ -157,15 +157,14 @@ def diff_in_diff_frequencies(
         )
     ]
     sizes = [float(c.sum()) for _, c in cells]
+    counts = [int(n) for n in sizes]
     total = sum(sizes)
     if any(n == 0 for n in sizes) or total <= 4:
-        return DiffInDiff(estimate=NAN, se_hc1=NAN, ci_low=NAN, ci_high=NAN, p=NAN)
+        return did_result(NAN, NAN, counts)
     means = [float(np.dot(c, v)) / n for (v, c), n in zip(cells, sizes, strict=True)]
     estimate = (means[1] - means[0]) - (means[3] - means[2])
     sandwich = sum(
         float(np.dot(c, (v - mean) ** 2)) / n**2
         for (v, c), mean, n in zip(cells, means, sizes, strict=True)
     )
-    se = math.sqrt(sandwich * total / (total - 4))
-    ci_low, ci_high, p = _normal_interval(estimate, se)
-    return DiffInDiff(estimate=estimate, se_hc1=se, ci_low=ci_low, ci_high=ci_high, p=p)
+    return did_result(estimate, math.sqrt(sandwich * total / (total - 4)), counts)

@@ -20,6 +20,9 @@ def adjust_pvalues(p: ArrayLike, method: Method) -> FloatArray:
     NaN entries stay NaN in place and do not count towards the family size.
     Adjusted values are monotone in the raw ones and capped at 1.
     """
+    # Checked before the data, so a typo fails even for an empty or all-NaN family.
+    if method not in ("holm", "bh"):
+        raise ValueError(f"method must be 'holm' or 'bh', got {method!r}")
     raw = vector(p, "p")
     if np.any((raw < 0) | (raw > 1)):
         raise ValueError("p-values must lie in [0, 1]")
@@ -35,11 +38,9 @@ def adjust_pvalues(p: ArrayLike, method: Method) -> FloatArray:
     position = np.arange(1, m + 1, dtype=np.float64)
     if method == "holm":
         stepped = np.maximum.accumulate(ordered * (m - position + 1))
-    elif method == "bh":
+    else:  # "bh"
         # m / position is at least 1 before it multiplies, so rounding cannot
         # push an adjusted p below its raw value.
         stepped = np.minimum.accumulate((ordered * (m / position))[::-1])[::-1]
-    else:
-        raise ValueError(f"method must be 'holm' or 'bh', got {method!r}")
     adjusted[order] = np.minimum(stepped, 1.0)
     return adjusted

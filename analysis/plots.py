@@ -25,6 +25,7 @@ from matplotlib.ticker import FuncFormatter
 from numpy.typing import ArrayLike
 
 from analysis.alt_text import DateFormat, NumberFormat, default_number, percentages
+from analysis.chart_inputs import forest_inputs, likert_counts, monitor_series, trend_inputs
 from analysis.text_fit import TextFit
 
 ImageFormat = Literal["png", "svg"]
@@ -69,12 +70,6 @@ def _plain(axis: Axes) -> None:
         axis.spines[side].set_visible(False)
 
 
-def _same_length(**columns: Sequence[object] | np.ndarray) -> None:
-    lengths = {name: len(values) for name, values in columns.items()}
-    if len(set(lengths.values())) > 1:
-        raise ValueError(f"inputs must have the same length, got {lengths}")
-
-
 def forest_plot(
     labels: Sequence[str],
     estimates: ArrayLike,
@@ -97,8 +92,7 @@ def forest_plot(
     (one per site, "" for none), if any, is written on its row to say why.
     ``pooled`` is ``(estimate, ci_low, ci_high)``.
     """
-    est, low, high = (np.asarray(a, dtype=np.float64) for a in (estimates, ci_low, ci_high))
-    _same_length(labels=labels, estimates=est, ci_low=low, ci_high=high)
+    est, low, high, notes = forest_inputs(labels, estimates, ci_low, ci_high, notes)
     rows = len(labels)
     offset = 1.5 if pooled is not None else 0.0
     y = offset + np.arange(rows)[::-1]
@@ -107,7 +101,7 @@ def forest_plot(
     axis.axvline(null_value, color=GRID, linestyle="--", linewidth=1)
     axis.hlines(y, low, high, color=INK, linewidth=1.6)
     axis.plot(est, y, linestyle="none", marker="s", markersize=6, color=INK)
-    for row, estimate, note in zip(y, est, notes or [""] * rows, strict=True):
+    for row, estimate, note in zip(y, est, notes, strict=True):
         if note and not np.isfinite(estimate):
             axis.annotate(
                 note, (null_value, row), xytext=(4, 0), textcoords="offset points",
@@ -211,13 +205,8 @@ def diverging_likert_figure(
     title, and the two bars are labelled by the wave names alone, so long questions
     and translations take height, never the bars' width.
     """
-    pre = percentages(pre_counts)
-    post = percentages(post_counts)
-    if pre.shape != post.shape or pre.shape != (len(items), len(category_labels)):
-        raise ValueError(
-            f"counts must be {len(items)} items × {len(category_labels)} categories, "
-            f"got {pre.shape} and {post.shape}"
-        )
+    tables = likert_counts(items, pre_counts, post_counts, category_labels)
+    pre, post = (percentages(table) for table in tables)
     palette = matplotlib.colormaps["PuOr"]
     colours = [palette(x) for x in np.linspace(0.1, 0.9, len(category_labels))]
     if len(colours) % 2:
@@ -314,10 +303,7 @@ def trend(
     ``means``, ``ci_low`` and ``ci_high`` are series × waves; NaN leaves a gap.
     Series are nudged sideways so overlapping intervals stay readable.
     """
-    m, lo, hi = (np.atleast_2d(np.asarray(a, dtype=np.float64)) for a in (means, ci_low, ci_high))
-    expected = (len(series_labels), len(wave_labels))
-    if not m.shape == lo.shape == hi.shape == expected:
-        raise ValueError(f"means and CIs must be series × waves {expected}, got {m.shape}")
+    m, lo, hi = trend_inputs(wave_labels, means, ci_low, ci_high, series_labels)
     figure = Figure(figsize=(WIDTH_INCHES, 4.2), layout="constrained")
     axis = figure.add_subplot()
     x = np.arange(len(wave_labels), dtype=np.float64)
@@ -364,12 +350,7 @@ def response_monitor(
     with ``dates``; the top of the stack is the running total. Date ticks use
     ``date_format`` (ISO dates by default) so month names can be localised.
     """
-    series = {
-        name: np.nan_to_num(np.asarray(c, dtype=np.float64)) for name, c in counts_by_series.items()
-    }
-    for name, counts in series.items():
-        if counts.shape != (len(dates),):
-            raise ValueError(f"series {name!r} has {counts.size} counts for {len(dates)} dates")
+    series = monitor_series(dates, counts_by_series)
     x = np.array([day.toordinal() for day in dates], dtype=np.float64)
     figure = Figure(figsize=(WIDTH_INCHES, 4.2), layout="constrained")
     axis = figure.add_subplot()

@@ -88,13 +88,20 @@ class Contingency(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class DiffInDiff(msgspec.Struct, frozen=True, kw_only=True):
-    """Difference-in-differences with a heteroskedasticity-robust (HC1) SE."""
+    """Difference-in-differences with a heteroskedasticity-robust (HC1) SE.
+
+    The ``n_*`` fields count each cell's answers, so a NaN result shows why.
+    """
 
     estimate: float
     se_hc1: float
     ci_low: float
     ci_high: float
     p: float
+    n_treat_pre: int
+    n_treat_post: int
+    n_comp_pre: int
+    n_comp_post: int
 
 
 class PooledEffect(msgspec.Struct, frozen=True, kw_only=True):

@@ -7,7 +7,7 @@ from collections.abc import Hashable, Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from analysis._arrays import NAN, FloatArray, IntArray, answered, vector
+from analysis._arrays import NAN, FloatArray, IntArray, vector
 
 TOTALS_AGREE = 1e-6
 """Largest relative gap allowed between the population totals of two margins."""
@@ -132,9 +132,27 @@ def _base(base_weights: ArrayLike | None, n_rows: int) -> FloatArray:
     return base / float(base.sum())
 
 
+def _weights(weights: ArrayLike) -> FloatArray:
+    """The answered weights, refusing negative or infinite ones.
+
+    A negative weight makes the Kish formulas return numbers that look like
+    design effects but mean nothing (deff 10 for [2, −1]); zero is allowed, as
+    a respondent left out.
+    """
+    w = vector(weights, "weights")
+    bad = np.flatnonzero(~np.isnan(w) & ~(np.isfinite(w) & (w >= 0)))
+    if bad.size:
+        described = ", ".join(f"{w[i]:g} at index {i}" for i in bad)
+        raise ValueError(f"weights must be non-negative and finite, got {described}")
+    return w[~np.isnan(w)]
+
+
 def kish_deff(weights: ArrayLike) -> float:
-    """Kish design effect from unequal weighting, n·Σw² / (Σw)². NaN weights are dropped."""
-    w = answered(weights, "weights")
+    """Kish design effect from unequal weighting, n·Σw² / (Σw)².
+
+    NaN weights are dropped; a negative or infinite weight raises ``ValueError``.
+    """
+    w = _weights(weights)
     total = float(w.sum())
     if w.size == 0 or total == 0:
         return NAN
@@ -142,8 +160,11 @@ def kish_deff(weights: ArrayLike) -> float:
 
 
 def effective_n(weights: ArrayLike) -> float:
-    """Kish effective sample size, (Σw)² / Σw². NaN weights are dropped."""
-    w = answered(weights, "weights")
+    """Kish effective sample size, (Σw)² / Σw².
+
+    NaN weights are dropped; a negative or infinite weight raises ``ValueError``.
+    """
+    w = _weights(weights)
     squares = float(np.sum(w**2))
     if squares == 0:
         return NAN

@@ -229,5 +229,10 @@ def test_paired_degenerate_and_mismatched_input() -> None:
     same = compare_paired([2.0, 3.0, 4.0], [2.0, 3.0, 4.0])
     assert same.n_zero == 3 and same.w_plus == 0.0
     assert math.isnan(same.t) and math.isnan(same.p_wilcoxon) and math.isnan(same.rank_biserial)
+    # As documented: the rank sums over no nonzero differences are 0, not NaN.
+    for result in (same, compare_paired([], [])):
+        assert (result.w_plus, result.w_minus) == (0.0, 0.0)
+        assert math.isnan(result.p_wilcoxon) and math.isnan(result.rank_biserial)
+    assert "w_minus`` are 0" in (compare_paired.__doc__ or "")
     with pytest.raises(ValueError, match="pair up"):
         compare_paired([1.0, 2.0], [1.0])

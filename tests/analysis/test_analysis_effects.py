@@ -11,7 +11,7 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
-from analysis import bootstrap_ci, diff_in_diff, pooled_effect
+from analysis import bootstrap_ci, diff_in_diff, diff_in_diff_frequencies, pooled_effect
 
 TOL = 1e-9
 RNG = np.random.default_rng(11)
@@ -138,3 +138,52 @@ def test_bootstrap_approaches_welch_interval_for_large_symmetric_samples() -> No
     centre = post.mean() - pre.mean()
     assert ours.ci_low == pytest.approx(centre - 1.96 * se, abs=0.1 * se)
     assert ours.ci_high == pytest.approx(centre + 1.96 * se, abs=0.1 * se)
+
+
+def test_diff_in_diff_without_spread_has_nan_se_and_pools_without_that_site() -> None:
+    # Every cell constant: the estimate is (4 − 3) − (3 − 3) = 1 by hand, but
+    # there is no variance to estimate an SE from.
+    flat = diff_in_diff([3], [4], [3], [3, 3])
+    assert flat.estimate == 1.0
+    assert math.isnan(flat.se_hc1) and math.isnan(flat.ci_low) and math.isnan(flat.p)
+    assert (flat.n_treat_pre, flat.n_treat_post, flat.n_comp_pre, flat.n_comp_post) == (
+        1,
+        1,
+        1,
+        2,
+    )
+    freq = diff_in_diff_frequencies(([3], [1]), ([4], [1]), ([3], [1]), ([3], [2]))
+    assert freq.estimate == 1.0 and math.isnan(freq.se_hc1)
+    assert freq.n_comp_post == 2
+    # The flat site drops out like any NaN site: the pool equals the two-site pool,
+    # and with fixed weights 1/0.89² and 1/0.75² by hand when τ² is 0.
+    pooled = pooled_effect([0.55, 0.67, flat.estimate], [0.89, 0.75, flat.se_hc1])
+    w1, w2 = 1 / 0.89**2, 1 / 0.75**2
+    assert pooled.tau2 == 0.0
+    assert pooled.estimate == pytest.approx((w1 * 0.55 + w2 * 0.67) / (w1 + w2), abs=TOL)
+
+
+def test_diff_in_diff_counts_answered_per_cell() -> None:
+    result = diff_in_diff([1.0, np.nan, 2.0], [3.0, 4.0], [2.0, 2.5, 3.0, np.nan], [np.nan])
+    assert math.isnan(result.estimate)
+    assert (result.n_treat_pre, result.n_treat_post, result.n_comp_pre, result.n_comp_post) == (
+        2,
+        2,
+        3,
+        0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("estimates", "ses", "where"),
+    [
+        ([0.55, 0.67, 1.0], [0.89, 0.75, 0.0], r"index 2 \(estimate 1\.0, se 0\.0\)"),
+        ([0.55, math.inf, 1.0], [0.89, 0.75, 0.2], r"index 1 \(estimate inf"),
+        ([0.5, 0.6], [-0.1, math.inf], r"index 0 .*, index 1 "),
+    ],
+)
+def test_pooled_effect_error_names_the_offending_site(
+    estimates: list[float], ses: list[float], where: str
+) -> None:
+    with pytest.raises(ValueError, match=where):
+        pooled_effect(estimates, ses)

@@ -238,3 +238,64 @@ def test_likert_layout_gives_the_bars_the_width_and_clips_nothing(lang: str) -> 
     assert "Share of answers (%)" in shown
     wave_ticks = [tick.get_text() for tick in figure.axes[0].get_yticklabels()]
     assert ["".join(w.split()) for w in wave_ticks] == ["".join(w.split()) for w in waves]
+
+
+THREE_DATES = [dt.date(2025, 3, 1), dt.date(2025, 3, 2), dt.date(2025, 3, 3)]
+
+
+@pytest.mark.parametrize(
+    ("chart", "alt", "args", "kwargs", "message"),
+    [
+        (
+            plots.trend,
+            trend_alt,
+            (["Pre", "Post"], [3.1], [2.9], [3.3], ["A"]),
+            {},
+            r"series × waves \(1, 2\)",
+        ),
+        (
+            plots.diverging_likert,
+            diverging_likert_alt,
+            (["q"], [[1, 2, 3, 4]], [[1, 2, 3, 4]], ["SD", "D", "N", "A", "SA"]),
+            {},
+            "1 items × 5 categories",
+        ),
+        (plots.forest_plot, forest_plot_alt, (["a", "b"], [1], [0], [2]), {}, "same length"),
+        (
+            plots.forest_plot,
+            forest_plot_alt,
+            (["a", "b"], [1, 2], [0, 1], [2, 3]),
+            {"notes": ["x"]},
+            r"'notes': 1",
+        ),
+        (
+            plots.response_monitor,
+            response_monitor_alt,
+            (THREE_DATES, {"SMS": [5]}),
+            {},
+            "series 'SMS' has 1 counts for 3 dates",
+        ),
+    ],
+)
+def test_alt_text_refuses_what_its_chart_refuses(
+    chart: Callable[..., bytes],
+    alt: Callable[..., str],
+    args: tuple[object, ...],
+    kwargs: dict[str, object],
+    message: str,
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        chart(*args, **kwargs)
+    with pytest.raises(ValueError, match=message):
+        alt(*args, **kwargs)
+
+
+def test_alt_text_keeps_one_number_format_per_figure() -> None:
+    text = trend_alt(["Pre", "Post"], [[3.0, 3.2]], [[2.8, 3.0]], [[3.2, 3.4]], ["Trust"])
+    assert text == "Trust: Pre 3.00 [2.80, 3.20], Post 3.20 [3.00, 3.40]"
+    forest = forest_plot_alt(["a"], [0.31], [0.1], [0.52], pooled=(0.22, 0.0, 0.39))
+    assert forest == "a: 0.31 [0.10, 0.52]; Pooled: 0.22 [0.00, 0.39]"
+    # All whole: no decimals anywhere, as before.
+    assert trend_alt(["W1"], [[3]], [[2]], [[4]], ["S"]) == "S: W1 3 [2, 4]"
+    monitor = response_monitor_alt(THREE_DATES, {"SMS": [1, 2, 2], "Web": [0.5, 0, 0]}, 10)
+    assert monitor == "SMS: 5.00; Web: 0.50; Total: 5.50; Target: 10.00; 2025-03-01 – 2025-03-03"

@@ -128,3 +128,51 @@ def test_alpha_and_feldt_ci_match_two_way_anova_listwise() -> None:
 def test_alpha_degenerate_input_gives_nan_not_an_error(items: np.ndarray) -> None:
     result = cronbach_alpha(items)
     assert math.isnan(result.alpha) and math.isnan(result.ci_low) and math.isnan(result.ci_high)
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        # 7-point answers scored as the default 1..5 scale.
+        ([[7, 1, 6], [6, 2, 7], [2, 6, 1]], r"column 0: 6, 7; column 1: 6; column 2: 6, 7"),
+        # A -99 "refused" code would be reverse-coded to 105.
+        ([[4, 2, 5], [5, -99, 4]], r"column 1: -99\)"),
+    ],
+)
+def test_score_scale_rejects_answers_off_the_scale(items: list[list[int]], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        score_scale(np.array(items), reverse=[1])
+    with pytest.raises(ValueError, match=message):
+        score_scale(np.array(items))
+
+
+def test_score_scale_accepts_the_scale_ends_and_missing() -> None:
+    # By hand: row 0 reversed middle 7 -> 1; row 1 has 1, (8 - 4), NaN -> 2.5.
+    items = np.array([[1, 7, 7], [1, 4, NAN]])
+    scores = score_scale(items, reverse=[1], scale_min=1, scale_max=7)
+    np.testing.assert_allclose(scores, [(1 + 1 + 7) / 3, (1 + 4) / 2], rtol=0, atol=1e-12)
+
+
+def test_pomp_rejects_scores_off_the_scale_and_names_them() -> None:
+    with pytest.raises(ValueError, match=r"0 at index 0, 6 at index 1"):
+        pomp([0, 6], 1, 5)
+    with pytest.raises(ValueError, match=r"5\.5 at index 2"):
+        pomp([1, NAN, 5.5], 1, 5)
+
+
+def test_nullable_integer_dataframes_treat_pd_na_as_missing() -> None:
+    df = pd.DataFrame(
+        {"q1": [4, 3, 5, 2, None], "q2": [4, 3, 4, 3, 2], "q3": [5, 3, 5, 2, 4]}
+    ).astype("Int64")
+    # By hand on the four complete rows: item variances 5/3 + 1/3 + 9/4 = 4.25,
+    # total-score variance 32.75/3, so alpha = 3/2 · (1 − 12.75/32.75) = 30/32.75.
+    result = cronbach_alpha(df)
+    assert result.n == 4 and result.k == 3
+    assert result.alpha == pytest.approx(30 / 32.75, abs=1e-12)
+    # The last respondent answered q2 and q3 only: (2 + 4) / 2.
+    np.testing.assert_allclose(
+        score_scale(df), [13 / 3, 3.0, 14 / 3, 7 / 3, 3.0], rtol=0, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        pomp(pd.Series([1, None, 5], dtype="Int64"), 1, 5), [0.0, NAN, 100.0], rtol=0, atol=1e-12
+    )

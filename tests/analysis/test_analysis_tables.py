@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import msgspec
 import numpy as np
 import pytest
 from scipy import stats
@@ -115,3 +116,20 @@ def test_weighted_counts_get_chi_square_but_no_fisher() -> None:
     assert math.isnan(result.fisher_p)
     with pytest.raises(ValueError, match="non-negative"):
         contingency([[1, -1], [2, 3]])
+
+
+@pytest.mark.parametrize("p", [[], [math.nan], [math.nan, math.nan]])
+def test_adjustment_checks_the_method_even_with_nothing_to_adjust(p: list[float]) -> None:
+    with pytest.raises(ValueError, match="'holm' or 'bh', got 'bonferroni'"):
+        adjust_pvalues(p, "bonferroni")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="got 'fdr'"):
+        adjust_pvalues(p, "fdr")  # type: ignore[arg-type]
+
+
+def test_infinite_and_undefined_odds_ratios_both_encode_as_json_null() -> None:
+    # As the README warns: JSON has no infinity, so inf (only bc = 0) and NaN
+    # (ad = bc = 0) look the same once encoded.
+    infinite = contingency([[5, 0], [0, 5]])
+    assert infinite.odds_ratio == math.inf
+    assert b'"odds_ratio":null' in msgspec.json.encode(infinite)
+    assert b'"odds_ratio":null' in msgspec.json.encode(contingency([[0, 0], [3, 5]]))

@@ -129,3 +129,21 @@ def test_kish_design_effect_by_hand() -> None:
     assert kish_deff([3.0] * 7) == pytest.approx(1.0, abs=TOL)
     assert effective_n([3.0] * 7) == pytest.approx(7.0, abs=TOL)
     assert math.isnan(kish_deff([])) and math.isnan(effective_n([]))
+
+
+@pytest.mark.parametrize(
+    ("weights", "where"),
+    [([2.0, -1.0], r"-1 at index 1"), ([1.0, math.nan, math.inf], r"inf at index 2")],
+)
+def test_kish_refuses_negative_and_infinite_weights(weights: list[float], where: str) -> None:
+    with pytest.raises(ValueError, match=where):
+        kish_deff(weights)
+    with pytest.raises(ValueError, match=where):
+        effective_n(weights)
+
+
+def test_kish_allows_zero_weights() -> None:
+    # A zero weight leaves a respondent out of Σw and Σw² but counts in n: by hand
+    # Σw = 3, Σw² = 5, n = 3.
+    assert kish_deff([0.0, 1.0, 2.0]) == pytest.approx(3 * 5 / 9, abs=TOL)
+    assert effective_n([0.0, 1.0, 2.0]) == pytest.approx(9 / 5, abs=TOL)
