@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
@@ -22,6 +23,14 @@ from survey.i18n.locales import format_tag
 from survey.services import programs, sms_review, sms_status, waves
 
 POLL_SECONDS = 5
+
+
+async def _zone(conn: Any, who: Any, program_id: int, wave: Any) -> str:
+    """The sites' own clock when they share one; otherwise UTC, named as such."""
+    in_wave = {ws.site_id for ws in wave.sites}
+    zones = {s.timezone for s in await programs.list_sites(conn, who, program_id)
+             if s.id in in_wave}
+    return zones.pop() if len(zones) == 1 else "UTC"
 
 
 class FieldworkApi(Controller):
@@ -58,16 +67,12 @@ class MonitorController(Controller):
         data = await fieldwork(conn, who, program_id, wave_id)
         program = await programs.get_program(conn, who, program_id)
         wave = await waves.get_wave(conn, who, program_id, wave_id)
-        in_wave = {ws.site_id for ws in wave.sites}
-        zones = {s.timezone for s in await programs.list_sites(conn, who, program_id)
-                 if s.id in in_wave}
         ctx = page_context(
             request,
             who,
             program=program,
             wave=wave,
-            # The sites' own clock when they share one; otherwise UTC, named as such.
-            zone=zones.pop() if len(zones) == 1 else "UTC",
+            zone=await _zone(conn, who, program_id, wave),
             fw=data,
             poll_seconds=POLL_SECONDS,
             json_url=f"/api/v1/programs/{program_id}/waves/{wave_id}/fieldwork",
@@ -137,6 +142,10 @@ class MonitorController(Controller):
         from survey.render.charts import monitor_chart
 
         data = await fieldwork(conn, who, program_id, wave_id)
+        wave = await waves.get_wave(conn, who, program_id, wave_id)
+        today = datetime.now(ZoneInfo(await _zone(conn, who, program_id, wave))).date()
         ctx = page_context(request, who)
-        png, _alt = await monitor_chart(data, ctx["t"], ctx["locale"])
+        png, _alt = await monitor_chart(
+            data, ctx["t"], ctx["locale"], channel=ctx["channel"], today=today
+        )
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})

@@ -208,12 +208,25 @@ async def trend(
     return Chart(title=title, alt=alt, png=png, rows=rows, head=[t("Measure"), *waves])
 
 
-async def monitor_chart(fieldwork: Any, t: Callable[..., str], locale: str) -> tuple[bytes, str]:
-    """Cumulative completes by channel against the wave's target."""
-    days = sorted({d.day for d in fieldwork.daily}) or [dt.datetime.now(dt.UTC).date()]
+async def monitor_chart(
+    fieldwork: Any,
+    t: Callable[..., str],
+    locale: str,
+    *,
+    channel: Callable[[str], str],
+    today: dt.date,
+) -> tuple[bytes, str]:
+    """Cumulative completes by channel against the wave's target.
+
+    ``channel`` names a channel as the monitor's tables do ("Web survey", not
+    "web"), so legend, alt text and tables agree. ``today`` is the date in the
+    sites' own zone: with no completes yet the axis shows that one day, and the
+    daily counts are in that zone too.
+    """
+    days = sorted({d.day for d in fieldwork.daily}) or [today]
     series: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(days))
     for d in fieldwork.daily:
-        series[t(d.channel)][days.index(d.day)] += d.n
+        series[channel(d.channel)][days.index(d.day)] += d.n
     fmt = number_format(locale, 0)
 
     def show_date(day: dt.date) -> str:
