@@ -71,7 +71,9 @@ async def test_an_empty_chart_is_dated_by_the_sites_clock(
     staff, url = await _grantee_on_seeded_wave(client, conn, resources)
     wave_id = int(url.split("/waves/")[1].split("/")[0])
     # No completes yet; a zone whose date is not UTC's at this hour.
-    await conn.execute("UPDATE responses SET status = 'partial', submitted_at = NULL WHERE wave_id = $1", wave_id)
+    await conn.execute(
+        "UPDATE responses SET status = 'partial', submitted_at = NULL WHERE wave_id = $1", wave_id
+    )
     zone = "Pacific/Kiritimati" if dt.datetime.now(dt.UTC).hour >= 12 else "Etc/GMT+12"
     await conn.execute("UPDATE sites SET timezone = $1", zone)
     r = await staff.get(url)
