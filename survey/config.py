@@ -173,6 +173,10 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
             "SURVEY_DATABASE_URL is not a valid PostgreSQL URL "
             "(postgresql://USER@HOST:PORT/DATABASE)"
         )
+    if settings.public_base_url.endswith("/"):
+        # Every link is built as base + "/path": "https://x.org/" gave "x.org//api/v1".
+        base = settings.public_base_url.rstrip("/")
+        settings = msgspec.structs.replace(settings, public_base_url=base)
     if not settings.public_base_url:
         # Links printed and sent must reach the server as started: a fixed default
         # pointed residents at :8000 when the port was changed.

@@ -147,6 +147,29 @@ async def test_plan_covers_the_schema_in_a_shape_citus_accepts(conn: Conn) -> No
     assert tenant[0]["table_name"] == "sites"
 
 
+async def test_the_readme_lists_every_table_of_the_plan(conn: Conn) -> None:
+    readme = (ROOT / "README.md").read_text()
+    rows = {
+        "reference": "| reference (copied to every node) |",
+        "program_id": "| distributed by `program_id`, co-located with `sites` |",
+        "own": "| distributed by its own key |",
+        "local": "| local (coordinator only) |",
+    }
+    cells = {}
+    for key, start in rows.items():
+        line = next((ln for ln in readme.splitlines() if ln.startswith(start)), None)
+        assert line is not None, start
+        cells[key] = line[len(start):]
+    missing = []
+    for r in await conn.fetch(PLAN):
+        kind = r["kind"]
+        if kind == "distributed":
+            kind = "program_id" if r["distribution_column"] == "program_id" else "own"
+        if f"`{r['table_name']}`" not in cells[kind]:
+            missing.append(f"{r['table_name']} ({kind})")
+    assert missing == []
+
+
 async def test_new_tables_that_the_plan_misses_are_reported(conn: Conn) -> None:
     await conn.execute(
         "CREATE TABLE tenant_notes (program_id bigint NOT NULL, id bigint PRIMARY KEY, note text)"

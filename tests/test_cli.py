@@ -267,6 +267,9 @@ def test_the_command_line_starts_without_the_heavy_libraries() -> None:
         ({"SURVEY_HOST": "::1", "SURVEY_PORT": "9000"}, "http://[::1]:9000"),
         ({"SURVEY_HOST": "survey.lan"}, "http://survey.lan:8000"),
         ({"SURVEY_PORT": "8011", "SURVEY_PUBLIC_BASE_URL": "https://x.org/s"}, "https://x.org/s"),
+        # A trailing slash would double the one every link path starts with.
+        ({"SURVEY_PUBLIC_BASE_URL": "https://x.org/s/"}, "https://x.org/s"),
+        ({"SURVEY_PUBLIC_BASE_URL": "https://x.org/"}, "https://x.org"),
     ],
 )
 def test_public_url_defaults_to_where_the_server_listens(

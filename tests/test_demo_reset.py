@@ -21,6 +21,15 @@ async def test_reset_reseeds_the_demo_and_retires_the_old_credentials(conn: Conn
 
     program = await conn.fetchval("SELECT id FROM programs WHERE slug = $1", demo.DEMO_SLUG)
     assert program != old_program
+    # The flyers link is the dashboard's page (it asks for a sign-in), not the API's
+    # PDF, which answers 401 to a browser.
+    pre = await conn.fetchval(
+        "SELECT min(id) FROM waves WHERE program_id = $1", program
+    )
+    assert second["flyers page (sign in first)"] == (
+        f"{BASE}/dashboard/programs/{program}/waves/{pre}/flyers"
+    )
+    assert not any("/api/" in v for k, v in second.items() if "flyer" in k)
     for table in ("responses", "sites", "waves", "contacts", "invitations", "wave_sites"):
         left = await conn.fetchval(f"SELECT count(*) FROM {table} WHERE program_id = $1",
                                    old_program)

@@ -161,8 +161,10 @@ async def seed(conn: Conn, base_url: str, *, reset: bool = False) -> dict[str, s
         code, _ = await invitations.create_open_link(conn, SYSTEM, program.id, pre.id, king)
         out["open link (King County)"] = invitations.open_url(base_url, program.id, code)
         out["dashboard"] = f"{base_url}/dashboard"
-        out["flyer (King County)"] = (
-            f"{base_url}/api/v1/programs/{program.id}/waves/{pre.id}/sites/{king}/flyer"
+        # The dashboard's page, not the API's PDF: a browser opening the printed link
+        # has no API key, and the page asks it to sign in first.
+        out["flyers page (sign in first)"] = (
+            f"{base_url}/dashboard/programs/{program.id}/waves/{pre.id}/flyers"
         )
         # Synthetic pre/post waves with known effects, so the report has something to show.
         out.update(await seed_demo(conn, res, program.id, base_url=base_url))
