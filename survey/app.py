@@ -22,7 +22,7 @@ from survey import __version__, dashboard, db, embedded, migrations, web
 from survey.api import contacts, docs, links, ops, programs, reports, signin, sms, users, waves
 from survey.api.deps import DEPENDENCIES
 from survey.api.guard import api_guard
-from survey.config import Settings, is_production, load_settings, with_secret
+from survey.config import Settings, check, is_production, load_settings, with_secret
 from survey.http_errors import EXCEPTION_HANDLERS
 from survey.logs import request_middleware, security_headers
 from survey.resources import Resources, load_resources
@@ -51,6 +51,7 @@ def create_app(
     ``warm``: run the cache warmer beside the requests (``SURVEY_WARM_INTERVAL``), as the
     server does; apps built in tests leave their caches to the test."""
     settings = with_secret(settings or load_settings())
+    check(settings)  # settings built by hand, not by load_settings, are checked too
     resources = resources or load_resources(settings)
 
     @asynccontextmanager

@@ -6,7 +6,9 @@ Nothing here is read at import time. Every field maps to an environment variable
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -51,9 +53,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             "evaluators' exports. Required in production."
         ),
     ] = ""
-    pool_min_size: Annotated[int, _doc("Minimum database connections per worker.")] = 2
-    pool_max_size: Annotated[int, _doc("Maximum database connections per worker.")] = 10
-    statement_timeout_ms: Annotated[int, _doc("Per-statement timeout in milliseconds.")] = 15000
+    pool_min_size: Annotated[
+        int, _doc("Minimum database connections per worker."), msgspec.Meta(ge=0)
+    ] = 2
+    pool_max_size: Annotated[
+        int, _doc("Maximum database connections per worker."), msgspec.Meta(ge=1)
+    ] = 10
+    statement_timeout_ms: Annotated[
+        int, _doc("Per-statement timeout in milliseconds."), msgspec.Meta(ge=1)
+    ] = 15000
     default_locale: Annotated[str, _doc("Language used when nothing else matches.")] = "en"
     questionnaire_dir: Annotated[
         str, _doc("Directory of questionnaire files (default: questionnaires/ in the project).")
@@ -62,7 +70,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         str, _doc("Directory of gettext catalogs (default: locales/ in the project).")
     ] = ""
     log_level: Annotated[str, _doc("Log level: DEBUG, INFO, WARNING or ERROR.")] = "INFO"
-    max_body_bytes: Annotated[int, _doc("Largest accepted request body, in bytes.")] = 2_000_000
+    max_body_bytes: Annotated[
+        int, _doc("Largest accepted request body, in bytes."), msgspec.Meta(ge=1)
+    ] = 2_000_000
     cookie_secure: Annotated[
         bool,
         _doc(
@@ -76,6 +86,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             "New open-link visits (landing and start) per client address per minute; "
             "page requests get ten times this, so a forum behind one address can answer."
         ),
+        msgspec.Meta(ge=1),
     ] = 60
     login_failure_limit: Annotated[
         int,
@@ -83,6 +94,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             "Failed sign-ins allowed per client address in 10 minutes (per worker); "
             "then every sign-in from it gets 429 with Retry-After until the window ends."
         ),
+        msgspec.Meta(ge=1),
     ] = 10
     warm_interval: Annotated[
         float,
@@ -90,6 +102,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             "Seconds between the cache-warming passes each `survey serve` worker runs "
             "(one at a time across workers); 0: none, `survey warm` runs apart instead."
         ),
+        msgspec.Meta(ge=0),
     ] = 30.0
     twilio_account_sid: Annotated[str, _doc("Twilio account SID for outbound SMS.")] = ""
     twilio_auth_token: Annotated[str, _doc("Twilio auth token; signs and verifies webhooks.")] = ""
@@ -98,7 +111,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     )
     sms_from_number: Annotated[str, _doc("Sending phone number (E.164) for SMS.")] = ""
     sms_segments_per_second: Annotated[
-        float, _doc("Send rate per sending number, in SMS segments per second.")
+        float,
+        _doc("Send rate per sending number, in SMS segments per second."),
+        msgspec.Meta(gt=0),
     ] = 1.0
     sms_reminder_hours: Annotated[
         str, _doc("Hours of silence before each SMS reminder, comma-separated; empty: none.")
@@ -161,13 +176,15 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
     raw: dict[str, object] = {}
     for field in msgspec.structs.fields(Settings):
         key = ENV_PREFIX + field.name.upper()
-        if key in env and env[key] != "":
+        # A command-line option wins over the variable, even one that would not convert.
+        if key in env and env[key] != "" and field.name not in overrides:
             raw[field.name] = env[key]
     raw.update(overrides)
     try:
         settings = msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:
         raise ConfigError(_invalid(str(exc), raw, set(overrides))) from None
+    check(settings, given=set(raw))
     if settings.database_url and not valid_database_url(settings.database_url):
         raise ConfigError(
             "SURVEY_DATABASE_URL is not a valid PostgreSQL URL "
@@ -186,6 +203,78 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         # deployment that forgot the flag (compose.yaml sets only the URL) would send it.
         settings = msgspec.structs.replace(settings, cookie_secure=True)
     return settings
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def check(settings: Settings, *, given: set[str] | None = None) -> None:
+    """What a type and bound cannot say: checked here so that a mistake stops the
+    command before the database starts, not a worker or a page later. ``given``: the
+    fields set explicitly (None: all), so the default locale and time zone, known good,
+    cost no import."""
+    def named(field: str) -> str:
+        return ENV_PREFIX + field.upper()
+
+    for field in ("public_base_url", "twilio_api_base"):
+        url = getattr(settings, field)
+        if url and not _HTTP_URL.fullmatch(url):
+            raise ConfigError(
+                f"{named(field)} must be an http:// or https:// URL "
+                f"(https://survey.example.org), not {url!r}"
+            )
+    if settings.log_level.upper() not in LOG_LEVELS:
+        raise ConfigError(
+            f"SURVEY_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
+            f"not {settings.log_level!r}"
+        )
+    if settings.pool_min_size > settings.pool_max_size:
+        raise ConfigError(
+            f"SURVEY_POOL_MIN_SIZE ({settings.pool_min_size}) must not be more than "
+            f"SURVEY_POOL_MAX_SIZE ({settings.pool_max_size})"
+        )
+    try:
+        reminder_hours(settings.sms_reminder_hours)
+    except ValueError:
+        raise ConfigError(
+            "SURVEY_SMS_REMINDER_HOURS must be hours above 0, comma-separated (24,72), "
+            f"or empty for none, not {settings.sms_reminder_hours!r}"
+        ) from None
+    if given is None or "default_locale" in given:
+        # survey.i18n loads babel: only a locale someone set is worth the import.
+        from survey.i18n.locales import SUPPORTED_LOCALES
+
+        if settings.default_locale not in SUPPORTED_LOCALES:
+            raise ConfigError(
+                f"SURVEY_DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}, "
+                f"not {settings.default_locale!r}"
+            )
+    if given is None or "sms_default_timezone" in given:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(settings.sms_default_timezone)
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+            raise ConfigError(
+                "SURVEY_SMS_DEFAULT_TIMEZONE must be an IANA time zone "
+                f"(America/Los_Angeles), not {settings.sms_default_timezone!r}"
+            ) from None
+
+
+_HTTP_URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
+
+
+def reminder_hours(text: str) -> tuple[float, ...]:
+    """``"24,72"`` -> (24.0, 72.0); ``ValueError`` unless each is a finite number above 0."""
+    out: list[float] = []
+    for part in text.split(","):
+        part = part.strip()
+        if part:
+            value = float(part)
+            if not 0 < value < math.inf:
+                raise ValueError(f"reminder hours must be above 0: {part}")
+            out.append(value)
+    return tuple(out)
 
 
 _KINDS = {"`int`": "a whole number", "`float`": "a number", "`bool`": "true or false"}

@@ -112,6 +112,7 @@ def connector(dsn: str) -> Connect:
 #: ("program_id_name already exists").
 _DUPLICATES = {
     "sites_program_id_name_key": "A site with this name already exists in the program",
+    "users_email_key": "A user with this email already exists",
 }
 
 

@@ -254,8 +254,12 @@ class OpenLinkOut(Base, kw_only=True):
     flyer: str
 
 
+#: name@domain.tld with no spaces: enough to catch a name typed where the email goes.
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
 class UserIn(Base, kw_only=True):
-    email: Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+$", max_length=200)]
+    email: Annotated[str, Meta(pattern=EMAIL_PATTERN, max_length=200)]
     name: Annotated[str, Meta(max_length=200)] = ""
     role: Literal["admin", "grantee", "evaluator"]
     password: Annotated[str, Meta(min_length=12, max_length=200)] | None = None

@@ -37,8 +37,12 @@ def prepare(args: argparse.Namespace, *, listen: bool = True) -> tuple[str, int,
             port_flag="--port" if args.port is not None else "SURVEY_PORT",
             host_flag="--host" if args.host is not None else "SURVEY_HOST",
         )
-    # Worker processes build their settings from the environment, where --port is not.
+    # Worker processes build their settings from the environment, where --port is not:
+    # the options replace the variables there (SURVEY_PORT=abc with --port 8799 too).
     os.environ["SURVEY_PUBLIC_BASE_URL"] = settings.public_base_url
+    os.environ["SURVEY_HOST"] = settings.host
+    os.environ["SURVEY_PORT"] = str(settings.port)
+    os.environ["SURVEY_WORKERS"] = str(settings.workers)
     if not settings.secret_key:
         import secrets
 

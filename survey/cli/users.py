@@ -56,7 +56,12 @@ def _password(args: argparse.Namespace) -> str | None:
     if args.no_password:
         return None
     if args.password_stdin:
-        return sys.stdin.readline().rstrip("\n")
+        password = sys.stdin.readline().rstrip("\n")
+        if not password:
+            raise CommandError(
+                "no password on standard input (--no-password: an account for API keys only)"
+            )
+        return password
     if not sys.stdin.isatty():
         raise CommandError(
             "no terminal to ask for a password: use --password-stdin or --no-password"
@@ -69,6 +74,11 @@ def _password(args: argparse.Namespace) -> str | None:
 
 async def add_user(args: argparse.Namespace) -> int:
     password = _password(args)
+    # Checked before the database starts; the programs' ids stand in until it has.
+    users.check_new_user(UserIn(
+        email=args.email, name=args.name, role=args.role, password=password,
+        program_ids=[0] * len(args.program),
+    ))
     async with connection(settings_from_env()) as conn:
         program_ids = []
         for slug in args.program:

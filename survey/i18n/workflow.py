@@ -69,9 +69,11 @@ def extract(
 
 
 def _signature(catalog: Catalog) -> list[tuple[object, ...]]:
+    # Comments as text: write_po wraps them at 76 columns, so the lines read back from
+    # the file are not the lines extracted, and every run would rewrite the template.
     return [
-        (m.id, m.context, tuple(m.auto_comments), tuple(sorted(m.flags)),
-         tuple(sorted(f for f, _ in m.locations)))
+        (m.id, m.context, " ".join(m.auto_comments), tuple(sorted(m.flags)),
+         tuple(sorted({f for f, _ in m.locations})))
         for m in catalog if m.id
     ]
 

@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 
 import msgspec
 
+from survey.config import reminder_hours
 from survey.db import Conn, fetch_one
 from survey.i18n import other_chinese_script
 from survey.questionnaire import Questionnaire
@@ -165,15 +166,7 @@ def gettext_for(res: Resources, wave: SmsWave, language: str) -> Gettext:
 
 def reminder_schedule(hours: str) -> tuple[timedelta, ...]:
     """``"24,72"`` -> silence before the first and second reminder."""
-    out: list[timedelta] = []
-    for part in hours.split(","):
-        part = part.strip()
-        if part:
-            value = float(part)
-            if value <= 0:
-                raise ValueError("reminder hours must be positive")
-            out.append(timedelta(hours=value))
-    return tuple(out)
+    return tuple(timedelta(hours=value) for value in reminder_hours(hours))
 
 
 def rate_limit(segments_per_second: float) -> RateLimit:

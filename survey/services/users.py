@@ -5,12 +5,14 @@ from __future__ import annotations
 from survey import access, security
 from survey.access import Principal
 from survey.db import Conn, Record, fetch_one
-from survey.errors import InvalidInput, NotFound, Unauthorized
-from survey.schemas import KeyIn, KeyOut, NewKeyOut, UserIn, UserOut
+from survey.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from survey.schemas import EMAIL_PATTERN, KeyIn, KeyOut, NewKeyOut, UserIn, UserOut
 from survey.services import audit
 from survey.sql import Q
 
 SESSION_SECONDS = 12 * 3600
+#: The shortest password any account may have, wherever it is set (README: Users).
+MIN_PASSWORD_LENGTH = 12
 
 
 def principal_from(row: Record) -> Principal:
@@ -47,11 +49,32 @@ def key_out(row: Record) -> KeyOut:
     )
 
 
-async def create_user(conn: Conn, who: Principal, data: UserIn) -> UserOut:
-    access.require_admin(who)
+def check_new_user(data: UserIn) -> None:
+    """What a new account needs, without the database: the CLI asks before it starts
+    one, and a ``UserIn`` built in code skips the schema's checks."""
+    import re
+
+    if not re.fullmatch(EMAIL_PATTERN, data.email):
+        raise InvalidInput.one("email", "must be an email address (name@example.org)")
+    if data.password is not None:
+        check_password(data.password)
     if data.role != "admin" and not data.program_ids:
         raise InvalidInput.one("program_ids", "a grantee or evaluator needs at least one program")
-    password_hash = security.hash_password(data.password) if data.password else None
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput.one(
+            "password", f"must have at least {MIN_PASSWORD_LENGTH} characters"
+        )
+
+
+async def create_user(conn: Conn, who: Principal, data: UserIn) -> UserOut:
+    access.require_admin(who)
+    check_new_user(data)
+    if await conn.fetchrow(Q.user_by_email, data.email) is not None:
+        raise Conflict("A user with email %(email)s already exists", email=data.email)
+    password_hash = security.hash_password(data.password) if data.password is not None else None
     row = await conn.fetchrow(
         Q.user_insert, data.email, data.name, data.role, password_hash, data.locale
     )
@@ -91,8 +114,7 @@ async def set_disabled(conn: Conn, who: Principal, user_id: int, disabled: bool)
 
 
 async def set_password(conn: Conn, user_id: int, password: str) -> None:
-    if len(password) < 12:
-        raise InvalidInput.one("password", "must have at least 12 characters")
+    check_password(password)
     await conn.execute(Q.user_set_password, user_id, security.hash_password(password))
 
 

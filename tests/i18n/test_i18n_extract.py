@@ -46,3 +46,29 @@ def test_mapping_splits_domains_and_reads_code_and_templates(tmp_path: Path) -> 
     assert "python-format" in ui["%(n)d question left"].flags
     questionnaire = [m for m in templates[QUESTIONNAIRE_DOMAIN] if m.id]
     assert questionnaire and all(m.context for m in questionnaire)
+
+
+def test_extract_and_update_leave_the_committed_catalogs_as_they_are(tmp_path: Path) -> None:
+    """`survey i18n extract && survey i18n update` on a clean checkout changes nothing:
+    the committed files are what extraction writes, order and wrapping included, and a
+    template read back compares equal to a fresh extraction (so it is not rewritten)."""
+    import shutil
+
+    from survey.i18n.workflow import update, write_template
+
+    committed = ROOT / "locales"
+    copy = tmp_path / "locales"
+    shutil.copytree(committed, copy)
+    written = [
+        domain for domain, template in extract(ROOT, ROOT / "babel.cfg").items()
+        if write_template(copy, domain, template)
+    ]
+    assert written == []
+    assert update(copy) == []
+    # Written anyway, the template must come out byte for byte as committed.
+    for domain, template in extract(ROOT, ROOT / "babel.cfg").items():
+        (copy / f"{domain}.pot").unlink()
+        assert write_template(copy, domain, template)
+        name = f"{domain}.pot"
+        assert (copy / name).read_bytes() == (committed / name).read_bytes(), name
+    assert update(copy) == []
