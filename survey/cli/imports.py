@@ -1,7 +1,9 @@
 """``survey import responses FILE.csv --wave W``: paper questionnaires typed into a CSV.
 
 Nothing is imported if any row is bad, unless ``--partial``; errors print by row and
-column (the CLI's usual one-line error lists them).
+column (the CLI's usual one-line error lists them). Rows with no question answered are
+skipped and listed; ``--partial`` with every row refused exits 1, as nothing was
+imported.
 """
 
 from __future__ import annotations
@@ -44,6 +46,12 @@ async def run_import_responses(args: argparse.Namespace) -> int:
             out = await import_paper(
                 conn, SYSTEM, program_id, args.wave, text, partial=args.partial
             )
+    for row in out.skipped:
+        print(f"  row {row}: no answers: skipped")
+    if out.errors and not out.imported:
+        # --partial with every row refused: nothing happened, which is a failure.
+        lines = "; ".join(f"row {e.row}: {e.column}: {e.reason}" for e in out.errors)
+        raise CommandError(f"nothing imported: every row was refused; {lines}")
     print(f"imported {out.imported} paper response(s) into wave {args.wave}")
     for e in out.errors:
         print(f"  row {e.row}: {e.column}: {e.reason}")

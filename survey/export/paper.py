@@ -11,6 +11,13 @@ The CSV: a header of item ids plus ``site`` (name or id; optional when the wave 
 one site), ``language`` (optional: the wave's default) and ``submitted``
 (``YYYY-MM-DD``, optional: today). Multiple choices separate codes with ``;``; the
 codes ``dont_know`` and ``prefer_not`` record why a question was not answered.
+
+A row with every question blank is no response (as on the web: nothing is stored or
+counted): it is skipped and reported, not refused, as spreadsheets fill site and
+language down over empty lines. ``submitted`` must be a day the wave was open, in the
+site's time zone, and never after today: a stray year would put a response years
+from its wave and stretch the monitor's chart. A closed wave needs the column, as
+today's date would be wrong for every form.
 """
 
 from __future__ import annotations
@@ -23,14 +30,19 @@ from survey import access, csvtext
 from survey.access import Principal
 from survey.db import Conn, fetch_one
 from survey.errors import Conflict
+from survey.i18n.language_names import normalize_language
 from survey.questionnaire import (
     Answer,
     AnswerError,
+    Item,
+    LikertItem,
     MultiChoiceItem,
     Questionnaire,
+    SingleChoiceItem,
     effective_answers,
     validate_answer,
 )
+from survey.questionnaire.answers import MSG_CHOOSE_ONE
 from survey.schemas import RowError
 from survey.services import audit
 from survey.services.contacts import raise_row_errors
@@ -45,6 +57,39 @@ class PaperImportOut(msgspec.Struct, kw_only=True):
     imported: int
     rejected: int
     errors: list[RowError]
+    skipped: list[int] = []  # rows with no question answered: not responses
+
+
+class Days(msgspec.Struct, frozen=True):
+    """The local days a site's paper forms may carry: the wave's first to its last."""
+
+    first: dt.date
+    last: dt.date
+
+
+def _date_problem(day: dt.date, days: Days) -> str | None:
+    if days.first <= day <= days.last:
+        return None
+    if days.first > days.last:
+        return "the wave has not opened yet"
+    return f"must be a day from {days.first} to {days.last}, while the wave was open"
+
+
+def _choices(item: Item) -> str:
+    """The codes a cell may hold, as the codebook writes them, for an error message."""
+    if isinstance(item, LikertItem):
+        values = [p.value for p in item.points]
+        span = (
+            f"{values[0]}\u2013{values[-1]}"
+            if values == list(range(values[0], values[-1] + 1)) and len(values) > 2
+            else ", ".join(str(v) for v in values)
+        )
+    elif isinstance(item, SingleChoiceItem | MultiChoiceItem):
+        span = ", ".join(o.code for o in item.options)
+    else:
+        return ""
+    extra = f" (or {', '.join(item.missing)})" if item.missing else ""
+    return f"choose one of {span}{extra}"
 
 
 class _Row(msgspec.Struct, kw_only=True):
@@ -78,8 +123,15 @@ def parse_rows(
     sites: dict[str, int],
     languages: list[str],
     default_language: str,
+    days: dict[int, Days] | None = None,
+    closed: bool = False,
+    skipped: list[int] | None = None,
 ) -> tuple[list[_Row], list[RowError]]:
-    """Validate every row; return the good ones and errors by row and column."""
+    """Validate every row; return the good ones and errors by row and column.
+
+    ``days``: each site's allowed local days (no check without it); ``closed``: the
+    wave has closed, so a missing ``submitted`` cannot default to today; ``skipped``
+    collects the rows with no question answered."""
     lines = csvtext.records(text)
     first = next(lines, None)
     if first is None:
@@ -92,6 +144,12 @@ def parse_rows(
     if "site" not in names and len(set(sites.values())) != 1:
         reason = "the wave has several sites: add a site column"
         return [], [RowError(row=1, column="site", reason=reason)]
+    if closed and "submitted" not in names:
+        reason = (
+            "the wave has closed: add a submitted column with the day each form was "
+            "filled in (YYYY-MM-DD); today's date would be wrong"
+        )
+        return [], [RowError(row=1, column="submitted", reason=reason)]
     good: list[_Row] = []
     for line_no, values in lines:
         if values is None:
@@ -103,6 +161,10 @@ def parse_rows(
             errors.append(RowError(row=line_no, column="", reason=f"more than {MAX_ROWS} rows"))
             break
         cells = {n: (values[i].strip() if i < len(values) else "") for i, n in enumerate(names)}
+        if not any(cells.get(item.id) for item in q.items):
+            if skipped is not None:
+                skipped.append(line_no)
+            continue
         row_errors: list[RowError] = []
 
         def fail(
@@ -116,15 +178,33 @@ def parse_rows(
         )
         if site_id is None:
             fail("site", f"no site {site_cell!r} in this wave")
-        language = cells.get("language") or default_language
-        if language not in languages:
-            fail("language", f"{language!r} is not one of the wave's languages")
+        raw_language = cells.get("language", "")
+        # Names as a contact list takes them: "Spanish", "español", "es-MX".
+        language = (
+            normalize_language(raw_language, languages) if raw_language else default_language
+        )
+        if language is None:
+            fail(
+                "language",
+                f"{raw_language!r} is not one of the wave's languages ({', '.join(languages)})",
+            )
         submitted = None
         if cells.get("submitted"):
             try:
                 submitted = dt.date.fromisoformat(cells["submitted"])
             except ValueError:
                 fail("submitted", "must be a date like 2026-05-31")
+        allowed = days.get(site_id) if days is not None and site_id is not None else None
+        if allowed is not None and submitted is not None:
+            problem = _date_problem(submitted, allowed)
+            if problem:
+                fail("submitted", f"{submitted} is not allowed: {problem}")
+        elif (
+            allowed is not None
+            and not cells.get("submitted")
+            and (closed or allowed.first > allowed.last)  # today is no day of the wave
+        ):
+            fail("submitted", "needs the day the form was filled in: the wave is not open")
         answers: dict[str, Answer] = {}
         given: set[str] = set()
         for item in q.items:
@@ -140,14 +220,16 @@ def parse_rows(
                 answers[item.id] = validate_answer(item, value)
             except AnswerError as exc:
                 given.discard(item.id)  # one error per cell: its own, not the skip rule's
-                fail(item.id, exc.message % exc.params if exc.params else exc.message)
+                message = exc.message % exc.params if exc.params else exc.message
+                choices = _choices(item) if exc.message == MSG_CHOOSE_ONE else ""
+                fail(item.id, f"{raw!r}: {choices}" if choices else message)
         visible = effective_answers(q, answers)
         for item_id in sorted(given - set(visible)):
             fail(item_id, "should be blank: the form's skip logic leaves this question out")
         if row_errors:
             errors.extend(row_errors)
             continue
-        assert site_id is not None
+        assert site_id is not None and language is not None
         # Blank visible questions are stored as skipped, as the web survey does.
         good.append(
             _Row(
@@ -178,12 +260,21 @@ async def import_paper(
     q = await frozen_questionnaire(conn, wave["questionnaire_hash"])
     found = await conn.fetch(Q.paper_site_ids, program_id, wave_id)
     sites = {r["key"]: r["site_id"] for r in found}
+    days = {r["site_id"]: Days(first=r["first_day"], last=r["last_day"]) for r in found}
+    closes_at = wave["closes_at"]
+    closed = wave["state"] == "closed" or (
+        closes_at is not None and closes_at <= dt.datetime.now(dt.UTC)
+    )
+    skipped: list[int] = []
     rows, errors = parse_rows(
         q,
         text,
         sites=sites,
         languages=list(wave["languages"]),
         default_language=wave["default_language"],
+        days=days,
+        closed=closed,
+        skipped=skipped,
     )
     if errors and not partial:
         raise_row_errors(errors)
@@ -230,4 +321,5 @@ async def import_paper(
         imported=len(rows),
         rejected=rejected,
         errors=sorted(errors, key=lambda e: (e.row, e.column)),
+        skipped=skipped,
     )

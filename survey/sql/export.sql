@@ -56,8 +56,16 @@ WHERE r.program_id = $1 AND r.wave_id = $2 AND NOT (r.site_id = ANY($3::bigint[]
 ORDER BY r.id;
 
 -- name: paper-site-ids
-SELECT ws.site_id, lower(s.name) AS key
-FROM wave_sites ws JOIN sites s ON s.program_id = ws.program_id AND s.id = ws.site_id
+-- With the local days (the site's zone) a paper form of the wave may carry: from the day
+-- it opened (or was launched) to the last day it took answers (closes_at is the first
+-- instant it does not; an early close ends it then), never after today.
+SELECT ws.site_id, lower(s.name) AS key,
+       (coalesce(w.opens_at, w.launched_at, now()) AT TIME ZONE s.timezone)::date AS first_day,
+       (least(w.closes_at - interval '1 microsecond', w.closed_at, now())
+            AT TIME ZONE s.timezone)::date AS last_day
+FROM wave_sites ws
+JOIN sites s ON s.program_id = ws.program_id AND s.id = ws.site_id
+JOIN waves w ON w.program_id = ws.program_id AND w.id = ws.wave_id
 WHERE ws.program_id = $1 AND ws.wave_id = $2;
 
 -- name: paper-response-insert

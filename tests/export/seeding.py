@@ -79,7 +79,9 @@ async def seed_wave(
             questionnaire_id="community-trust",  # type: ignore[arg-type]
             languages=["en", "es"],
             channels=["web"],
-            opens_at=now - timedelta(days=1),
+            # Open since before the March 2026 days paper_csv writes: a paper form's
+            # day must be one the wave was open.
+            opens_at=min(now - timedelta(days=1), datetime(2026, 2, 26, tzinfo=UTC)),
             closes_at=now + timedelta(days=30),
             sites=[
                 WaveSiteIn(site_id=sites["Big"], target_n=20),
