@@ -355,9 +355,15 @@ def response_monitor(
     figure = Figure(figsize=(WIDTH_INCHES, 4.2), layout="constrained")
     axis = figure.add_subplot()
     if series:
+        stacks = [np.cumsum(counts) for counts in series.values()]
+        area_x = x
+        if x.size == 1:
+            # An area needs two points: with one day of responses the stack rises
+            # from nothing the day before, so that day's completes are seen.
+            area_x, stacks = np.concatenate((x - 1.0, x)), [np.append(0.0, s) for s in stacks]
         axis.stackplot(
-            x,
-            *(np.cumsum(counts) for counts in series.values()),
+            area_x,
+            *stacks,
             labels=list(series),
             colors=[SERIES_COLOURS[i % len(SERIES_COLOURS)] for i in range(len(series))],
             alpha=0.85,

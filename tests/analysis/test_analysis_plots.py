@@ -14,6 +14,8 @@ import matplotlib
 import numpy as np
 import pytest
 from matplotlib import image
+from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
 
 from analysis import plots
 from analysis.alt_text import (
@@ -299,3 +301,49 @@ def test_alt_text_keeps_one_number_format_per_figure() -> None:
     assert trend_alt(["W1"], [[3]], [[2]], [[4]], ["S"]) == "S: W1 3 [2, 4]"
     monitor = response_monitor_alt(THREE_DATES, {"SMS": [1, 2, 2], "Web": [0.5, 0, 0]}, 10)
     assert monitor == "SMS: 5.00; Web: 0.50; Total: 5.50; Target: 10.00; 2025-03-01 – 2025-03-03"
+
+
+def monitor_figure(monkeypatch: pytest.MonkeyPatch, *args: object) -> Figure:
+    """The monitor's Figure as drawn, taken where it would be rendered."""
+    drawn: list[Figure] = []
+
+    def keep(figure: Figure, image_format: str) -> bytes:
+        drawn.append(figure)
+        return b""
+
+    monkeypatch.setattr(plots, "_render", keep)
+    plots.response_monitor(*args)
+    (figure,) = drawn
+    return figure
+
+
+def test_monitor_with_one_day_of_completes_draws_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A stackplot of a single x point has no area: the day's completes vanished.
+    day = dt.date(2026, 11, 24)
+    figure = monitor_figure(monkeypatch, [day], {"Web survey": [5]}, 50.0)
+    (axis,) = figure.axes
+    (area,) = [c for c in axis.collections if isinstance(c, PolyCollection)]
+    (path,) = area.get_paths()
+    xs, ys = path.vertices[:, 0], path.vertices[:, 1]
+    assert ys.max() == 5.0 and ys.min() == 0.0
+    # Shoelace area of the outline: zero when the stack collapses to a line.
+    assert abs(np.dot(xs, np.roll(ys, 1)) - np.dot(ys, np.roll(xs, 1))) / 2 > 1.0
+    # It reaches the day's count on that day, the only date ticked, as the alt text says.
+    assert xs.max() == day.toordinal()
+    assert [tick.get_text() for tick in axis.get_xticklabels()] == ["2026-11-24"]
+    assert response_monitor_alt([day], {"Web survey": [5]}, 50.0).endswith(
+        "Total: 5; Target: 50; 2026-11-24 – 2026-11-24"
+    )
+
+
+def test_monitor_with_days_keeps_its_area_and_with_none_still_renders(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    figure = monitor_figure(monkeypatch, THREE_DATES, {"SMS": [1, 2, 2]}, 10.0)
+    (area,) = [c for c in figure.axes[0].collections if isinstance(c, PolyCollection)]
+    xs = area.get_paths()[0].vertices[:, 0]
+    assert xs.min() == THREE_DATES[0].toordinal()  # no extra day before the first
+    monkeypatch.undo()
+    today = dt.date(2026, 11, 24)
+    assert plots.response_monitor([today], {}, 50.0)[:8] == PNG_MAGIC
+    assert plots.response_monitor([today], {"Web survey": [0]}, None)[:8] == PNG_MAGIC
