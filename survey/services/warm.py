@@ -83,6 +83,8 @@ class Warmer:
         self.connect = connect
         # Kept by whoever runs passes on fresh connections (warm_beside_server).
         self.tried = set() if tried is None else tried
+        # Across runs: a lost connection ends one, and the warmer carries on in another.
+        self.total = WarmStats()
 
     async def run_once(self) -> WarmStats:
         stats = WarmStats()
@@ -110,7 +112,8 @@ class Warmer:
         return stats
 
     async def run(self, stop: asyncio.Event, poll: float = 30.0) -> WarmStats:
-        total = WarmStats()
+        """Passes until ``stop`` is set; returns ``total``, what every run so far did."""
+        total = self.total
         while not stop.is_set():
             done = await self.run_once()
             for field in WarmStats.__struct_fields__:
