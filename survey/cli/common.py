@@ -107,11 +107,16 @@ class Progress:
         self.done = 0
         self._last = 0.0
         self._tty = sys.stderr.isatty()
+        self._finished = False
 
     def advance(self, n: int = 1) -> None:
         self.done += n
+        if self._finished:
+            # Writers report their last chunk and then the end: one 100% line, not two.
+            return
         now = time.monotonic()
         if now - self._last > 0.25 or self.done >= self.total:
+            self._finished = self.done >= self.total
             self._last = now
             pct = 100 * self.done / self.total
             end = "\r" if self._tty and self.done < self.total else "\n"
