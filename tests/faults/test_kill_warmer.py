@@ -101,7 +101,7 @@ async def test_a_terminated_session_does_not_end_the_warmer(
         await until(conn, OTHERS, 1)
         first = await conn.fetchval(OTHERS.replace("count(*)", "min(pid)"))
         await conn.fetchval("SELECT pg_terminate_backend($1)", first)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 20
         while await conn.fetchval(OTHERS.replace("count(*)", "min(pid)")) in (first, None):
             assert time.monotonic() < deadline, "the warmer did not reconnect"
             await asyncio.sleep(0.05)
@@ -111,6 +111,10 @@ async def test_a_terminated_session_does_not_end_the_warmer(
             "$1", str(s.program_id)), 2)
         warm.send_signal(signal.SIGTERM)
         _, err = warm.communicate(timeout=30)
+    except AssertionError as exc:
+        warm.kill()
+        _, err = warm.communicate(timeout=10)
+        raise AssertionError(f"{exc}\nthe warmer said:\n{err.decode()}") from None
     finally:
         if warm.poll() is None:
             warm.kill()
