@@ -37,6 +37,14 @@ _UNAVAILABLE = (
 )
 
 
+def connection_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` says the server went away or cannot take us now: worth a fresh
+    connection after a wait, not a reason for a long-running worker to give up."""
+    if isinstance(exc, asyncpg.InternalClientError) and "another operation" in str(exc):
+        return True  # see translate_error
+    return isinstance(exc, _UNAVAILABLE)
+
+
 async def _init_connection(conn: Conn) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")

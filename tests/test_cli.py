@@ -276,3 +276,27 @@ def test_public_url_defaults_to_where_the_server_listens(
     env: dict[str, str], expected: str
 ) -> None:
     assert load_settings(env).public_base_url == expected
+
+
+def test_report_checks_its_output_before_the_database(tmp_path: Path) -> None:
+    """A database nobody can reach: the unwritable -o is named before one is needed,
+    not after the whole report was built."""
+    refused = {"SURVEY_DATABASE_URL": f"postgresql://survey:x@127.0.0.1:{_closed_port()}/s"}
+    missing = tmp_path / "nonexistent" / "r.json"
+    done = run(["report", "king", "-o", str(missing)], refused)
+    assert done.returncode == 1
+    assert done.stderr == (f"survey: error: -o {missing}: the directory {missing.parent} does "
+                           "not exist; create it first or name a file in an existing directory\n")
+    done = run(["report", "king", "-f", "text", "-o", str(tmp_path)], refused)
+    assert done.returncode == 1
+    assert done.stderr == (f"survey: error: -o {tmp_path}: is a directory; name a file in it, "
+                           f"e.g. -o {tmp_path / 'report.txt'}\n")
+
+
+def test_progress_prints_its_last_line_once(capsys: pytest.CaptureFixture[str]) -> None:
+    from survey.cli.common import Progress
+
+    bar = Progress("exporting wave.csv", 3)
+    bar.advance(3)  # the last chunk of rows
+    bar.advance(0)  # the writer's end
+    assert capsys.readouterr().err == "· exporting wave.csv: 3/3 (100%)\n"

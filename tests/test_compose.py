@@ -134,3 +134,18 @@ def test_the_service_runs_from_an_image_built_from_this_checkout() -> None:
         assert service["command"].split()[0] == "survey", name
         if "healthcheck" in service:
             assert service["healthcheck"]["start_period"] == "60s", name
+
+
+def test_every_long_running_service_comes_back_on_its_own() -> None:
+    """A worker that ends (before it learned to ride out a lost database connection, the
+    SMS worker stopped for good at a PostgreSQL restart, and texts with it) or a
+    database that crashes is started again; only the one-shot setup is not."""
+    services = compose()["services"]
+    one_shot = {n for n, s in services.items()
+                if any(c == "service_completed_successfully" for o in services.values()
+                       for d, c in depends(o).items() if d == n)}
+    assert one_shot == {"citus-setup"}
+    assert services["citus-setup"]["restart"] == "no"
+    for name in services.keys() - one_shot:
+        assert services[name].get("restart") == "unless-stopped", name
+    assert {"sms-worker", "cache-warmer", "survey", "postgres"} <= services.keys()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Protocol, TypeVar
 
@@ -18,6 +20,8 @@ from survey.config import Settings, load_settings
 from survey.db import Conn
 
 S = TypeVar("S", covariant=True)
+
+log = logging.getLogger("survey.cli")
 
 
 def settings_from_env(**overrides: object) -> Settings:
@@ -103,11 +107,16 @@ class Progress:
         self.done = 0
         self._last = 0.0
         self._tty = sys.stderr.isatty()
+        self._finished = False
 
     def advance(self, n: int = 1) -> None:
         self.done += n
+        if self._finished:
+            # Writers report their last chunk and then the end: one 100% line, not two.
+            return
         now = time.monotonic()
         if now - self._last > 0.25 or self.done >= self.total:
+            self._finished = self.done >= self.total
             self._last = now
             pct = 100 * self.done / self.total
             end = "\r" if self._tty and self.done < self.total else "\n"
@@ -140,19 +149,79 @@ def cancel_on_sigterm() -> None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
 
 
+#: The longest wait between attempts to get a lost database connection back.
+RETRY_CAP = 30.0
+
+
 class Loop(Protocol[S]):
-    """A worker that can do one pass, or passes until told to stop."""
+    """A worker that can do one pass, or passes until told to stop, on ``conn``."""
+
+    conn: Conn
+
+    @property
+    def total(self) -> S:
+        """What every ``run`` so far did, kept across a lost connection."""
+        ...
 
     async def run_once(self) -> S: ...
 
     async def run(self, stop: asyncio.Event, poll: float) -> S: ...
 
 
-async def once_or_until_stopped(worker: Loop[S], *, once: bool, poll: float, doing: str) -> S:
+async def once_or_until_stopped(
+    worker: Loop[S],
+    *,
+    once: bool,
+    poll: float,
+    doing: str,
+    connect: db.Connect,
+    prepare: Callable[[Conn], Awaitable[object]] | None = None,
+) -> S:
     """One pass with ``--once``; otherwise passes every ``poll`` seconds until SIGINT or
-    SIGTERM, saying first what the worker is ``doing``. Returns the worker's totals."""
+    SIGTERM, saying first what the worker is ``doing``. Returns the worker's totals.
+
+    A database that restarts or drops the worker's session must not end it (the texts
+    queued meanwhile would wait for someone to notice): the failed pass is logged, and
+    after a wait (``poll``, doubling while the database stays away, at most
+    ``RETRY_CAP``) the worker carries on with a fresh connection from ``connect``,
+    set up by ``prepare`` as the first one was. Whatever the pass held in a transaction rolled
+    back with the session. ``--once`` fails as any command does.
+    """
     if once:
         return await worker.run_once()
     stop = stop_on_signals()
     progress(f"{doing}; Ctrl-C stops")
-    return await worker.run(stop, poll=poll)
+    async with contextlib.AsyncExitStack() as stack:
+        failures = 0
+        while True:
+            try:
+                return await worker.run(stop, poll=poll)
+            except Exception as exc:
+                if not db.connection_lost(exc):
+                    raise
+                reason = f"{type(exc).__name__}: {exc}"
+            worker.conn.terminate()
+            while True:
+                failures += 1
+                delay = min(max(poll, 0.1) * 2 ** (failures - 1), RETRY_CAP)
+                log.warning(
+                    "database connection lost; retrying in %g s", delay,
+                    extra={"error": reason, "attempt": failures},
+                )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=delay)
+                if stop.is_set():
+                    return worker.total
+                try:
+                    conn = await stack.enter_async_context(connect())
+                    if prepare is not None:
+                        await prepare(conn)
+                except Exception as exc:
+                    if not db.connection_lost(exc) and not isinstance(exc, db.CONNECT_FAILED):
+                        raise
+                    reason = f"{type(exc).__name__}: {exc}"
+                    continue
+                worker.conn = conn
+                failures = 0
+                log.info("database connection back; carrying on")
+                break

@@ -43,7 +43,7 @@ async def run_export(args: argparse.Namespace) -> int:
     from survey.resources import load_resources
     from survey.sql import Q
 
-    check_output(args.output, args.wave, args.format)
+    check_output(args.output, f"wave-{args.wave}.{args.format}")
     cancel_on_sigterm()
     settings = settings_from_env()
     res = load_resources(settings)
@@ -80,8 +80,15 @@ async def run_export(args: argparse.Namespace) -> int:
             progress(f"withheld {site.name}: {site.reason}")
         target = Path(args.output or plan.filename(args.format))
         bar: list[Progress] = []
+        if not plan.rows:
+            # A counter of 0/1 would read as an export that stopped before it began.
+            beyond = " beyond the sites withheld" if plan.withheld else ""
+            progress(f"wave {args.wave} has no completed responses to export{beyond}: "
+                     f"{target.name} gets the variables only")
 
         def advance(done: int, total: int) -> None:
+            if not total:
+                return
             if not bar:
                 bar.append(Progress(f"exporting {target.name}", total))
             bar[0].advance(done - bar[0].done)
@@ -101,9 +108,11 @@ async def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def check_output(output: str | None, wave_id: int, fmt: str) -> None:
-    """Refuse, before anything starts, a place the export could not be written to:
-    otherwise the whole export runs first and fails at the end."""
+def check_output(output: str | None, example: str) -> None:
+    """Refuse, before anything starts, a place the export (or report) could not be
+    written to: otherwise the whole of it runs first and fails at the end. ``None``
+    means a default name in the current directory; ``example`` is the file name that
+    the message suggests for a directory given as ``-o``."""
     if output is None:
         here = Path.cwd()
         if not os.access(here, os.W_OK | os.X_OK):
@@ -113,7 +122,6 @@ def check_output(output: str | None, wave_id: int, fmt: str) -> None:
             )
         return
     path = Path(output)
-    example = f"wave-{wave_id}.{fmt}"
     if path.is_dir():
         raise CommandError(
             f"-o {output}: is a directory; name a file in it, e.g. -o {path / example}"

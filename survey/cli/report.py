@@ -38,10 +38,13 @@ async def run_report(args: argparse.Namespace) -> int:
 
     from survey.access import SYSTEM
     from survey.cli.common import connections, no_such_wave, progress, settings_from_env
+    from survey.cli.export import check_output
     from survey.report import build_report
     from survey.resources import load_resources
     from survey.sql import Q
 
+    if args.output:
+        check_output(args.output, f"report.{args.format if args.format == 'json' else 'txt'}")
     settings = settings_from_env()
     res = load_resources(settings)
     async with connections(settings) as (conn, connect):

@@ -14,6 +14,7 @@ from survey.access import SYSTEM
 from survey.cli import CommandError
 from survey.cli.common import (
     connection,
+    connections,
     no_such_wave,
     once_or_until_stopped,
     progress,
@@ -22,6 +23,7 @@ from survey.cli.common import (
 from survey.sql import Q
 
 if TYPE_CHECKING:
+    from survey.db import Conn
     from survey.services.sms_worker import PassStats
 
 log = logging.getLogger("survey.sms.worker")
@@ -61,10 +63,9 @@ async def run_worker(args: argparse.Namespace) -> int:
         raise CommandError("set " + ", ".join(missing) + " to send SMS")
     res = load_resources(settings)
     config = WorkerConfig.from_settings(settings)
-    async with connection(settings) as conn:
+    async with connections(settings) as (conn, connect):
         await migrations.check_current(conn)
-        # Named, so operators (and tests) can tell worker sessions apart.
-        await conn.execute(Q.sms_worker_session)
+        await _name_session(conn)
         async with TwilioSender(
             account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
             from_number=settings.sms_from_number, api_base=settings.twilio_api_base,
@@ -73,12 +74,18 @@ async def run_worker(args: argparse.Namespace) -> int:
                 stats = await once_or_until_stopped(
                     Worker(conn, sender, res, config), once=args.once, poll=args.poll,
                     doing=f"sending SMS from {settings.sms_from_number}",
+                    connect=connect, prepare=_name_session,
                 )
             except ProviderAuthError as exc:
                 # The text in hand went back to the queue; nothing else is tried.
                 raise CommandError(f"the SMS provider refused our credentials ({exc})") from None
     _report(stats)
     return 0
+
+
+async def _name_session(conn: Conn) -> None:
+    # Named, so operators (and tests) can tell worker sessions apart.
+    await conn.execute(Q.sms_worker_session)
 
 
 def _report(stats: PassStats) -> None:

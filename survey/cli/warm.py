@@ -47,6 +47,7 @@ async def run_warm(args: argparse.Namespace) -> int:
         stats = await once_or_until_stopped(
             Warmer(conn, res, connect), once=args.once, poll=args.poll,
             doing=f"building missing and stale caches, updating current ones every {args.poll:g} s",
+            connect=connect,
         )
     _report(stats)
     return 0

@@ -185,6 +185,8 @@ class Worker:
         self.config = config
         self.clock = clock
         self.sleep = sleep
+        # Across runs: a lost connection ends one, and the worker carries on in another.
+        self.total = PassStats()
 
     # -- the loop ----------------------------------------------------------
 
@@ -197,8 +199,9 @@ class Worker:
         return stats
 
     async def run(self, stop: asyncio.Event, poll: float = 1.0) -> PassStats:
-        """Until ``stop`` is set (after the text in hand), polling when idle."""
-        total = PassStats()
+        """Until ``stop`` is set (after the text in hand), polling when idle. Returns
+        ``total``, what every run so far did."""
+        total = self.total
         while not stop.is_set():
             stats = await self.run_once(stop)
             if any(msgspec.structs.astuple(stats)):

@@ -48,7 +48,7 @@ import logging
 import msgspec
 
 from survey.access import SYSTEM
-from survey.db import Conn, Connect, Pool, translate_error
+from survey.db import Conn, Connect, Pool, connection_lost, translate_error
 from survey.export import cells
 from survey.export.plan import plan_export
 from survey.report.service import load_margins, refresh_report_caches
@@ -83,6 +83,8 @@ class Warmer:
         self.connect = connect
         # Kept by whoever runs passes on fresh connections (warm_beside_server).
         self.tried = set() if tried is None else tried
+        # Across runs: a lost connection ends one, and the warmer carries on in another.
+        self.total = WarmStats()
 
     async def run_once(self) -> WarmStats:
         stats = WarmStats()
@@ -95,12 +97,18 @@ class Warmer:
                 if key in self.tried:
                     continue
                 self.tried.add(key)
-                if row["kind"] == "report":
-                    if row["program_id"] not in programs:
-                        programs.add(row["program_id"])
-                        await self._refresh(row["program_id"], stats, stale=True)
-                else:
-                    await self._export(row["program_id"], row["wave_id"], stats)
+                try:
+                    if row["kind"] == "report":
+                        if row["program_id"] not in programs:
+                            programs.add(row["program_id"])
+                            await self._refresh(row["program_id"], stats, stale=True)
+                    else:
+                        await self._export(row["program_id"], row["wave_id"], stats)
+                except BaseException:
+                    # A lost connection says nothing of this cache: the next pass, on a
+                    # fresh one, builds it.
+                    self.tried.discard(key)
+                    raise
             ahead = [r["program_id"] for r in await self.conn.fetch(Q.caches_missing)]
             behind = [r["program_id"] for r in await self.conn.fetch(Q.caches_behind)]
             for program_id in sorted(set(ahead + behind) - programs):
@@ -110,7 +118,8 @@ class Warmer:
         return stats
 
     async def run(self, stop: asyncio.Event, poll: float = 30.0) -> WarmStats:
-        total = WarmStats()
+        """Passes until ``stop`` is set; returns ``total``, what every run so far did."""
+        total = self.total
         while not stop.is_set():
             done = await self.run_once()
             for field in WarmStats.__struct_fields__:
@@ -149,6 +158,8 @@ class Warmer:
 
     @staticmethod
     def _count_failure(exc: Exception, stats: WarmStats, what: str) -> None:
+        if connection_lost(exc):
+            raise exc  # the pass ends; whoever runs it gets the connection back
         if translate_error(exc) is None:
             log.exception("cache warm: %s failed", what)
             stats.failed += 1

@@ -59,6 +59,21 @@ def main(argv: list[str] | None = None) -> int:
         stopped.wait()
         fake.stop()
         return 0
+    try:
+        return _talk(args)
+    except httpx.TransportError:
+        # A traceback would bury the one thing to do: start the fake.
+        print(
+            f"cannot reach the fake provider at {args.fake}: is it running? start it with "
+            "`python -m survey.sms.fakeprovider serve` and pass the api_base it prints "
+            "as --fake",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _talk(args: argparse.Namespace) -> int:
+    """``text`` or ``messages``, through the running fake at ``args.fake``."""
     if args.command == "text":
         form = {"From": args.from_, "Body": args.body, "Url": args.url}
         response = httpx.post(args.fake.rstrip("/") + "/_fake/inbound", data=form, timeout=20)

@@ -35,6 +35,7 @@ async def test_export_and_paper_import(conn: Conn, resources: Any, actors: Any,
                                    "dta", "--output", str(target))
     assert code == 0, err
     assert "15 responses" in out and "exporting wave.dta: 15/15 (100%)" in err
+    assert err.count("(100%)") == 1, err  # the last line once, not once per writer step
     df, meta = pyreadstat.read_dta(str(target))
     assert len(df) == 15 and meta.variable_value_labels["gender"][1] == "Woman"
     code, out, err = await _survey(database_url, "export", str(seeded.wave_id), "--lang", "zz",
@@ -91,6 +92,21 @@ async def test_output_and_lang_are_checked_before_the_database(tmp_path: Path) -
     code, _, err = await _survey(refused, "export", "4", "--lang", "xx")
     assert code == 1 and err.startswith("survey: error: --lang xx: not a language we have; "
                                         "use one of en, es"), err
+
+
+async def test_an_empty_wave_says_so_and_writes_the_variables_only(
+    conn: Conn, resources: Any, actors: Any, database_url: str, tmp_path: Path
+) -> None:
+    seeded = await seed_wave(conn, resources, actors.programs["own"], big=0, small=0)
+    target = tmp_path / "empty.csv"
+    code, out, err = await _survey(database_url, "export", str(seeded.wave_id), "-o",
+                                   str(target))
+    assert code == 0, err
+    assert err == (f"· wave {seeded.wave_id} has no completed responses to export: "
+                   "empty.csv gets the variables only\n")
+    assert out.startswith(f"{target} (0 responses, ")
+    lines = target.read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 1 and lines[0].startswith("resp_id,wave_id,phase,site_id,"), lines
 
 
 async def test_no_such_wave(database_url: str) -> None:

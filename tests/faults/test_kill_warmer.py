@@ -84,3 +84,43 @@ async def test_sigkill_during_a_build_ahead_keeps_nothing_half_built(
     for dup in (False, True):
         cached = await counts(conn, resources, s, cached=True, dup=dup)
         assert cached == await counts(conn, resources, s, cached=False, dup=dup)
+
+
+async def test_a_terminated_session_does_not_end_the_warmer(
+    conn: Conn, resources: Resources, database_url: str
+) -> None:
+    """``survey warm`` (no ``--once``) whose session the server ends, as a restart
+    would: it logs the lost connection, carries on with a fresh one, and builds what
+    a pass finds afterwards."""
+    warm = subprocess.Popen(
+        [sys.executable, "-m", "survey", "warm", "--poll", "0.2"],
+        env={**os.environ, "SURVEY_DATABASE_URL": database_url, "SURVEY_LOG_LEVEL": "WARNING"},
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        # In its loop (a pass done): a lost connection while it starts (the schema
+        # check) still ends it, as a database it cannot reach at start does.
+        await until(conn, OTHERS + " AND query LIKE '%pg_advisory_unlock%'", 1)
+        first = await conn.fetchval(OTHERS.replace("count(*)", "min(pid)"))
+        await conn.fetchval("SELECT pg_terminate_backend($1)", first)
+        deadline = time.monotonic() + 20
+        while await conn.fetchval(OTHERS.replace("count(*)", "min(pid)")) in (first, None):
+            assert time.monotonic() < deadline, "the warmer did not reconnect"
+            await asyncio.sleep(0.05)
+        assert warm.poll() is None, "the warmer exited on a lost connection"
+        s = await seed_program(conn, resources, DESIGN, slug="warm-after", seed=9)
+        await until(conn, CACHED.format("report_cache_state").replace(
+            "$1", str(s.program_id)), 2)
+        warm.send_signal(signal.SIGTERM)
+        _, err = warm.communicate(timeout=30)
+    except AssertionError as exc:
+        warm.kill()
+        _, err = warm.communicate(timeout=10)
+        raise AssertionError(f"{exc}\nthe warmer said:\n{err.decode()}") from None
+    finally:
+        if warm.poll() is None:
+            warm.kill()
+            warm.communicate(timeout=10)
+    assert warm.returncode == 0, err.decode()
+    lost = [line for line in err.decode().splitlines() if "database connection lost" in line]
+    assert len(lost) == 1 and '"logger": "survey.cli"' in lost[0], err.decode()

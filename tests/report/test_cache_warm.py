@@ -235,3 +235,41 @@ async def test_the_warmer_builds_caches_before_the_first_report(
     assert await conn.fetch(FULL, s.program_id) == states
     await assert_cache_matches(conn, resources, s)
     assert await Warmer(conn, resources).run_once() == WarmStats()
+
+
+async def test_a_build_cut_off_by_a_lost_connection_is_tried_again(
+    conn: Conn, resources: Resources, seeded: Seeded, database_url: str
+) -> None:
+    """The server ends the warmer's session in the middle of building a stale cache (a
+    restart): the pass fails, rather than counting the build as skipped and keeping
+    it out of every later pass on the lost connection's word."""
+    import asyncio
+
+    await build_report(conn, SYSTEM, resources, seeded.program_id)
+    await conn.execute("SELECT report_cache_invalidate($1, $2)", seeded.program_id, seeded.post_id)
+    tried: set[tuple[str, int, int, int]] = set()
+    holder, lost = await db.connect(database_url), await db.connect(database_url)
+    tx = holder.transaction()
+    await tx.start()
+    # The build waits for the cache's rows inside its statement, where the session ends.
+    await holder.execute("LOCK TABLE report_cache_rows IN ACCESS EXCLUSIVE MODE")
+    try:
+        passing = asyncio.create_task(Warmer(lost, resources, tried=tried).run_once())
+        waiting = "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1"
+        for _ in range(400):
+            if await conn.fetchval(waiting, lost.get_server_pid()):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the build never waited")
+        await conn.fetchval("SELECT pg_terminate_backend($1)", lost.get_server_pid())
+        with pytest.raises(Exception) as failed:
+            await passing
+        assert db.connection_lost(failed.value), failed.value
+    finally:
+        await tx.rollback()
+        await holder.close()
+        lost.terminate()
+    assert tried == set()
+    assert await Warmer(conn, resources, tried=tried).run_once() == WarmStats(reports=2, exports=1)
+    assert await stale(conn) == []

@@ -254,3 +254,20 @@ def test_cli_serve_text_and_messages(sink: WebhookSink) -> None:
         if proc.stdout is not None:
             proc.stdout.close()
     assert code == 0
+
+
+@pytest.mark.parametrize("command", [["messages"], ["text", "--from", PHONE, "--body", "3"]])
+def test_cli_names_a_fake_that_is_not_running(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from survey.sms.fake_cli import main
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    assert main([command[0], "--fake", url, *command[1:]]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (f"cannot reach the fake provider at {url}: is it running? start it with "
+                   "`python -m survey.sms.fakeprovider serve` and pass the api_base it "
+                   "prints as --fake\n")
