@@ -18,7 +18,7 @@ from survey.api.deps import DbConn, Who
 from survey.dashboard.context import page_context, render
 from survey.dashboard.errors import worded
 from survey.dashboard.fieldwork import FieldworkOut, fieldwork
-from survey.errors import InvalidInput, SurveyError
+from survey.errors import Conflict, InvalidInput, SurveyError
 from survey.i18n.locales import format_tag
 from survey.services import programs, sms_review, sms_status, waves
 
@@ -31,6 +31,15 @@ async def _zone(conn: Any, who: Any, program_id: int, wave: Any) -> str:
     zones = {s.timezone for s in await programs.list_sites(conn, who, program_id)
              if s.id in in_wave}
     return zones.pop() if len(zones) == 1 else "UTC"
+
+
+def _decided_already(request: Request[Any, Any, Any], review: Any) -> Any:
+    """The decided text a refused second decision (``?already=<id>``) was about."""
+    wanted = request.query_params.get("already", "")
+    for row in review or []:
+        if str(row.message_id) == wanted and row.decision is not None:
+            return row
+    return None
 
 
 class FieldworkApi(Controller):
@@ -86,6 +95,13 @@ class MonitorController(Controller):
             decided=request.query_params.get("decided"),
             problem=problem,
         )
+        already = _decided_already(request, ctx["review"])
+        if already is not None:
+            # Who and when as the table says them: the wave's clock, the reader's words.
+            ctx["problem"] = ctx["t"](
+                sms_review.ALREADY_DECIDED, who=already.decided_by or "–",
+                when=ctx["when"](already.decided_at, ctx["zone"]),
+            )
         # The script formats polled numbers with the browser's Intl: in the locale the
         # server formats in (es-US: "14%", "12,345"), not the page's language ("es").
         ctx["format_tag"] = format_tag(ctx["locale"])
@@ -113,6 +129,7 @@ class MonitorController(Controller):
         access.check(who, program_id, "write")
         form = await request.form()
         decision = str(form.get("decision", ""))
+        here = f"/dashboard/programs/{program_id}/waves/{wave_id}/monitor"
         try:
             if decision not in ("stop", "keep"):
                 raise InvalidInput.one("decision", "must be stop or keep")
@@ -122,12 +139,14 @@ class MonitorController(Controller):
         except SurveyError as exc:
             if exc.status in (401, 403, 404):
                 raise
-            # Decided already by someone else, say: the page again, saying by whom.
+            if isinstance(exc, Conflict):
+                # Decided already (another tab, another grantee): back to the monitor,
+                # which says by whom and when, so a reload posts nothing again.
+                return Redirect(f"{here}?already={message_id}#review-h", status_code=303)
             t = page_context(request, who)["t"]
             return await self._page(request, conn, who, program_id, wave_id,
                                     problem=worded(exc, t), status_code=exc.status)
         # Post, redirect, get: a reload decides nothing twice.
-        here = f"/dashboard/programs/{program_id}/waves/{wave_id}/monitor"
         return Redirect(f"{here}?decided={decision}#review-h", status_code=303)
 
     @get("/chart.png", media_type="image/png")

@@ -185,6 +185,10 @@ class WizardPages(Controller):
             await waves.update_wave(conn, who, res, program_id, wave_id, patch)
         except (InvalidInput, ValueError) as exc:
             ctx = await steps.wave_context(request, conn, who, res, program_id, wave_id, step)
+            if step == "channels":
+                # The form as it was filled in, as other refusals show it back.
+                ctx["opens_day"] = str(form.get("opens_at", ""))[:40]
+                ctx["closes_day"] = str(form.get("closes_at", ""))[:40]
             ctx["errors"] = (
                 steps.problems(exc)
                 if isinstance(exc, InvalidInput)

@@ -21,11 +21,24 @@ from survey.services.versions import frozen_questionnaire
 
 STEPS = ("languages", "sites", "channels", "launch", "contacts")
 
+#: A service reason worded for the API (it names the API's fields), by its ``code``,
+#: as a whole sentence for the people filling in the form.
+FOR_PEOPLE = {
+    "closes_before_opens": t("The closing day must be on or after the opening day."),
+}
+
 
 def problems(exc: InvalidInput) -> list[dict[str, Any]]:
     """As the templates show them: a reason with values in it is its msgid and
     ``params``, for ``t(e.reason, **e.params)`` to word in the reader's language."""
-    return [{**p.as_dict(), "reason": p.msgid, "params": p.params} for p in exc.problems]
+    out = []
+    for p in exc.problems:
+        if p.code in FOR_PEOPLE:
+            # The sentence names its fields itself.
+            out.append({"field": "", "reason": FOR_PEOPLE[p.code], "params": {}})
+        else:
+            out.append({**p.as_dict(), "reason": p.msgid, "params": p.params})
+    return out
 
 
 def launch_problems(exc: InvalidInput, ctx: dict[str, Any]) -> list[dict[str, Any]]:
@@ -140,6 +153,8 @@ async def wave_context(
         zones = dates.wave_zones(wave, sites, request.app.state.settings.sms_default_timezone)
         ctx["zone"] = dates.shown_zone(zones)
         ctx["zone_names"] = ", ".join(dates.zone_name(z, ctx["locale"]) for z in zones)
-        ctx["opens_day"] = form_day(wave.opens_at, False, zones)
-        ctx["closes_day"] = form_day(wave.closes_at, True, zones)
+        opens, closes = form_day(wave.opens_at, False, zones), form_day(wave.closes_at, True, zones)
+        # As the box's value: a refused save puts back what was typed instead.
+        ctx["opens_day"] = opens.isoformat() if opens else ""
+        ctx["closes_day"] = closes.isoformat() if closes else ""
     return ctx

@@ -61,7 +61,9 @@ def _validate(
     if default_language is not None and languages is not None and default_language not in languages:
         problems.append(FieldProblem("default_language", "must be one of the wave's languages"))
     if opens_at and closes_at and closes_at <= opens_at:
-        problems.append(FieldProblem("closes_at", "must be after opens_at"))
+        problems.append(
+            FieldProblem("closes_at", "must be after opens_at", code="closes_before_opens")
+        )
     for name, value in (("opens_at", opens_at), ("closes_at", closes_at)):
         if value is not None and value.tzinfo is None:
             problems.append(FieldProblem(name, "needs a time zone offset"))

@@ -66,7 +66,9 @@ async def test_grantee_decides_texts_to_review_on_the_monitor(
     assert stopped.headers["location"].startswith(f"{monitor}?decided=stop")
     page = await staff.get(stopped.headers["location"])
     assert "Decision recorded: no more texts go to this person" in page.text
-    assert "1 text mentioned stopping without clearly asking to stop." in page.text
+    # The count agrees with the table, which lists decided texts too.
+    assert ("2 texts mentioned stopping without clearly asking to stop."
+            " 1 waits for a decision.") in page.text
     assert "Stopped texting them: grantee," in page.text
     assert page.text.count("Stop texting them</button>") == 1
     assert await conn.fetchval(
@@ -75,7 +77,8 @@ async def test_grantee_decides_texts_to_review_on_the_monitor(
     kept = await staff.submit(page, f"{monitor}/review/{ids[KEEP_ME]}", {"decision": "keep"})
     assert kept.status_code == 303, kept.text
     page = await staff.get(kept.headers["location"])
-    assert "0 texts mentioned stopping" in page.text
+    assert ("2 texts mentioned stopping without clearly asking to stop."
+            " 0 wait for a decision.") in page.text
     assert "Kept texting them: grantee," in page.text
     assert await conn.fetchval(
         "SELECT consent_status FROM contacts WHERE phone_e164 = $1", KEEP_ME) != "revoked"
@@ -88,8 +91,22 @@ async def test_grantee_decides_texts_to_review_on_the_monitor(
     again = await client.post(f"{monitor}/review/{ids[KEEP_ME]}",
                               data={"decision": "stop", "csrf": token},
                               headers={"Accept": "text/html"}, follow_redirects=False)
-    assert again.status_code == 409
-    assert "grantee already decided on this text" in again.text
+    # Post, redirect, get: a reload of the answer posts nothing again.
+    assert again.status_code == 303, again.text
+    assert again.headers["location"] == f"{monitor}?already={ids[KEEP_ME]}#review-h"
+    decided_at = await conn.fetchval(
+        "SELECT reviewed_at FROM sms_messages WHERE id = $1", ids[KEEP_ME])
+    # The wave's site is in Pacific time: the notice says the time as the table does.
+    shown = await staff.get(again.headers["location"])
+    table_time = shown.text.split("Kept texting them: grantee, ", 1)[1].split("<", 1)[0]
+    assert "Pacific" in table_time
+    assert f"grantee already decided on this text ({table_time})" in shown.text
+    assert decided_at.astimezone(UTC).isoformat(sep=" ", timespec="minutes") not in shown.text
+    spanish = await staff.get(again.headers["location"].split("#")[0] + "&lang=es")
+    assert "grantee ya decidió sobre este texto (" in spanish.text
+    assert "hora estándar del Pacífico" in spanish.text.split("ya decidió", 1)[1][:80]
+    assert ("2 textos mencionaron dejar de recibir mensajes sin pedirlo claramente."
+            " 0 esperan una decisión.") in spanish.text
     # Without the form's token nothing is decided.
     forged = await client.post(f"{monitor}/review/{ids[KEEP_ME]}", data={"decision": "stop"},
                                headers={"Accept": "text/html"}, follow_redirects=False)

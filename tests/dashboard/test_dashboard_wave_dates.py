@@ -143,3 +143,28 @@ async def test_a_wave_closed_early_says_when_it_closed(
     assert "<dt>Closes</dt>" not in page.text
     spanish = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}?lang=es")
     assert "hora estándar del Pacífico" in spanish.text
+
+
+async def test_a_closing_day_before_the_opening_day_is_said_in_words_and_kept(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    pid = actors.programs["own"]
+    wave_id = await _draft(conn, resources, pid, ["America/Los_Angeles"])
+    staff = Staff(client)
+    await staff.login("grantee@example.org")
+    url = f"/dashboard/programs/{pid}/waves/{wave_id}/setup/channels"
+    saved = {"opens_at": "2027-03-01", "closes_at": "2027-03-31"}
+    assert (await staff.submit(await staff.get(url), "/setup/channels", saved)).status_code == 303
+    typed = {"opens_at": "2027-03-20", "closes_at": "2027-03-08"}
+    for lang, said in (
+        ("en", "The closing day must be on or after the opening day."),
+        ("es", "El día de cierre debe ser el mismo que el de apertura o posterior."),
+    ):
+        r = await staff.submit(await staff.get(f"{url}?lang={lang}"), "/setup/channels", typed)
+        assert r.status_code == 422, r.text
+        assert said in r.text
+        assert "opens_at" not in r.text.split("<form")[0]  # no API field names
+        assert _dates(r.text) == typed  # what was typed, not what is stored
+    assert await _stored(conn, wave_id) == (
+        datetime(2027, 3, 1, 8, tzinfo=UTC), datetime(2027, 4, 1, 7, tzinfo=UTC)
+    )
