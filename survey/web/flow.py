@@ -25,7 +25,7 @@ from survey.resources import Resources
 from survey.services import drafts, entries, repeats, responses
 from survey.services.entries import Entry, LinkNotFound
 from survey.services.paging import find_page, is_last_page, resume_section
-from survey.web import csrf, fields, formdata
+from survey.web import csrf, fields, formdata, resume
 from survey.web.ratelimit import client_key
 from survey.web.refusals import CookiesNeeded, FormRejected, read_form
 from survey.web.state import WebState
@@ -41,8 +41,6 @@ SWITCH_FORM = "page-form"
 #: The form purpose of "Not you? Start a new survey" (open links).
 START_OVER = "start-over"
 
-#: ``/all?resume=1``: an open link's owner chose to continue their unfinished answers.
-RESUME = "resume"
 #: Seconds after its last post that an open link's question page, opened again, asks
 #: "continue or start anew?" first, as the entry address always does.
 IDLE_CHOICE = 20 * 60.0
@@ -107,9 +105,10 @@ async def cookies_needed(
     return CookiesNeeded()
 
 
-def resumed(link: Link, **query: str) -> str:
-    """The one-page form with an open link's unfinished answers, by its owner's choice."""
-    return f"{link.base}/all?{urlencode({**query, RESUME: '1'})}"
+def resumed(visit: Visit, **query: str) -> str:
+    """The one-page form with an open link's unfinished answers, by its owner's choice
+    (``resume``: for a moment only)."""
+    return resume.link(visit, f"{visit.link.base}/all", **query)
 
 
 def with_resume_key(request: Req, link: Link) -> Link:
@@ -137,15 +136,16 @@ async def landing(request: Req, conn: Conn, res: Resources, link: Link) -> Respo
     if entry.response_id is not None:
         q, _ = await visit.questionnaire(conn)
         answers = await responses.load_answers(conn, entry.program_id, entry.response_id)
-        resume = f"{link.base}/q/{resume_section(q, answers)}"
+        section = resume_section(q, answers)
         if link.kind == "s":
-            return visit.redirect(resume)
+            return visit.redirect(f"{link.base}/q/{section}")
         # An open link's device may be shared (a kiosk, a family phone): the next
         # person must not land in someone else's answers without seeing the consent.
         # Each choice comes in the one-page form too: continuing there is a choice as
-        # well (/all?resume=1), and starting anew there a POST like the other.
-        return visit.render("survey/intro.html", minutes=minutes_to_say(q), resume=resume,
-                            resume_all=resumed(link),
+        # well (/all?resume=…), and starting anew there a POST like the other.
+        return visit.render("survey/intro.html", minutes=minutes_to_say(q),
+                            resume=resume.link(visit, f"{link.base}/q/{section}"),
+                            resume_all=resumed(visit),
                             not_you=visit.csrf(START_OVER))
     q, _ = await visit.questionnaire(conn)
     return visit.render("survey/intro.html", token=visit.csrf("start"), minutes=minutes_to_say(q))
@@ -260,17 +260,20 @@ async def show_page(
     assert visit.entry.answers is not None
     q, tq = await visit.questionnaire(conn)
     answers = visit.entry.answers
-    if link.kind == "o" and (visit.entry.idle or 0.0) > IDLE_CHOICE:
+    if link.kind == "o":
+        chosen = await resume.take(conn, visit) if resume.asked(visit) is not None else None
+        if chosen is not None:
+            return visit.redirect(chosen)
         # A question page of an open link left idle, opened again: perhaps from the
         # browser's history by the next person on a shared device, so the same choice
-        # as at the entry address before anyone's answers show.
-        if request.query_params.get(RESUME) != "1":
+        # as at the entry address before anyone's answers show. So does a "continue"
+        # link no longer (or never) valid: one from the history, say.
+        if resume.asked(visit) is not None or (visit.entry.idle or 0.0) > IDLE_CHOICE:
             return visit.render(
                 "survey/intro.html", minutes=minutes_to_say(q),
-                resume=f"{link.base}/q/{section}?{RESUME}=1", resume_all=resumed(link),
-                not_you=visit.csrf(START_OVER),
+                resume=resume.link(visit, f"{link.base}/q/{section}"),
+                resume_all=resumed(visit), not_you=visit.csrf(START_OVER),
             )
-        await responses.mark_resumed(conn, visit.entry, visit.locale)
     return _render_page(visit, q, tq, section, answers,
                         added=request.query_params.get("added") == "1")
 

@@ -29,9 +29,8 @@ from survey.resources import Resources
 from survey.services import drafts, responses, whole
 from survey.services.entries import Entry
 from survey.services.submit_batch import Fresh
-from survey.web import csrf, fields
+from survey.web import csrf, fields, resume
 from survey.web.flow import (
-    RESUME,
     START_OVER,
     SWITCH_FIELD,
     SWITCH_FORM,
@@ -85,11 +84,18 @@ async def show_all(request: Req, conn: Conn, res: Resources, link: Link) -> Resp
         return visit.redirect(f"{link.base}/done")
     visit.require_open()
     q, tq = await visit.questionnaire(conn)
-    if link.kind == "o" and entry.answers and request.query_params.get(RESUME) != "1":
+    if link.kind == "o" and resume.asked(visit) is not None:
+        chosen = await resume.take(conn, visit)
+        if chosen is not None:
+            resume.carry_to_one_page(visit)
+            return visit.redirect(chosen)
+    if link.kind == "o" and entry.answers and (
+        resume.asked(visit) is not None or not resume.carried_to_one_page(visit)
+    ):
         # A shared device (the kiosk /all is printed for): the next person chooses,
         # as on the entry address, before anyone's answers are on the screen.
         return visit.render(
-            "survey/intro.html", minutes=minutes_to_say(q), resume=resumed(link),
+            "survey/intro.html", minutes=minutes_to_say(q), resume=resumed(visit),
             resume_then="all", not_you=visit.csrf(START_OVER),
         )
     return _render(visit, q, tq, entry.answers or {})
@@ -140,7 +146,7 @@ async def save_all(request: Req, res: Resources, link: Link) -> Response[Any]:
         if invalid:
             return _render(visit, q, tq, kept, posted=posted, errors=invalid)
         if link.kind == "o":
-            return visit.redirect(resumed(link, lang=visit.locale))
+            return visit.redirect(resumed(visit, lang=visit.locale))
         return visit.redirect(f"{link.base}/all?{urlencode({'lang': visit.locale})}")
     answers, errors = whole.check(q, posted)
     if errors:

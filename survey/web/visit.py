@@ -256,6 +256,14 @@ class Visit:
     def csrf_ok(self, purpose: str, token: str | None) -> bool:
         return csrf.valid(self.settings.secret_key, self.link.binding, purpose, token)
 
+    def timed(self, purpose: str) -> str:
+        return csrf.issue_timed(self.settings.secret_key, self.link.binding, purpose)
+
+    def timed_ok(self, purpose: str, token: str | None, max_age: float) -> bool:
+        return csrf.valid_timed(
+            self.settings.secret_key, self.link.binding, purpose, token, max_age
+        )
+
     def context(self) -> dict[str, Any]:
         reviewed = self.web.reviewed(
             self.res.catalogs, self.locale, self._q, self.entry.questionnaire_hash or ""

@@ -162,6 +162,10 @@ def test_shared_device_one_page_goes_through_the_choice(
     with page.expect_navigation():
         page.click("p.continue a")  # its owner
     assert page.is_checked("#safety_dark-0") and page.is_checked("#worry_home-3")
+    # The history holds the plain address: "continue" counted for this visit only.
+    assert page.url == f"{base}/all"
+    page.reload()
+    assert page.locator("#safety_dark-0").count() == 0
 
     # Someone else: from the choice, a new survey on one page, by keyboard.
     page.goto(base)

@@ -39,7 +39,7 @@ async def test_open_link_resumes_through_a_cookie(client: Any, conn: Conn, wave:
     # start anew); without it, a new visit starts afresh.
     back = await client.get(wave.open_path, headers=HTML, follow_redirects=False)
     assert back.status_code == 200
-    assert f'href="{wave.open_path}/q/police_conduct"' in back.text
+    assert f'href="{wave.open_path}/q/police_conduct?resume=' in back.text
     client.cookies.clear()
     fresh = await client.get(wave.open_path, headers=HTML, follow_redirects=False)
     assert fresh.status_code == 200 and "Start the survey" in fresh.text

@@ -6,15 +6,25 @@ the old response in this browser, which stays stored as a partial response."""
 
 from __future__ import annotations
 
+import html
 import re
+import time
 from typing import Any
 
 from respondent import HTML, Respondent, fill, stored
 from survey_setup import Form, Setup, parse_form
 
 from survey.db import Conn
+from survey.web import csrf
 
 COMMENT = "My neighbor John Smith at 12 Elm St was harassed"
+
+
+def _continue(page: str, path: str) -> str:
+    """The choice page's "continue" link to ``path``: ``?resume=<a timed token>``."""
+    found = re.search(rf'href="({re.escape(path)}\?[^"]*resume=[^"]+)"', page)
+    assert found is not None, path
+    return html.unescape(found.group(1))
 
 
 async def _leave_unfinished(who: Respondent, wave: Setup) -> None:
@@ -72,7 +82,8 @@ async def test_the_owner_can_continue_where_they_left_off(
     landing = await who.get(wave.open_path, follow_redirects=False)
     assert landing.status_code == 200
     resume = posted.headers["location"]
-    assert f'href="{resume}"' in landing.text
+    chosen = await who.get(_continue(landing.text, resume), follow_redirects=False)
+    assert chosen.status_code == 303 and chosen.headers["location"] == resume
     assert (await who.get(resume)).status_code == 200
 
 
@@ -98,7 +109,8 @@ async def test_every_open_link_question_page_has_not_you(
 
     # The one-page form has it too, and leads to a blank one-page form.
     await _leave_unfinished(who, wave)
-    filled = await who.get(wave.open_path + "/all?resume=1")
+    choice = await who.get(wave.open_path + "/all")
+    filled = await who.get(_continue(choice.text, wave.open_path + "/all"))
     assert "98118" in filled.text  # its owner's answers, with the way out beside them
     form = parse_form(filled.text, "/new")
     assert form.hidden["then"] == "all"
@@ -154,7 +166,7 @@ async def test_no_one_page_path_shows_the_previous_persons_answers(
     assert "Continuar donde lo dejó" in landing.text
     # No plain link to the one-page form: continuing there is a choice of its own.
     assert f'href="{wave.open_path}/all"' not in landing.text
-    assert f'href="{wave.open_path}/all?resume=1"' in landing.text
+    _continue(landing.text, wave.open_path + "/all")
     assert "Continuar en una sola página" in landing.text
     assert "Empezar una encuesta nueva en una sola página" in landing.text
     assert set(_new_forms(landing.text)) == {"start", "all"}
@@ -163,19 +175,24 @@ async def test_no_one_page_path_shows_the_previous_persons_answers(
     direct = await who.get(wave.open_path + "/all")
     assert direct.status_code == 200
     assert 'id="safety_dark-0"' not in direct.text and "Continuar donde lo dejó" in direct.text
-    assert f'href="{wave.open_path}/all?resume=1"' in direct.text
+    continue_all = _continue(direct.text, wave.open_path + "/all")
     assert set(_new_forms(direct.text)) == {"all"}
     assert client.cookies["survey_resume"] == first_key
 
     # Its owner continues on one page: their answers.
-    mine = await who.get(wave.open_path + "/all?resume=1")
+    chosen = await who.get(continue_all, follow_redirects=False)
+    assert chosen.status_code == 303 and chosen.headers["location"] == wave.open_path + "/all"
+    mine = await who.get(chosen.headers["location"])
     assert _checked(mine.text, "safety_dark-0") and _checked(mine.text, "worry_home-3")
     # Switching language there keeps them on their answers, not back at the choice.
     switch = parse_form(mine.text, "/all")
     switched = await who.post(switch.action, [*switch.hidden.items(), ("switch_lang", "ar")])
     assert switched.status_code == 303
-    assert switched.headers["location"] == f"{wave.open_path}/all?lang=ar&resume=1"
-    arabic = await who.get(switched.headers["location"])
+    assert switched.headers["location"].startswith(f"{wave.open_path}/all?lang=ar&resume=")
+    arabic = await who.get(switched.headers["location"], follow_redirects=False)
+    assert arabic.status_code == 303
+    assert arabic.headers["location"] == f"{wave.open_path}/all?lang=ar"
+    arabic = await who.get(arabic.headers["location"])
     assert '<html lang="ar" dir="rtl">' in arabic.text
     assert _checked(arabic.text, "safety_dark-0") and _checked(arabic.text, "worry_home-3")
 
@@ -214,10 +231,13 @@ async def test_a_question_page_left_idle_asks_before_showing_answers(
     assert idle.status_code == 200
     assert "A survey was already started on this device" in idle.text
     assert 'id="safety_dark-2"' not in idle.text
-    assert f'href="{page_one}?resume=1"' in idle.text
+    continue_link = _continue(idle.text, page_one)
     assert set(_new_forms(idle.text)) == {"start", "all"}
 
-    mine = await who.get(page_one + "?resume=1")
+    chosen = await who.get(continue_link, follow_redirects=False)
+    # The history keeps the plain address, not one that skips the choice.
+    assert chosen.status_code == 303 and chosen.headers["location"] == page_one
+    mine = await who.get(page_one)
     assert mine.status_code == 200 and _checked(mine.text, "safety_dark-2")
     # Continuing makes the response active again: its pages open as before.
     again = await who.get(page_one)
@@ -227,3 +247,48 @@ async def test_a_question_page_left_idle_asks_before_showing_answers(
         wave.program_id,
     )
     assert idle_for < 60
+
+
+async def _ask_again(who: Respondent, path: str) -> None:
+    page = await who.get(path, follow_redirects=False)
+    assert page.status_code == 200, path
+    assert "A survey was already started on this device" in page.text
+    assert 'id="safety_dark-2"' not in page.text and "98118" not in page.text
+
+
+async def test_a_continue_link_from_the_history_asks_again(
+    client: Any, conn: Conn, wave: Setup
+) -> None:
+    """The reviewer's repro: someone continues after a break, walks away; the next person
+    opens that "continue" address from the browser's history: the choice, not the
+    answers. So does a bare ``?resume=1``, which the service used to accept."""
+    who = Respondent(client, wave.open_path)
+    await who.answer(await who.start(), {"safety_dark": "3"})
+    page_one = f"{wave.open_path}/q/neighborhood"
+    idle_sql = "UPDATE responses SET updated_at = now() - interval '30 minutes'"
+    await conn.execute(idle_sql)
+    continue_link = _continue((await who.get(page_one)).text, page_one)
+    # An hour-old token, signed as the service signs them, for this browser's key.
+    old = csrf.issue_timed("test-secret-key", client.cookies["survey_resume"], "resume",
+                           now=time.time() - 3600)
+    assert _checked((await who.get(continue_link)).text, "safety_dark-2")
+
+    await conn.execute(idle_sql)
+    await _ask_again(who, f"{page_one}?resume={old}")
+    await _ask_again(who, f"{page_one}?resume=1")
+    await _ask_again(who, f"{page_one}?resume=x.y")
+    idle_for = await conn.fetchval("SELECT extract(epoch FROM now() - updated_at) FROM responses")
+    assert idle_for > 20 * 60  # asking again does not make it active
+
+    # The one-page form: a continue link works once, for this visit; old ones ask.
+    all_path = wave.open_path + "/all"
+    old = csrf.issue_timed("test-secret-key", client.cookies["survey_resume"], "resume",
+                           now=time.time() - 3600)
+    for stale in (f"{all_path}?resume={old}", f"{all_path}?resume=1"):
+        await _ask_again(who, stale)
+    fresh = _continue((await who.get(all_path)).text, all_path)
+    chosen = await who.get(fresh, follow_redirects=False)
+    assert chosen.status_code == 303 and chosen.headers["location"] == all_path
+    assert _checked((await who.get(all_path)).text, "safety_dark-2")
+    # Shown once: the plain address asks again afterwards (the kiosk's next person).
+    await _ask_again(who, all_path)

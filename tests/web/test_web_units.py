@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -23,6 +24,25 @@ def test_csrf_tokens_are_bound_to_link_and_purpose() -> None:
     assert not csrf.valid("secret", "", "page:trust", token)
     for bad in (None, "", "nodot", ".", token + "0", "x" * 200):
         assert not csrf.valid("secret", "12-abc", "page:trust", bad)
+
+
+def test_timed_tokens_expire_and_are_not_form_tokens() -> None:
+    now = time.time()
+    token = csrf.issue_timed("secret", "key", "resume")
+    assert csrf.valid_timed("secret", "key", "resume", token, 600)
+    old = csrf.issue_timed("secret", "key", "resume", now=now - 601)
+    assert not csrf.valid_timed("secret", "key", "resume", old, 600)
+    assert csrf.valid_timed("secret", "key", "resume", old, 700)
+    # The time is signed: a changed stamp fails, and so does another key or purpose.
+    mac = token.partition(".")[2]
+    assert not csrf.valid_timed("secret", "key", "resume", f"{int(now) + 5}.{mac}", 600)
+    assert not csrf.valid_timed("secret", "other", "resume", token, 600)
+    assert not csrf.valid_timed("secret", "key", "start", token, 600)
+    assert not csrf.valid("secret", "key", "resume", token)
+    form = csrf.issue("secret", "key", "resume")
+    assert not csrf.valid_timed("secret", "key", "resume", form, 600)
+    for bad in (None, "", "1", "x.y", "١٢٣.abc"):
+        assert not csrf.valid_timed("secret", "key", "resume", bad, 600)
 
 
 @pytest.fixture
