@@ -28,9 +28,16 @@ from http.server import ThreadingHTTPServer
 from typing import Any, Self
 
 import httpx
-import msgspec
 
 from survey.sms.fake_http import FakeApiHandler, api_error
+from survey.sms.fake_records import (
+    START_REPLY,
+    STOP_REPLY,
+    ApiFailure,
+    CallbackRecord,
+    FakeMessage,
+    InboundResult,
+)
 from survey.sms.keywords import PROVIDER_OPT_IN, PROVIDER_OPT_OUT
 from survey.sms.segments import count_segments
 from survey.sms.twilio_forms import (
@@ -44,51 +51,6 @@ from survey.sms.twilio_forms import (
 from survey.sms.twiml import parse_messages
 
 __all__ = ["CallbackRecord", "FakeMessage", "FakeTwilio", "InboundResult"]
-
-STOP_REPLY = (
-    "You have successfully been unsubscribed. You will not receive any more messages "
-    "from this number. Reply START to resubscribe."
-)
-START_REPLY = (
-    "You have successfully been re-subscribed to messages from this number. "
-    "Reply HELP for help. Reply STOP to unsubscribe. Msg&Data Rates May Apply."
-)
-
-
-class FakeMessage(msgspec.Struct, kw_only=True):
-    sid: str
-    from_: str = msgspec.field(name="from")
-    to: str
-    body: str
-    status: str
-    direction: str
-    """outbound-api (sent through the API), outbound-reply (TwiML or carrier), inbound."""
-    date_created: str
-    status_callback: str = ""
-    error_code: int | None = None
-    messaging_service_sid: str | None = None
-
-
-class CallbackRecord(msgspec.Struct, frozen=True, kw_only=True):
-    url: str
-    form: dict[str, str]
-    response_status: int | None
-    """None when the app could not be reached."""
-
-
-class InboundResult(msgspec.Struct, frozen=True, kw_only=True):
-    message_sid: str
-    status_code: int
-    replies: list[str]
-    """Texts the app's TwiML asked to send back (delivered or blocked)."""
-
-
-class _ApiFailure(msgspec.Struct, frozen=True):
-    status: int
-    code: int | None
-    message: str
-    retry_after: int | None
-
 
 def _now_rfc2822() -> str:
     return email.utils.format_datetime(dt.datetime.now(dt.UTC))
@@ -121,7 +83,7 @@ class FakeTwilio:
         self._callbacks: list[CallbackRecord] = []
         self._opted_out: set[str] = set()
         self._undeliverable: dict[str, int] = {}
-        self._failures: list[_ApiFailure] = []
+        self._failures: list[ApiFailure] = []
         # Status changes waiting for the callback thread, and how many are not done.
         self._pending: queue.Queue[tuple[FakeMessage, str, int | None] | None] = queue.Queue()
         self._outstanding = 0
@@ -178,7 +140,7 @@ class FakeTwilio:
     ) -> None:
         """The next ``times`` create requests fail with this HTTP status and Twilio code."""
         with self._lock:
-            self._failures.extend([_ApiFailure(status, code, message, retry_after)] * times)
+            self._failures.extend([ApiFailure(status, code, message, retry_after)] * times)
 
     def set_opted_out(self, number: str, opted_out: bool = True) -> None:
         with self._lock:
