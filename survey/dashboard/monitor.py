@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -18,6 +19,7 @@ from survey.api.deps import DbConn, Who
 from survey.dashboard.context import page_context, render
 from survey.dashboard.errors import worded
 from survey.dashboard.fieldwork import FieldworkOut, fieldwork
+from survey.dashboard.monitor_view import live_text
 from survey.errors import Conflict, InvalidInput, SurveyError
 from survey.i18n.locales import format_tag
 from survey.services import programs, sms_review, sms_status, waves
@@ -84,7 +86,8 @@ class MonitorController(Controller):
             zone=await _zone(conn, who, program_id, wave),
             fw=data,
             poll_seconds=POLL_SECONDS,
-            json_url=f"/api/v1/programs/{program_id}/waves/{wave_id}/fieldwork",
+            # The page's own route: the API's numbers plus the texts the page shows.
+            json_url=f"/dashboard/programs/{program_id}/waves/{wave_id}/monitor/live.json",
             # Texts set aside for a person: residents' words tied to a phone, so for
             # those who may see contacts (grantees, admins), never evaluators.
             review=(
@@ -95,6 +98,7 @@ class MonitorController(Controller):
             decided=request.query_params.get("decided"),
             problem=problem,
         )
+        ctx["live"] = live_text(data, wave.channels, ctx, ctx["zone"])
         already = _decided_already(request, ctx["review"])
         if already is not None:
             # Who and when as the table says them: the wave's clock, the reader's words.
@@ -113,6 +117,24 @@ class MonitorController(Controller):
             c: ctx["channel"](c) for c in ("web", "sms", "paper", *data.by_channel)
         }
         return render(request, "dashboard/monitor.html", ctx, status_code=status_code)
+
+    @get("/live.json")
+    async def live(
+        self,
+        request: Request[Any, Any, Any],
+        conn: DbConn,
+        who: Who,
+        program_id: FromPath[int],
+        wave_id: FromPath[int],
+    ) -> Response[dict[str, Any]]:
+        """What the page's script polls: the fieldwork API's numbers, and the texts
+        (the "Updated" time, completes per day) formatted as the page formats them."""
+        data = await fieldwork(conn, who, program_id, wave_id)
+        wave = await waves.get_wave(conn, who, program_id, wave_id)
+        ctx = page_context(request, who)
+        live = live_text(data, wave.channels, ctx, await _zone(conn, who, program_id, wave))
+        body = {**msgspec.to_builtins(data), **msgspec.to_builtins(live)}
+        return Response(body, headers={"Cache-Control": "no-store"})
 
     @post("/review/{message_id:int}")
     async def decide(

@@ -22,7 +22,9 @@
     scope.querySelectorAll("[data-field]").forEach(function (el) {
       if (el.closest("[data-site]") && el.closest("[data-site]") !== scope && scope === root) return;
       var key = el.getAttribute("data-field");
-      if (key === "as_of") return;
+      // Texts the server formatted (the "Updated" time in the wave's zone and the
+      // reader's words): shown as they come.
+      if (key === "updated_text") { if (typeof data[key] === "string") el.textContent = data[key]; return; }
       if (key in data) show(el, data[key]);
     });
   }
@@ -44,6 +46,35 @@
     });
   }
 
+  function cells(tr, tag, texts, scope) {
+    texts.forEach(function (text, i) {
+      var cell = document.createElement(i === 0 && scope ? "th" : tag);
+      if (i === 0 && scope) cell.setAttribute("scope", scope);
+      if (tag === "th" && !scope) cell.setAttribute("scope", "col");
+      cell.textContent = text;
+      tr.appendChild(cell);
+    });
+  }
+
+  // Completes per day: rows already formatted by the server, most recent first.
+  function daily(table) {
+    var el = root.querySelector('[data-table="daily"]');
+    if (!el || !table) return;
+    var head = document.createElement("tr");
+    cells(head, "th", table.head, null);
+    el.tHead.textContent = "";
+    el.tHead.appendChild(head);
+    var body = el.tBodies[0];
+    body.textContent = "";
+    table.rows.forEach(function (row) {
+      var tr = document.createElement("tr");
+      cells(tr, "td", row, "row");
+      body.appendChild(tr);
+    });
+    var empty = root.querySelector("[data-daily-empty]");
+    if (empty) empty.hidden = table.rows.length > 0;
+  }
+
   function update(data) {
     fill(root, data);
     data.sites.forEach(function (site) {
@@ -52,6 +83,7 @@
     });
     table("by_language", data.by_language);
     table("by_channel", data.by_channel);
+    daily(data.daily_table);
     // Redraw the chart (server-side matplotlib) only when the count moved.
     var chart = root.querySelector("[data-chart]");
     if (chart && data.complete !== lastComplete) {

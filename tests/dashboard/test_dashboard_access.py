@@ -43,6 +43,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("POST", W + "/contacts"): "pii",
     ("GET", W + "/monitor"): "write",
     ("GET", W + "/monitor/chart.png"): "write",
+    ("GET", W + "/monitor/live.json"): "write",
     ("POST", W + "/monitor/review/{message_id:int}"): "pii",
     ("GET", W + "/outreach"): "write",
     ("POST", W + "/outreach"): "write",

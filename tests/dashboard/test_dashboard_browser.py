@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +156,18 @@ def test_grantee_wizard_monitor_and_review(
     # Redrawn from the JSON's codes, the tables still name the language and channel.
     assert page.locator("tbody[data-table=by_language] td").first.inner_text() == "English"
     assert page.locator("tbody[data-table=by_channel] td").first.inner_text() == "Web survey"
+    # The chart's numbers as text, redrawn too: today's one complete, by the web.
+    daily = page.locator("table[data-table=daily] tbody tr")
+    assert daily.count() == 1
+    assert daily.first.locator("td").all_inner_texts()[-2:] == ["1", "1"]
+    # The "Updated" time is refilled by each poll with the server's formatted text.
+    updated = page.locator("[data-field=updated_text]")
+    updated.evaluate("el => { el.textContent = ''; }")
+    page.wait_for_function(
+        "() => document.querySelector('[data-field=updated_text]').textContent !== ''",
+        timeout=15_000,
+    )
+    assert re.match(r"Updated .*[AP]M \(", updated.inner_text()), updated.inner_text()
     page.wait_for_timeout(400)  # the chart reloads after the numbers
     _save(page, "monitor.png")
 

@@ -191,9 +191,9 @@ async def test_wizard_launch_and_contacts(client: Any, actors: Any, conn: Conn) 
     assert monitor.status_code == 200 and "data-poll" in monitor.text
     # The "Updated" time is the site's clock (King County: Los Angeles), and says so.
     assert re.search(
-        r'data-field="as_of">Updated [^<]*[AP]M \(Pacific (Standard|Daylight) Time\)<',
+        r'data-field="updated_text">Updated [^<]*[AP]M \(Pacific (Standard|Daylight) Time\)<',
         monitor.text,
-    ), re.findall(r'data-field="as_of">[^<]*', monitor.text)
+    ), re.findall(r'data-field="updated_text">[^<]*', monitor.text)
     data = (await client.get(f"/api/v1/programs/{pid}/waves/{wave_id}/fieldwork")).json()
     assert data["target_n"] == 200 and data["complete"] == 0
     chart = await client.get(f"/dashboard/programs/{pid}/waves/{wave_id}/monitor/chart.png")
