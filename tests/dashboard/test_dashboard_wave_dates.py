@@ -76,7 +76,9 @@ async def test_typed_days_are_the_pacific_sites_days(
 
     page = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}")
     assert _fact(page.text, "Opens") == "3/1/26, 12:00 AM (Pacific Standard Time)"
-    assert _fact(page.text, "Closes") == "11/25/26, 12:00 AM (Pacific Standard Time)"
+    # Its last open day, not the exclusive midnight after it ("11/25/26, 12:00 AM").
+    assert _fact(page.text, "Last day open") == "11/24/26"
+    assert "<dt>Closes</dt>" not in page.text
 
 
 async def test_a_re_save_keeps_a_time_set_through_the_api(
@@ -119,6 +121,7 @@ async def test_sites_in_two_zones_lose_none_of_their_days(
     page = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}")
     assert _fact(page.text, "Opens").startswith("3/10/26, 4:00 AM (")
     assert "Coordinated Universal Time" in _fact(page.text, "Opens")
+    assert _fact(page.text, "Last day open") == "11/24/26"  # the day in both zones
 
 
 async def test_a_wave_closed_early_says_when_it_closed(
