@@ -146,3 +146,29 @@ async def test_a_wave_closed_early_says_when_it_closed(
     assert "<dt>Closes</dt>" not in page.text
     spanish = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}?lang=es")
     assert "hora estándar del Pacífico" in spanish.text
+
+
+async def test_a_wave_past_its_last_day_reads_closed(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    pid = actors.programs["own"]
+    wave_id = await _draft(conn, resources, pid, ["America/Noronha"])
+    await waves.launch_wave(conn, SYSTEM, resources, pid, wave_id, LaunchIn())
+    # "Closes on 24 November" in Noronha (UTC-2), and that day has gone by.
+    await conn.execute(
+        "UPDATE waves SET closes_at = '2025-11-25T02:00:00Z' WHERE id = $1", wave_id
+    )
+    staff = Staff(client)
+    await staff.login("grantee@example.org")
+    page = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}")
+    assert _fact(page.text, "State") == "Closed"
+    assert _fact(page.text, "Last day open") == "11/24/25"
+    assert "/outreach" not in page.text  # nothing left to text
+    spanish = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}?lang=es")
+    assert "<dt>Estado</dt><dd>Cerrada</dd>" in spanish.text
+    listing = await staff.get(f"/dashboard/programs/{pid}?lang=es")
+    row = re.search(rf'waves/{wave_id}">Dated</a></td>(.*?)</tr>', listing.text)
+    assert row and "<td>Cerrada</td>" in row.group(1) and "Abierta" not in row.group(1)
+    english = await staff.get(f"/dashboard/programs/{pid}?lang=en")
+    row = re.search(rf'waves/{wave_id}">Dated</a></td>(.*?)</tr>', english.text)
+    assert row and "<td>Closed</td>" in row.group(1)
