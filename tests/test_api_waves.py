@@ -383,3 +383,38 @@ async def test_contact_upload_that_is_not_utf8_is_refused(client: Any, actors: A
     assert r.json()["extra"] == [
         {"field": "file", "reason": "is not UTF-8 text; save the sheet as CSV UTF-8"}
     ]
+
+
+async def test_a_wave_past_its_closing_time_reads_closed(
+    client: Any, actors: Any, conn: Conn
+) -> None:
+    pid, sites = await _program_with_sites(client, actors, 1)
+    wave = await _wave(client, actors, pid, sites)
+    h = actors.headers("grantee")
+    r = await client.post(f"/api/v1/programs/{pid}/waves/{wave['id']}/launch", headers=h)
+    assert r.status_code == 200, r.text
+    # Its last day has gone by (02:00Z: midnight after 24 November in Noronha).
+    await conn.execute(
+        "UPDATE waves SET closes_at = '2025-11-25T02:00:00Z' WHERE id = $1", wave["id"]
+    )
+    got = (await client.get(f"/api/v1/programs/{pid}/waves/{wave['id']}", headers=h)).json()
+    assert got["state"] == "closed"
+    assert got["closed_at"] == "2025-11-25T02:00:00Z"
+    listed = (await client.get(f"/api/v1/programs/{pid}/waves", headers=h)).json()
+    assert [(w["id"], w["state"]) for w in listed] == [(wave["id"], "closed")]
+    # Only what is shown: the stored state still drives the transitions.
+    assert await conn.fetchval("SELECT state FROM waves WHERE id = $1", wave["id"]) == "open"
+
+
+async def test_a_wave_closed_by_hand_early_keeps_its_closing_time(
+    client: Any, actors: Any, conn: Conn
+) -> None:
+    pid, sites = await _program_with_sites(client, actors, 1)
+    wave = await _wave(client, actors, pid, sites, closes_at="2099-12-10T08:00:00Z")
+    h = actors.headers("grantee")
+    await client.post(f"/api/v1/programs/{pid}/waves/{wave['id']}/launch", headers=h)
+    closed = await client.post(f"/api/v1/programs/{pid}/waves/{wave['id']}/close", headers=h)
+    stored = await conn.fetchval("SELECT closed_at FROM waves WHERE id = $1", wave["id"])
+    assert closed.json()["state"] == "closed"
+    got = (await client.get(f"/api/v1/programs/{pid}/waves/{wave['id']}", headers=h)).json()
+    assert got["closed_at"].startswith(stored.strftime("%Y-%m-%dT%H:%M:%S"))

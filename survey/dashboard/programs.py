@@ -11,9 +11,10 @@ from litestar.response import Redirect
 from survey import access
 from survey.api.deps import DbConn, Res, Who
 from survey.dashboard.context import page_context, render
-from survey.dashboard.wave_dates import shown_zone, wave_zones
+from survey.dashboard.wave_dates import end_day, shown_zone, wave_zones
 from survey.db import translate_error
 from survey.errors import InvalidInput
+from survey.i18n import format_date
 from survey.schemas import SiteIn
 from survey.services import invitations, programs, waves
 
@@ -134,6 +135,14 @@ class ProgramPages(Controller):
             invitations=summary,
             **abilities(who, program_id),
         )
+        # closes_at is the exclusive midnight after the last day: shown as an instant it
+        # reads "closes 11/25, 12:00 AM" for a wave open all of the 24th.
+        if wave.closes_at is not None:
+            ctx["last_day"] = format_date(end_day(wave.closes_at, zones), ctx["locale"], "short")
+            # Closed by hand before its date: when it closed is the news, not the plan.
+            ctx["closed_early"] = wave.closed_at is not None and wave.closed_at < wave.closes_at
+        else:
+            ctx["closed_early"] = wave.closed_at is not None
         return render(request, "dashboard/wave.html", ctx)
 
     @get("/programs/{program_id:int}/waves/{wave_id:int}/flyers")

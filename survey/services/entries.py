@@ -3,7 +3,7 @@ personal token or an open link, and whether the wave takes answers now."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import msgspec
@@ -18,6 +18,9 @@ from survey.services.versions import frozen_questionnaire
 from survey.sql import Q
 
 Availability = Literal["open", "not_open", "closed"]
+
+# ``closes_at`` is exclusive: the instant just before it is the last that takes answers.
+_JUST_BEFORE = timedelta(microseconds=1)
 
 
 class Entry(msgspec.Struct, frozen=True, kw_only=True):
@@ -47,6 +50,8 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     """A personal link's contact's language, the one they were texted in."""
     idle: float | None = None
     """An open link's response: seconds since its last post (or since it was resumed)."""
+    closed_at: datetime | None = None
+    """When the wave was closed by hand, if it was."""
 
     def availability(self, now: datetime) -> Availability:
         if self.state == "closed" or (self.closes_at is not None and now >= self.closes_at):
@@ -54,6 +59,15 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
         if self.state != "open" or (self.opens_at is not None and now < self.opens_at):
             return "not_open"
         return "open"
+
+    def last_open(self) -> datetime | None:
+        """The last instant the wave took answers, for "it closed on …": when it was
+        closed by hand if that came first, else just before ``closes_at`` (exclusive,
+        so its own day would read one day late)."""
+        ends = [self.closes_at - _JUST_BEFORE] if self.closes_at is not None else []
+        if self.closed_at is not None:
+            ends.append(self.closed_at)
+        return min(ends, default=None)
 
     @property
     def complete(self) -> bool:
@@ -108,6 +122,7 @@ def _entry(row: Record, invitation_id: int | None, panel_member_id: int | None) 
         answers=_answers_json(row["answers"]) if row["answers"] is not None else None,
         contact_language=row.get("contact_language"),
         idle=row.get("response_idle"),
+        closed_at=row["closed_at"],
     )
 
 

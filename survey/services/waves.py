@@ -19,7 +19,22 @@ from survey.services import audit, launch_gate
 from survey.sql import Q
 
 
+def shown_state(row: Record, now: datetime) -> tuple[str, datetime | None]:
+    """The state and ``closed_at`` a wave is shown with. An open wave whose
+    ``closes_at`` has passed takes no answers (links, texts): it reads closed, as of
+    ``closes_at``. Only what is shown changes: the stored state stays "open", so the
+    transitions, the SMS worker and the wave's edits work as they did."""
+    state, closed_at, closes_at = row["state"], row["closed_at"], row["closes_at"]
+    if state == "open" and closes_at is not None and closes_at <= now:
+        state = "closed"
+    if state == "closed" and closes_at is not None and (closed_at is None or closed_at > closes_at):
+        # Closed by hand after its date: it had stopped taking answers at closes_at.
+        closed_at = closes_at
+    return state, closed_at
+
+
 def wave_out(row: Record, sites: list[WaveSiteIn]) -> WaveOut:
+    state, closed_at = shown_state(row, datetime.now(UTC))
     return WaveOut(
         id=row["id"],
         program_id=row["program_id"],
@@ -34,9 +49,9 @@ def wave_out(row: Record, sites: list[WaveSiteIn]) -> WaveOut:
         allow_unreviewed=row["allow_unreviewed"],
         opens_at=row["opens_at"],
         closes_at=row["closes_at"],
-        state=row["state"],
+        state=state,
         launched_at=row["launched_at"],
-        closed_at=row["closed_at"],
+        closed_at=closed_at,
         sites=sites,
     )
 

@@ -18,8 +18,11 @@
 
 -- name: report-waves
 -- `answered`: the wave has a complete response (whether, not how many: counting them
--- read a million index entries at every report).
-SELECT w.id, w.name, w.phase, w.questionnaire_id, w.questionnaire_hash, w.state,
+-- read a million index entries at every report). An open wave past its closes_at
+-- reads closed, as the API shows it (waves.shown_state): its fieldwork is over.
+SELECT w.id, w.name, w.phase, w.questionnaire_id, w.questionnaire_hash,
+       CASE WHEN w.state = 'open' AND w.closes_at <= now() THEN 'closed'
+            ELSE w.state END AS state,
        w.opens_at, w.closes_at, w.launched_at, w.created_at, w.allow_unreviewed,
        EXISTS (SELECT FROM responses r
                WHERE r.program_id = w.program_id AND r.wave_id = w.id

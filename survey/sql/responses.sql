@@ -5,7 +5,7 @@
 -- A personal link: the invitation, its wave and site, and the response if any;
 -- with $3, also the response's answers (a page shows them: one round trip, not two).
 SELECT i.program_id, i.id AS invitation_id, i.wave_id, i.site_id, i.panel_member_id,
-       w.state, w.opens_at, w.closes_at, w.languages, w.default_language,
+       w.state, w.opens_at, w.closes_at, w.closed_at, w.languages, w.default_language,
        w.allow_unreviewed, w.questionnaire_hash, s.name AS site_name, s.timezone,
        p.name AS program_name,
        r.id AS response_id, r.status AS response_status, r.language AS response_language,
@@ -41,7 +41,7 @@ SELECT * FROM survey_invitation_entries($1::bigint[], $2::bytea[]);
 -- An open link, and the response its resume key points to (if it is this link's);
 -- with $4, also the response's answers. `response_idle`: seconds since its last post.
 SELECT o.program_id, o.wave_id, o.site_id,
-       w.state, w.opens_at, w.closes_at, w.languages, w.default_language,
+       w.state, w.opens_at, w.closes_at, w.closed_at, w.languages, w.default_language,
        w.allow_unreviewed, w.questionnaire_hash, s.name AS site_name, s.timezone,
        p.name AS program_name,
        r.id AS response_id, r.status AS response_status, r.language AS response_language,

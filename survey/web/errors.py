@@ -81,8 +81,8 @@ def render_error_page(
     if (isinstance(exc, WaveNotOpen) and entry is not None and entry.opens_at is not None
             and entry.opens_at > datetime.now(UTC)):
         when = format_date(entry.opens_at.astimezone(_zone(entry.timezone)).date(), locale)
-    if isinstance(exc, WaveClosed) and entry is not None and entry.closes_at is not None:
-        when = format_date(entry.closes_at.astimezone(_zone(entry.timezone)).date(), locale)
+    if isinstance(exc, WaveClosed) and (last := exc.entry.last_open()) is not None:
+        when = format_date(last.astimezone(_zone(exc.entry.timezone)).date(), locale)
     ctx.update(
         kind=_kind(exc),
         detail=text,

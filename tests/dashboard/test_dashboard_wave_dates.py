@@ -76,7 +76,9 @@ async def test_typed_days_are_the_pacific_sites_days(
 
     page = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}")
     assert _fact(page.text, "Opens") == "3/1/26, 12:00 AM (Pacific Standard Time)"
-    assert _fact(page.text, "Closes") == "11/25/26, 12:00 AM (Pacific Standard Time)"
+    # Its last open day, not the exclusive midnight after it ("11/25/26, 12:00 AM").
+    assert _fact(page.text, "Last day open") == "11/24/26"
+    assert "<dt>Closes</dt>" not in page.text
 
 
 async def test_a_re_save_keeps_a_time_set_through_the_api(
@@ -119,6 +121,7 @@ async def test_sites_in_two_zones_lose_none_of_their_days(
     page = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}")
     assert _fact(page.text, "Opens").startswith("3/10/26, 4:00 AM (")
     assert "Coordinated Universal Time" in _fact(page.text, "Opens")
+    assert _fact(page.text, "Last day open") == "11/24/26"  # the day in both zones
 
 
 async def test_a_wave_closed_early_says_when_it_closed(
@@ -168,3 +171,29 @@ async def test_a_closing_day_before_the_opening_day_is_said_in_words_and_kept(
     assert await _stored(conn, wave_id) == (
         datetime(2027, 3, 1, 8, tzinfo=UTC), datetime(2027, 4, 1, 7, tzinfo=UTC)
     )
+
+
+async def test_a_wave_past_its_last_day_reads_closed(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    pid = actors.programs["own"]
+    wave_id = await _draft(conn, resources, pid, ["America/Noronha"])
+    await waves.launch_wave(conn, SYSTEM, resources, pid, wave_id, LaunchIn())
+    # "Closes on 24 November" in Noronha (UTC-2), and that day has gone by.
+    await conn.execute(
+        "UPDATE waves SET closes_at = '2025-11-25T02:00:00Z' WHERE id = $1", wave_id
+    )
+    staff = Staff(client)
+    await staff.login("grantee@example.org")
+    page = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}")
+    assert _fact(page.text, "State") == "Closed"
+    assert _fact(page.text, "Last day open") == "11/24/25"
+    assert "/outreach" not in page.text  # nothing left to text
+    spanish = await staff.get(f"/dashboard/programs/{pid}/waves/{wave_id}?lang=es")
+    assert "<dt>Estado</dt><dd>Cerrada</dd>" in spanish.text
+    listing = await staff.get(f"/dashboard/programs/{pid}?lang=es")
+    row = re.search(rf'waves/{wave_id}">Dated</a></td>(.*?)</tr>', listing.text)
+    assert row and "<td>Cerrada</td>" in row.group(1) and "Abierta" not in row.group(1)
+    english = await staff.get(f"/dashboard/programs/{pid}?lang=en")
+    row = re.search(rf'waves/{wave_id}">Dated</a></td>(.*?)</tr>', english.text)
+    assert row and "<td>Closed</td>" in row.group(1)

@@ -53,6 +53,37 @@ async def test_closes_at_in_the_past_is_closed_with_its_date(
     assert "28 de febrero de 2025" in page.text
 
 
+async def test_closed_page_says_the_last_open_day_not_the_exclusive_end(
+    client: Any, conn: Conn, resources: Any
+) -> None:
+    # "Closes on 24 November" in Noronha (UTC-2) is stored as the midnight after it,
+    # 02:00 UTC on the 25th: the page names the 24th, the wave's last open day.
+    setup = await seed(conn, resources, opens_at=datetime(2025, 11, 1, 2, 0, tzinfo=UTC),
+                       closes_at=datetime(2025, 11, 25, 2, 0, tzinfo=UTC), slug="noronha")
+    await conn.execute("UPDATE sites SET timezone = 'America/Noronha' WHERE id = $1",
+                       setup.site_id)
+    for path in (setup.personal_path(), setup.open_path):
+        page = await client.get(path + "?lang=es", headers=HTML)
+        assert page.status_code == 410
+        assert "Cerró el 24 de noviembre de 2025." in page.text, path
+        assert "25 de noviembre" not in page.text
+
+
+async def test_closed_by_hand_says_the_day_it_was_closed(
+    client: Any, conn: Conn, resources: Any
+) -> None:
+    closes = datetime.now(UTC) + timedelta(days=16)
+    setup = await seed(conn, resources, closes_at=closes, slug="closed-early", close=True)
+    closed_at = await conn.fetchval("SELECT closed_at FROM waves WHERE id = $1", setup.wave_id)
+    today = format_date(closed_at.astimezone(ZoneInfo("America/Los_Angeles")).date(), "en")
+    later = format_date(closes.astimezone(ZoneInfo("America/Los_Angeles")).date(), "en")
+    for path in (setup.personal_path(), setup.open_path):
+        page = await client.get(path, headers=HTML)
+        assert page.status_code == 410
+        assert f"It closed on {today}." in page.text, path
+        assert later not in page.text
+
+
 async def test_not_yet_open_shows_opening_date_in_the_language(
     client: Any, conn: Conn, resources: Any
 ) -> None:
