@@ -29,6 +29,8 @@ SOURCES = (
     ("survey/render/**.py", "python"),
     # Refusals a staff page shows as they were raised (survey.dashboard.errors).
     ("survey/access.py", "python"),
+    # A CSV upload's row reasons, shown on the contacts step.
+    ("survey/csvtext.py", "python"),
     # The report's generated prose, worded in the reader's language on report pages.
     ("survey/export/codebook.py", "python"),
     ("survey/report/fieldwork.py", "python"),

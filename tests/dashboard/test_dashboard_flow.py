@@ -180,10 +180,34 @@ async def test_wizard_launch_and_contacts(client: Any, actors: Any, conn: Conn) 
         "/contacts",
         files={"file": ("c.csv", b"phone,language\n2065550107,Klingon\n", "text/csv")},
     )
-    client.cookies.delete("survey_dash_lang")
     assert klingon.status_code == 422
     assert ("<td>language</td><td>&#39;Klingon&#39; no es un idioma disponible; escriba el "
             "código, el nombre en inglés o el nombre propio de uno de: en, es, ") in klingon.text
+    # Every reason and warning is in the reader's language, values and all.
+    sheet = (b"phone,language,panel_id,site,extra\n+1206555012x,es,,King County,a\n"
+             b"+12065550123,xx,,Nowhere,b\n2065550108,es,,,c\n2065550108,es,,,d\n"
+             b",es,,,e\n")
+    spanish = await staff.submit(
+        contacts_page, "/contacts", files={"file": ("c.csv", sheet, "text/csv")}
+    )
+    assert spanish.status_code == 422
+    for row in (
+        "<td>2</td><td>phone</td><td>no es un número de teléfono válido</td>",
+        "<td>3</td><td>site</td><td>no hay ningún sitio llamado &#39;Nowhere&#39;</td>",
+        "<td>5</td><td>phone</td><td>repite la fila 4</td>",
+        "<td>6</td><td>phone</td><td>está vacío</td>",
+        "<li>extra: no es una columna que leamos: se ignoró</li>",
+    ):
+        assert row in spanish.text, row
+    # So are the rows a partial import leaves out.
+    kept = await staff.submit(
+        contacts_page, "/contacts", {"partial": "on"},
+        files={"file": ("c.csv", sheet, "text/csv")},
+    )
+    client.cookies.delete("survey_dash_lang")
+    assert kept.status_code == 200
+    assert "<td>3</td><td>site</td><td>no hay ningún sitio llamado &#39;Nowhere&#39;" in kept.text
+    assert "<td>5</td><td>phone</td><td>repite la fila 4</td>" in kept.text
     wave_id = int(r.headers["location"].split("/waves/")[1].split("/")[0])
     state = await conn.fetchval("SELECT state FROM waves WHERE id = $1", wave_id)
     assert state == "open"
