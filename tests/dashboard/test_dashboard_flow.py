@@ -248,12 +248,27 @@ async def test_grantee_adds_a_site_with_errors_in_place(
     assert "Tacoma" in page.text
     again = await staff.submit(page, "/sites", {"name": "Tacoma", "kind": "city"})
     assert again.status_code == 422
-    assert "A site with this name already exists in the program" in again.text
+    # Named by the form's label, not the API's field.
+    assert ("<strong>Name</strong>: A site with this name already exists in the program"
+            in again.text)
     assert "program_id_name" not in again.text
     bad = await staff.submit(
         page, "/sites", {"name": "X", "kind": "county", "timezone": "Mars/Olympus"}
     )
-    assert bad.status_code == 422 and "is not an IANA time zone" in bad.text
+    assert bad.status_code == 422
+    assert "<strong>Time zone</strong>: &#39;Mars/Olympus&#39; is not an IANA time zone" in bad.text
+    # In Spanish, labels and reasons alike.
+    client.cookies.set("survey_dash_lang", "es")
+    again = await staff.submit(page, "/sites", {"name": "Tacoma", "kind": "city"})
+    bad = await staff.submit(
+        page, "/sites", {"name": "X", "kind": "county", "timezone": "Mars/Olympus"}
+    )
+    client.cookies.delete("survey_dash_lang")
+    assert again.status_code == 422 and bad.status_code == 422
+    assert ("<strong>Nombre</strong>: Ya existe un sitio con este nombre en el programa"
+            in again.text)
+    assert ("<strong>Zona horaria</strong>: &#39;Mars/Olympus&#39; no es una zona horaria IANA"
+            in bad.text)
 
 
 async def test_sites_step_names_every_site_with_a_bad_target(
