@@ -12,8 +12,10 @@ import csv
 import io
 from collections.abc import Iterator, Mapping
 
+from survey.i18n.marks import staff as t
+
 #: The reason a parser gives for the row where the text stops being CSV.
-NOT_CSV = "is not valid CSV from this row on (a cell longer than 128 KiB?)"
+NOT_CSV = t("is not valid CSV from this row on (a cell longer than 128 KiB?)")
 
 
 def records(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str] | None]]:

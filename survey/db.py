@@ -16,6 +16,7 @@ from typing import Any, TypeAlias
 import asyncpg
 
 from survey.errors import Conflict, FieldProblem, InvalidInput, NotFound, SurveyError, Unavailable
+from survey.i18n.marks import staff as t
 
 Conn: TypeAlias = asyncpg.Connection
 Pool: TypeAlias = asyncpg.Pool
@@ -119,7 +120,8 @@ def connector(dsn: str) -> Connect:
 #: Duplicates a person makes by hand, in their words rather than the constraint's name
 #: ("program_id_name already exists").
 _DUPLICATES = {
-    "sites_program_id_name_key": "A site with this name already exists in the program",
+    # Marked for the staff catalog: the dashboard's site form shows it as it is.
+    "sites_program_id_name_key": t("A site with this name already exists in the program"),
     "users_email_key": "A user with this email already exists",
 }
 

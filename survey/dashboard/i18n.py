@@ -29,6 +29,9 @@ SOURCES = (
     ("survey/render/**.py", "python"),
     # Refusals a staff page shows as they were raised (survey.dashboard.errors).
     ("survey/access.py", "python"),
+    # A CSV upload's row reasons, shown on the contacts step.
+    ("survey/csvtext.py", "python"),
+    ("survey/db.py", "python"),
     # The report's generated prose, worded in the reader's language on report pages.
     ("survey/export/codebook.py", "python"),
     ("survey/report/fieldwork.py", "python"),
@@ -37,6 +40,7 @@ SOURCES = (
     ("survey/report/pairing.py", "python"),
     ("survey/services/contacts.py", "python"),
     ("survey/services/launch_gate.py", "python"),
+    ("survey/services/programs.py", "python"),
     ("survey/services/sms_estimate.py", "python"),
     ("survey/services/sms_review.py", "python"),
     ("survey/services/waves.py", "python"),

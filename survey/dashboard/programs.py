@@ -15,10 +15,13 @@ from survey.dashboard.wave_dates import end_day, shown_zone, wave_zones
 from survey.db import translate_error
 from survey.errors import InvalidInput
 from survey.i18n import format_date
+from survey.i18n.marks import staff as t
 from survey.schemas import SiteIn
 from survey.services import invitations, programs, waves
 
 KINDS = ("county", "city", "neighborhood", "tribe", "other")
+#: The site form's own words for a field, not its name in the API.
+SITE_LABELS = {"name": t("Name"), "kind": t("Kind"), "timezone": t("Time zone")}
 
 
 def api_base(program_id: int, wave_id: int, site_id: int) -> str:
@@ -73,6 +76,9 @@ class ProgramPages(Controller):
             form=form or {},
             **abilities(who, program_id),
         )
+        for problem in ctx["errors"]:
+            label = SITE_LABELS.get(problem["field"])
+            problem["field"] = ctx["t"](label) if label else problem["field"]
         return render(request, "dashboard/program.html", ctx, status_code=422 if errors else 200)
 
     @post("/programs/{program_id:int}/sites")
@@ -84,7 +90,7 @@ class ProgramPages(Controller):
         kind = str(form.get("kind", "county"))
         try:
             if kind not in KINDS:
-                raise InvalidInput.one("kind", "is not a kind of site")
+                raise InvalidInput.one("kind", t("is not a kind of site"))
             async with conn.transaction():
                 await programs.create_site(
                     conn,
@@ -101,10 +107,11 @@ class ProgramPages(Controller):
             mapped = translate_error(exc)  # a duplicate name arrives as a driver error
             if mapped is None:
                 raise
+            # msgid and values, for the page to word in its reader's language.
             problems = (
-                [p.as_dict() for p in mapped.problems]
+                [{**p.as_dict(), "reason": p.msgid, "params": p.params} for p in mapped.problems]
                 if isinstance(mapped, InvalidInput)
-                else [{"field": "name", "reason": str(mapped)}]
+                else [{"field": "name", "reason": mapped.message, "params": mapped.params}]
             )
             return await self._program_page(request, conn, who, program_id, problems, dict(form))
         return Redirect(f"/dashboard/programs/{program_id}", status_code=303)

@@ -297,8 +297,9 @@ class WizardPages(Controller):
         result = None
         errors: list[dict[str, Any]] = []
         warnings: list[Any] = []
+        wording: contacts.Wording = {}
         if not isinstance(upload, UploadFile):
-            errors = [{"field": "file", "reason": "choose a CSV file"}]
+            errors = [{"field": "file", "reason": t("choose a CSV file")}]
         else:
             raw = await upload.read()
             try:
@@ -312,6 +313,7 @@ class WizardPages(Controller):
                         supported=res.supported_locales,
                         filename=upload.filename or "upload.csv",
                         partial=form.get("partial") == "on",
+                        wording=wording,
                     )
             except InvalidInput as exc:
                 errors = steps.problems(exc)
@@ -323,7 +325,9 @@ class WizardPages(Controller):
         ctx["warnings"] = result.warnings if result else warnings
         # A partial import lists the rows it left out, in the same form as a refusal.
         ctx["rejected_rows"] = [
-            {"row": e.row, "field": e.column, "reason": e.reason} for e in result.errors
+            {"row": e.row, "field": e.column, "reason": msgid, "params": params}
+            for e in result.errors
+            for msgid, params in [wording.get((e.row, e.column), (e.reason, {}))]
         ] if result else []
         return render(
             request, "dashboard/wizard_contacts.html", ctx, status_code=422 if errors else 200

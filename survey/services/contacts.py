@@ -32,8 +32,8 @@ MAX_ROWS = 100_000
 #: Separators a spreadsheet may save "CSV" with: Excel uses ";" where the decimal mark
 #: is a comma (most of Europe and Latin America), and tab for "Text (Tab delimited)".
 DELIMITERS = (",", ";", "\t")
-NO_EXTENSION = "has an extension: a text message cannot reach an extension"
-IGNORED_COLUMN = "is not a column we read: it was ignored"
+NO_EXTENSION = t("has an extension: a text message cannot reach an extension")
+IGNORED_COLUMN = t("is not a column we read: it was ignored")
 #: A contact with no site is in no site's invitations, texts or printed lists.
 NO_SITE = t("no site: this contact will not be invited until it has one")
 ONLY_SITE = t("rows with no site were put in the program's only site")
@@ -48,6 +48,8 @@ UNSUPPORTED_LANGUAGE = t(
     "%(value)s is not a supported language; write a code, English name or native name "
     "of one of: %(codes)s"
 )
+REPEATS = t("repeats row %(first)s")
+CLAIMED_PANEL = t("belongs to another phone number")
 
 
 def decode_upload(raw: bytes) -> str:
@@ -55,7 +57,9 @@ def decode_upload(raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput.one("file", "is not UTF-8 text; save the sheet as CSV UTF-8") from None
+        raise InvalidInput.one(
+            "file", t("is not UTF-8 text; save the sheet as CSV UTF-8")
+        ) from None
 
 
 def normalize_phone(value: str, region: str = "US") -> str | None:
@@ -92,10 +96,20 @@ class _Row:
         self.consent_source: str | None = None
 
 
+def _error(
+    row: int, column: str, reason: str, wording: Wording | None, /, **params: str
+) -> RowError:
+    """A row error whose English ``reason`` has ``params`` in it; the msgid and the
+    values go to ``wording`` so a page can word it in its reader's language."""
+    if params and wording is not None:
+        wording[row, column] = (reason, params)
+    return RowError(row=row, column=column, reason=reason % params if params else reason)
+
+
 class _Header:
     __slots__ = ("errors", "ignored", "mapping")
 
-    def __init__(self, header: list[str]) -> None:
+    def __init__(self, header: list[str], wording: Wording | None = None) -> None:
         self.mapping: dict[str, int] = {}
         self.errors: list[RowError] = []
         self.ignored: list[str] = []  # columns we do not read, as the sheet names them
@@ -108,12 +122,12 @@ class _Header:
                 continue
             if column in self.mapping:
                 self.errors.append(
-                    RowError(row=1, column=raw, reason=f"second column for {column}")
+                    _error(1, raw, t("second column for %(column)s"), wording, column=column)
                 )
             self.mapping[column] = index
         if "phone" not in self.mapping:
             self.errors.append(
-                RowError(row=1, column="phone", reason="the file needs a phone column")
+                RowError(row=1, column="phone", reason=t("the file needs a phone column"))
             )
 
 
@@ -145,11 +159,11 @@ def parse_csv(
     lines = csvtext.records(text, _delimiter(text))
     first = next(lines, None)
     if first is None:
-        return [], [RowError(row=1, column="", reason="the file is empty")]
+        return [], [RowError(row=1, column="", reason=t("the file is empty"))]
     header = first[1]
     if header is None:
         return [], [RowError(row=1, column="", reason=csvtext.NOT_CSV)]
-    found = _Header(header)
+    found = _Header(header, wording)
     mapping, errors = found.mapping, found.errors
     if errors:
         return [], errors
@@ -172,7 +186,9 @@ def parse_csv(
         if not any(v.strip() for v in values):
             continue
         if len(rows) + len(errors) >= MAX_ROWS:
-            errors.append(RowError(row=line_no, column="", reason=f"more than {MAX_ROWS} rows"))
+            errors.append(
+                _error(line_no, "", t("more than %(max)s rows"), wording, max=str(MAX_ROWS))
+            )
             break
         row = _Row(line_no)
         bad = False
@@ -180,16 +196,12 @@ def parse_csv(
         def fail(column: str, reason: str, *, _line: int = line_no, **params: str) -> None:
             nonlocal bad
             bad = True
-            errors.append(
-                RowError(row=_line, column=column, reason=reason % params if params else reason)
-            )
-            if params and wording is not None:
-                wording[_line, column] = (reason, params)
+            errors.append(_error(_line, column, reason, wording, **params))
 
         for column in mapping:
             if "\x00" in cell(values, column):
                 # PostgreSQL text cannot hold NUL; say where it is instead of failing later.
-                fail(column, "contains a NUL character")
+                fail(column, t("contains a NUL character"))
         lacking = next((c for i, c in by_index if i >= len(values)), None)
         if lacking is not None:
             fail(lacking, SHORT_ROW, found=str(len(values)), expected=str(width))
@@ -198,16 +210,16 @@ def parse_csv(
         raw_phone = cell(values, "phone")
         number = _parse_phone(raw_phone) if raw_phone else None
         if not raw_phone:
-            fail("phone", "is empty")
+            fail("phone", t("is empty"))
         elif number is None:
-            fail("phone", "is not a valid phone number")
+            fail("phone", t("is not a valid phone number"))
         elif number.extension:
             # Dropping it would text the switchboard, not the person.
             fail("phone", NO_EXTENSION)
         else:
             phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             if phone in seen_phone:
-                fail("phone", f"repeats row {seen_phone[phone]}")
+                fail("phone", REPEATS, first=str(seen_phone[phone]))
             else:
                 seen_phone[phone] = line_no
                 row.phone = phone
@@ -222,14 +234,14 @@ def parse_csv(
         if raw_site:
             site_id = csvtext.site_id(raw_site, sites)
             if site_id is None:
-                fail("site", f"no site named {raw_site!r}")
+                fail("site", t("no site named %(value)s"), value=repr(raw_site))
             row.site_id = site_id
         panel = cell(values, "panel_id")
         if panel:
             if len(panel) > 64:
-                fail("panel_id", "is longer than 64 characters")
+                fail("panel_id", t("is longer than 64 characters"))
             elif panel in seen_panel:
-                fail("panel_id", f"repeats row {seen_panel[panel]}")
+                fail("panel_id", REPEATS, first=str(seen_panel[panel]))
             else:
                 seen_panel[panel] = line_no
                 row.panel_code = panel
@@ -239,7 +251,7 @@ def parse_csv(
         elif consent in _NO:
             row.consent = "revoked"
         elif consent:
-            fail("consent", "must be yes or no")
+            fail("consent", t("must be yes or no"))
         if row.consent != "unknown":
             row.consent_source = cell(values, "consent_source") or source
         if not bad:
@@ -256,13 +268,16 @@ async def import_contacts(
     supported: Iterable[str],
     filename: str = "upload.csv",
     partial: bool = False,
+    wording: Wording | None = None,
 ) -> ContactImportOut:
-    """Import a contact CSV. By default any bad row rejects the whole file."""
+    """Import a contact CSV. By default any bad row rejects the whole file.
+    ``wording`` receives the msgid and parameters of each error that has them, for a
+    page to word the rows a partial import left out."""
     access.check(who, program_id, "pii")
     program = await fetch_one(conn, Q.program_get, program_id, what="program")
     sites = {r["key"]: r["id"] for r in await conn.fetch(Q.site_ids_by_name, program_id)}
     warnings: list[RowError] = []
-    wording: Wording = {}
+    wording = {} if wording is None else wording
     rows, errors = parse_csv(
         text,
         supported=supported,
@@ -285,7 +300,7 @@ async def import_contacts(
     conflicts = await conn.fetch(Q.contact_stage_conflicts, program_id)
     if conflicts:
         clash = [
-            RowError(row=c["row_no"], column="panel_id", reason="belongs to another phone number")
+            RowError(row=c["row_no"], column="panel_id", reason=CLAIMED_PANEL)
             for c in conflicts
         ]
         if not partial:

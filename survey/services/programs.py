@@ -10,7 +10,8 @@ import msgspec
 from survey import access
 from survey.access import Principal
 from survey.db import Conn, Record, fetch_one
-from survey.errors import Conflict, InvalidInput
+from survey.errors import Conflict, FieldProblem, InvalidInput
+from survey.i18n.marks import staff as t
 from survey.schemas import ProgramIn, ProgramOut, ProgramPatch, SiteIn, SiteOut, SitePatch
 from survey.services import audit, sms_outbox
 from survey.sms.schedule import SendingWindow
@@ -156,7 +157,10 @@ def _check_timezone(name: str | None) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput.one("timezone", f"{name!r} is not an IANA time zone") from None
+        problem = FieldProblem(
+            "timezone", t("%(value)s is not an IANA time zone"), params={"value": repr(name)}
+        )
+        raise InvalidInput([problem]) from None
 
 
 async def create_site(conn: Conn, who: Principal, program_id: int, data: SiteIn) -> SiteOut:

@@ -180,10 +180,34 @@ async def test_wizard_launch_and_contacts(client: Any, actors: Any, conn: Conn) 
         "/contacts",
         files={"file": ("c.csv", b"phone,language\n2065550107,Klingon\n", "text/csv")},
     )
-    client.cookies.delete("survey_dash_lang")
     assert klingon.status_code == 422
     assert ("<td>language</td><td>&#39;Klingon&#39; no es un idioma disponible; escriba el "
             "código, el nombre en inglés o el nombre propio de uno de: en, es, ") in klingon.text
+    # Every reason and warning is in the reader's language, values and all.
+    sheet = (b"phone,language,panel_id,site,extra\n+1206555012x,es,,King County,a\n"
+             b"+12065550123,xx,,Nowhere,b\n2065550108,es,,,c\n2065550108,es,,,d\n"
+             b",es,,,e\n")
+    spanish = await staff.submit(
+        contacts_page, "/contacts", files={"file": ("c.csv", sheet, "text/csv")}
+    )
+    assert spanish.status_code == 422
+    for row in (
+        "<td>2</td><td>phone</td><td>no es un número de teléfono válido</td>",
+        "<td>3</td><td>site</td><td>no hay ningún sitio llamado &#39;Nowhere&#39;</td>",
+        "<td>5</td><td>phone</td><td>repite la fila 4</td>",
+        "<td>6</td><td>phone</td><td>está vacío</td>",
+        "<li>extra: no es una columna que leamos: se ignoró</li>",
+    ):
+        assert row in spanish.text, row
+    # So are the rows a partial import leaves out.
+    kept = await staff.submit(
+        contacts_page, "/contacts", {"partial": "on"},
+        files={"file": ("c.csv", sheet, "text/csv")},
+    )
+    client.cookies.delete("survey_dash_lang")
+    assert kept.status_code == 200
+    assert "<td>3</td><td>site</td><td>no hay ningún sitio llamado &#39;Nowhere&#39;" in kept.text
+    assert "<td>5</td><td>phone</td><td>repite la fila 4</td>" in kept.text
     wave_id = int(r.headers["location"].split("/waves/")[1].split("/")[0])
     state = await conn.fetchval("SELECT state FROM waves WHERE id = $1", wave_id)
     assert state == "open"
@@ -224,12 +248,27 @@ async def test_grantee_adds_a_site_with_errors_in_place(
     assert "Tacoma" in page.text
     again = await staff.submit(page, "/sites", {"name": "Tacoma", "kind": "city"})
     assert again.status_code == 422
-    assert "A site with this name already exists in the program" in again.text
+    # Named by the form's label, not the API's field.
+    assert ("<strong>Name</strong>: A site with this name already exists in the program"
+            in again.text)
     assert "program_id_name" not in again.text
     bad = await staff.submit(
         page, "/sites", {"name": "X", "kind": "county", "timezone": "Mars/Olympus"}
     )
-    assert bad.status_code == 422 and "is not an IANA time zone" in bad.text
+    assert bad.status_code == 422
+    assert "<strong>Time zone</strong>: &#39;Mars/Olympus&#39; is not an IANA time zone" in bad.text
+    # In Spanish, labels and reasons alike.
+    client.cookies.set("survey_dash_lang", "es")
+    again = await staff.submit(page, "/sites", {"name": "Tacoma", "kind": "city"})
+    bad = await staff.submit(
+        page, "/sites", {"name": "X", "kind": "county", "timezone": "Mars/Olympus"}
+    )
+    client.cookies.delete("survey_dash_lang")
+    assert again.status_code == 422 and bad.status_code == 422
+    assert ("<strong>Nombre</strong>: Ya existe un sitio con este nombre en el programa"
+            in again.text)
+    assert ("<strong>Zona horaria</strong>: &#39;Mars/Olympus&#39; no es una zona horaria IANA"
+            in bad.text)
 
 
 async def test_sites_step_names_every_site_with_a_bad_target(
