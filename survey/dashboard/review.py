@@ -103,6 +103,38 @@ def entries(root: Path, locale: str, domain: str, show: str, prefix: str) -> lis
     return rows
 
 
+async def _page(
+    request: Request[Any, Any, Any],
+    who: Principal,
+    res: Any,
+    locale: str,
+    domain: str,
+    show: str,
+    prefix: str,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> Any:
+    root = res.catalogs.root or res.settings.resolved_locales_dir
+    rows = await anyio.to_thread.run_sync(entries, root, locale, domain, show, prefix[:100])
+    ctx = page_context(
+        request,
+        who,
+        rows=rows[:SHOWN],
+        more=max(0, len(rows) - SHOWN),
+        review_locale=locale,
+        review_domain=domain,
+        show=show,
+        prefix=prefix,
+        may_review=may_review(who),
+        locales=[(c, res.language_name(c)) for c in res.supported_locales if c != "en"],
+        domains=DOMAINS,
+        done=request.query_params.get("done", ""),
+        error=error,
+    )
+    return render(request, "dashboard/review.html", ctx, status_code=status)
+
+
 class ReviewPages(Controller):
     path = "/dashboard/translations"
     include_in_schema = False
@@ -127,23 +159,7 @@ class ReviewPages(Controller):
             )
         if locale not in res.supported_locales or locale == "en" or domain not in DOMAINS:
             raise NotFound("catalog")
-        root = res.catalogs.root or res.settings.resolved_locales_dir
-        rows = await anyio.to_thread.run_sync(entries, root, locale, domain, show, prefix[:100])
-        ctx = page_context(
-            request,
-            who,
-            rows=rows[:SHOWN],
-            more=max(0, len(rows) - SHOWN),
-            review_locale=locale,
-            review_domain=domain,
-            show=show,
-            prefix=prefix,
-            may_review=may_review(who),
-            locales=[(c, res.language_name(c)) for c in res.supported_locales if c != "en"],
-            domains=DOMAINS,
-            done=request.query_params.get("done", ""),
-        )
-        return render(request, "dashboard/review.html", ctx)
+        return await _page(request, who, res, locale, domain, show, prefix)
 
     @post("/")
     async def sign_off(
@@ -165,7 +181,13 @@ class ReviewPages(Controller):
             raise InvalidInput.one("domain", "choose the strings to review")
         keys = [str(k) for k in form.getall("entry")] if "entry" in form else []
         if not keys:
-            raise InvalidInput.one("entry", "choose at least one string to sign off")
+            # The same page with its filters, saying what is missing: a bare error
+            # page would lose the list the reviewer was working through.
+            show, prefix = str(form.get("show", "drafts")), str(form.get("prefix", ""))
+            error = t("Select at least one text to sign off")
+            return await _page(
+                request, who, res, locale, domain, show, prefix, error=error, status=422
+            )
         selectors = [parse_key(k) for k in keys[:500]]
         reviewer = who.name.strip() or who.email
         root = res.catalogs.root or res.settings.resolved_locales_dir
