@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,16 @@ from survey.i18n.review import has_translation, is_reviewed, review_record
 from survey.services import audit
 
 DOMAINS = (QUESTIONNAIRE_DOMAIN, UI_DOMAIN)
+DOMAIN_WORDS = {
+    QUESTIONNAIRE_DOMAIN: t("Questionnaires"),
+    UI_DOMAIN: t("Survey screens and texts"),
+}
+STATE_WORDS = {
+    "missing": t("Not translated yet"),
+    "fuzzy": t("Draft, not reviewed"),
+    "unreviewed": t("Translated, not signed off"),
+    "reviewed": t("Signed off"),
+}
 SHOWN = 200
 _lock = anyio.Lock()
 
@@ -69,6 +80,13 @@ def _first(value: Any) -> str:
     return str(value or "")
 
 
+def _utc(at: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(at)
+    except ValueError:
+        return None
+
+
 def entries(root: Path, locale: str, domain: str, show: str, prefix: str) -> list[dict[str, Any]]:
     """Rows for the page: state, English, translation and the latest sign-off."""
     path = po_path(root, locale, domain)
@@ -97,7 +115,8 @@ def entries(root: Path, locale: str, domain: str, show: str, prefix: str) -> lis
                 "english": _first(message.id),
                 "translation": _first(message.string),
                 "reviewer": record.reviewer if record and state == "reviewed" else "",
-                "at": record.at if record and state == "reviewed" else "",
+                # A datetime, for the page's ``when`` to say in the reader's words.
+                "at": _utc(record.at) if record and state == "reviewed" else None,
             }
         )
     return rows
@@ -129,10 +148,16 @@ async def _page(
         may_review=may_review(who),
         locales=[(c, res.language_name(c)) for c in res.supported_locales if c != "en"],
         domains=DOMAINS,
-        done=request.query_params.get("done", ""),
+        domain_words=DOMAIN_WORDS,
+        state_words=STATE_WORDS,
+        done=_count(request.query_params.get("done")),
         error=error,
     )
     return render(request, "dashboard/review.html", ctx, status_code=status)
+
+
+def _count(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 6 else None
 
 
 class ReviewPages(Controller):

@@ -3,6 +3,7 @@ and grantees while they belong to a program, may do it, and each one is audited.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +132,23 @@ async def test_signing_off_nothing_keeps_the_page_and_its_filters(
         assert 'id="prefix" name="prefix" value="community"' in r.text
         assert button in r.text
     assert _po(resources).read_bytes() == before
+
+
+async def test_states_domains_times_and_counts_in_words(
+    client: Any, actors: Any, resources: Any
+) -> None:
+    headers = actors.headers("admin")
+    r = await _sign_off(client, headers, (await _drafts(resources))[:1])
+    assert r.headers["location"].endswith("&done=1")
+    for lang, words in (
+        ("en", ["Signed off 1 text.", "Draft, not reviewed", "Survey screens and texts",
+                "Signed off</span><br><span class=\"muted\">admin, "]),
+        ("es", ["Se aprobó 1 texto.", "Borrador, sin revisar", "Pantallas y textos de la encuesta",
+                "Aprobado</span><br><span class=\"muted\">admin, "]),
+    ):
+        page = await client.get(
+            r.headers["location"] + f"&show=all&lang={lang}", headers={**HTML, **headers}
+        )
+        for word in words:
+            assert word in page.text, word
+        assert not re.search(r"admin, \d{4}-\d\d-\d\dT", page.text)
