@@ -97,7 +97,12 @@ def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) ->
             exc = inner
     if isinstance(exc, HTTPException):
         if _wants_html(request) and exc.status_code >= 400:
-            return _render(request, http_problem(exc.status_code, str(exc.detail)))
+            problem = http_problem(exc.status_code, str(exc.detail))
+            if exc.status_code == 400:
+                # Which query values could not be read, for the page to name them.
+                keys = [str(e.get("key")) for e in exc.extra or [] if isinstance(e, dict)]
+                problem.params = {"what": ", ".join(k for k in keys if k != "None")}
+            return _render(request, problem)
         detail = exc.detail
         if exc.status_code == 413:
             limit = request.app.state.settings.max_body_bytes

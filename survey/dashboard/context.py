@@ -39,6 +39,7 @@ from survey.render.labels import (
     CHANNEL_LABELS,
     PHASE_LABELS,
     PHASES,
+    ROLE_LABELS,
     STATE_LABELS,
     label,
 )
@@ -141,6 +142,7 @@ def page_context(
         "when": lambda v, zone=None: "" if v is None else _when(v, locale, zone),
         "channel": lambda value: label(CHANNEL_LABELS, value, t),
         "state": lambda value: label(STATE_LABELS, value, t),
+        "role": lambda value: label(ROLE_LABELS, value, t),
         "language": lambda code: language_in(code, locale),
         **extra,
     }

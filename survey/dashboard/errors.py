@@ -38,6 +38,10 @@ NOT_FOUND = {
     "text to review": t("Text to review not found"),
 }
 PAGE_NOT_FOUND = t("Page not found")
+# Litestar's "Validation failed for GET …": a value in the address it cannot read.
+BAD_ADDRESS = t(
+    "This address has a value we cannot read (%(what)s); go back and choose again."
+)
 # Litestar's "Request Entity Too Large", for the one large thing staff send: a file.
 TOO_LARGE = t(
     "This file is larger than %(size)s, the most one upload may be. Split it into "
@@ -50,6 +54,8 @@ def worded(exc: SurveyError, translate: Callable[..., str]) -> str:
     if isinstance(exc, NotFound) or (exc.status == 404 and exc.code == "http_error"):
         # Litestar's own 404 (no such route) reads as any other missing page.
         return translate(NOT_FOUND.get(str(exc.params.get("what")), PAGE_NOT_FOUND))
+    if exc.status == 400 and exc.code == "http_error":
+        return translate(BAD_ADDRESS, what=exc.params.get("what") or "?")
     return translate(exc.message, **exc.params) if exc.params else translate(exc.message)
 
 

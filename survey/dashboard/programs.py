@@ -179,7 +179,13 @@ class ProgramPages(Controller):
         ]
         languages = [(code, res.language_name(code)) for code in wave.languages]
         ctx = page_context(
-            request, who, program=program, wave=wave, links=links, wave_languages=languages
+            request,
+            who,
+            program=program,
+            wave=wave,
+            links=links,
+            wave_languages=languages,
+            created=_count(request.query_params.get("created")),
         )
         return render(request, "dashboard/flyers.html", ctx)
 
@@ -195,9 +201,20 @@ class ProgramPages(Controller):
         """Open links for every site of the wave that has none (looking never makes one)."""
         access.check(who, program_id, "write")
         wave = await waves.get_wave(conn, who, program_id, wave_id)
+        made = 0
         async with conn.transaction():
             for ws in wave.sites:
-                await invitations.create_open_link(conn, who, program_id, wave_id, ws.site_id)
+                _, created = await invitations.create_open_link(
+                    conn, who, program_id, wave_id, ws.site_id
+                )
+                made += created
+        # The count rides on the redirect so the page can say what the click did.
         return Redirect(
-            f"/dashboard/programs/{program_id}/waves/{wave_id}/flyers", status_code=303
+            f"/dashboard/programs/{program_id}/waves/{wave_id}/flyers?created={made}",
+            status_code=303,
         )
+
+
+def _count(value: str | None) -> int | None:
+    """A ``?created=N`` flag, or None when absent or not a count."""
+    return int(value) if value and value.isdigit() and len(value) < 6 else None

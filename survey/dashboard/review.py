@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,16 @@ from survey.i18n.review import has_translation, is_reviewed, review_record
 from survey.services import audit
 
 DOMAINS = (QUESTIONNAIRE_DOMAIN, UI_DOMAIN)
+DOMAIN_WORDS = {
+    QUESTIONNAIRE_DOMAIN: t("Questionnaires"),
+    UI_DOMAIN: t("Survey screens and texts"),
+}
+STATE_WORDS = {
+    "missing": t("Not translated yet"),
+    "fuzzy": t("Draft, not reviewed"),
+    "unreviewed": t("Translated, not signed off"),
+    "reviewed": t("Signed off"),
+}
 SHOWN = 200
 _lock = anyio.Lock()
 
@@ -69,6 +80,13 @@ def _first(value: Any) -> str:
     return str(value or "")
 
 
+def _utc(at: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(at)
+    except ValueError:
+        return None
+
+
 def entries(root: Path, locale: str, domain: str, show: str, prefix: str) -> list[dict[str, Any]]:
     """Rows for the page: state, English, translation and the latest sign-off."""
     path = po_path(root, locale, domain)
@@ -97,10 +115,49 @@ def entries(root: Path, locale: str, domain: str, show: str, prefix: str) -> lis
                 "english": _first(message.id),
                 "translation": _first(message.string),
                 "reviewer": record.reviewer if record and state == "reviewed" else "",
-                "at": record.at if record and state == "reviewed" else "",
+                # A datetime, for the page's ``when`` to say in the reader's words.
+                "at": _utc(record.at) if record and state == "reviewed" else None,
             }
         )
     return rows
+
+
+async def _page(
+    request: Request[Any, Any, Any],
+    who: Principal,
+    res: Any,
+    locale: str,
+    domain: str,
+    show: str,
+    prefix: str,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> Any:
+    root = res.catalogs.root or res.settings.resolved_locales_dir
+    rows = await anyio.to_thread.run_sync(entries, root, locale, domain, show, prefix[:100])
+    ctx = page_context(
+        request,
+        who,
+        rows=rows[:SHOWN],
+        more=max(0, len(rows) - SHOWN),
+        review_locale=locale,
+        review_domain=domain,
+        show=show,
+        prefix=prefix,
+        may_review=may_review(who),
+        locales=[(c, res.language_name(c)) for c in res.supported_locales if c != "en"],
+        domains=DOMAINS,
+        domain_words=DOMAIN_WORDS,
+        state_words=STATE_WORDS,
+        done=_count(request.query_params.get("done")),
+        error=error,
+    )
+    return render(request, "dashboard/review.html", ctx, status_code=status)
+
+
+def _count(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 6 else None
 
 
 class ReviewPages(Controller):
@@ -127,23 +184,7 @@ class ReviewPages(Controller):
             )
         if locale not in res.supported_locales or locale == "en" or domain not in DOMAINS:
             raise NotFound("catalog")
-        root = res.catalogs.root or res.settings.resolved_locales_dir
-        rows = await anyio.to_thread.run_sync(entries, root, locale, domain, show, prefix[:100])
-        ctx = page_context(
-            request,
-            who,
-            rows=rows[:SHOWN],
-            more=max(0, len(rows) - SHOWN),
-            review_locale=locale,
-            review_domain=domain,
-            show=show,
-            prefix=prefix,
-            may_review=may_review(who),
-            locales=[(c, res.language_name(c)) for c in res.supported_locales if c != "en"],
-            domains=DOMAINS,
-            done=request.query_params.get("done", ""),
-        )
-        return render(request, "dashboard/review.html", ctx)
+        return await _page(request, who, res, locale, domain, show, prefix)
 
     @post("/")
     async def sign_off(
@@ -165,7 +206,13 @@ class ReviewPages(Controller):
             raise InvalidInput.one("domain", "choose the strings to review")
         keys = [str(k) for k in form.getall("entry")] if "entry" in form else []
         if not keys:
-            raise InvalidInput.one("entry", "choose at least one string to sign off")
+            # The same page with its filters, saying what is missing: a bare error
+            # page would lose the list the reviewer was working through.
+            show, prefix = str(form.get("show", "drafts")), str(form.get("prefix", ""))
+            error = t("Select at least one text to sign off")
+            return await _page(
+                request, who, res, locale, domain, show, prefix, error=error, status=422
+            )
         selectors = [parse_key(k) for k in keys[:500]]
         reviewer = who.name.strip() or who.email
         root = res.catalogs.root or res.settings.resolved_locales_dir

@@ -27,6 +27,13 @@ STATE_LABELS = {
     "closed": t("Closed"),
 }
 
+ROLE_LABELS = {
+    # TRANSLATORS: a staff member's role, beside their name in the page header.
+    "admin": t("Administrator"),
+    "grantee": t("Grantee"),
+    "evaluator": t("Evaluator"),
+}
+
 CHANNEL_LABELS = {
     "web": t("Web survey"),
     "sms": t("Text messages (SMS)"),

@@ -228,8 +228,16 @@ async def test_wizard_launch_and_contacts(client: Any, actors: Any, conn: Conn) 
     assert await conn.fetchval("SELECT count(*) FROM open_links") == 0
     r = await staff.submit(flyers, "/flyers")
     assert r.status_code == 303, r.text
+    assert r.headers["location"].endswith("/flyers?created=1")
     flyers = await staff.get(r.headers["location"])
     assert "qr.svg" in flyers.text and "flyer?lang=es" in flyers.text
+    assert '<p class="notice" role="status">Open link created for 1 site.</p>' in flyers.text
+    spanish = await staff.get(r.headers["location"] + "&lang=es")
+    assert '<p class="notice" role="status">Se creó el enlace abierto de 1 sitio.</p>' in (
+        spanish.text
+    )
+    again = await staff.get(r.headers["location"].replace("=1", "=0") + "&lang=en")
+    assert "Every site already had an open link." in again.text
     assert "Create open links" not in flyers.text
     assert await conn.fetchval("SELECT count(*) FROM open_links") == 1
 

@@ -83,3 +83,20 @@ async def test_monitor_names_languages_and_channels(
     assert "español" in cells[2] and "inglés" in cells[2] and "es," not in cells[2], cells
     page = (await staff.get(f"/dashboard/programs/{pid}/waves/{wave}?lang=es")).text
     assert "<dd>Cerrada</dd>" in page and "<dd>closed</dd>" not in page
+
+
+async def test_header_and_bad_address_in_words(client: Any, actors: Any) -> None:
+    from forms import HTML
+
+    headers = {**HTML, **actors.headers("grantee")}
+    for lang, word, bad in (
+        ("en", "Grantee", "This address has a value we cannot read (pre)"),
+        ("es", "Beneficiario", "Esta dirección tiene un valor que no podemos leer (pre)"),
+    ):
+        page = (await client.get(f"/dashboard?lang={lang}", headers=headers)).text
+        assert f'<span class="user">{word}</span>' in page, re.findall(r'class="user">[^<]*', page)
+        pid = actors.programs["own"]
+        url = f"/dashboard/programs/{pid}/report?pre=abc&lang={lang}"
+        r = await client.get(url, headers=headers)
+        assert r.status_code == 400
+        assert bad in html.unescape(r.text) and "Validation failed" not in r.text

@@ -3,10 +3,11 @@ and grantees while they belong to a program, may do it, and each one is audited.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
-from forms import HTML, form
+from forms import HTML, form, forms
 
 from survey.access import SYSTEM
 from survey.dashboard.review import entries
@@ -92,3 +93,62 @@ async def test_a_sign_off_is_in_the_admins_audit(
     # A grantee who still belongs to a program signs off as before.
     r = await _sign_off(client, actors.headers("other_grantee"), await _drafts(resources, 2))
     assert r.status_code == 303, r.text
+
+
+async def test_signing_off_nothing_keeps_the_page_and_its_filters(
+    client: Any, actors: Any, resources: Any
+) -> None:
+    before = _po(resources).read_bytes()
+    headers = {**HTML, **actors.headers("admin")}
+    for lang, message, button in (
+        ("en", "Select at least one text to sign off", "Sign off selected strings"),
+        ("es", "Seleccione al menos un texto para aprobarlo", "Aprobar"),
+    ):
+        page = await client.get(
+            "/dashboard/translations",
+            params={
+                "locale": LOCALE, "domain": DOMAIN, "show": "all", "prefix": "community",
+                "lang": lang,
+            },
+            headers=headers,
+        )
+        assert page.status_code == 200, page.text
+        post = [f for f in forms(page.text) if f["action"].endswith("/translations")]
+        post = [f for f in post if f["method"] == "post"]
+        fields = dict(post[0]["fields"])
+        # The sign-off form carries the filters, so the page it answers with is the same.
+        assert (fields["show"], fields["prefix"]) == ("all", "community")
+        fields.pop("entry", None)  # nothing ticked
+        r = await client.post(
+            "/dashboard/translations", data=fields, headers=headers, follow_redirects=False
+        )
+        assert r.status_code == 422, r.text
+        assert '<div class="error-summary" role="alert" id="review-error">' in r.text
+        assert message in r.text
+        assert "Invalid input" not in r.text
+        assert f'<option value="{LOCALE}" selected>' in r.text
+        assert f'<option value="{DOMAIN}" selected>' in r.text
+        assert '<option value="all" selected>' in r.text
+        assert 'id="prefix" name="prefix" value="community"' in r.text
+        assert button in r.text
+    assert _po(resources).read_bytes() == before
+
+
+async def test_states_domains_times_and_counts_in_words(
+    client: Any, actors: Any, resources: Any
+) -> None:
+    headers = actors.headers("admin")
+    r = await _sign_off(client, headers, (await _drafts(resources))[:1])
+    assert r.headers["location"].endswith("&done=1")
+    for lang, words in (
+        ("en", ["Signed off 1 text.", "Draft, not reviewed", "Survey screens and texts",
+                "Signed off</span><br><span class=\"muted\">admin, "]),
+        ("es", ["Se aprobó 1 texto.", "Borrador, sin revisar", "Pantallas y textos de la encuesta",
+                "Aprobado</span><br><span class=\"muted\">admin, "]),
+    ):
+        page = await client.get(
+            r.headers["location"] + f"&show=all&lang={lang}", headers={**HTML, **headers}
+        )
+        for word in words:
+            assert word in page.text, word
+        assert not re.search(r"admin, \d{4}-\d\d-\d\dT", page.text)
