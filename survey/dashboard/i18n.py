@@ -37,6 +37,7 @@ SOURCES = (
     ("survey/report/pairing.py", "python"),
     ("survey/services/contacts.py", "python"),
     ("survey/services/launch_gate.py", "python"),
+    ("survey/services/names.py", "python"),
     ("survey/services/sms_estimate.py", "python"),
     ("survey/services/sms_review.py", "python"),
     ("survey/services/waves.py", "python"),
