@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Literal
 
-from babel import dates, lists, numbers
+from babel import Locale, dates, lists, numbers
 
 from survey.i18n.locales import babel_locale
 
@@ -37,11 +37,11 @@ def format_percent(fraction: float, locale: str, digits: int = 0) -> str:
     """``0.375`` → ``38%`` (en), ``38 %`` (ru); with ``digits``, that many decimals
     (``37.5%``). The locale's own CLDR pattern: a space only where CLDR puts one, and
     then a no-break one, so a narrow cell never leaves the "%" on a line of its own."""
-    where = babel_locale(locale)
-    pattern = numbers.parse_pattern(numbers.Locale.parse(where).percent_formats[None])
+    where = Locale.parse(babel_locale(locale))
+    pattern = numbers.parse_pattern(where.percent_formats[None])
     pattern.frac_prec = (digits, digits)
     rounded = round(fraction, digits + 2)
-    text = pattern.apply(rounded if rounded != 0 else 0, numbers.Locale.parse(where))
+    text = str(pattern.apply(rounded if rounded != 0 else 0, where))
     return text.replace(" ", "\u00a0")
 
 
