@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 from litestar import Request
 from litestar.datastructures import Cookie
 from litestar.response import Template
+from markupsafe import Markup, escape
 
 from survey.access import Principal
 from survey.errors import Forbidden
@@ -105,6 +106,22 @@ def fmt_number(locale: str) -> Any:
     return number
 
 
+def lang_attrs(page_locale: str) -> Any:
+    """``lang_attrs(code)``: the ``lang`` (and, where it differs from the page's,
+    ``dir``) attributes for a text in ``code``, such as a language's own name: a
+    screen reader then reads 简体中文 as Chinese, and العربية keeps its direction in an
+    English page. As the header's language switcher tags its links."""
+    page_dir = text_direction(page_locale)
+
+    def attrs(code: str) -> Markup:
+        out = f' lang="{escape(html_lang(code))}"'
+        if text_direction(code) != page_dir:
+            out += f' dir="{text_direction(code)}"'
+        return Markup(out)
+
+    return attrs
+
+
 def page_context(
     request: Request[Any, Any, Any], who: Principal | None, **extra: Any
 ) -> dict[str, Any]:
@@ -144,6 +161,7 @@ def page_context(
         "state": lambda value: label(STATE_LABELS, value, t),
         "role": lambda value: label(ROLE_LABELS, value, t),
         "language": lambda code: language_in(code, locale),
+        "lang_attrs": lang_attrs(locale),
         **extra,
     }
 

@@ -40,6 +40,7 @@ SOURCES = (
     ("survey/report/pairing.py", "python"),
     ("survey/services/contacts.py", "python"),
     ("survey/services/launch_gate.py", "python"),
+    ("survey/services/names.py", "python"),
     ("survey/services/programs.py", "python"),
     ("survey/services/sms_estimate.py", "python"),
     ("survey/services/sms_review.py", "python"),

@@ -97,7 +97,7 @@ class ProgramPages(Controller):
                     who,
                     program_id,
                     SiteIn(
-                        name=str(form.get("name", "")).strip()[:200] or "?",
+                        name=str(form.get("name", "")).strip()[:200],
                         kind=kind,  # type: ignore[arg-type]
                         timezone=str(form.get("timezone", "")) or "America/Los_Angeles",
                         comparison=form.get("comparison") == "on",

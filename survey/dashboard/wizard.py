@@ -75,7 +75,7 @@ class WizardPages(Controller):
                 res,
                 program_id,
                 WaveIn(
-                    name=str(form.get("name", "")).strip() or "—",
+                    name=str(form.get("name", "")),
                     phase=str(form.get("phase", "pre")),  # type: ignore[arg-type]
                     questionnaire_id=str(form.get("questionnaire_id", "")),
                     languages=[program.default_language],

@@ -25,6 +25,7 @@ STEPS = ("languages", "sites", "channels", "launch", "contacts")
 #: as a whole sentence for the people filling in the form.
 FOR_PEOPLE = {
     "closes_before_opens": t("The closing day must be on or after the opening day."),
+    "blank_name": t("The name must not be blank."),
 }
 
 

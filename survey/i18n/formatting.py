@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Literal
 
-from babel import dates, lists, numbers
+from babel import Locale, dates, lists, numbers
 
 from survey.i18n.locales import babel_locale
 
@@ -33,9 +33,16 @@ def format_number(value: float | int, locale: str, digits: int | None = None) ->
     )
 
 
-def format_percent(fraction: float, locale: str) -> str:
-    """``0.375`` → ``38%`` (en), ``38 %`` (ru)."""
-    return numbers.format_percent(fraction, locale=babel_locale(locale))
+def format_percent(fraction: float, locale: str, digits: int = 0) -> str:
+    """``0.375`` → ``38%`` (en), ``38 %`` (ru); with ``digits``, that many decimals
+    (``37.5%``). The locale's own CLDR pattern: a space only where CLDR puts one, and
+    then a no-break one, so a narrow cell never leaves the "%" on a line of its own."""
+    where = Locale.parse(babel_locale(locale))
+    pattern = numbers.parse_pattern(where.percent_formats[None])
+    pattern.frac_prec = (digits, digits)
+    rounded = round(fraction, digits + 2)
+    text = str(pattern.apply(rounded if rounded != 0 else 0, where))
+    return text.replace(" ", "\u00a0")
 
 
 def format_date(value: dt.date, locale: str, format: DateFormat = "long") -> str:

@@ -19,7 +19,7 @@ import anyio.to_thread
 import msgspec
 
 from analysis import alt_text, plots
-from survey.i18n import format_date, format_number
+from survey.i18n import format_date, format_number, format_percent
 
 
 class Chart(msgspec.Struct, kw_only=True):
@@ -179,7 +179,7 @@ async def likert(
     rows = []
     for i, item in enumerate(items):
         for wave, shares in ((waves[0], share_pre[i]), (waves[1], share_post[i])):
-            rows.append([item, wave, *(f"{fmt(float(s))}%" for s in shares)])
+            rows.append([item, wave, *(format_percent(float(s) / 100, locale) for s in shares)])
     return Chart(
         title=title, alt=alt, png=png, rows=rows, head=[t("Question"), t("Wave"), *categories]
     )

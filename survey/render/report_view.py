@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from survey.i18n import format_number, language_in
+from survey.i18n import format_number, format_percent, language_in
 from survey.questionnaire import LikertItem, Questionnaire
 from survey.render import charts, result_tables
 from survey.render.labels import CHANNEL_LABELS, label
@@ -84,8 +84,9 @@ class View:
         return {"text": text, "suppressed": False, "caution": stat.caution}
 
     def percent(self, value: float, digits: int = 1) -> str:
-        # A no-break space: a narrow cell must not put the "%" on a line of its own.
-        return charts.number_format(self.locale, digits)(value) + NBSP + "%"
+        if not _ok(value):
+            return "–"
+        return format_percent(value / 100, self.locale, digits)
 
     def p(self, value: float | None) -> str:
         if not _ok(value):

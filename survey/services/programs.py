@@ -13,7 +13,7 @@ from survey.db import Conn, Record, fetch_one
 from survey.errors import Conflict, FieldProblem, InvalidInput
 from survey.i18n.marks import staff as t
 from survey.schemas import ProgramIn, ProgramOut, ProgramPatch, SiteIn, SiteOut, SitePatch
-from survey.services import audit, sms_outbox
+from survey.services import audit, names, sms_outbox
 from survey.sms.schedule import SendingWindow
 from survey.sql import Q
 
@@ -62,7 +62,7 @@ async def create_program(conn: Conn, who: Principal, data: ProgramIn) -> Program
     row = await conn.fetchrow(
         Q.program_insert,
         data.slug,
-        data.name,
+        names.clean(data.name),
         data.contact_email,
         data.contact_phone,
         data.default_language,
@@ -124,7 +124,7 @@ async def _update_program(conn: Conn, program_id: int, patch: ProgramPatch) -> R
         conn,
         Q.program_update,
         program_id,
-        patch.name,
+        names.clean_patch(patch.name),
         patch.contact_email,
         patch.contact_phone,
         patch.default_language,
@@ -168,7 +168,7 @@ async def create_site(conn: Conn, who: Principal, program_id: int, data: SiteIn)
     _check_timezone(data.timezone)
     await fetch_one(conn, Q.program_get, program_id, what="program")
     row = await conn.fetchrow(
-        Q.site_insert, program_id, data.name, data.kind, data.timezone, data.comparison
+        Q.site_insert, program_id, names.clean(data.name), data.kind, data.timezone, data.comparison
     )
     assert row is not None
     await audit.record(conn, who, "site.create", program_id=program_id, target=str(row["id"]))
@@ -195,7 +195,7 @@ async def update_site(
         Q.site_update,
         program_id,
         site_id,
-        patch.name,
+        names.clean_patch(patch.name),
         patch.kind,
         patch.timezone,
         patch.comparison,

@@ -15,7 +15,7 @@ from survey.export import cells as export_cells
 from survey.i18n.marks import staff as t
 from survey.resources import Resources
 from survey.schemas import LaunchIn, LaunchOut, WaveIn, WaveOut, WavePatch, WaveSiteIn
-from survey.services import audit, launch_gate
+from survey.services import audit, launch_gate, names
 from survey.sql import Q
 
 
@@ -130,6 +130,7 @@ async def create_wave(
 ) -> WaveOut:
     access.check(who, program_id, "write")
     await fetch_one(conn, Q.program_get, program_id, what="program")
+    name = names.clean(data.name)
     _validate(
         res,
         questionnaire_id=data.questionnaire_id,
@@ -141,7 +142,7 @@ async def create_wave(
     row = await conn.fetchrow(
         Q.wave_insert,
         program_id,
-        data.name,
+        name,
         data.phase,
         data.questionnaire_id,
         data.languages,
@@ -223,7 +224,7 @@ async def update_wave(
         Q.wave_update,
         program_id,
         wave_id,
-        patch.name,
+        names.clean_patch(patch.name),
         patch.questionnaire_id,
         patch.languages,
         patch.default_language,

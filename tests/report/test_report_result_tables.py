@@ -212,7 +212,7 @@ async def test_secondary_results_are_in_the_printable_report(
                 else [
                     str(inv.invited),
                     str(inv.completed.value),
-                    f"{_n(100 * (inv.response_rate or 0), lang)}\u00a0%",
+                    f"{_n(100 * (inv.response_rate or 0), lang)}%",
                 ]
             )
             assert [site.name, words["sms"], *expected] in table
@@ -223,7 +223,7 @@ async def test_secondary_results_are_in_the_printable_report(
             words["sms"],
             str(total.invited),
             str(total.completed.value),
-            f"{_n(100 * total.response_rate, lang)}\u00a0%",
+            f"{_n(100 * total.response_rate, lang)}%",
         ] in table
 
     pdf = await client.get(f"/api/v1/programs/{pid}/report.pdf", headers=h)
