@@ -71,7 +71,10 @@ async def test_worker_outlives_a_terminated_session_and_sends_what_is_queued_nex
     lost = [r for r in logged if "database connection lost" in r["msg"]]
     assert len(lost) == 1, logged
     assert lost[0]["level"] == "WARNING" and lost[0]["logger"] == "survey.cli"
-    assert lost[0]["error"].split(":")[0] in {"ConnectionDoesNotExistError", "AdminShutdownError"}
+    # Which error says so depends on when the worker next touches its connection: a
+    # query in flight, the server's notice, or asyncpg finding it closed (under load).
+    assert lost[0]["error"].split(":")[0] in {
+        "ConnectionDoesNotExistError", "AdminShutdownError", "InterfaceError"}
     assert "sent 3" in err.decode()  # the totals at exit count the texts of every run
 
 
