@@ -41,5 +41,5 @@ async def test_blank_wave_and_site_names_refused_in_place(
     program = await staff.get(f"/dashboard/programs/{pid}")
     r = await staff.submit(program, "/sites", {"name": "   ", "kind": "county"})
     assert r.status_code == 422, r.text
-    assert _summary(r.text) == ["<strong>name</strong>: no debe estar en blanco"]
+    assert _summary(r.text) == ["<strong>Nombre</strong>: no debe estar en blanco"]
     assert await conn.fetchval("SELECT count(*) FROM sites WHERE program_id = $1", pid) == 0
