@@ -117,12 +117,15 @@ def connector(dsn: str) -> Connect:
     return opened
 
 
+# Every message below is marked for the staff catalog: dashboard pages word it in the
+# reader's language (``t(reason, **params)``); the API, which sets no translator,
+# answers in English as before.
+
 #: Duplicates a person makes by hand, in their words rather than the constraint's name
 #: ("program_id_name already exists").
 _DUPLICATES = {
-    # Marked for the staff catalog: the dashboard's site form shows it as it is.
     "sites_program_id_name_key": t("A site with this name already exists in the program"),
-    "users_email_key": "A user with this email already exists",
+    "users_email_key": t("A user with this email already exists"),
 }
 
 
@@ -136,21 +139,21 @@ def translate_error(exc: BaseException) -> SurveyError | None:
             return Conflict(known)
         subject = _constraint_subject(exc)
         if not subject:
-            return Conflict("This already exists")
-        return Conflict("%(what)s already exists", what=subject)
+            return Conflict(t("This already exists"))
+        return Conflict(t("%(what)s already exists"), what=subject)
     if isinstance(exc, asyncpg.ForeignKeyViolationError):
         # Deleting a row others point to says "is still referenced" in its detail.
         in_use = "still referenced" in (getattr(exc, "detail", None) or "")
-        reason = "is still in use" if in_use else "refers to something that does not exist"
+        reason = t("is still in use") if in_use else t("refers to something that does not exist")
         return InvalidInput([FieldProblem(_constraint_subject(exc), reason)])
     if isinstance(exc, asyncpg.CheckViolationError | asyncpg.NotNullViolationError):
-        return InvalidInput([FieldProblem(_constraint_subject(exc), "is not allowed here")])
+        return InvalidInput([FieldProblem(_constraint_subject(exc), t("is not allowed here"))])
     if isinstance(exc, asyncpg.CharacterNotInRepertoireError
                   | asyncpg.UntranslatableCharacterError):
         # A NUL (or "\u0000" in JSON) that reached a text or jsonb column: say so.
-        return InvalidInput([FieldProblem("value", "contains a control character (NUL)")])
+        return InvalidInput([FieldProblem("value", t("contains a control character (NUL)"))])
     if isinstance(exc, asyncpg.InvalidTextRepresentationError | asyncpg.DataError):
-        return InvalidInput([FieldProblem("value", "has the wrong format")])
+        return InvalidInput([FieldProblem("value", t("has the wrong format"))])
     if isinstance(exc, asyncpg.QueryCanceledError):
         return Unavailable(retry_after=2)
     if isinstance(exc, asyncpg.LockNotAvailableError):

@@ -22,7 +22,12 @@ Renderer = Callable[[Request[Any, Any, Any], SurveyError, str], "Response[Any] |
 
 # The domain errors' own default messages (survey.errors imports nothing of ours, so
 # they are marked here), for the page to word them like every other refusal.
-DEFAULT_MESSAGES = (t("Your role may not do this"),)
+DEFAULT_MESSAGES = (
+    t("Your role may not do this"),
+    # What ``survey.db.translate_error`` gives for a bad value or a database away.
+    t("Invalid input"),
+    t("Service temporarily unavailable"),
+)
 
 # ``NotFound(what)`` says "%(what)s not found" with an English noun in it; a page says
 # a whole sentence per kind, which a translator can word with the noun's own gender.

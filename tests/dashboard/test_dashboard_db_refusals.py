@@ -1,0 +1,46 @@
+"""A refusal the database gives (``survey.db.translate_error``) reads in the staff
+reader's language on a dashboard page, while the API keeps answering in English."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from forms import Staff
+
+from survey.db import Conn
+from survey.services import users
+
+
+def _summary(html: str) -> list[str]:
+    box = html.split('class="error-summary"')[1].split("</div>")[0]
+    return re.findall(r"<li>(.*?)</li>", box)
+
+
+async def test_a_database_refusal_is_worded_in_spanish_on_the_site_form(
+    client: Any, actors: Any, conn: Conn
+) -> None:
+    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
+    await users.set_password(conn, uid, "correct horse battery")
+    pid = actors.programs["own"]
+    staff = Staff(client)
+    await staff.login("grantee@example.org")
+
+    # A NUL pasted into the name: PostgreSQL refuses it, translate_error words it.
+    page = await staff.get(f"/dashboard/programs/{pid}?lang=es")
+    r = await staff.submit(page, "/sites", {"name": "Tacoma\x00", "kind": "city"})
+    assert r.status_code == 422, r.text
+    assert _summary(r.text) == [
+        "<strong>value</strong>: contiene un carácter de control (NUL)"
+    ]
+    assert await conn.fetchval("SELECT count(*) FROM sites WHERE program_id = $1", pid) == 0
+
+    # The API, whatever the client's language, answers as it always has.
+    api = await client.post(
+        f"/api/v1/programs/{pid}/sites", json={"name": "Tacoma\x00"},
+        headers={**actors.headers("admin"), "Accept-Language": "es"},
+    )
+    assert api.status_code == 422, api.text
+    assert api.json()["extra"] == [
+        {"field": "value", "reason": "contains a control character (NUL)"}
+    ]
