@@ -189,6 +189,9 @@ class WizardPages(Controller):
                 # The form as it was filled in, as other refusals show it back.
                 ctx["opens_day"] = str(form.get("opens_at", ""))[:40]
                 ctx["closes_day"] = str(form.get("closes_at", ""))[:40]
+                ticked = form.getall("channels") if "channels" in form else []
+                ctx["ticked"] = {str(v) for v in ticked}
+                ctx["mode"] = str(form.get("sms_mode", ""))
             ctx["errors"] = (
                 steps.problems(exc)
                 if isinstance(exc, InvalidInput)

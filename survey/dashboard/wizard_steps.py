@@ -158,4 +158,6 @@ async def wave_context(
         # As the box's value: a refused save puts back what was typed instead.
         ctx["opens_day"] = opens.isoformat() if opens else ""
         ctx["closes_day"] = closes.isoformat() if closes else ""
+        ctx["ticked"] = set(wave.channels)
+        ctx["mode"] = wave.sms_mode
     return ctx

@@ -197,3 +197,31 @@ async def test_a_wave_past_its_last_day_reads_closed(
     english = await staff.get(f"/dashboard/programs/{pid}?lang=en")
     row = re.search(rf'waves/{wave_id}">Dated</a></td>(.*?)</tr>', english.text)
     assert row and "<td>Closed</td>" in row.group(1)
+
+
+async def test_a_refused_channels_save_keeps_the_boxes_ticked(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    pid = actors.programs["own"]
+    wave_id = await _draft(conn, resources, pid, ["America/Los_Angeles"])  # saved: web, link
+    staff = Staff(client)
+    await staff.login("grantee@example.org")
+    url = f"/dashboard/programs/{pid}/waves/{wave_id}/setup/channels"
+    r = await staff.submit(
+        await staff.get(url), "/setup/channels",
+        {"channels": ["web", "sms"], "sms_mode": "conversation",
+         "opens_at": "2026-03-10", "closes_at": "2026-03-01"},
+    )
+    assert r.status_code == 422, r.text
+    assert "The closing day must be on or after the opening day." in r.text
+    # The form as the person filled it in, not as it was saved before.
+    fields = form(r.text, "/setup/channels")["fields"]
+    assert [v for k, v in fields if k == "channels"] == ["web", "sms"]
+    assert [v for k, v in fields if k == "sms_mode"] == ["conversation"]
+    assert _dates(r.text) == {"opens_at": "2026-03-10", "closes_at": "2026-03-01"}
+
+    # Nothing ticked is refused with nothing ticked, not the saved "web" ticked again.
+    r = await staff.submit(await staff.get(url), "/setup/channels", drop=("channels",))
+    assert r.status_code == 422, r.text
+    assert [v for k, v in form(r.text, "/setup/channels")["fields"] if k == "channels"] == []
+    assert await conn.fetchval("SELECT channels FROM waves WHERE id = $1", wave_id) == ["web"]
