@@ -20,7 +20,7 @@ from survey.dashboard.context import page_context, render
 from survey.dashboard.errors import worded
 from survey.dashboard.fieldwork import FieldworkOut, fieldwork
 from survey.dashboard.monitor_view import live_text
-from survey.errors import Conflict, InvalidInput, SurveyError
+from survey.errors import Conflict, SurveyError
 from survey.i18n.locales import format_tag
 from survey.services import programs, sms_review, sms_status, waves
 
@@ -153,8 +153,7 @@ class MonitorController(Controller):
         decision = str(form.get("decision", ""))
         here = f"/dashboard/programs/{program_id}/waves/{wave_id}/monitor"
         try:
-            if decision not in ("stop", "keep"):
-                raise InvalidInput.one("decision", "must be stop or keep")
+            # The service refuses anything but stop or keep; the page words its refusal.
             await sms_review.decide(
                 conn, who, program_id, wave_id, message_id, decision, datetime.now(UTC)
             )

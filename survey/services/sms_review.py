@@ -26,7 +26,7 @@ from datetime import datetime
 from survey import access
 from survey.access import Principal
 from survey.db import Conn, fetch_one
-from survey.errors import Conflict, NotFound
+from survey.errors import Conflict, InvalidInput, NotFound
 from survey.i18n.marks import staff as t
 from survey.services import audit
 from survey.services import sms_conversations as conversations
@@ -38,6 +38,7 @@ from survey.sql import Q
 __all__ = ["ALREADY_DECIDED", "decide"]
 
 ALREADY_DECIDED = t("%(who)s already decided on this text (%(when)s)")
+DECISIONS = ("stop", "keep")
 
 
 async def decide(
@@ -49,6 +50,8 @@ async def decide(
     # and change the program: grantees and admins, never evaluators.
     access.check(who, program_id, "pii")
     access.check(who, program_id, "write")
+    if decision not in DECISIONS:
+        raise InvalidInput.one("decision", t("must be stop or keep"))
     await fetch_one(conn, Q.wave_get, program_id, wave_id, what="wave")
     row = await conn.fetchrow(Q.sms_review_lock, program_id, wave_id, message_id)
     if row is None:

@@ -8,12 +8,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from forms import Staff
 
 from survey.access import SYSTEM
 from survey.db import Conn
+from survey.errors import InvalidInput
 from survey.schemas import LaunchIn, SiteIn, WaveIn, WaveSiteIn
-from survey.services import programs, sms_inbound, users, waves
+from survey.services import programs, sms_inbound, sms_review, users, waves
 from survey.sms.webhooks import InboundSms
 
 STOP_ME = "+12065550171"
@@ -113,3 +115,29 @@ async def test_grantee_decides_texts_to_review_on_the_monitor(
     assert forged.status_code == 403
     assert await conn.fetchval(
         "SELECT review_decision FROM sms_messages WHERE id = $1", ids[KEEP_ME]) == "keep"
+
+
+async def test_a_decision_other_than_stop_or_keep_is_refused_by_the_service(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    pid = actors.programs["own"]
+    wave_id = await _complaints(conn, resources, pid)
+    message_id = await conn.fetchval(
+        "SELECT min(id) FROM sms_messages WHERE kind = 'review'")
+    # One rule, in the service: whoever calls it (the API's schema checks first too).
+    with pytest.raises(InvalidInput) as refused:
+        await sms_review.decide(conn, SYSTEM, pid, wave_id, message_id, "maybe",
+                                datetime.now(UTC))
+    assert [p.as_dict() for p in refused.value.problems] == [
+        {"field": "decision", "reason": "must be stop or keep"}
+    ]
+    # The monitor passes the form's value on and words the service's refusal.
+    monitor = f"/dashboard/programs/{pid}/waves/{wave_id}/monitor"
+    staff = Staff(client)
+    await staff.login("grantee@example.org")
+    page = await staff.get(monitor + "?lang=es")
+    r = await staff.submit(page, f"{monitor}/review/{message_id}", {"decision": "maybe"})
+    assert r.status_code == 422, r.text
+    assert "Datos no válidos" in r.text
+    assert await conn.fetchval(
+        "SELECT review_decision FROM sms_messages WHERE id = $1", message_id) is None
