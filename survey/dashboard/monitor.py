@@ -27,12 +27,17 @@ from survey.services import programs, sms_review, sms_status, waves
 POLL_SECONDS = 5
 
 
-async def _zone(conn: Any, who: Any, program_id: int, wave: Any) -> str:
-    """The sites' own clock when they share one; otherwise UTC, named as such."""
+async def _reading(
+    conn: Any, who: Any, program_id: int, wave_id: int
+) -> tuple[FieldworkOut, Any, str]:
+    """What the page, its poll and its chart each start from: the fieldwork numbers,
+    the wave, and its clock (the sites' own when they share one, otherwise UTC)."""
+    data = await fieldwork(conn, who, program_id, wave_id)
+    wave = await waves.get_wave(conn, who, program_id, wave_id)
     in_wave = {ws.site_id for ws in wave.sites}
     zones = {s.timezone for s in await programs.list_sites(conn, who, program_id)
              if s.id in in_wave}
-    return zones.pop() if len(zones) == 1 else "UTC"
+    return data, wave, zones.pop() if len(zones) == 1 else "UTC"
 
 
 def _decided_already(request: Request[Any, Any, Any], review: Any) -> Any:
@@ -75,15 +80,13 @@ class MonitorController(Controller):
         self, request: Request[Any, Any, Any], conn: Any, who: Any, program_id: int,
         wave_id: int, *, problem: str | None = None, status_code: int = 200,
     ) -> Any:
-        data = await fieldwork(conn, who, program_id, wave_id)
-        program = await programs.get_program(conn, who, program_id)
-        wave = await waves.get_wave(conn, who, program_id, wave_id)
+        data, wave, zone = await _reading(conn, who, program_id, wave_id)
         ctx = page_context(
             request,
             who,
-            program=program,
+            program=await programs.get_program(conn, who, program_id),
             wave=wave,
-            zone=await _zone(conn, who, program_id, wave),
+            zone=zone,
             fw=data,
             poll_seconds=POLL_SECONDS,
             # The page's own route: the API's numbers plus the texts the page shows.
@@ -129,10 +132,8 @@ class MonitorController(Controller):
     ) -> Response[dict[str, Any]]:
         """What the page's script polls: the fieldwork API's numbers, and the texts
         (the "Updated" time, completes per day) formatted as the page formats them."""
-        data = await fieldwork(conn, who, program_id, wave_id)
-        wave = await waves.get_wave(conn, who, program_id, wave_id)
-        ctx = page_context(request, who)
-        live = live_text(data, wave.channels, ctx, await _zone(conn, who, program_id, wave))
+        data, wave, zone = await _reading(conn, who, program_id, wave_id)
+        live = live_text(data, wave.channels, page_context(request, who), zone)
         body = {**msgspec.to_builtins(data), **msgspec.to_builtins(live)}
         return Response(body, headers={"Cache-Control": "no-store"})
 
@@ -181,9 +182,8 @@ class MonitorController(Controller):
     ) -> Response[bytes]:
         from survey.render.charts import monitor_chart
 
-        data = await fieldwork(conn, who, program_id, wave_id)
-        wave = await waves.get_wave(conn, who, program_id, wave_id)
-        today = datetime.now(ZoneInfo(await _zone(conn, who, program_id, wave))).date()
+        data, _wave, zone = await _reading(conn, who, program_id, wave_id)
+        today = datetime.now(ZoneInfo(zone)).date()
         ctx = page_context(request, who)
         png, _alt = await monitor_chart(
             data, ctx["t"], ctx["locale"], channel=ctx["channel"], today=today
