@@ -38,7 +38,7 @@ WindowEnd = Annotated[str, Meta(
     "quiet_start. Default 20:00: no text goes out from 20:00 until quiet_start.",
 )]
 # An instant, not a day: the dashboard's wizard turns the days it asks for into these
-# at midnight in the wave's sites' time zone (survey/dashboard/wave_dates.py).
+# at midnight in the wave's sites' time zone (survey/wave_dates.py).
 OpensAt = Annotated[datetime, Meta(
     description="When the wave starts taking answers (RFC 3339 with an offset).",
 )]

@@ -11,13 +11,13 @@ from litestar.response import Redirect
 from survey import access
 from survey.api.deps import DbConn, Res, Who
 from survey.dashboard.context import page_context, render
-from survey.dashboard.wave_dates import end_day, shown_zone, wave_zones
 from survey.db import translate_error
 from survey.errors import InvalidInput
 from survey.i18n import format_date
 from survey.i18n.marks import staff as t
 from survey.schemas import SiteIn
 from survey.services import invitations, programs, waves
+from survey.wave_dates import end_day, shown_zone, wave_zones
 
 KINDS = ("county", "city", "neighborhood", "tribe", "other")
 #: The site form's own words for a field, not its name in the API.

@@ -10,8 +10,8 @@ from typing import Any
 import anyio.to_thread
 from litestar import Request
 
+from survey import wave_dates as dates
 from survey.dashboard import gate
-from survey.dashboard import wave_dates as dates
 from survey.dashboard import wizard_data as data
 from survey.dashboard.context import page_context
 from survey.errors import FieldProblem, InvalidInput

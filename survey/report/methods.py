@@ -35,7 +35,9 @@ def _wave(wave: WaveRef, now: datetime, w: Wording = ENGLISH) -> str:
     if wave.opens_at is None:
         return t("“%(wave)s” (%(phase)s)", wave=name, phase=phase)
     opened = wave.opens_at <= now
-    opens = w.date(wave.opens_at.date())
+    # Days in the sites' zone (``first_day``/``last_day``): ``closes_at`` is the
+    # exclusive midnight after the last open day, so its UTC date reads a day late.
+    opens = w.date(wave.first_day or wave.opens_at.date())
     if wave.closes_at is None:
         if opened:
             return t(
@@ -43,7 +45,8 @@ def _wave(wave: WaveRef, now: datetime, w: Wording = ENGLISH) -> str:
             )
         return t("“%(wave)s” (%(phase)s, opens %(opens)s)", wave=name, phase=phase, opens=opens)
     closed = wave.closes_at <= now
-    args = {"wave": name, "phase": phase, "opens": opens, "closes": w.date(wave.closes_at.date())}
+    last = wave.last_day or wave.closes_at.date()
+    args = {"wave": name, "phase": phase, "opens": opens, "closes": w.date(last)}
     if opened and closed:
         return t("“%(wave)s” (%(phase)s, opened %(opens)s and closed %(closes)s)", **args)
     if opened:

@@ -11,7 +11,7 @@ Conventions:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 import msgspec
@@ -28,6 +28,11 @@ class WaveRef(Base):
     opens_at: datetime | None
     closes_at: datetime | None
     questionnaire_hash: str | None
+    first_day: date | None = None
+    """The day ``opens_at`` begins, in the sites' time zone (as the wizard takes it)."""
+    last_day: date | None = None
+    """The last day open, in the sites' time zone: ``closes_at`` is the exclusive
+    midnight after it, so its UTC date is a day (or two) late."""
 
 
 class QuestionnaireRef(Base):

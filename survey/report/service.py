@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from survey import access
+from survey import access, wave_dates
 from survey.access import Principal
 from survey.db import Conn, Connect, Record, fetch_one
 from survey.errors import InvalidInput
@@ -34,14 +34,20 @@ REPORT_WORK_MEM = "64MB"
 """Enough for a large program's per-response grouping to stay off disk (one sort at a time)."""
 
 
-def wave_ref(row: Record) -> WaveRef:
+def wave_ref(row: Record, default_zone: str) -> WaveRef:
+    """The wave as the report names it; its dates as days in its sites' zone, as the
+    wizard took them and the dashboard shows them (``default_zone`` for no site)."""
+    zones = list(row["zones"]) or [default_zone]
+    opens, closes = row["opens_at"], row["closes_at"]
     return WaveRef(
         id=row["id"],
         name=row["name"],
         phase=row["phase"],
-        opens_at=row["opens_at"],
-        closes_at=row["closes_at"],
+        opens_at=opens,
+        closes_at=closes,
         questionnaire_hash=row["questionnaire_hash"],
+        first_day=None if opens is None else wave_dates.start_day(opens, zones),
+        last_day=None if closes is None else wave_dates.end_day(closes, zones),
     )
 
 
@@ -184,8 +190,8 @@ async def build_report(
         questionnaire=QuestionnaireRef(
             id=q.id, version=q.version, content_hash=post_row["questionnaire_hash"] or ""
         ),
-        pre=wave_ref(pre_row),
-        post=wave_ref(post_row),
+        pre=wave_ref(pre_row, res.settings.sms_default_timezone),
+        post=wave_ref(post_row, res.settings.sms_default_timezone),
         sites=[
             SiteInfo(r["id"], r["name"], r["comparison"], frozenset(r["waves"]))
             for r in await conn.fetch(Q.report_sites, program_id)

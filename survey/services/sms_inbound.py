@@ -10,7 +10,9 @@ wave is open; else a new conversation if the number is a contact of a site in an
 open conversational SMS wave and either has never been in a conversation (they
 texted us first) or was invited to that wave; else that conversation going on whose
 wave has closed since, or the latest (which answer "this survey has closed": a reply
-to a closed wave's question is never stored as the answer to another wave's). A
+to a closed wave's question is never stored as the answer to another wave's; when
+another conversation of the number waits in an open wave, the same reply asks its
+question again, so the next "2" answers what the person just read). A
 number we have no conversation for can still opt out or back in; it gets no reply.
 
 A text that mentions stopping but is not a clear request (see ``keywords``) is
@@ -49,6 +51,7 @@ from survey.sms.conversation import (
     Step,
     close,
     handle,
+    reminder,
     start,
 )
 from survey.sms.keywords import (
@@ -170,7 +173,38 @@ async def _handle(conn: Conn, res: Resources, sms: InboundSms, now: datetime) ->
         conversation_id=conv.id, language=step.language or step.state.language,
         bodies=messages, now=now,
     )
+    if Event.CLOSED in step.events and messages:
+        messages += await _ask_again_elsewhere(conn, res, phone, conv, now)
     return messages
+
+
+async def _ask_again_elsewhere(
+    conn: Conn, res: Resources, phone: str, closed: Conversation, now: datetime
+) -> list[str]:
+    """After "this survey has closed", the question (or menu) another conversation of
+    the number waits on, as its reminder puts it and in its language, so that the next
+    "2" answers a question the person has just seen, not one shown before the notice."""
+    row = await conn.fetchrow(
+        Q.sms_other_active_conversation, phone, closed.program_id, closed.id, now)
+    if row is None:
+        return []
+    conv = await conversations.lock(conn, row["program_id"], row["id"])
+    wave = await load_wave(conn, conv.program_id, conv.wave_id)
+    state = await conversations.load_state(conn, conv)
+    # The reminder's words ("Reminder from <program>: reply to continue the survey")
+    # and the question: it says that this is another survey, still going on.
+    prompt = reminder(await setup_for(conn, res, wave), state)
+    if prompt:
+        await outbox.log_replies(
+            conn, conv.program_id, wave_id=conv.wave_id, contact_id=conv.contact_id,
+            conversation_id=conv.id, language=state.language, bodies=prompt, now=now,
+        )
+        # Asked now: it is the conversation that texted the number last.
+        await conn.execute(
+            Q.sms_conversation_sent, conv.program_id, conv.id, now,
+            list(reminder_schedule(res.settings.sms_reminder_hours)),
+        )
+    return prompt
 
 
 async def _file_for_review(

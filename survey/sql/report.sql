@@ -20,10 +20,15 @@
 -- `answered`: the wave has a complete response (whether, not how many: counting them
 -- read a million index entries at every report). An open wave past its closes_at
 -- reads closed, as the API shows it (waves.shown_state): its fieldwork is over.
+-- `zones`: its sites' time zones, in which its dates are days (wave_dates).
 SELECT w.id, w.name, w.phase, w.questionnaire_id, w.questionnaire_hash,
        CASE WHEN w.state = 'open' AND w.closes_at <= now() THEN 'closed'
             ELSE w.state END AS state,
        w.opens_at, w.closes_at, w.launched_at, w.created_at, w.allow_unreviewed,
+       ARRAY(SELECT DISTINCT s.timezone FROM wave_sites ws
+             JOIN sites s ON s.program_id = ws.program_id AND s.id = ws.site_id
+             WHERE ws.program_id = w.program_id AND ws.wave_id = w.id
+             ORDER BY s.timezone) AS zones,
        EXISTS (SELECT FROM responses r
                WHERE r.program_id = w.program_id AND r.wave_id = w.id
                  AND r.status = 'complete') AS answered

@@ -585,3 +585,17 @@ SELECT pg_advisory_xact_lock(hashtextextended('sms:' || $1::text, 0));
 SELECT max(coalesce(sent_at, created_at)) FROM sms_messages
 WHERE program_id = $1 AND wave_id = $2 AND direction = 'outbound'
   AND kind IN ('reminder', 'link_reminder') AND state IN ('queued', 'sending', 'sent');
+
+-- name: sms-other-active-conversation
+-- The number's conversation waiting for a reply in an open wave, other than the one
+-- given ($2, $3): after "this survey has closed" it asks its question again, so the
+-- next "2" answers a question the person has just seen. The one texted last, if two.
+SELECT cv.program_id, cv.id
+FROM contacts c
+JOIN sms_conversations cv ON cv.program_id = c.program_id AND cv.contact_id = c.id
+JOIN waves w ON w.program_id = cv.program_id AND w.id = cv.wave_id
+WHERE c.phone_e164 = $1 AND NOT (cv.program_id = $2 AND cv.id = $3)
+  AND cv.status IN ('choosing_language', 'in_progress')
+  AND w.state = 'open' AND (w.closes_at IS NULL OR w.closes_at > $4)
+ORDER BY greatest(cv.last_outbound_at, cv.last_inbound_at, cv.started_at) DESC, cv.id DESC
+LIMIT 1;

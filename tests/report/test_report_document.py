@@ -9,6 +9,7 @@ import re
 from html import unescape
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 import numpy as np
@@ -30,6 +31,7 @@ from survey.sql import Q
 
 pytest.importorskip("survey.report.seeding")
 
+LA = ZoneInfo("America/Los_Angeles")  # SiteIn's default zone
 DASHBOARD = DashboardCatalogs(Path(__file__).resolve().parents[2] / "locales")
 
 DESIGN = [
@@ -314,7 +316,11 @@ async def test_methods_and_notes_are_in_the_readers_language(
     r = await client.get(f"/api/v1/programs/{pid}/report.html?lang=es", headers=h)
     assert r.status_code == 200, r.text
     methods = unescape(_methods(r.text))
-    opened = format_date(report.pre.opens_at.date(), "es") if report.pre.opens_at else ""
+    # The day it opened in the sites' zone (the seeded UTC midnight is the evening
+    # before in Los Angeles), as the dashboard says it.
+    assert report.pre.opens_at and report.pre.first_day
+    assert report.pre.first_day == report.pre.opens_at.astimezone(LA).date()
+    opened = format_date(report.pre.first_day, "es")
     assert opened and "de 20" in opened and f"abierta el {opened}" in methods
     for phrase in (
         "Analiza solo las respuestas completas: 68 antes y 68 después en los sitios mostrados",

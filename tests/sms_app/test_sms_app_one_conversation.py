@@ -5,7 +5,8 @@ closed, "3" (meant for wave 8's question) was stored as wave 7's answer to a que
 shown minutes earlier in another survey. Now the invite skips them (`skipped_busy`),
 and where two conversations do go on (begun before this rule), a text goes to the one
 that texted the phone last: its wave closed, the person hears so, and nothing is
-stored in the other wave."""
+stored in the other wave; the same reply asks the other wave's question again, so the
+next digit answers what the person has just read."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from survey.services.sms_conversations import Target
 from survey.services.sms_setup import load_wave, setup_for
 from survey.sms.conversation import start
 from survey.sms.fakeprovider import FakeTwilio
-from survey.sms.texts import MSG_CLOSED
+from survey.sms.texts import MSG_CLOSED, MSG_REMINDER
 
 from .conftest import (
     OUR_NUMBER,
@@ -137,6 +138,33 @@ async def test_a_reply_to_a_closed_waves_question_hears_closed_not_stored_elsewh
 
     closed_es = resources.catalogs.translator("es", True).gettext(MSG_CLOSED)
     assert closed_es != MSG_CLOSED
-    assert await p.text("3") == [closed_es]
+    # The notice, then wave 7's question again, in Spanish, as a reminder of wave 7's
+    # program: P's next "3" answers a question P has just read, not one from before.
+    closed, again = await p.text("3")
+    assert closed == closed_es
+    nudge = resources.catalogs.translator("es", True).gettext(MSG_REMINDER)
+    assert nudge != MSG_REMINDER
+    assert again.startswith(nudge.split("%(program)s")[0]), again
+    assert "\nDespués de hoy" in again, again
     assert "event_trust_change" not in await _answers(conn, w.wave_id)
     assert set(await _answers(conn, later)) == {"safety_dark"}
+    logged = await conn.fetchval(
+        "SELECT body FROM sms_messages WHERE wave_id = $1 AND direction = 'outbound'"
+        " ORDER BY id DESC LIMIT 1", w.wave_id)
+    assert logged == again  # under wave 7's conversation, where it was asked
+
+    # The next bare digit answers the question just asked again, and nothing more is
+    # said of the closed wave.
+    [after] = await p.text("3")
+    assert closed_es not in after
+    assert (await _answers(conn, w.wave_id))["event_trust_change"] == (3.0, None, None)
+    assert set(await _answers(conn, later)) == {"safety_dark"}
+
+
+async def test_closed_notice_alone_when_no_other_conversation_waits(
+    conn: Conn, client: Any, resources: Any
+) -> None:
+    w, p = await _mid_wave_7(conn, client, resources)
+    await waves.close_wave(conn, SYSTEM, w.program_id, w.wave_id)
+    closed_es = resources.catalogs.translator("es", True).gettext(MSG_CLOSED)
+    assert await p.text("3") == [closed_es]

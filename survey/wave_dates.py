@@ -1,6 +1,6 @@
-"""A wave's dates as the wizard types them and the dashboard shows them: in its sites'
-own time zone, not UTC, so a Washington wave opened "on 24 November" opens at
-midnight Pacific, when its residents' day begins.
+"""A wave's dates as the wizard types them and the dashboard and the report show them:
+in its sites' own time zone, not UTC, so a Washington wave opened "on 24 November"
+opens at midnight Pacific, when its residents' day begins.
 
 The rule for a wave whose sites sit in several zones: it opens at the first midnight
 of the day among them and closes at the last, so no site loses any of its days; the
