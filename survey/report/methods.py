@@ -38,14 +38,16 @@ def _wave(wave: WaveRef, now: datetime, w: Wording = ENGLISH) -> str:
     # Days in the sites' zone (``first_day``/``last_day``): ``closes_at`` is the
     # exclusive midnight after the last open day, so its UTC date reads a day late.
     opens = w.date(wave.first_day or wave.opens_at.date())
-    if wave.closes_at is None:
+    if wave.closes_at is None and wave.closed_at is None:
         if opened:
             return t(
                 "“%(wave)s” (%(phase)s, opened %(opens)s)", wave=name, phase=phase, opens=opens
             )
         return t("“%(wave)s” (%(phase)s, opens %(opens)s)", wave=name, phase=phase, opens=opens)
-    closed = wave.closes_at <= now
-    last = wave.last_day or wave.closes_at.date()
+    end = wave.closes_at or wave.closed_at
+    assert end is not None
+    closed = wave.closed_at is not None or end <= now
+    last = wave.last_day or end.date()
     args = {"wave": name, "phase": phase, "opens": opens, "closes": w.date(last)}
     if opened and closed:
         return t("“%(wave)s” (%(phase)s, opened %(opens)s and closed %(closes)s)", **args)

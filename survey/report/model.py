@@ -32,7 +32,10 @@ class WaveRef(Base):
     """The day ``opens_at`` begins, in the sites' time zone (as the wizard takes it)."""
     last_day: date | None = None
     """The last day open, in the sites' time zone: ``closes_at`` is the exclusive
-    midnight after it, so its UTC date is a day (or two) late."""
+    midnight after it, so its UTC date is a day (or two) late. For a wave closed by
+    hand before then, the day it was closed."""
+    closed_at: datetime | None = None
+    """When someone closed the wave, if someone did (it may be before ``closes_at``)."""
 
 
 class QuestionnaireRef(Base):

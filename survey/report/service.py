@@ -38,7 +38,9 @@ def wave_ref(row: Record, default_zone: str) -> WaveRef:
     """The wave as the report names it; its dates as days in its sites' zone, as the
     wizard took them and the dashboard shows them (``default_zone`` for no site)."""
     zones = list(row["zones"]) or [default_zone]
-    opens, closes = row["opens_at"], row["closes_at"]
+    opens, closes, closed = row["opens_at"], row["closes_at"], row["closed_at"]
+    # Closed by hand before its planned end: its fieldwork ended that day.
+    end = closed if closed is not None and (closes is None or closed < closes) else closes
     return WaveRef(
         id=row["id"],
         name=row["name"],
@@ -47,7 +49,8 @@ def wave_ref(row: Record, default_zone: str) -> WaveRef:
         closes_at=closes,
         questionnaire_hash=row["questionnaire_hash"],
         first_day=None if opens is None else wave_dates.start_day(opens, zones),
-        last_day=None if closes is None else wave_dates.end_day(closes, zones),
+        last_day=None if end is None else wave_dates.end_day(end, zones),
+        closed_at=closed,
     )
 
 

@@ -24,7 +24,7 @@
 SELECT w.id, w.name, w.phase, w.questionnaire_id, w.questionnaire_hash,
        CASE WHEN w.state = 'open' AND w.closes_at <= now() THEN 'closed'
             ELSE w.state END AS state,
-       w.opens_at, w.closes_at, w.launched_at, w.created_at, w.allow_unreviewed,
+       w.opens_at, w.closes_at, w.closed_at, w.launched_at, w.created_at, w.allow_unreviewed,
        ARRAY(SELECT DISTINCT s.timezone FROM wave_sites ws
              JOIN sites s ON s.program_id = ws.program_id AND s.id = ws.site_id
              WHERE ws.program_id = w.program_id AND ws.wave_id = w.id

@@ -79,3 +79,35 @@ async def test_methods_say_the_last_open_day_in_the_sites_zone(
 
     pdf = await client.get(f"/api/v1/programs/{pid}/report.pdf?{query}", headers=h)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+async def test_a_wave_closed_by_hand_says_the_day_it_closed(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    """Closed on 20 March (local) though planned through 15 April: the paragraph must
+    not claim fieldwork ran for another month."""
+    pid = actors.programs["own"]
+    site_ids = {}
+    for d in DESIGN:
+        site = await programs.create_site(conn, SYSTEM, pid, SiteIn(name=d.name))
+        site_ids[d.name] = site.id
+    pre, post, qhash = await create_waves(conn, resources, pid, list(site_ids.values()))
+    await write_responses(conn, resources.questionnaires["community-trust"], qhash, pid,
+                          DESIGN, site_ids, (pre, post), seed=6, extras=True)
+    # 21 March 03:00 UTC is still 20 March in Los Angeles (PDT, UTC-7).
+    await conn.execute("UPDATE waves SET opens_at = $2, closes_at = $3, state = 'closed',"
+                       " closed_at = $4 WHERE id = $1",
+                       pre, PRE_OPENS, PRE_CLOSES, datetime(2025, 3, 21, 3, tzinfo=UTC))
+    # No planned end at all, closed by hand: it still reads closed, on its day.
+    await conn.execute("UPDATE waves SET opens_at = $2, closes_at = NULL, state = 'closed',"
+                       " closed_at = $3 WHERE id = $1",
+                       post, datetime(2025, 9, 1, 7, tzinfo=UTC),
+                       datetime(2025, 10, 2, 18, tzinfo=UTC))
+    h = actors.headers("evaluator")
+    r = await client.get(f"/api/v1/programs/{pid}/report?pre={pre}&post={post}", headers=h)
+    assert r.status_code == 200, r.text
+    report = msgspec.json.decode(r.content, type=Report)
+    assert "opened 2025-03-01 and closed 2025-03-20)" in report.methods, report.methods
+    assert "opened 2025-09-01 and closed 2025-10-02)" in report.methods, report.methods
+    assert "2025-04-15" not in report.methods
+    assert (report.pre.last_day, report.post.last_day) == (date(2025, 3, 20), date(2025, 10, 2))
