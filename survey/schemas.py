@@ -39,12 +39,17 @@ WindowEnd = Annotated[str, Meta(
 )]
 # An instant, not a day: the dashboard's wizard turns the days it asks for into these
 # at midnight in the wave's sites' time zone (survey/wave_dates.py).
+#: The years a wave may open or close in. Beyond them (9999-12-31, 0001-01-01) the
+#: dashboard's day arithmetic and time-zone conversions overflow; nothing real is there.
+WAVE_YEARS = (2000, 9998)
 OpensAt = Annotated[datetime, Meta(
-    description="When the wave starts taking answers (RFC 3339 with an offset).",
+    description="When the wave starts taking answers (RFC 3339 with an offset), "
+    "in the years 2000 to 9998.",
 )]
 ClosesAt = Annotated[datetime, Meta(
     description="When the wave stops taking answers: it is open until just before this "
-    "instant, so midnight after a wave's last day keeps the whole day open.",
+    "instant, so midnight after a wave's last day keeps the whole day open. "
+    "In the years 2000 to 9998.",
 )]
 
 

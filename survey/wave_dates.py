@@ -49,14 +49,25 @@ def day_end(day: date, zones: list[str]) -> datetime:
     return max(_midnight(day + timedelta(days=1), z) for z in zones)
 
 
+def _local_day(at: datetime, zone: str) -> date:
+    try:
+        return at.astimezone(ZoneInfo(zone)).date()
+    except OverflowError:
+        # At the ends of time (0001-01-01, 9999-12-31: stored before the API kept wave
+        # dates to ``WAVE_YEARS``), there is no local day; the instant's own will do.
+        return at.date()
+
+
 def start_day(opens_at: datetime, zones: list[str]) -> date:
     """The day ``day_start`` made ``opens_at`` from (the form shows it back)."""
-    return max(opens_at.astimezone(ZoneInfo(z)).date() for z in zones)
+    return max(_local_day(opens_at, z) for z in zones)
 
 
 def end_day(closes_at: datetime, zones: list[str]) -> date:
     """The last day ``closes_at`` leaves open, the inverse of ``day_end``."""
-    return min((closes_at - _JUST_BEFORE).astimezone(ZoneInfo(z)).date() for z in zones)
+    if closes_at.replace(tzinfo=None) == datetime.min:
+        return closes_at.date()
+    return min(_local_day(closes_at - _JUST_BEFORE, z) for z in zones)
 
 
 def zone_name(zone: str, locale: str) -> str:

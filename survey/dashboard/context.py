@@ -175,7 +175,11 @@ def _when(value: datetime, locale: str, zone: str | None = None) -> str:
 
     from survey.i18n.locales import babel_locale
 
-    local = value.astimezone(get_timezone(zone))
+    try:
+        local = value.astimezone(get_timezone(zone))
+    except OverflowError:
+        # At the ends of time (stored before wave dates were kept to WAVE_YEARS).
+        return format_datetime(value, locale, format="short")
     name = get_timezone_name(local, width="long", locale=babel_locale(locale))
     return f"{format_datetime(value, locale, zone, format='short')} ({name})"
 

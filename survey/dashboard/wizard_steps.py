@@ -16,6 +16,7 @@ from survey.dashboard import wizard_data as data
 from survey.dashboard.context import page_context
 from survey.errors import FieldProblem, InvalidInput
 from survey.i18n.marks import staff as t
+from survey.schemas import WAVE_YEARS
 from survey.services import programs, waves
 from survey.services.versions import frozen_questionnaire
 
@@ -79,6 +80,9 @@ def parse_date(
             params={"value": value[:40]},
         )
         raise InvalidInput([problem]) from None
+    if not WAVE_YEARS[0] <= day.year <= WAVE_YEARS[1]:
+        # 9999-12-31 has no next midnight to close at.
+        raise InvalidInput([waves.year_problem("closes_at" if end else "opens_at")])
     shown = form_day(current, end, zones)
     if current is not None and shown == day:
         return current

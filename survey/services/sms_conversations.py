@@ -150,10 +150,12 @@ async def load_state(conn: Conn, conv: Conversation) -> ConversationState:
 
 
 def next_reminder(
-    status: str, reminders_sent: int, schedule: Sequence[timedelta], after: datetime
+    status: str, reminders_sent: int, schedule: Sequence[timedelta], after: datetime,
+    most: int,
 ) -> datetime | None:
-    """When to remind a silent person next, if at all (at most one per schedule entry)."""
-    if status not in ACTIVE or reminders_sent >= len(schedule):
+    """When to remind a silent person next, if at all: at most one per schedule entry,
+    and none once they have had ``most`` reminders (automatic and by hand together)."""
+    if status not in ACTIVE or reminders_sent >= min(len(schedule), most):
         return None
     return after + schedule[reminders_sent]
 
@@ -183,6 +185,7 @@ async def save_step(
     *,
     now: datetime,
     schedule: Sequence[timedelta],
+    most_reminders: int,
     inbound: bool,
     remind: bool = True,
 ) -> int | None:
@@ -208,7 +211,10 @@ async def save_step(
             await conn.execute(
                 Q.response_invitation_completed, conv.program_id, done["invitation_id"]
             )
-    reminder = next_reminder(state.status, conv.reminders_sent, schedule, now) if remind else None
+    reminder = (
+        next_reminder(state.status, conv.reminders_sent, schedule, now, most_reminders)
+        if remind else None
+    )
     await conn.execute(
         Q.sms_conversation_save, conv.program_id, conv.id, state_json(state), state.status,
         state.language, response_id, reminder, now if inbound else None, now,

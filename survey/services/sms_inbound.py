@@ -152,7 +152,8 @@ async def _handle(conn: Conn, res: Resources, sms: InboundSms, now: datetime) ->
     review = Event.REVIEW in step.events
     schedule = reminder_schedule(res.settings.sms_reminder_hours)
     await conversations.save_step(
-        conn, wave, conv, step, now=now, schedule=schedule, inbound=True, remind=not review
+        conn, wave, conv, step, now=now, schedule=schedule,
+        most_reminders=res.settings.sms_reminder_max, inbound=True, remind=not review,
     )
     messages = list(step.messages)
     if await optouts.is_suppressed(conn, phone):

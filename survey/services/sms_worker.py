@@ -89,6 +89,8 @@ class WorkerConfig(msgspec.Struct, frozen=True, kw_only=True):
     public_base_url: str
     rate: RateLimit
     reminders: tuple[timedelta, ...]
+    reminder_max: int
+    """Most reminders a contact gets for a wave, automatic and by hand together."""
     default_timezone: str
     lease: timedelta = timedelta(minutes=5)
     """A claim older than this is taken back even if its session still looks alive
@@ -104,6 +106,7 @@ class WorkerConfig(msgspec.Struct, frozen=True, kw_only=True):
             public_base_url=settings.public_base_url,
             rate=rate_limit(settings.sms_segments_per_second),
             reminders=reminder_schedule(settings.sms_reminder_hours),
+            reminder_max=settings.sms_reminder_max,
             default_timezone=settings.sms_default_timezone,
         )
 
@@ -325,7 +328,7 @@ class Worker:
             if claim.kind in CONVERSATION_KINDS and claim.conversation_id is not None:
                 await conn.execute(
                     Q.sms_conversation_sent, claim.program_id, claim.conversation_id, now,
-                    list(self.config.reminders),
+                    list(self.config.reminders), self.config.reminder_max,
                 )
         stats.sent += 1
 
@@ -367,12 +370,13 @@ class Worker:
             state = close(await conversations.load_state(self.conn, conv))
             await conversations.save_step(
                 self.conn, wave, conv, Step(state=state, messages=[]), now=now,
-                schedule=self.config.reminders, inbound=False,
+                schedule=self.config.reminders, most_reminders=self.config.reminder_max,
+                inbound=False,
             )
         return len(rows)
 
     async def _enqueue_reminders(self, now: datetime) -> int:
-        rows = await self.conn.fetch(Q.sms_reminders_due, now)
+        rows = await self.conn.fetch(Q.sms_reminders_due, now, self.config.reminder_max)
         count = 0
         for r in rows:
             conv = await conversations.lock(self.conn, r["program_id"], r["id"])

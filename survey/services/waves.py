@@ -14,7 +14,15 @@ from survey.errors import Conflict, FieldProblem, InvalidInput, LaunchRefused
 from survey.export import cells as export_cells
 from survey.i18n.marks import staff as t
 from survey.resources import Resources
-from survey.schemas import LaunchIn, LaunchOut, WaveIn, WaveOut, WavePatch, WaveSiteIn
+from survey.schemas import (
+    WAVE_YEARS,
+    LaunchIn,
+    LaunchOut,
+    WaveIn,
+    WaveOut,
+    WavePatch,
+    WaveSiteIn,
+)
 from survey.services import audit, launch_gate, names
 from survey.sql import Q
 
@@ -82,8 +90,21 @@ def _validate(
     for name, value in (("opens_at", opens_at), ("closes_at", closes_at)):
         if value is not None and value.tzinfo is None:
             problems.append(FieldProblem(name, "needs a time zone offset"))
+        elif value is not None and not WAVE_YEARS[0] <= value.year <= WAVE_YEARS[1]:
+            problems.append(year_problem(name))
     if problems:
         raise InvalidInput(problems)
+
+
+#: Beyond these years the pages' date arithmetic overflows (a 500 on every visit).
+OUT_OF_YEARS = t("must be in the years %(first)s to %(last)s")
+
+
+def year_problem(field: str) -> FieldProblem:
+    """The refusal of an opening or closing outside ``WAVE_YEARS``."""
+    first, last = WAVE_YEARS
+    return FieldProblem(field, OUT_OF_YEARS, code="out_of_range",
+                        params={"first": str(first), "last": str(last)})
 
 
 async def _sites(conn: Conn, program_id: int, wave_id: int) -> list[WaveSiteIn]:

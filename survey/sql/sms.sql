@@ -339,12 +339,13 @@ ORDER BY m.sent_at DESC, m.id DESC
 LIMIT 1;
 
 -- name: sms-conversation-sent
--- A conversation text left: remind after the next interval of silence, if any left.
+-- A conversation text left: remind after the next interval of silence, if any left
+-- and the contact has had fewer than $5 reminders (automatic and by hand together).
 UPDATE sms_conversations SET
     last_outbound_at = $3::timestamptz,
     next_reminder_at = CASE
         WHEN status IN ('choosing_language', 'in_progress')
-             AND reminders_sent < cardinality($4::interval[])
+             AND reminders_sent < LEAST(cardinality($4::interval[]), $5::integer)
         THEN $3::timestamptz + ($4::interval[])[reminders_sent + 1] END
 WHERE program_id = $1 AND id = $2;
 
@@ -365,6 +366,7 @@ SELECT cv.program_id, cv.id
 FROM sms_conversations cv
 JOIN waves w ON w.program_id = cv.program_id AND w.id = cv.wave_id
 WHERE cv.next_reminder_at <= $1 AND cv.status IN ('choosing_language', 'in_progress')
+  AND cv.reminders_sent < $2::integer
   AND w.state = 'open' AND (w.closes_at IS NULL OR w.closes_at > $1)
   AND NOT EXISTS (SELECT 1 FROM sms_messages m
                   WHERE m.program_id = cv.program_id AND m.conversation_id = cv.id

@@ -5,6 +5,7 @@ every few days texted the same silent person every time."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -18,8 +19,10 @@ from .conftest import (
     make_worker,
     make_world,
     next_noon_pacific,
+    noon_pacific,
     twilio_sender,
 )
+from .test_sms_app_worker import _queue
 
 SILENT = "+12535550601"
 REASONS = ("recipients", "skipped_recent", "skipped_capped")
@@ -81,3 +84,58 @@ async def test_automatic_reminders_count_towards_the_most(
                        " '3 days' WHERE wave_id = $1", w.wave_id)
     assert await _remind(client, admin, w) == {
         "recipients": 0, "skipped_recent": 0, "skipped_capped": 1}
+
+
+async def _automatic_reminders(conn: Conn, worker: Any, clock: FrozenClock) -> int:
+    """Let time pass from one due reminder to the next until none is due; count them."""
+    total = 0
+    for _ in range(10):
+        due = await conn.fetchval("SELECT next_reminder_at FROM sms_conversations")
+        if due is None:
+            return total
+        clock.set(due)
+        total += (await worker.run_once()).reminders
+    raise AssertionError("reminders without end")
+
+
+@pytest.mark.parametrize(("hours", "most", "expected"), [
+    ((24, 48, 72, 96, 120), 3, 3),  # SURVEY_SMS_REMINDER_HOURS=24,48,72,96,120
+    ((24, 72), 0, 0),  # SURVEY_SMS_REMINDER_MAX=0: no reminders at all
+])
+async def test_automatic_reminders_stop_at_the_most(
+    conn: Conn, resources: Any, fake: FakeTwilio, hours: tuple[int, ...], most: int,
+    expected: int,
+) -> None:
+    """The worker's own reminders stop at ``SURVEY_SMS_REMINDER_MAX`` too, however long
+    the schedule. Before, it sent one per schedule entry (five; or two with a max of 0)."""
+    w = await make_world(conn, resources, languages=["en"], contacts=[(SILENT, "King", "en")])
+    start = noon_pacific()
+    clock = FrozenClock(start)
+    await _queue(conn, resources, w, start)
+    schedule = tuple(dt.timedelta(hours=h) for h in hours)
+    async with twilio_sender(fake) as sender:
+        worker = make_worker(conn, sender, resources, clock, reminders=schedule,
+                             reminder_max=most)
+        await worker.run_once()
+        assert await _automatic_reminders(conn, worker, clock) == expected
+    assert await conn.fetchval("SELECT reminders_sent FROM sms_conversations") == expected
+
+
+async def test_a_reminder_by_hand_counts_towards_the_automatic_ones(
+    conn: Conn, resources: Any, fake: FakeTwilio
+) -> None:
+    """One "Send reminders" press, then the schedule: three reminders in all."""
+    assert resources.settings.sms_reminder_max == 3
+    w = await make_world(conn, resources, languages=["en"], contacts=[(SILENT, "King", "en")])
+    start = noon_pacific()
+    clock = FrozenClock(start)
+    await _queue(conn, resources, w, start)
+    schedule = tuple(dt.timedelta(hours=h) for h in (48, 72, 96, 120, 144))
+    async with twilio_sender(fake) as sender:
+        worker = make_worker(conn, sender, resources, clock, reminders=schedule)
+        await worker.run_once()
+        clock.set(start + dt.timedelta(hours=25))
+        assert await _queue(conn, resources, w, clock(), action="remind") == 1
+        assert (await worker.run_once()).sent == 1
+        assert await _automatic_reminders(conn, worker, clock) == 2
+    assert await conn.fetchval("SELECT reminders_sent FROM sms_conversations") == 3
