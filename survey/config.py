@@ -109,6 +109,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     twilio_api_base: Annotated[str, _doc("Base URL of the Twilio-compatible Messages API.")] = (
         "https://api.twilio.com"
     )
+    twilio_webhook_overrides: Annotated[
+        str,
+        _doc(
+            "Twilio connection overrides the webhooks carry as a URL fragment "
+            "(rc=5&rp=5xx,ct,rt: retry a 5xx), as set on the number's webhook too; "
+            "signatures are checked with and without it, status callbacks get it."
+        ),
+    ] = ""
     sms_from_number: Annotated[str, _doc("Sending phone number (E.164) for SMS.")] = ""
     sms_segments_per_second: Annotated[
         float,
@@ -223,6 +231,13 @@ def check(settings: Settings, *, given: set[str] | None = None) -> None:
                 f"{named(field)} must be an http:// or https:// URL "
                 f"(https://survey.example.org), not {url!r}"
             )
+    if settings.twilio_webhook_overrides and not _OVERRIDES.fullmatch(
+        settings.twilio_webhook_overrides
+    ):
+        raise ConfigError(
+            "SURVEY_TWILIO_WEBHOOK_OVERRIDES must be Twilio's key=value pairs joined by & "
+            f"(rc=5&rp=5xx,ct,rt), without the #, not {settings.twilio_webhook_overrides!r}"
+        )
     if settings.log_level.upper() not in LOG_LEVELS:
         raise ConfigError(
             f"SURVEY_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
@@ -261,6 +276,7 @@ def check(settings: Settings, *, given: set[str] | None = None) -> None:
             ) from None
 
 
+_OVERRIDES = re.compile(r"[a-z]{2,3}=[A-Za-z0-9,._:-]+(?:&[a-z]{2,3}=[A-Za-z0-9,._:-]+)*")
 _HTTP_URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
 
 

@@ -41,10 +41,16 @@ async def _verified_form(
     request: Request[Any, Any, Any], settings: Settings
 ) -> FormMultiDict | None:
     form = await request.form()
-    url = webhook_url(settings.public_base_url, request.url.path, request.url.query)
-    ok = verify_signature(
-        url, list(form.multi_items()), request.headers.get(SIGNATURE_HEADER),
-        settings.twilio_auth_token,
+    # With connection overrides set, the number's webhook may carry them or not (an
+    # operator adds them in the console at their own pace): both are Twilio's.
+    urls = {
+        webhook_url(settings.public_base_url, request.url.path, request.url.query, extra)
+        for extra in ("", settings.twilio_webhook_overrides)
+    }
+    pairs = list(form.multi_items())
+    signature = request.headers.get(SIGNATURE_HEADER)
+    ok = any(
+        verify_signature(url, pairs, signature, settings.twilio_auth_token) for url in urls
     )
     return form if ok else None
 

@@ -92,6 +92,7 @@ class WorkerConfig(msgspec.Struct, frozen=True, kw_only=True):
     reminder_max: int
     """Most reminders a contact gets for a wave, automatic and by hand together."""
     default_timezone: str
+    webhook_overrides: str = ""
     lease: timedelta = timedelta(minutes=5)
     """A claim older than this is taken back even if its session still looks alive
     (behind a connection pooler a dead worker's session can linger)."""
@@ -108,6 +109,7 @@ class WorkerConfig(msgspec.Struct, frozen=True, kw_only=True):
             reminders=reminder_schedule(settings.sms_reminder_hours),
             reminder_max=settings.sms_reminder_max,
             default_timezone=settings.sms_default_timezone,
+            webhook_overrides=settings.twilio_webhook_overrides,
         )
 
 
@@ -289,7 +291,8 @@ class Worker:
         if wait > 0:
             await self.sleep(wait)
         callback = webhook_url(
-            self.config.public_base_url, "/sms/status", f"p={claim.program_id}&m={claim.id}"
+            self.config.public_base_url, "/sms/status", f"p={claim.program_id}&m={claim.id}",
+            self.config.webhook_overrides,
         )
         validity = int((claim.closes_at - claim.send_at).total_seconds())
         conn = self.conn

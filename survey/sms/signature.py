@@ -128,7 +128,7 @@ def verify_signature(
     return ok
 
 
-def webhook_url(public_base_url: str, path: str, query: str = "") -> str:
+def webhook_url(public_base_url: str, path: str, query: str = "", overrides: str = "") -> str:
     """The URL Twilio called: configured public base + request path + query.
 
     ``public_base_url`` may carry a path prefix (``https://x.org/survey``) and a
@@ -138,4 +138,8 @@ def webhook_url(public_base_url: str, path: str, query: str = "") -> str:
     base = public_base_url.rstrip("/")
     if path and not path.startswith("/"):
         path = "/" + path
-    return f"{base}{path}" + (f"?{query}" if query else "")
+    # Twilio's connection overrides ride in the fragment, which it signs but never
+    # sends: the server cannot see them, so they come from the settings.
+    return f"{base}{path}" + (f"?{query}" if query else "") + (
+        f"#{overrides}" if overrides else ""
+    )
