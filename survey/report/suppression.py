@@ -64,7 +64,9 @@ def duplicates_withheld(
 
     From the fieldwork's response counts (site_id, wave_id, status, duplicate_suspect,
     n); ``counted``: the complete responses the report counts per (site, wave), so a
-    site-wave suppressed for its own small n stays just that. A site-wave losing 1 to 9 complete responses to the exclusion would show an n
+    site-wave suppressed for its own small n stays just that.
+
+    A site-wave losing 1 to 9 complete responses to the exclusion would show an n
     smaller by that much than the report that keeps them, and its means would differ
     by those few people's answers: with one left out, comparing the two reports gives
     that respondent's answers. So the variant that leaves them out suppresses the
