@@ -1,6 +1,6 @@
 """Signed-in answers are never kept by a browser or a proxy: contacts (with the session
-cookie), the audit log and a dashboard page say ``Cache-Control: no-store``, and a
-handler's own ``Cache-Control`` (the favicon's) is left alone."""
+cookie), the audit log and a dashboard page say ``Cache-Control: no-store``; the
+favicon, outside the API and the dashboard, keeps its own caching."""
 
 from __future__ import annotations
 
