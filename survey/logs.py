@@ -77,10 +77,20 @@ HSTS = (b"strict-transport-security", b"max-age=31536000")
 
 BeforeSend = Callable[[Message, Scope], Awaitable[None]]
 
+#: The API and the dashboard answer signed-in staff with contacts, answers and counts:
+#: no browser or proxy keeps a copy, unless a handler says otherwise (``_private``).
+NO_STORE = (b"cache-control", b"no-store")
+_PRIVATE_PREFIXES = ("/api/", "/dashboard")
+
+
+def _private(path: str) -> bool:
+    return path.startswith(_PRIVATE_PREFIXES)
+
 
 def security_headers(*, https: bool) -> BeforeSend:
     """``before_send`` hook adding the security headers to every HTTP response, and
-    HSTS when the service is served over HTTPS (``https``).
+    HSTS when the service is served over HTTPS (``https``); every API and dashboard
+    response that does not set its own ``Cache-Control`` gets ``no-store``.
 
     A hook rather than the middleware: Litestar runs middleware only for routed
     requests, and the hook also sees what the router answers itself (unknown paths,
@@ -93,6 +103,8 @@ def security_headers(*, https: bool) -> BeforeSend:
             headers = list(message.get("headers", []))
             present = {k.lower() for k, _ in headers}
             headers.extend(h for h in wanted if h[0] not in present)
+            if b"cache-control" not in present and _private(scope.get("path", "")):
+                headers.append(NO_STORE)
             message["headers"] = headers
 
     return add

@@ -85,7 +85,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/programs/{program_id:int}/report.pdf"): "read",
     ("POST", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/send"): "pii",
     ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/estimate"): "write",
-    ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/messages"): "read",
+    ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/messages"): "write",
     ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms/review"): "pii",
     (
         "POST",

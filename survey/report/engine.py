@@ -39,7 +39,12 @@ from survey.report.sites import (
     shares,
     wave_stat,
 )
-from survey.report.suppression import CAUTION_BELOW, SUPPRESS_BELOW, is_suppressed
+from survey.report.suppression import (
+    CAUTION_BELOW,
+    SUPPRESS_BELOW,
+    duplicates_withheld,
+    is_suppressed,
+)
 from survey.report.weighting import (
     CellWeights,
     Margins,
@@ -119,9 +124,14 @@ def site_weights(
 
 def reported_site_waves(
     cells: Mapping[SiteWave, Sequence[tuple[Cell, int]]],
+    withheld: frozenset[SiteWave] = frozenset(),
 ) -> dict[SiteWave, bool]:
-    """A site × wave is reported when it has at least 10 complete responses."""
-    return {key: not is_suppressed(sum(n for _, n in rows)) for key, rows in cells.items()}
+    """A site × wave is reported when it has at least 10 complete responses, and is not
+    ``withheld`` (``duplicates_withheld``)."""
+    return {
+        key: not is_suppressed(sum(n for _, n in rows)) and key not in withheld
+        for key, rows in cells.items()
+    }
 
 
 def _sample(rows: Sequence[tuple[Cell, float, int]], weights: Mapping[Cell, float]) -> Sample:
@@ -145,7 +155,12 @@ def _score_sample(
 def compute(data: ReportInput) -> Report:
     agg = data.aggregates
     waves = (data.pre.id, data.post.id)
-    reported = reported_site_waves(agg.cells)
+    withheld = (
+        duplicates_withheld(agg.fieldwork.get("responses", ()), agg.site_counts())
+        if data.exclude_duplicates
+        else frozenset()
+    )
+    reported = reported_site_waves(agg.cells, withheld)
     weights = site_weights(data, reported)
     counts = agg.site_counts()
     samples: dict[tuple[int, str, int], Sample] = {}
@@ -161,8 +176,8 @@ def compute(data: ReportInput) -> Report:
                 n_post=_site_n(counts, reported, (site.id, waves[1])),
                 suppressed_pre=not reported.get((site.id, waves[0]), False),
                 suppressed_post=not reported.get((site.id, waves[1]), False),
-                status_pre=_status(site, waves[0], reported),
-                status_post=_status(site, waves[1], reported),
+                status_pre=_status(site, waves[0], reported, withheld),
+                status_post=_status(site, waves[1], reported, withheld),
                 weighting=site_weighting(site.id, waves, weights, reported)
                 if data.weighted
                 else [],
@@ -281,12 +296,16 @@ def _constructs(
     return constructs
 
 
-def _status(site: SiteInfo, wave: int, reported: Mapping[SiteWave, bool]) -> SiteStatus:
+def _status(
+    site: SiteInfo, wave: int, reported: Mapping[SiteWave, bool], withheld: frozenset[SiteWave]
+) -> SiteStatus:
     # A site left out of a wave has no responses there either; saying "fewer than 10"
     # would read as a privacy rule hiding answers that were never asked for.
     if site.waves is not None and wave not in site.waves:
         return "not_in_wave"
-    return "reported" if reported.get((site.id, wave), False) else "suppressed"
+    if reported.get((site.id, wave), False):
+        return "reported"
+    return "duplicates_withheld" if (site.id, wave) in withheld else "suppressed"
 
 
 def _site_n(

@@ -160,7 +160,7 @@ class SiteWeighting(Base):
     """Largest weight over the smallest, a quick look at how hard raking pushed."""
 
 
-SiteStatus = Literal["reported", "suppressed", "not_in_wave"]
+SiteStatus = Literal["reported", "suppressed", "duplicates_withheld", "not_in_wave"]
 
 
 class SiteReport(Base):
@@ -175,7 +175,9 @@ class SiteReport(Base):
     status_pre: SiteStatus
     status_post: SiteStatus
     """``reported``; ``suppressed``: fewer than 10 complete (or effective) responses;
-    ``not_in_wave``: the site is not one of the wave's sites. Either of the last two
+    ``duplicates_withheld``: a report leaving out suspected duplicates left out 1 to 9
+    there, so comparing it with the report keeping them would give their answers;
+    ``not_in_wave``: the site is not one of the wave's sites. Any but ``reported``
     leaves the site out of every program figure."""
     weighting: list[SiteWeighting]
     constructs: list[ConstructResult]

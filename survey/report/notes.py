@@ -71,6 +71,9 @@ def program_notes(report: Report, w: Wording = ENGLISH) -> list[str]:
     treated = [s for s in report.sites if not s.comparison]
     hidden = [s.name for s in report.sites if "suppressed" in (s.status_pre, s.status_post)]
     absent = [s.name for s in report.sites if "not_in_wave" in (s.status_pre, s.status_post)]
+    withheld = [
+        s.name for s in report.sites if "duplicates_withheld" in (s.status_pre, s.status_post)
+    ]
     if hidden:
         notes.append(
             t(
@@ -78,6 +81,17 @@ def program_notes(report: Report, w: Wording = ENGLISH) -> list[str]:
                 "out of every program figure: %(sites)s.",
                 n=w.count(SUPPRESS_BELOW),
                 sites=w.series(hidden),
+            )
+        )
+    if withheld:
+        notes.append(
+            t(
+                "Fewer than %(n)s suspected duplicate responses left out in a wave, so "
+                "suppressed there and left out of every program figure: %(sites)s. "
+                "Compared with the report that keeps them, the results would give those "
+                "few responses' answers.",
+                n=w.count(SUPPRESS_BELOW),
+                sites=w.series(withheld),
             )
         )
     if absent:

@@ -19,7 +19,7 @@ from scipy import special
 from analysis import CronbachAlpha
 from survey.report.aggregate import AlphaSums, ConstructSpec
 from survey.report.model import Reliability
-from survey.report.suppression import is_caution, is_suppressed
+from survey.report.suppression import is_caution, is_suppressed, suppress_table
 
 NAN = float("nan")
 CI_LEVEL = 0.95
@@ -79,13 +79,14 @@ def reliability_table(
     by_id = {spec.construct_id: spec for spec in specs}
     order = {spec.construct_id: i for i, spec in enumerate(specs)}
     wave_order = {wave: i for i, wave in enumerate(waves)}
+    complement = language_complements(grouped)
     out = []
     for (construct, wave, language), sums in sorted(
         grouped.items(),
         key=lambda kv: (order.get(kv[0][0], 99), wave_order.get(kv[0][1], 9), kv[0][2] or ""),
     ):
         r = alpha_from_sums(sums, len(by_id[construct].items))
-        hidden = is_suppressed(r.n)
+        hidden = is_suppressed(r.n) or (construct, wave, language) in complement
         out.append(
             Reliability(
                 construct_id=construct,
@@ -97,8 +98,30 @@ def reliability_table(
                 ci_low=None if hidden else r.ci_low,
                 ci_high=None if hidden else r.ci_high,
                 suppressed=hidden,
-                caution=is_caution(r.n),
+                caution=not hidden and is_caution(r.n),
                 below_flag=not hidden and r.alpha < FLAG_BELOW,
             )
         )
+    return out
+
+
+def language_complements(
+    grouped: Mapping[tuple[str, int, str | None], AlphaSums],
+) -> set[tuple[str, int, str | None]]:
+    """The language rows hidden only so that a suppressed one cannot be had back.
+
+    Each construct × wave publishes its all-languages n beside the per-language ones:
+    a row of counts with its total, as a site's row in the fieldwork's language table.
+    ``suppress_table`` chooses the complement the same way there (the smallest other
+    language), so all languages minus the shown ones never gives a hidden n."""
+    lines: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    for (construct, wave, language), sums in grouped.items():
+        if language is not None:
+            lines.setdefault((construct, wave), []).append((language, sums.n))
+    out: set[tuple[str, int, str | None]] = set()
+    for (construct, wave), cells in lines.items():
+        plan = suppress_table([[n for _, n in cells]])
+        for (language, n), hidden in zip(cells, plan.cells[0], strict=True):
+            if hidden and not is_suppressed(n):
+                out.add((construct, wave, language))
     return out

@@ -22,7 +22,8 @@ per-site estimates publish as their n.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import msgspec
 
@@ -54,6 +55,33 @@ def site_withheld(responses: int, unique_completes: int) -> bool:
     Counted without suspected duplicates: the caller cannot know whether its reader's
     report excludes them, so a site shown here is shown in the report either way."""
     return responses > 0 and unique_completes < SUPPRESS_BELOW
+
+
+def duplicates_withheld(
+    responses: Iterable[Mapping[str, Any]], counted: Mapping[tuple[int, int], int]
+) -> frozenset[tuple[int, int]]:
+    """The (site, wave)s a report leaving out suspected duplicates must suppress.
+
+    From the fieldwork's response counts (site_id, wave_id, status, duplicate_suspect,
+    n); ``counted``: the complete responses the report counts per (site, wave), so a
+    site-wave suppressed for its own small n stays just that.
+
+    A site-wave losing 1 to 9 complete responses to the exclusion would show an n
+    smaller by that much than the report that keeps them, and its means would differ
+    by those few people's answers: with one left out, comparing the two reports gives
+    that respondent's answers. So the variant that leaves them out suppresses the
+    site-wave, as a small cell; 10 or more left out are a group like any shown cell.
+    """
+    left_out: dict[tuple[int, int], int] = {}
+    for r in responses:
+        if r["status"] == "complete" and r["duplicate_suspect"]:
+            key = (int(r["site_id"]), int(r["wave_id"]))
+            left_out[key] = left_out.get(key, 0) + int(r["n"])
+    return frozenset(
+        key
+        for key, n in left_out.items()
+        if is_primary(n) and not is_suppressed(counted.get(key, 0))
+    )
 
 
 def is_primary(count: int) -> bool:

@@ -49,8 +49,13 @@ async def record_status(
 async def summary(
     conn: Conn, who: Principal, program_id: int, wave_id: int
 ) -> list[SmsSummaryRow]:
-    """Texts of a wave by direction, kind, queue state and delivery status."""
-    access.check(who, program_id, "read")
+    """Texts of a wave by direction, kind, queue state and delivery status.
+
+    For those running fieldwork (grantees, admins), like the monitor's SMS figures: the
+    counts are wave-wide and unsuppressed, withheld sites included, and count opt-outs
+    and texts set aside for review, which evaluators get only as the report suppresses
+    them."""
+    access.check(who, program_id, "write")
     await fetch_one(conn, Q.wave_get, program_id, wave_id, what="wave")
     rows = await conn.fetch(Q.sms_wave_summary, program_id, wave_id)
     return [
