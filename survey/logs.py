@@ -6,6 +6,7 @@ tokens. Bodies, phone numbers and names are never logged.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -110,6 +111,30 @@ def security_headers(*, https: bool) -> BeforeSend:
     return add
 
 
+log = logging.getLogger("survey.http")
+_STOPPING = (
+    b'{"status_code":503,"detail":"Service temporarily unavailable",'
+    b'"extra":{"code":"unavailable"}}'
+)
+
+
+def _stopping() -> tuple[Message, Message]:
+    """A 503 for a request the stopping server cancelled before it was answered."""
+    start: Any = {
+        "type": "http.response.start",
+        "status": 503,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(_STOPPING)).encode()),
+            (b"retry-after", b"5"),
+            (b"connection", b"close"),
+            (b"cache-control", b"no-store"),
+        ],
+    }
+    body: Any = {"type": "http.response.body", "body": _STOPPING}
+    return start, body
+
+
 def request_middleware(app: ASGIApp) -> ASGIApp:
     """Assign a request id and log one line per request (headers: ``security_headers``)."""
 
@@ -122,10 +147,12 @@ def request_middleware(app: ASGIApp) -> ASGIApp:
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
+        answered = False
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
+                answered = True
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", rid.encode()))
@@ -134,6 +161,19 @@ def request_middleware(app: ASGIApp) -> ASGIApp:
 
         try:
             await app(scope, receive, send_wrapper)
+        except asyncio.CancelledError:
+            # The server stopping (SIGTERM) cancels what its graceful timeout did not
+            # see finish: a body still arriving, say. Unanswered, uvicorn would log the
+            # traceback as an error and send a bare 500; the request was not done, so
+            # it is a 503 to try again. A response already begun cannot be changed.
+            if answered:
+                raise
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            log.warning("request cancelled unanswered (server stopping): 503")
+            for message in _stopping():
+                await send_wrapper(message)
         finally:
             access_log.info(
                 "request",

@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 from litestar import Request, Response
 from litestar.response import Template
 
-from survey.errors import RateLimited, SurveyError
-from survey.i18n import SOURCE_LOCALE, UI_DOMAIN, format_date, negotiate
+from survey.errors import RateLimited, SurveyError, Unavailable
+from survey.i18n import SOURCE_LOCALE, UI_DOMAIN, format_date, match_tag, negotiate
 from survey.resources import Resources
 from survey.services.entries import LinkNotFound, WaveClosed, WaveNotOpen
 from survey.web.refusals import CookiesNeeded, FormRejected, FormTooLarge
@@ -52,13 +52,24 @@ def render_error_page(
     locale = getattr(state, "survey_locale", None)
     languages = getattr(state, "survey_languages", None) or list(res.supported_locales)
     allow_fuzzy = bool(getattr(state, "survey_allow_fuzzy", False))
+    form = getattr(state, "survey_form", None)
     if locale is None:
-        # The link was not resolved (unknown, rate-limited): the browser's language.
+        # The link was not resolved (unknown, the database away, rate-limited): the
+        # language a survey page was shown in, else the browser's.
+        posted = (form.get("switch_lang") or form.get("lang")) if form is not None else None
+        chosen = posted or request.query_params.get("lang")
+        cookie = request.cookies.get(LANG_COOKIE)
         locale = negotiate(
-            request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
-            request.headers.get("accept-language"), languages, res.settings.default_locale,
+            chosen, cookie, request.headers.get("accept-language"), languages,
+            res.settings.default_locale,
         )
         languages = [locale]
+        # A language the resident chose or was answering in (a page's form, the
+        # address, the switcher's cookie) was offered as it stands, draft or not:
+        # the page speaks it too, and says it is unreviewed as the survey's pages do.
+        # The browser's language alone keeps to reviewed text.
+        allow_fuzzy = any(
+            match_tag(c, languages) == locale for c in (chosen, cookie) if c)
     asked = locale
     locale = _page_locale(res.catalogs, locale, allow_fuzzy)
     # The survey's landing page, when the link is known: a page answering a POST
@@ -83,8 +94,10 @@ def render_error_page(
         when = format_date(entry.opens_at.astimezone(_zone(entry.timezone)).date(), locale)
     if isinstance(exc, WaveClosed) and (last := exc.entry.last_open()) is not None:
         when = format_date(last.astimezone(_zone(exc.entry.timezone)).date(), locale)
+    resend = _resend(request, exc, form)
     ctx.update(
-        kind=_kind(exc),
+        kind="not_saved" if resend else _kind(exc),
+        resend=resend,
         detail=text,
         when=when,
         program_name=getattr(state, "survey_program", ""),
@@ -95,6 +108,23 @@ def render_error_page(
         template_name="errors/state.html", context=ctx, status_code=exc.status,
         headers={"Cache-Control": "no-store"},
     )
+
+
+def _resend(request: Request[Any, Any, Any], exc: SurveyError, form: Any) -> Any:
+    """A survey page's answers that could not be saved for want of the database: the
+    address and fields to post them again with, exactly as the resident sent them
+    (their form token too), so nothing typed is lost. None for any other error: a
+    refusal or a validation error is not worth sending again unchanged."""
+    if not isinstance(exc, Unavailable) or request.method != "POST" or form is None:
+        return None
+    steps = request.url.path.rstrip("/").split("/")[3:]
+    if steps != ["all"] and not (len(steps) == 2 and steps[0] == "q"):
+        return None
+    query = request.url.query
+    return {
+        "action": request.url.path + (f"?{query}" if query else ""),
+        "fields": form.multi_items(),
+    }
 
 
 #: What an error page shows besides the questionnaire-free layout.

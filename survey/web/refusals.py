@@ -53,4 +53,13 @@ async def read_form(request: Req) -> formdata.Form:
         raise
     if len(form) > fields.MAX_FIELDS:
         raise FormTooLarge()
+    # For a page telling the resident their answers were not saved (the database
+    # away): it sends them again, as they were posted.
+    request.state.survey_form = form
     return form
+
+
+async def read_first(request: Req) -> None:
+    """A route's ``before_request``: the form is read before a database connection is
+    taken, so a post that fails for want of one still has its answers to send again."""
+    await read_form(request)

@@ -19,7 +19,7 @@ from survey.api.deps import READ_ONLY, DbConn, Res
 from survey.errors import RateLimited
 from survey.web import flow, onepage
 from survey.web.ratelimit import client_key
-from survey.web.refusals import MAX_FORM_BYTES
+from survey.web.refusals import MAX_FORM_BYTES, read_first
 from survey.web.state import WebState
 from survey.web.visit import Link, client_address
 
@@ -43,7 +43,7 @@ class PersonalLinkController(Controller):
                    token: FromPath[str], section: FromPath[str]) -> Response[Any]:
         return await flow.show_page(request, conn, res, Link("s", token), section)
 
-    @post("/q/{section:str}", request_max_body_size=MAX_FORM_BYTES)
+    @post("/q/{section:str}", request_max_body_size=MAX_FORM_BYTES, before_request=read_first)
     async def save(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
                    token: FromPath[str], section: FromPath[str]) -> Response[Any]:
         return await flow.save_page(request, conn, res, Link("s", token), section)
@@ -81,6 +81,13 @@ async def limit_open_links(request: Request[Any, Any, Any]) -> None:
             raise RateLimited(wait)
 
 
+async def limit_then_read(request: Request[Any, Any, Any]) -> None:
+    """``limit_open_links``, then the form read before a connection is taken (a route's
+    own ``before_request`` replaces its controller's)."""
+    await limit_open_links(request)
+    await read_first(request)
+
+
 class OpenLinkController(Controller):
     path = "/o/{link:str}"
     include_in_schema = False
@@ -109,7 +116,8 @@ class OpenLinkController(Controller):
                    link: FromPath[str], section: FromPath[str]) -> Response[Any]:
         return await flow.show_page(request, conn, res, self._link(request, link), section)
 
-    @post("/q/{section:str}", request_max_body_size=MAX_FORM_BYTES)
+    @post("/q/{section:str}", request_max_body_size=MAX_FORM_BYTES,
+          before_request=limit_then_read)
     async def save(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
                    link: FromPath[str], section: FromPath[str]) -> Response[Any]:
         return await flow.save_page(request, conn, res, self._link(request, link), section)

