@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
@@ -51,7 +52,34 @@ def connection_lost(exc: BaseException) -> bool:
 async def _init_connection(conn: Conn) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    _FLOOR_LOG.reported = False  # a connection opened: the outage, if any, is over
 
+
+class _FloorLog(logging.Filter):
+    """While the server is down, asyncpg's pool retries its connection floor in the
+    background and logs "Failed to restore the pool connection floor; retrying" with a
+    full traceback on every try: one line per outage instead, with the error's name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reported = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("Failed to restore the pool connection floor"):
+            return True
+        if self.reported:
+            return False
+        self.reported = True
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:
+            record.error = f"{type(error).__name__}: {error}"
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+_FLOOR_LOG = _FloorLog()
+logging.getLogger("asyncpg.pool").addFilter(_FLOOR_LOG)
 
 #: A connection idle this long is asked ``SELECT 1`` before a request gets it.
 PROBE_AFTER_IDLE_S = 1.0
