@@ -62,6 +62,7 @@ def create_app(
             min_size=settings.pool_min_size,
             max_size=settings.pool_max_size,
             statement_timeout_ms=settings.statement_timeout_ms,
+            acquire_timeout_ms=settings.acquire_timeout_ms,
         )
         try:
             async with pool.acquire() as conn:

@@ -62,6 +62,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     statement_timeout_ms: Annotated[
         int, _doc("Per-statement timeout in milliseconds."), msgspec.Meta(ge=1)
     ] = 15000
+    acquire_timeout_ms: Annotated[
+        int,
+        _doc(
+            "Longest wait, in milliseconds, for a database connection (and to open one): "
+            "past it a request answers 503 rather than hang on a database that stopped "
+            "answering."
+        ),
+        msgspec.Meta(ge=100, le=60000),
+    ] = 5000
     default_locale: Annotated[str, _doc("Language used when nothing else matches.")] = "en"
     questionnaire_dir: Annotated[
         str, _doc("Directory of questionnaire files (default: questionnaires/ in the project).")

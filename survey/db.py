@@ -6,9 +6,12 @@ receive a connection (``Conn``) and run named SQL from ``survey.sql.Q``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import logging
 import re
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeAlias
@@ -49,26 +52,124 @@ def connection_lost(exc: BaseException) -> bool:
 async def _init_connection(conn: Conn) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    _FLOOR_LOG.reported = False  # a connection opened: the outage, if any, is over
+
+
+class _FloorLog(logging.Filter):
+    """While the server is down, asyncpg's pool retries its connection floor in the
+    background and logs "Failed to restore the pool connection floor; retrying" with a
+    full traceback on every try: one line per outage instead, with the error's name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reported = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("Failed to restore the pool connection floor"):
+            return True
+        if self.reported:
+            return False
+        self.reported = True
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:
+            record.error = f"{type(error).__name__}: {error}"
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+_FLOOR_LOG = _FloorLog()
+logging.getLogger("asyncpg.pool").addFilter(_FLOOR_LOG)
+
+#: A connection idle this long is asked ``SELECT 1`` before a request gets it.
+PROBE_AFTER_IDLE_S = 1.0
+
+
+class _Connection(asyncpg.Connection):  # type: ignore[misc]
+    __slots__ = ("_survey_used_at",)
+
+    def idle_for(self) -> float:
+        """Seconds since the last call (since it opened, the first time); starts anew."""
+        now = time.monotonic()
+        last = getattr(self, "_survey_used_at", now)
+        self._survey_used_at = now
+        return now - last
+
+
+class _Pool:
+    """An asyncpg pool whose ``acquire`` (and so the release after it) waits at most
+    ``acquire_timeout`` seconds unless told otherwise; with ``_check_idle``, a server
+    that stopped answering (frozen, or behind a network black hole) costs a request a
+    503 after that long, not the 20 s of ``command_timeout`` on each of its statements.
+
+    A wrapper: ``create_pool`` takes no pool class, and ``Pool``'s own arguments change
+    between asyncpg versions. Everything else is the pool's."""
+
+    def __init__(self, pool: Any, acquire_timeout: float) -> None:
+        self._pool = pool
+        self.acquire_timeout = acquire_timeout
+
+    def acquire(self, *, timeout: float | None = None) -> Any:
+        return self._pool.acquire(timeout=self.acquire_timeout if timeout is None else timeout)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pool, name)
+
+
+async def _check_idle(conn: Conn) -> None:
+    """Pool ``setup``: ``SELECT 1`` on a connection idle for a while, bounded by the
+    acquire's own timeout; one that does not answer is dropped (``terminate``: a
+    graceful close would wait on the server too) and the acquire fails."""
+    if conn.idle_for() < PROBE_AFTER_IDLE_S:
+        return
+    try:
+        await conn.fetchval("SELECT 1")
+    except BaseException:
+        conn.terminate()
+        raise
 
 
 async def create_pool(
-    dsn: str, *, min_size: int = 2, max_size: int = 10, statement_timeout_ms: int = 15000
+    dsn: str, *, min_size: int = 2, max_size: int = 10, statement_timeout_ms: int = 15000,
+    acquire_timeout_ms: int = 5000,
 ) -> Pool:
-    """Open a pool whose connections use UTC, JSON codecs and a statement timeout."""
-    pool = await asyncpg.create_pool(
+    """Open a pool whose connections use UTC, JSON codecs and a statement timeout, and
+    which waits at most ``acquire_timeout_ms`` for a connection, or to open one."""
+    pool = asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
         init=_init_connection,
+        setup=_check_idle,
+        connection_class=_Connection,
         server_settings={
             "timezone": "UTC",
             "statement_timeout": str(statement_timeout_ms),
             "application_name": "survey",
         },
         command_timeout=max(1.0, statement_timeout_ms / 1000 + 5),
+        timeout=acquire_timeout_ms / 1000,  # asyncpg's connect timeout (60 s otherwise)
     )
-    assert pool is not None
-    return pool
+    return _Pool(await pool, acquire_timeout_ms / 1000)
+
+
+async def ping(pool: Pool, timeout: float) -> bool:
+    """Whether the database answers ``SELECT 1`` within ``timeout`` seconds. Returns
+    in that time even from a server that stopped answering: the connection is then
+    terminated, where a graceful release would wait for the server."""
+    conn = None
+    try:
+        async with asyncio.timeout(timeout):
+            conn = await pool.acquire(timeout=timeout)
+            await conn.fetchval("SELECT 1")
+        return True
+    except Exception:
+        if conn is not None:
+            conn.terminate()
+        return False
+    finally:
+        if conn is not None:
+            await pool.release(conn)
 
 
 async def warm(pool: Pool, statements: Sequence[str], connections: int) -> None:

@@ -36,6 +36,12 @@ SECURITY_HEADERS = [
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"color_message"}
 
 
+#: Loggers of work no request does: asyncpg's pool restores its connections in a task
+#: started during whichever request found one closed, whose request id the task's
+#: copy of the context keeps, and its warnings would name that unrelated request.
+_BACKGROUND = ("asyncpg",)
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
@@ -45,7 +51,7 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
         }
         rid = request_id.get()
-        if rid:
+        if rid and not record.name.startswith(_BACKGROUND):
             out["request_id"] = rid
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):

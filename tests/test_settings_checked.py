@@ -25,6 +25,8 @@ from survey.config import ConfigError, Settings, load_settings
          "SURVEY_POOL_MIN_SIZE must be a whole number >= 0, not '-1'"),
         ({"SURVEY_STATEMENT_TIMEOUT_MS": "-1"},
          "SURVEY_STATEMENT_TIMEOUT_MS must be a whole number >= 1, not '-1'"),
+        ({"SURVEY_ACQUIRE_TIMEOUT_MS": "0"},
+         "SURVEY_ACQUIRE_TIMEOUT_MS must be a whole number >= 100, not '0'"),
         ({"SURVEY_LOG_LEVEL": "verbose"},
          "SURVEY_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, not 'verbose'"),
         ({"SURVEY_SMS_REMINDER_HOURS": "24h"},

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import msgspec
 from litestar import Response, get
 from litestar.datastructures import State
 
+from survey import db
 from survey.api.deps import Res, Who
 
 
@@ -33,11 +33,7 @@ def favicon() -> Response[bytes]:
 
 @get("/readyz", include_in_schema=False)
 async def readyz(state: State) -> Response[dict[str, str]]:
-    try:
-        async with asyncio.timeout(2):
-            async with state.pool.acquire() as conn:
-                await conn.fetchval("SELECT 1")
-    except Exception:
+    if not await db.ping(state.pool, 2):
         return Response({"status": "unavailable"}, status_code=503, headers={"Retry-After": "5"})
     return Response({"status": "ready"})
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from litestar import Request, Response
+from litestar.datastructures import FormMultiDict
 from litestar.response import Redirect
+from litestar.utils.scope.state import ScopeState
 
 from survey.errors import NotFound, SurveyError, Unauthorized
 from survey.i18n.marks import staff as t
@@ -64,6 +66,21 @@ def worded(exc: SurveyError, translate: Callable[..., str]) -> str:
     return translate(exc.message, **exc.params) if exc.params else translate(exc.message)
 
 
+LOGIN = "/dashboard/login"
+
+
+def posted(request: Request[Any, Any, Any]) -> Any:
+    """The form this POST sent, as ``csrf_guard`` (every dashboard POST's first step)
+    read it; empty when it never got that far."""
+    form = ScopeState.from_scope(request.scope).form
+    return FormMultiDict.from_form_data(form if isinstance(form, dict) else {})
+
+
+def _languages_to(ctx: dict[str, Any], path: str) -> None:
+    for language in ctx["languages"]:
+        language["href"] = f"{path}?{urlencode({'lang': language['code']})}"
+
+
 def chain(fallback: Renderer | None) -> Renderer:
     def render_error_page(
         request: Request[Any, Any, Any], exc: SurveyError, text: str
@@ -74,6 +91,7 @@ def chain(fallback: Renderer | None) -> Renderer:
         if isinstance(exc, Unauthorized):
             target = path + (f"?{request.url.query}" if request.url.query else "")
             return Redirect(f"/dashboard/login?next={quote(target)}", status_code=303)
+        from survey.dashboard.auth import safe_next
         from survey.dashboard.context import page_context, render
 
         who = getattr(request.state, "principal", None)
@@ -82,6 +100,18 @@ def chain(fallback: Renderer | None) -> Renderer:
         if exc.status == 413:
             limit = request.app.state.settings.max_body_bytes / 1_000_000
             detail = ctx["t"](TOO_LARGE, size=f"{ctx['number'](round(limit, 1))}\u00a0MB")
+        if request.method != "GET":
+            # The address answers only this method: a language link to it would be a 405.
+            _languages_to(ctx, LOGIN if path == LOGIN else "/dashboard")
+        if exc.status == 503 and request.method == "POST":
+            form = posted(request)
+            if path == LOGIN:
+                # The sign-in form again, the email kept; never the password in a page.
+                ctx.update(next=safe_next(str(form.get("next", ""))),
+                           email=str(form.get("email", ""))[:200], error="unavailable")
+                return render(request, "dashboard/login.html", ctx, status_code=503)
+            ctx.update(retry_action=path + (f"?{request.url.query}" if request.url.query else ""),
+                       retry_fields=[(k, v) for k, v in form.multi_items() if isinstance(v, str)])
         ctx.update(status=exc.status, detail=detail)
         return render(request, "dashboard/error.html", ctx, status_code=exc.status)
 

@@ -12,7 +12,7 @@ from survey import access
 from survey.api.deps import DbConn, Res, Who
 from survey.dashboard.context import page_context, render
 from survey.db import translate_error
-from survey.errors import InvalidInput
+from survey.errors import InvalidInput, Unavailable
 from survey.i18n import format_date
 from survey.i18n.marks import staff as t
 from survey.schemas import SiteIn
@@ -107,6 +107,10 @@ class ProgramPages(Controller):
             mapped = translate_error(exc)  # a duplicate name arrives as a driver error
             if mapped is None:
                 raise
+            if isinstance(mapped, Unavailable):
+                # The page with the form needs the database too: the error page, which
+                # offers to send what was typed again.
+                raise mapped from exc
             # msgid and values, for the page to word in its reader's language.
             problems = (
                 [{**p.as_dict(), "reason": p.msgid, "params": p.params} for p in mapped.problems]

@@ -1,0 +1,123 @@
+"""Fault: the database stops answering (every PostgreSQL process gets SIGSTOP, as a
+network black hole would leave it: connections stay open, nothing comes back).
+
+Readiness, a resident's page, the dashboard and the API must each answer 503 with
+Retry-After within a few seconds (``SURVEY_ACQUIRE_TIMEOUT_MS``, 5 s by default),
+not after the 20 s of a statement's client-side timeout or the 60 s of asyncpg's
+connect timeout. A server of this test's own: frozen, the shared one would stall
+every other test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from survey import db, embedded, migrations
+from survey.app import create_app
+from survey.config import load_settings
+
+LIMIT = 8.0
+
+
+def _processes(pgdata: Path) -> list[int]:
+    """The postmaster and its children (backends, checkpointer, walwriter...)."""
+    postmaster = int((pgdata / "postmaster.pid").read_text().split()[0])
+    children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
+    return [postmaster, *map(int, children)]
+
+
+@contextlib.contextmanager
+def frozen(pgdata: Path) -> Iterator[None]:
+    stopped: list[int] = []
+    try:
+        for pid in _processes(pgdata):
+            os.kill(pid, signal.SIGSTOP)
+            stopped.append(pid)
+        yield
+    finally:
+        for pid in stopped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+
+@pytest.fixture(scope="module")
+def own_server() -> Iterator[tuple[embedded.EmbeddedPostgres, Path]]:
+    base = Path(tempfile.mkdtemp(prefix="survey-fault-frozen-"))
+    server = embedded.start(base, delete_on_exit=True)
+
+    async def build() -> None:
+        await embedded.ensure_database(server.url(), "survey")
+        conn = await db.connect(server.url("survey"))
+        try:
+            await migrations.upgrade(conn)
+        finally:
+            await conn.close()
+
+    asyncio.run(build())
+    yield server, base / "pgdata"
+    server.stop()
+
+
+@pytest.fixture
+async def frozen_client(
+    own_server: tuple[embedded.EmbeddedPostgres, Path], resources_base: Any
+) -> AsyncIterator[AsyncTestClient[Any]]:
+    import dataclasses
+
+    settings = load_settings(
+        {}, database_url=own_server[0].url("survey"), secret_key="test-secret-key",
+        public_base_url="http://testserver.local", pool_min_size=2, pool_max_size=4,
+    )
+    app = create_app(settings, resources=dataclasses.replace(resources_base, settings=settings))
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        yield client
+
+
+TARGETS = [
+    ("GET", "/readyz", {}),
+    ("GET", "/s/" + "a" * 22, {}),  # a resident's personal link
+    ("GET", "/dashboard/programs/1", {"cookie": "survey_session=" + "b" * 43}),
+    ("GET", "/api/v1/programs", {"authorization": "Bearer " + "c" * 40}),
+]
+
+
+async def test_a_frozen_database_answers_503_within_seconds(
+    frozen_client: AsyncTestClient[Any], own_server: tuple[Any, Path]
+) -> None:
+    client = frozen_client
+    assert (await client.get("/readyz")).status_code == 200
+    # Every pooled connection idle a while, as between a quiet evening's requests.
+    await asyncio.sleep(db.PROBE_AFTER_IDLE_S + 0.2)
+
+    async def hit(method: str, path: str, headers: dict[str, str]) -> tuple[str, int, str, float]:
+        started = time.monotonic()
+        reply = await client.request(method, path, headers=headers)
+        return path, reply.status_code, reply.headers.get("retry-after", ""), (
+            time.monotonic() - started)
+
+    with frozen(own_server[1]):
+        hits = await asyncio.wait_for(
+            asyncio.gather(*(hit(*target) for target in TARGETS)), 60)
+        # Once more, now that the pool's connections are gone: a connect must give up too.
+        again = await asyncio.wait_for(
+            asyncio.gather(*(hit(*target) for target in TARGETS)), 60)
+    print(hits, again)
+    for path, status, retry_after, took in [*hits, *again]:
+        assert status == 503 and retry_after, (path, status, retry_after, took)
+        assert took < LIMIT, (path, took)
+    # Thawed, the same pool serves again.
+    deadline = time.monotonic() + 15
+    while (await client.get("/readyz")).status_code != 200:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.2)
