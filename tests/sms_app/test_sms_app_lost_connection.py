@@ -37,7 +37,7 @@ async def test_worker_outlives_a_terminated_session_and_sends_what_is_queued_nex
             # check) still ends it, as a database it cannot reach at start does.
             return bool(await conn.fetchval(
                 SESSIONS + " AND query NOT LIKE '%set_config%'"))
-        await _wait(in_its_loop, 20, "the worker's loop")
+        await _wait(in_its_loop, 60, "the worker's loop")  # a cold start under load
         first = await conn.fetchval(SESSIONS)
         assert len(first) == 1
         await conn.fetchval("SELECT pg_terminate_backend($1)", first[0])
