@@ -29,6 +29,23 @@ settings.register_profile("survey", deadline=None)
 settings.load_profile("survey")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2id with one pass over 1 MiB in this process, instead of the defaults' three
+    over 64 MiB in four lanes: those cost 0.25-0.5 s a hash or a check on a 2-core
+    runner, and every `actors` set-up, set_password and dashboard sign-in paid one, a
+    second or more per dashboard test. Hashes stay argon2id, checked the same way;
+    commands started as processes keep the production defaults."""
+    from argon2 import PasswordHasher
+
+    from survey import security
+
+    saved = security._hasher
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    security._hasher = saved
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[embedded.EmbeddedPostgres]:
     """A real PostgreSQL for the whole run (SURVEY_TEST_DATABASE_URL uses an external one)."""
