@@ -204,6 +204,7 @@ async def _ask_again_elsewhere(
         await conn.execute(
             Q.sms_conversation_sent, conv.program_id, conv.id, now,
             list(reminder_schedule(res.settings.sms_reminder_hours)),
+            res.settings.sms_reminder_max,
         )
     return prompt
 
