@@ -89,9 +89,11 @@ class _Connection(asyncpg.Connection):  # type: ignore[misc]
     __slots__ = ("_survey_used_at",)
 
     def idle_for(self) -> float:
-        """Seconds since the last call (since it opened, the first time); starts anew."""
+        """Seconds since the last call; starts anew. Never called before (a connection
+        the pool opened, perhaps in the background after an outage): as if idle for
+        ever, so its first use is checked too."""
         now = time.monotonic()
-        last = getattr(self, "_survey_used_at", now)
+        last = getattr(self, "_survey_used_at", float("-inf"))
         self._survey_used_at = now
         return now - last
 

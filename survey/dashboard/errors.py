@@ -110,8 +110,14 @@ def chain(fallback: Renderer | None) -> Renderer:
                 ctx.update(next=safe_next(str(form.get("next", ""))),
                            email=str(form.get("email", ""))[:200], error="unavailable")
                 return render(request, "dashboard/login.html", ctx, status_code=503)
-            ctx.update(retry_action=path + (f"?{request.url.query}" if request.url.query else ""),
-                       retry_fields=[(k, v) for k, v in form.multi_items() if isinstance(v, str)])
+            items = list(form.multi_items())
+            # A chosen file cannot be posted again from a page: no retry form that would
+            # say "sent again" and leave the file out.
+            if all(isinstance(v, str) for _, v in items):
+                ctx.update(
+                    retry_action=path + (f"?{request.url.query}" if request.url.query else ""),
+                    retry_fields=items,
+                )
         ctx.update(status=exc.status, detail=detail)
         return render(request, "dashboard/error.html", ctx, status_code=exc.status)
 

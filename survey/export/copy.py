@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from survey.db import Conn
 
@@ -28,7 +28,7 @@ COPY_TIMEOUT = 6 * 3600.0
 
 async def copy_out(
     conn: Conn, query: str, *args: object, fmt: str = "text"
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     queue: asyncio.Queue[bytes | None] = asyncio.Queue(_DEPTH)
     pending = bytearray()
 

@@ -13,10 +13,11 @@ CR first) has a single quote in front (``survey.csvsafe``); numbers never do.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 
 from survey.csvsafe import neutralise
 from survey.db import Conn
@@ -101,15 +102,18 @@ class _Lines:
 
 async def data_lines(
     conn: Conn, plan: ExportPlan, cells: int | None = None
-) -> AsyncIterator[tuple[bytes, int]]:
+) -> AsyncGenerator[tuple[bytes, int], None]:
     """The data lines as COPY sends them, in pieces of whole lines, with their count;
     ``cells``: the layout of the current pre-rendered cells (``survey.export.cells``)."""
     lines = _Lines()
-    async for data in copy_out(conn, Q.export_csv_lines, *line_args(plan, cells)):
-        before = lines.lines
-        piece = lines.feed(data)
-        if piece:
-            yield piece, lines.lines - before
+    async with contextlib.aclosing(
+        copy_out(conn, Q.export_csv_lines, *line_args(plan, cells))
+    ) as pieces:
+        async for data in pieces:
+            before = lines.lines
+            piece = lines.feed(data)
+            if piece:
+                yield piece, lines.lines - before
     if lines.rest:
         raise RuntimeError("COPY ended inside a line")
 
@@ -125,10 +129,13 @@ async def csv_lines(
         # The streamed plan, as the .sav and .dta exports have it: the planner's own
         # choice at 1M rows sorted both sides of the join on disk before the first line.
         await conn.execute(Q.export_lines_streamed)
-        async for piece, lines in data_lines(conn, plan, cells):
-            done += lines
-            if progress:
-                progress(min(done, plan.rows), plan.rows)
-            yield piece
+        # Closed before the transaction ends, so a reader who goes away stops the COPY
+        # before the ROLLBACK is sent (it would find the connection busy).
+        async with contextlib.aclosing(data_lines(conn, plan, cells)) as pieces:
+            async for piece, lines in pieces:
+                done += lines
+                if progress:
+                    progress(min(done, plan.rows), plan.rows)
+                yield piece
     if progress:
         progress(done, done)

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -121,3 +122,24 @@ async def test_a_frozen_database_answers_503_within_seconds(
     while (await client.get("/readyz")).status_code != 200:
         assert time.monotonic() < deadline
         await asyncio.sleep(0.2)
+
+
+async def test_a_connection_never_handed_out_is_checked_on_its_first_use(
+    own_server: tuple[embedded.EmbeddedPostgres, Path],
+) -> None:
+    """The pool opens connections it has not handed out yet (its floor, and after an
+    outage in the background): the first request to get one must not wait the whole
+    command timeout (8 s here) on a frozen server. It read as idle for 0 s before."""
+    pool = await db.create_pool(own_server[0].url("survey"), min_size=2, max_size=2,
+                                statement_timeout_ms=3000, acquire_timeout_ms=1000)
+    try:
+        await asyncio.sleep(1.5)
+        with frozen(own_server[1]):
+            start = time.monotonic()
+            with pytest.raises((TimeoutError, OSError, asyncpg.PostgresError)):
+                async with pool.acquire() as conn:
+                    await conn.fetchval("SELECT 1")
+            waited = time.monotonic() - start
+        assert waited < 3.0, waited
+    finally:
+        pool.terminate()
