@@ -125,17 +125,21 @@ async def csv_lines(
     cells = await prepare(conn, plan)
     yield header(plan)
     done = 0
-    async with conn.transaction():
-        # The streamed plan, as the .sav and .dta exports have it: the planner's own
-        # choice at 1M rows sorted both sides of the join on disk before the first line.
-        await conn.execute(Q.export_lines_streamed)
-        # Closed before the transaction ends, so a reader who goes away stops the COPY
-        # before the ROLLBACK is sent (it would find the connection busy).
+    # The streamed plan, as the .sav and .dta exports have it: the planner's own choice
+    # at 1M rows sorted both sides of the join on disk before the first line. For the
+    # session, not a transaction: a download dropped mid-COPY would roll back while
+    # the COPY's cancel is still on its way (another operation in progress). Put back
+    # after, and by the pool's reset on release if that finds the connection busy.
+    await conn.execute(Q.export_sort_off)
+    try:
         async with contextlib.aclosing(data_lines(conn, plan, cells)) as pieces:
             async for piece, lines in pieces:
                 done += lines
                 if progress:
                     progress(min(done, plan.rows), plan.rows)
                 yield piece
+    finally:
+        with contextlib.suppress(Exception):
+            await conn.execute(Q.export_sort_reset)
     if progress:
         progress(done, done)

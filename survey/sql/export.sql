@@ -171,6 +171,15 @@ ORDER BY r.id;
 -- 100k in EXPLAIN ANALYZE). ORDER BY still holds: a sort is only made costly.
 SELECT set_config('enable_sort', 'off', true);
 
+-- name: export-sort-off
+-- The CSV export's streamed plan (export-lines-streamed), for the session: its COPY
+-- runs outside a transaction; export-sort-reset puts it back (and a pooled
+-- connection's reset on release, RESET ALL).
+SELECT set_config('enable_sort', 'off', false);
+
+-- name: export-sort-reset
+RESET enable_sort;
+
 -- name: export-cells-usable
 -- Keeping export_cells current (0007_export_cells.sql explains the design), in a
 -- transaction of its own before the export reads:
