@@ -56,9 +56,9 @@ class FieldworkApi(Controller):
     @get("/")
     async def get_fieldwork(
         self, conn: DbConn, who: Who, program_id: FromPath[int], wave_id: FromPath[int]
-    ) -> Response[FieldworkOut]:
-        out = await fieldwork(conn, who, program_id, wave_id)
-        return Response(out, headers={"Cache-Control": "no-store"})
+    ) -> FieldworkOut:
+        # Not stored by a browser or proxy: ``survey.logs`` says no-store for all /api/.
+        return await fieldwork(conn, who, program_id, wave_id)
 
 
 class MonitorController(Controller):
@@ -129,13 +129,13 @@ class MonitorController(Controller):
         who: Who,
         program_id: FromPath[int],
         wave_id: FromPath[int],
-    ) -> Response[dict[str, Any]]:
+    ) -> dict[str, Any]:
         """What the page's script polls: the fieldwork API's numbers, and the texts
-        (the "Updated" time, completes per day) formatted as the page formats them."""
+        (the "Updated" time, completes per day) formatted as the page formats them.
+        ``no-store`` comes from ``survey.logs``, as for every dashboard response."""
         data, wave, zone = await _reading(conn, who, program_id, wave_id)
         live = live_text(data, wave.channels, page_context(request, who), zone)
-        body = {**msgspec.to_builtins(data), **msgspec.to_builtins(live)}
-        return Response(body, headers={"Cache-Control": "no-store"})
+        return {**msgspec.to_builtins(data), **msgspec.to_builtins(live)}
 
     @post("/review/{message_id:int}")
     async def decide(

@@ -20,6 +20,7 @@ import msgspec
 
 from analysis import alt_text, plots
 from survey.i18n import format_date, format_number, format_percent
+from survey.render.labels import HIDDEN_LABELS
 
 
 class Chart(msgspec.Struct, kw_only=True):
@@ -92,14 +93,16 @@ async def forest(
     *,
     t: Callable[..., str],
     locale: str,
-    absent: list[bool] | None = None,
+    statuses: list[str] | None = None,
 ) -> Chart:
-    """``absent`` marks the sites that are not one of a compared wave's sites: they have
-    no estimate either, but were never asked there, so they read "not in this wave"
-    (as in the site sections), not as suppressed."""
+    """``statuses`` says why each site with no estimate has none (``labels.hidden_status``
+    of its waves): a site that is not one of a compared wave's sites was never asked
+    there, so it reads "not in this wave" (as in the site sections); one withheld for
+    the suspected duplicates a report leaves out says so. Neither reads as suppressed."""
     fmt = number_format(locale)
-    out = absent or [False] * len(labels)
-    notes = [t("not in this wave") if a else "" for a in out]
+    words = [HIDDEN_LABELS.get(s) for s in statuses or [""] * len(labels)]
+    notes = [t(w[0]) if w else "" for w in words]
+    reasons = [t(w[1]) if w else "" for w in words]
     kw: dict[str, Any] = {
         "pooled": pooled,
         "pooled_label": t("All sites (pooled)"),
@@ -117,11 +120,12 @@ async def forest(
     rows = [
         [lab, fmt(e), f"{fmt(lo)} – {fmt(hi)}"]
         if math.isfinite(e)
-        else [lab, note, t("the site is not one of this wave's sites")]
+        else [lab, note, reason]
         if note
         # No estimate: the site is suppressed (too few respondents) or has no data.
         else [lab, t("suppressed"), t("fewer than 10 respondents")]
-        for lab, e, lo, hi, note in zip(labels, est, low, high, notes, strict=True)
+        for lab, e, lo, hi, note, reason in zip(labels, est, low, high, notes, reasons,
+                                                 strict=True)
     ]
     if pooled is not None:
         rows.append(

@@ -45,3 +45,30 @@ def label(labels: Mapping[str, str], value: str, translate: Callable[..., str]) 
     """``value`` in the reader's language; an unknown value as it is."""
     found = labels.get(value)
     return translate(found) if found is not None else value
+
+
+#: Why a site's figures are hidden when it is not for the small-cell rule: the word a
+#: cell shows and the reason it gives (its hover text, and what a screen reader hears).
+#: Any other hidden figure is ``suppressed`` (fewer than 10 respondents).
+HIDDEN_LABELS = {
+    "not_in_wave": (t("not in this wave"), t("the site is not one of this wave's sites")),
+    # TRANSLATORS: a report leaving out suspected duplicate responses hides a site's
+    # wave that lost 1 to 9 of them; the reason is the cell's hover text.
+    "duplicates_withheld": (
+        t("withheld"),
+        t(
+            "hidden so that the few suspected duplicates left out cannot be worked out "
+            "by comparing this report with one that keeps them"
+        ),
+    ),
+}
+
+
+def hidden_status(*statuses: str) -> str:
+    """The reason to give for a figure resting on waves of these statuses (a site's
+    ``status_pre``/``status_post``): outside a wave first, then withheld, else the
+    small-cell rule."""
+    for status in HIDDEN_LABELS:
+        if status in statuses:
+            return status
+    return "suppressed"

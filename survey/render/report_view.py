@@ -13,7 +13,7 @@ from typing import Any
 from survey.i18n import format_number, format_percent, language_in
 from survey.questionnaire import LikertItem, Questionnaire
 from survey.render import charts, result_tables
-from survey.render.labels import CHANNEL_LABELS, label
+from survey.render.labels import CHANNEL_LABELS, HIDDEN_LABELS, hidden_status, label
 from survey.render.questionnaire_text import QuestionnaireText
 from survey.render.result_tables import score_span as _span
 from survey.report.aggregate import construct_specs
@@ -49,9 +49,9 @@ class View:
         below = report.thresholds.suppress_below
         self.suppressed = t("suppressed")
         self.reason = t("fewer than %(n)d respondents, hidden to protect privacy", n=below)
-        # A site outside a wave is no small cell: it was never asked there.
-        self.not_in_wave = t("not in this wave")
-        self.not_in_wave_reason = t("the site is not one of this wave's sites")
+        # A site outside a wave is no small cell: it was never asked there; nor is a
+        # site-wave withheld for the suspected duplicates a report leaves out.
+        self.words = {k: (t(word), t(why)) for k, (word, why) in HIDDEN_LABELS.items()}
 
     def count(self, value: float | None) -> str:
         """A count of people (n, a target, completes): a whole number, never ``180.0``,
@@ -64,20 +64,20 @@ class View:
     def label(self, result: ConstructResult) -> str:
         return self.constructs.get(result.construct_id, result.label)
 
-    def hidden(self, absent: bool = False) -> dict[str, Any]:
-        if absent:
-            return {"text": self.not_in_wave, "suppressed": True, "reason": self.not_in_wave_reason}
-        return {"text": self.suppressed, "suppressed": True, "reason": self.reason}
+    def hidden(self, status: str = "suppressed") -> dict[str, Any]:
+        """A hidden figure, worded for why (a ``SiteStatus``; any other is the rule)."""
+        text, reason = self.words.get(status, (self.suppressed, self.reason))
+        return {"text": text, "suppressed": True, "reason": reason}
 
     def cell(
         self,
         stat: WaveStat,
         field: str = "score",
         show: Callable[[float], str] | None = None,
-        absent: bool = False,
+        status: str = "reported",
     ) -> dict[str, Any]:
-        if stat.suppressed or absent:
-            return self.hidden(absent)
+        if stat.suppressed or status == "not_in_wave":
+            return self.hidden(status)
         value = getattr(stat, field)
         show = show or (self.count if field == "n" else self.num)
         text = show(value) if _ok(value) else "–"
@@ -102,24 +102,24 @@ class View:
         )
 
 
-def _absent(site: SiteReport) -> tuple[bool, bool]:
-    """Whether the site is outside the pre wave, and outside the post wave."""
-    return site.status_pre == "not_in_wave", site.status_post == "not_in_wave"
+def _why(site: SiteReport) -> str:
+    """Why a figure resting on both of the site's waves is hidden."""
+    return hidden_status(site.status_pre, site.status_post)
 
 
 def _construct_rows(view: View, site: SiteReport) -> list[dict[str, Any]]:
     rows = []
-    out_pre, out_post = _absent(site)
+    pre, post = site.status_pre, site.status_post
     for c in site.constructs:
         ch = c.change
         rows.append(
             {
                 "label": view.mark(view.label(c)),
                 "primary": c.primary,
-                "n_pre": view.cell(c.pre, "n", absent=out_pre),
-                "n_post": view.cell(c.post, "n", absent=out_post),
-                "pre": view.cell(c.pre, absent=out_pre),
-                "post": view.cell(c.post, absent=out_post),
+                "n_pre": view.cell(c.pre, "n", status=pre),
+                "n_post": view.cell(c.post, "n", status=post),
+                "pre": view.cell(c.pre, status=pre),
+                "post": view.cell(c.post, status=post),
                 "diff": view.num(ch.diff_score) if ch else "–",
                 "ci": f"{view.num(ch.ci_low_score)} – {view.num(ch.ci_high_score)}" if ch else "",
                 "p": view.p(ch.p) if ch else "–",
@@ -141,21 +141,21 @@ def _item_rows(view: View, site: SiteReport) -> list[dict[str, Any]]:
     item's own scale, the mean shift with its CI, Cliff's delta, Mann–Whitney p and its
     Benjamini–Hochberg adjustment. A suppressed wave hides the change too."""
     rows = []
-    out_pre, out_post = _absent(site)
+    pre, post = site.status_pre, site.status_post
     for item in site.items:
         spec = view.items.get(item.item_id)
         ch = item.change
         hidden = item.pre.suppressed or item.post.suppressed
-        blank = view.hidden(out_pre or out_post) if hidden else _shown("–")
+        blank = view.hidden(_why(site)) if hidden else _shown("–")
         rows.append(
             {
                 "label": view.mark(spec.prompt) if spec is not None else item.item_id,
                 "caution": bool(ch and ch.caution),
                 "cells": [
-                    view.cell(item.pre, "n", absent=out_pre),
-                    view.cell(item.post, "n", absent=out_post),
-                    view.cell(item.pre, "mean", view.num2, absent=out_pre),
-                    view.cell(item.post, "mean", view.num2, absent=out_post),
+                    view.cell(item.pre, "n", status=pre),
+                    view.cell(item.post, "n", status=post),
+                    view.cell(item.pre, "mean", view.num2, status=pre),
+                    view.cell(item.post, "mean", view.num2, status=post),
                     *(
                         [
                             _shown(view.num2(ch.diff)),
@@ -263,13 +263,13 @@ async def build_view(
     for pooled in report.state:
         if not pooled.primary:
             continue
-        labels, est, low, high, away = [], [], [], [], []
+        labels, est, low, high, why = [], [], [], [], []
         for site in report.sites:
             c = next((c for c in site.constructs if c.construct_id == pooled.construct_id), None)
             if c is None or site.comparison:
                 continue
             labels.append(site.name)
-            away.append(any(_absent(site)))
+            why.append(_why(site))
             ok = c.change is not None
             est.append(c.change.diff_score if ok and c.change else math.nan)
             low.append(c.change.ci_low_score if ok and c.change else math.nan)
@@ -289,7 +289,7 @@ async def build_view(
                 pooled_ci,
                 t=t,
                 locale=locale,
-                absent=away,
+                statuses=why,
             )
         )
     state = [
@@ -313,18 +313,19 @@ async def build_view(
             continue
         site = found
         hidden = site.suppressed_pre or site.suppressed_post
-        out_pre, out_post = _absent(site)
-        absent = out_pre or out_post
+        # Each hidden wave's reason, once: withheld before, too few after, say.
+        waves_out = (s for s in (site.status_pre, site.status_post) if s != "reported")
+        reasons = dict.fromkeys(view.hidden(s)["reason"] for s in waves_out)
         sites.append(
             {
                 "id": site.site_id,
                 "name": site.name,
                 "comparison": site.comparison,
-                "n_pre": _site_count(view, site.n_pre, out_pre),
-                "n_post": _site_count(view, site.n_post, out_post),
+                "n_pre": _site_count(view, site.n_pre, site.status_pre),
+                "n_post": _site_count(view, site.n_post, site.status_post),
                 "suppressed": hidden,
-                "label": view.not_in_wave if absent else view.suppressed,
-                "reason": view.not_in_wave_reason if absent else view.reason if hidden else "",
+                "label": view.hidden(_why(site))["text"],
+                "reason": "; ".join(reasons) if hidden else "",
                 "constructs": _construct_rows(view, site),
                 "item_rows": _item_rows(view, site),
                 "paired_rows": result_tables.paired_rows(view, site),
@@ -353,10 +354,10 @@ async def build_view(
     }
 
 
-def _site_count(view: View, n: int | None, absent: bool) -> str:
-    if absent:
-        return view.not_in_wave
-    return view.count(n) if n is not None else view.suppressed
+def _site_count(view: View, n: int | None, status: str) -> str:
+    if status == "not_in_wave" or n is None:
+        return str(view.hidden(status)["text"])
+    return view.count(n)
 
 
 def _count(view: View, count: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from survey.i18n import language_in
-from survey.render.labels import CHANNEL_LABELS, label
+from survey.render.labels import CHANNEL_LABELS, hidden_status, label
 from survey.report.model import PairedChange, Reliability, Report, SiteReport, WaveFieldwork
 
 
@@ -57,9 +57,9 @@ def did_rows(view: Any, report: Report) -> list[dict[str, Any]]:
             if c is None:
                 continue
             if c.did is None:
-                out = site.status_pre == "not_in_wave" or site.status_post == "not_in_wave"
+                why = hidden_status(site.status_pre, site.status_post)
                 hidden = site.suppressed_pre or site.suppressed_post
-                cells = [view.hidden(out) if hidden else _text("–")] * 3
+                cells = [view.hidden(why) if hidden else _text("–")] * 3
             else:
                 cells = [
                     _text(view.num(c.did.estimate_score)),
@@ -72,9 +72,9 @@ def did_rows(view: Any, report: Report) -> list[dict[str, Any]]:
     return rows
 
 
-def _paired_cells(view: Any, paired: PairedChange) -> list[dict[str, Any]]:
+def _paired_cells(view: Any, paired: PairedChange, why: str) -> list[dict[str, Any]]:
     if paired.suppressed:
-        return [view.hidden()] * 6
+        return [view.hidden(why)] * 6
     return [
         _text(view.count(paired.n_pairs)),
         _text(view.num2(paired.mean_diff) if paired.mean_diff is not None else "–"),
@@ -91,7 +91,9 @@ def paired_rows(view: Any, site: SiteReport) -> list[dict[str, Any]]:
         {
             "label": view.label(c),
             "caution": bool(c.paired.caution),
-            "cells": _paired_cells(view, c.paired),
+            "cells": _paired_cells(
+                view, c.paired, hidden_status(site.status_pre, site.status_post)
+            ),
         }
         for c in site.constructs
         if c.paired is not None

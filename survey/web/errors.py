@@ -111,14 +111,17 @@ def render_error_page(
 
 
 def _resend(request: Request[Any, Any, Any], exc: SurveyError, form: Any) -> Any:
-    """A survey page's answers that could not be saved for want of the database: the
-    address and fields to post them again with, exactly as the resident sent them
-    (their form token too), so nothing typed is lost. None for any other error: a
-    refusal or a validation error is not worth sending again unchanged."""
+    """A survey form's post (a page's answers, the consent, "Not you?") that could not
+    be saved for want of the database: the address and fields to post it again with,
+    exactly as the resident sent them (their form token too), so nothing typed is lost.
+    None for any other error: a refusal or a validation error is not worth sending
+    again unchanged. The routes read the form before taking a connection
+    (``refusals.read_first``), so it is there when the connection is not."""
     if not isinstance(exc, Unavailable) or request.method != "POST" or form is None:
         return None
     steps = request.url.path.rstrip("/").split("/")[3:]
-    if steps != ["all"] and not (len(steps) == 2 and steps[0] == "q"):
+    # The consent (``start``), "Not you?" (``new``), a page and the one-page form.
+    if steps not in (["all"], ["start"], ["new"]) and not (len(steps) == 2 and steps[0] == "q"):
         return None
     query = request.url.query
     return {

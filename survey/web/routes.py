@@ -33,7 +33,7 @@ class PersonalLinkController(Controller):
                       token: FromPath[str]) -> Response[Any]:
         return await flow.landing(request, conn, res, Link("s", token))
 
-    @post("/start", request_max_body_size=MAX_FORM_BYTES)
+    @post("/start", request_max_body_size=MAX_FORM_BYTES, before_request=read_first)
     async def start(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
                     token: FromPath[str]) -> Response[Any]:
         return await flow.start(request, conn, res, Link("s", token))
@@ -101,12 +101,12 @@ class OpenLinkController(Controller):
                       link: FromPath[str]) -> Response[Any]:
         return await flow.landing(request, conn, res, self._link(request, link))
 
-    @post("/start", request_max_body_size=MAX_FORM_BYTES)
+    @post("/start", request_max_body_size=MAX_FORM_BYTES, before_request=limit_then_read)
     async def start(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
                     link: FromPath[str]) -> Response[Any]:
         return await flow.start(request, conn, res, self._link(request, link))
 
-    @post("/new", request_max_body_size=MAX_FORM_BYTES)
+    @post("/new", request_max_body_size=MAX_FORM_BYTES, before_request=limit_then_read)
     async def start_over(self, request: Request[Any, Any, Any], conn: DbConn, res: Res,
                          link: FromPath[str]) -> Response[Any]:
         return await flow.start_over(request, conn, res, self._link(request, link))

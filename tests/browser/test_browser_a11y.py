@@ -158,10 +158,19 @@ def test_axe_finds_nothing_serious_on_any_page_type(
     # them again (a real outage: the run's PostgreSQL stopped, then started).
     page.goto(f"{server.url}{wave.personal_path(3)}/all?lang={lang}")
     fill_page(page)
+    # The consent too, in a second tab: one outage for both.
+    consent = audited.new_page()
+    consent.goto(f"{server.url}{wave.personal_path(4)}?lang={lang}")
     with outage(pg_server):
         submit(page)
         audit("answers not saved (database down)")
         assert page.evaluate("document.querySelectorAll('main form button').length") == 1
+        with consent.expect_navigation():
+            consent.click("form.start-form button[type=submit]")
+        assert consent.evaluate("document.documentElement.lang").replace("-", "_") == lang
+        assert consent.evaluate("document.querySelectorAll('main form button').length") == 1
+        found["consent not saved (database down)"] = axe_problems(consent)
+    consent.close()
     for _ in range(50):
         with page.expect_navigation():
             page.click("main form button[type=submit]")
@@ -171,7 +180,7 @@ def test_axe_finds_nothing_serious_on_any_page_type(
     assert page.is_visible("p.confirmation")
 
     assert {name: problems for name, problems in found.items() if problems} == {}
-    assert len(found) == 18
+    assert len(found) == 19
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])

@@ -92,7 +92,12 @@ async def test_the_polled_json_carries_the_updated_text_and_the_daily_table(
     poll = re.search(r'data-poll="([^"]+)"', page.text)
     assert poll
     r = await staff.get(unescape(poll.group(1)))
+    # Neither handler sets it: survey.logs' rule for /dashboard and /api/ covers both.
     assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    api = await client.get(url.replace("/dashboard/", "/api/v1/").replace("/monitor", "/fieldwork"))
+    assert api.status_code == 200, api.text
+    assert api.headers["cache-control"] == "no-store"
+    assert api.json()["complete"] == 3
     data = r.json()
     # The page's numbers still come with it, and the texts the page shows.
     assert data["complete"] == 3

@@ -17,11 +17,26 @@ import pytest
 from survey.db import Conn
 from survey.report.model import Report
 from tests.report.test_report_api import seed_own
+from tests.report.test_report_partial_waves import _forest_rows
 
 NOTE = (
     "Fewer than 10 suspected duplicate responses left out in a wave, so suppressed there "
     "and left out of every program figure: Alpha."
 )
+WITHHELD = (
+    "hidden so that the few suspected duplicates left out cannot be worked out by "
+    "comparing this report with one that keeps them"
+)
+WITHHELD_ES = (
+    "oculto para que las pocas respuestas sospechosas de estar duplicadas que se dejaron "
+    "fuera no puedan deducirse comparando este informe con otro que las conserve"
+)
+
+
+def _site(html: str, site_id: int) -> str:
+    """The site's section of the report page, whitespace collapsed."""
+    start = html.index(f'<article class="site" id="site-{site_id}">')
+    return re.sub(r"\s+", " ", html[start : html.index("</article>", start)])
 
 
 async def test_a_few_left_out_duplicates_suppress_their_site_wave(
@@ -62,6 +77,16 @@ async def test_a_few_left_out_duplicates_suppress_their_site_wave(
     page = await client.get(f"{url}.html?lang=en&exclude_duplicates=true", headers=h)
     assert page.status_code == 200
     assert NOTE in re.sub(r"\s+", " ", page.text)
+    # Its hidden cells say why: not the small-cell rule's "fewer than 10 respondents".
+    site = _site(page.text, ids["Alpha"])
+    assert f'<p class="suppressed-note"><strong>withheld</strong>: {WITHHELD}</p>' in site
+    assert f'class="suppressed" title="{WITHHELD}">withheld<' in site
+    assert "fewer than" not in site and ">suppressed<" not in site
+    assert _forest_rows(page.text)["Alpha"] == ["withheld", WITHHELD]
+    spanish = await client.get(f"{url}.html?lang=es&exclude_duplicates=true", headers=h)
+    site = _site(spanish.text, ids["Alpha"])
+    assert f'class="suppressed" title="{WITHHELD_ES}">retenido<' in site
+    assert "menos de 10" not in site
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext is not installed")
     pdf = await client.get(f"{url}.pdf?lang=en&exclude_duplicates=true", headers=h)
@@ -72,6 +97,7 @@ async def test_a_few_left_out_duplicates_suppress_their_site_wave(
         check=True, capture_output=True, text=True,
     ).stdout
     assert NOTE in re.sub(r"\s+", " ", text)
+    assert WITHHELD in re.sub(r"\s+", " ", text)
 
     # Ten or more left out are a group like any shown cell: the site is shown again.
     await flag(11)

@@ -136,6 +136,64 @@ async def test_a_page_posted_in_an_outage_is_sent_again_in_spanish(
         await conn.close()
 
 
+def _not_saved(r: Any, form: Any, sent: list[tuple[str, str]], lang: str) -> dict[str, Any]:
+    """A 503 in ``lang`` whose one form posts ``sent`` again, as it was, to ``form``'s
+    address: no script, its token too."""
+    assert r.status_code == 503, r.text
+    assert r.headers["cache-control"] == "no-store"
+    assert f'<html lang="{lang}" dir="ltr">' in r.text
+    assert ("<h1>Sus respuestas todavía no se han guardado</h1>" if lang == "es" else
+            "<h1>Your answers have not been saved yet</h1>") in r.text
+    again = resend_form(r.text)
+    assert again["action"] == form.action and again["fields"] == sent
+    assert ("csrf", form.hidden["csrf"]) in sent and ("lang", lang) in sent
+    assert [b.get("type") for b in again["buttons"]] == ["submit"]
+    assert "<script>" not in r.text  # no inline script (the CSP allows none)
+    return again
+
+
+async def test_the_consent_posted_in_an_outage_is_sent_again_in_the_chosen_language(
+    client: Any, wave: Setup, pg_server: embedded.EmbeddedPostgres, database_url: str
+) -> None:
+    # The browser asks for English; the resident chose Spanish on the consent page.
+    who = Respondent(client, wave.personal_path(), headers={"Accept-Language": "en"})
+    landing = await who.get(wave.personal_path() + "?lang=es")
+    form = parse_form(landing.text, "/start")
+    sent = fill(form)
+    async with outage(pg_server):
+        r = await who.post(form.action, sent)
+    again = _not_saved(r, form, sent, "es")
+    assert ">Enviar mis respuestas de nuevo</button>" in r.text
+    assert SPANISH_NOTICE in r.text
+    saved = await _again_until_saved(who, again)
+    assert saved.status_code == 303, saved.text
+    assert "/q/" in saved.headers["location"]
+    conn = await db.connect(database_url)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM responses") == 1
+    finally:
+        await conn.close()
+
+
+async def test_not_you_posted_in_an_outage_is_sent_again(
+    client: Any, wave: Setup, pg_server: embedded.EmbeddedPostgres, database_url: str
+) -> None:
+    who = Respondent(client, wave.open_path, headers={"Accept-Language": "en"})
+    page = await who.start()
+    key = client.cookies["survey_resume"]
+    form = parse_form(page.text, "/new")  # "Not you? Start a new survey"
+    sent = fill(form)
+    async with outage(pg_server):
+        r = await who.post(form.action, sent)
+    again = _not_saved(r, form, sent, "en")
+    assert ">Send my answers again</button>" in r.text
+    assert client.cookies["survey_resume"] == key  # nothing forgotten yet
+    saved = await _again_until_saved(who, again)
+    assert saved.status_code == 303, saved.text
+    assert saved.headers["location"] == wave.open_path
+    assert client.cookies["survey_resume"] != key
+
+
 async def test_outage_pages_speak_the_language_a_resident_was_shown(
     client: Any, wave: Setup, pg_server: embedded.EmbeddedPostgres
 ) -> None:
