@@ -91,13 +91,20 @@ def _num(value: float | None, digits: int = 1) -> str:
 def _site_n(n: int | None, status: str) -> str:
     if status == "not_in_wave":
         return "not in this wave"
+    if status == "duplicates_withheld":
+        return "withheld (duplicates)"
     return "suppressed" if n is None else str(n)
 
 
 def summary(report: Report, out: TextIO) -> None:
     """Primary measures per site, the state roll-up and the methods paragraph, as text."""
     print(f"{report.program_name}: {report.pre.name} → {report.post.name}", file=out)
-    print("Change on 0–100 (95% CI), Holm-adjusted p; 'suppressed' means n < 10.\n", file=out)
+    print(
+        "Change on 0–100 (95% CI), Holm-adjusted p; 'suppressed' means n < 10; 'withheld'\n"
+        "means a few suspected duplicates were left out, which a comparison with the\n"
+        "report that keeps them would reveal.\n",
+        file=out,
+    )
     for site in report.sites:
         tag = " (comparison)" if site.comparison else ""
         pre = _site_n(site.n_pre, site.status_pre)
@@ -108,7 +115,8 @@ def summary(report: Report, out: TextIO) -> None:
                 continue
             ch = c.change
             if ch is None:
-                print(f"  {c.label}: suppressed", file=out)
+                withheld = "duplicates_withheld" in (site.status_pre, site.status_post)
+                print(f"  {c.label}: {'withheld' if withheld else 'suppressed'}", file=out)
                 continue
             holm = f", Holm p {_num(ch.p_holm, 3)}" if ch.p_holm is not None else ""
             did = f", DiD {_num(c.did.estimate_score)}" if c.did else ""

@@ -5,6 +5,7 @@ otherwise a site n of 30 against 29 gives the one flagged respondent's answers."
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ from typing import Any
 import msgspec
 import pytest
 
+from survey.cli.report import summary
 from survey.db import Conn
 from survey.report.model import Report
 from tests.report.test_report_api import seed_own
@@ -73,6 +75,17 @@ async def test_a_few_left_out_duplicates_suppress_their_site_wave(
     # The post wave lost nobody: still shown.
     assert without.n_post == with_them.n_post and without.status_post == "reported"
     assert NOTE in " ".join(left.notes) and NOTE not in " ".join(kept.notes)
+    # `survey report`'s text summary names the reason too.
+    text = io.StringIO()
+    summary(left, text)
+    line = next(x for x in text.getvalue().splitlines() if x.startswith("Alpha"))
+    assert line == f"Alpha: n withheld (duplicates) → {without.n_post}"
+    primary = [c.label for c in without.constructs if c.primary]
+    lines = text.getvalue().splitlines()
+    at = lines.index(line)
+    assert primary and lines[at + 1 : at + 1 + len(primary)] == [
+        f"  {label}: withheld" for label in primary
+    ]
 
     page = await client.get(f"{url}.html?lang=en&exclude_duplicates=true", headers=h)
     assert page.status_code == 200
