@@ -283,7 +283,18 @@ class UserOut(Base, kw_only=True):
 
 
 class UserPatch(Base, kw_only=True):
-    disabled: bool
+    """An administrator's change to an account: any of these, at least one."""
+
+    disabled: bool | None = None
+    password: Annotated[str, Meta(min_length=12, max_length=200)] | None = None
+    role: Literal["admin", "grantee", "evaluator"] | None = None
+
+
+class PasswordChange(Base, kw_only=True):
+    """A signed-in user's new password, with the current one to prove it is them."""
+
+    current: Annotated[str, Meta(max_length=200)]
+    new: Annotated[str, Meta(min_length=12, max_length=200)]
 
 
 class KeyIn(Base, kw_only=True):

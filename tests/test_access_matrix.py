@@ -18,6 +18,8 @@ from survey.db import Conn
 #   analysis – grantee, evaluator: a report's analysis settings (weighting margins:
 #            population figures, nothing about a person);
 #   public – anyone, no credentials;
+#   session – any user signed in with their password (the session cookie); an API key,
+#            which is what every role here calls with, gets 403 (tests/test_api_users_account.py);
 #   signed – no credentials, but a valid X-Twilio-Signature (provider webhooks):
 #            every unsigned request here is 403, whoever sends it.
 POLICY: dict[tuple[str, str], str] = {
@@ -25,6 +27,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("GET", "/readyz"): "public",
     ("GET", "/api/v1/questionnaires"): "self",
     ("GET", "/api/v1/me"): "self",
+    ("POST", "/api/v1/me/password"): "session",
     ("GET", "/api/v1/keys"): "self",
     ("POST", "/api/v1/keys"): "self",
     ("DELETE", "/api/v1/keys/{key_id:int}"): "self",
@@ -199,6 +202,7 @@ def _url(path: str, ids: dict[str, int], method: str) -> str:
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/keys"): {"name": "matrix"},
     ("POST", "/api/v1/session"): {"email": "nobody@example.org", "password": "x"},
+    ("POST", "/api/v1/me/password"): {"current": "x", "new": "a new password here"},
     ("POST", "/api/v1/users"): {"email": "new@example.org", "role": "admin"},
     ("PUT", "/api/v1/users/{user_id:int}/programs"): [],
     # Enabling keeps the world as it is (the admin's own key included).
@@ -262,6 +266,8 @@ def _expect(role: str, target: str, policy: str, path: str) -> Any:
         return lambda s: s not in (403, 500)
     if role == "anonymous":
         return lambda s: s == 401
+    if policy == "session":
+        return lambda s: s == 403  # an API key, whoever holds it
     if role == "admin":
         return lambda s: s < 400 or s in (409, 422)
     if policy == "admin":

@@ -10,8 +10,18 @@ from litestar.datastructures import Cookie
 from litestar.params import FromPath, JSONBody
 
 from survey.api import signin
-from survey.api.deps import SESSION_COOKIE, DbConn, Res, Who
-from survey.schemas import KeyIn, KeyOut, LoginIn, NewKeyOut, UserIn, UserOut, UserPatch
+from survey.api.deps import SESSION_COOKIE, DbConn, Res, Who, credentials
+from survey.errors import Forbidden
+from survey.schemas import (
+    KeyIn,
+    KeyOut,
+    LoginIn,
+    NewKeyOut,
+    PasswordChange,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
 from survey.services import audit, users
 
 
@@ -39,6 +49,18 @@ class UserController(Controller):
             locale=who.locale,
         )
 
+    @post("/me/password", status_code=204)
+    async def change_password(
+        self, request: Request[Any, Any, Any], conn: DbConn, who: Who,
+        data: JSONBody[PasswordChange],
+    ) -> None:
+        """Change your own password (signed in with a password, not an API key). Your
+        other sessions end; this one stays signed in."""
+        found = credentials(request)
+        if found is None or found[0] != "session":
+            raise Forbidden("Sign in with your password to change it: an API key cannot")
+        await signin.change_password(request, conn, who, found[1], data.current, data.new)
+
     @get("/users")
     async def list_users(self, conn: DbConn, who: Who) -> list[UserOut]:
         return await users.list_users(conn, who)
@@ -57,7 +79,9 @@ class UserController(Controller):
     async def update_user(
         self, conn: DbConn, who: Who, user_id: FromPath[int], data: JSONBody[UserPatch]
     ) -> UserOut:
-        return await users.set_disabled(conn, who, user_id, data.disabled)
+        """Disable or enable an account, set its password or change its role (any of
+        them, at least one). A new password or role ends the user's sessions."""
+        return await users.update_user(conn, who, user_id, data)
 
     @get("/audit")
     async def audit_log(self, conn: DbConn, who: Who) -> list[dict[str, object]]:

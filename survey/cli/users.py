@@ -1,5 +1,5 @@
-"""``survey user add|disable|enable`` and ``survey key create``: accounts from the
-command line."""
+"""``survey user add|disable|enable|password|role`` and ``survey key create``: accounts
+from the command line."""
 
 from __future__ import annotations
 
@@ -43,6 +43,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         toggle = user_sub.add_parser(action, help=helptext)
         toggle.add_argument("email")
         toggle.set_defaults(func=set_disabled, disabled=action == "disable")
+    password = user_sub.add_parser(
+        "password", help="set a user's password; their sessions end (they sign in again)"
+    )
+    password.add_argument("email")
+    password.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input instead of prompting",
+    )
+    password.set_defaults(func=set_password, no_password=False)
+    role = user_sub.add_parser(
+        "role", help="change a user's role; their sessions end (their rights changed)"
+    )
+    role.add_argument("email")
+    role.add_argument("role", choices=ROLES)
+    role.set_defaults(func=set_role)
 
     key = subparsers.add_parser("key", help="API keys")
     key_sub = key.add_subparsers(dest="key_command", metavar="ACTION", required=True)
@@ -110,6 +126,34 @@ async def set_disabled(args: argparse.Namespace) -> int:
         async with conn.transaction():
             out = await users.set_disabled(conn, SYSTEM, row["id"], args.disabled)
     print(f"{'disabled' if out.disabled else 'enabled'} user {out.id} {out.email}")
+    return 0
+
+
+async def set_password(args: argparse.Namespace) -> int:
+    password = _password(args)
+    assert password is not None
+    users.check_password(password)  # before the database starts
+    async with connection(settings_from_env()) as conn:
+        row = await conn.fetchrow(Q.user_by_email, args.email)
+        if row is None:
+            raise CommandError(f"no user {args.email!r}")
+        async with conn.transaction():
+            await users.reset_password(conn, SYSTEM, row["id"], password)
+    print(f"set the password of user {row['id']} {row['email']}; their sessions ended")
+    return 0
+
+
+async def set_role(args: argparse.Namespace) -> int:
+    async with connection(settings_from_env()) as conn:
+        row = await conn.fetchrow(Q.user_by_email, args.email)
+        if row is None:
+            raise CommandError(f"no user {args.email!r}")
+        if row["role"] == args.role:
+            print(f"user {row['id']} {row['email']} is already {args.role}")
+            return 0
+        async with conn.transaction():
+            await users.set_role(conn, SYSTEM, row["id"], args.role)
+    print(f"user {row['id']} {row['email']} is now {args.role}; their sessions ended")
     return 0
 
 

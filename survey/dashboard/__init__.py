@@ -14,6 +14,7 @@ from typing import Any
 
 from litestar import Router
 
+from survey.dashboard.account import AccountPages
 from survey.dashboard.auth import AuthController
 from survey.dashboard.context import csrf_guard
 from survey.dashboard.errors import Renderer, chain
@@ -36,6 +37,7 @@ ROUTES: list[Any] = [
         path="/",
         route_handlers=[
             AuthController,
+            AccountPages,
             ProgramPages,
             WizardPages,
             MonitorController,

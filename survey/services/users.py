@@ -5,8 +5,8 @@ from __future__ import annotations
 from survey import access, security
 from survey.access import Principal
 from survey.db import Conn, Record, fetch_one
-from survey.errors import Conflict, InvalidInput, NotFound, Unauthorized
-from survey.schemas import EMAIL_PATTERN, KeyIn, KeyOut, NewKeyOut, UserIn, UserOut
+from survey.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
+from survey.schemas import EMAIL_PATTERN, KeyIn, KeyOut, NewKeyOut, UserIn, UserOut, UserPatch
 from survey.services import audit
 from survey.sql import Q
 
@@ -62,11 +62,17 @@ def check_new_user(data: UserIn) -> None:
         raise InvalidInput.one("program_ids", "a grantee or evaluator needs at least one program")
 
 
-def check_password(password: str) -> None:
+class WrongPassword(InvalidInput):
+    """The current password given to change it is not the account's: a guess, which
+    the caller counts against the sign-in failure limit (``survey.api.signin``)."""
+
+    def __init__(self) -> None:
+        super().__init__([FieldProblem("current", "is not your current password")])
+
+
+def check_password(password: str, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput.one(
-            "password", f"must have at least {MIN_PASSWORD_LENGTH} characters"
-        )
+        raise InvalidInput.one(field, f"must have at least {MIN_PASSWORD_LENGTH} characters")
 
 
 async def create_user(conn: Conn, who: Principal, data: UserIn) -> UserOut:
@@ -116,6 +122,79 @@ async def set_disabled(conn: Conn, who: Principal, user_id: int, disabled: bool)
 async def set_password(conn: Conn, user_id: int, password: str) -> None:
     check_password(password)
     await conn.execute(Q.user_set_password, user_id, security.hash_password(password))
+
+
+async def update_user(conn: Conn, who: Principal, user_id: int, patch: UserPatch) -> UserOut:
+    """An administrator's change to an account (``PATCH /api/v1/users/{id}``): whether
+    it is disabled, a new password, a new role. Everything is checked before anything
+    changes; a new password or role ends the user's sessions."""
+    access.require_admin(who)
+    if patch.disabled is None and patch.password is None and patch.role is None:
+        raise InvalidInput.one("user", "give at least one of disabled, password or role")
+    if patch.disabled and user_id == who.user_id:
+        # The last way back in for an administrator who locks themselves out is the CLI.
+        raise InvalidInput.one("disabled", "you cannot disable your own account")
+    if patch.role is not None and patch.role != "admin" and user_id == who.user_id:
+        raise InvalidInput.one("role", "you cannot change your own role")
+    if patch.password is not None:
+        check_password(patch.password)
+    if await conn.fetchrow(Q.user_get, user_id) is None:
+        raise NotFound("user")
+    if patch.role is not None:
+        await set_role(conn, who, user_id, patch.role)
+    if patch.password is not None:
+        await reset_password(conn, who, user_id, patch.password)
+    if patch.disabled is not None:
+        return await set_disabled(conn, who, user_id, patch.disabled)
+    return user_out(await fetch_one(conn, Q.user_get, user_id, what="user"))
+
+
+async def set_role(conn: Conn, who: Principal, user_id: int, role: str) -> None:
+    """Give a user another role; their sessions end, since what they may do changed
+    (their API keys carry on with the new role: keys resolve it on every request)."""
+    access.require_admin(who)
+    if role not in access.ROLES:
+        raise InvalidInput.one("role", "must be admin, grantee or evaluator")
+    if role != "admin" and user_id == who.user_id:
+        raise InvalidInput.one("role", "you cannot change your own role")
+    previous = await conn.fetchrow(Q.user_set_role, user_id, role)
+    if previous is None:
+        raise NotFound("user")
+    if previous["previous"] == role:
+        return
+    await conn.execute(Q.session_delete_user, user_id)
+    await audit.record(
+        conn, who, "user.role", target=str(user_id), role=role, previous=previous["previous"]
+    )
+
+
+async def reset_password(conn: Conn, who: Principal, user_id: int, password: str) -> None:
+    """An administrator sets someone's password; all that user's sessions end."""
+    access.require_admin(who)
+    check_password(password)
+    done = await conn.fetchrow(Q.user_set_password, user_id, security.hash_password(password))
+    if done is None:
+        raise NotFound("user")
+    await conn.execute(Q.session_delete_user, user_id)
+    await audit.record(conn, who, "user.password", target=str(user_id))
+
+
+async def change_own_password(
+    conn: Conn, who: Principal, session_id: str, current: str, new: str
+) -> None:
+    """A signed-in user changes their own password, proving it with the current one
+    (``WrongPassword`` if it is not). The session ``session_id`` stays signed in; the
+    user's other sessions end."""
+    check_password(new, "new")
+    row = await conn.fetchrow(Q.user_get, who.user_id)
+    stored = row["password_hash"] if row is not None else None
+    if not security.verify_password(stored, current):
+        raise WrongPassword()
+    await conn.execute(Q.user_set_password, who.user_id, security.hash_password(new))
+    await conn.execute(
+        Q.session_delete_user_except, who.user_id, security.token_hash(session_id)
+    )
+    await audit.record(conn, who, "user.password", target=str(who.user_id))
 
 
 async def principal_for_key(conn: Conn, key: str) -> Principal | None:

@@ -26,7 +26,7 @@ SELECT unnest($2::bigint[]), $1
 ON CONFLICT DO NOTHING;
 
 -- name: user-set-password
-UPDATE users SET password_hash = $2 WHERE id = $1;
+UPDATE users SET password_hash = $2 WHERE id = $1 RETURNING id;
 
 -- name: user-set-disabled
 -- Keeps the first disabled_at when asked again, so the record says when it began.
@@ -90,3 +90,14 @@ UPDATE api_keys SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL
 
 -- name: session-delete-user
 DELETE FROM sessions WHERE user_id = $1;
+
+-- name: session-delete-user-except
+-- Every session of a user but the one that asked (a password changed by its owner).
+DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2;
+
+-- name: user-set-role
+-- Returns the role before the change (NULL: no such user).
+UPDATE users u SET role = $2
+FROM (SELECT id, role FROM users WHERE id = $1 FOR UPDATE) AS before
+WHERE u.id = before.id
+RETURNING before.role AS previous;

@@ -21,13 +21,17 @@ P = "/dashboard/programs/{program_id:int}"
 W = P + "/waves/{wave_id:int}"
 # public – anyone; self – any signed-in user; read – grantee, evaluator;
 # write, pii – grantee; review – admin and a grantee of a program (translations are
-# global; a user with no program may not even read them: see test_dashboard_review_signoff).
+# global; a user with no program may not even read them: see test_dashboard_review_signoff);
+# session – any user signed in with their password: every key here gets 403
+# (tests/dashboard/test_dashboard_password.py signs in).
 POLICY: dict[tuple[str, str], str] = {
     ("GET", "/dashboard/login"): "public",
     ("POST", "/dashboard/login"): "public",
     ("POST", "/dashboard/logout"): "public",
     ("GET", "/dashboard"): "self",
     ("GET", "/dashboard/translations"): "self",
+    ("GET", "/dashboard/account/password"): "session",
+    ("POST", "/dashboard/account/password"): "session",
     ("POST", "/dashboard/translations"): "review",
     ("GET", P): "read",
     ("GET", P + "/report"): "read",
@@ -108,6 +112,8 @@ def _expect(role: str, target: str, policy: str, path: str) -> Any:
         return lambda s: s not in (403, 500)  # a failed sign-in is a 401 here
     if role == "anonymous":
         return lambda s: s == 401
+    if policy == "session":
+        return lambda s: s == 403  # an API key, whoever holds it
     if "{program_id" in path and target == "other" and role != "admin":
         return lambda s: s == 404
     if policy in ALLOWED[role]:

@@ -285,6 +285,7 @@ def test_dashboard_pages_reflow_at_320px(
         *(f"{base}/waves/{wave}/setup/{step}"
           for step in ("languages", "sites", "channels", "launch")),
         f"{server.url}/dashboard/translations",
+        f"{server.url}/dashboard/account/password",
     ]
     if world.get("report") is not None:
         paths.append(f"{server.url}/dashboard/programs/{world['report'].program_id}/report")
