@@ -44,7 +44,7 @@ async def _remove(conn: Conn, program_id: int, ids: list[int]) -> ContactsRemove
 
 
 def _count(status: str) -> int:
-    """Rows a statement touched, from its status ("UPDATE 3", "DELETE 1")."""
+    """Rows a statement touched, from the status asyncpg returns (its last word)."""
     return int(status.rsplit(" ", 1)[-1])
 
 
