@@ -99,6 +99,7 @@ def create_app(
                     waves.WaveController,
                     links.OpenLinkController,
                     contacts.ContactController,
+                    contacts.WaveContactController,
                     reports.ReportController,
                     users.UserController,
                     users.SessionController,

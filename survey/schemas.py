@@ -210,6 +210,20 @@ class ContactOut(Base, kw_only=True):
     text from the service (which program it told is not said)."""
 
 
+class ContactsRemovedOut(Base, kw_only=True):
+    """What removing contacts did. No phone number: the count is the answer."""
+
+    removed: int
+    """Contacts whose phone number, panel code and consent records are gone."""
+    kept: int = 0
+    """A wave's purge only: contacts left as they were, invited to another wave that
+    is open or still a draft."""
+    links_withdrawn: int = 0
+    """Personal links of theirs that no longer open anything."""
+    texts_canceled: int = 0
+    """Texts to them that were waiting to go out and now never will."""
+
+
 class InvitationsIn(Base, kw_only=True):
     site_id: int
     channel: Channel = "web"

@@ -51,6 +51,10 @@ POLICY: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/programs/{program_id:int}/sites/{site_id:int}"): "write",
     ("GET", "/api/v1/programs/{program_id:int}/contacts"): "pii",
     ("POST", "/api/v1/programs/{program_id:int}/contacts"): "pii",
+    # Removing personal details (a resident asked to be forgotten; a closed wave's):
+    # the people who hold the contact list, never evaluators.
+    ("DELETE", "/api/v1/programs/{program_id:int}/contacts/{contact_id:int}"): "pii",
+    ("POST", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/contacts/purge"): "pii",
     ("GET", "/api/v1/programs/{program_id:int}/waves"): "read",
     ("POST", "/api/v1/programs/{program_id:int}/waves"): "write",
     ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}"): "read",
@@ -167,8 +171,13 @@ async def _world(client: Any, actors: Any, conn: Conn, role: str) -> dict[str, d
         review = await conn.fetchval(
             "INSERT INTO sms_messages (program_id, direction, kind, wave_id, state)"
             " VALUES ($1, 'inbound', 'review', $2, 'received') RETURNING id", pid, wave["id"])
+        # A contact to remove (DELETE .../contacts/{contact_id}).
+        contact = await conn.fetchval(
+            "INSERT INTO contacts (program_id, phone_e164, site_id) VALUES ($1, $2, $3)"
+            " RETURNING id", pid, f"+1206555{pid % 10000:04d}", site["id"])
         world[name] = {
             "program_id": pid,
+            "contact_id": contact,
             "site_id": site["id"],
             "spare_site": spare["id"],
             "wave_id": wave["id"],

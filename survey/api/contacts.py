@@ -1,16 +1,16 @@
-"""Contact lists (PII): upload a CSV, list contacts."""
+"""Contact lists (PII): upload a CSV, list contacts, remove one, purge a closed wave's."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, delete, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from survey.api.deps import DbConn, Res, Who
 from survey.errors import InvalidInput
-from survey.schemas import ContactImportOut, ContactOut
-from survey.services import contacts
+from survey.schemas import ContactImportOut, ContactOut, ContactsRemovedOut
+from survey.services import contact_removal, contacts
 
 
 async def _csv_text(request: Request[Any, Any, Any]) -> tuple[str, str]:
@@ -67,3 +67,36 @@ class ContactController(Controller):
         return await contacts.list_contacts(
             conn, who, program_id, site_id=site_id, limit=limit, offset=offset
         )
+
+    @delete(
+        "/{contact_id:int}",
+        description=(
+            "Forget a contact (a resident asked to be): its phone number, panel code and "
+            "consent records are deleted, texts waiting to go out to it are canceled and "
+            "its personal links stop working. Answers already given stay, de-identified. "
+            "A number that opted out stays on the opt-out list, which must be honoured."
+        ),
+    )
+    async def remove_contact(
+        self, conn: DbConn, who: Who, program_id: FromPath[int], contact_id: FromPath[int]
+    ) -> None:
+        await contact_removal.remove_contact(conn, who, program_id, contact_id)
+
+
+class WaveContactController(Controller):
+    path = "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/contacts"
+    tags = ["contacts"]
+
+    @post(
+        "/purge",
+        status_code=200,
+        description=(
+            "Remove the contacts a closed wave invited, as DELETE .../contacts/{id} does, "
+            "but for those invited to another wave that is open or a draft (`kept`). "
+            "Refused with 409 unless the wave is closed."
+        ),
+    )
+    async def purge(
+        self, conn: DbConn, who: Who, program_id: FromPath[int], wave_id: FromPath[int]
+    ) -> ContactsRemovedOut:
+        return await contact_removal.purge_wave(conn, who, program_id, wave_id)

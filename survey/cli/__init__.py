@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "survey.cli.questionnaire",
     "survey.cli.export",
     "survey.cli.imports",
+    "survey.cli.contacts",
     "survey.cli.sms",
     "survey.cli.report",
     "survey.cli.warm",

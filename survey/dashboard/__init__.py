@@ -21,6 +21,7 @@ from survey.dashboard.errors import Renderer, chain
 from survey.dashboard.i18n import DashboardCatalogs
 from survey.dashboard.monitor import FieldworkApi, MonitorController
 from survey.dashboard.outreach import OutreachPages
+from survey.dashboard.privacy import PrivacyPages
 from survey.dashboard.programs import ProgramPages
 from survey.dashboard.reports import DownloadApi, ReportPages
 from survey.dashboard.review import ReviewPages
@@ -42,6 +43,7 @@ ROUTES: list[Any] = [
             WizardPages,
             MonitorController,
             OutreachPages,
+            PrivacyPages,
             ReviewPages,
             ReportPages,
         ],

@@ -39,6 +39,7 @@ SOURCES = (
     ("survey/report/notes.py", "python"),
     ("survey/report/pairing.py", "python"),
     ("survey/services/contacts.py", "python"),
+    ("survey/services/contact_removal.py", "python"),
     ("survey/services/launch_gate.py", "python"),
     ("survey/services/names.py", "python"),
     ("survey/services/programs.py", "python"),

@@ -52,6 +52,11 @@ POLICY: dict[tuple[str, str], str] = {
     ("GET", W + "/outreach"): "write",
     ("POST", W + "/outreach"): "write",
     ("POST", W + "/close"): "write",
+    # Removing contacts' details: the people who hold the contact list.
+    ("GET", P + "/contacts/remove"): "pii",
+    ("POST", P + "/contacts/remove"): "pii",
+    ("GET", W + "/contacts/purge"): "pii",
+    ("POST", W + "/contacts/purge"): "pii",
 }
 ALLOWED = {
     "admin": {"self", "read", "write", "pii", "review"},

@@ -1,0 +1,26 @@
+-- Removing a contact (a resident asks to be forgotten) and purging the contact
+-- details of a closed wave once its fieldwork is over (survey.services.contact_removal).
+--
+-- Rows are deleted, not blanked. contacts holds the person (phone number, panel
+-- code, consent) and nothing a report counts, and every table that refers to it was
+-- made for that deletion in 0001 and 0003:
+--   invitations.contact_id, sms_messages.contact_id  ON DELETE SET NULL: the
+--       invitation and the text log stay, with no way back to the person;
+--   sms_conversations, sms_consents                  ON DELETE CASCADE: a
+--       conversation's state holds no answers (those are in `answers`), and consent
+--       records are about the person.
+-- responses point at the invitation, never at the contact, and carry the panel
+-- member's pseudonymous id: a response already given stays, de-identified, and still
+-- pairs pre with post. Blanking the columns instead would need phone_e164 nullable
+-- (it is NOT NULL, checked and unique), and every query that picks people to text
+-- would have to learn to skip the blanked rows; a deleted row cannot be texted.
+--
+-- sms_opt_outs keeps the number of a removed contact that said STOP: it is the
+-- suppression list that must outlive a deleted contact list (0003), or the same
+-- number uploaded again in a later list would be texted after it asked us to stop.
+--
+-- The one thing a deleted row would take from a report: the fieldwork report counts
+-- invitations by the language they were sent in, read from the contact
+-- (report-fieldwork-invitations). The invitation keeps it when its contact goes; a
+-- language alone identifies nobody.
+ALTER TABLE invitations ADD COLUMN contact_language text;

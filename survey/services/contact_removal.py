@@ -1,0 +1,94 @@
+"""Removing contacts' personal details: one contact, at a resident's request to be
+forgotten, or every contact of a closed wave once its fieldwork is over.
+
+What goes: the ``contacts`` row (phone number, panel code, language, consent), its
+consent records and text conversations, and every personal link of its invitations.
+Texts still waiting to go out to it are canceled. What stays: responses already given,
+as de-identified responses (they refer to the invitation, which no longer refers to
+anyone, and keep the panel member's pseudonymous id, so pre/post pairing still holds),
+the invitations themselves (report counts do not move) and the text log without the
+contact. The service-wide opt-out list keeps a number that said STOP: it must be
+honoured if the number is uploaded again (0003_sms.sql, 0024_contact_removal.sql).
+
+The audit entry names the contact's id and counts, never the phone number.
+"""
+
+from __future__ import annotations
+
+from survey import access
+from survey.access import Principal
+from survey.db import Conn, fetch_one
+from survey.errors import Conflict, NotFound
+from survey.i18n.marks import staff as t
+from survey.schemas import ContactsRemovedOut
+from survey.services import audit
+from survey.services.contacts import normalize_phone
+from survey.sql import Q
+
+ONLY_CLOSED = t("Only a closed wave's contacts can be purged; this wave is %(state)s")
+
+
+async def _remove(conn: Conn, program_id: int, ids: list[int]) -> ContactsRemovedOut:
+    """Remove these contacts (locked first); the caller has checked access."""
+    locked = [r["id"] for r in await conn.fetch(Q.contact_removal_lock, program_id, ids)]
+    if not locked:
+        return ContactsRemovedOut(removed=0)
+    canceled = await conn.execute(Q.contact_removal_cancel_texts, program_id, locked)
+    await conn.execute(Q.contact_removal_forget_tokens, program_id, locked)
+    withdrawn = await conn.execute(Q.contact_removal_withdraw_links, program_id, locked)
+    removed = await conn.execute(Q.contact_removal_delete, program_id, locked)
+    return ContactsRemovedOut(
+        removed=_count(removed), links_withdrawn=_count(withdrawn),
+        texts_canceled=_count(canceled),
+    )
+
+
+def _count(status: str) -> int:
+    """Rows a statement touched, from the status asyncpg returns (its last word)."""
+    return int(status.rsplit(" ", 1)[-1])
+
+
+async def remove_contact(
+    conn: Conn, who: Principal, program_id: int, contact_id: int
+) -> ContactsRemovedOut:
+    """Remove one contact; ``NotFound`` if the program has no such contact."""
+    access.check(who, program_id, "pii")
+    out = await _remove(conn, program_id, [contact_id])
+    if not out.removed:
+        raise NotFound("contact")
+    await audit.record(
+        conn, who, "contact.remove", program_id=program_id, target=str(contact_id),
+        links_withdrawn=out.links_withdrawn, texts_canceled=out.texts_canceled,
+    )
+    return out
+
+
+async def contact_by_phone(conn: Conn, who: Principal, program_id: int, phone: str) -> int:
+    """The id of the program's contact with this number, as a person would write it."""
+    access.check(who, program_id, "pii")
+    number = normalize_phone(phone)
+    found = await conn.fetchval(Q.contact_removal_by_phone, program_id, number) if number else None
+    if found is None:
+        raise NotFound("contact")
+    return int(found)
+
+
+async def purge_wave(
+    conn: Conn, who: Principal, program_id: int, wave_id: int
+) -> ContactsRemovedOut:
+    """Remove the contacts a closed wave invited, but for those another open or draft
+    wave has invited: their fieldwork is not over."""
+    access.check(who, program_id, "pii")
+    wave = await fetch_one(conn, Q.wave_get_for_update, program_id, wave_id, what="wave")
+    if wave["state"] != "closed":
+        raise Conflict(ONLY_CLOSED, state=wave["state"])
+    found = await conn.fetch(Q.contact_purge_candidates, program_id, wave_id)
+    kept = sum(1 for r in found if r["kept"])
+    out = await _remove(conn, program_id, [r["id"] for r in found if not r["kept"]])
+    out.kept = kept
+    await audit.record(
+        conn, who, "contacts.purge", program_id=program_id, target=str(wave_id),
+        removed=out.removed, kept=out.kept, links_withdrawn=out.links_withdrawn,
+        texts_canceled=out.texts_canceled,
+    )
+    return out

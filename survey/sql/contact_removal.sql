@@ -1,0 +1,56 @@
+-- Removing contacts: one at a resident's request, or a closed wave's once its
+-- fieldwork is over (survey.services.contact_removal; why rows are deleted and not
+-- blanked: 0024_contact_removal.sql). $1 is the program, $2 the contacts' ids.
+
+-- name: contact-removal-lock
+-- The contacts, locked: a send or an upload waits for the removal, then finds them gone.
+SELECT id FROM contacts WHERE program_id = $1 AND id = ANY($2::bigint[])
+ORDER BY id
+FOR UPDATE;
+
+-- name: contact-removal-by-phone
+SELECT id FROM contacts WHERE program_id = $1 AND phone_e164 = $2;
+
+-- name: contact-removal-cancel-texts
+-- Texts still waiting to go out to them. One a worker has in hand ('sending') is
+-- with the provider already, or about to be; it ends as any other does.
+UPDATE sms_messages SET state = 'canceled', error = 'contact removed', claimed_by = NULL
+WHERE program_id = $1 AND contact_id = ANY($2::bigint[]) AND state = 'queued';
+
+-- name: contact-removal-forget-tokens
+-- The links sent after the first (0020): gone, so they open nothing.
+DELETE FROM invitation_tokens k
+USING invitations i
+WHERE k.program_id = $1 AND i.program_id = $1 AND i.id = k.invitation_id
+  AND i.contact_id = ANY($2::bigint[]);
+
+-- name: contact-removal-withdraw-links
+-- Each invitation's first link stops working: its hash is replaced by the hash of a
+-- random value nobody holds (the column is NOT NULL and unique), so the link finds
+-- nothing and the resident sees the page of a link that does not exist. The language
+-- the invitation was sent in stays for the fieldwork report (0024).
+UPDATE invitations i
+SET token_hash = sha256(convert_to(gen_random_uuid()::text || i.id::text, 'UTF8')),
+    contact_language = c.preferred_language
+FROM contacts c
+WHERE i.program_id = $1 AND c.program_id = $1 AND c.id = i.contact_id
+  AND i.contact_id = ANY($2::bigint[]);
+
+-- name: contact-removal-delete
+-- invitations and sms_messages keep their rows, their contact_id set to NULL;
+-- conversations and consent records go with the contact (0001, 0003).
+DELETE FROM contacts WHERE program_id = $1 AND id = ANY($2::bigint[]);
+
+-- name: contact-purge-candidates
+-- A closed wave's contacts (those it invited, $2), each with whether it must stay:
+-- it is invited to another wave that is open or still a draft.
+SELECT c.id,
+       EXISTS (SELECT 1 FROM invitations o
+               JOIN waves w ON w.program_id = o.program_id AND w.id = o.wave_id
+               WHERE o.program_id = c.program_id AND o.contact_id = c.id
+                 AND o.wave_id <> $2 AND w.state IN ('draft', 'open')) AS kept
+FROM contacts c
+WHERE c.program_id = $1
+  AND EXISTS (SELECT 1 FROM invitations i
+              WHERE i.program_id = c.program_id AND i.contact_id = c.id AND i.wave_id = $2)
+ORDER BY c.id;
