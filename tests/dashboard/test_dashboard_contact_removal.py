@@ -82,6 +82,8 @@ async def test_grantee_removes_a_contact_and_purges_a_closed_wave(
     await waves.close_wave(conn, SYSTEM, pid, wave_id)
     assert f'href="{purge}"' in (await staff.get(base)).text
     page = await staff.get(purge)
+    # The confirm step warns that a later wave cannot reach the people removed.
+    assert "A wave created later cannot reach the people removed" in page.text
     unticked = await staff.submit(page, purge)
     assert "Tick the box to remove the contact details." in (
         await staff.get(unticked.headers["location"])).text
