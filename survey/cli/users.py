@@ -10,6 +10,7 @@ import sys
 from survey.access import ROLES, SYSTEM
 from survey.cli import CommandError
 from survey.cli.common import connection, settings_from_env
+from survey.db import Conn, Record
 from survey.schemas import KeyIn, UserIn
 from survey.services import users
 from survey.sql import Q
@@ -118,11 +119,16 @@ async def add_user(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _user(conn: Conn, email: str) -> Record:
+    row = await conn.fetchrow(Q.user_by_email, email)
+    if row is None:
+        raise CommandError(f"no user {email!r}")
+    return row
+
+
 async def set_disabled(args: argparse.Namespace) -> int:
     async with connection(settings_from_env()) as conn:
-        row = await conn.fetchrow(Q.user_by_email, args.email)
-        if row is None:
-            raise CommandError(f"no user {args.email!r}")
+        row = await _user(conn, args.email)
         async with conn.transaction():
             out = await users.set_disabled(conn, SYSTEM, row["id"], args.disabled)
     print(f"{'disabled' if out.disabled else 'enabled'} user {out.id} {out.email}")
@@ -134,9 +140,7 @@ async def set_password(args: argparse.Namespace) -> int:
     assert password is not None
     users.check_password(password)  # before the database starts
     async with connection(settings_from_env()) as conn:
-        row = await conn.fetchrow(Q.user_by_email, args.email)
-        if row is None:
-            raise CommandError(f"no user {args.email!r}")
+        row = await _user(conn, args.email)
         async with conn.transaction():
             await users.reset_password(conn, SYSTEM, row["id"], password)
     print(f"set the password of user {row['id']} {row['email']}; their sessions ended")
@@ -145,9 +149,7 @@ async def set_password(args: argparse.Namespace) -> int:
 
 async def set_role(args: argparse.Namespace) -> int:
     async with connection(settings_from_env()) as conn:
-        row = await conn.fetchrow(Q.user_by_email, args.email)
-        if row is None:
-            raise CommandError(f"no user {args.email!r}")
+        row = await _user(conn, args.email)
         if row["role"] == args.role:
             print(f"user {row['id']} {row['email']} is already {args.role}")
             return 0
@@ -159,9 +161,7 @@ async def set_role(args: argparse.Namespace) -> int:
 
 async def create_key(args: argparse.Namespace) -> int:
     async with connection(settings_from_env()) as conn:
-        row = await conn.fetchrow(Q.user_by_email, args.user)
-        if row is None:
-            raise CommandError(f"no user {args.user!r}")
+        row = await _user(conn, args.user)
         async with conn.transaction():
             new = await users.create_key(conn, SYSTEM, row["id"], KeyIn(name=args.name))
     print(new.key)
