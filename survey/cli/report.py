@@ -85,7 +85,14 @@ async def run_report(args: argparse.Namespace) -> int:
 def _num(value: float | None, digits: int = 1) -> str:
     if value is None or not math.isfinite(value):
         return "–"
-    return f"{value:.{digits}f}"
+    text = f"{value:.{digits}f}"
+    # A small negative rounds to "-0.0", which reads as a signed change that is not there.
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def _p(value: float) -> str:
+    """A p-value as evaluators write it: three decimals, and below 0.001 as a bound."""
+    return "< 0.001" if value < 0.001 else _num(value, 3)
 
 
 def _site_n(n: int | None, status: str) -> str:
@@ -118,7 +125,7 @@ def summary(report: Report, out: TextIO) -> None:
                 withheld = "duplicates_withheld" in (site.status_pre, site.status_post)
                 print(f"  {c.label}: {'withheld' if withheld else 'suppressed'}", file=out)
                 continue
-            holm = f", Holm p {_num(ch.p_holm, 3)}" if ch.p_holm is not None else ""
+            holm = f", Holm p {_p(ch.p_holm)}" if ch.p_holm is not None else ""
             did = f", DiD {_num(c.did.estimate_score)}" if c.did else ""
             print(
                 f"  {c.label}: {_num(c.pre.score)} → {_num(c.post.score)}, "
