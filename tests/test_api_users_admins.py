@@ -1,6 +1,7 @@
 """Administrators' changes to accounts that could lock everyone out: the last enabled
 administrator cannot be demoted or disabled, even by two administrators at once (two
-real transactions)."""
+real transactions); an administrator's own password is changed only with the current
+one."""
 
 from __future__ import annotations
 
@@ -132,3 +133,27 @@ async def test_the_last_enabled_admin_is_kept_over_http_and_cli(
     assert await _cli("user", "role", "admin2@example.org", "admin") == 0
     assert await _cli("user", "disable", "admin@example.org") == 0
     assert await _enabled_admins(conn) == 1
+
+
+async def test_an_admin_cannot_set_their_own_password_by_patch(
+    client: Any, actors: Any, conn: Conn
+) -> None:
+    admin1 = await conn.fetchval("SELECT id FROM users WHERE email = 'admin@example.org'")
+    before = await conn.fetchval("SELECT password_hash FROM users WHERE id = $1", admin1)
+    for body in ({"password": "a brand new password"},
+                 {"password": "a brand new password", "disabled": False}):
+        r = await client.patch(
+            f"/api/v1/users/{admin1}", json=body, headers=actors.headers("admin")
+        )
+        assert r.status_code == 422, r.text
+        problem = r.json()["extra"][0]
+        assert problem["field"] == "password" and "/api/v1/me/password" in problem["reason"]
+    assert await conn.fetchval("SELECT password_hash FROM users WHERE id = $1", admin1) == before
+    assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'user.password'") == 0
+    # Someone else's password is still theirs to set.
+    other = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
+    r = await client.patch(
+        f"/api/v1/users/{other}", json={"password": "a brand new password"},
+        headers=actors.headers("admin"),
+    )
+    assert r.status_code == 200 and r.json()["role"] == "grantee", r.text

@@ -19,6 +19,10 @@ LAST_ADMIN = t(
     "%(email)s is the last enabled administrator: make another administrator first "
     "(or enable one), so that someone can still manage accounts"
 )
+#: An administrator's own password is changed with the current one, never by PATCH.
+OWN_PASSWORD = t(
+    "change your own password with POST /api/v1/me/password, which asks for the current one"
+)
 
 
 def principal_from(row: Record) -> Principal:
@@ -164,6 +168,8 @@ async def update_user(conn: Conn, who: Principal, user_id: int, patch: UserPatch
     if patch.role is not None and patch.role != "admin" and user_id == who.user_id:
         raise InvalidInput.one("role", "you cannot change your own role")
     if patch.password is not None:
+        if user_id == who.user_id:
+            raise InvalidInput.one("password", OWN_PASSWORD)
         check_password(patch.password)
     if await conn.fetchrow(Q.user_get, user_id) is None:
         raise NotFound("user")
@@ -202,8 +208,11 @@ async def set_role(conn: Conn, who: Principal, user_id: int, role: str) -> None:
 
 
 async def reset_password(conn: Conn, who: Principal, user_id: int, password: str) -> None:
-    """An administrator sets someone's password; all that user's sessions end."""
+    """An administrator sets someone else's password (their own is changed with the
+    current one: ``change_own_password``); all that user's sessions end."""
     access.require_admin(who)
+    if user_id == who.user_id:
+        raise InvalidInput.one("password", OWN_PASSWORD)
     check_password(password)
     done = await conn.fetchrow(Q.user_set_password, user_id, security.hash_password(password))
     if done is None:
