@@ -1,11 +1,12 @@
-"""Administrators' changes to accounts that could lock everyone out: the last enabled
-administrator cannot be demoted or disabled, even by two administrators at once (two
-real transactions); an administrator's own password is changed only with the current
-one."""
+"""Administrators' changes to accounts that could lock everyone out or widen a key:
+the last enabled administrator cannot be demoted or disabled, even by two
+administrators at once (two real transactions); an administrator's own password is
+changed only with the current one; a new role revokes the user's API keys."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import anyio.to_thread
@@ -156,4 +157,53 @@ async def test_an_admin_cannot_set_their_own_password_by_patch(
         f"/api/v1/users/{other}", json={"password": "a brand new password"},
         headers=actors.headers("admin"),
     )
-    assert r.status_code == 200 and r.json()["role"] == "grantee", r.text
+    assert r.status_code == 200 and r.json()["keys_revoked"] == 0, r.text
+
+
+async def test_a_new_role_revokes_the_users_api_keys(
+    client: Any, actors: Any, conn: Conn, database_url: str, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from survey.access import SYSTEM
+
+    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'evaluator@example.org'")
+    admin1 = await conn.fetchval("SELECT id FROM users WHERE email = 'admin@example.org'")
+    second = await users.create_key(conn, SYSTEM, uid, KeyIn(name="notebook"))
+    evaluator = actors.headers("evaluator")
+    assert (await client.get("/api/v1/me", headers=evaluator)).status_code == 200
+    r = await client.patch(
+        f"/api/v1/users/{uid}", json={"role": "grantee"}, headers=actors.headers("admin")
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["role"], r.json()["keys_revoked"]) == ("grantee", 2)
+    # Neither key reads anything now, least of all the grantee's contacts.
+    for headers in (evaluator, {"Authorization": f"Bearer {second.key}"}):
+        assert (await client.get("/api/v1/me", headers=headers)).status_code == 401
+    rows = await conn.fetch(
+        "SELECT action, target, user_id, detail FROM audit_log"
+        " WHERE action IN ('user.role', 'key.revoke_all') ORDER BY id"
+    )
+    keys = sorted(r["id"] for r in await conn.fetch(
+        "SELECT id FROM api_keys WHERE user_id = $1", uid
+    ))
+    assert [
+        (r["action"], r["target"], r["user_id"],
+         json.loads(r["detail"]) if isinstance(r["detail"], str) else dict(r["detail"]))
+        for r in rows
+    ] == [
+        ("user.role", str(uid), admin1, {"role": "grantee", "previous": "evaluator"}),
+        ("key.revoke_all", str(uid), admin1, {"keys": keys, "reason": "role"}),
+    ]
+    # The same role again revokes nothing (a key made since carries on).
+    third = await users.create_key(conn, SYSTEM, uid, KeyIn(name="new"))
+    r = await client.patch(
+        f"/api/v1/users/{uid}", json={"role": "grantee"}, headers=actors.headers("admin")
+    )
+    assert r.status_code == 200 and r.json()["keys_revoked"] == 0
+    third_key = {"Authorization": f"Bearer {third.key}"}
+    assert (await client.get("/api/v1/me", headers=third_key)).status_code == 200
+    # The CLI does the same and says so.
+    monkeypatch.setenv("SURVEY_DATABASE_URL", database_url)
+    assert await _cli("user", "role", "evaluator@example.org", "evaluator") == 0
+    assert "1 API key revoked" in capsys.readouterr().out
+    assert (await client.get("/api/v1/me", headers=third_key)).status_code == 401

@@ -56,7 +56,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     password.set_defaults(func=set_password, no_password=False)
     role = user_sub.add_parser(
-        "role", help="change a user's role; their sessions end (their rights changed)"
+        "role",
+        help="change a user's role; their sessions end and their API keys are revoked "
+        "(their rights changed)",
     )
     role.add_argument("email")
     role.add_argument("role", choices=ROLES)
@@ -167,10 +169,13 @@ async def set_role(args: argparse.Namespace) -> int:
             return 0
         try:
             async with conn.transaction():
-                await users.set_role(conn, SYSTEM, row["id"], args.role)
+                revoked = await users.set_role(conn, SYSTEM, row["id"], args.role)
         except Conflict as exc:
             raise _keep_an_admin(exc) from None
-    print(f"user {row['id']} {row['email']} is now {args.role}; their sessions ended")
+    print(
+        f"user {row['id']} {row['email']} is now {args.role}; their sessions ended and "
+        f"{revoked} API key{'' if revoked == 1 else 's'} revoked (they need new ones)"
+    )
     return 0
 
 

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import msgspec
+
 from survey import access, security
 from survey.access import Principal
 from survey.db import Conn, Record, fetch_one
 from survey.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
 from survey.i18n.marks import staff as t
-from survey.schemas import EMAIL_PATTERN, KeyIn, KeyOut, NewKeyOut, UserIn, UserOut, UserPatch
+from survey.schemas import (
+    EMAIL_PATTERN,
+    KeyIn,
+    KeyOut,
+    NewKeyOut,
+    UserChanged,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
 from survey.services import audit
 from survey.sql import Q
 
@@ -154,11 +167,13 @@ async def set_password(conn: Conn, user_id: int, password: str) -> None:
     await conn.execute(Q.user_set_password, user_id, security.hash_password(password))
 
 
-async def update_user(conn: Conn, who: Principal, user_id: int, patch: UserPatch) -> UserOut:
+async def update_user(
+    conn: Conn, who: Principal, user_id: int, patch: UserPatch
+) -> UserChanged:
     """An administrator's change to an account (``PATCH /api/v1/users/{id}``): whether
     it is disabled, a new password, a new role. Everything is checked before anything
     changes (and the whole change is one transaction); a new password or role ends the
-    user's sessions."""
+    user's sessions, a new role revokes their API keys too (``keys_revoked``)."""
     access.require_admin(who)
     if patch.disabled is None and patch.password is None and patch.role is None:
         raise InvalidInput.one("user", "give at least one of disabled, password or role")
@@ -173,19 +188,23 @@ async def update_user(conn: Conn, who: Principal, user_id: int, patch: UserPatch
         check_password(patch.password)
     if await conn.fetchrow(Q.user_get, user_id) is None:
         raise NotFound("user")
+    revoked = 0
     async with conn.transaction():
         if patch.role is not None:
-            await set_role(conn, who, user_id, patch.role)
+            revoked = await set_role(conn, who, user_id, patch.role)
         if patch.password is not None:
             await reset_password(conn, who, user_id, patch.password)
         if patch.disabled is not None:
             await set_disabled(conn, who, user_id, patch.disabled)
-    return user_out(await fetch_one(conn, Q.user_get, user_id, what="user"))
+    out = user_out(await fetch_one(conn, Q.user_get, user_id, what="user"))
+    return UserChanged(**msgspec.structs.asdict(out), keys_revoked=revoked)
 
 
-async def set_role(conn: Conn, who: Principal, user_id: int, role: str) -> None:
-    """Give a user another role; their sessions end, since what they may do changed
-    (their API keys carry on with the new role: keys resolve it on every request). The
+async def set_role(conn: Conn, who: Principal, user_id: int, role: str) -> int:
+    """Give a user another role. Their sessions end and their API keys are revoked,
+    since what they may do changed: a key handed out for an evaluator's work (in a
+    shared notebook, say) must not start reading contacts when the role becomes
+    grantee. Returns how many keys were revoked (0 when the role is the same). The
     last enabled administrator keeps their role (``keep_an_admin``)."""
     access.require_admin(who)
     if role not in access.ROLES:
@@ -199,12 +218,12 @@ async def set_role(conn: Conn, who: Principal, user_id: int, role: str) -> None:
         if previous is None:
             raise NotFound("user")
         if previous["previous"] == role:
-            return
-        await conn.execute(Q.session_delete_user, user_id)
+            return 0
         await audit.record(
             conn, who, "user.role", target=str(user_id), role=role,
             previous=previous["previous"],
         )
+        return await revoke_all_keys(conn, who, user_id, reason="role")
 
 
 async def reset_password(conn: Conn, who: Principal, user_id: int, password: str) -> None:
@@ -272,16 +291,20 @@ async def revoke_key(conn: Conn, who: Principal, key_id: int) -> KeyOut:
     return key_out(revoked)
 
 
-async def revoke_all_keys(conn: Conn, who: Principal, user_id: int) -> int:
-    """Revoke every key of a user and end their dashboard sessions (a password reset by
-    an administrator); returns how many keys were still in use."""
+async def revoke_all_keys(
+    conn: Conn, who: Principal, user_id: int, *, reason: str | None = None
+) -> int:
+    """Revoke every key of a user and end their dashboard sessions (new demo
+    credentials; a new role, ``reason="role"``, which the audit entry says); returns
+    how many keys were still in use."""
     access.require_admin(who)
     revoked = await conn.fetch(Q.key_revoke_all, user_id)
     await conn.execute(Q.session_delete_user, user_id)
     if revoked:
-        await audit.record(
-            conn, who, "key.revoke_all", target=str(user_id), keys=[r["id"] for r in revoked]
-        )
+        detail: dict[str, Any] = {"keys": [r["id"] for r in revoked]}
+        if reason is not None:
+            detail["reason"] = reason
+        await audit.record(conn, who, "key.revoke_all", target=str(user_id), **detail)
     return len(revoked)
 
 
