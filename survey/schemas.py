@@ -296,6 +296,13 @@ class UserOut(Base, kw_only=True):
     disabled: bool
 
 
+class UserChanged(UserOut, kw_only=True):
+    """An account after an administrator's change (``PATCH /api/v1/users/{id}``)."""
+
+    #: The user's API keys revoked by this change: a new role revokes them all.
+    keys_revoked: int = 0
+
+
 class UserPatch(Base, kw_only=True):
     """An administrator's change to an account: any of these, at least one."""
 

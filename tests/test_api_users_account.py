@@ -163,12 +163,13 @@ async def test_admin_changes_a_role(client: Any, actors: Any, conn: Conn) -> Non
     admin = actors.headers("admin")
     r = await client.patch(f"/api/v1/users/{uid}", json={"role": "grantee"}, headers=admin)
     assert r.status_code == 200, r.text
-    assert r.json()["role"] == "grantee"
+    assert r.json()["role"] == "grantee" and r.json()["keys_revoked"] == 1
     assert await _me(client, session) == 401  # their rights changed: sign in again
-    # Their key carries the new role at once.
+    # Their key is revoked: it was handed out for what an evaluator may read.
     me = await client.get("/api/v1/me", headers=actors.headers("evaluator"))
-    assert me.json()["role"] == "grantee"
+    assert me.status_code == 401
     again = await _session(client)
+    assert (await _as(client, again, "GET", "/api/v1/me")).json()["role"] == "grantee"
     # The same role again changes nothing: no session ends, nothing is logged.
     r = await client.patch(f"/api/v1/users/{uid}", json={"role": "grantee"}, headers=admin)
     assert r.status_code == 200 and await _me(client, again) == 200

@@ -18,6 +18,7 @@ from survey.schemas import (
     LoginIn,
     NewKeyOut,
     PasswordChange,
+    UserChanged,
     UserIn,
     UserOut,
     UserPatch,
@@ -78,9 +79,11 @@ class UserController(Controller):
     @patch("/users/{user_id:int}")
     async def update_user(
         self, conn: DbConn, who: Who, user_id: FromPath[int], data: JSONBody[UserPatch]
-    ) -> UserOut:
-        """Disable or enable an account, set its password or change its role (any of
-        them, at least one). A new password or role ends the user's sessions."""
+    ) -> UserChanged:
+        """Disable or enable an account, set someone else's password or change a role
+        (any of them, at least one). A new password or role ends the user's sessions; a
+        new role also revokes their API keys (``keys_revoked`` says how many). The last
+        enabled administrator cannot be demoted or disabled (409)."""
         return await users.update_user(conn, who, user_id, data)
 
     @get("/audit")

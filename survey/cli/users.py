@@ -11,6 +11,7 @@ from survey.access import ROLES, SYSTEM
 from survey.cli import CommandError
 from survey.cli.common import connection, settings_from_env
 from survey.db import Conn, Record
+from survey.errors import Conflict
 from survey.schemas import KeyIn, UserIn
 from survey.services import users
 from survey.sql import Q
@@ -55,7 +56,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     password.set_defaults(func=set_password, no_password=False)
     role = user_sub.add_parser(
-        "role", help="change a user's role; their sessions end (their rights changed)"
+        "role",
+        help="change a user's role; their sessions end and their API keys are revoked "
+        "(their rights changed)",
     )
     role.add_argument("email")
     role.add_argument("role", choices=ROLES)
@@ -126,11 +129,22 @@ async def _user(conn: Conn, email: str) -> Record:
     return row
 
 
+def _keep_an_admin(exc: Conflict) -> CommandError:
+    # The CLI is the way back in, yet it never needs to take away the last enabled
+    # administrator for that: promoting or enabling someone takes none away.
+    return CommandError(
+        f"{exc} (survey user role EMAIL admin, or survey user add EMAIL --role admin)"
+    )
+
+
 async def set_disabled(args: argparse.Namespace) -> int:
     async with connection(settings_from_env()) as conn:
         row = await _user(conn, args.email)
-        async with conn.transaction():
-            out = await users.set_disabled(conn, SYSTEM, row["id"], args.disabled)
+        try:
+            async with conn.transaction():
+                out = await users.set_disabled(conn, SYSTEM, row["id"], args.disabled)
+        except Conflict as exc:
+            raise _keep_an_admin(exc) from None
     print(f"{'disabled' if out.disabled else 'enabled'} user {out.id} {out.email}")
     return 0
 
@@ -153,9 +167,15 @@ async def set_role(args: argparse.Namespace) -> int:
         if row["role"] == args.role:
             print(f"user {row['id']} {row['email']} is already {args.role}")
             return 0
-        async with conn.transaction():
-            await users.set_role(conn, SYSTEM, row["id"], args.role)
-    print(f"user {row['id']} {row['email']} is now {args.role}; their sessions ended")
+        try:
+            async with conn.transaction():
+                revoked = await users.set_role(conn, SYSTEM, row["id"], args.role)
+        except Conflict as exc:
+            raise _keep_an_admin(exc) from None
+    print(
+        f"user {row['id']} {row['email']} is now {args.role}; their sessions ended and "
+        f"{revoked} API key{'' if revoked == 1 else 's'} revoked (they need new ones)"
+    )
     return 0
 
 

@@ -45,6 +45,8 @@ SOURCES = (
     ("survey/services/programs.py", "python"),
     ("survey/services/sms_estimate.py", "python"),
     ("survey/services/sms_review.py", "python"),
+    # Refusals of an administrator's change to an account (the users API).
+    ("survey/services/users.py", "python"),
     ("survey/services/waves.py", "python"),
     ("survey/templates/dashboard/**.html", "jinja2"),
     ("survey/templates/report/**.html", "jinja2"),

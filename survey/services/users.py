@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import msgspec
+
 from survey import access, security
 from survey.access import Principal
 from survey.db import Conn, Record, fetch_one
 from survey.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
-from survey.schemas import EMAIL_PATTERN, KeyIn, KeyOut, NewKeyOut, UserIn, UserOut, UserPatch
+from survey.i18n.marks import staff as t
+from survey.schemas import (
+    EMAIL_PATTERN,
+    KeyIn,
+    KeyOut,
+    NewKeyOut,
+    UserChanged,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
 from survey.services import audit
 from survey.sql import Q
 
 SESSION_SECONDS = 12 * 3600
 #: The shortest password any account may have, wherever it is set (README: Users).
 MIN_PASSWORD_LENGTH = 12
+#: Refusing to demote or disable the last enabled administrator (README: Passwords and roles).
+LAST_ADMIN = t(
+    "%(email)s is the last enabled administrator: make another administrator first "
+    "(or enable one), so that someone can still manage accounts"
+)
+#: An administrator's own password is changed with the current one, never by PATCH.
+OWN_PASSWORD = t(
+    "change your own password with POST /api/v1/me/password, which asks for the current one"
+)
 
 
 def principal_from(row: Record) -> Principal:
@@ -102,20 +125,40 @@ async def list_users(conn: Conn, who: Principal) -> list[UserOut]:
     return [user_out(r) for r in await conn.fetch(Q.user_list)]
 
 
+async def keep_an_admin(conn: Conn, user_id: int) -> None:
+    """Refuse (``Conflict``) a change that takes user ``user_id`` away as an enabled
+    administrator when no other enabled administrator remains. Call it inside the
+    transaction that makes the change: the lock it takes is held to the end of that
+    transaction and every such change takes it, so two administrators demoting (or
+    disabling) each other at once cannot both pass; the second waits and then sees the
+    first one's change. The CLI is refused too: it never needs this to recover, since
+    making someone an administrator or enabling one takes none away."""
+    await conn.execute(Q.admins_lock)
+    row = await conn.fetchrow(Q.user_get, user_id)
+    if row is None or row["role"] != "admin" or row["disabled_at"] is not None:
+        return
+    if await conn.fetchval(Q.admins_enabled_other, user_id) == 0:
+        raise Conflict(LAST_ADMIN, email=row["email"])
+
+
 async def set_disabled(conn: Conn, who: Principal, user_id: int, disabled: bool) -> UserOut:
     """Disable or enable an account. A disabled user's keys and sessions stop resolving
     at once (the principal queries skip them) and they cannot sign in; their sessions
-    are also deleted, so enabling the account again asks for a new sign-in."""
+    are also deleted, so enabling the account again asks for a new sign-in. The last
+    enabled administrator cannot be disabled (``keep_an_admin``)."""
     access.require_admin(who)
     if disabled and user_id == who.user_id:
         # The last way back in for an administrator who locks themselves out is the CLI.
         raise InvalidInput.one("disabled", "you cannot disable your own account")
-    if await conn.fetchrow(Q.user_set_disabled, user_id, disabled) is None:
-        raise NotFound("user")
-    if disabled:
-        await conn.execute(Q.session_delete_user, user_id)
-    action = "user.disable" if disabled else "user.enable"
-    await audit.record(conn, who, action, target=str(user_id))
+    async with conn.transaction():
+        if disabled:
+            await keep_an_admin(conn, user_id)
+        if await conn.fetchrow(Q.user_set_disabled, user_id, disabled) is None:
+            raise NotFound("user")
+        if disabled:
+            await conn.execute(Q.session_delete_user, user_id)
+        action = "user.disable" if disabled else "user.enable"
+        await audit.record(conn, who, action, target=str(user_id))
     return user_out(await fetch_one(conn, Q.user_get, user_id, what="user"))
 
 
@@ -124,10 +167,13 @@ async def set_password(conn: Conn, user_id: int, password: str) -> None:
     await conn.execute(Q.user_set_password, user_id, security.hash_password(password))
 
 
-async def update_user(conn: Conn, who: Principal, user_id: int, patch: UserPatch) -> UserOut:
+async def update_user(
+    conn: Conn, who: Principal, user_id: int, patch: UserPatch
+) -> UserChanged:
     """An administrator's change to an account (``PATCH /api/v1/users/{id}``): whether
     it is disabled, a new password, a new role. Everything is checked before anything
-    changes; a new password or role ends the user's sessions."""
+    changes (and the whole change is one transaction); a new password or role ends the
+    user's sessions, a new role revokes their API keys too (``keys_revoked``)."""
     access.require_admin(who)
     if patch.disabled is None and patch.password is None and patch.role is None:
         raise InvalidInput.one("user", "give at least one of disabled, password or role")
@@ -137,40 +183,55 @@ async def update_user(conn: Conn, who: Principal, user_id: int, patch: UserPatch
     if patch.role is not None and patch.role != "admin" and user_id == who.user_id:
         raise InvalidInput.one("role", "you cannot change your own role")
     if patch.password is not None:
+        if user_id == who.user_id:
+            raise InvalidInput.one("password", OWN_PASSWORD)
         check_password(patch.password)
     if await conn.fetchrow(Q.user_get, user_id) is None:
         raise NotFound("user")
-    if patch.role is not None:
-        await set_role(conn, who, user_id, patch.role)
-    if patch.password is not None:
-        await reset_password(conn, who, user_id, patch.password)
-    if patch.disabled is not None:
-        return await set_disabled(conn, who, user_id, patch.disabled)
-    return user_out(await fetch_one(conn, Q.user_get, user_id, what="user"))
+    revoked = 0
+    async with conn.transaction():
+        if patch.role is not None:
+            revoked = await set_role(conn, who, user_id, patch.role)
+        if patch.password is not None:
+            await reset_password(conn, who, user_id, patch.password)
+        if patch.disabled is not None:
+            await set_disabled(conn, who, user_id, patch.disabled)
+    out = user_out(await fetch_one(conn, Q.user_get, user_id, what="user"))
+    return UserChanged(**msgspec.structs.asdict(out), keys_revoked=revoked)
 
 
-async def set_role(conn: Conn, who: Principal, user_id: int, role: str) -> None:
-    """Give a user another role; their sessions end, since what they may do changed
-    (their API keys carry on with the new role: keys resolve it on every request)."""
+async def set_role(conn: Conn, who: Principal, user_id: int, role: str) -> int:
+    """Give a user another role. Their sessions end and their API keys are revoked,
+    since what they may do changed: a key handed out for an evaluator's work (in a
+    shared notebook, say) must not start reading contacts when the role becomes
+    grantee. Returns how many keys were revoked (0 when the role is the same). The
+    last enabled administrator keeps their role (``keep_an_admin``)."""
     access.require_admin(who)
     if role not in access.ROLES:
         raise InvalidInput.one("role", "must be admin, grantee or evaluator")
     if role != "admin" and user_id == who.user_id:
         raise InvalidInput.one("role", "you cannot change your own role")
-    previous = await conn.fetchrow(Q.user_set_role, user_id, role)
-    if previous is None:
-        raise NotFound("user")
-    if previous["previous"] == role:
-        return
-    await conn.execute(Q.session_delete_user, user_id)
-    await audit.record(
-        conn, who, "user.role", target=str(user_id), role=role, previous=previous["previous"]
-    )
+    async with conn.transaction():
+        if role != "admin":
+            await keep_an_admin(conn, user_id)
+        previous = await conn.fetchrow(Q.user_set_role, user_id, role)
+        if previous is None:
+            raise NotFound("user")
+        if previous["previous"] == role:
+            return 0
+        await audit.record(
+            conn, who, "user.role", target=str(user_id), role=role,
+            previous=previous["previous"],
+        )
+        return await revoke_all_keys(conn, who, user_id, reason="role")
 
 
 async def reset_password(conn: Conn, who: Principal, user_id: int, password: str) -> None:
-    """An administrator sets someone's password; all that user's sessions end."""
+    """An administrator sets someone else's password (their own is changed with the
+    current one: ``change_own_password``); all that user's sessions end."""
     access.require_admin(who)
+    if user_id == who.user_id:
+        raise InvalidInput.one("password", OWN_PASSWORD)
     check_password(password)
     done = await conn.fetchrow(Q.user_set_password, user_id, security.hash_password(password))
     if done is None:
@@ -230,16 +291,20 @@ async def revoke_key(conn: Conn, who: Principal, key_id: int) -> KeyOut:
     return key_out(revoked)
 
 
-async def revoke_all_keys(conn: Conn, who: Principal, user_id: int) -> int:
-    """Revoke every key of a user and end their dashboard sessions (a password reset by
-    an administrator); returns how many keys were still in use."""
+async def revoke_all_keys(
+    conn: Conn, who: Principal, user_id: int, *, reason: str | None = None
+) -> int:
+    """Revoke every key of a user and end their dashboard sessions (new demo
+    credentials; a new role, ``reason="role"``, which the audit entry says); returns
+    how many keys were still in use."""
     access.require_admin(who)
     revoked = await conn.fetch(Q.key_revoke_all, user_id)
     await conn.execute(Q.session_delete_user, user_id)
     if revoked:
-        await audit.record(
-            conn, who, "key.revoke_all", target=str(user_id), keys=[r["id"] for r in revoked]
-        )
+        detail: dict[str, Any] = {"keys": [r["id"] for r in revoked]}
+        if reason is not None:
+            detail["reason"] = reason
+        await audit.record(conn, who, "key.revoke_all", target=str(user_id), **detail)
     return len(revoked)
 
 

@@ -101,3 +101,13 @@ UPDATE users u SET role = $2
 FROM (SELECT id, role FROM users WHERE id = $1 FOR UPDATE) AS before
 WHERE u.id = before.id
 RETURNING before.role AS previous;
+
+-- name: admins-lock
+-- Serialises every change that could take away an enabled administrator (a role
+-- change, a disable), so two administrators demoting each other at once cannot both
+-- see the other still there: the second waits, then reads the first one's commit.
+SELECT pg_advisory_xact_lock(hashtextextended('survey-enabled-admins', 0));
+
+-- name: admins-enabled-other
+-- How many enabled administrators there are besides user $1.
+SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> $1;
