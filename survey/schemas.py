@@ -222,6 +222,9 @@ class ContactsRemovedOut(Base, kw_only=True):
     """Personal links of theirs that no longer open anything."""
     texts_canceled: int = 0
     """Texts to them that were waiting to go out and now never will."""
+    opted_out: int = 0
+    """Numbers put on the opt-out list by the removal: a text of theirs that mentioned
+    stopping was still awaiting review, which nobody could decide once they are gone."""
 
 
 class InvitationsIn(Base, kw_only=True):

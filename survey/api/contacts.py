@@ -74,7 +74,8 @@ class ContactController(Controller):
             "Forget a contact (a resident asked to be): its phone number, panel code and "
             "consent records are deleted, texts waiting to go out to it are canceled and "
             "its personal links stop working. Answers already given stay, de-identified. "
-            "A number that opted out stays on the opt-out list, which must be honoured."
+            "A number that opted out stays on the opt-out list, which must be honoured; "
+            "a number whose text that mentioned stopping still awaits review is put on it."
         ),
     )
     async def remove_contact(

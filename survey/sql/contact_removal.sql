@@ -17,6 +17,25 @@ SELECT id FROM contacts WHERE program_id = $1 AND phone_e164 = $2;
 UPDATE sms_messages SET state = 'canceled', error = 'contact removed', claimed_by = NULL
 WHERE program_id = $1 AND contact_id = ANY($2::bigint[]) AND state = 'queued';
 
+-- name: contact-removal-review-pending
+-- The numbers of those with a text that mentioned stopping ("why do you text me,
+-- stop") still awaiting a person's decision: once the contact is gone nobody could
+-- decide it, so the removal takes it as the request it may be (the number goes on the
+-- opt-out list, which outlives the contact).
+SELECT DISTINCT c.phone_e164
+FROM contacts c
+JOIN sms_messages m ON m.program_id = c.program_id AND m.contact_id = c.id
+WHERE c.program_id = $1 AND c.id = ANY($2::bigint[])
+  AND m.direction = 'inbound' AND m.kind = 'review' AND m.review_decision IS NULL
+ORDER BY c.phone_e164;
+
+-- name: contact-removal-decide-reviews
+-- Those texts, decided "stop" by whoever removed the contact ($4, a users id or NULL
+-- for the command line): a later decision is refused as a second one.
+UPDATE sms_messages SET review_decision = 'stop', reviewed_at = $3, reviewed_by = $4
+WHERE program_id = $1 AND contact_id = ANY($2::bigint[])
+  AND direction = 'inbound' AND kind = 'review' AND review_decision IS NULL;
+
 -- name: contact-removal-forget-tokens
 -- The links sent after the first (0020): gone, so they open nothing.
 DELETE FROM invitation_tokens k

@@ -199,7 +199,8 @@ async def test_purging_a_closed_wave_keeps_who_another_wave_needs(
     assert r.status_code == 200, r.text
     # Their invitation texts were still queued (the worker cancels a closed wave's texts
     # on its next pass; the purge did first).
-    assert r.json() == {"removed": 2, "kept": 1, "links_withdrawn": 2, "texts_canceled": 2}
+    assert r.json() == {"removed": 2, "kept": 1, "links_withdrawn": 2, "texts_canceled": 2,
+                        "opted_out": 0}
     assert await _pii_left(conn, [DONE, WAITING]) == []
     assert [r["phone_e164"] for r in await conn.fetch(
         "SELECT phone_e164 FROM contacts WHERE program_id = $1", pid)] == [STAYS]
