@@ -460,6 +460,13 @@ ORDER BY m.send_at, m.id
 LIMIT 1
 FOR UPDATE OF m SKIP LOCKED;
 
+-- name: sms-outbox-contact-share
+-- The claimed text's contact, held (FOR KEY SHARE) before anything of the claim refers
+-- to it (the invitation a link text issues): a removal holds the contact FOR UPDATE and
+-- then waits on the text's row, so waiting here would close the circle. NOWAIT: the
+-- worker gives way instead (the removal then cancels the text). No row: it is gone.
+SELECT id FROM contacts WHERE program_id = $1 AND id = $2 FOR KEY SHARE NOWAIT;
+
 -- name: sms-outbox-cancel
 UPDATE sms_messages SET state = 'canceled', error = $3, claimed_by = NULL
 WHERE program_id = $1 AND id = $2;

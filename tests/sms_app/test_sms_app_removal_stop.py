@@ -12,8 +12,15 @@ from typing import Any
 from survey.db import Conn
 from survey.sms.fakeprovider import FakeTwilio
 
-from .conftest import FrozenClock, Phone, World, make_worker, make_world, next_noon_pacific
-from .conftest import twilio_sender
+from .conftest import (
+    FrozenClock,
+    Phone,
+    World,
+    make_worker,
+    make_world,
+    next_noon_pacific,
+    twilio_sender,
+)
 
 PERSON = "+12065550196"  # complains, then is removed before anyone decides
 LATER = "+12065550197"  # removed first, then texts a complaint
