@@ -216,8 +216,9 @@ class ContactsRemovedOut(Base, kw_only=True):
     removed: int
     """Contacts whose phone number, panel code and consent records are gone."""
     kept: int = 0
-    """A wave's purge only: contacts left as they were, invited to another wave that
-    is open or still a draft."""
+    """A wave's purge only: contacts left as they were because another wave that is
+    open or still a draft may still reach them: they are at one of its sites, or it
+    invited them."""
     links_withdrawn: int = 0
     """Personal links of theirs that no longer open anything."""
     texts_canceled: int = 0

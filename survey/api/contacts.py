@@ -93,7 +93,8 @@ class WaveContactController(Controller):
         status_code=200,
         description=(
             "Remove the contacts a closed wave invited, as DELETE .../contacts/{id} does, "
-            "but for those invited to another wave that is open or a draft (`kept`). "
+            "but for those another wave that is open or a draft may still reach: at one "
+            "of its sites, or invited to it (`kept`). "
             "Refused with 409 unless the wave is closed."
         ),
     )

@@ -105,7 +105,8 @@ async def purge_wave(
     conn: Conn, who: Principal, program_id: int, wave_id: int
 ) -> ContactsRemovedOut:
     """Remove the contacts a closed wave invited, but for those another open or draft
-    wave has invited: their fieldwork is not over."""
+    wave may still reach (it invited them, or they are at one of its sites): their
+    fieldwork is not over."""
     access.check(who, program_id, "pii")
     wave = await fetch_one(conn, Q.wave_get_for_update, program_id, wave_id, what="wave")
     if wave["state"] != "closed":

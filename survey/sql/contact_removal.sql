@@ -62,12 +62,19 @@ DELETE FROM contacts WHERE program_id = $1 AND id = ANY($2::bigint[]);
 
 -- name: contact-purge-candidates
 -- A closed wave's contacts (those it invited, $2), each with whether it must stay:
--- it is invited to another wave that is open or still a draft.
+-- another wave that is open or still a draft may still reach them. It invited them,
+-- or the contact is at one of its sites: an open wave that has not texted them yet
+-- (a later send, a reminder, a conversation they start) and a draft (which cannot
+-- send before its launch) both need the contact row to reach them at all.
 SELECT c.id,
-       EXISTS (SELECT 1 FROM invitations o
-               JOIN waves w ON w.program_id = o.program_id AND w.id = o.wave_id
-               WHERE o.program_id = c.program_id AND o.contact_id = c.id
-                 AND o.wave_id <> $2 AND w.state IN ('draft', 'open')) AS kept
+       (EXISTS (SELECT 1 FROM invitations o
+                JOIN waves w ON w.program_id = o.program_id AND w.id = o.wave_id
+                WHERE o.program_id = c.program_id AND o.contact_id = c.id
+                  AND o.wave_id <> $2 AND w.state IN ('draft', 'open'))
+        OR EXISTS (SELECT 1 FROM wave_sites ws
+                   JOIN waves w ON w.program_id = ws.program_id AND w.id = ws.wave_id
+                   WHERE ws.program_id = c.program_id AND ws.site_id = c.site_id
+                     AND ws.wave_id <> $2 AND w.state IN ('draft', 'open'))) AS kept
 FROM contacts c
 WHERE c.program_id = $1
   AND EXISTS (SELECT 1 FROM invitations i
