@@ -38,7 +38,9 @@ ONLY_CLOSED = t("Only a closed wave's contacts can be purged; this wave is %(sta
 async def _remove(
     conn: Conn, who: Principal, program_id: int, ids: list[int]
 ) -> ContactsRemovedOut:
-    """Remove these contacts (locked first); the caller has checked access."""
+    """Remove these contacts (locked first, after their numbers' inbound lock); the
+    caller has checked access."""
+    await conn.execute(Q.contact_removal_lock_phones, program_id, ids)
     locked = [r["id"] for r in await conn.fetch(Q.contact_removal_lock, program_id, ids)]
     if not locked:
         return ContactsRemovedOut(removed=0)

@@ -2,6 +2,16 @@
 -- fieldwork is over (survey.services.contact_removal; why rows are deleted and not
 -- blanked: 0024_contact_removal.sql). $1 is the program, $2 the contacts' ids.
 
+-- name: contact-removal-lock-phones
+-- First, each contact's number as an inbound text takes it (sms-lock-phone, same key),
+-- in one order: a text from the number being handled finishes before the removal
+-- begins, and one arriving during it waits, then finds no contact. Without it the two
+-- deadlock: the text holds its conversation and needs the contact (its log row refers
+-- to it); the removal holds the contact and, deleting, needs the conversation.
+SELECT pg_advisory_xact_lock(hashtextextended('sms:' || p.phone_e164, 0))
+FROM (SELECT DISTINCT phone_e164 FROM contacts
+      WHERE program_id = $1 AND id = ANY($2::bigint[]) ORDER BY phone_e164) p;
+
 -- name: contact-removal-lock
 -- The contacts, locked: a send or an upload waits for the removal, then finds them gone.
 SELECT id FROM contacts WHERE program_id = $1 AND id = ANY($2::bigint[])

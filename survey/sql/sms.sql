@@ -586,7 +586,8 @@ LIMIT 1;
 
 -- name: sms-lock-phone
 -- Texts from one number are handled one at a time (until the transaction ends), so
--- two first texts arriving together cannot both start a conversation.
+-- two first texts arriving together cannot both start a conversation. A contact's
+-- removal takes the same lock first (contact-removal-lock-phones).
 SELECT pg_advisory_xact_lock(hashtextextended('sms:' || $1::text, 0));
 
 -- name: sms-wave-last-reminder

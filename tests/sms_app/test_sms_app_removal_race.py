@@ -6,7 +6,8 @@ and carries on, and the text still goes, once.
 Before: the removal held the contact FOR UPDATE and waited on the text's row; the
 worker held the text's row and waited (the invitation it issues refers to the
 contact) on the contact. PostgreSQL broke the deadlock by failing one of them, and a
-failed claim ended ``survey sms worker``."""
+failed claim ended ``survey sms worker``. The same circle closed between a removal and
+a text from the number being handled (its conversation against its contact)."""
 
 from __future__ import annotations
 
@@ -19,14 +20,16 @@ import pytest
 from survey import db
 from survey.access import SYSTEM
 from survey.db import Conn
-from survey.services import contact_removal
+from survey.services import contact_removal, sms_inbound
 from survey.services.sms_worker import PassStats
 from survey.sms.fakeprovider import FakeTwilio
+from survey.sms.webhooks import InboundSms
 from survey.sql import Q
 
 from .conftest import (
     OUR_NUMBER,
     FrozenClock,
+    Phone,
     make_worker,
     make_world,
     next_noon_pacific,
@@ -128,3 +131,45 @@ async def test_a_claim_the_database_rolls_back_does_not_end_the_worker(
     finally:
         worker_conn.terminate()
         other.terminate()
+
+
+async def test_removing_a_contact_while_their_text_is_handled_does_not_deadlock(
+    conn: Conn, client: Any, resources: Any, database_url: str,
+) -> None:
+    w = await make_world(conn, resources, languages=["en"], contacts=[(PERSON, "King", "en")])
+    contact = w.contacts[PERSON]
+    assert await Phone(client, PERSON).text("hi") != []  # a conversation going on
+    inbound, removing, other = [await db.connect(database_url) for _ in range(3)]
+    try:
+        for c in (inbound, removing, other):
+            await c.execute("SET deadlock_timeout = '60s'")
+        # The text's handling holds its conversation, then waits (here on the wave
+        # row, held by a third session) before it logs the text against the contact.
+        hold = other.transaction()
+        await hold.start()
+        await other.execute("SELECT 1 FROM waves WHERE id = $1 FOR UPDATE", w.wave_id)
+
+        async def handle() -> list[str]:
+            sms = InboundSms(message_sid="SM" + "7" * 32, from_=PERSON, to=OUR_NUMBER,
+                             body="1")
+            async with inbound.transaction():
+                return await sms_inbound.handle_inbound(
+                    inbound, resources, sms, next_noon_pacific())
+
+        async def remove() -> Any:
+            async with removing.transaction():
+                return await contact_removal.remove_contact(
+                    removing, SYSTEM, w.program_id, contact)
+
+        text = asyncio.create_task(handle())
+        await _waiting_or_done(text, conn, inbound.get_server_pid())
+        removal = asyncio.create_task(remove())
+        await _waiting_or_done(removal, conn, removing.get_server_pid())
+        await hold.commit()
+        await asyncio.wait_for(asyncio.gather(text, removal), 10)
+        assert removal.result().removed == 1
+        assert await conn.fetchval("SELECT count(*) FROM contacts") == 0
+        assert await conn.fetchval("SELECT count(*) FROM sms_conversations") == 0
+    finally:
+        for c in (inbound, removing, other):
+            c.terminate()
