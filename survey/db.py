@@ -49,6 +49,13 @@ def connection_lost(exc: BaseException) -> bool:
     return isinstance(exc, _UNAVAILABLE)
 
 
+def transient(exc: BaseException) -> bool:
+    """Whether ``exc`` is the server rolling back one transaction that may well pass if
+    tried again (a deadlock it broke, a serialization failure): a worker logs it and
+    carries on, it does not give up."""
+    return isinstance(exc, asyncpg.TransactionRollbackError)
+
+
 async def _init_connection(conn: Conn) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")

@@ -216,12 +216,16 @@ class ContactsRemovedOut(Base, kw_only=True):
     removed: int
     """Contacts whose phone number, panel code and consent records are gone."""
     kept: int = 0
-    """A wave's purge only: contacts left as they were, invited to another wave that
-    is open or still a draft."""
+    """A wave's purge only: contacts left as they were because another wave that is
+    open or still a draft may still reach them: they are at one of its sites, or it
+    invited them."""
     links_withdrawn: int = 0
     """Personal links of theirs that no longer open anything."""
     texts_canceled: int = 0
     """Texts to them that were waiting to go out and now never will."""
+    opted_out: int = 0
+    """Numbers put on the opt-out list by the removal: a text of theirs that mentioned
+    stopping was still awaiting review, which nobody could decide once they are gone."""
 
 
 class InvitationsIn(Base, kw_only=True):

@@ -74,7 +74,8 @@ class ContactController(Controller):
             "Forget a contact (a resident asked to be): its phone number, panel code and "
             "consent records are deleted, texts waiting to go out to it are canceled and "
             "its personal links stop working. Answers already given stay, de-identified. "
-            "A number that opted out stays on the opt-out list, which must be honoured."
+            "A number that opted out stays on the opt-out list, which must be honoured; "
+            "a number whose text that mentioned stopping still awaits review is put on it."
         ),
     )
     async def remove_contact(
@@ -92,7 +93,8 @@ class WaveContactController(Controller):
         status_code=200,
         description=(
             "Remove the contacts a closed wave invited, as DELETE .../contacts/{id} does, "
-            "but for those invited to another wave that is open or a draft (`kept`). "
+            "but for those another wave that is open or a draft may still reach: at one "
+            "of its sites, or invited to it (`kept`). "
             "Refused with 409 unless the wave is closed."
         ),
     )

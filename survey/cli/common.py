@@ -185,7 +185,9 @@ async def once_or_until_stopped(
     after a wait (``poll``, doubling while the database stays away, at most
     ``RETRY_CAP``) the worker carries on with a fresh connection from ``connect``,
     set up by ``prepare`` as the first one was. Whatever the pass held in a transaction rolled
-    back with the session. ``--once`` fails as any command does.
+    back with the session. A pass whose transaction the server rolls back (``db.transient``)
+    is logged and the next one starts on the same connection. ``--once`` fails as any
+    command does.
     """
     if once:
         return await worker.run_once()
@@ -197,6 +199,14 @@ async def once_or_until_stopped(
             try:
                 return await worker.run(stop, poll=poll)
             except Exception as exc:
+                if db.transient(exc):
+                    # One transaction the server rolled back (a deadlock it broke, a
+                    # serialization failure): nothing is lost, the next pass tries again.
+                    log.warning("pass rolled back; carrying on",
+                                extra={"error": f"{type(exc).__name__}: {exc}"})
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=poll)
+                    continue
                 if not db.connection_lost(exc):
                     raise
                 reason = f"{type(exc).__name__}: {exc}"

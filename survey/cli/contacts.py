@@ -1,7 +1,8 @@
 """``survey contacts purge --wave W``: remove the contact details of a closed wave's
 contacts once its fieldwork is over (``survey.services.contact_removal``).
 
-Contacts another open or draft wave has invited are kept, and counted. Answers stay,
+Contacts another open or draft wave may still reach (at one of its sites, or invited
+to it) are kept, and counted. Answers stay,
 de-identified; nothing about a contact is printed, only counts.
 """
 
@@ -39,5 +40,6 @@ async def run_purge(args: argparse.Namespace) -> int:
         f"{out.texts_canceled} waiting text(s) canceled"
     )
     if out.kept:
-        print(f"kept {out.kept} contact(s) invited to another open or draft wave")
+        print(f"kept {out.kept} contact(s) at a site of, or invited to, another open or"
+              " draft wave")
     return 0

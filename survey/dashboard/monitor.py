@@ -161,9 +161,10 @@ class MonitorController(Controller):
         except SurveyError as exc:
             if exc.status in (401, 403, 404):
                 raise
-            if isinstance(exc, Conflict):
+            if isinstance(exc, Conflict) and exc.message == sms_review.ALREADY_DECIDED:
                 # Decided already (another tab, another grantee): back to the monitor,
-                # which says by whom and when, so a reload posts nothing again.
+                # which says by whom and when, so a reload posts nothing again. Any
+                # other refusal (the contact is gone) is worded on the page below.
                 return Redirect(f"{here}?already={message_id}#review-h", status_code=303)
             t = page_context(request, who)["t"]
             return await self._page(request, conn, who, program_id, wave_id,

@@ -3,7 +3,11 @@ forgotten, or every contact of a closed wave once its fieldwork is over.
 
 What goes: the ``contacts`` row (phone number, panel code, language, consent), its
 consent records and text conversations, and every personal link of its invitations.
-Texts still waiting to go out to it are canceled. What stays: responses already given,
+Texts still waiting to go out to it are canceled. A text of theirs that mentioned
+stopping and still awaits a person's decision (``sms_review``) cannot be decided once
+the contact is gone, so the removal decides it "stop": the number goes on the opt-out
+list, as a staff "stop" would have put it. A person's request to stop is never lost
+with the contact. What stays: responses already given,
 as de-identified responses (they refer to the invitation, which no longer refers to
 anyone, and keep the panel member's pseudonymous id, so pre/post pairing still holds),
 the invitations themselves (report counts do not move) and the text log without the
@@ -15,6 +19,8 @@ The audit entry names the contact's id and counts, never the phone number.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from survey import access
 from survey.access import Principal
 from survey.db import Conn, fetch_one
@@ -22,25 +28,48 @@ from survey.errors import Conflict, NotFound
 from survey.i18n.marks import staff as t
 from survey.schemas import ContactsRemovedOut
 from survey.services import audit
+from survey.services import sms_optouts as optouts
 from survey.services.contacts import normalize_phone
 from survey.sql import Q
 
 ONLY_CLOSED = t("Only a closed wave's contacts can be purged; this wave is %(state)s")
 
 
-async def _remove(conn: Conn, program_id: int, ids: list[int]) -> ContactsRemovedOut:
-    """Remove these contacts (locked first); the caller has checked access."""
+async def _remove(
+    conn: Conn, who: Principal, program_id: int, ids: list[int]
+) -> ContactsRemovedOut:
+    """Remove these contacts (locked first, after their numbers' inbound lock); the
+    caller has checked access."""
+    await conn.execute(Q.contact_removal_lock_phones, program_id, ids)
     locked = [r["id"] for r in await conn.fetch(Q.contact_removal_lock, program_id, ids)]
     if not locked:
         return ContactsRemovedOut(removed=0)
     canceled = await conn.execute(Q.contact_removal_cancel_texts, program_id, locked)
+    opted_out = await _stop_pending_reviews(conn, who, program_id, locked)
     await conn.execute(Q.contact_removal_forget_tokens, program_id, locked)
     withdrawn = await conn.execute(Q.contact_removal_withdraw_links, program_id, locked)
     removed = await conn.execute(Q.contact_removal_delete, program_id, locked)
     return ContactsRemovedOut(
         removed=_count(removed), links_withdrawn=_count(withdrawn),
-        texts_canceled=_count(canceled),
+        texts_canceled=_count(canceled), opted_out=opted_out,
     )
+
+
+async def _stop_pending_reviews(
+    conn: Conn, who: Principal, program_id: int, ids: list[int]
+) -> int:
+    """Opt out the numbers whose texts that mentioned stopping nobody has decided yet,
+    and mark those texts decided "stop" by ``who``; how many numbers."""
+    phones = [r["phone_e164"] for r in await conn.fetch(
+        Q.contact_removal_review_pending, program_id, ids)]
+    if not phones:
+        return 0
+    now = datetime.now(UTC)
+    for phone in phones:
+        await optouts.record_opt_out(conn, phone, optouts.SOURCE_REMOVAL, now)
+    await conn.execute(
+        Q.contact_removal_decide_reviews, program_id, ids, now, who.user_id or None)
+    return len(phones)
 
 
 def _count(status: str) -> int:
@@ -53,12 +82,13 @@ async def remove_contact(
 ) -> ContactsRemovedOut:
     """Remove one contact; ``NotFound`` if the program has no such contact."""
     access.check(who, program_id, "pii")
-    out = await _remove(conn, program_id, [contact_id])
+    out = await _remove(conn, who, program_id, [contact_id])
     if not out.removed:
         raise NotFound("contact")
     await audit.record(
         conn, who, "contact.remove", program_id=program_id, target=str(contact_id),
         links_withdrawn=out.links_withdrawn, texts_canceled=out.texts_canceled,
+        opted_out=out.opted_out,
     )
     return out
 
@@ -77,18 +107,19 @@ async def purge_wave(
     conn: Conn, who: Principal, program_id: int, wave_id: int
 ) -> ContactsRemovedOut:
     """Remove the contacts a closed wave invited, but for those another open or draft
-    wave has invited: their fieldwork is not over."""
+    wave may still reach (it invited them, or they are at one of its sites): their
+    fieldwork is not over."""
     access.check(who, program_id, "pii")
     wave = await fetch_one(conn, Q.wave_get_for_update, program_id, wave_id, what="wave")
     if wave["state"] != "closed":
         raise Conflict(ONLY_CLOSED, state=wave["state"])
     found = await conn.fetch(Q.contact_purge_candidates, program_id, wave_id)
     kept = sum(1 for r in found if r["kept"])
-    out = await _remove(conn, program_id, [r["id"] for r in found if not r["kept"]])
+    out = await _remove(conn, who, program_id, [r["id"] for r in found if not r["kept"]])
     out.kept = kept
     await audit.record(
         conn, who, "contacts.purge", program_id=program_id, target=str(wave_id),
         removed=out.removed, kept=out.kept, links_withdrawn=out.links_withdrawn,
-        texts_canceled=out.texts_canceled,
+        texts_canceled=out.texts_canceled, opted_out=out.opted_out,
     )
     return out

@@ -20,7 +20,10 @@ logged as kind ``review`` for a person (``GET …/sms/review``) and stops the
 conversation's reminders (the engine's ``Event.REVIEW``). It is filed under the
 conversation's wave while that is open; otherwise under the open wave that texted
 the number last (a link sent after a closed wave's conversation), where someone
-looks, and the same for a number with no conversation at all. It is not taken as a menu
+looks, and the same for a number with no conversation at all. A text with nowhere to
+be filed (no open wave texted the number: a removed contact's, or a number no program
+has) would be read by nobody, so it is taken as the opt-out it may be: a request to
+stop is never lost. It is not taken as a menu
 choice, nor re-prompted as an invalid reply; at a free-text question the engine keeps
 it as the answer.
 
@@ -120,7 +123,8 @@ async def _handle(conn: Conn, res: Resources, sms: InboundSms, now: datetime) ->
     conv, created = await _route(conn, phone, sms.to, now)
     if conv is None:
         if keyword is KeywordKind.NONE and not sms.opt_out_type and mentions_opt_out(sms.body):
-            await _file_for_review(conn, sms, phone, now, None)
+            if not await _file_for_review(conn, sms, phone, now, None):
+                await optouts.record_opt_out(conn, phone, optouts.SOURCE_UNFILED, now)
         elif keyword is KeywordKind.OPT_OUT:
             await optouts.record_opt_out(conn, phone, source, now)
         elif keyword is KeywordKind.OPT_IN and was_suppressed:
@@ -211,22 +215,23 @@ async def _ask_again_elsewhere(
 
 async def _file_for_review(
     conn: Conn, sms: InboundSms, phone: str, now: datetime, conv: Conversation | None
-) -> None:
+) -> bool:
     """Log a text for review under the open wave that texted the number last, else
-    (none open) under the closed conversation's wave, else nowhere."""
+    (none open) under the closed conversation's wave, else nowhere (False)."""
     row = await conn.fetchrow(Q.sms_last_texting_wave, phone, now)
     if row is not None:
         where = (row["program_id"], row["wave_id"], row["contact_id"], row["conversation_id"])
     elif conv is not None:
         where = (conv.program_id, conv.wave_id, conv.contact_id, conv.id)
     else:
-        return
+        return False
     program_id, wave_id, contact_id, conversation_id = where
     await outbox.log_inbound(
         conn, program_id, kind="review", wave_id=wave_id, contact_id=contact_id,
         conversation_id=conversation_id, message_sid=sms.message_sid,
         segments=max(sms.num_segments, 1), now=now,
     )
+    return True
 
 
 async def _help_outside_conversation(

@@ -19,7 +19,9 @@ __all__ = [
     "SOURCE_CARRIER",
     "SOURCE_KEYWORD",
     "SOURCE_PROVIDER",
+    "SOURCE_REMOVAL",
     "SOURCE_STAFF",
+    "SOURCE_UNFILED",
     "is_suppressed",
     "record_opt_in",
     "record_opt_out",
@@ -29,6 +31,12 @@ SOURCE_KEYWORD = "sms keyword"
 SOURCE_PROVIDER = "provider opt-out"  # Twilio Advanced Opt-Out's OptOutType
 SOURCE_CARRIER = "carrier (21610)"  # the provider refused: the number sent STOP to it
 SOURCE_STAFF = "staff review"  # a person read a text that mentioned stopping: stop
+# The contact was removed while such a text still awaited review: nobody can decide it
+# any more, so it is taken as the request it may be (contact_removal).
+SOURCE_REMOVAL = "removed awaiting review"
+# A text that mentioned stopping from a number no program has as a contact (removed,
+# or never ours): there is nothing to file it under for review (sms_inbound).
+SOURCE_UNFILED = "unfiled mention of stopping"
 
 
 async def is_suppressed(conn: Conn, phone: str) -> bool:

@@ -17,6 +17,11 @@ conversation's automatic reminders stay stopped. The decision, once per text:
 
 Who decided and when stay on the message row and in the audit log; a second
 decision is a conflict naming the first, never a silent overwrite.
+
+A contact removed while its text awaited review: the removal decided it "stop" and
+opted the number out (``contact_removal``), so a decision after is that conflict. A
+text whose contact went before that rule (no number left to opt out) refuses "stop"
+with a conflict that says so, rather than answering as if the number were opted out.
 """
 
 from __future__ import annotations
@@ -35,9 +40,13 @@ from survey.sms.conversation import opt_out
 from survey.sms_schemas import SmsReviewRow
 from survey.sql import Q
 
-__all__ = ["ALREADY_DECIDED", "decide"]
+__all__ = ["ALREADY_DECIDED", "CONTACT_GONE", "decide"]
 
 ALREADY_DECIDED = t("%(who)s already decided on this text (%(when)s)")
+CONTACT_GONE = t(
+    "This text's contact was removed, and their phone number with it: no number is "
+    "left to opt out"
+)
 DECISIONS = ("stop", "keep")
 
 
@@ -85,8 +94,9 @@ async def _stop(
         await conn.fetchval(Q.sms_review_contact_phone, program_id, contact_id)
         if contact_id is not None else None
     )
-    if phone is not None:
-        await optouts.record_opt_out(conn, phone, optouts.SOURCE_STAFF, now)
+    if phone is None:
+        raise Conflict(CONTACT_GONE)
+    await optouts.record_opt_out(conn, phone, optouts.SOURCE_STAFF, now)
     if conversation_id is None:
         return
     conv = await conversations.lock(conn, program_id, conversation_id)

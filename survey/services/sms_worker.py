@@ -9,6 +9,10 @@ Send protocol, one text at a time:
    still go (not opted out, wave open, conversation going on) and when (quiet hours
    in the recipient's site time zone, then the number's rate). Too early: move ``send_at`` and stop.
    Otherwise mark it ``sending`` with this worker's database session and commit.
+   The claim holds the text's contact (``FOR KEY SHARE NOWAIT``) before anything
+   refers to it; while a removal holds it, the worker defers the text (the removal
+   cancels it) rather than wait: a deadlock (sms-outbox-contact-share). A claim the
+   server rolls back (deadlock, serialization) is logged; the text stays queued.
 2. Hand the text to the provider.
 3. Record the outcome (one transaction): ``sent`` with the provider's id, back to
    ``queued`` with a backoff, or ``failed``.
@@ -35,26 +39,19 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+import asyncpg
 import msgspec
 
-from survey import security
+from survey import db, security
 from survey.config import Settings
 from survey.db import Conn, Record
 from survey.resources import Resources
 from survey.services import invitations
-from survey.services import sms_conversations as conversations
 from survey.services import sms_optouts as optouts
-from survey.services import sms_outbox as outbox
+from survey.services import sms_sweeps as sweeps
 from survey.services import sms_texts as texts
 from survey.services.sms_conversations import ACTIVE
-from survey.services.sms_setup import (
-    gettext_for,
-    load_wave,
-    rate_limit,
-    reminder_schedule,
-    setup_for,
-)
-from survey.sms.conversation import Step, close, reminder
+from survey.services.sms_setup import gettext_for, load_wave, rate_limit, reminder_schedule
 from survey.sms.schedule import (
     DEFAULT_WINDOW,
     Clock,
@@ -80,6 +77,7 @@ log = logging.getLogger("survey.sms.worker")
 LINK_KINDS = {"invitation": texts.MSG_LINK_INVITATION, "link_reminder": texts.MSG_LINK_REMINDER}
 CONVERSATION_KINDS = ("conversation", "reminder")
 RECEIPT_RETENTION = timedelta(days=7)
+GIVE_WAY = timedelta(seconds=5)  # a text's wait while its contact is being removed
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -122,6 +120,8 @@ class PassStats(msgspec.Struct, kw_only=True):
     recovered: int = 0
     reminders: int = 0
     closed: int = 0
+    rolled_back: int = 0
+    """Claims the database rolled back (deadlock, serialization): tried again later."""
 
 
 class _Claim(msgspec.Struct, frozen=True, kw_only=True):
@@ -222,6 +222,25 @@ class Worker:
 
     async def send_next(self, stats: PassStats) -> bool:
         """Handle the next due text; False when none is due."""
+        try:
+            claim = await self._claim(stats)
+        except Exception as exc:
+            if not db.transient(exc):
+                raise
+            # Rolled back whole: the text is still queued, for the next claim.
+            log.warning("sms claim rolled back; carrying on",
+                        extra={"error": type(exc).__name__})
+            stats.rolled_back += 1
+            return True
+        if isinstance(claim, bool):
+            return claim
+        # Committed: from here until the outcome is recorded the row says 'sending'.
+        await self._send(claim, stats)
+        return True
+
+    async def _claim(self, stats: PassStats) -> _Claim | bool:
+        """Claim the next due text (step 1): the claim to send, or False when none is
+        due, or True when one was handled without sending (canceled, deferred)."""
         conn = self.conn
         now = self.clock()
         async with conn.transaction():
@@ -229,6 +248,9 @@ class Worker:
             row = await conn.fetchrow(Q.sms_outbox_claim, now)
             if row is None:
                 return False
+            if row["contact_id"] is not None and not await self._hold_contact(row, now):
+                stats.deferred += 1
+                return True
             reason = _why_not(row, now)
             if reason is not None:
                 await conn.execute(Q.sms_outbox_cancel, row["program_id"], row["id"], reason)
@@ -248,13 +270,23 @@ class Worker:
                 Q.sms_outbox_mark_sending, row["program_id"], row["id"], now, plan.send_at,
                 logged, invitation_id,
             )
-            claim = _Claim(
+            return _Claim(
                 program_id=row["program_id"], id=row["id"], kind=row["kind"],
                 conversation_id=row["conversation_id"], phone=row["phone_e164"], body=body,
                 send_at=plan.send_at, closes_at=plan.closes_at,
             )
-        # Committed: from here until the outcome is recorded the row says 'sending'.
-        await self._send(claim, stats)
+
+    async def _hold_contact(self, row: Record, now: datetime) -> bool:
+        """Hold the claimed text's contact for this transaction; False (the text
+        deferred by ``GIVE_WAY``) while someone holds it to remove it."""
+        try:
+            async with self.conn.transaction():  # a savepoint: the claim goes on
+                await self.conn.fetchval(
+                    Q.sms_outbox_contact_share, row["program_id"], row["contact_id"])
+        except asyncpg.LockNotAvailableError:
+            await self.conn.execute(
+                Q.sms_outbox_defer, row["program_id"], row["id"], now + GIVE_WAY)
+            return False
         return True
 
     async def _body(self, row: Record) -> tuple[str, str, int | None]:
@@ -360,41 +392,9 @@ class Worker:
             stats.recovered += len(recovered)
             await conn.execute(Q.sms_receipts_prune, now - RECEIPT_RETENTION)
         async with conn.transaction():
-            stats.closed += await self._close_conversations(now)
+            stats.closed += await sweeps.close_conversations(
+                conn, now, self.config.reminders, self.config.reminder_max)
             await conn.execute(Q.sms_cancel_closed_waves, now)
         async with conn.transaction():
-            stats.reminders += await self._enqueue_reminders(now)
-
-    async def _close_conversations(self, now: datetime) -> int:
-        rows = await self.conn.fetch(Q.sms_conversations_to_close, now)
-        for r in rows:
-            conv = await conversations.lock(self.conn, r["program_id"], r["id"])
-            wave = await load_wave(self.conn, conv.program_id, conv.wave_id)
-            state = close(await conversations.load_state(self.conn, conv))
-            await conversations.save_step(
-                self.conn, wave, conv, Step(state=state, messages=[]), now=now,
-                schedule=self.config.reminders, most_reminders=self.config.reminder_max,
-                inbound=False,
-            )
-        return len(rows)
-
-    async def _enqueue_reminders(self, now: datetime) -> int:
-        rows = await self.conn.fetch(Q.sms_reminders_due, now, self.config.reminder_max)
-        count = 0
-        for r in rows:
-            conv = await conversations.lock(self.conn, r["program_id"], r["id"])
-            wave = await load_wave(self.conn, conv.program_id, conv.wave_id)
-            state = await conversations.load_state(self.conn, conv)
-            bodies = reminder(await setup_for(self.conn, self.res, wave), state)
-            if not bodies or await optouts.is_suppressed(self.conn, conv.phone):
-                await self.conn.execute(Q.sms_conversation_no_reminder, conv.program_id, conv.id)
-                continue
-            await outbox.enqueue(
-                self.conn, conv.program_id, conv.wave_id, "reminder",
-                [outbox.Outgoing.text(conv.contact_id, b, language=state.language,
-                                      conversation_id=conv.id) for b in bodies],
-                send_at=now,
-            )
-            await self.conn.execute(Q.sms_conversation_reminded, conv.program_id, conv.id)
-            count += 1
-        return count
+            stats.reminders += await sweeps.enqueue_reminders(
+                conn, self.res, now, self.config.reminder_max)

@@ -2,6 +2,16 @@
 -- fieldwork is over (survey.services.contact_removal; why rows are deleted and not
 -- blanked: 0024_contact_removal.sql). $1 is the program, $2 the contacts' ids.
 
+-- name: contact-removal-lock-phones
+-- First, each contact's number as an inbound text takes it (sms-lock-phone, same key),
+-- in one order: a text from the number being handled finishes before the removal
+-- begins, and one arriving during it waits, then finds no contact. Without it the two
+-- deadlock: the text holds its conversation and needs the contact (its log row refers
+-- to it); the removal holds the contact and, deleting, needs the conversation.
+SELECT pg_advisory_xact_lock(hashtextextended('sms:' || p.phone_e164, 0))
+FROM (SELECT DISTINCT phone_e164 FROM contacts
+      WHERE program_id = $1 AND id = ANY($2::bigint[]) ORDER BY phone_e164) p;
+
 -- name: contact-removal-lock
 -- The contacts, locked: a send or an upload waits for the removal, then finds them gone.
 SELECT id FROM contacts WHERE program_id = $1 AND id = ANY($2::bigint[])
@@ -16,6 +26,25 @@ SELECT id FROM contacts WHERE program_id = $1 AND phone_e164 = $2;
 -- with the provider already, or about to be; it ends as any other does.
 UPDATE sms_messages SET state = 'canceled', error = 'contact removed', claimed_by = NULL
 WHERE program_id = $1 AND contact_id = ANY($2::bigint[]) AND state = 'queued';
+
+-- name: contact-removal-review-pending
+-- The numbers of those with a text that mentioned stopping ("why do you text me,
+-- stop") still awaiting a person's decision: once the contact is gone nobody could
+-- decide it, so the removal takes it as the request it may be (the number goes on the
+-- opt-out list, which outlives the contact).
+SELECT DISTINCT c.phone_e164
+FROM contacts c
+JOIN sms_messages m ON m.program_id = c.program_id AND m.contact_id = c.id
+WHERE c.program_id = $1 AND c.id = ANY($2::bigint[])
+  AND m.direction = 'inbound' AND m.kind = 'review' AND m.review_decision IS NULL
+ORDER BY c.phone_e164;
+
+-- name: contact-removal-decide-reviews
+-- Those texts, decided "stop" by whoever removed the contact ($4, a users id or NULL
+-- for the command line): a later decision is refused as a second one.
+UPDATE sms_messages SET review_decision = 'stop', reviewed_at = $3, reviewed_by = $4
+WHERE program_id = $1 AND contact_id = ANY($2::bigint[])
+  AND direction = 'inbound' AND kind = 'review' AND review_decision IS NULL;
 
 -- name: contact-removal-forget-tokens
 -- The links sent after the first (0020): gone, so they open nothing.
@@ -43,12 +72,19 @@ DELETE FROM contacts WHERE program_id = $1 AND id = ANY($2::bigint[]);
 
 -- name: contact-purge-candidates
 -- A closed wave's contacts (those it invited, $2), each with whether it must stay:
--- it is invited to another wave that is open or still a draft.
+-- another wave that is open or still a draft may still reach them. It invited them,
+-- or the contact is at one of its sites: an open wave that has not texted them yet
+-- (a later send, a reminder, a conversation they start) and a draft (which cannot
+-- send before its launch) both need the contact row to reach them at all.
 SELECT c.id,
-       EXISTS (SELECT 1 FROM invitations o
-               JOIN waves w ON w.program_id = o.program_id AND w.id = o.wave_id
-               WHERE o.program_id = c.program_id AND o.contact_id = c.id
-                 AND o.wave_id <> $2 AND w.state IN ('draft', 'open')) AS kept
+       (EXISTS (SELECT 1 FROM invitations o
+                JOIN waves w ON w.program_id = o.program_id AND w.id = o.wave_id
+                WHERE o.program_id = c.program_id AND o.contact_id = c.id
+                  AND o.wave_id <> $2 AND w.state IN ('draft', 'open'))
+        OR EXISTS (SELECT 1 FROM wave_sites ws
+                   JOIN waves w ON w.program_id = ws.program_id AND w.id = ws.wave_id
+                   WHERE ws.program_id = c.program_id AND ws.site_id = c.site_id
+                     AND ws.wave_id <> $2 AND w.state IN ('draft', 'open'))) AS kept
 FROM contacts c
 WHERE c.program_id = $1
   AND EXISTS (SELECT 1 FROM invitations i

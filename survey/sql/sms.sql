@@ -460,6 +460,13 @@ ORDER BY m.send_at, m.id
 LIMIT 1
 FOR UPDATE OF m SKIP LOCKED;
 
+-- name: sms-outbox-contact-share
+-- The claimed text's contact, held (FOR KEY SHARE) before anything of the claim refers
+-- to it (the invitation a link text issues): a removal holds the contact FOR UPDATE and
+-- then waits on the text's row, so waiting here would close the circle. NOWAIT: the
+-- worker gives way instead (the removal then cancels the text). No row: it is gone.
+SELECT id FROM contacts WHERE program_id = $1 AND id = $2 FOR KEY SHARE NOWAIT;
+
 -- name: sms-outbox-cancel
 UPDATE sms_messages SET state = 'canceled', error = $3, claimed_by = NULL
 WHERE program_id = $1 AND id = $2;
@@ -579,7 +586,8 @@ LIMIT 1;
 
 -- name: sms-lock-phone
 -- Texts from one number are handled one at a time (until the transaction ends), so
--- two first texts arriving together cannot both start a conversation.
+-- two first texts arriving together cannot both start a conversation. A contact's
+-- removal takes the same lock first (contact-removal-lock-phones).
 SELECT pg_advisory_xact_lock(hashtextextended('sms:' || $1::text, 0));
 
 -- name: sms-wave-last-reminder

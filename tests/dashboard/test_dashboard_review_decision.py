@@ -141,3 +141,25 @@ async def test_a_decision_other_than_stop_or_keep_is_refused_by_the_service(
     assert "Datos no válidos" in r.text
     assert await conn.fetchval(
         "SELECT review_decision FROM sms_messages WHERE id = $1", message_id) is None
+
+
+async def test_stop_on_a_text_whose_contact_is_gone_says_so_on_the_monitor(
+    client: Any, actors: Any, conn: Conn, resources: Any
+) -> None:
+    pid = actors.programs["own"]
+    wave_id = await _complaints(conn, resources, pid)
+    message_id = await conn.fetchval(
+        "SELECT m.id FROM sms_messages m JOIN contacts c ON c.id = m.contact_id"
+        " WHERE m.kind = 'review' AND c.phone_e164 = $1", STOP_ME)
+    # Gone with no decision (as before removals decided such texts): no number left.
+    await conn.execute("DELETE FROM contacts WHERE phone_e164 = $1", STOP_ME)
+    monitor = f"/dashboard/programs/{pid}/waves/{wave_id}/monitor"
+    staff = Staff(client)
+    await staff.login("grantee@example.org")
+    page = await staff.get(monitor)
+    r = await staff.submit(page, f"{monitor}/review/{message_id}", {"decision": "stop"})
+    assert r.status_code == 409, r.text
+    assert "no number is left to opt out" in r.text.replace("&#39;", "'")
+    assert "Decision recorded" not in r.text
+    assert await conn.fetchval(
+        "SELECT review_decision FROM sms_messages WHERE id = $1", message_id) is None

@@ -163,9 +163,11 @@ async def test_purging_a_closed_wave_keeps_who_another_wave_needs(
     actors: Any,
 ) -> None:
     w = await make_world(conn, resources, mode="link", languages=["en"],
+                         sites=[("King", "America/Los_Angeles"),
+                                ("Pierce", "America/Los_Angeles")],
                          contacts=[(DONE, "King", "en"), (WAITING, "King", "en"),
                                    (STAYS, "King", "en")])
-    pid, site = w.program_id, w.sites["King"]
+    pid, site, pierce = w.program_id, w.sites["King"], w.sites["Pierce"]
     await _join(conn, pid, "grantee@example.org", "evaluator@example.org")
     base = f"/api/v1/programs/{pid}/waves/{w.wave_id}"
     r = await client.post(f"{base}/invitations", json={"for_contacts": True, "site_id": site},
@@ -175,15 +177,16 @@ async def test_purging_a_closed_wave_keeps_who_another_wave_needs(
     r = await client.post(f"{base}/sms/send", json={"action": "invite", "site_id": site},
                           headers=admin)
     assert r.status_code == 202, r.text
-    # STAYS is invited to the next wave too (a draft, invitations issued for print).
+    # STAYS is invited to the next wave too (a draft at another site, invitations
+    # issued for print).
     nxt = await client.post(f"/api/v1/programs/{pid}/waves", headers=admin, json={
         "name": "Next", "phase": "post", "questionnaire_id": "pulse",
-        "sites": [{"site_id": site}]})
+        "sites": [{"site_id": pierce}]})
     assert nxt.status_code == 201, nxt.text
     await conn.execute(
         "INSERT INTO invitations (program_id, wave_id, site_id, channel, token_hash, contact_id)"
         " VALUES ($1, $2, $3, 'web', '\\x01', $4)",
-        pid, nxt.json()["id"], site, w.contacts[STAYS])
+        pid, nxt.json()["id"], pierce, w.contacts[STAYS])
 
     # While the wave is open nothing is purged.
     r = await client.post(f"{base}/contacts/purge", headers=actors.headers("grantee"))
@@ -199,7 +202,8 @@ async def test_purging_a_closed_wave_keeps_who_another_wave_needs(
     assert r.status_code == 200, r.text
     # Their invitation texts were still queued (the worker cancels a closed wave's texts
     # on its next pass; the purge did first).
-    assert r.json() == {"removed": 2, "kept": 1, "links_withdrawn": 2, "texts_canceled": 2}
+    assert r.json() == {"removed": 2, "kept": 1, "links_withdrawn": 2, "texts_canceled": 2,
+                        "opted_out": 0}
     assert await _pii_left(conn, [DONE, WAITING]) == []
     assert [r["phone_e164"] for r in await conn.fetch(
         "SELECT phone_e164 FROM contacts WHERE program_id = $1", pid)] == [STAYS]
@@ -215,3 +219,42 @@ async def test_purging_a_closed_wave_keeps_who_another_wave_needs(
     async with twilio_sender(fake) as sender:
         await make_worker(conn, sender, resources, FrozenClock(noon_pacific())).run_once()
     assert fake.sent_to(DONE) == [] and fake.sent_to(WAITING) == []
+
+
+async def test_purging_keeps_who_another_open_or_draft_wave_could_still_reach(
+    conn: Conn, client: Any, resources: Any, admin: dict[str, str],
+) -> None:
+    """A wave at a contact's site that has not invited them yet still needs them: an
+    open one may text them later (or they start a conversation), a draft once launched."""
+    pacific = "America/Los_Angeles"
+    w = await make_world(conn, resources, mode="link", languages=["en"],
+                         sites=[("King", pacific), ("Pierce", pacific), ("Yakima", pacific)],
+                         contacts=[(DONE, "King", "en"), (WAITING, "Pierce", "en"),
+                                   (STAYS, "Yakima", "en")])
+    pid = w.program_id
+    base = f"/api/v1/programs/{pid}/waves/{w.wave_id}"
+    for site in w.sites.values():
+        r = await client.post(f"{base}/invitations", headers=admin,
+                              json={"for_contacts": True, "site_id": site})
+        assert r.status_code == 201, r.text
+    assert (await client.post(f"{base}/close", headers=admin)).status_code == 200
+    # A draft at Pierce and an open wave at Yakima; neither has invited anyone.
+    for name, site in (("Draft", "Pierce"), ("Open", "Yakima")):
+        r = await client.post(f"/api/v1/programs/{pid}/waves", headers=admin, json={
+            "name": name, "phase": "post", "questionnaire_id": "pulse", "languages": ["en"],
+            "channels": ["sms", "web"], "sms_mode": "link", "allow_unreviewed": True,
+            "sites": [{"site_id": w.sites[site]}]})
+        assert r.status_code == 201, r.text
+        if name == "Open":
+            r = await client.post(f"/api/v1/programs/{pid}/waves/{r.json()['id']}/launch",
+                                  headers=admin, json={"override_languages": ["en"],
+                                                       "reason": "test: drafts"})
+            assert r.status_code == 200, r.text
+    assert await conn.fetchval("SELECT count(*) FROM invitations WHERE wave_id <> $1",
+                               w.wave_id) == 0
+
+    r = await client.post(f"{base}/contacts/purge", headers=admin)
+    assert r.status_code == 200, r.text
+    assert (r.json()["removed"], r.json()["kept"]) == (1, 2)
+    assert sorted(r["phone_e164"] for r in await conn.fetch(
+        "SELECT phone_e164 FROM contacts WHERE program_id = $1", pid)) == [WAITING, STAYS]

@@ -1,0 +1,56 @@
+"""The SMS worker's periodic sweeps over conversations (``sms_worker.Worker.sweep``):
+close those whose wave has closed, and queue the reminders that are due."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from survey.db import Conn
+from survey.resources import Resources
+from survey.services import sms_conversations as conversations
+from survey.services import sms_optouts as optouts
+from survey.services import sms_outbox as outbox
+from survey.services.sms_setup import load_wave, setup_for
+from survey.sms.conversation import Step, close, reminder
+from survey.sql import Q
+
+__all__ = ["close_conversations", "enqueue_reminders"]
+
+
+async def close_conversations(
+    conn: Conn, now: datetime, reminders: tuple[timedelta, ...], reminder_max: int
+) -> int:
+    """Close the conversations of waves that closed; how many."""
+    rows = await conn.fetch(Q.sms_conversations_to_close, now)
+    for r in rows:
+        conv = await conversations.lock(conn, r["program_id"], r["id"])
+        wave = await load_wave(conn, conv.program_id, conv.wave_id)
+        state = close(await conversations.load_state(conn, conv))
+        await conversations.save_step(
+            conn, wave, conv, Step(state=state, messages=[]), now=now,
+            schedule=reminders, most_reminders=reminder_max, inbound=False,
+        )
+    return len(rows)
+
+
+async def enqueue_reminders(conn: Conn, res: Resources, now: datetime, reminder_max: int) -> int:
+    """Queue the conversation reminders due now; how many conversations got one."""
+    rows = await conn.fetch(Q.sms_reminders_due, now, reminder_max)
+    count = 0
+    for r in rows:
+        conv = await conversations.lock(conn, r["program_id"], r["id"])
+        wave = await load_wave(conn, conv.program_id, conv.wave_id)
+        state = await conversations.load_state(conn, conv)
+        bodies = reminder(await setup_for(conn, res, wave), state)
+        if not bodies or await optouts.is_suppressed(conn, conv.phone):
+            await conn.execute(Q.sms_conversation_no_reminder, conv.program_id, conv.id)
+            continue
+        await outbox.enqueue(
+            conn, conv.program_id, conv.wave_id, "reminder",
+            [outbox.Outgoing.text(conv.contact_id, b, language=state.language,
+                                  conversation_id=conv.id) for b in bodies],
+            send_at=now,
+        )
+        await conn.execute(Q.sms_conversation_reminded, conv.program_id, conv.id)
+        count += 1
+    return count
