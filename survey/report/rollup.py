@@ -122,22 +122,35 @@ def program_did(
     )
 
 
-def state_rollup(spec: ConstructSpec, sites: Sequence[SiteReport]) -> PooledResult | None:
-    """DerSimonian–Laird pool of the program sites' changes, with I².
+MIN_POOLED = 2
+"""Sites a state roll-up needs: a pool of one site is that site's own change with a
+normal interval, narrower than its Welch one, so none is reported."""
 
-    Sites whose change is suppressed are not pooled, so the pooled estimate carries
-    nothing a suppressed cell hides.
-    """
+
+def pooled_sites(construct_id: str, sites: Sequence[SiteReport]) -> list[tuple[int, float, float]]:
+    """(site id, change, SE) of the program sites whose change in the construct can be
+    pooled: shown, with a finite change and a positive SE."""
     included: list[tuple[int, float, float]] = []
     for site in sites:
         if site.comparison:
             continue
         for c in site.constructs:
-            if c.construct_id != spec.construct_id or c.change is None:
+            if c.construct_id != construct_id or c.change is None:
                 continue
             if np.isfinite(c.change.diff) and np.isfinite(c.change.se) and c.change.se > 0:
                 included.append((site.site_id, c.change.diff, c.change.se))
-    if not included:
+    return included
+
+
+def state_rollup(spec: ConstructSpec, sites: Sequence[SiteReport]) -> PooledResult | None:
+    """DerSimonian–Laird pool of the program sites' changes, with I²; None for a
+    construct with results at fewer than ``MIN_POOLED`` sites (a note says why).
+
+    Sites whose change is suppressed are not pooled, so the pooled estimate carries
+    nothing a suppressed cell hides.
+    """
+    included = pooled_sites(spec.construct_id, sites)
+    if len(included) < MIN_POOLED:
         return None
     r = pooled_effect([e for _, e, _ in included], [s for _, _, s in included])
     return PooledResult(
