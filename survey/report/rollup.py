@@ -17,7 +17,7 @@ import numpy as np
 from analysis import adjust_pvalues, diff_in_diff_frequencies, pooled_effect
 from survey.report import weighted
 from survey.report.aggregate import ConstructSpec
-from survey.report.model import DidChange, PooledResult, ProgramDid, SiteReport
+from survey.report.model import DidChange, PooledResult, ProgramDid, Report, SiteReport
 from survey.report.sample import Sample
 from survey.report.sites import scale_change
 
@@ -167,3 +167,22 @@ def state_rollup(spec: ConstructSpec, sites: Sequence[SiteReport]) -> PooledResu
         q=r.q,
         p=r.p,
     )
+
+
+def forest_measures(report: Report) -> list[tuple[str, str, PooledResult | None]]:
+    """(construct id, label, its roll-up or None) of each primary measure with results
+    at a program site: a forest plot each, with the pooled diamond where there is a
+    roll-up (a measure with results at one site has none, but still its plot)."""
+    pools = {p.construct_id: p for p in report.state}
+    measures = {
+        c.construct_id: c.label
+        for site in report.sites
+        if not site.comparison
+        for c in site.constructs
+        if c.primary
+    }
+    return [
+        (construct_id, label, pools.get(construct_id))
+        for construct_id, label in measures.items()
+        if pooled_sites(construct_id, report.sites)
+    ]

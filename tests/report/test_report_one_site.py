@@ -104,6 +104,9 @@ async def test_the_page_says_there_is_nothing_to_pool_in_spanish(
     note = next(n for n in spanish if "dos sitios" in n)
     assert note in html
     assert ES.t("No measure has results at enough sites to pool.") in html
+    # The site's forest plots stay, without a pooled diamond.
+    assert ES.t("Change by site: %(measure)s", measure="X")[:-1] in html
+    assert ES.t("All sites (pooled)") not in html
 
 
 def test_raking_failed_in_both_waves_names_each_wave(world: dict[str, Report]) -> None:
