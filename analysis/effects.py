@@ -94,7 +94,10 @@ def pooled_effect(estimates: ArrayLike, ses: ArrayLike) -> PooledEffect:
     τ² is the moment estimate max(0, (Q − df) / C); I² is max(0, (Q − df) / Q)
     as a fraction (0 when Q is 0). The CI is normal and p tests a pooled
     effect of zero. Sites with a NaN estimate or SE are dropped; a single
-    site passes through with τ² = I² = 0. An infinite estimate, or an SE that
+    site passes through with τ² = I² = 0, its own estimate with a normal
+    interval, narrower than the t interval of that site's own test: there is
+    nothing to pool, so a roll-up should ask for two sites or more (the
+    survey report gives none for one). An infinite estimate, or an SE that
     is zero, negative or infinite, raises ``ValueError`` naming its index.
     """
     effect = vector(estimates, "estimates")

@@ -12,7 +12,7 @@ labelled everywhere; an unanswered or skipped item is system-missing.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Literal
 
 import msgspec
@@ -250,3 +250,39 @@ def columns(
     return fixed + item_columns(
         q, include_text=include_text, text_width=text_width, words=labels
     )
+
+
+def export_codes(questionnaires: Iterable[Questionnaire]) -> dict[str, dict[str, str]]:
+    """Per single-choice item, the numbers the export gives its options (1..k in file
+    order, as ``item_columns`` numbers them) → option codes, for the items where a
+    number names one option only: every questionnaire orders the options alike, and
+    no option code is another's number. Uploads (margins, paper responses) take
+    either form."""
+    orders: dict[str, set[tuple[str, ...]]] = {}
+    for q in questionnaires:
+        for item in q.items:
+            if isinstance(item, SingleChoiceItem):
+                orders.setdefault(item.id, set()).add(tuple(o.code for o in item.options))
+    out: dict[str, dict[str, str]] = {}
+    for item_id, found in orders.items():
+        if len(found) != 1:
+            continue  # "2" is another option in another questionnaire
+        (order,) = found
+        numbers = {str(i): code for i, code in enumerate(order, start=1)}
+        if any(number in order and code != number for number, code in numbers.items()):
+            continue  # an option coded "2" that is not the second
+        out[item_id] = numbers
+    return out
+
+
+_WHOLE = re.compile(r"^\d+(\.0*)?$")
+
+
+def option_code(value: str, options: Collection[str], numbers: Mapping[str, str]) -> str | None:
+    """The option code ``value`` names, as a code or as its export number
+    (``numbers``: one item's entry of ``export_codes``)."""
+    if value in options:
+        return value
+    if _WHOLE.match(value):
+        return numbers.get(str(int(float(value))))
+    return None

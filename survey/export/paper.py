@@ -10,7 +10,10 @@ channel ``paper``.
 The CSV: a header of item ids plus ``site`` (name or id; optional when the wave has
 one site), ``language`` (optional: the wave's default) and ``submitted``
 (``YYYY-MM-DD``, optional: today). Multiple choices separate codes with ``;``; the
-codes ``dont_know`` and ``prefer_not`` record why a question was not answered.
+codes ``dont_know`` and ``prefer_not`` record why a question was not answered. The
+numbers the export and codebook write (single choices 1..k, one 0/1 column per option
+of a multiple choice, -99 and -98) are read too, so an exported CSV imports back
+(``survey.export.paper_cells``).
 
 A row with every question blank is no response (as on the web: nothing is stored or
 counted): it is skipped and reported, not refused, as spreadsheets fill site and
@@ -30,15 +33,12 @@ from survey import access, csvtext
 from survey.access import Principal
 from survey.db import Conn, fetch_one
 from survey.errors import Conflict
+from survey.export.paper_cells import SITE_ALIASES, Sheet
 from survey.i18n.language_names import normalize_language
 from survey.questionnaire import (
     Answer,
     AnswerError,
-    Item,
-    LikertItem,
-    MultiChoiceItem,
     Questionnaire,
-    SingleChoiceItem,
     effective_answers,
     validate_answer,
 )
@@ -75,23 +75,6 @@ def _date_problem(day: dt.date, days: Days) -> str | None:
     return f"must be a day from {days.first} to {days.last}, while the wave was open"
 
 
-def _choices(item: Item) -> str:
-    """The codes a cell may hold, as the codebook writes them, for an error message."""
-    if isinstance(item, LikertItem):
-        values = [p.value for p in item.points]
-        span = (
-            f"{values[0]}\u2013{values[-1]}"
-            if values == list(range(values[0], values[-1] + 1)) and len(values) > 2
-            else ", ".join(str(v) for v in values)
-        )
-    elif isinstance(item, SingleChoiceItem | MultiChoiceItem):
-        span = ", ".join(o.code for o in item.options)
-    else:
-        return ""
-    extra = f" (or {', '.join(item.missing)})" if item.missing else ""
-    return f"choose one of {span}{extra}"
-
-
 class _Row(msgspec.Struct, kw_only=True):
     row: int
     site_id: int
@@ -100,19 +83,20 @@ class _Row(msgspec.Struct, kw_only=True):
     answers: dict[str, Answer]
 
 
-def _header(q: Questionnaire, header: list[str]) -> tuple[list[str], list[RowError]]:
+def _header(sheet: Sheet, header: list[str]) -> tuple[list[str], list[RowError]]:
     names = [h.strip().lstrip("\ufeff") for h in header]
-    known = {item.id for item in q.items} | META
+    names = [SITE_ALIASES.get(n, n) for n in names]
     errors = [
         RowError(row=1, column=n, reason="is neither a question id nor site/language/submitted")
         for n in names
-        if n and n not in known
+        if n and n not in META and not sheet.known(n)
     ]
     seen: set[str] = set()
     for n in names:
         if n in seen:
             errors.append(RowError(row=1, column=n, reason="appears twice"))
         seen.add(n)
+    errors += [RowError(row=1, column=n, reason=r) for n, r in sheet.header_problems(names)]
     return names, errors
 
 
@@ -138,7 +122,8 @@ def parse_rows(
         return [], [RowError(row=1, column="", reason="the file is empty")]
     if first[1] is None:
         return [], [RowError(row=1, column="", reason=csvtext.NOT_CSV)]
-    names, errors = _header(q, first[1])
+    sheet = Sheet(q)
+    names, errors = _header(sheet, first[1])
     if errors:
         return [], errors
     if "site" not in names and len(set(sites.values())) != 1:
@@ -161,11 +146,12 @@ def parse_rows(
             errors.append(RowError(row=line_no, column="", reason=f"more than {MAX_ROWS} rows"))
             break
         cells = {n: (values[i].strip() if i < len(values) else "") for i, n in enumerate(names)}
-        if not any(cells.get(item.id) for item in q.items):
+        raw_answers, problems = sheet.answers(cells)
+        if not problems and not any(raw_answers.values()):
             if skipped is not None:
                 skipped.append(line_no)
             continue
-        row_errors: list[RowError] = []
+        row_errors = [RowError(row=line_no, column=c, reason=r) for c, r in problems]
 
         def fail(
             column: str, reason: str, *, _row: int = line_no, _e: list[RowError] = row_errors
@@ -205,23 +191,24 @@ def parse_rows(
             and (closed or allowed.first > allowed.last)  # today is no day of the wave
         ):
             fail("submitted", "needs the day the form was filled in: the wave is not open")
+        if cells.get("status", "complete") not in ("", "complete"):
+            fail("status", f"{cells['status']!r}: only complete responses are imported")
         answers: dict[str, Answer] = {}
         given: set[str] = set()
+        flagged = {sheet.flags[c][0] for c, _ in problems}  # an error of its own
         for item in q.items:
-            raw = cells.get(item.id, "")
-            if raw:
+            value = raw_answers.get(item.id, "")
+            if value:
                 given.add(item.id)
-            value: str | list[str] = (
-                [p.strip() for p in raw.split(";") if p.strip()]
-                if isinstance(item, MultiChoiceItem)
-                else raw
-            )
+            if item.id in flagged:
+                continue
             try:
                 answers[item.id] = validate_answer(item, value)
             except AnswerError as exc:
                 given.discard(item.id)  # one error per cell: its own, not the skip rule's
                 message = exc.message % exc.params if exc.params else exc.message
-                choices = _choices(item) if exc.message == MSG_CHOOSE_ONE else ""
+                choices = sheet.choices(item) if exc.message == MSG_CHOOSE_ONE else ""
+                raw = cells.get(item.id, ";".join(value) if isinstance(value, list) else value)
                 fail(item.id, f"{raw!r}: {choices}" if choices else message)
         visible = effective_answers(q, answers)
         for item_id in sorted(given - set(visible)):

@@ -16,6 +16,7 @@ from survey.render import charts, result_tables
 from survey.render.labels import CHANNEL_LABELS, HIDDEN_LABELS, hidden_status, label
 from survey.render.questionnaire_text import QuestionnaireText
 from survey.render.result_tables import score_span as _span
+from survey.report import rollup
 from survey.report.aggregate import construct_specs
 from survey.report.methods import methods_paragraph
 from survey.report.model import ConstructResult, Report, SiteReport, WaveStat
@@ -260,12 +261,10 @@ async def build_view(
     waves = (report.pre.name, report.post.name)
     forests = []
     by_id = {s.site_id: s for s in report.sites}
-    for pooled in report.state:
-        if not pooled.primary:
-            continue
+    for construct_id, name, pooled in rollup.forest_measures(report):
         labels, est, low, high, why = [], [], [], [], []
         for site in report.sites:
-            c = next((c for c in site.constructs if c.construct_id == pooled.construct_id), None)
+            c = next((c for c in site.constructs if c.construct_id == construct_id), None)
             if c is None or site.comparison:
                 continue
             labels.append(site.name)
@@ -274,14 +273,13 @@ async def build_view(
             est.append(c.change.diff_score if ok and c.change else math.nan)
             low.append(c.change.ci_low_score if ok and c.change else math.nan)
             high.append(c.change.ci_high_score if ok and c.change else math.nan)
-        span = _span(report, pooled.construct_id)
-        pooled_ci = (pooled.estimate_score, pooled.ci_low * span, pooled.ci_high * span)
+        span = _span(report, construct_id)
+        pooled_ci = (
+            (pooled.estimate_score, pooled.ci_low * span, pooled.ci_high * span) if pooled else None
+        )
         forests.append(
             await charts.forest(
-                t(
-                    "Change by site: %(measure)s",
-                    measure=view.constructs.get(pooled.construct_id, pooled.label),
-                ),
+                t("Change by site: %(measure)s", measure=view.constructs.get(construct_id, name)),
                 labels,
                 est,
                 low,

@@ -27,6 +27,8 @@ from survey import access, csvtext
 from survey.access import Principal
 from survey.db import Conn, fetch_one
 from survey.errors import FieldProblem, InvalidInput
+from survey.export.codebook import export_codes
+from survey.export.codebook import option_code as _option
 from survey.questionnaire import Questionnaire, SingleChoiceItem
 from survey.report.model import MarginOut, MarginRowError, MarginsImportOut
 from survey.resources import Resources
@@ -60,39 +62,6 @@ def weighting_items(questionnaires: Iterable[Questionnaire]) -> dict[str, list[s
                 codes = out.setdefault(item.id, [])
                 codes.extend(o.code for o in item.options if o.code not in codes)
     return out
-
-
-def export_codes(questionnaires: Iterable[Questionnaire]) -> dict[str, dict[str, str]]:
-    """Per item, the numbers the export gives its options (``codebook``: 1..k in file
-    order) → option codes, for the items where a number names one option only: every
-    questionnaire orders the options alike, and no option code is another's number."""
-    orders: dict[str, set[tuple[str, ...]]] = {}
-    for q in questionnaires:
-        for item in q.items:
-            if isinstance(item, SingleChoiceItem):
-                orders.setdefault(item.id, set()).add(tuple(o.code for o in item.options))
-    out: dict[str, dict[str, str]] = {}
-    for item_id, found in orders.items():
-        if len(found) != 1:
-            continue  # "2" is another option in another questionnaire
-        (order,) = found
-        numbers = {str(i): code for i, code in enumerate(order, start=1)}
-        if any(number in order and code != number for number, code in numbers.items()):
-            continue  # an option coded "2" that is not the second
-        out[item_id] = numbers
-    return out
-
-
-_NUMBER = re.compile(r"^\d+(\.0*)?$")
-
-
-def _option(value: str, options: Collection[str], numbers: Mapping[str, str]) -> str | None:
-    """The option code ``value`` names, as a code or as its export number."""
-    if value in options:
-        return value
-    if _NUMBER.match(value):
-        return numbers.get(str(int(float(value))))
-    return None
 
 
 def _choices(options: Collection[str], numbers: Mapping[str, str]) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from survey.report.model import Report, SiteReport
+from survey.report.rollup import MIN_POOLED, pooled_sites
 from survey.report.suppression import SUPPRESS_BELOW
 from survey.report.weighting import SET_ASIDE
 from survey.report.wording import ENGLISH, Wording
@@ -114,22 +115,62 @@ def program_notes(report: Report, w: Wording = ENGLISH) -> list[str]:
         notes.append(
             t("No comparison site has results in both waves: no difference-in-differences.")
         )
-    failed: set[str] = set()
+    if _pooled_at_one_site(report):
+        notes.append(
+            t(
+                "The state roll-up needs at least two sites with results: a measure with "
+                "results at one site only has no roll-up; read that site's own change."
+            )
+        )
+    failed: list[tuple[str, int, str]] = []
     one_wave: list[str] = []
     for s in report.sites:
         if note := _one_wave_unweighted(report, s, w):
             one_wave.append(note)
             continue
-        failed |= {
-            t("%(site)s (%(status)s)", site=s.name, status=weighting_status(x.status, w))
-            for x in s.weighting
-            if x.status.startswith("not weighted") or x.status == "no margins"
-        }
+        failed += _unweighted(report, s, w)
     if failed:
-        notes.append(
-            t("Weighting was not applied at: %(sites)s.", sites=w.series(sorted(failed), "; "))
-        )
+        parts = list(dict.fromkeys(text for *_, text in sorted(failed)))
+        notes.append(t("Weighting was not applied at: %(sites)s.", sites=w.series(parts, "; ")))
     return notes + one_wave
+
+
+def _unweighted(report: Report, site: SiteReport, w: Wording) -> list[tuple[str, int, str]]:
+    """(site, wave order, part of the note) for each wave of the site that was not
+    weighted: the site once when every wave failed alike, else each wave named."""
+    failed = [
+        x for x in site.weighting if x.status.startswith("not weighted") or x.status == "no margins"
+    ]
+    if len({x.status for x in failed}) == 1 and len(failed) == len(site.weighting):
+        status = weighting_status(failed[0].status, w)
+        return [(site.name, 0, w.t("%(site)s (%(status)s)", site=site.name, status=status))]
+    out = []
+    for x in failed:
+        status = weighting_status(x.status, w)
+        if x.wave_id == report.pre.id:
+            text = w.t(
+                "%(site)s, pre wave %(wave)s (%(status)s)",
+                site=site.name,
+                wave=report.pre.name,
+                status=status,
+            )
+        elif x.wave_id == report.post.id:
+            text = w.t(
+                "%(site)s, post wave %(wave)s (%(status)s)",
+                site=site.name,
+                wave=report.post.name,
+                status=status,
+            )
+        else:
+            text = w.t("%(site)s (%(status)s)", site=site.name, status=status)
+        out.append((site.name, 1 if x.wave_id == report.post.id else 0, text))
+    return out
+
+
+def _pooled_at_one_site(report: Report) -> bool:
+    """Whether a measure has results at some program site but too few to pool."""
+    measures = {c.construct_id for s in report.sites if not s.comparison for c in s.constructs}
+    return any(0 < len(pooled_sites(m, report.sites)) < MIN_POOLED for m in measures)
 
 
 def _one_wave_unweighted(report: Report, site: SiteReport, w: Wording) -> str | None:

@@ -17,7 +17,7 @@ import numpy as np
 from analysis import adjust_pvalues, diff_in_diff_frequencies, pooled_effect
 from survey.report import weighted
 from survey.report.aggregate import ConstructSpec
-from survey.report.model import DidChange, PooledResult, ProgramDid, SiteReport
+from survey.report.model import DidChange, PooledResult, ProgramDid, Report, SiteReport
 from survey.report.sample import Sample
 from survey.report.sites import scale_change
 
@@ -122,22 +122,35 @@ def program_did(
     )
 
 
-def state_rollup(spec: ConstructSpec, sites: Sequence[SiteReport]) -> PooledResult | None:
-    """DerSimonian–Laird pool of the program sites' changes, with I².
+MIN_POOLED = 2
+"""Sites a state roll-up needs: a pool of one site is that site's own change with a
+normal interval, narrower than its Welch one, so none is reported."""
 
-    Sites whose change is suppressed are not pooled, so the pooled estimate carries
-    nothing a suppressed cell hides.
-    """
+
+def pooled_sites(construct_id: str, sites: Sequence[SiteReport]) -> list[tuple[int, float, float]]:
+    """(site id, change, SE) of the program sites whose change in the construct can be
+    pooled: shown, with a finite change and a positive SE."""
     included: list[tuple[int, float, float]] = []
     for site in sites:
         if site.comparison:
             continue
         for c in site.constructs:
-            if c.construct_id != spec.construct_id or c.change is None:
+            if c.construct_id != construct_id or c.change is None:
                 continue
             if np.isfinite(c.change.diff) and np.isfinite(c.change.se) and c.change.se > 0:
                 included.append((site.site_id, c.change.diff, c.change.se))
-    if not included:
+    return included
+
+
+def state_rollup(spec: ConstructSpec, sites: Sequence[SiteReport]) -> PooledResult | None:
+    """DerSimonian–Laird pool of the program sites' changes, with I²; None for a
+    construct with results at fewer than ``MIN_POOLED`` sites (a note says why).
+
+    Sites whose change is suppressed are not pooled, so the pooled estimate carries
+    nothing a suppressed cell hides.
+    """
+    included = pooled_sites(spec.construct_id, sites)
+    if len(included) < MIN_POOLED:
         return None
     r = pooled_effect([e for _, e, _ in included], [s for _, _, s in included])
     return PooledResult(
@@ -154,3 +167,22 @@ def state_rollup(spec: ConstructSpec, sites: Sequence[SiteReport]) -> PooledResu
         q=r.q,
         p=r.p,
     )
+
+
+def forest_measures(report: Report) -> list[tuple[str, str, PooledResult | None]]:
+    """(construct id, label, its roll-up or None) of each primary measure with results
+    at a program site: a forest plot each, with the pooled diamond where there is a
+    roll-up (a measure with results at one site has none, but still its plot)."""
+    pools = {p.construct_id: p for p in report.state}
+    measures = {
+        c.construct_id: c.label
+        for site in report.sites
+        if not site.comparison
+        for c in site.constructs
+        if c.primary
+    }
+    return [
+        (construct_id, label, pools.get(construct_id))
+        for construct_id, label in measures.items()
+        if pooled_sites(construct_id, report.sites)
+    ]

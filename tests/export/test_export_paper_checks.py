@@ -141,10 +141,10 @@ async def test_language_names_and_answer_codes(conn: Conn, resources: Any, actor
     bad = "site,language,pj_respect,gender\nBig,Klingon,Agree,9\n"
     problems = await _refused(conn, pid, seeded.wave_id, bad)
     assert sorted(problems) == [
-        (2, "gender", "'9': choose one of woman, man, nonbinary, self_describe "
-                      "(or prefer_not)"),
+        (2, "gender", "'9': choose one of woman (1), man (2), nonbinary (3), "
+                      "self_describe (4), or prefer_not (-98)"),
         (2, "language", "'Klingon' is not one of the wave's languages (en, es)"),
-        (2, "pj_respect", "'Agree': choose one of 1\u20135 (or dont_know)"),
+        (2, "pj_respect", "'Agree': choose one of 1\u20135, or dont_know (-99)"),
     ]
 
 
