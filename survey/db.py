@@ -56,6 +56,11 @@ def transient(exc: BaseException) -> bool:
     return isinstance(exc, asyncpg.TransactionRollbackError)
 
 
+def lock_not_available(exc: BaseException) -> bool:
+    """Whether ``exc`` is a ``NOWAIT`` lock refused because someone else holds it."""
+    return isinstance(exc, asyncpg.LockNotAvailableError)
+
+
 async def _init_connection(conn: Conn) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")

@@ -39,12 +39,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-import asyncpg
 import msgspec
 
 from survey import db, security
 from survey.config import Settings
-from survey.db import Conn, Record
+from survey.db import Conn, Record, lock_not_available
 from survey.resources import Resources
 from survey.services import invitations
 from survey.services import sms_optouts as optouts
@@ -283,7 +282,9 @@ class Worker:
             async with self.conn.transaction():  # a savepoint: the claim goes on
                 await self.conn.fetchval(
                     Q.sms_outbox_contact_share, row["program_id"], row["contact_id"])
-        except asyncpg.LockNotAvailableError:
+        except Exception as exc:
+            if not lock_not_available(exc):
+                raise
             await self.conn.execute(
                 Q.sms_outbox_defer, row["program_id"], row["id"], now + GIVE_WAY)
             return False
