@@ -15,6 +15,7 @@ from survey import access
 from survey.access import Principal
 from survey.db import Conn, fetch_one
 from survey.services import sms_optouts as optouts
+from survey.services.contacts import normalize_phone
 from survey.sms.sender import ERROR_UNSUBSCRIBED
 from survey.sms.webhooks import StatusCallback, status_rank
 from survey.sms_schemas import SmsReviewRow, SmsSummaryRow
@@ -41,8 +42,12 @@ async def record_status(
         )
     if cb.message_status in SENT_STATUSES and row["invitation_id"] is not None:
         await conn.execute(Q.sms_invitation_sent, program_id, row["invitation_id"], now)
-    if cb.error_code == ERROR_UNSUBSCRIBED and row["phone_e164"] is not None:
-        await optouts.record_opt_out(conn, row["phone_e164"], optouts.SOURCE_CARRIER, now)
+    if cb.error_code == ERROR_UNSUBSCRIBED:
+        # A removed contact's number is gone with them (NULL here), but the carrier's
+        # opt-out must not be: the signed callback's own To number says whose it is.
+        phone = row["phone_e164"] or (cb.to if normalize_phone(cb.to) == cb.to else None)
+        if phone is not None:
+            await optouts.record_opt_out(conn, phone, optouts.SOURCE_CARRIER, now)
     return True
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 
 from survey import access, security
-from survey.access import Principal
+from survey.access import SYSTEM, Principal
 from survey.db import Conn, Record, fetch_one
 from survey.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
 from survey.i18n.marks import staff as t
@@ -272,10 +272,27 @@ async def create_key(conn: Conn, who: Principal, user_id: int, data: KeyIn) -> N
     if user_id != who.user_id:
         access.require_admin(who)
     key, prefix = security.new_api_key()
-    row = await conn.fetchrow(Q.key_insert, user_id, data.name, prefix, security.token_hash(key))
-    assert row is not None
-    await audit.record(conn, who, "key.create", target=str(row["id"]), user=user_id)
+    async with conn.transaction():
+        if who.user_id != SYSTEM.user_id:  # the operator (CLI, demo) has no account
+            await still_as_authorised(conn, who)
+        row = await conn.fetchrow(
+            Q.key_insert, user_id, data.name, prefix, security.token_hash(key)
+        )
+        assert row is not None
+        await audit.record(conn, who, "key.create", target=str(row["id"]), user=user_id)
     return NewKeyOut(key=key, info=key_out(row))
+
+
+async def still_as_authorised(conn: Conn, who: Principal) -> None:
+    """Refuse (``Unauthorized``, as for a key or session that no longer resolves) when
+    ``who``'s account has been disabled or given another role since the request was
+    authorised. The row stays locked FOR SHARE to the end of the caller's transaction,
+    so a role change still in progress is waited for (and then refuses this), and one
+    that starts later waits for this and revokes what it made: a key created by an
+    evaluator's in-flight request never outlives their becoming a grantee."""
+    row = await conn.fetchrow(Q.user_lock_for_key, who.user_id)
+    if row is None or row["role"] != who.role or row["disabled_at"] is not None:
+        raise Unauthorized("Invalid credentials")
 
 
 async def list_keys(conn: Conn, who: Principal) -> list[KeyOut]:

@@ -71,6 +71,12 @@ DELETE FROM sessions WHERE id_hash = $1;
 -- name: session-purge-expired
 DELETE FROM sessions WHERE expires_at < now();
 
+-- name: user-lock-for-key
+-- The user a new key is for, held FOR SHARE to the end of the transaction: a role
+-- change or a disable (which update this row) waits for the key to be committed, and
+-- then revokes it; or the key waits for them and sees the new role.
+SELECT role, disabled_at FROM users WHERE id = $1 FOR SHARE;
+
 -- name: key-insert
 INSERT INTO api_keys (user_id, name, prefix, key_hash)
 VALUES ($1, $2, $3, $4)
