@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from fastdisk import memory_dir
 from hypothesis import settings
 
 from survey import db, embedded, migrations
@@ -78,26 +79,10 @@ def _dashboard_catalogs_read_once() -> Iterator[None]:
     dashboard.DashboardCatalogs = saved  # type: ignore[misc]
 
 
-def _memory_dir() -> str | None:
-    """/dev/shm where it is a memory file system with room (2 GiB), else the default
-    temporary directory. Every database a test clones is about a thousand files, and
-    on the CI machine's disk each file's creation cost 0.3 ms: CREATE DATABASE took
-    0.5-0.7 s, most of many tests' set-up; in memory it takes 12-30 ms."""
-    import shutil
-
-    shm = "/dev/shm"
-    try:
-        if os.access(shm, os.W_OK) and shutil.disk_usage(shm).free >= 2 << 30:
-            return shm
-    except OSError:
-        pass
-    return None
-
-
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[embedded.EmbeddedPostgres]:
     """A real PostgreSQL for the whole run (SURVEY_TEST_DATABASE_URL uses an external one)."""
-    base = Path(tempfile.mkdtemp(prefix="survey-test-", dir=_memory_dir()))
+    base = Path(tempfile.mkdtemp(prefix="survey-test-", dir=memory_dir()))
     server = embedded.start(base, delete_on_exit=True)
 
     async def tune() -> None:
@@ -144,7 +129,7 @@ async def database_url(
     admin = await db.connect(pg_server.url())
     try:
         # FILE_COPY's checkpoints cost little with fsync off: 12-30 ms a database (in
-        # /dev/shm: see _memory_dir) against 20-30 ms for WAL_LOG, which writes the
+        # /dev/shm: see fastdisk.memory_dir) against 20-30 ms for WAL_LOG, which writes the
         # template's 9 MB to the WAL each time.
         await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template_db} STRATEGY FILE_COPY")
     finally:
