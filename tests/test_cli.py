@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastdisk import memory_dir
 
 from survey.config import load_settings
 from survey.db import Conn
@@ -151,7 +152,7 @@ def pg_home() -> Iterator[Path]:
     session starts), but the server runs as its own system user and must traverse
     the path.
     """
-    path = Path(tempfile.mkdtemp(prefix="survey-cli-test-"))
+    path = Path(tempfile.mkdtemp(prefix="survey-cli-test-", dir=memory_dir()))
     yield path
     shutil.rmtree(path, ignore_errors=True)
 

@@ -82,3 +82,22 @@ class Staff:
         r = await self.submit(page, "/dashboard/login", {"email": email, "password": password})
         assert r.status_code == 303, r.text
         return r
+
+
+PASSWORD = "correct horse battery"
+
+
+async def give_password(conn: Any, email: str = "grantee@example.org") -> None:
+    """Let one of the ``actors`` sign in to the dashboard (they have API keys only)."""
+    from survey.services import users
+
+    uid = await conn.fetchval("SELECT id FROM users WHERE email = $1", email)
+    await users.set_password(conn, uid, PASSWORD)
+
+
+async def signed_in(client: Any, conn: Any, email: str = "grantee@example.org") -> Staff:
+    """The actor ``email``, given a password and signed in to the dashboard."""
+    await give_password(conn, email)
+    staff = Staff(client)
+    await staff.login(email)
+    return staff

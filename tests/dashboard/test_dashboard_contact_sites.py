@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from forms import Staff
+from forms import signed_in
 
 from survey.access import SYSTEM
 from survey.db import Conn
 from survey.schemas import LaunchIn, SiteIn, WaveIn, WaveSiteIn
-from survey.services import programs, users, waves
+from survey.services import programs, waves
 
 
 async def test_rows_without_a_site_are_named_and_counted_on_the_pages(
@@ -26,11 +26,8 @@ async def test_rows_without_a_site_are_named_and_counted_on_the_pages(
                channels=["sms", "web"], sms_mode="link", sites=[WaveSiteIn(site_id=king.id)]),
     )
     await waves.launch_wave(conn, SYSTEM, resources, pid, wave.id, LaunchIn())
-    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
-    await users.set_password(conn, uid, "correct horse battery")
     base = f"/dashboard/programs/{pid}/waves/{wave.id}"
-    staff = Staff(client)
-    await staff.login("grantee@example.org")
+    staff = await signed_in(client, conn)
     page = await staff.get(f"{base}/setup/contacts")
     sheet = b"phone,language,site\n5095550319,es,\n5095550322,en,King\n5095550317,es,\n"
     done = await staff.submit(page, "/contacts", files={"file": ("c.csv", sheet, "text/csv")})

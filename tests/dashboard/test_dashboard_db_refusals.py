@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from forms import Staff
+from forms import signed_in
 
 from survey.db import Conn
-from survey.services import users
 
 
 def _summary(html: str) -> list[str]:
@@ -20,11 +19,8 @@ def _summary(html: str) -> list[str]:
 async def test_a_database_refusal_is_worded_in_spanish_on_the_site_form(
     client: Any, actors: Any, conn: Conn
 ) -> None:
-    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
-    await users.set_password(conn, uid, "correct horse battery")
     pid = actors.programs["own"]
-    staff = Staff(client)
-    await staff.login("grantee@example.org")
+    staff = await signed_in(client, conn)
 
     # A NUL pasted into the name: PostgreSQL refuses it, translate_error words it.
     page = await staff.get(f"/dashboard/programs/{pid}?lang=es")

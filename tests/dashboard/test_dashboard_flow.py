@@ -8,16 +8,14 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from forms import HTML, Staff, form
+from forms import HTML, Staff, form, give_password
 
 from survey.access import SYSTEM
 from survey.db import Conn
-from survey.services import users
 
 
 async def _grantee_password(conn: Conn) -> None:
-    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
-    await users.set_password(conn, uid, "correct horse battery")
+    await give_password(conn)
 
 
 async def test_login_logout_and_csrf(client: Any, actors: Any) -> None:

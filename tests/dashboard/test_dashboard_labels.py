@@ -8,10 +8,9 @@ import json
 import re
 from typing import Any
 
-from forms import Staff
+from forms import signed_in
 
 from survey.db import Conn
-from survey.services import users
 
 
 async def _seed(conn: Conn, res: Any) -> Any:
@@ -43,10 +42,7 @@ async def test_monitor_names_languages_and_channels(
         "SELECT $1, id FROM users WHERE email = 'grantee@example.org'",
         pid,
     )
-    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
-    await users.set_password(conn, uid, "correct horse battery")
-    staff = Staff(client)
-    await staff.login("grantee@example.org")
+    staff = await signed_in(client, conn)
     wave = seeded.post_id
     data = (await client.get(f"/api/v1/programs/{pid}/waves/{wave}/fieldwork")).json()
     codes = set(data["by_language"])

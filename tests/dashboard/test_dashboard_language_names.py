@@ -8,19 +8,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from forms import Staff
+from forms import Staff, give_password
 
 from survey.access import SYSTEM
 from survey.db import Conn
 from survey.schemas import SiteIn, WaveIn, WaveSiteIn
-from survey.services import programs, users, waves
+from survey.services import programs, waves
 
 
 async def test_language_names_tagged_and_overrides_named(
     client: Any, actors: Any, conn: Conn, resources: Any
 ) -> None:
-    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
-    await users.set_password(conn, uid, "correct horse battery")
+    await give_password(conn)
     pid = actors.programs["own"]
     site = await programs.create_site(conn, SYSTEM, pid, SiteIn(name="King County"))
     wave = await waves.create_wave(

@@ -9,11 +9,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from forms import Staff
+from forms import Staff, signed_in
 
 from analysis import alt_text, plots
 from survey.db import Conn
-from survey.services import users
 
 
 async def _grantee_on_seeded_wave(client: Any, conn: Conn, res: Any) -> tuple[Staff, str]:
@@ -26,10 +25,7 @@ async def _grantee_on_seeded_wave(client: Any, conn: Conn, res: Any) -> tuple[St
         "SELECT $1, id FROM users WHERE email = 'grantee@example.org'",
         pid,
     )
-    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
-    await users.set_password(conn, uid, "correct horse battery")
-    staff = Staff(client)
-    await staff.login("grantee@example.org")
+    staff = await signed_in(client, conn)
     return staff, f"/dashboard/programs/{pid}/waves/{seeded.post_id}/monitor/chart.png"
 
 

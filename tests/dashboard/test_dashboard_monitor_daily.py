@@ -10,10 +10,9 @@ from html import unescape
 from typing import Any
 
 from babel.dates import format_datetime
-from forms import Staff
+from forms import Staff, give_password
 
 from survey.db import Conn
-from survey.services import users
 
 
 async def _seeded_monitor(client: Any, conn: Conn, res: Any) -> tuple[Staff, str]:
@@ -26,8 +25,7 @@ async def _seeded_monitor(client: Any, conn: Conn, res: Any) -> tuple[Staff, str
         "SELECT $1, id FROM users WHERE email = 'grantee@example.org'",
         pid,
     )
-    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
-    await users.set_password(conn, uid, "correct horse battery")
+    await give_password(conn)
     # Three completes: one on a Pacific evening (the next day in UTC), two the next day.
     await conn.execute(
         "UPDATE responses SET status = 'partial', submitted_at = NULL WHERE wave_id = $1", wave

@@ -6,18 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from forms import Staff
+from forms import signed_in
 
 from survey.db import Conn
-from survey.services import users
 
 
 async def test_signed_in_responses_are_not_stored(client: Any, actors: Any, conn: Conn) -> None:
-    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
-    await users.set_password(conn, uid, "correct horse battery")
     pid = actors.programs["own"]
-    staff = Staff(client)
-    await staff.login("grantee@example.org")
+    staff = await signed_in(client, conn)
 
     contacts = await client.get(f"/api/v1/programs/{pid}/contacts")  # the session cookie
     assert contacts.status_code == 200, contacts.text

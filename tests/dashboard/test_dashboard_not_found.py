@@ -6,18 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from forms import Staff
+from forms import Staff, signed_in
 
 from survey.db import Conn
-from survey.services import users
 
 
 async def _grantee(client: Any, conn: Conn) -> Staff:
-    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
-    await users.set_password(conn, uid, "correct horse battery")
-    staff = Staff(client)
-    await staff.login("grantee@example.org")
-    return staff
+    return await signed_in(client, conn)
 
 
 def _notice(html: str) -> str:

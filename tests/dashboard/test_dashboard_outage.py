@@ -14,11 +14,10 @@ from collections.abc import AsyncIterator
 from html import unescape
 from typing import Any
 
-from forms import HTML, Staff, form
+from forms import HTML, Staff, form, signed_in
 
 from survey import db
 from survey.db import Conn
-from survey.services import users
 
 
 @contextlib.asynccontextmanager
@@ -41,11 +40,7 @@ def _language_links(html: str) -> list[str]:
 
 
 async def _signed_in(client: Any, conn: Conn) -> Staff:
-    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
-    await users.set_password(conn, uid, "correct horse battery")
-    staff = Staff(client)
-    await staff.login("grantee@example.org")
-    return staff
+    return await signed_in(client, conn)
 
 
 async def test_a_site_typed_during_an_outage_can_be_sent_again(

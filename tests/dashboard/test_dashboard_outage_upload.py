@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from forms import Staff
+from forms import signed_in
 from test_dashboard_outage import outage
 
 from survey.access import SYSTEM
 from survey.db import Conn
 from survey.schemas import LaunchIn, SiteIn, WaveIn, WaveSiteIn
-from survey.services import programs, users, waves
+from survey.services import programs, waves
 
 
 async def test_an_upload_in_an_outage_gets_no_retry_form_without_its_file(
@@ -26,10 +26,7 @@ async def test_an_upload_in_an_outage_gets_no_retry_form_without_its_file(
                channels=["sms", "web"], sms_mode="link", sites=[WaveSiteIn(site_id=king.id)]),
     )
     await waves.launch_wave(conn, SYSTEM, resources, pid, wave.id, LaunchIn())
-    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
-    await users.set_password(conn, uid, "correct horse battery")
-    staff = Staff(client)
-    await staff.login("grantee@example.org")
+    staff = await signed_in(client, conn)
     page = await staff.get(f"/dashboard/programs/{pid}/waves/{wave.id}/setup/contacts")
     sheet = b"phone,language,site\n2065550100,en,King\n"
     async with outage(client):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from forms import HTML, Staff
+from forms import HTML, Staff, signed_in
 
 from survey.db import Conn
 
@@ -294,12 +294,8 @@ async def test_phases_are_words_in_the_reader_s_language(
         "SELECT $1, id FROM users WHERE email = 'grantee@example.org'",
         seeded.program_id,
     )
-    from survey.services import users
 
-    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
-    await users.set_password(conn, uid, "correct horse battery")
-    staff = Staff(client)
-    await staff.login("grantee@example.org")
+    staff = await signed_in(client, conn)
     base = f"/dashboard/programs/{seeded.program_id}"
     page = await staff.get(f"{base}/report?lang=en")
     assert "Pulse follow-up (Follow-up)</option>" in page.text

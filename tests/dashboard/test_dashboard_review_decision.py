@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from forms import Staff
+from forms import Staff, give_password
 
 from survey.access import SYSTEM
 from survey.db import Conn
 from survey.errors import InvalidInput
 from survey.schemas import LaunchIn, SiteIn, WaveIn, WaveSiteIn
-from survey.services import programs, sms_inbound, sms_review, users, waves
+from survey.services import programs, sms_inbound, sms_review, waves
 from survey.sms.webhooks import InboundSms
 
 STOP_ME = "+12065550171"
@@ -43,8 +43,7 @@ async def _complaints(conn: Conn, resources: Any, program_id: int) -> int:
         async with conn.transaction():
             assert await sms_inbound.handle_inbound(conn, resources, sms,
                                                     datetime.now(UTC)) == []
-    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
-    await users.set_password(conn, uid, "correct horse battery")
+    await give_password(conn)
     return wave.id
 
 

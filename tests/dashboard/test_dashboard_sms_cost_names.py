@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from forms import Staff
+from forms import Staff, give_password
 
 from survey.access import SYSTEM
 from survey.db import Conn
 from survey.schemas import LaunchIn, SiteIn, WaveIn, WaveSiteIn
-from survey.services import programs, users, waves
+from survey.services import programs, waves
 
 LANGUAGES = ["en", "es", "vi", "zh_Hans", "ar"]
 SPANISH_NAMES = ["inglés", "español", "vietnamita", "chino (simplificado)", "árabe"]
@@ -29,8 +29,7 @@ async def _wave(conn: Conn, resources: Any, program_id: int, *, launch: bool) ->
     if launch:
         await waves.launch_wave(conn, SYSTEM, resources, program_id, wave.id,
                                 LaunchIn(override_languages=LANGUAGES, reason="test: drafts"))
-    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
-    await users.set_password(conn, uid, "correct horse battery")
+    await give_password(conn)
     return wave.id
 
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import msgspec
 import pytest
-from forms import Staff
+from forms import signed_in
 
 from survey.access import SYSTEM
 from survey.config import Settings
 from survey.db import Conn
 from survey.schemas import LaunchIn, SiteIn, WaveIn, WaveSiteIn
-from survey.services import programs, users, waves
+from survey.services import programs, waves
 
 
 @pytest.fixture
@@ -33,10 +33,7 @@ async def test_a_file_over_the_limit_is_explained(
                channels=["sms", "web"], sms_mode="link", sites=[WaveSiteIn(site_id=king.id)]),
     )
     await waves.launch_wave(conn, SYSTEM, resources, pid, wave.id, LaunchIn())
-    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
-    await users.set_password(conn, uid, "correct horse battery")
-    staff = Staff(client)
-    await staff.login("grantee@example.org")
+    staff = await signed_in(client, conn)
     page = await staff.get(f"/dashboard/programs/{pid}/waves/{wave.id}/setup/contacts")
     rows = b"".join(b"20655%05d,en,King\n" % i for i in range(80_000))
     sheet = b"phone,language,site\n" + rows

@@ -8,12 +8,12 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from forms import Staff, form
+from forms import Staff, form, give_password
 
 from survey.access import SYSTEM
 from survey.db import Conn
 from survey.schemas import LaunchIn, SiteIn, WaveIn, WavePatch, WaveSiteIn
-from survey.services import programs, users, waves
+from survey.services import programs, waves
 
 
 async def _draft(conn: Conn, resources: Any, pid: int, zones: list[str]) -> int:
@@ -26,8 +26,7 @@ async def _draft(conn: Conn, resources: Any, pid: int, zones: list[str]) -> int:
         WaveIn(name="Dated", phase="pre", questionnaire_id="pulse", languages=["en"],
                channels=["web"], sites=[WaveSiteIn(site_id=s.id) for s in sites]),
     )
-    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
-    await users.set_password(conn, uid, "correct horse battery")
+    await give_password(conn)
     return wave.id
 
 

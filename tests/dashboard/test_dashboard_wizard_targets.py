@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from forms import Staff
+from forms import Staff, signed_in
 
 from survey.access import SYSTEM
 from survey.db import Conn
 from survey.schemas import SiteIn, WaveIn
-from survey.services import programs, users, waves
+from survey.services import programs, waves
 
 
 async def _sites_step(
@@ -23,10 +23,7 @@ async def _sites_step(
         conn, SYSTEM, resources, pid,
         WaveIn(name="Targets", phase="pre", questionnaire_id="pulse", languages=["en"]),
     )
-    uid = await conn.fetchval("SELECT id FROM users WHERE email = 'grantee@example.org'")
-    await users.set_password(conn, uid, "correct horse battery")
-    staff = Staff(client)
-    await staff.login("grantee@example.org")
+    staff = await signed_in(client, conn)
     return staff, f"/dashboard/programs/{pid}/waves/{wave.id}/setup/sites", wave.id, site.id
 
 

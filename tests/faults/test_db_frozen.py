@@ -27,6 +27,7 @@ from litestar.testing import AsyncTestClient
 from survey import db, embedded, migrations
 from survey.app import create_app
 from survey.config import load_settings
+from tests.fastdisk import memory_dir
 
 LIMIT = 8.0
 
@@ -54,7 +55,7 @@ def frozen(pgdata: Path) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def own_server() -> Iterator[tuple[embedded.EmbeddedPostgres, Path]]:
-    base = Path(tempfile.mkdtemp(prefix="survey-fault-frozen-"))
+    base = Path(tempfile.mkdtemp(prefix="survey-fault-frozen-", dir=memory_dir()))
     server = embedded.start(base, delete_on_exit=True)
 
     async def build() -> None:

@@ -40,6 +40,7 @@ from survey.schemas import (
     WaveSiteIn,
 )
 from survey.services import invitations, programs, users, waves
+from tests.fastdisk import memory_dir
 from tests.faults.forms import fill
 from tests.faults.pg import socket_dir as _socket_dir
 from tests.faults.pg import start as _start
@@ -231,7 +232,7 @@ async def _load(base: str, world: World, hits: list[Hit], stop: asyncio.Event, n
 
 
 async def test_postgres_restart_under_load(resources_base: Any) -> None:
-    base_dir = Path(tempfile.mkdtemp(prefix="survey-fault-db-"))
+    base_dir = Path(tempfile.mkdtemp(prefix="survey-fault-db-", dir=memory_dir()))
     server = embedded.start(base_dir, delete_on_exit=True)
     try:
         admin_url = server.url("postgres")
