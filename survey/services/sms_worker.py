@@ -394,7 +394,6 @@ class Worker:
         async with conn.transaction():
             stats.closed += await sweeps.close_conversations(
                 conn, now, self.config.reminders, self.config.reminder_max)
-            await conn.execute(Q.sms_cancel_closed_waves, now)
         async with conn.transaction():
             stats.reminders += await sweeps.enqueue_reminders(
                 conn, self.res, now, self.config.reminder_max)
