@@ -29,12 +29,13 @@ from survey.services import (
     sms_campaigns,
     sms_inbound,
     sms_review,
+    sms_status,
     sms_sweeps,
     waves,
 )
 from survey.services.sms_worker import PassStats
 from survey.sms.fakeprovider import FakeTwilio
-from survey.sms.webhooks import InboundSms
+from survey.sms.webhooks import InboundSms, StatusCallback
 from survey.sms_schemas import SmsSendIn
 
 from .conftest import (
@@ -224,3 +225,28 @@ async def test_sending_invitations_skips_a_contact_removed_meanwhile(
     assert (out.recipients, out.queued) == (1, 1)
     to = await conn.fetch("SELECT contact_id FROM sms_messages WHERE direction = 'outbound'")
     assert [r["contact_id"] for r in to] == [w.contacts[OTHER]]
+
+
+async def test_a_delivery_callback_and_the_contacts_removal_both_finish(
+    conn: Conn, client: Any, resources: Any, fake: FakeTwilio, admin: dict[str, str],
+    database_url: str,
+) -> None:
+    # The removal waits to withdraw the invitation's link; the callback for its text
+    # then held the text and waited on the invitation, which the removal, deleting the
+    # contact, then needed (its log row's contact_id goes NULL).
+    w = await make_world(conn, resources, mode="link", languages=["en"],
+                         contacts=[(PERSON, "King", "en")])
+    await _invite(client, fake, resources, conn, admin, w.program_id, w.wave_id)
+    text = await conn.fetchrow(
+        "SELECT id, provider_sid FROM sms_messages WHERE direction = 'outbound'")
+    cb = StatusCallback(message_sid=text["provider_sid"], message_status="delivered")
+    contact = w.contacts[PERSON]
+    out, known = await _race(
+        database_url, conn, "SELECT 1 FROM invitations FOR NO KEY UPDATE", (),
+        lambda c: contact_removal.remove_contact(c, SYSTEM, w.program_id, contact),
+        lambda c: sms_status.record_status(c, w.program_id, text["id"], cb,
+                                           next_noon_pacific()),
+    )
+    assert out.removed == 1 and known is True
+    assert await conn.fetchval(
+        "SELECT delivery_status FROM sms_messages WHERE id = $1", text["id"]) == "delivered"
