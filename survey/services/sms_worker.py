@@ -343,11 +343,10 @@ class Worker:
             raise
         except RecipientOptedOut as exc:
             async with conn.transaction():
+                await optouts.carrier_opt_out(conn, claim.program_id, claim.phone, self.clock())
                 await conn.execute(
                     Q.sms_outbox_fail, claim.program_id, claim.id, str(exc)[:500], exc.code
                 )
-                await optouts.record_opt_out(conn, claim.phone, optouts.SOURCE_CARRIER,
-                                             self.clock())
             stats.failed += 1
             return
         except PermanentSendError as exc:

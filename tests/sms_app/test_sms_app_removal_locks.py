@@ -250,3 +250,51 @@ async def test_a_delivery_callback_and_the_contacts_removal_both_finish(
     assert out.removed == 1 and known is True
     assert await conn.fetchval(
         "SELECT delivery_status FROM sms_messages WHERE id = $1", text["id"]) == "delivered"
+
+
+async def test_a_carrier_refusal_and_the_contacts_removal_both_finish(
+    conn: Conn, client: Any, resources: Any, fake: FakeTwilio, admin: dict[str, str],
+    database_url: str,
+) -> None:
+    # The provider refuses the text (the number sent it STOP, 21610) while the contact
+    # is being removed: the worker marked the text failed, then waited on the contact to
+    # opt it out; the removal, deleting the contact, needed the text's row.
+    w = await make_world(conn, resources, mode="link", languages=["en"],
+                         contacts=[(PERSON, "King", "en")])
+    r = await client.post(f"/api/v1/programs/{w.program_id}/waves/{w.wave_id}/sms/send",
+                          json={"action": "invite"}, headers=admin)
+    assert r.status_code == 202, r.text
+    fake.set_opted_out(PERSON)
+    contact = w.contacts[PERSON]
+    sending, removing, third = [await db.connect(database_url) for _ in range(3)]
+    try:
+        for c in (sending, removing):
+            await c.execute("SET deadlock_timeout = '60s'")
+        async with twilio_sender(fake) as sender:
+            worker = make_worker(sending, sender, resources, FrozenClock(next_noon_pacific()))
+            stats = PassStats()
+            claim = await worker._claim(stats)
+            assert not isinstance(claim, bool)
+            held = third.transaction()
+            await held.start()
+            await third.execute("SELECT 1 FROM invitations FOR NO KEY UPDATE")
+
+            async def remove() -> Any:
+                async with removing.transaction():
+                    return await contact_removal.remove_contact(
+                        removing, SYSTEM, w.program_id, contact)
+
+            removal = asyncio.create_task(remove())
+            await _waiting_or_done(removal, conn, removing.get_server_pid())
+            send = asyncio.create_task(worker._send(claim, stats))
+            await _waiting_or_done(send, conn, sending.get_server_pid())
+            await held.rollback()
+            done = await asyncio.wait_for(
+                asyncio.gather(removal, send, return_exceptions=True), 20)
+    finally:
+        for c in (sending, removing, third):
+            c.terminate()
+    assert not any(isinstance(x, BaseException) for x in done), done
+    assert done[0].removed == 1 and stats.failed == 1
+    assert await conn.fetchval(
+        "SELECT source FROM sms_opt_outs WHERE phone_e164 = $1", PERSON) == "carrier (21610)"
