@@ -271,6 +271,9 @@ def translate_error(exc: BaseException) -> SurveyError | None:
         return InvalidInput([FieldProblem("value", t("has the wrong format"))])
     if isinstance(exc, asyncpg.QueryCanceledError):
         return Unavailable(retry_after=2)
+    if transient(exc):
+        # A deadlock the server broke, a serialization failure: trying again may pass.
+        return Unavailable(retry_after=1)
     if isinstance(exc, asyncpg.LockNotAvailableError):
         # Waited its lock_timeout for a long job holding a lock (a report cache build).
         return Unavailable(retry_after=30)

@@ -3,13 +3,15 @@ constraint's name (which names our tables and means nothing to a grantee)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import asyncpg
 import pytest
 
+from survey import db
 from survey.db import Conn, translate_error
-from survey.errors import Conflict, InvalidInput
+from survey.errors import Conflict, InvalidInput, Unavailable
 
 
 async def _raised(conn: Conn, sql: str, *args: Any) -> Any:
@@ -76,3 +78,26 @@ def test_a_site_refusal_is_worded_for_a_spanish_reader() -> None:
     assert problem.worded(spanish) == (
         "Spokane County tiene respuestas en esta ola y no se puede quitar"
     )
+
+
+async def test_a_deadlock_the_server_broke_is_a_503_to_try_again(database_url: str) -> None:
+    # Two transactions each waiting on the other's lock: the server fails one. Trying
+    # again may well pass, so the API answers 503 with Retry-After, not 500 (a removal
+    # of contacts or a purge that met one, before the program's contacts lock).
+    one, two = await db.connect(database_url), await db.connect(database_url)
+    try:
+        async def cross(c: Conn, first: int, second: int) -> None:
+            async with c.transaction():
+                await c.execute("SELECT pg_advisory_xact_lock($1)", first)
+                await asyncio.sleep(0.3)
+                await c.execute("SELECT pg_advisory_xact_lock($1)", second)
+
+        done = await asyncio.wait_for(asyncio.gather(
+            cross(one, 1, 2), cross(two, 2, 1), return_exceptions=True), 30)
+    finally:
+        one.terminate()
+        two.terminate()
+    broken = [x for x in done if isinstance(x, BaseException)]
+    assert len(broken) == 1 and isinstance(broken[0], asyncpg.DeadlockDetectedError)
+    error = translate_error(broken[0])
+    assert isinstance(error, Unavailable) and error.status == 503 and error.retry_after == 1

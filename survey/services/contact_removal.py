@@ -27,7 +27,7 @@ from survey.db import Conn, fetch_one
 from survey.errors import Conflict, NotFound
 from survey.i18n.marks import staff as t
 from survey.schemas import ContactsRemovedOut
-from survey.services import audit
+from survey.services import audit, contact_locks
 from survey.services import sms_optouts as optouts
 from survey.services.contacts import normalize_phone
 from survey.sql import Q
@@ -38,9 +38,8 @@ ONLY_CLOSED = t("Only a closed wave's contacts can be purged; this wave is %(sta
 async def _remove(
     conn: Conn, who: Principal, program_id: int, ids: list[int]
 ) -> ContactsRemovedOut:
-    """Remove these contacts (locked first, after their numbers' inbound lock); the
-    caller has checked access."""
-    await conn.execute(Q.contact_removal_lock_phones, program_id, ids)
+    """Remove these contacts (locked first); the caller has checked access and holds
+    the program's contacts lock (``contact_locks.remove``)."""
     locked = [r["id"] for r in await conn.fetch(Q.contact_removal_lock, program_id, ids)]
     if not locked:
         return ContactsRemovedOut(removed=0)
@@ -82,6 +81,7 @@ async def remove_contact(
 ) -> ContactsRemovedOut:
     """Remove one contact; ``NotFound`` if the program has no such contact."""
     access.check(who, program_id, "pii")
+    await contact_locks.remove(conn, program_id)
     out = await _remove(conn, who, program_id, [contact_id])
     if not out.removed:
         raise NotFound("contact")
@@ -110,6 +110,7 @@ async def purge_wave(
     wave may still reach (it invited them, or they are at one of its sites): their
     fieldwork is not over."""
     access.check(who, program_id, "pii")
+    await contact_locks.remove(conn, program_id)
     wave = await fetch_one(conn, Q.wave_get_for_update, program_id, wave_id, what="wave")
     if wave["state"] != "closed":
         raise Conflict(ONLY_CLOSED, state=wave["state"])

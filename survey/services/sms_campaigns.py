@@ -19,7 +19,7 @@ from survey.access import Principal
 from survey.db import Conn, Record
 from survey.errors import Conflict, InvalidInput
 from survey.resources import Resources
-from survey.services import audit
+from survey.services import audit, contact_locks
 from survey.services import sms_conversations as conversations
 from survey.services import sms_outbox as outbox
 from survey.services import sms_texts as texts
@@ -96,6 +96,8 @@ async def send(
     now: datetime,
 ) -> SmsSendOut:
     access.check(who, program_id, "pii")
+    # A removal running waits for the send, or the send for it (then skips its contacts).
+    await contact_locks.share(conn, (program_id,))
     wave = await sendable_wave(conn, program_id, wave_id, data.site_id, now)
     if wave.sms_mode == "link":
         if data.action == "invite":

@@ -42,6 +42,7 @@ from datetime import datetime
 from survey.db import Conn
 from survey.i18n import isolate
 from survey.resources import Resources
+from survey.services import contact_locks
 from survey.services import sms_conversations as conversations
 from survey.services import sms_optouts as optouts
 from survey.services import sms_outbox as outbox
@@ -115,6 +116,8 @@ def _keyword(sms: InboundSms) -> KeywordKind:
 
 async def _handle(conn: Conn, res: Resources, sms: InboundSms, now: datetime) -> list[str]:
     phone = sms.from_.strip()
+    # Before any row lock: the programs that have the number, against their removal.
+    await contact_locks.for_phone(conn, phone)
     await conn.execute(Q.sms_lock_phone, phone)
     keyword = _keyword(sms)
     was_suppressed = await optouts.is_suppressed(conn, phone)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from survey.db import Conn, Record
+from survey.services import contact_locks
 from survey.sql import Q
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "SOURCE_REMOVAL",
     "SOURCE_STAFF",
     "SOURCE_UNFILED",
+    "carrier_opt_out",
     "is_suppressed",
     "record_opt_in",
     "record_opt_out",
@@ -51,6 +53,15 @@ async def record_opt_out(conn: Conn, phone: str, source: str, now: datetime) -> 
     await _consents(conn, rows, "revoked", source, now)
     await conn.execute(Q.sms_cancel_queued_to_phone, phone, "opted out")
     return fresh is not None
+
+
+async def carrier_opt_out(conn: Conn, program_id: int, phone: str, now: datetime) -> bool:
+    """The provider refused a text of the program to the number (it sent STOP to the
+    provider): ``record_opt_out``, first in its transaction, after the contacts locks
+    of the programs it touches (``contact_locks``; the worker's text waits for a removal
+    under way rather than deadlock with it)."""
+    await contact_locks.for_phone(conn, phone, (program_id,))
+    return await record_opt_out(conn, phone, SOURCE_CARRIER, now)
 
 
 async def record_opt_in(conn: Conn, phone: str, source: str, now: datetime) -> bool:

@@ -33,7 +33,7 @@ from survey.access import Principal
 from survey.db import Conn, fetch_one
 from survey.errors import Conflict, InvalidInput, NotFound
 from survey.i18n.marks import staff as t
-from survey.services import audit
+from survey.services import audit, contact_locks
 from survey.services import sms_conversations as conversations
 from survey.services import sms_optouts as optouts
 from survey.sms.conversation import opt_out
@@ -61,6 +61,12 @@ async def decide(
     access.check(who, program_id, "write")
     if decision not in DECISIONS:
         raise InvalidInput.one("decision", t("must be stop or keep"))
+    # As an inbound text from the number does, before any row lock: the programs that
+    # have it (an opt-out touches them all) against their removal, then the number.
+    phone = await conn.fetchval(Q.sms_review_phone, program_id, wave_id, message_id)
+    await contact_locks.for_phone(conn, phone, (program_id,))
+    if phone is not None:
+        await conn.execute(Q.sms_lock_phone, phone)
     await fetch_one(conn, Q.wave_get, program_id, wave_id, what="wave")
     row = await conn.fetchrow(Q.sms_review_lock, program_id, wave_id, message_id)
     if row is None:

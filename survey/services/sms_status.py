@@ -14,6 +14,7 @@ from datetime import datetime
 from survey import access
 from survey.access import Principal
 from survey.db import Conn, fetch_one
+from survey.services import contact_locks
 from survey.services import sms_optouts as optouts
 from survey.services.contacts import normalize_phone
 from survey.sms.sender import ERROR_UNSUBSCRIBED
@@ -31,6 +32,10 @@ async def record_status(
     conn: Conn, program_id: int, message_id: int, cb: StatusCallback, now: datetime
 ) -> bool:
     """Apply one callback; False if the message is unknown (nothing to do)."""
+    # Before any row lock, as an inbound text does: the programs of the number (an
+    # opt-out touches them all) and this one, against their contacts' removal.
+    phone = await conn.fetchval(Q.sms_status_phone, program_id, message_id)
+    await contact_locks.for_phone(conn, phone, (program_id,))
     row = await conn.fetchrow(Q.sms_status_lock, program_id, message_id)
     if row is None:
         return False

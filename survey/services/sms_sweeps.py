@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from survey.db import Conn
+from survey.db import Conn, Record
 from survey.resources import Resources
+from survey.services import contact_locks
 from survey.services import sms_conversations as conversations
 from survey.services import sms_optouts as optouts
 from survey.services import sms_outbox as outbox
@@ -20,8 +21,10 @@ __all__ = ["close_conversations", "enqueue_reminders"]
 async def close_conversations(
     conn: Conn, now: datetime, reminders: tuple[timedelta, ...], reminder_max: int
 ) -> int:
-    """Close the conversations of waves that closed; how many."""
-    rows = await conn.fetch(Q.sms_conversations_to_close, now)
+    """Close the conversations of waves that closed, and cancel their texts still
+    queued; how many conversations."""
+    free = await _unless_removing(conn, await conn.fetch(Q.sms_programs_closing, now))
+    rows = await conn.fetch(Q.sms_conversations_to_close, now, free)
     for r in rows:
         conv = await conversations.lock(conn, r["program_id"], r["id"])
         wave = await load_wave(conn, conv.program_id, conv.wave_id)
@@ -30,12 +33,15 @@ async def close_conversations(
             conn, wave, conv, Step(state=state, messages=[]), now=now,
             schedule=reminders, most_reminders=reminder_max, inbound=False,
         )
+    await conn.execute(Q.sms_cancel_closed_waves, now, free)
     return len(rows)
 
 
 async def enqueue_reminders(conn: Conn, res: Resources, now: datetime, reminder_max: int) -> int:
     """Queue the conversation reminders due now; how many conversations got one."""
-    rows = await conn.fetch(Q.sms_reminders_due, now, reminder_max)
+    due = await conn.fetch(Q.sms_programs_reminders_due, now, reminder_max)
+    free = await _unless_removing(conn, due)
+    rows = await conn.fetch(Q.sms_reminders_due, now, reminder_max, free)
     count = 0
     for r in rows:
         conv = await conversations.lock(conn, r["program_id"], r["id"])
@@ -54,3 +60,11 @@ async def enqueue_reminders(conn: Conn, res: Resources, now: datetime, reminder_
         await conn.execute(Q.sms_conversation_reminded, conv.program_id, conv.id)
         count += 1
     return count
+
+
+async def _unless_removing(conn: Conn, programs: list[Record]) -> list[int]:
+    """Of these programs, those no removal of contacts is running in, their contacts
+    locks taken shared (``contact_locks``) before any row lock. Without waiting: the
+    worker does not stall behind a purge; those programs wait for the next pass."""
+    free = await contact_locks.try_share(conn, [r["program_id"] for r in programs])
+    return sorted(free)

@@ -344,11 +344,10 @@ class Worker:
             raise
         except RecipientOptedOut as exc:
             async with conn.transaction():
+                await optouts.carrier_opt_out(conn, claim.program_id, claim.phone, self.clock())
                 await conn.execute(
                     Q.sms_outbox_fail, claim.program_id, claim.id, str(exc)[:500], exc.code
                 )
-                await optouts.record_opt_out(conn, claim.phone, optouts.SOURCE_CARRIER,
-                                             self.clock())
             stats.failed += 1
             return
         except PermanentSendError as exc:
@@ -395,7 +394,6 @@ class Worker:
         async with conn.transaction():
             stats.closed += await sweeps.close_conversations(
                 conn, now, self.config.reminders, self.config.reminder_max)
-            await conn.execute(Q.sms_cancel_closed_waves, now)
         async with conn.transaction():
             stats.reminders += await sweeps.enqueue_reminders(
                 conn, self.res, now, self.config.reminder_max)

@@ -195,7 +195,8 @@ class Batcher(Generic[T, R]):
             results = await self.run(conn, [item for item, _ in batch])
         except Exception as exc:
             mapped = db.translate_error(exc)
-            if isinstance(mapped, Unavailable) or (mapped is None and len(batch) == 1):
+            gone = isinstance(mapped, Unavailable) and not db.transient(exc)
+            if gone or (mapped is None and len(batch) == 1):
                 raise  # the connection is gone, or a bug: nothing to retry here
             if len(batch) == 1:
                 _fail(batch, mapped or exc)

@@ -2,15 +2,37 @@
 -- fieldwork is over (survey.services.contact_removal; why rows are deleted and not
 -- blanked: 0024_contact_removal.sql). $1 is the program, $2 the contacts' ids.
 
--- name: contact-removal-lock-phones
--- First, each contact's number as an inbound text takes it (sms-lock-phone, same key),
--- in one order: a text from the number being handled finishes before the removal
--- begins, and one arriving during it waits, then finds no contact. Without it the two
--- deadlock: the text holds its conversation and needs the contact (its log row refers
--- to it); the removal holds the contact and, deleting, needs the conversation.
-SELECT pg_advisory_xact_lock(hashtextextended('sms:' || p.phone_e164, 0))
-FROM (SELECT DISTINCT phone_e164 FROM contacts
-      WHERE program_id = $1 AND id = ANY($2::bigint[]) ORDER BY phone_e164) p;
+-- name: contact-removal-lock-program
+-- First of all, before any row lock: the program's contacts lock, exclusive
+-- (survey.services.contact_locks). Every SMS path that locks or refers to the
+-- program's contacts, conversations or texts takes it shared first, so it finishes
+-- before a removal begins, and one starting during it waits, then finds the contacts
+-- gone. One lock, however many contacts (a lock per number ran out of shared memory
+-- purging a wave of 20,000). Without it the two deadlock: a text held its conversation
+-- and needed the contact (its log row refers to it); the removal held the contact and,
+-- deleting, needed the conversation.
+SELECT pg_advisory_xact_lock(hashtextextended('contacts:' || $1::bigint, 0));
+
+-- name: contact-share-programs
+-- The same lock, shared, of each program in $1, in one order (ascending) so that two
+-- sessions taking several cannot wait on each other behind a removal.
+SELECT pg_advisory_xact_lock_shared(hashtextextended('contacts:' || p.id, 0))
+FROM (SELECT DISTINCT id FROM unnest($1::bigint[]) AS t(id) ORDER BY id) p;
+
+-- name: contact-share-phone-programs
+-- Shared, for every program that has the number $1 as a contact, and those in $2: an
+-- opt-out of the number touches its contacts in every program.
+SELECT pg_advisory_xact_lock_shared(hashtextextended('contacts:' || p.id, 0))
+FROM (SELECT id FROM (SELECT program_id FROM contacts WHERE phone_e164 = $1
+                      UNION SELECT unnest($2::bigint[])) AS t(id)
+      ORDER BY id) p;
+
+-- name: contact-try-share-programs
+-- Shared, of those programs in $1 whose removal is not running now, without waiting:
+-- the programs locked (the worker's sweeps leave the others for their next pass).
+SELECT p.id
+FROM (SELECT DISTINCT id FROM unnest($1::bigint[]) AS t(id) ORDER BY id) p
+WHERE pg_try_advisory_xact_lock_shared(hashtextextended('contacts:' || p.id, 0));
 
 -- name: contact-removal-lock
 -- The contacts, locked: a send or an upload waits for the removal, then finds them gone.

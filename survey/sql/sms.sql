@@ -184,6 +184,13 @@ WHERE m.program_id = $1 AND m.wave_id = $2 AND m.id = $3
   AND m.direction = 'inbound' AND m.kind = 'review'
 FOR UPDATE;
 
+-- name: sms-review-phone
+-- Its contact's number, read before anything is locked (sms_review.decide).
+SELECT c.phone_e164
+FROM sms_messages m
+JOIN contacts c ON c.program_id = m.program_id AND c.id = m.contact_id
+WHERE m.program_id = $1 AND m.wave_id = $2 AND m.id = $3;
+
 -- name: sms-review-decide
 UPDATE sms_messages SET review_decision = $3, reviewed_at = $4, reviewed_by = $5
 WHERE program_id = $1 AND id = $2;
@@ -349,23 +356,50 @@ UPDATE sms_conversations SET
         THEN $3::timestamptz + ($4::interval[])[reminders_sent + 1] END
 WHERE program_id = $1 AND id = $2;
 
+-- name: sms-programs-closing
+-- The programs with a wave that closed and still has a conversation to close or a
+-- text queued, read before anything is locked: the sweep takes their contacts locks
+-- first (contact-try-share-programs), then works only in those it got ($2 below).
+SELECT DISTINCT w.program_id
+FROM waves w
+WHERE (w.state = 'closed' OR w.closes_at <= $1)
+  AND (EXISTS (SELECT 1 FROM sms_conversations cv
+               WHERE cv.program_id = w.program_id AND cv.wave_id = w.id
+                 AND (cv.status IN ('choosing_language', 'in_progress')
+                      OR (cv.status = 'opted_out'
+                          AND cv.state ->> 'resume' IS DISTINCT FROM 'closed')))
+       OR EXISTS (SELECT 1 FROM sms_messages m
+                  WHERE m.program_id = w.program_id AND m.wave_id = w.id
+                    AND m.state = 'queued'))
+ORDER BY w.program_id;
+
 -- name: sms-conversations-to-close
--- Conversations of waves that closed; an opted-out one is closed quietly once.
+-- Conversations of waves that closed, of the programs $2; an opted-out one is closed
+-- quietly once.
 SELECT cv.program_id, cv.id
 FROM sms_conversations cv
 JOIN waves w ON w.program_id = cv.program_id AND w.id = cv.wave_id
-WHERE (w.state = 'closed' OR w.closes_at <= $1)
+WHERE (w.state = 'closed' OR w.closes_at <= $1) AND cv.program_id = ANY($2::bigint[])
   AND (cv.status IN ('choosing_language', 'in_progress')
        OR (cv.status = 'opted_out' AND cv.state ->> 'resume' IS DISTINCT FROM 'closed'))
 ORDER BY cv.program_id, cv.id
 LIMIT 500
 FOR UPDATE OF cv SKIP LOCKED;
 
+-- name: sms-programs-reminders-due
+-- As sms-programs-closing, for the reminders due (of the programs $3 below).
+SELECT DISTINCT cv.program_id
+FROM sms_conversations cv
+WHERE cv.next_reminder_at <= $1 AND cv.status IN ('choosing_language', 'in_progress')
+  AND cv.reminders_sent < $2::integer
+ORDER BY cv.program_id;
+
 -- name: sms-reminders-due
 SELECT cv.program_id, cv.id
 FROM sms_conversations cv
 JOIN waves w ON w.program_id = cv.program_id AND w.id = cv.wave_id
 WHERE cv.next_reminder_at <= $1 AND cv.status IN ('choosing_language', 'in_progress')
+  AND cv.program_id = ANY($3::bigint[])
   AND cv.reminders_sent < $2::integer
   AND w.state = 'open' AND (w.closes_at IS NULL OR w.closes_at > $1)
   AND NOT EXISTS (SELECT 1 FROM sms_messages m
@@ -536,9 +570,11 @@ WHERE m.state = 'sending'
 RETURNING m.program_id, m.id;
 
 -- name: sms-cancel-closed-waves
+-- Of the programs $2 (sms-programs-closing).
 UPDATE sms_messages m SET state = 'canceled', error = 'wave closed'
 FROM waves w
 WHERE w.program_id = m.program_id AND w.id = m.wave_id AND m.state = 'queued'
+  AND m.program_id = ANY($2::bigint[])
   AND (w.state = 'closed' OR w.closes_at <= $1);
 
 -- Status callbacks -----------------------------------------------------------------
@@ -556,6 +592,13 @@ FROM sms_messages m
 LEFT JOIN contacts c ON c.program_id = m.program_id AND c.id = m.contact_id
 WHERE m.program_id = $1 AND m.id = $2 AND m.direction = 'outbound'
 FOR UPDATE OF m;
+
+-- name: sms-status-phone
+-- The number the text went to, read before anything is locked (sms_status).
+SELECT c.phone_e164
+FROM sms_messages m
+JOIN contacts c ON c.program_id = m.program_id AND c.id = m.contact_id
+WHERE m.program_id = $1 AND m.id = $2;
 
 -- name: sms-status-update
 UPDATE sms_messages SET delivery_status = $3, error_code = coalesce($4, error_code),
@@ -587,7 +630,8 @@ LIMIT 1;
 -- name: sms-lock-phone
 -- Texts from one number are handled one at a time (until the transaction ends), so
 -- two first texts arriving together cannot both start a conversation. A contact's
--- removal takes the same lock first (contact-removal-lock-phones).
+-- removal takes no such lock: the program's contacts lock orders the two
+-- (contact-removal-lock-program), and is taken before this one.
 SELECT pg_advisory_xact_lock(hashtextextended('sms:' || $1::text, 0));
 
 -- name: sms-wave-last-reminder
