@@ -12,7 +12,9 @@ deadlocked. Several programs' locks are taken in ascending order. The SQL is in
 
 The worker's sweeps do not wait: they leave a program being purged for their next
 pass. The worker's send path claims a text before it knows the program, so it gives
-way to a removal holding the contact instead (``sms_worker``).
+way to a removal holding the contact instead (``sms_worker``); recording a text's
+outcome waits for the lock a bounded time, then records it without it, a row per
+transaction (``sms_outcome``). A contacts upload takes it shared too (``contacts``).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from survey.errors import InvalidInput
 from survey.i18n.language_names import normalize_language
 from survey.i18n.marks import staff as t
 from survey.schemas import ContactImportOut, ContactOut, RowError
-from survey.services import audit
+from survey.services import audit, contact_locks
 from survey.sql import Q
 
 # Header aliases a grantee's spreadsheet is likely to use.
@@ -272,8 +272,11 @@ async def import_contacts(
 ) -> ContactImportOut:
     """Import a contact CSV. By default any bad row rejects the whole file.
     ``wording`` receives the msgid and parameters of each error that has them, for a
-    page to word the rows a partial import left out."""
+    page to word the rows a partial import left out. Takes the program's contacts lock
+    shared first (``contact_locks``): a removal or purge under way finishes before the
+    file's rows are merged, rather than the two locking contacts in opposite orders."""
     access.check(who, program_id, "pii")
+    await contact_locks.share(conn, (program_id,))
     program = await fetch_one(conn, Q.program_get, program_id, what="program")
     sites = {r["key"]: r["id"] for r in await conn.fetch(Q.site_ids_by_name, program_id)}
     warnings: list[RowError] = []

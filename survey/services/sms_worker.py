@@ -14,8 +14,8 @@ Send protocol, one text at a time:
    cancels it) rather than wait: a deadlock (sms-outbox-contact-share). A claim the
    server rolls back (deadlock, serialization) is logged; the text stays queued.
 2. Hand the text to the provider.
-3. Record the outcome (one transaction): ``sent`` with the provider's id, back to
-   ``queued`` with a backoff, or ``failed``.
+3. Record the outcome (one transaction, ``sms_outcome``): ``sent`` with the provider's
+   id, back to ``queued`` with a backoff, or ``failed``.
 
 The duplicate rule. A text is lost by nothing: until step 3 commits, its row says
 ``queued`` or ``sending``, and a ``sending`` row whose worker's session has ended (a
@@ -46,7 +46,7 @@ from survey.config import Settings
 from survey.db import Conn, Record, lock_not_available
 from survey.resources import Resources
 from survey.services import invitations
-from survey.services import sms_optouts as optouts
+from survey.services import sms_outcome as outcome
 from survey.services import sms_sweeps as sweeps
 from survey.services import sms_texts as texts
 from survey.services.sms_conversations import ACTIVE
@@ -76,7 +76,7 @@ log = logging.getLogger("survey.sms.worker")
 LINK_KINDS = {"invitation": texts.MSG_LINK_INVITATION, "link_reminder": texts.MSG_LINK_REMINDER}
 CONVERSATION_KINDS = ("conversation", "reminder")
 RECEIPT_RETENTION = timedelta(days=7)
-GIVE_WAY = timedelta(seconds=5)  # a text's wait while its contact is being removed
+GIVE_WAY = outcome.GIVE_WAY  # a text's wait while its contact is being removed
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -343,12 +343,11 @@ class Worker:
                 await conn.execute(Q.sms_outbox_release, claim.program_id, claim.id)
             raise
         except RecipientOptedOut as exc:
-            async with conn.transaction():
-                await optouts.carrier_opt_out(conn, claim.program_id, claim.phone, self.clock())
-                await conn.execute(
-                    Q.sms_outbox_fail, claim.program_id, claim.id, str(exc)[:500], exc.code
-                )
-            stats.failed += 1
+            if await outcome.record_opted_out(conn, claim.program_id, claim.id, claim.phone,
+                                              self.clock(), str(exc)[:500], exc.code):
+                stats.failed += 1
+            else:
+                stats.deferred += 1
             return
         except PermanentSendError as exc:
             async with conn.transaction():
@@ -357,15 +356,14 @@ class Worker:
                 )
             stats.failed += 1
             return
-        now = self.clock()
-        async with conn.transaction():
-            await conn.execute(Q.sms_outbox_sent, claim.program_id, claim.id, sid, now)
-            if claim.kind in CONVERSATION_KINDS and claim.conversation_id is not None:
-                await conn.execute(
-                    Q.sms_conversation_sent, claim.program_id, claim.conversation_id, now,
-                    list(self.config.reminders), self.config.reminder_max,
-                )
-        stats.sent += 1
+        conversation = claim.conversation_id if claim.kind in CONVERSATION_KINDS else None
+        if await outcome.record_sent(
+            conn, claim.program_id, claim.id, conversation, sid, self.clock(),
+            list(self.config.reminders), self.config.reminder_max,
+        ):
+            stats.sent += 1
+        else:
+            stats.rolled_back += 1
 
     async def _retry(self, claim: _Claim, exc: RetryableSendError) -> None:
         row = await self.conn.fetchrow(Q.sms_outbox_attempts, claim.program_id, claim.id)
