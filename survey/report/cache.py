@@ -109,9 +109,9 @@ async def empty(conn: Conn, program_id: int, wave_ids: Sequence[int], sig: str) 
 async def _lock(conn: Conn, program_id: int, wave_id: int) -> None:
     """The wave's refresh lock, until the transaction ends; waiting at most ``LOCK_WAIT``
     for it, and then for ever for whatever else the transaction does."""
-    await conn.execute(Q.report_cache_lock_wait, LOCK_WAIT)
+    await conn.execute(Q.lock_wait, LOCK_WAIT)
     await conn.execute(Q.report_cache_lock, program_id, wave_id)
-    await conn.execute(Q.report_cache_lock_wait, "0")
+    await conn.execute(Q.lock_wait, "0")
 
 
 async def refresh_waves(

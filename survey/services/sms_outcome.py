@@ -50,7 +50,7 @@ async def record_sent(
     schedule its reminder. False when it could not be recorded (logged)."""
     try:
         async with conn.transaction():
-            await conn.execute(Q.contact_lock_wait, LOCK_WAIT)
+            await conn.execute(Q.lock_wait, LOCK_WAIT)
             await contact_locks.share(conn, (program_id,))
             await _sent(conn, program_id, message_id, conversation_id, sid, now,
                         reminders, reminder_max)
@@ -95,7 +95,7 @@ async def record_opted_out(
     and fail the text; False when the text was put back for ``GIVE_WAY`` instead."""
     try:
         async with conn.transaction():
-            await conn.execute(Q.contact_lock_wait, LOCK_WAIT)
+            await conn.execute(Q.lock_wait, LOCK_WAIT)
             await optouts.carrier_opt_out(conn, program_id, phone, now)
             await conn.execute(Q.sms_outbox_fail, program_id, message_id, error, code)
         return True

@@ -112,9 +112,3 @@ WHERE c.program_id = $1
   AND EXISTS (SELECT 1 FROM invitations i
               WHERE i.program_id = c.program_id AND i.contact_id = c.id AND i.wave_id = $2)
 ORDER BY c.id;
-
--- name: contact-lock-wait
--- How long the rest of this transaction waits for any lock ($1, e.g. '5s'): a worker
--- connection has no statement_timeout, and a removal may hold its program's lock for
--- long. Waiting longer raises LockNotAvailable. Local to the transaction.
-SELECT set_config('lock_timeout', $1::text, true);

@@ -22,11 +22,14 @@
 -- scan instead, spread over the workers.
 SELECT NOT survey_is_distributed();
 
--- name: report-cache-lock-wait
--- How long a refresh waits for another one ($1, e.g. '10s'; '0' for ever, the
--- default). A build from nothing holds the lock for 20-25 s per wave at a
--- million responses; a report waiting that long is better answered "try again"
--- (LockNotAvailable, 503 with Retry-After). Local to the transaction.
+-- name: lock-wait
+-- How long the rest of this transaction waits for any lock ($1, e.g. '10s'; '0' for
+-- ever, the default); waiting longer raises LockNotAvailable. Local to the
+-- transaction. A report cache refresh waits 10 s for another (a build from nothing
+-- holds the lock for 20-25 s per wave at a million responses; a report waiting that
+-- long is better answered "try again", 503 with Retry-After); the SMS worker's
+-- outcome waits 5 s for a removal of contacts (worker connections have no
+-- statement_timeout, and a purge may hold its program's lock for long).
 SELECT set_config('lock_timeout', $1::text, true);
 
 -- name: report-cache-lock
