@@ -95,6 +95,12 @@ async def csrf_guard(request: Request[Any, Any, Any]) -> None:
         )
 
 
+def query_count(value: str | None) -> int | None:
+    """A count carried in a redirect's query (``?purged=3``); None when absent or not
+    a number."""
+    return int(value) if value is not None and value.isdigit() else None
+
+
 def fmt_number(locale: str) -> Any:
     def number(value: float | int | None, digits: int | None = None) -> str:
         if value is None or value != value:  # None or NaN

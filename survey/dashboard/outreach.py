@@ -19,7 +19,7 @@ from litestar.response import Redirect
 
 from survey import access
 from survey.api.deps import DbConn, Res, Who
-from survey.dashboard.context import page_context, render
+from survey.dashboard.context import page_context, query_count, render
 from survey.errors import InvalidInput, SurveyError
 from survey.services import programs, sms_campaigns, sms_estimate, waves
 from survey.sms_schemas import SmsSendIn
@@ -27,10 +27,6 @@ from survey.sms_schemas import SmsSendIn
 RESULT_FIELDS = ("recipients", "queued", "skipped_opted_out", "skipped_done",
                  "skipped_invited", "skipped_busy", "skipped_pending", "skipped_recent",
                  "skipped_active", "skipped_review", "skipped_capped")
-
-
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value is not None and value.isdigit() else None
 
 
 class OutreachPages(Controller):
@@ -53,7 +49,7 @@ class OutreachPages(Controller):
         )
         q = request.query_params
         done = q.get("sent") if q.get("sent") in ("invite", "remind") else None
-        result = {k: _int_or_none(q.get(k)) for k in RESULT_FIELDS} if done else None
+        result = {k: query_count(q.get(k)) for k in RESULT_FIELDS} if done else None
         ctx = page_context(
             request, who, program=program, wave=wave, texting=texting, estimate=estimate,
             done=done, result=result, problem=problem, reminded=reminded,

@@ -18,15 +18,11 @@ from litestar.response import Redirect
 
 from survey import access
 from survey.api.deps import DbConn, Who
-from survey.dashboard.context import page_context, render
+from survey.dashboard.context import page_context, query_count, render
 from survey.errors import NotFound
 from survey.services import contact_removal, programs, waves
 
 PROGRAM = "/dashboard/programs/{program_id:int}"
-
-
-def _count(value: str | None) -> int | None:
-    return int(value) if value is not None and value.isdigit() else None
 
 
 class PrivacyPages(Controller):
@@ -83,10 +79,10 @@ class PrivacyPages(Controller):
         program = await programs.get_program(conn, who, program_id)
         wave = await waves.get_wave(conn, who, program_id, wave_id)
         q = request.query_params
-        purged = _count(q.get("purged"))
+        purged = query_count(q.get("purged"))
         ctx = page_context(
             request, who, program=program, wave=wave, purged=purged,
-            kept=_count(q.get("kept")) or 0, unconfirmed=q.get("confirm") == "missing",
+            kept=query_count(q.get("kept")) or 0, unconfirmed=q.get("confirm") == "missing",
         )
         return render(request, "dashboard/contacts_purge.html", ctx)
 
