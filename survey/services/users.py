@@ -171,23 +171,13 @@ async def update_user(
     conn: Conn, who: Principal, user_id: int, patch: UserPatch
 ) -> UserChanged:
     """An administrator's change to an account (``PATCH /api/v1/users/{id}``): whether
-    it is disabled, a new password, a new role. Everything is checked before anything
-    changes (and the whole change is one transaction); a new password or role ends the
-    user's sessions, a new role revokes their API keys too (``keys_revoked``)."""
+    it is disabled, a new password, a new role. The whole change is one transaction, so
+    a part refused (each step checks its own rules) changes nothing; a new password or
+    role ends the user's sessions, a new role revokes their API keys too
+    (``keys_revoked``)."""
     access.require_admin(who)
     if patch.disabled is None and patch.password is None and patch.role is None:
         raise InvalidInput.one("user", "give at least one of disabled, password or role")
-    if patch.disabled and user_id == who.user_id:
-        # The last way back in for an administrator who locks themselves out is the CLI.
-        raise InvalidInput.one("disabled", "you cannot disable your own account")
-    if patch.role is not None and patch.role != "admin" and user_id == who.user_id:
-        raise InvalidInput.one("role", "you cannot change your own role")
-    if patch.password is not None:
-        if user_id == who.user_id:
-            raise InvalidInput.one("password", OWN_PASSWORD)
-        check_password(patch.password)
-    if await conn.fetchrow(Q.user_get, user_id) is None:
-        raise NotFound("user")
     revoked = 0
     async with conn.transaction():
         if patch.role is not None:
