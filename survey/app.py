@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar, Router
+from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
@@ -21,7 +21,6 @@ from litestar.template import TemplateConfig
 from survey import __version__, dashboard, db, embedded, migrations, web
 from survey.api import contacts, docs, links, ops, programs, reports, signin, sms, users, waves
 from survey.api.deps import DEPENDENCIES
-from survey.api.guard import api_guard
 from survey.config import Settings, check, is_production, load_settings, with_secret
 from survey.http_errors import EXCEPTION_HANDLERS
 from survey.logs import request_middleware, security_headers
@@ -90,23 +89,18 @@ def create_app(
             ops.readyz,
             ops.favicon,
             ops.list_questionnaires,
-            # One guard for every API write: same origin for cookie callers, JSON bodies.
-            Router(
-                path="/",
-                route_handlers=[
-                    programs.ProgramController,
-                    programs.SiteController,
-                    waves.WaveController,
-                    links.OpenLinkController,
-                    contacts.ContactController,
-                    contacts.WaveContactController,
-                    reports.ReportController,
-                    users.UserController,
-                    users.SessionController,
-                    sms.SmsController,
-                ],
-                guards=[api_guard],
-            ),
+            # Each API controller brings the guard for writes (ApiController): same
+            # origin for cookie callers, JSON bodies.
+            programs.ProgramController,
+            programs.SiteController,
+            waves.WaveController,
+            links.OpenLinkController,
+            contacts.ContactController,
+            contacts.WaveContactController,
+            reports.ReportController,
+            users.UserController,
+            users.SessionController,
+            sms.SmsController,
             sms.inbound_sms,
             sms.status_callback,
             *web.ROUTES,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, delete, get, post
+from litestar import Request, delete, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from survey.api.deps import DbConn, Res, Who
+from survey.api.guard import ApiController
 from survey.errors import InvalidInput
 from survey.schemas import ContactImportOut, ContactOut, ContactsRemovedOut
 from survey.services import contact_removal, contacts
@@ -29,7 +30,7 @@ async def _csv_text(request: Request[Any, Any, Any]) -> tuple[str, str]:
     return contacts.decode_upload(raw), name
 
 
-class ContactController(Controller):
+class ContactController(ApiController):
     path = "/api/v1/programs/{program_id:int}/contacts"
     tags = ["contacts"]
 
@@ -84,7 +85,7 @@ class ContactController(Controller):
         await contact_removal.remove_contact(conn, who, program_id, contact_id)
 
 
-class WaveContactController(Controller):
+class WaveContactController(ApiController):
     path = "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/contacts"
     tags = ["contacts"]
 

@@ -4,12 +4,13 @@ A GET only reads: the link is made by a POST from someone who runs the wave."""
 
 from __future__ import annotations
 
-from litestar import Controller, Response, get, post
+from litestar import Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from survey import qr
 from survey.api.deps import DbConn, Res, Who
+from survey.api.guard import ApiController
 from survey.resources import Resources
 from survey.schemas import OpenLinkOut
 from survey.services import flyers, invitations
@@ -28,7 +29,7 @@ def _out(res: Resources, program_id: int, wave_id: int, site_id: int, code: str)
     )
 
 
-class OpenLinkController(Controller):
+class OpenLinkController(ApiController):
     path = "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sites/{site_id:int}"
     tags = ["invitations"]
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from litestar import Controller, delete, get, patch, post
+from litestar import delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from survey.api.deps import DbConn, Res, Who
+from survey.api.guard import ApiController
 from survey.schemas import ProgramIn, ProgramOut, ProgramPatch, SiteIn, SiteOut, SitePatch
 from survey.services import audit, programs
 
 
-class ProgramController(Controller):
+class ProgramController(ApiController):
     path = "/api/v1/programs"
     tags = ["programs"]
 
@@ -53,7 +54,7 @@ class ProgramController(Controller):
         return await audit.recent(conn, who, program_id)
 
 
-class SiteController(Controller):
+class SiteController(ApiController):
     path = "/api/v1/programs/{program_id:int}/sites"
     tags = ["sites"]
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, put
+from litestar import Request, get, put
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from survey.api.contacts import _csv_text
 from survey.api.deps import DbConn, Res, Who
+from survey.api.guard import ApiController
 from survey.report import build_report, margins
 from survey.report.model import MarginOut, MarginsImportOut, Report
 
@@ -23,7 +24,7 @@ POST_DOC = (
 )
 
 
-class ReportController(Controller):
+class ReportController(ApiController):
     path = "/api/v1/programs/{program_id:int}/report"
     tags = ["reports"]
 

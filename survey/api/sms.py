@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from survey.api.deps import DbConn, Res, Who
+from survey.api.guard import ApiController
 from survey.config import Settings
 from survey.services import sms_campaigns, sms_estimate, sms_inbound, sms_review, sms_status
 from survey.sms import twiml
@@ -103,7 +104,7 @@ async def status_callback(
     return Response(None, status_code=204)
 
 
-class SmsController(Controller):
+class SmsController(ApiController):
     path = "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/sms"
     tags = ["sms"]
 

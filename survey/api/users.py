@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar import Request, Response, delete, get, patch, post, put
 from litestar.datastructures import Cookie
 from litestar.params import FromPath, JSONBody
 
 from survey.api import signin
 from survey.api.deps import SESSION_COOKIE, DbConn, Res, Who, credentials
+from survey.api.guard import ApiController
 from survey.errors import Forbidden
 from survey.schemas import (
     KeyIn,
@@ -35,7 +36,7 @@ class Me(msgspec.Struct, kw_only=True):
     locale: str
 
 
-class UserController(Controller):
+class UserController(ApiController):
     path = "/api/v1"
     tags = ["users"]
 
@@ -103,7 +104,7 @@ class UserController(Controller):
         return await users.revoke_key(conn, who, key_id)
 
 
-class SessionController(Controller):
+class SessionController(ApiController):
     path = "/api/v1/session"
     tags = ["users"]
 

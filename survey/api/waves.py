@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Request, Response, get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from survey.api.deps import DbConn, Res, Who
+from survey.api.guard import ApiController
 from survey.schemas import (
     InvitationsIn,
     InvitationsOut,
@@ -21,7 +22,7 @@ from survey.schemas import (
 from survey.services import invitations, waves
 
 
-class WaveController(Controller):
+class WaveController(ApiController):
     path = "/api/v1/programs/{program_id:int}/waves"
     tags = ["waves"]
 

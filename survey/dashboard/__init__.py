@@ -12,11 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from litestar import Router
-
 from survey.dashboard.account import AccountPages
 from survey.dashboard.auth import AuthController
-from survey.dashboard.context import csrf_guard
 from survey.dashboard.errors import Renderer, chain
 from survey.dashboard.i18n import DashboardCatalogs
 from survey.dashboard.monitor import FieldworkApi, MonitorController
@@ -33,23 +30,17 @@ class DashboardState:
         self.catalogs = DashboardCatalogs(locales_dir)
 
 
+# Each page controller brings its own CSRF check (DashboardPages).
 ROUTES: list[Any] = [
-    Router(
-        path="/",
-        route_handlers=[
-            AuthController,
-            AccountPages,
-            ProgramPages,
-            WizardPages,
-            MonitorController,
-            OutreachPages,
-            PrivacyPages,
-            ReviewPages,
-            ReportPages,
-        ],
-        before_request=csrf_guard,
-        include_in_schema=False,
-    ),
+    AuthController,
+    AccountPages,
+    ProgramPages,
+    WizardPages,
+    MonitorController,
+    OutreachPages,
+    PrivacyPages,
+    ReviewPages,
+    ReportPages,
     FieldworkApi,
     DownloadApi,
 ]

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.response import Redirect
 
 from survey.api import signin
 from survey.api.deps import DbConn, Who, credentials
-from survey.dashboard.context import page_context, render
+from survey.dashboard.context import DashboardPages, page_context, render
 from survey.errors import Forbidden
 from survey.i18n.marks import staff as t
 from survey.services import users
@@ -31,9 +31,8 @@ def _session_id(request: Request[Any, Any, Any]) -> str:
     return found[1]
 
 
-class AccountPages(Controller):
+class AccountPages(DashboardPages):
     path = "/dashboard/account"
-    include_in_schema = False
 
     @get("/password")
     async def password_form(self, request: Request[Any, Any, Any], who: Who) -> Any:

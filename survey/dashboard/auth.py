@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.params import QueryParameter
 from litestar.response import Redirect
 
 from survey.api import signin
 from survey.api.deps import SESSION_COOKIE, DbConn, credentials
-from survey.dashboard.context import CSRF_COOKIE, page_context, render
+from survey.dashboard.context import CSRF_COOKIE, DashboardPages, page_context, render
 from survey.errors import Unauthorized
 from survey.services import users
 
@@ -24,9 +24,8 @@ def safe_next(target: str | None) -> str:
     return "/dashboard"
 
 
-class AuthController(Controller):
+class AuthController(DashboardPages):
     path = "/dashboard"
-    include_in_schema = False
 
     @get("/login")
     async def login_form(

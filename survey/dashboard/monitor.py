@@ -16,7 +16,7 @@ from litestar.response import Redirect
 
 from survey import access
 from survey.api.deps import DbConn, Who
-from survey.dashboard.context import page_context, render
+from survey.dashboard.context import DashboardPages, page_context, render
 from survey.dashboard.errors import worded
 from survey.dashboard.fieldwork import FieldworkOut, fieldwork
 from survey.dashboard.monitor_view import live_text
@@ -61,9 +61,8 @@ class FieldworkApi(Controller):
         return await fieldwork(conn, who, program_id, wave_id)
 
 
-class MonitorController(Controller):
+class MonitorController(DashboardPages):
     path = "/dashboard/programs/{program_id:int}/waves/{wave_id:int}/monitor"
-    include_in_schema = False
 
     @get("/")
     async def page(

@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
 from survey import access
 from survey.api.deps import DbConn, Res, Who
-from survey.dashboard.context import page_context, query_count, render
+from survey.dashboard.context import DashboardPages, page_context, query_count, render
 from survey.errors import InvalidInput, SurveyError
 from survey.services import programs, sms_campaigns, sms_estimate, waves
 from survey.sms_schemas import SmsSendIn
@@ -29,9 +29,8 @@ RESULT_FIELDS = ("recipients", "queued", "skipped_opted_out", "skipped_done",
                  "skipped_active", "skipped_review", "skipped_capped")
 
 
-class OutreachPages(Controller):
+class OutreachPages(DashboardPages):
     path = "/dashboard/programs/{program_id:int}/waves/{wave_id:int}"
-    include_in_schema = False
 
     async def _page(
         self, request: Request[Any, Any, Any], conn: Any, who: Any, res: Any,

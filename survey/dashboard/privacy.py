@@ -12,22 +12,21 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
 from survey import access
 from survey.api.deps import DbConn, Who
-from survey.dashboard.context import page_context, query_count, render
+from survey.dashboard.context import DashboardPages, page_context, query_count, render
 from survey.errors import NotFound
 from survey.services import contact_removal, programs, waves
 
 PROGRAM = "/dashboard/programs/{program_id:int}"
 
 
-class PrivacyPages(Controller):
+class PrivacyPages(DashboardPages):
     path = "/"
-    include_in_schema = False
 
     async def _remove_page(
         self, request: Request[Any, Any, Any], conn: Any, who: Any, program_id: int,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
 from survey import access
 from survey.api.deps import DbConn, Res, Who
-from survey.dashboard.context import page_context, render
+from survey.dashboard.context import DashboardPages, page_context, render
 from survey.db import translate_error
 from survey.errors import InvalidInput, Unavailable
 from survey.i18n import format_date
@@ -38,9 +38,8 @@ def abilities(who: Any, program_id: int) -> dict[str, bool]:
     }
 
 
-class ProgramPages(Controller):
+class ProgramPages(DashboardPages):
     path = "/dashboard"
-    include_in_schema = False
 
     @get("/")
     async def home(self, request: Request[Any, Any, Any], conn: DbConn, who: Who) -> Any:

@@ -15,7 +15,7 @@ from litestar.response import Stream
 
 from survey.access import Principal
 from survey.api.deps import DbConn, Res, Who
-from survey.dashboard.context import choose_locale, page_context, render, state
+from survey.dashboard.context import DashboardPages, choose_locale, page_context, render, state
 from survey.dashboard.errors import worded
 from survey.db import Conn
 from survey.errors import InvalidInput, NotFound
@@ -93,9 +93,8 @@ def _disposition(name: str) -> dict[str, str]:
     return {"content-disposition": f'attachment; filename="{name}"', "cache-control": "no-store"}
 
 
-class ReportPages(Controller):
+class ReportPages(DashboardPages):
     path = "/dashboard/programs/{program_id:int}/report"
-    include_in_schema = False
 
     @get("/")
     async def report(

@@ -24,13 +24,13 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect
 
 from survey.access import Principal
 from survey.api.deps import DbConn, Res, Who
-from survey.dashboard.context import page_context, render
+from survey.dashboard.context import DashboardPages, page_context, render
 from survey.errors import Forbidden, InvalidInput, NotFound
 from survey.i18n import Catalogs, ReviewError, review_file
 from survey.i18n.catalogs import QUESTIONNAIRE_DOMAIN, UI_DOMAIN, po_path, read_catalog
@@ -160,9 +160,8 @@ def _count(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 6 else None
 
 
-class ReviewPages(Controller):
+class ReviewPages(DashboardPages):
     path = "/dashboard/translations"
-    include_in_schema = False
 
     @get("/")
     async def page(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -16,7 +16,7 @@ from survey import access
 from survey.api.deps import DbConn, Res, Who
 from survey.dashboard import wizard_data as data
 from survey.dashboard import wizard_steps as steps
-from survey.dashboard.context import choose_locale, page_context, render
+from survey.dashboard.context import DashboardPages, choose_locale, page_context, render
 from survey.errors import InvalidInput, SurveyError
 from survey.i18n.marks import staff as t
 from survey.schemas import LaunchIn, WaveIn, WavePatch, WaveSiteIn
@@ -31,9 +31,8 @@ FIELD_LABELS = {
 }
 
 
-class WizardPages(Controller):
+class WizardPages(DashboardPages):
     path = "/dashboard/programs/{program_id:int}"
-    include_in_schema = False
 
     @get("/waves/new")
     async def new(
