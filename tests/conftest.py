@@ -10,6 +10,7 @@ import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastdisk import memory_dir
@@ -188,11 +189,39 @@ async def client(settings: Settings, resources: object) -> AsyncIterator[object]
 async def _client(settings: Settings, resources: object) -> AsyncIterator[object]:
     from litestar.testing import AsyncTestClient
 
-    from survey.app import create_app
-
-    app = create_app(settings, resources=resources)  # type: ignore[arg-type]
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+    async with AsyncTestClient(
+        app=_app(settings, resources), base_url="http://testserver.local"
+    ) as test_client:
         yield test_client
+
+
+_apps: dict[tuple[object, ...], object] = {}
+
+
+def _app(settings: Settings, resources: Any) -> Any:
+    """An app for these settings and resources, with a fresh state of their own.
+
+    Building one costs 0.25-0.3 s of CPU (Litestar reading every handler), and most
+    tests build one. Apps whose settings differ only in the database (each test has
+    its own) and that share resources have the same routes, so this process builds
+    one and gives each test it anew the state ``create_app`` would have given it
+    (survey.app.app_state): its settings, resources, limiters and caches. The lifespan
+    opens the test's own database from that state."""
+    import msgspec
+    from litestar.datastructures import State
+
+    from survey.app import app_state, create_app
+    from survey.config import with_secret
+
+    shape = msgspec.structs.replace(settings, database_url="")
+    key = (msgspec.json.encode(shape), id(resources.catalogs), id(resources.questionnaires),
+           resources.supported_locales)
+    app = _apps.get(key)
+    if app is None:
+        app = _apps[key] = create_app(settings, resources=resources)
+    else:
+        app.state = State(app_state(with_secret(settings), resources))
+    return app
 
 
 @pytest.fixture(scope="session")
