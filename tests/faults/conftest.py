@@ -8,6 +8,7 @@ one, each in a database of its own, and each leaves it running as it found it.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,3 +25,4 @@ def fault_server() -> Iterator[embedded.EmbeddedPostgres]:
     server = embedded.start(base, delete_on_exit=True)
     yield server
     server.stop()
+    shutil.rmtree(base, ignore_errors=True)  # stop deletes pgdata, not the folder it is in
