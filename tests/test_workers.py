@@ -123,7 +123,7 @@ def server(
         while not (len(workers := _workers(proc.pid)) == 2
                    and all(_owned_listening(pid, port) for pid in workers)):
             assert time.monotonic() < deadline
-            time.sleep(0.05)
+            time.sleep(0.2)  # each look runs pgrep and reads /proc: not too often
         yield proc, port
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
@@ -169,10 +169,10 @@ def test_a_dead_workers_socket_goes_with_it(
         if len(now) == 2 and old[0] not in now:
             break
         assert time.monotonic() < deadline, now
-        time.sleep(0.05)
+        time.sleep(0.2)
     while not all(_owned_listening(pid, port) for pid in now):
         assert time.monotonic() < deadline
-        time.sleep(0.05)
+        time.sleep(0.2)
     # No connection may land on a socket nobody accepts on: every one is answered.
     conns = _connect_all(port)
     for conn in conns:
