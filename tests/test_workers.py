@@ -117,7 +117,7 @@ def server(
                     break
             except OSError:
                 assert proc.poll() is None and time.monotonic() < deadline, "did not start"
-                time.sleep(0.05)  # a refused connection is cheap; ready is seen sooner
+                time.sleep(0.2)
         # Until both listen (the second may still be loading the app), whichever does
         # gets every connection.
         while not (len(workers := _workers(proc.pid)) == 2

@@ -173,7 +173,7 @@ async def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path) -> No
             with contextlib.suppress(httpx.HTTPError):
                 if (await client.get("/readyz")).status_code == 200:
                     return
-            await asyncio.sleep(0.05)  # as tests.faults.test_kill_server.wait_ready
+            await asyncio.sleep(0.2)
     raise AssertionError("server did not become ready:\n" + log.read_text()[-3000:])
 
 
