@@ -126,21 +126,79 @@ async def database_url(
     pg_server: embedded.EmbeddedPostgres, template_db: str
 ) -> AsyncIterator[str]:
     """A database of its own for this test, cloned from the migrated template."""
+    async with _clone(pg_server, template_db) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def _clone(pg_server: embedded.EmbeddedPostgres, template: str) -> AsyncIterator[str]:
+    """A new database copied from ``template``, dropped after."""
+    name = await _create(pg_server, template)
+    try:
+        yield pg_server.url(name)
+    finally:
+        await _drop(pg_server, name)
+
+
+async def _create(pg_server: embedded.EmbeddedPostgres, template: str) -> str:
     name = f"t_{os.getpid()}_{next(_counter)}"
     admin = await db.connect(pg_server.url())
     try:
         # FILE_COPY's checkpoints cost little with fsync off: 12-30 ms a database (in
         # /dev/shm: see fastdisk.memory_dir) against 20-30 ms for WAL_LOG, which writes the
         # template's 9 MB to the WAL each time.
-        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template_db} STRATEGY FILE_COPY")
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
     finally:
         await admin.close()
-    yield pg_server.url(name)
+    return name
+
+
+async def _drop(pg_server: embedded.EmbeddedPostgres, name: str) -> None:
     admin = await db.connect(pg_server.url())
     try:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     finally:
         await admin.close()
+
+
+DEMO_BASE_URL = "http://testserver.local"
+
+
+@pytest.fixture(scope="session")
+def demo_template(
+    pg_server: embedded.EmbeddedPostgres, template_db: str
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """`survey demo`'s program seeded once per run into a database tests only clone,
+    with what the seeding printed (credentials, links). Its thousands of synthetic
+    responses took 10 s or more for each module that seeded them."""
+    from survey.cli import demo
+
+    async def build() -> tuple[str, dict[str, str]]:
+        name = await _create(pg_server, template_db)
+        try:
+            conn = await db.connect(pg_server.url(name))
+            try:
+                return name, await demo.seed(conn, DEMO_BASE_URL)
+            finally:
+                await conn.close()
+        except BaseException:
+            await _drop(pg_server, name)
+            raise
+
+    name, printed = asyncio.run(build())
+    yield name, printed
+    asyncio.run(_drop(pg_server, name))
+
+
+@pytest.fixture
+async def demo_database(
+    pg_server: embedded.EmbeddedPostgres, demo_template: tuple[str, dict[str, str]]
+) -> AsyncIterator[tuple[str, dict[str, str]]]:
+    """A database of this test's own with the demo program in it (see demo_template),
+    and what seeding it printed."""
+    name, printed = demo_template
+    async with _clone(pg_server, name) as url:
+        yield url, dict(printed)
 
 
 @pytest.fixture

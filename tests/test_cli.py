@@ -1,4 +1,6 @@
-"""The ``survey`` command: real processes against a real database."""
+"""The ``survey`` command against a real database: in this process where a test is
+about what a command prints, exits with or does (see cli_run), in real processes where
+it is about the process (a signal, the embedded server, an unreachable database)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_run import Ran, survey
 from fastdisk import memory_dir
 
 from survey.config import load_settings
@@ -19,11 +22,15 @@ from survey.db import Conn
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+def run(args: list[str], env: dict[str, str], stdin: str = "") -> Ran:
+    return survey(args, env, stdin)
+
+
+def process(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``python -m survey ARGS`` in a process of its own."""
     return subprocess.run(
         [sys.executable, "-m", "survey", *args],
         env={**os.environ, **env},
-        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
@@ -104,12 +111,18 @@ def test_misconfiguration_is_one_line_naming_the_setting() -> None:
         assert done.returncode == 1, done.stderr
         return done.stderr
 
+    def process_fails(args: list[str]) -> str:
+        """A real process: with its database away, it must still end, one line said."""
+        done = process(args, base)
+        assert done.returncode == 1, done.stderr
+        return done.stderr
+
     assert fails(["db", "status"], {"SURVEY_DATABASE_URL": "not a url"}) == (
         "survey: error: SURVEY_DATABASE_URL is not a valid PostgreSQL URL "
         "(postgresql://USER@HOST:PORT/DATABASE)\n"
     )
-    assert fails(["db", "status"], {}) == cannot_connect
-    assert fails(["serve"], {}) == cannot_connect
+    assert process_fails(["db", "status"]) == cannot_connect
+    assert process_fails(["serve"]) == cannot_connect
     assert fails(["serve"], {"SURVEY_PORT": "abc"}) == (
         "survey: error: SURVEY_PORT must be a whole number, not 'abc'\n"
     )

@@ -3,6 +3,11 @@ users are made over for the new program instead of colliding with themselves."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import pytest
+
+from survey import db
 from survey.cli import demo
 from survey.db import Conn
 from survey.services import users
@@ -10,8 +15,24 @@ from survey.services import users
 BASE = "http://testserver.local"
 
 
-async def test_reset_reseeds_the_demo_and_retires_the_old_credentials(conn: Conn) -> None:
-    first = await demo.seed(conn, BASE)
+@pytest.fixture
+async def seeded(
+    demo_database: tuple[str, dict[str, str]],
+) -> AsyncIterator[tuple[Conn, dict[str, str]]]:
+    """A copy of a database `demo.seed` seeded (once per run: the report tests read it
+    too), and what that first seeding returned."""
+    url, first = demo_database
+    conn = await db.connect(url)
+    try:
+        yield conn, first
+    finally:
+        await conn.close()
+
+
+async def test_reset_reseeds_the_demo_and_retires_the_old_credentials(
+    seeded: tuple[Conn, dict[str, str]],
+) -> None:
+    conn, first = seeded
     old_program = await conn.fetchval("SELECT id FROM programs WHERE slug = $1", demo.DEMO_SLUG)
     old_key = first["grantee API key"]
     assert (await users.principal_for_key(conn, old_key)) is not None

@@ -10,6 +10,7 @@ from typing import Any
 
 import pyreadstat
 import pytest
+from cli_run import asurvey
 from seeding import HEADER, seed_wave
 
 from survey import export as exporting
@@ -18,13 +19,11 @@ from survey.db import Conn
 
 
 async def _survey(database_url: str, *args: str) -> tuple[int, str, str]:
-    env = {**os.environ, "SURVEY_DATABASE_URL": database_url, "SURVEY_SECRET_KEY": "cli-test"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "survey", *args, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate()
-    return proc.returncode or 0, out.decode(), err.decode()
+    """The command in this process (see cli_run): what it prints, writes and exits
+    with, without importing the app again in a new process each time."""
+    ran = await asurvey(
+        args, {"SURVEY_DATABASE_URL": database_url, "SURVEY_SECRET_KEY": "cli-test"})
+    return ran.returncode, ran.stdout, ran.stderr
 
 
 async def test_export_and_paper_import(conn: Conn, resources: Any, actors: Any,
@@ -60,7 +59,8 @@ async def test_export_and_paper_import(conn: Conn, resources: Any, actors: Any,
     good.write_text(f"{HEADER}\nSmall,es,2026-04-02,2,3,woman,asian,no,,,\n", encoding="utf-8")
     code, out, err = await _survey(database_url, "import", "responses", str(good), "--wave",
                                    str(seeded.wave_id))
-    assert code == 0, err and "imported 1 paper response" in out
+    assert code == 0, err
+    assert "imported 1 paper response" in out, out
     row = await conn.fetchrow(
         "SELECT language, status, submitted_at::date AS day FROM responses "
         "WHERE channel = 'paper' ORDER BY id DESC LIMIT 1")

@@ -35,12 +35,13 @@ SMALL = "Okanogan County"
 
 
 @pytest.fixture(scope="module")
-def demo_db(pg_server: Any, template_db: str) -> Iterator[Any]:
-    async def seed(conn: Conn) -> Any:
-        await demo.seed(conn, "http://testserver.local")
+def demo_db(pg_server: Any, demo_template: tuple[str, dict[str, str]]) -> Iterator[Any]:
+    """A copy of the demo program `survey demo` seeds (seeded once per run)."""
+
+    async def program(conn: Conn) -> Any:
         return await conn.fetchval("SELECT id FROM programs WHERE slug = $1", demo.DEMO_SLUG)
 
-    yield from module_database(pg_server, template_db, seed)
+    yield from module_database(pg_server, demo_template[0], program)
 
 
 @pytest.fixture(scope="module")
