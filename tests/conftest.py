@@ -121,17 +121,26 @@ def template_db(pg_server: embedded.EmbeddedPostgres) -> str:
 
 
 @pytest.fixture
+def database_template(template_db: str) -> str:
+    """What each test's database is cloned from: the migrated template, or in a module
+    that seeds its data once, that module's seeded copy of it (tests/seeded_db.py)."""
+    return template_db
+
+
+@pytest.fixture
 async def database_url(
-    pg_server: embedded.EmbeddedPostgres, template_db: str
+    pg_server: embedded.EmbeddedPostgres, database_template: str
 ) -> AsyncIterator[str]:
-    """A database of its own for this test, cloned from the migrated template."""
+    """A database of its own for this test, cloned from ``database_template``."""
     name = f"t_{os.getpid()}_{next(_counter)}"
     admin = await db.connect(pg_server.url())
     try:
         # FILE_COPY's checkpoints cost little with fsync off: 12-30 ms a database (in
         # /dev/shm: see fastdisk.memory_dir) against 20-30 ms for WAL_LOG, which writes the
         # template's 9 MB to the WAL each time.
-        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template_db} STRATEGY FILE_COPY")
+        await admin.execute(
+            f"CREATE DATABASE {name} TEMPLATE {database_template} STRATEGY FILE_COPY"
+        )
     finally:
         await admin.close()
     yield pg_server.url(name)
