@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from actors import Actors, make_actors
 from fastdisk import memory_dir
 from hypothesis import settings
 
@@ -227,49 +228,7 @@ async def partial_client(settings: Settings, partial_resources: object) -> Async
         yield test_client
 
 
-class Actors:
-    """Users with API keys in two programs, for access tests."""
-
-    def __init__(self) -> None:
-        self.keys: dict[str, str] = {}
-        self.programs: dict[str, int] = {}
-
-    def headers(self, who: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.keys[who]}"} if who in self.keys else {}
-
-
 @pytest.fixture
 async def actors(conn: Conn) -> Actors:
     """admin; grantee and evaluator of program 'own'; grantee of program 'other'."""
-    from survey.access import SYSTEM
-    from survey.schemas import KeyIn, ProgramIn, UserIn
-    from survey.services import programs, users
-
-    out = Actors()
-    for slug in ("own", "other"):
-        p = await programs.create_program(
-            conn, SYSTEM, ProgramIn(slug=f"{slug}-program", name=slug)
-        )
-        out.programs[slug] = p.id
-    for name, role, program in (
-        ("admin", "admin", None),
-        ("grantee", "grantee", "own"),
-        ("evaluator", "evaluator", "own"),
-        ("other_grantee", "grantee", "other"),
-        ("other_evaluator", "evaluator", "other"),
-    ):
-        user = await users.create_user(
-            conn,
-            SYSTEM,
-            UserIn(
-                email=f"{name}@example.org",
-                name=name,
-                role=role,  # type: ignore[arg-type]
-                # argon2 is slow by design: one login-capable user is enough.
-                password="correct horse battery" if name == "evaluator" else None,
-                program_ids=[out.programs[program]] if program else [],
-            ),
-        )
-        key = await users.create_key(conn, SYSTEM, user.id, KeyIn(name="test"))
-        out.keys[name] = key.key
-    return out
+    return await make_actors(conn)
