@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from actors import Actors, make_actors
 from fastdisk import memory_dir
 from hypothesis import settings
 
@@ -122,11 +123,18 @@ def template_db(pg_server: embedded.EmbeddedPostgres) -> str:
 
 
 @pytest.fixture
+def database_template(template_db: str) -> str:
+    """What each test's database is cloned from: the migrated template, or in a module
+    that seeds its data once, that module's seeded copy of it (tests/seeded_db.py)."""
+    return template_db
+
+
+@pytest.fixture
 async def database_url(
-    pg_server: embedded.EmbeddedPostgres, template_db: str
+    pg_server: embedded.EmbeddedPostgres, database_template: str
 ) -> AsyncIterator[str]:
-    """A database of its own for this test, cloned from the migrated template."""
-    async with _clone(pg_server, template_db) as url:
+    """A database of its own for this test, cloned from ``database_template``."""
+    async with _clone(pg_server, database_template) as url:
         yield url
 
 
@@ -305,49 +313,7 @@ async def partial_client(settings: Settings, partial_resources: object) -> Async
         yield test_client
 
 
-class Actors:
-    """Users with API keys in two programs, for access tests."""
-
-    def __init__(self) -> None:
-        self.keys: dict[str, str] = {}
-        self.programs: dict[str, int] = {}
-
-    def headers(self, who: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.keys[who]}"} if who in self.keys else {}
-
-
 @pytest.fixture
 async def actors(conn: Conn) -> Actors:
     """admin; grantee and evaluator of program 'own'; grantee of program 'other'."""
-    from survey.access import SYSTEM
-    from survey.schemas import KeyIn, ProgramIn, UserIn
-    from survey.services import programs, users
-
-    out = Actors()
-    for slug in ("own", "other"):
-        p = await programs.create_program(
-            conn, SYSTEM, ProgramIn(slug=f"{slug}-program", name=slug)
-        )
-        out.programs[slug] = p.id
-    for name, role, program in (
-        ("admin", "admin", None),
-        ("grantee", "grantee", "own"),
-        ("evaluator", "evaluator", "own"),
-        ("other_grantee", "grantee", "other"),
-        ("other_evaluator", "evaluator", "other"),
-    ):
-        user = await users.create_user(
-            conn,
-            SYSTEM,
-            UserIn(
-                email=f"{name}@example.org",
-                name=name,
-                role=role,  # type: ignore[arg-type]
-                # argon2 is slow by design: one login-capable user is enough.
-                password="correct horse battery" if name == "evaluator" else None,
-                program_ids=[out.programs[program]] if program else [],
-            ),
-        )
-        key = await users.create_key(conn, SYSTEM, user.id, KeyIn(name="test"))
-        out.keys[name] = key.key
-    return out
+    return await make_actors(conn)

@@ -11,13 +11,16 @@ responses come, so the first report finds them built.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from seeded_db import seeded_database
 
 from survey import db
 from survey.access import SYSTEM
 from survey.db import Conn
+from survey.embedded import EmbeddedPostgres
 from survey.export import cells, export_bytes
 from survey.export.plan import plan_export
 from survey.report import build_report
@@ -36,11 +39,33 @@ BUILT = (
 )
 
 
+@pytest.fixture(scope="module")
+def seeded_template(
+    pg_server: EmbeddedPostgres, template_db: str, resources_base: Resources
+) -> Iterator[tuple[str, Seeded]]:
+    """The program every test starts from, seeded once (tests/seeded_db.py)."""
+
+    async def seed(conn: Conn) -> Seeded:
+        s = await seed_program(conn, resources_base, DESIGN, slug="warm", seed=5)
+        await import_margins(conn, SYSTEM, resources_base, s.program_id, demo_margins(DESIGN))
+        return s
+
+    with seeded_database(pg_server, template_db, seed) as made:
+        yield made
+
+
 @pytest.fixture
-async def seeded(conn: Conn, resources: Resources) -> Seeded:
-    s = await seed_program(conn, resources, DESIGN, slug="warm", seed=5)
-    await import_margins(conn, SYSTEM, resources, s.program_id, demo_margins(DESIGN))
-    return s
+def database_template(request: pytest.FixtureRequest, template_db: str) -> str:
+    """The seeded program's copy for the tests that take it; the bare template for the
+    one that seeds its own, whose warmer must find no other program's caches missing."""
+    if "seeded" not in request.fixturenames:
+        return template_db
+    made: tuple[str, Seeded] = request.getfixturevalue("seeded_template")
+    return made[0]
+
+@pytest.fixture
+def seeded(seeded_template: tuple[str, Seeded], database_url: str) -> Seeded:
+    return seeded_template[1]
 
 
 async def csv(conn: Conn, res: Resources, s: Seeded) -> bytes:

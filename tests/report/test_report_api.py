@@ -63,10 +63,10 @@ def decode(body: bytes) -> Report:
 
 
 async def test_report_as_json_for_grantee_and_evaluator(
-    client: Any, actors: Any, conn: Conn, resources: Any
+    client: Any, actors: Any, conn: Conn, resources: Any, own: dict[str, int]
 ) -> None:
     pid = actors.programs["own"]
-    ids = await seed_own(conn, resources, pid)
+    ids = own
     url = f"/api/v1/programs/{pid}/report"
     for who in ("grantee", "evaluator"):
         r = await client.get(url, headers=actors.headers(who))
@@ -123,6 +123,7 @@ async def test_a_report_waits_for_a_build_a_while_then_says_try_again(
     resources: Any,
     database_url: str,
     monkeypatch: pytest.MonkeyPatch,
+    own: dict[str, int],
 ) -> None:
     from survey import db
     from survey.report import cache
@@ -130,7 +131,7 @@ async def test_a_report_waits_for_a_build_a_while_then_says_try_again(
 
     monkeypatch.setattr(cache, "LOCK_WAIT", "1s")
     pid = actors.programs["own"]
-    ids = await seed_own(conn, resources, pid)
+    ids = own
     url = f"/api/v1/programs/{pid}/report"
     building = await db.connect(database_url)
     try:
@@ -147,10 +148,10 @@ async def test_a_report_waits_for_a_build_a_while_then_says_try_again(
 
 
 async def test_waves_that_cannot_be_compared_are_refused(
-    client: Any, actors: Any, conn: Conn, resources: Any
+    client: Any, actors: Any, conn: Conn, resources: Any, own: dict[str, int]
 ) -> None:
     pid = actors.programs["own"]
-    ids = await seed_own(conn, resources, pid)
+    ids = own
     sites = [ids[d.name] for d in DESIGN]
     pulse_pre, pulse_post, pulse_hash = await create_waves(
         conn, resources, pid, sites, questionnaire_id="pulse", names=("Pulse A", "Pulse B")
@@ -205,11 +206,11 @@ async def test_no_waves_to_compare(client: Any, actors: Any) -> None:
     assert empty.status_code == 422 and empty.json()["extra"][0]["field"] == "post"
 
 
+@pytest.mark.usefixtures("own")
 async def test_margins_upload_then_weighted_report(
     client: Any, actors: Any, conn: Conn, resources: Any
 ) -> None:
     pid = actors.programs["own"]
-    await seed_own(conn, resources, pid)
     url = f"/api/v1/programs/{pid}/report/margins"
     h = {**actors.headers("grantee"), "content-type": "text/csv"}
     bad = (
@@ -272,12 +273,12 @@ async def test_margins_upload_then_weighted_report(
     assert all(small.site_id not in p.site_ids for p in weighted.state)
 
 
+@pytest.mark.usefixtures("own")
 async def test_margins_by_export_code_and_an_error_that_lists_the_options(
     client: Any, actors: Any, conn: Conn, resources: Any
 ) -> None:
     """``age_band`` 1…7 as the export and codebook number it; stored as option ids."""
     pid = actors.programs["own"]
-    await seed_own(conn, resources, pid)
     url = f"/api/v1/programs/{pid}/report/margins"
     h = {**actors.headers("evaluator"), "content-type": "text/csv"}
     body = "site,variable,category,population\n" + "".join(

@@ -8,12 +8,15 @@ during a build; changes to completed responses are in test_report_cache_changes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from seeded_db import seeded_database
 
 from survey import db
 from survey.db import Conn
+from survey.embedded import EmbeddedPostgres
 from survey.report import aggregate
 from survey.report.aggregate import Aggregates
 from survey.report.cache import COMPACT_AFTER
@@ -110,9 +113,26 @@ async def add_responses(conn: Conn, res: Resources, s: Seeded, seed: int, n: int
     )
 
 
+@pytest.fixture(scope="module")
+def seeded_template(
+    pg_server: EmbeddedPostgres, template_db: str, resources_base: Resources
+) -> Iterator[tuple[str, Seeded]]:
+    """The program every test starts from, seeded once (tests/seeded_db.py)."""
+
+    async def seed(conn: Conn) -> Seeded:
+        return await seed_program(conn, resources_base, DESIGN, slug="cache", seed=11)
+
+    with seeded_database(pg_server, template_db, seed) as made:
+        yield made
+
+
 @pytest.fixture
-async def seeded(conn: Conn, resources: Resources) -> Seeded:
-    return await seed_program(conn, resources, DESIGN, slug="cache", seed=11)
+def database_template(seeded_template: tuple[str, Seeded]) -> str:
+    return seeded_template[0]
+
+@pytest.fixture
+def seeded(seeded_template: tuple[str, Seeded], database_url: str) -> Seeded:
+    return seeded_template[1]
 
 
 async def test_cache_is_built_then_extended_by_what_was_added(

@@ -12,12 +12,15 @@ answer by hand calls, still empties the wave's cache.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from seeded_db import seeded_database
 
 from survey import db
 from survey.db import Conn
+from survey.embedded import EmbeddedPostgres
 from survey.report.seeding import Seeded, seed_program
 from survey.resources import Resources
 from survey.sql import Q
@@ -31,9 +34,26 @@ from tests.report.test_report_cache import (
 )
 
 
+@pytest.fixture(scope="module")
+def seeded_template(
+    pg_server: EmbeddedPostgres, template_db: str, resources_base: Resources
+) -> Iterator[tuple[str, Seeded]]:
+    """The program every test starts from, seeded once (tests/seeded_db.py)."""
+
+    async def seed(conn: Conn) -> Seeded:
+        return await seed_program(conn, resources_base, DESIGN, slug="changes", seed=11)
+
+    with seeded_database(pg_server, template_db, seed) as made:
+        yield made
+
+
 @pytest.fixture
-async def seeded(conn: Conn, resources: Resources) -> Seeded:
-    return await seed_program(conn, resources, DESIGN, slug="changes", seed=11)
+def database_template(seeded_template: tuple[str, Seeded]) -> str:
+    return seeded_template[0]
+
+@pytest.fixture
+def seeded(seeded_template: tuple[str, Seeded], database_url: str) -> Seeded:
+    return seeded_template[1]
 
 
 FIRST_IN_PANEL = (

@@ -14,13 +14,16 @@ each change the report, weighted and not, must match the report computed from no
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
 import pytest
+from seeded_db import seeded_database
 
 from survey.access import SYSTEM
 from survey.db import Conn
+from survey.embedded import EmbeddedPostgres
 from survey.report import build_report
 from survey.report.margins import import_margins
 from survey.report.seeding import Seeded, seed_program
@@ -36,11 +39,29 @@ DESIGN = [
 ]
 
 
+@pytest.fixture(scope="module")
+def seeded_template(
+    pg_server: EmbeddedPostgres, template_db: str, resources_base: Resources
+) -> Iterator[tuple[str, Seeded]]:
+    """The program every test starts from, seeded once (tests/seeded_db.py)."""
+
+    async def seed(conn: Conn) -> Seeded:
+        s = await seed_program(conn, resources_base, DESIGN, slug="pairs", seed=21)
+        await import_margins(conn, SYSTEM, resources_base, s.program_id, demo_margins(DESIGN))
+        return s
+
+    with seeded_database(pg_server, template_db, seed) as made:
+        yield made
+
+
 @pytest.fixture
-async def seeded(conn: Conn, resources: Resources) -> Seeded:
-    s = await seed_program(conn, resources, DESIGN, slug="pairs", seed=21)
-    await import_margins(conn, SYSTEM, resources, s.program_id, demo_margins(DESIGN))
-    return s
+def database_template(seeded_template: tuple[str, Seeded]) -> str:
+    return seeded_template[0]
+
+
+@pytest.fixture
+def seeded(seeded_template: tuple[str, Seeded], database_url: str) -> Seeded:
+    return seeded_template[1]
 
 
 async def kept(conn: Conn, s: Seeded) -> list[tuple[str, bool, Any]]:

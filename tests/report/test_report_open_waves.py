@@ -15,7 +15,6 @@ from survey.report.seeding import write_responses
 from survey.report.synthetic import SiteDesign
 from survey.schemas import LaunchIn, WaveIn, WaveSiteIn
 from survey.services import waves
-from tests.report.test_report_api import seed_own
 
 
 async def _open_wave(
@@ -52,10 +51,10 @@ async def _default(client: Any, actors: Any, pid: int) -> Report:
 
 
 async def test_an_open_follow_up_does_not_take_over_the_default_report(
-    client: Any, actors: Any, conn: Conn, resources: Any
+    client: Any, actors: Any, conn: Conn, resources: Any, own: dict[str, int]
 ) -> None:
     pid = actors.programs["own"]
-    ids = await seed_own(conn, resources, pid)
+    ids = own
     follow_up = await _open_wave(conn, resources, pid, [ids["Alpha"]])
     await _answer(conn, resources, pid, ("Alpha", ids["Alpha"]), follow_up)
     report = await _default(client, actors, pid)
@@ -75,10 +74,10 @@ async def test_an_open_follow_up_does_not_take_over_the_default_report(
 
 
 async def test_an_open_post_wave_is_compared_when_no_closed_one_is(
-    client: Any, actors: Any, conn: Conn, resources: Any
+    client: Any, actors: Any, conn: Conn, resources: Any, own: dict[str, int]
 ) -> None:
     pid = actors.programs["own"]
-    ids = await seed_own(conn, resources, pid)
+    ids = own
     # The closed post wave had no complete responses: only the open one can be compared.
     await conn.execute(
         "DELETE FROM responses WHERE program_id = $1 AND wave_id = $2", pid, ids["post"]
@@ -91,10 +90,10 @@ async def test_an_open_post_wave_is_compared_when_no_closed_one_is(
 
 
 async def test_a_site_outside_a_wave_is_not_said_to_be_suppressed(
-    client: Any, actors: Any, conn: Conn, resources: Any
+    client: Any, actors: Any, conn: Conn, resources: Any, own: dict[str, int]
 ) -> None:
     pid = actors.programs["own"]
-    ids = await seed_own(conn, resources, pid)
+    ids = own
     follow_up = await _open_wave(conn, resources, pid, [ids["Alpha"], ids["Tiny"]])
     await _answer(conn, resources, pid, ("Alpha", ids["Alpha"]), follow_up)
     h = actors.headers("evaluator")
