@@ -179,23 +179,15 @@ def demo_template(
     """`survey demo`'s program seeded once per run into a database tests only clone,
     with what the seeding printed (credentials, links). Its thousands of synthetic
     responses took 10 s or more for each module that seeded them."""
+    from seeded_db import seeded_database
+
     from survey.cli import demo
 
-    async def build() -> tuple[str, dict[str, str]]:
-        name = await _create(pg_server, template_db)
-        try:
-            conn = await db.connect(pg_server.url(name))
-            try:
-                return name, await demo.seed(conn, DEMO_BASE_URL)
-            finally:
-                await conn.close()
-        except BaseException:
-            await _drop(pg_server, name)
-            raise
+    async def seed(conn: Conn) -> dict[str, str]:
+        return await demo.seed(conn, DEMO_BASE_URL)
 
-    name, printed = asyncio.run(build())
-    yield name, printed
-    asyncio.run(_drop(pg_server, name))
+    with seeded_database(pg_server, template_db, seed) as made:
+        yield made
 
 
 @pytest.fixture
