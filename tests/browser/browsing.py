@@ -94,15 +94,38 @@ def start(page: Any, url: str) -> None:
         page.click("form.start-form button[type=submit]")
 
 
-def axe_problems(page: Any) -> list[str]:
-    """Serious and critical axe-core violations of the page as it is now."""
-    found = page.evaluate(
+def axe_audit(page: Any) -> dict[str, Any]:
+    """One axe-core run over the page as it is now, with the rules axe runs by default:
+    ``rules``, the ids of the rules it ran, and ``violations``, each with its ``id``,
+    ``impact`` and every failing element's ``target``."""
+    found: dict[str, Any] = page.evaluate(
         """async () => {
             const result = await axe.run(document, {resultTypes: ["violations"]});
-            return result.violations
-                .filter(v => v.impact === "serious" || v.impact === "critical")
-                .map(v => v.id + " (" + v.impact + "): " +
-                     v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "));
+            return {
+                rules: [...result.violations, ...result.passes, ...result.incomplete,
+                        ...result.inapplicable].map(r => r.id),
+                violations: result.violations.map(v => ({
+                    id: v.id, impact: v.impact,
+                    targets: v.nodes.map(n => n.target.join(" ")),
+                })),
+            };
         }"""
     )
-    return [str(v) for v in found]
+    return found
+
+
+def serious(audit: dict[str, Any]) -> list[str]:
+    """The audit's serious and critical violations, each with its first three elements."""
+    return [f"{v['id']} ({v['impact']}): " + ", ".join(v["targets"][:3])
+            for v in audit["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def failing(audit: dict[str, Any], rule: str) -> list[str]:
+    """The elements failing one rule of the audit, whatever its impact."""
+    assert rule in audit["rules"], f"axe did not run {rule}"
+    return [t for v in audit["violations"] if v["id"] == rule for t in v["targets"]]
+
+
+def axe_problems(page: Any) -> list[str]:
+    """Serious and critical axe-core violations of the page as it is now."""
+    return serious(axe_audit(page))
