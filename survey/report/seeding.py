@@ -3,7 +3,8 @@
 Used by ``survey demo``, the report tests and the report benchmark. Ids are reserved
 from the tables' own sequences first, so COPYed rows never collide with rows the
 service inserts later. One site × wave is built and written at a time, so memory
-stays flat however many responses are asked for.
+stays flat however many responses are asked for; its responses and their answers in one
+transaction, so a report cache refreshed meanwhile sees them whole or not at all.
 """
 
 from __future__ import annotations
@@ -249,11 +250,16 @@ async def _write_block(
                 finished,
             )
         )
-    await conn.copy_records_to_table("responses", records=records, columns=_RESPONSE_COLUMNS)
-    await conn.copy_records_to_table(
-        "answers", records=_answer_rows(program_id, ids[:n], block), columns=_ANSWER_COLUMNS
-    )
-    await conn.execute(Q.report_render_export_cells, program_id, ids[:n])
+    # One transaction, as a web submit or a paper import completes a response with its
+    # answers: a report cache adds a response once, when the transaction that completed
+    # it is visible, so a refresh between the two COPYs (a server's warmer) counted the
+    # responses without answers, and never the answers after.
+    async with conn.transaction():
+        await conn.copy_records_to_table("responses", records=records, columns=_RESPONSE_COLUMNS)
+        await conn.copy_records_to_table(
+            "answers", records=_answer_rows(program_id, ids[:n], block), columns=_ANSWER_COLUMNS
+        )
+        await conn.execute(Q.report_render_export_cells, program_id, ids[:n])
     return n + partial
 
 

@@ -8,8 +8,8 @@ during a build; changes to completed responses are in test_report_cache_changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, cast
 
 import pytest
 from seeded_db import seeded_database
@@ -173,6 +173,52 @@ async def test_a_transaction_in_flight_during_a_refresh_is_counted_after_it_comm
     await assert_cache_matches(conn, resources, seeded)
     after = await cache_states(conn, seeded)
     assert [m - n for (_, n, _), (_, m, _) in zip(before, after, strict=True)] == [9, 12]
+
+
+class RefreshAfterResponses:
+    """A connection whose every COPY into responses is followed at once by a report on
+    another connection: where the server's own warmer (``warm_beside_server``) may
+    refresh the caches, between two statements of whoever writes responses."""
+
+    def __init__(self, conn: Conn, refresh: Callable[[], Awaitable[None]]) -> None:
+        self.conn = conn
+        self.refresh = refresh
+        self.refreshes = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.conn, name)
+
+    async def copy_records_to_table(self, table: str, **kwargs: Any) -> str:
+        done: str = await self.conn.copy_records_to_table(table, **kwargs)
+        if table == "responses":
+            await self.refresh()
+            self.refreshes += 1
+        return done
+
+
+async def test_a_refresh_between_the_seeders_statements_sees_a_block_whole_or_not_at_all(
+    conn: Conn, resources: Resources, seeded: Seeded, database_url: str
+) -> None:
+    """The seeder writes a block's complete responses, then their answers. Had each its
+    own transaction, a refresh between the two counted the responses without answers,
+    and never their answers after (the cache adds a response once, when it is
+    completed): the report was wrong until the wave was built again. Seen once, with a
+    server's warmer refreshing while test_cache_warm_server added responses."""
+    await assert_cache_matches(conn, resources, seeded)
+    other = await db.connect(database_url)
+    try:
+
+        async def refresh() -> None:
+            for dup in (False, True):
+                for weight in ((), WEIGHT_ITEMS):
+                    await counts(other, resources, seeded, cached=True, dup=dup, weight=weight)
+
+        spied = RefreshAfterResponses(conn, refresh)
+        await add_responses(cast(Conn, spied), resources, seeded, seed=17)
+        assert spied.refreshes == 2 * len(seeded.site_ids)
+    finally:
+        await other.close()
+    await assert_cache_matches(conn, resources, seeded)
 
 
 FIRST_COMPLETE = "(SELECT min(id) FROM responses WHERE program_id = $1 AND status = 'complete')"
