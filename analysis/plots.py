@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 from numpy.typing import ArrayLike
+from PIL import Image
 
 from analysis.alt_text import DateFormat, NumberFormat, default_number, percentages
 from analysis.chart_inputs import forest_inputs, likert_counts, monitor_series, trend_inputs
@@ -41,20 +42,44 @@ DPI = 150
 MAX_DATE_TICKS = 8
 
 METADATA: dict[str, dict[str, str | None]] = {"png": {"Software": None}, "svg": {"Date": None}}
+# zlib level 4 is the fastest whose files were nowhere larger than savefig's.
+PNG_COMPRESSION = 4
 
 
 def _render(figure: Figure, image_format: ImageFormat) -> bytes:
     if image_format not in METADATA:
         raise ValueError(f"image_format must be 'png' or 'svg', got {image_format!r}")
+    if image_format == "png":
+        return _png(figure)
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
-    if image_format == "png":
-        figure.savefig(buffer, format="png", dpi=DPI, metadata=METADATA["png"])
-        return buffer.getvalue()
     # The SVG writer reads these from rcParams only. Text stays text (searchable,
     # readable by assistive tools) and a fixed salt keeps output byte-identical.
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "analysis-plots"}):
         figure.savefig(buffer, format="svg", metadata=METADATA["svg"])
+    return buffer.getvalue()
+
+
+def _png(figure: Figure) -> bytes:
+    """The figure drawn once by Agg at ``DPI``, its pixels encoded as PNG.
+
+    ``savefig`` draws a laid-out (constrained) figure twice, once unseen to place it
+    and once to paint; a single ``draw`` lays it out and paints it, giving the same
+    pixels. The page is opaque, so the alpha channel (always 255) is left out, and
+    zlib level 4 packs the rest: encoding takes about a third less time than
+    ``savefig``'s RGBA at level 6, and the files come out about a tenth smaller.
+    """
+    figure.set_dpi(DPI)
+    canvas = FigureCanvasAgg(figure)
+    # matplotlib ships these without annotations.
+    canvas.draw()  # type: ignore[no-untyped-call]
+    rgba = np.asarray(canvas.buffer_rgba())  # type: ignore[no-untyped-call]
+    opaque = bool((rgba[..., 3] == 255).all())
+    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]) if opaque else rgba)
+    buffer = io.BytesIO()
+    # No text chunks (``METADATA["png"]`` drops matplotlib's Software entry); the
+    # pHYs chunk says DPI, as savefig's does.
+    image.save(buffer, format="png", dpi=(DPI, DPI), compress_level=PNG_COMPRESSION)
     return buffer.getvalue()
 
 
