@@ -20,7 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter
 from numpy.typing import ArrayLike
 from PIL import Image
@@ -165,12 +165,15 @@ def _likert_bar(
         return
     k = shares.size
     left_of_zero = shares[: k // 2].sum() + (shares[k // 2] / 2.0 if k % 2 else 0.0)
-    # One call for the bar's segments: a call per segment cost a third of a chart.
     starts = -left_of_zero + np.concatenate(([0.0], np.cumsum(shares)[:-1]))
-    axis.barh(
-        np.full(k, y), shares, left=starts, height=0.7, color=list(colours),
-        edgecolor="white", linewidth=0.5,
-    )
+    bottom = y - LIKERT_BAR_HEIGHT / 2
+    for start, share, colour in zip(starts, shares, colours, strict=True):
+        # The segments are added as they are, not through ``barh``: it would also grow
+        # the axes' data limits, a tenth of the chart's time, and the limits are set.
+        axis.add_artist(Rectangle(
+            (start, bottom), share, LIKERT_BAR_HEIGHT, facecolor=colour, edgecolor="white",
+            linewidth=0.5,
+        ))
 
 
 # Likert layout, in points and inches: the wave names get a column of at most
@@ -179,6 +182,7 @@ LIKERT_QUESTION_SIZE = 9.0
 LIKERT_LABEL_SIZE = 8.5
 LIKERT_LABEL_WIDTH = 1.5
 LIKERT_LEGEND_WIDTH = 1.4
+LIKERT_BAR_HEIGHT = 0.7
 LINE = 1.35 / 72  # a line of text, in inches per point of font size
 
 
