@@ -20,9 +20,10 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter
 from numpy.typing import ArrayLike
+from PIL import Image
 
 from analysis.alt_text import DateFormat, NumberFormat, default_number, percentages
 from analysis.chart_inputs import forest_inputs, likert_counts, monitor_series, trend_inputs
@@ -41,20 +42,44 @@ DPI = 150
 MAX_DATE_TICKS = 8
 
 METADATA: dict[str, dict[str, str | None]] = {"png": {"Software": None}, "svg": {"Date": None}}
+# zlib level 4 is the fastest whose files were nowhere larger than savefig's.
+PNG_COMPRESSION = 4
 
 
 def _render(figure: Figure, image_format: ImageFormat) -> bytes:
     if image_format not in METADATA:
         raise ValueError(f"image_format must be 'png' or 'svg', got {image_format!r}")
+    if image_format == "png":
+        return _png(figure)
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
-    if image_format == "png":
-        figure.savefig(buffer, format="png", dpi=DPI, metadata=METADATA["png"])
-        return buffer.getvalue()
     # The SVG writer reads these from rcParams only. Text stays text (searchable,
     # readable by assistive tools) and a fixed salt keeps output byte-identical.
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "analysis-plots"}):
         figure.savefig(buffer, format="svg", metadata=METADATA["svg"])
+    return buffer.getvalue()
+
+
+def _png(figure: Figure) -> bytes:
+    """The figure drawn once by Agg at ``DPI``, its pixels encoded as PNG.
+
+    ``savefig`` draws a laid-out (constrained) figure twice, once unseen to place it
+    and once to paint; a single ``draw`` lays it out and paints it, giving the same
+    pixels. The page is opaque, so the alpha channel (always 255) is left out, and
+    zlib level 4 packs the rest: encoding takes about a third less time than
+    ``savefig``'s RGBA at level 6, and the files come out about a tenth smaller.
+    """
+    figure.set_dpi(DPI)
+    canvas = FigureCanvasAgg(figure)
+    # matplotlib ships these without annotations.
+    canvas.draw()  # type: ignore[no-untyped-call]
+    rgba = np.asarray(canvas.buffer_rgba())  # type: ignore[no-untyped-call]
+    opaque = bool((rgba[..., 3] == 255).all())
+    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]) if opaque else rgba)
+    buffer = io.BytesIO()
+    # No text chunks (``METADATA["png"]`` drops matplotlib's Software entry); the
+    # pHYs chunk says DPI, as savefig's does.
+    image.save(buffer, format="png", dpi=(DPI, DPI), compress_level=PNG_COMPRESSION)
     return buffer.getvalue()
 
 
@@ -140,12 +165,15 @@ def _likert_bar(
         return
     k = shares.size
     left_of_zero = shares[: k // 2].sum() + (shares[k // 2] / 2.0 if k % 2 else 0.0)
-    # One call for the bar's segments: a call per segment cost a third of a chart.
     starts = -left_of_zero + np.concatenate(([0.0], np.cumsum(shares)[:-1]))
-    axis.barh(
-        np.full(k, y), shares, left=starts, height=0.7, color=list(colours),
-        edgecolor="white", linewidth=0.5,
-    )
+    bottom = y - LIKERT_BAR_HEIGHT / 2
+    for start, share, colour in zip(starts, shares, colours, strict=True):
+        # The segments are added as they are, not through ``barh``: it would also grow
+        # the axes' data limits, a tenth of the chart's time, and the limits are set.
+        axis.add_artist(Rectangle(
+            (start, bottom), share, LIKERT_BAR_HEIGHT, facecolor=colour, edgecolor="white",
+            linewidth=0.5,
+        ))
 
 
 # Likert layout, in points and inches: the wave names get a column of at most
@@ -154,6 +182,7 @@ LIKERT_QUESTION_SIZE = 9.0
 LIKERT_LABEL_SIZE = 8.5
 LIKERT_LABEL_WIDTH = 1.5
 LIKERT_LEGEND_WIDTH = 1.4
+LIKERT_BAR_HEIGHT = 0.7
 LINE = 1.35 / 72  # a line of text, in inches per point of font size
 
 

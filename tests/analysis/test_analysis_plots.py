@@ -17,7 +17,7 @@ from matplotlib import image
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
-from analysis import plots
+from analysis import plots, text_fit
 from analysis.alt_text import (
     diverging_likert_alt,
     forest_plot_alt,
@@ -347,3 +347,42 @@ def test_monitor_with_days_keeps_its_area_and_with_none_still_renders(
     today = dt.date(2026, 11, 24)
     assert plots.response_monitor([today], {}, 50.0)[:8] == PNG_MAGIC
     assert plots.response_monitor([today], {"Web survey": [0]}, None)[:8] == PNG_MAGIC
+
+
+def savefig_pixels(chart: Callable[..., bytes], monkeypatch: pytest.MonkeyPatch) -> np.ndarray:
+    """The chart as a plain ``savefig`` of its Figure paints it, RGBA."""
+    drawn: list[Figure] = []
+    monkeypatch.setattr(plots, "_render", lambda figure, _format: drawn.append(figure) or b"")
+    chart()
+    monkeypatch.undo()
+    buffer = io.BytesIO()
+    drawn[0].savefig(buffer, format="png", dpi=plots.DPI)
+    return image.imread(io.BytesIO(buffer.getvalue()), format="png")
+
+
+CHARTS_AT_LENGTH: dict[str, Callable[[], bytes]] = {
+    **{name: lambda chart=chart: chart(title="Título") for name, chart in CHARTS.items()},
+    "likert-ar": lambda: plots.diverging_likert(
+        *LONG_ITEMS["ar"][:1], [[1, 2, 3, 4]], [[4, 3, 2, 1]], LONG_ITEMS["ar"][1],
+        wave_labels=LONG_ITEMS["ar"][2], title="Alpha: answers before and after",
+    ),
+    "monitor-one-day": lambda: plots.response_monitor([dt.date(2026, 11, 24)], {"Web": [5]}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS_AT_LENGTH))
+def test_png_has_the_pixels_savefig_paints(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The PNG is drawn once and encoded from the canvas (opaque, so RGB), not saved
+    # with savefig: the picture must be the very same, pixel for pixel.
+    chart = CHARTS_AT_LENGTH[name]
+    # Labels measured afresh for the reference, from the caches for the PNGs.
+    text_fit._widths.clear()
+    text_fit._wraps.clear()
+    expected = savefig_pixels(chart, monkeypatch)
+    data = chart()
+    pixels = image.imread(io.BytesIO(data), format="png")
+    assert pixels.shape == (*expected.shape[:2], 3)
+    assert (expected[..., 3] == 1.0).all()
+    assert np.array_equal(pixels, expected[..., :3])
+    # Drawn again (every label's width and wrap now remembered), it is the same still.
+    assert np.array_equal(image.imread(io.BytesIO(chart()), format="png"), pixels)
