@@ -47,6 +47,9 @@ async def provide_read_conn(state: State) -> AsyncGenerator[Conn, None]:
 
 #: Handler-level override of ``conn`` for read-only handlers.
 READ_ONLY = {"conn": Provide(provide_read_conn)}
+#: The same connection, outside any transaction, for a handler whose service commits
+#: its work a part at a time (a wave's purge: ``contact_removal.purge_wave``).
+IN_PARTS = READ_ONLY
 
 
 def credentials(request: ASGIConnection[Any, Any, Any, Any]) -> tuple[str, str] | None:

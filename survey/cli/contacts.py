@@ -32,8 +32,8 @@ async def run_purge(args: argparse.Namespace) -> int:
         program_id = await conn.fetchval(Q.export_wave_program, args.wave)
         if program_id is None:
             raise no_such_wave("--wave", args.wave)
-        async with conn.transaction():
-            out = await contact_removal.purge_wave(conn, SYSTEM, program_id, args.wave)
+        # No transaction around it: the purge commits a part at a time.
+        out = await contact_removal.purge_wave(conn, SYSTEM, program_id, args.wave)
     print(
         f"purged {out.removed} contact(s) of wave {args.wave}: "
         f"{out.links_withdrawn} personal link(s) withdrawn, "

@@ -17,7 +17,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from survey import access
-from survey.api.deps import DbConn, Who
+from survey.api.deps import IN_PARTS, DbConn, Who
 from survey.dashboard.context import DashboardPages, page_context, query_count, render
 from survey.errors import NotFound
 from survey.services import contact_removal, programs, waves
@@ -85,7 +85,7 @@ class PrivacyPages(DashboardPages):
         )
         return render(request, "dashboard/contacts_purge.html", ctx)
 
-    @post(PROGRAM + "/waves/{wave_id:int}/contacts/purge")
+    @post(PROGRAM + "/waves/{wave_id:int}/contacts/purge", dependencies=IN_PARTS)
     async def purge(
         self, request: Request[Any, Any, Any], conn: DbConn, who: Who,
         program_id: FromPath[int], wave_id: FromPath[int],

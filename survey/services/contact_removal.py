@@ -34,6 +34,13 @@ from survey.sql import Q
 
 ONLY_CLOSED = t("Only a closed wave's contacts can be purged; this wave is %(state)s")
 
+PURGE_PART = 1000
+"""Contacts a wave's purge removes per transaction. Each part holds the program's
+contacts lock, which every text of the program waits for, a fraction of a second
+(``tests/sms_app/test_sms_app_purge_many.py``); a purge in one transaction held it
+for as long as the whole purge took, and a text arriving meanwhile could wait past
+the 15 s the provider gives a webhook."""
+
 
 async def _remove(
     conn: Conn, who: Principal, program_id: int, ids: list[int]
@@ -104,23 +111,53 @@ async def contact_by_phone(conn: Conn, who: Principal, program_id: int, phone: s
 
 
 async def purge_wave(
-    conn: Conn, who: Principal, program_id: int, wave_id: int
+    conn: Conn, who: Principal, program_id: int, wave_id: int, *, part: int = PURGE_PART
 ) -> ContactsRemovedOut:
     """Remove the contacts a closed wave invited, but for those another open or draft
     wave may still reach (it invited them, or they are at one of its sites): their
-    fieldwork is not over."""
+    fieldwork is not over.
+
+    Outside a transaction, each ``part`` contacts are removed in a transaction of
+    their own, so texting the program waits for one part at a time (inside one, as
+    savepoints of it, they commit together). A purge cut short keeps the parts it
+    committed, and running it again removes the rest. The audit trail says so: a
+    purge of more than one part is recorded as begun (``contacts.purge.begin``) with
+    its first part, and as done (``contacts.purge``, with the counts and parts) with
+    its last."""
     access.check(who, program_id, "pii")
-    await contact_locks.remove(conn, program_id)
-    wave = await fetch_one(conn, Q.wave_get_for_update, program_id, wave_id, what="wave")
-    if wave["state"] != "closed":
-        raise Conflict(ONLY_CLOSED, state=wave["state"])
-    found = await conn.fetch(Q.contact_purge_candidates, program_id, wave_id)
-    kept = sum(1 for r in found if r["kept"])
-    out = await _remove(conn, who, program_id, [r["id"] for r in found if not r["kept"]])
-    out.kept = kept
-    await audit.record(
-        conn, who, "contacts.purge", program_id=program_id, target=str(wave_id),
-        removed=out.removed, kept=out.kept, links_withdrawn=out.links_withdrawn,
-        texts_canceled=out.texts_canceled, opted_out=out.opted_out,
-    )
-    return out
+    total = ContactsRemovedOut(removed=0)
+    after, parts = 0, 0
+    while True:
+        async with conn.transaction():
+            await contact_locks.remove(conn, program_id)
+            wave = await fetch_one(conn, Q.wave_get_for_update, program_id, wave_id, what="wave")
+            if wave["state"] != "closed":
+                raise Conflict(ONLY_CLOSED, state=wave["state"])
+            found = await conn.fetch(Q.contact_purge_candidates, program_id, wave_id, after, part)
+            parts += 1
+            last = len(found) < part
+            if parts == 1 and not last:
+                await audit.record(
+                    conn, who, "contacts.purge.begin", program_id=program_id,
+                    target=str(wave_id), part=part,
+                )
+            _add(total, await _remove(
+                conn, who, program_id, [r["id"] for r in found if not r["kept"]]))
+            total.kept += sum(1 for r in found if r["kept"])
+            if last:
+                await audit.record(
+                    conn, who, "contacts.purge", program_id=program_id, target=str(wave_id),
+                    removed=total.removed, kept=total.kept,
+                    links_withdrawn=total.links_withdrawn,
+                    texts_canceled=total.texts_canceled, opted_out=total.opted_out,
+                    parts=parts,
+                )
+                return total
+        after = found[-1]["id"]
+
+
+def _add(total: ContactsRemovedOut, part: ContactsRemovedOut) -> None:
+    total.removed += part.removed
+    total.links_withdrawn += part.links_withdrawn
+    total.texts_canceled += part.texts_canceled
+    total.opted_out += part.opted_out

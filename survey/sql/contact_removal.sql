@@ -93,7 +93,8 @@ WHERE i.program_id = $1 AND c.program_id = $1 AND c.id = i.contact_id
 DELETE FROM contacts WHERE program_id = $1 AND id = ANY($2::bigint[]);
 
 -- name: contact-purge-candidates
--- A closed wave's contacts (those it invited, $2), each with whether it must stay:
+-- A closed wave's contacts (those it invited, $2), the next $4 after contact $3 in
+-- order of id (a purge removes them a part at a time), each with whether it must stay:
 -- another wave that is open or still a draft may still reach them. It invited them,
 -- or the contact is at one of its sites: an open wave that has not texted them yet
 -- (a later send, a reminder, a conversation they start) and a draft (which cannot
@@ -108,7 +109,8 @@ SELECT c.id,
                    WHERE ws.program_id = c.program_id AND ws.site_id = c.site_id
                      AND ws.wave_id <> $2 AND w.state IN ('draft', 'open'))) AS kept
 FROM contacts c
-WHERE c.program_id = $1
+WHERE c.program_id = $1 AND c.id > $3
   AND EXISTS (SELECT 1 FROM invitations i
               WHERE i.program_id = c.program_id AND i.contact_id = c.id AND i.wave_id = $2)
-ORDER BY c.id;
+ORDER BY c.id
+LIMIT $4;
