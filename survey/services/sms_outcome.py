@@ -4,7 +4,8 @@ removal of contacts (``contact_locks``).
 The text has been handed to the provider already, so its outcome must be recorded
 whatever else runs. Each outcome transaction takes its program's contacts lock shared
 first, as every SMS path does, but waits for it at most ``LOCK_WAIT`` (worker
-connections have no statement_timeout; a purge of a large wave may hold the lock long):
+connections have no statement_timeout; a purge holds the lock a part at a time, well
+under a second each, but one run inside a caller's transaction holds it throughout):
 
 - sent: with the lock, the text row then its conversation's reminder schedule, in
   one transaction. Without it (the wait ran out) or when the server rolls that

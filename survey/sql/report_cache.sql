@@ -29,7 +29,7 @@ SELECT NOT survey_is_distributed();
 -- holds the lock for 20-25 s per wave at a million responses; a report waiting that
 -- long is better answered "try again", 503 with Retry-After); the SMS worker's
 -- outcome waits 5 s for a removal of contacts (worker connections have no
--- statement_timeout, and a purge may hold its program's lock for long).
+-- statement_timeout, and a removal holds its program's lock while it runs).
 SELECT set_config('lock_timeout', $1::text, true);
 
 -- name: report-cache-lock
