@@ -156,6 +156,17 @@ async def purge_wave(
         after = found[-1]["id"]
 
 
+async def purge_preview(
+    conn: Conn, who: Principal, program_id: int, wave_id: int
+) -> tuple[int, int]:
+    """What purging the wave now would do: how many contacts it would remove, and how
+    many it would keep (as ``purge_wave`` decides), for the page that asks to confirm."""
+    access.check(who, program_id, "pii")
+    found = await conn.fetch(Q.contact_purge_candidates, program_id, wave_id, 0, None)
+    kept = sum(1 for r in found if r["kept"])
+    return len(found) - kept, kept
+
+
 def _add(total: ContactsRemovedOut, part: ContactsRemovedOut) -> None:
     total.removed += part.removed
     total.links_withdrawn += part.links_withdrawn

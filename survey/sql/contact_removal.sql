@@ -94,7 +94,8 @@ DELETE FROM contacts WHERE program_id = $1 AND id = ANY($2::bigint[]);
 
 -- name: contact-purge-candidates
 -- A closed wave's contacts (those it invited, $2), the next $4 after contact $3 in
--- order of id (a purge removes them a part at a time), each with whether it must stay:
+-- order of id (a purge removes them a part at a time; NULL: all of them, for the
+-- count its confirmation page shows), each with whether it must stay:
 -- another wave that is open or still a draft may still reach them. It invited them,
 -- or the contact is at one of its sites: an open wave that has not texted them yet
 -- (a later send, a reminder, a conversation they start) and a draft (which cannot

@@ -264,12 +264,12 @@ def test_dashboard_pages_reflow_at_320px(
     which scrolls inside its own labelled, focusable region."""
     from survey import db
     from survey.access import SYSTEM
-    from survey.schemas import WaveIn, WaveSiteIn
+    from survey.schemas import LaunchIn, WaveIn, WaveSiteIn
     from survey.services import waves
 
     pid, site = world["program"], world["site"]
 
-    async def make() -> int:
+    async def make() -> tuple[int, int]:
         conn = await db.connect(server.settings.database_url or "")
         try:
             wave = await waves.create_wave(
@@ -278,11 +278,21 @@ def test_dashboard_pages_reflow_at_320px(
                        languages=["en", "es"], channels=["web", "sms"],
                        sites=[WaveSiteIn(site_id=site, target_n=40)]),
             )
-            return wave.id
+            # A closed wave, for the page that purges its contact details.
+            closed = await waves.create_wave(
+                conn, SYSTEM, server.resources, pid,
+                WaveIn(name="Closed wave", phase="pre", questionnaire_id="pulse",
+                       languages=["en"], channels=["web"],
+                       sites=[WaveSiteIn(site_id=site)]),
+            )
+            await waves.launch_wave(conn, SYSTEM, server.resources, pid, closed.id,
+                                    LaunchIn(override_languages=["en"], reason="test"))
+            await waves.close_wave(conn, SYSTEM, pid, closed.id)
+            return wave.id, closed.id
         finally:
             await conn.close()
 
-    wave = run(make())
+    wave, closed = run(make())
     from browsing import axe_audit, failing, serious
     from harness import AXE
 
@@ -298,6 +308,7 @@ def test_dashboard_pages_reflow_at_320px(
           for step in ("languages", "sites", "channels", "launch")),
         f"{server.url}/dashboard/translations",
         f"{server.url}/dashboard/account/password",
+        f"{base}/waves/{closed}/contacts/purge",
     ]
     if world.get("report") is not None:
         paths.append(f"{server.url}/dashboard/programs/{world['report'].program_id}/report")
@@ -312,6 +323,9 @@ def test_dashboard_pages_reflow_at_320px(
             # section and the table region inside it were both "Waves").
             assert failing(audit, "landmark-unique") == [], path
     assert {p: w for p, w in widths.items() if w > 320} == {}
+    # The purge page audited above is the closed wave's form, not a refusal.
+    page.goto(f"{base}/waves/{closed}/contacts/purge")
+    assert page.locator("#confirm-purge").count() == 1
     # The languages step's hint stays on screen; only its table scrolls.
     page.goto(f"{base}/waves/{wave}/setup/languages")
     hint = page.locator("main .hint").first.bounding_box() or {}

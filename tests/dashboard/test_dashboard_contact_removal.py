@@ -84,13 +84,17 @@ async def test_grantee_removes_a_contact_and_purges_a_closed_wave(
     page = await staff.get(purge)
     # The confirm step warns that a later wave cannot reach the people removed.
     assert "A wave created later cannot reach the people removed" in page.text
+    # And says how many it would remove, before anything is.
+    assert "Removing now takes the contact details of 2 people." in page.text
     unticked = await staff.submit(page, purge)
     assert "Tick the box to remove the contact details." in (
         await staff.get(unticked.headers["location"])).text
     assert await _phones(conn, pid) == PHONES[1:]
     done = await staff.submit(page, purge, {"confirm": "yes"})
     assert done.status_code == 303
-    assert "2 contacts removed." in (await staff.get(done.headers["location"])).text
+    after = (await staff.get(done.headers["location"])).text
+    assert "2 contacts removed." in after
+    assert "No contact details of this wave are left to remove." in after
     assert await _phones(conn, pid) == []
     for phone in PHONES:
         assert phone not in (await staff.get(done.headers["location"])).text
@@ -98,6 +102,7 @@ async def test_grantee_removes_a_contact_and_purges_a_closed_wave(
     spanish = await staff.get(f"{done.headers['location']}&lang=es")
     assert "Eliminar los datos de contacto de la ola" in spanish.text
     assert "Se eliminaron 2 contactos." in spanish.text
+    assert "No quedan datos de contacto de esta ola por eliminar." in spanish.text
 
 
 async def test_evaluators_cannot_remove_contacts(
