@@ -14,10 +14,15 @@ export and its codebook number them, so that a CSV export of a wave reads back.
   ``qversion``…) describe the exported response and are not read: an imported form is
   a new paper response. Only ``status`` is read, to refuse a partial response, as
   every imported response is complete.
+- Free text is as written, but for the single quote the CSV export puts before text
+  that starts like a formula (``'=x``, ``''=x`` for ``'=x``): it is taken off, as
+  ``survey.csvsafe.restore`` does, so such an answer reads back as typed. Typed into
+  a spreadsheet, a leading quote only marks a cell as text and is never saved.
 """
 
 from __future__ import annotations
 
+from survey.csvsafe import restore
 from survey.export.codebook import (
     FIXED,
     MISSING_VALUES,
@@ -111,7 +116,10 @@ class Sheet:
 
     def _cell(self, item: Item, cell: str) -> Raw:
         if not isinstance(item, LikertItem | SingleChoiceItem | MultiChoiceItem | NumberItem):
-            return cell  # free text is as written; -98 in it is an answer
+            # Free text is as written (-98 in it is an answer), but for the quote the
+            # CSV export puts before text that starts like a formula: an export
+            # imports back as it was answered (survey.csvsafe).
+            return restore(cell)
         missing = self._missing(item, cell)
         if missing:
             return missing

@@ -11,6 +11,7 @@ import pytest
 from seeding import seed_wave
 
 from survey.access import SYSTEM
+from survey.csvsafe import neutralise
 from survey.db import Conn
 from survey.export import export_bytes, plan_export
 from survey.export.paper import import_paper
@@ -129,3 +130,33 @@ async def test_an_item_in_one_column_and_in_0_1_columns_is_refused(
     assert [(p.row, p.field, p.reason) for p in refused.value.problems] == [
         (2, "status", "'partial': only complete responses are imported"),
     ]
+
+
+async def test_text_that_starts_like_a_formula_reads_back_as_typed(
+    conn: Conn, resources: Any, actors: Any
+) -> None:
+    # The CSV export quotes such text (survey.csvsafe); importing the file takes the
+    # quote off again, and only that one: before, the answer came back as "'=1+2".
+    pid = int(actors.programs["own"])
+    typed = ["=1+2", "'=x", "-5 dollars a month", "'quoted'", "+ more patrols"]
+    first = await seed_wave(conn, resources, pid, big=0, small=0)
+    sheet = "site,comment\n" + "".join(
+        f"Big,{neutralise(text)}\n" for text in typed)
+    assert "Big,'=1+2\n" in sheet and "Big,''=x\n" in sheet
+    out = await import_paper(conn, SYSTEM, pid, first.wave_id, sheet)
+    assert (out.imported, out.errors) == (5, [])
+    stored = await conn.fetch(
+        "SELECT a.value_text FROM answers a JOIN responses r ON r.id = a.response_id"
+        " WHERE r.wave_id = $1 AND a.item_id = 'comment' ORDER BY r.id", first.wave_id)
+    assert [r["value_text"] for r in stored] == typed
+    # Exported and imported again: the same text, however many times round.
+    plan = await plan_export(conn, SYSTEM, resources, pid, first.wave_id)
+    exported = b"".join([p async for p in export_bytes(conn, plan, "csv")]).decode("utf-8")
+    second = await seed_wave(conn, resources, pid, big=0, small=0, phase="post", name="After")
+    out = await import_paper(conn, SYSTEM, pid, second.wave_id, exported)
+    assert out.imported == 5
+    again = await conn.fetch(
+        "SELECT a.value_text FROM answers a JOIN responses r ON r.id = a.response_id"
+        " WHERE r.wave_id = $1 AND a.item_id = 'comment' ORDER BY a.value_text",
+        second.wave_id)
+    assert [r["value_text"] for r in again] == sorted(typed)
