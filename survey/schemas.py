@@ -228,6 +228,16 @@ class ContactsRemovedOut(Base, kw_only=True):
     stopping was still awaiting review, which nobody could decide once they are gone."""
 
 
+class ContactsPurgePreviewOut(Base, kw_only=True):
+    """What purging a closed wave's contacts would do now; nothing is removed."""
+
+    remove: int
+    """Contacts the purge would remove."""
+    keep: int
+    """Contacts it would keep: another wave that is open or still a draft may reach
+    them (``ContactsRemovedOut.kept``)."""
+
+
 class InvitationsIn(Base, kw_only=True):
     site_id: int
     channel: Channel = "web"

@@ -54,6 +54,7 @@ POLICY: dict[tuple[str, str], str] = {
     # Removing personal details (a resident asked to be forgotten; a closed wave's):
     # the people who hold the contact list, never evaluators.
     ("DELETE", "/api/v1/programs/{program_id:int}/contacts/{contact_id:int}"): "pii",
+    ("GET", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/contacts/purge"): "pii",
     ("POST", "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/contacts/purge"): "pii",
     ("GET", "/api/v1/programs/{program_id:int}/waves"): "read",
     ("POST", "/api/v1/programs/{program_id:int}/waves"): "write",

@@ -10,7 +10,12 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from survey.api.deps import IN_PARTS, DbConn, Res, Who
 from survey.api.guard import ApiController
 from survey.errors import InvalidInput
-from survey.schemas import ContactImportOut, ContactOut, ContactsRemovedOut
+from survey.schemas import (
+    ContactImportOut,
+    ContactOut,
+    ContactsPurgePreviewOut,
+    ContactsRemovedOut,
+)
 from survey.services import contact_removal, contacts
 
 
@@ -88,6 +93,19 @@ class ContactController(ApiController):
 class WaveContactController(ApiController):
     path = "/api/v1/programs/{program_id:int}/waves/{wave_id:int}/contacts"
     tags = ["contacts"]
+
+    @get(
+        "/purge",
+        description=(
+            "What POST .../contacts/purge would do now, without doing it: how many "
+            "contacts it would remove and how many it would keep. Refused with 409 "
+            "unless the wave is closed, as the purge is."
+        ),
+    )
+    async def purge_preview(
+        self, conn: DbConn, who: Who, program_id: FromPath[int], wave_id: FromPath[int]
+    ) -> ContactsPurgePreviewOut:
+        return await contact_removal.purge_preview(conn, who, program_id, wave_id)
 
     @post(
         "/purge",

@@ -79,13 +79,13 @@ class PrivacyPages(DashboardPages):
         wave = await waves.get_wave(conn, who, program_id, wave_id)
         q = request.query_params
         purged = query_count(q.get("purged"))
-        to_remove, to_keep = (
+        preview = (
             await contact_removal.purge_preview(conn, who, program_id, wave_id)
-            if wave.state == "closed" else (0, 0)
+            if wave.state == "closed" else None
         )
         ctx = page_context(
             request, who, program=program, wave=wave, purged=purged,
-            to_remove=to_remove, to_keep=to_keep,
+            to_remove=preview.remove if preview else 0, to_keep=preview.keep if preview else 0,
             kept=query_count(q.get("kept")) or 0, unconfirmed=q.get("confirm") == "missing",
         )
         return render(request, "dashboard/contacts_purge.html", ctx)

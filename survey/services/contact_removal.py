@@ -26,7 +26,7 @@ from survey.access import Principal
 from survey.db import Conn, fetch_one
 from survey.errors import Conflict, NotFound
 from survey.i18n.marks import staff as t
-from survey.schemas import ContactsRemovedOut
+from survey.schemas import ContactsPurgePreviewOut, ContactsRemovedOut
 from survey.services import audit, contact_locks
 from survey.services import sms_optouts as optouts
 from survey.services.contacts import normalize_phone
@@ -158,13 +158,17 @@ async def purge_wave(
 
 async def purge_preview(
     conn: Conn, who: Principal, program_id: int, wave_id: int
-) -> tuple[int, int]:
+) -> ContactsPurgePreviewOut:
     """What purging the wave now would do: how many contacts it would remove, and how
-    many it would keep (as ``purge_wave`` decides), for the page that asks to confirm."""
+    many it would keep (as ``purge_wave`` decides), for the page that asks to confirm
+    and a script's dry run; refused as the purge is unless the wave is closed."""
     access.check(who, program_id, "pii")
+    wave = await fetch_one(conn, Q.wave_get, program_id, wave_id, what="wave")
+    if wave["state"] != "closed":
+        raise Conflict(ONLY_CLOSED, state=wave["state"])
     found = await conn.fetch(Q.contact_purge_candidates, program_id, wave_id, 0, None)
     kept = sum(1 for r in found if r["kept"])
-    return len(found) - kept, kept
+    return ContactsPurgePreviewOut(remove=len(found) - kept, keep=kept)
 
 
 def _add(total: ContactsRemovedOut, part: ContactsRemovedOut) -> None:

@@ -191,7 +191,14 @@ async def test_purging_a_closed_wave_keeps_who_another_wave_needs(
     # While the wave is open nothing is purged.
     r = await client.post(f"{base}/contacts/purge", headers=actors.headers("grantee"))
     assert r.status_code == 409, r.text
+    r = await client.get(f"{base}/contacts/purge", headers=actors.headers("grantee"))
+    assert r.status_code == 409, r.text
     assert (await client.post(f"{base}/close", headers=admin)).status_code == 200
+    # The dry run: what the purge would do, and nothing done.
+    r = await client.get(f"{base}/contacts/purge", headers=actors.headers("grantee"))
+    assert r.status_code == 200 and r.json() == {"remove": 2, "keep": 1}, r.text
+    assert (await client.get(f"{base}/contacts/purge",
+                             headers=actors.headers("evaluator"))).status_code == 403
     r = await client.post(f"{base}/contacts/purge", headers=actors.headers("evaluator"))
     assert r.status_code == 403
     r = await client.post(f"{base}/contacts/purge", headers=actors.headers("other_grantee"))
@@ -204,6 +211,8 @@ async def test_purging_a_closed_wave_keeps_who_another_wave_needs(
     # on its next pass; the purge did first).
     assert r.json() == {"removed": 2, "kept": 1, "links_withdrawn": 2, "texts_canceled": 2,
                         "opted_out": 0}
+    r = await client.get(f"{base}/contacts/purge", headers=actors.headers("grantee"))
+    assert r.json() == {"remove": 0, "keep": 1}
     assert await _pii_left(conn, [DONE, WAITING]) == []
     assert [r["phone_e164"] for r in await conn.fetch(
         "SELECT phone_e164 FROM contacts WHERE program_id = $1", pid)] == [STAYS]

@@ -19,7 +19,7 @@ from survey import db
 from survey.access import SYSTEM
 from survey.config import Settings
 from survey.db import Conn
-from survey.schemas import WaveIn, WaveSiteIn
+from survey.schemas import ContactsPurgePreviewOut, WaveIn, WaveSiteIn
 from survey.services import contact_locks, contact_removal, waves
 
 from .conftest import World, make_world
@@ -119,7 +119,8 @@ async def test_a_purge_cut_short_keeps_its_parts_and_the_next_removes_the_rest(
     await waves.close_wave(conn, SYSTEM, w.program_id, w.wave_id)
     # What the page that asks to confirm says: four to remove, one kept.
     preview = contact_removal.purge_preview
-    assert await preview(conn, SYSTEM, w.program_id, w.wave_id) == (4, 1)
+    assert await preview(conn, SYSTEM, w.program_id, w.wave_id) == ContactsPurgePreviewOut(
+        remove=4, keep=1)
     purging, holding = await db.connect(database_url), await db.connect(database_url)
     try:
         held = holding.transaction()
@@ -146,7 +147,8 @@ async def test_a_purge_cut_short_keeps_its_parts_and_the_next_removes_the_rest(
     assert (out.removed, out.kept) == (2, 1)
     left = await conn.fetch("SELECT id FROM contacts WHERE program_id = $1", w.program_id)
     assert [r["id"] for r in left] == [ids[3]]
-    assert await preview(conn, SYSTEM, w.program_id, w.wave_id) == (0, 1)
+    assert await preview(conn, SYSTEM, w.program_id, w.wave_id) == ContactsPurgePreviewOut(
+        remove=0, keep=1)
     assert (await _audit(conn, w.program_id))[1:] == [
         ("contacts.purge.begin", {"part": 2}),
         ("contacts.purge", {"removed": 2, "kept": 1, "links_withdrawn": 2,
