@@ -113,6 +113,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         ),
         msgspec.Meta(ge=0),
     ] = 30.0
+    shutdown_grace: Annotated[
+        float,
+        _doc(
+            "Seconds a stopping `survey serve` gives the requests under way to finish; "
+            "then it cancels them, each answered 503 with Retry-After."
+        ),
+        msgspec.Meta(ge=0),
+    ] = 10.0
     twilio_account_sid: Annotated[str, _doc("Twilio account SID for outbound SMS.")] = ""
     twilio_auth_token: Annotated[str, _doc("Twilio auth token; signs and verifies webhooks.")] = ""
     twilio_api_base: Annotated[str, _doc("Base URL of the Twilio-compatible Messages API.")] = (

@@ -220,9 +220,9 @@ async def _seed_and_print(args: argparse.Namespace) -> None:
 
 
 def demo(args: argparse.Namespace) -> int:
-    host, port, workers = prepare(args, listen=not args.seed_only)
+    settings = prepare(args, listen=not args.seed_only)
     asyncio.run(_seed_and_print(args))
     if args.seed_only:
         return 0
-    run_server(host, port, workers)
+    run_server(settings)
     return 0

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 
 from survey import migrations
 from survey.cli import CommandError
 from survey.cli.common import connection, progress, settings_from_env
-from survey.config import require_secret
+from survey.config import Settings, require_secret
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,7 +26,7 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-migrate", action="store_true", help="do not apply migrations")
 
 
-def prepare(args: argparse.Namespace, *, listen: bool = True) -> tuple[str, int, int]:
+def prepare(args: argparse.Namespace, *, listen: bool = True) -> Settings:
     """Resolve the database, export settings for workers, and migrate. ``listen``: the
     server will run, so first check it can listen where asked, before the database
     starts and migrations run."""
@@ -59,7 +60,7 @@ def prepare(args: argparse.Namespace, *, listen: bool = True) -> tuple[str, int,
                 )
 
     asyncio.run(migrate())
-    return settings.host, settings.port, settings.workers
+    return settings
 
 
 def check_listen(host: str, port: int, *, port_flag: str, host_flag: str) -> None:
@@ -93,7 +94,7 @@ def check_listen(host: str, port: int, *, port_flag: str, host_flag: str) -> Non
             ) from None
 
 
-def run_server(host: str, port: int, workers: int) -> None:
+def run_server(settings: Settings) -> None:
     import signal
     import sys
 
@@ -106,6 +107,7 @@ def run_server(host: str, port: int, workers: int) -> None:
     # installed before it: exit normally so atexit stops the embedded PostgreSQL.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
+    host, port, workers = settings.host, settings.port, settings.workers
     progress(f"serving on http://{host}:{port} with {workers} worker(s)")
     config = uvicorn.Config(
         "survey.app:serve_app",
@@ -117,7 +119,8 @@ def run_server(host: str, port: int, workers: int) -> None:
         http="httptools",
         log_config=None,
         access_log=False,
-        timeout_graceful_shutdown=10,
+        # uvicorn takes whole seconds; a fraction rounds up rather than to none.
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_grace),
         proxy_headers=True,
     )
     if workers == 1:
@@ -140,6 +143,5 @@ def run_server(host: str, port: int, workers: int) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    host, port, workers = prepare(args)
-    run_server(host, port, workers)
+    run_server(prepare(args))
     return 0
