@@ -10,6 +10,10 @@ the contacts gone. Without it each pair locked the same rows in opposite orders 
 deadlocked. Several programs' locks are taken in ascending order. The SQL is in
 ``contact_removal.sql``.
 
+A removal opting out a number (its text awaiting review, ``contact_removal``) touches
+the number's contacts in other programs too, so it takes their locks shared, with its
+own, in that order; it learns which before taking any.
+
 The worker's sweeps do not wait: they leave a program being purged for their next
 pass. The worker's send path claims a text before it knows the program, so it gives
 way to a removal holding the contact instead (``sms_worker``); recording a text's
@@ -27,9 +31,15 @@ from survey.sql import Q
 __all__ = ["for_phone", "remove", "share", "try_share"]
 
 
-async def remove(conn: Conn, program_id: int) -> None:
-    """Exclusive: nothing of the program is texted until the transaction ends."""
-    await conn.execute(Q.contact_removal_lock_program, program_id)
+async def remove(conn: Conn, program_id: int, others: Iterable[int] = ()) -> None:
+    """Exclusive: nothing of the program is texted until the transaction ends; and
+    shared, for ``others`` whose contacts the removal will touch too (a number's
+    opt-out), all in ascending order, like every path that takes several."""
+    for pid in sorted(set(others) | {program_id}):
+        if pid == program_id:
+            await conn.execute(Q.contact_removal_lock_program, program_id)
+        else:
+            await share(conn, (pid,))
 
 
 async def share(conn: Conn, program_ids: Iterable[int]) -> None:

@@ -46,7 +46,7 @@ async def _remove(
     conn: Conn, who: Principal, program_id: int, ids: list[int]
 ) -> ContactsRemovedOut:
     """Remove these contacts (locked first); the caller has checked access and holds
-    the program's contacts lock (``contact_locks.remove``)."""
+    the program's contacts lock (``_lock``)."""
     locked = [r["id"] for r in await conn.fetch(Q.contact_removal_lock, program_id, ids)]
     if not locked:
         return ContactsRemovedOut(removed=0)
@@ -72,10 +72,21 @@ async def _stop_pending_reviews(
         return 0
     now = datetime.now(UTC)
     for phone in phones:
+        # Held already (``_lock``) unless such a text came in after it looked, before
+        # its lock; then out of order, and a deadlock is broken and tried again (503).
+        await contact_locks.for_phone(conn, phone)
         await optouts.record_opt_out(conn, phone, optouts.SOURCE_REMOVAL, now)
     await conn.execute(
         Q.contact_removal_decide_reviews, program_id, ids, now, who.user_id or None)
     return len(phones)
+
+
+async def _lock(conn: Conn, program_id: int, ids: list[int] | None) -> None:
+    """The program's contacts lock, exclusive, first of all; with it, shared, those of
+    the other programs that its contacts' texts awaiting review (of ``ids``, or of any)
+    share a number with, whose contacts the opt-out will touch."""
+    others = await conn.fetch(Q.contact_removal_review_programs, program_id, ids)
+    await contact_locks.remove(conn, program_id, [r["program_id"] for r in others])
 
 
 def _count(status: str) -> int:
@@ -88,7 +99,7 @@ async def remove_contact(
 ) -> ContactsRemovedOut:
     """Remove one contact; ``NotFound`` if the program has no such contact."""
     access.check(who, program_id, "pii")
-    await contact_locks.remove(conn, program_id)
+    await _lock(conn, program_id, [contact_id])
     out = await _remove(conn, who, program_id, [contact_id])
     if not out.removed:
         raise NotFound("contact")
@@ -129,7 +140,7 @@ async def purge_wave(
     after, parts = 0, 0
     while True:
         async with conn.transaction():
-            await contact_locks.remove(conn, program_id)
+            await _lock(conn, program_id, None)
             wave = await fetch_one(conn, Q.wave_get_for_update, program_id, wave_id, what="wave")
             if wave["state"] != "closed":
                 raise Conflict(ONLY_CLOSED, state=wave["state"])

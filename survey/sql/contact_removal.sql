@@ -13,6 +13,21 @@
 -- deleting, needed the conversation.
 SELECT pg_advisory_xact_lock(hashtextextended('contacts:' || $1::bigint, 0));
 
+-- name: contact-removal-review-programs
+-- Before any lock: the other programs that have as a contact a number of program $1
+-- with a text that mentioned stopping and awaits a decision (of the contacts $2, or
+-- of any when $2 is NULL). Removing it opts the number out, which touches its contacts
+-- and texts in those programs too, so the removal takes their locks, shared, with its
+-- own, all in one order (survey.services.contact_locks): two programs removing one
+-- such number at once otherwise each held its own contact and waited for the other's.
+SELECT DISTINCT o.program_id
+FROM sms_messages m
+JOIN contacts c ON c.program_id = m.program_id AND c.id = m.contact_id
+JOIN contacts o ON o.phone_e164 = c.phone_e164 AND o.program_id <> c.program_id
+WHERE m.program_id = $1 AND ($2::bigint[] IS NULL OR m.contact_id = ANY($2::bigint[]))
+  AND m.direction = 'inbound' AND m.kind = 'review' AND m.review_decision IS NULL
+ORDER BY 1;
+
 -- name: contact-share-programs
 -- The same lock, shared, of each program in $1, in one order (ascending) so that two
 -- sessions taking several cannot wait on each other behind a removal.

@@ -21,6 +21,8 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from survey import db
 from survey.access import SYSTEM
 from survey.db import Conn
@@ -298,3 +300,48 @@ async def test_a_carrier_refusal_and_the_contacts_removal_both_finish(
     assert done[0].removed == 1 and stats.failed == 1
     assert await conn.fetchval(
         "SELECT source FROM sms_opt_outs WHERE phone_e164 = $1", PERSON) == "carrier (21610)"
+
+
+@pytest.mark.parametrize("purge", [False, True], ids=["remove", "purge"])
+async def test_two_programs_removing_one_number_awaiting_review_both_finish(
+    conn: Conn, client: Any, resources: Any, fake: FakeTwilio, admin: dict[str, str],
+    database_url: str, purge: bool,
+) -> None:
+    # The number is a contact of two programs, and in each it sent a text that
+    # mentioned stopping which nobody has decided. Removing it from both at once (one
+    # by a closed wave's purge): each removal held its own contact and, opting the
+    # number out, needed the other's.
+    worlds = []
+    for slug in ("program-a", "program-b"):
+        w = await make_world(conn, resources, mode="link", languages=["en"], slug=slug,
+                             contacts=[(PERSON, "King", "en")])
+        await _invite(client, fake, resources, conn, admin, w.program_id, w.wave_id)
+        await Phone(client, PERSON).text("why do you text me, stop")
+        worlds.append(w)
+    pending = await conn.fetch(
+        "SELECT program_id FROM sms_messages WHERE kind = 'review'"
+        " AND review_decision IS NULL ORDER BY program_id")
+    assert [r["program_id"] for r in pending] == [w.program_id for w in worlds]
+    a, b = worlds
+    if purge:
+        await waves.close_wave(conn, SYSTEM, a.program_id, a.wave_id)
+
+    def remove_a(c: Conn) -> Awaitable[Any]:
+        if purge:
+            return contact_removal.purge_wave(c, SYSTEM, a.program_id, a.wave_id)
+        return contact_removal.remove_contact(c, SYSTEM, a.program_id, a.contacts[PERSON])
+
+    # Both wait for their contact, each holding its program's lock, then go on.
+    out_b, out_a = await _race(
+        database_url, conn, "SELECT 1 FROM contacts FOR UPDATE", (),
+        lambda c: contact_removal.remove_contact(c, SYSTEM, b.program_id, b.contacts[PERSON]),
+        remove_a,
+    )
+    assert (out_a.removed, out_b.removed) == (1, 1)
+    assert out_a.opted_out + out_b.opted_out == 2
+    assert await conn.fetchval("SELECT count(*) FROM contacts") == 0
+    assert await conn.fetchval(
+        "SELECT count(*) FROM sms_messages WHERE kind = 'review' AND review_decision = 'stop'"
+    ) == 2
+    assert await conn.fetchval(
+        "SELECT opted_in_at IS NULL FROM sms_opt_outs WHERE phone_e164 = $1", PERSON)
