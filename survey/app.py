@@ -25,6 +25,7 @@ from survey.api.deps import DEPENDENCIES
 from survey.config import Settings, check, is_production, load_settings, with_secret
 from survey.http_errors import EXCEPTION_HANDLERS
 from survey.logs import request_middleware, security_headers
+from survey.report.preparing import Builds
 from survey.resources import Resources, load_resources
 from survey.services.warm import warm_beside_server
 from survey.sql import Q
@@ -115,6 +116,7 @@ def app_state(settings: Settings, resources: Resources, *, warm: bool = False) -
         "resources": resources,
         "warm": warm,
         "signin_limiter": signin.make_limiter(settings),
+        "report_builds": Builds(),
         **web.app_state(settings),
         # After the survey's state: the dashboard's error pages wrap the survey's.
         **dashboard.app_state(
@@ -150,6 +152,7 @@ async def database(app: Litestar) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            await app.state.report_builds.close()
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -113,6 +113,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         ),
         msgspec.Meta(ge=0),
     ] = 30.0
+    report_prepare_over: Annotated[
+        int,
+        _doc(
+            "Complete responses over which a report whose waves have no cache yet is "
+            "prepared in the background: the request answers 503 with Retry-After at "
+            "once, not after the build (about 25 s per half a million responses); 0: "
+            "every report waits for its own build."
+        ),
+        msgspec.Meta(ge=0),
+    ] = 200_000
     shutdown_grace: Annotated[
         float,
         _doc(

@@ -122,6 +122,23 @@ class Unavailable(SurveyError):
         self.retry_after = retry_after
 
 
+class ReportPreparing(Unavailable):
+    """The report's waves are large and have no summaries yet: they are being built in
+    the background (``survey.report.preparing``), and the report is ready once they are."""
+
+    code = "preparing"
+
+    def __init__(self, retry_after: int = 15) -> None:
+        # Staff read it: marked for their catalog in ``survey.dashboard.errors``.
+        SurveyError.__init__(
+            self,
+            "This report is being prepared: its waves have many responses and no summary "
+            "yet, and the first report on them takes a minute or two. Try again in a "
+            "minute.",
+        )
+        self.retry_after = retry_after
+
+
 class FieldProblem:
     """One bad field: where it is (``field``, optionally a CSV ``row``) and why; a
     stable machine ``code`` and a ``count`` where the reason has them.

@@ -13,6 +13,7 @@ from litestar.di import NamedDependency, Provide
 from survey.access import Principal
 from survey.db import Conn
 from survey.errors import Unauthorized
+from survey.report.preparing import Prepare
 from survey.resources import Resources
 from survey.services import users
 
@@ -88,6 +89,12 @@ async def provide_principal(request: Request[Any, Any, Any], conn: DbConn) -> Pr
 def provide_resources(state: State) -> Resources:
     res: Resources = state.resources
     return res
+
+
+def report_prepare(state: State) -> Prepare:
+    """How a report requested over HTTP prepares large waves in the background
+    (``survey.report.preparing``): the server's builds, on its pool."""
+    return Prepare(state.settings.report_prepare_over, state.report_builds, state.pool.acquire)
 
 
 DEPENDENCIES = {

@@ -8,7 +8,7 @@ from litestar import Request, get, put
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from survey.api.contacts import _csv_text
-from survey.api.deps import DbConn, Res, Who
+from survey.api.deps import DbConn, Res, Who, report_prepare
 from survey.api.guard import ApiController
 from survey.report import build_report, margins
 from survey.report.model import MarginOut, MarginsImportOut, Report
@@ -49,6 +49,10 @@ class ReportController(ApiController):
         is chosen only when no closed one can be, and the notes then say fieldwork is
         still open. Naming one picks the other the same way. ``weighted`` rakes each
         site to its uploaded margins.
+
+        A report on waves with no summaries yet and more than
+        ``SURVEY_REPORT_PREPARE_OVER`` complete responses is prepared in the background:
+        503 with Retry-After and ``extra.code`` "preparing" until it is ready.
         """
         return await build_report(
             conn,
@@ -60,6 +64,7 @@ class ReportController(ApiController):
             weighted=weighted,
             exclude_duplicates=exclude_duplicates,
             connect=request.app.state.pool.acquire,
+            prepare=report_prepare(request.app.state),
         )
 
     @get("/margins")

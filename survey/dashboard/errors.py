@@ -29,6 +29,12 @@ DEFAULT_MESSAGES = (
     # What ``survey.db.translate_error`` gives for a bad value or a database away.
     t("Invalid input"),
     t("Service temporarily unavailable"),
+    # ``ReportPreparing``: a report on large waves, built in the background.
+    t(
+        "This report is being prepared: its waves have many responses and no summary "
+        "yet, and the first report on them takes a minute or two. Try again in a "
+        "minute."
+    ),
 )
 
 # ``NotFound(what)`` says "%(what)s not found" with an English noun in it; a page says
@@ -45,6 +51,7 @@ NOT_FOUND = {
     "text to review": t("Text to review not found"),
 }
 PAGE_NOT_FOUND = t("Page not found")
+PREPARING = t("This report is being prepared")
 # Litestar's "Validation failed for GET …": a value in the address it cannot read.
 BAD_ADDRESS = t(
     "This address has a value we cannot read (%(what)s); go back and choose again."
@@ -118,6 +125,11 @@ def chain(fallback: Renderer | None) -> Renderer:
                     retry_action=path + (f"?{request.url.query}" if request.url.query else ""),
                     retry_fields=items,
                 )
+        if exc.code == "preparing" and request.method == "GET":
+            # Not a page that reloads itself: a reload a reader did not ask for moves a
+            # screen reader back to the top (WCAG 2.2.1); the reader checks when ready.
+            ctx.update(check_again=path + (f"?{request.url.query}" if request.url.query else ""),
+                       heading=ctx["t"](PREPARING))
         ctx.update(status=exc.status, detail=detail)
         return render(request, "dashboard/error.html", ctx, status_code=exc.status)
 

@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Stream
 
 from survey.access import Principal
-from survey.api.deps import DbConn, Res, Who
+from survey.api.deps import DbConn, Res, Who, report_prepare
 from survey.dashboard.context import DashboardPages, choose_locale, page_context, render, state
 from survey.dashboard.errors import worded
 from survey.db import Conn
@@ -69,6 +69,7 @@ async def report_context(
         weighted=weighted,
         exclude_duplicates=exclude_duplicates,
         connect=request.app.state.pool.acquire,
+        prepare=report_prepare(request.app.state),
     )
     q = await _questionnaire(conn, res, report)
     locale = choose_locale(request, who)

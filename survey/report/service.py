@@ -16,13 +16,14 @@ from typing import Any
 from survey import access, wave_dates
 from survey.access import Principal
 from survey.db import Conn, Connect, Record, fetch_one
-from survey.errors import InvalidInput
+from survey.errors import InvalidInput, ReportPreparing
 from survey.questionnaire import Questionnaire
-from survey.report import aggregate
+from survey.report import aggregate, cache
 from survey.report.engine import ItemSpec, ReportInput, SiteInfo, compute
 from survey.report.model import QuestionnaireRef, Report, WaveRef
 from survey.report.notes import open_note, versions_note
 from survey.report.pairing import choose_waves, still_open
+from survey.report.preparing import Prepare
 from survey.report.weighting import Margins, margin_items
 from survey.resources import Resources
 from survey.services.versions import frozen_questionnaire
@@ -156,6 +157,35 @@ async def _build_apart(conn: Conn, connect: Connect, program_id: int, basis: _Ba
     )
 
 
+async def _prepare_apart(conn: Conn, program_id: int, basis: _Basis, prepare: Prepare) -> None:
+    """Raise ``ReportPreparing`` while the waves' caches are built in the background:
+    one build is under way, or one is started now because a wave has none and more
+    than ``prepare.over`` complete responses. After a build that failed, return: the
+    request builds, and the reader sees why it fails."""
+    if not await conn.fetchval(Q.report_cache_usable):
+        return  # no caches to prepare (Citus): every report scans
+    counted = basis.counted
+    sig = cache.signature(aggregate.spec_arrays(counted["specs"]), counted["items"],
+                          counted["weight_items"])
+    key = (program_id, basis.wave_ids, sig)
+    if prepare.builds.failed(key):
+        return
+    if not prepare.builds.running(key):
+        cold = await cache.cold_waves(conn, program_id, basis.wave_ids, sig)
+        if not cold or await conn.fetchval(
+                Q.report_cache_cold_size, program_id, list(cold), prepare.over + 1
+        ) <= prepare.over:
+            return
+
+        async def build() -> None:
+            async with prepare.connect() as own:
+                await _build_apart(own, prepare.connect, program_id, basis)
+                await _refresh(own, program_id, basis.wave_ids, counted)
+
+        prepare.builds.start(key, build)
+    raise ReportPreparing()
+
+
 async def build_report(
     conn: Conn,
     who: Principal,
@@ -167,13 +197,18 @@ async def build_report(
     weighted: bool = False,
     exclude_duplicates: bool = False,
     connect: Connect | None = None,
+    prepare: Prepare | None = None,
 ) -> Report:
     """The report on two waves. ``connect``: where caches of both waves must be built
     from nothing, build them side by side on connections of their own (``build_apart``)
-    rather than one after the other in ``conn``."""
+    rather than one after the other in ``conn``. ``prepare``: where they must be built
+    from more than ``prepare.over`` responses, build them in the background and raise
+    ``ReportPreparing`` (``survey.report.preparing``)."""
     access.check(who, program_id, "report")
     basis = await _basis(conn, res, program_id, pre, post, weighted)
     q, pre_row, post_row, items = basis.questionnaire, basis.pre, basis.post, basis.items
+    if prepare is not None and prepare.over > 0:
+        await _prepare_apart(conn, program_id, basis, prepare)
     if connect is not None:
         await _build_apart(conn, connect, program_id, basis)
     # The session settings are local to a transaction: outside one (the CLI, scripts)

@@ -675,3 +675,13 @@ SELECT pg_try_advisory_lock(hashtextextended('survey-warm', 0));
 
 -- name: caches-warm-unlock
 SELECT pg_advisory_unlock(hashtextextended('survey-warm', 0));
+
+-- name: report-cache-cold-size
+-- Complete responses of the waves $2, counted up to $3: whether a report whose caches
+-- of these waves are missing should build them in the background (survey.report.preparing)
+-- rather than in the request. Bounded, so a million costs what $3 does.
+SELECT count(*) FROM (
+    SELECT FROM responses
+    WHERE program_id = $1 AND wave_id = ANY($2::bigint[]) AND status = 'complete'
+    LIMIT $3
+) r;
