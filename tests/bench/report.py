@@ -25,6 +25,12 @@ process so its memory is the report's own:
    refresh takes the changed responses back out of the caches as they counted them and
    adds them as they are now (``0015_report_cache_changes.sql``), where before 0015 it
    built the changed waves from nothing (the first report's cost);
+5. served: both waves' caches invalidated (``report_cache_invalidate``, as after an
+   edit by hand), then ``survey serve --workers 2`` (no warmer, as compose.yaml's web
+   service) asked for the report over HTTP: how long the first answer took and what it
+   was (the report itself; or, over ``SURVEY_REPORT_PREPARE_OVER`` responses, 503 while
+   it is prepared in the background, ``survey.report.preparing``), and how long until
+   asking again every second gives the report.
 Printed: the times, and their ratio to a baseline measured in the same child on the
 same data: one plain aggregate scan over the program's answers
 (``SELECT item_id, count(*), avg(value_num) ... GROUP BY item_id``); the child's peak
@@ -40,6 +46,9 @@ import json
 import os
 import subprocess
 import sys
+import time
+
+import httpx
 
 from survey import db
 from survey.access import SYSTEM
@@ -48,7 +57,10 @@ from survey.report.margins import import_margins
 from survey.report.seeding import Seeded, seed_program, write_responses
 from survey.report.synthetic import SiteDesign, clep_design, demo_margins
 from survey.resources import load_resources
+from survey.schemas import KeyIn, UserIn
+from survey.services import users
 from tests.bench.common import Timer, database, migrate, tune
+from tests.bench.serving import PRODUCTION_WORKERS, survey_serve
 
 PRIMARY = ("safety", "procedural_justice", "trust", "cooperation")
 DEMO_RESPONSES = sum(d.n_pre + d.n_post for d in clep_design())
@@ -206,6 +218,44 @@ async def review(url: str, seeded: Seeded) -> int:
     return flagged + flagged // 10
 
 
+async def admin_key(url: str) -> str:
+    conn = await db.connect(url)
+    try:
+        user = await users.create_user(
+            conn, SYSTEM, UserIn(email="bench-report@example.org", name="bench", role="admin"))
+        return (await users.create_key(conn, SYSTEM, user.id, KeyIn(name="bench"))).key
+    finally:
+        await conn.close()
+
+
+async def invalidate(url: str, seeded: Seeded) -> None:
+    conn = await db.connect(url)
+    try:
+        await conn.execute("SELECT report_cache_invalidate($1, id) FROM waves"
+                           " WHERE program_id = $1", seeded.program_id)
+    finally:
+        await conn.close()
+
+
+def served(url: str, seeded: Seeded, key: str) -> tuple[float, int, float]:
+    """Step 5: the first answer's time and status over HTTP, and the time until the
+    report itself, asking again every second while it is being prepared."""
+    asyncio.run(invalidate(url, seeded))
+    path = f"/api/v1/programs/{seeded.program_id}/report"
+    headers = {"Authorization": f"Bearer {key}"}
+    with survey_serve(url, PRODUCTION_WORKERS) as server, httpx.Client(
+            base_url=server.base, headers=headers, timeout=600) as client:
+        start = time.perf_counter()
+        r = client.get(path)
+        first, status = time.perf_counter() - start, r.status_code
+        while r.status_code == 503:
+            assert r.json()["extra"]["code"] == "preparing", r.text
+            time.sleep(1)
+            r = client.get(path)
+        assert r.status_code == 200, r.text
+        return first, status, time.perf_counter() - start
+
+
 def run_child(url: str, program_id: int, step: str) -> dict[str, float]:
     done = subprocess.run(
         [sys.executable, "-c", CHILD, url, str(program_id), step],
@@ -229,8 +279,10 @@ def main(sizes: list[int]) -> None:
             f"{'responses':>10} {'answers':>11} {'seed s':>7} {'scan s':>7} {'build s':>8} "
             f"{'report s':>9} {'×scan':>6} {'weighted s':>10} {'+1% n':>6} {'+1% s':>6} "
             f"{'warm s':>7} {'then s':>7} {'chg n':>6} {'chg s':>6} "
-            f"{'RSS MiB':>8} {'×10k':>5} {'heap MiB':>9} {'×10k':>5}"
+            f"{'RSS MiB':>8} {'×10k':>5} {'heap MiB':>9} {'×10k':>5} "
+            f"{'http 1st s':>10} {'status':>6} {'ready s':>7}"
         )
+        key = asyncio.run(admin_key(url))
         for index, size in enumerate(sizes):
             seeded, seed_seconds, rows = asyncio.run(seed(url, size, index))
             one = run_child(url, seeded.program_id, "first")
@@ -240,6 +292,7 @@ def main(sizes: list[int]) -> None:
             three = run_child(url, seeded.program_id, "warmed")
             changed = asyncio.run(review(url, seeded))
             four = run_child(url, seeded.program_id, "changed")
+            http_first, http_status, http_ready = served(url, seeded, key)
             first = first or one
             print(
                 f"{size:>10,} {rows:>11,} {seed_seconds:>7.1f} {one['baseline']:>7.2f} "
@@ -250,7 +303,8 @@ def main(sizes: list[int]) -> None:
                 f"{max(three['warmed'], three['warmed_weighted']):>7.3f} "
                 f"{changed:>6,} {max(four['changed'], four['changed_weighted']):>6.2f} "
                 f"{one['rss']:>8.1f} {one['rss'] / first['rss']:>5.2f} "
-                f"{one['heap']:>9.1f} {one['heap'] / first['heap']:>5.2f}",
+                f"{one['heap']:>9.1f} {one['heap'] / first['heap']:>5.2f} "
+                f"{http_first:>10.3f} {http_status:>6} {http_ready:>7.2f}",
                 flush=True,
             )
     print(
@@ -267,7 +321,10 @@ def main(sizes: list[int]) -> None:
         "of the caches and add them as they are; "
         "RSS MiB: peak resident memory of the process that ran the\nreports "
         "(imports included); heap MiB: peak of what a weighted report allocated "
-        "(tracemalloc, numpy\nincluded); ×10k: against the 10k run's figure."
+        "(tracemalloc, numpy\nincluded); ×10k: against the 10k run's figure; http 1st s, "
+        "status: after the caches\nwere invalidated, the first answer of `survey serve` "
+        "to the report and its status\n(503: being prepared in the background); ready s: "
+        "until asking every second gave the report."
     )
 
 
