@@ -159,9 +159,9 @@ async def _build_apart(conn: Conn, connect: Connect, program_id: int, basis: _Ba
 
 async def _prepare_apart(conn: Conn, program_id: int, basis: _Basis, prepare: Prepare) -> None:
     """Raise ``ReportPreparing`` while the waves' caches are built in the background:
-    one build is under way, or one is started now because a wave has none and more
-    than ``prepare.over`` complete responses. After a build that failed, return: the
-    request builds, and the reader sees why it fails."""
+    one build is under way, here or in another session, or one is started now because
+    a wave has none and more than ``prepare.over`` complete responses. After a build
+    that failed, return: the request builds, and the reader sees why it fails."""
     if not await conn.fetchval(Q.report_cache_usable):
         return  # no caches to prepare (Citus): every report scans
     counted = basis.counted
@@ -176,6 +176,8 @@ async def _prepare_apart(conn: Conn, program_id: int, basis: _Basis, prepare: Pr
                 Q.report_cache_cold_size, program_id, list(cold), prepare.over + 1
         ) <= prepare.over:
             return
+        if await conn.fetchval(Q.report_cache_building, program_id, list(cold)):
+            raise ReportPreparing()  # built elsewhere already: nothing to start
 
         async def build() -> None:
             async with prepare.connect() as own:

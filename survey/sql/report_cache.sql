@@ -685,3 +685,18 @@ SELECT count(*) FROM (
     WHERE program_id = $1 AND wave_id = ANY($2::bigint[]) AND status = 'complete'
     LIMIT $3
 ) r;
+
+-- name: report-cache-building
+-- Whether another session holds the refresh lock (report-cache-lock) of one of the
+-- waves $2 of program $1: a build under way elsewhere (the warmer, another worker, the
+-- command line), which a report prepared in the background would only wait for. An
+-- advisory lock on one bigint is listed with its high half as classid, its low half
+-- as objid and objsubid 1.
+SELECT EXISTS (
+    SELECT FROM pg_locks l, unnest($2::bigint[]) AS w(id)
+    WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND l.pid <> pg_backend_pid()
+      AND ((l.classid::bigint << 32) | l.objid::bigint)
+          = hashtextextended('report-cache:' || $1::bigint || ':' || w.id, 0)
+);

@@ -29,9 +29,15 @@ from survey.report.synthetic import SiteDesign
 from survey.resources import Resources
 from survey.schemas import KeyIn, UserIn
 from survey.services import users
+from survey.sql import Q
 
 DESIGN = [SiteDesign("North", 30, 26, {"trust": 0.5}), SiteDesign("South", 20, 24)]
 INVALIDATE = "SELECT report_cache_invalidate($1, id) FROM waves WHERE program_id = $1"
+KEY = "SELECT hashtextextended('report-cache:' || $1::bigint || ':' || $2::bigint, 0)"
+LOCK_WAITS = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+    "AND wait_event_type = 'Lock'"
+)
 CACHED = "SELECT wave_id FROM report_cache_state WHERE program_id = $1 ORDER BY 1"
 # A build waits inside its statement for the waves' rows another session holds.
 BUILDING = (
@@ -213,3 +219,39 @@ async def test_the_dashboard_says_so_in_the_readers_language_with_a_link_to_chec
             r = await client.get(f"{path}&lang=es", headers=headers)
             return r.status_code == 200
         await until(ready)
+
+
+async def test_a_build_under_way_elsewhere_is_waited_for_not_started_again(
+    conn: Conn, resources: Resources, settings: Settings, seeded: Seeded, database_url: str
+) -> None:
+    headers = await _admin(conn)
+    url = f"/api/v1/programs/{seeded.program_id}/report"
+    other = await db.connect(database_url)
+    try:
+        # The probe reads the refresh lock from pg_locks, keys of either sign alike.
+        keys = []
+        for wave_id in range(1, 21):
+            async with other.transaction():
+                await other.execute(Q.report_cache_lock, seeded.program_id, wave_id)
+                keys.append(await other.fetchval(KEY, seeded.program_id, wave_id))
+                assert await conn.fetchval(Q.report_cache_building, seeded.program_id, [wave_id])
+                assert not await conn.fetchval(
+                    Q.report_cache_building, seeded.program_id, [wave_id + 100])
+        assert min(keys) < 0 < max(keys)
+        # Another session (the warmer, say) is building the pre wave: the report says
+        # so, and starts no build of its own, which would only wait for that lock.
+        building = other.transaction()
+        await building.start()
+        await other.execute(Q.report_cache_lock, seeded.program_id, seeded.pre_id)
+        async with serving(settings, resources, over=99) as client:
+            r = await asyncio.wait_for(client.get(url, headers=headers), 10)
+            assert r.status_code == 503 and r.json()["extra"]["code"] == "preparing", r.text
+            await asyncio.sleep(0.3)
+            assert await conn.fetchval(LOCK_WAITS) == 0
+            await building.rollback()
+
+            async def ready() -> bool:
+                return (await client.get(url, headers=headers)).status_code == 200
+            await until(ready)
+    finally:
+        await other.close()
