@@ -309,6 +309,9 @@ def test_dashboard_pages_reflow_at_320px(
         f"{server.url}/dashboard/translations",
         f"{server.url}/dashboard/account/password",
         f"{base}/waves/{closed}/contacts/purge",
+        # The error page (a wave not found), whose template also says a report is
+        # being prepared, with its link to check again.
+        f"{base}/waves/999999999",
     ]
     if world.get("report") is not None:
         paths.append(f"{server.url}/dashboard/programs/{world['report'].program_id}/report")
