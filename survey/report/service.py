@@ -157,7 +157,9 @@ async def _build_apart(conn: Conn, connect: Connect, program_id: int, basis: _Ba
     )
 
 
-async def _prepare_apart(conn: Conn, program_id: int, basis: _Basis, prepare: Prepare) -> None:
+async def _prepare_in_background(
+    conn: Conn, program_id: int, basis: _Basis, prepare: Prepare
+) -> None:
     """Raise ``ReportPreparing`` while the waves' caches are built in the background:
     one build is under way, here or in another session, or one is started now because
     a wave has none and more than ``prepare.over`` complete responses. After a build
@@ -210,7 +212,7 @@ async def build_report(
     basis = await _basis(conn, res, program_id, pre, post, weighted)
     q, pre_row, post_row, items = basis.questionnaire, basis.pre, basis.post, basis.items
     if prepare is not None and prepare.over > 0:
-        await _prepare_apart(conn, program_id, basis, prepare)
+        await _prepare_in_background(conn, program_id, basis, prepare)
     if connect is not None:
         await _build_apart(conn, connect, program_id, basis)
     # The session settings are local to a transaction: outside one (the CLI, scripts)
