@@ -35,6 +35,7 @@ bytes (2,000 characters of UTF-8) in every case, answered or not: about 9 KiB a 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -248,8 +249,24 @@ def main(sizes: list[int], formats: tuple[str, ...] = ("csv", "sav")) -> None:
     )
 
 
+FORMATS = ("csv", "sav", "dta")
+
+
+def _size_or_format(word: str) -> int | str:
+    if word.isdigit():
+        return int(word)
+    if word in FORMATS:
+        return word
+    raise argparse.ArgumentTypeError(f"neither a size nor one of {', '.join(FORMATS)}")
+
+
 if __name__ == "__main__":
-    # Sizes and formats in any order: `python -m tests.bench.export 100000 dta`.
-    sizes = [int(a) for a in sys.argv[1:] if a.isdigit()] or [100_000, 1_000_000]
-    formats = tuple(a for a in sys.argv[1:] if not a.isdigit()) or ("csv", "sav")
+    # Sizes and formats in any order: `python -m tests.bench.export 100000 dta`. A word
+    # that is neither is refused before anything is seeded (`--help` was taken for a
+    # format, and failed after seeding 1M rows).
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("words", nargs="*", type=_size_or_format, metavar="SIZE|FORMAT")
+    words = parser.parse_args().words
+    sizes = [w for w in words if isinstance(w, int)] or [100_000, 1_000_000]
+    formats = tuple(w for w in words if isinstance(w, str)) or ("csv", "sav")
     main(sizes, formats)
