@@ -252,15 +252,22 @@ ON CONFLICT (program_id, wave_id) DO NOTHING;
 WITH state AS (
     SELECT snap FROM export_cells_state WHERE program_id = $1 AND wave_id = $2 AND layout = $3
 ),
-added AS (
-    INSERT INTO export_cells (program_id, wave_id, response_id, layout, completed_xid,
-                              cells, public_cells)
-    SELECT r.program_id, r.wave_id, r.id, $3::bigint, r.completed_xid, x.cells, x.public_cells
+missed AS MATERIALIZED (
+    -- Planned apart, so that the snapshot's oldest transaction bounds the scan of the
+    -- index on the completing transaction: in one plan with the rendering, the join
+    -- read every complete of the wave to find none (0.87 s at 1M).
+    SELECT r.program_id, r.wave_id, r.id, r.completed_xid
     FROM state s
     JOIN responses r
       ON r.program_id = $1 AND r.wave_id = $2 AND r.status = 'complete'
      AND r.completed_xid >= pg_snapshot_xmin(s.snap)
      AND NOT pg_visible_in_snapshot(r.completed_xid, s.snap)
+),
+added AS (
+    INSERT INTO export_cells (program_id, wave_id, response_id, layout, completed_xid,
+                              cells, public_cells)
+    SELECT r.program_id, r.wave_id, r.id, $3::bigint, r.completed_xid, x.cells, x.public_cells
+    FROM missed r
     CROSS JOIN LATERAL export_render(r.program_id, r.id, $4::text[], $5::text[], $6::text[],
                                      $7::jsonb, $8::jsonb) x
     WHERE NOT EXISTS (
