@@ -7,7 +7,7 @@ offsets patched, and its value labels are kept. The rows are fixed-size records,
 double per numeric variable (Stata's "." for missing) and per string variable its
 UTF-8 bytes cut at a character boundary to the variable's width and padded with NUL;
 numpy encodes them a batch of rows at a time from the lines ``Q.export_csv_lines``
-makes, parsed by pandas' C reader as ``survey.export.savfile`` parses them. The
+makes, parsed by pyarrow (``survey.export.parsed_lines``) as for ``.sav``. The
 missing codes -99 and -98 of a variable that has them are stored as Stata's ``.a``
 and ``.b`` (``readstat.DTA_EXTENDED``), as the reference writer stores them. No Python
 object is made per value, only per distinct string of a parse, and one buffer of
@@ -27,10 +27,10 @@ from typing import Any
 
 import anyio.to_thread
 import numpy as np
-import pandas as pd
 
 from survey.csvsafe import restore
 from survey.db import Conn
+from survey.export.parsed_lines import parse_lines
 from survey.export.plan import ExportPlan
 from survey.export.readstat import (
     _DtaTemplate,
@@ -41,7 +41,7 @@ from survey.export.readstat import (
     _write_dta,
     dta_extended,
 )
-from survey.export.savfile import counted_snapshot, line_batches, numeric_runs, parse_lines
+from survey.export.savfile import counted_snapshot, line_batches, numeric_runs
 
 BATCH_BYTES = 4 * 2**20
 """Rows encoded at once: a row with the free-text comment is over 2 KiB."""
@@ -108,8 +108,8 @@ class DtaRecords:
         (``_fixed``), or the values themselves when that table would be large (long
         free text, mostly distinct). Most string variables hold a few distinct values,
         each encoded once."""
-        frame = parse_lines(plan, lines, CONSTANT)
-        numbers = frame[self.numeric].to_numpy(dtype=self.double)
+        parsed = parse_lines(plan.columns, lines, CONSTANT)
+        numbers = parsed.numbers(self.numeric, self.double)
         stored = numbers.view(self.bits)
         stored[np.isnan(numbers)] = _MISSING
         for code, at, bits in self.extended:
@@ -118,9 +118,8 @@ class DtaRecords:
             stored[mask] = bits
         strings: list[tuple[Any, Any]] = []
         for name, width, _ in self.texts:
-            codes, uniques = pd.factorize(frame[name], use_na_sentinel=False)
+            codes, values = parsed.distinct(name)
             # The CSV cells quote formula-like text; a .dta holds it as written.
-            values = uniques.tolist()
             if name in self.free_text:
                 values = [restore(v) for v in values]
             longest = max((len(v) for v in values), default=0) * 4  # UTF-8 bytes at most
@@ -128,7 +127,7 @@ class DtaRecords:
                 strings.append((codes, _fixed(values, width)))
             else:
                 strings.append((codes, values))
-        return _Parsed(len(frame), np.ascontiguousarray(numbers).view(np.uint8), strings)
+        return _Parsed(parsed.rows, numbers.view(np.uint8), strings)
 
     def encode(self, parsed: _Parsed, start: int) -> bytes:
         """The rows of one batch, from row ``start`` of what was parsed."""

@@ -6,12 +6,12 @@ missing is -DBL_MAX), and per string variable its UTF-8 bytes padded with spaces
 rounded up to 8-byte units; a string longer than 255 bytes is cut into segments
 (``_segments``). pyreadstat writes the header once, from a one-row file whose
 strings have the codebook's widths; the records we encode ourselves with numpy, a
-few thousand cases at a time, from ``Q.export_csv_lines`` parsed by pandas' C
-reader. No Python object is made per value, only per distinct string of a parse
-(``SavRecords.prepare``), and at most one batch of cases (``BATCH_BYTES`` of
+few thousand cases at a time, from ``Q.export_csv_lines`` parsed by pyarrow
+(``parsed_lines``). No Python object is made per value, only per distinct string of a
+parse (``SavRecords.prepare``), and at most one batch of cases (``BATCH_BYTES`` of
 records) is held at a time, in one buffer of spaces reused for every batch.
 
-The cells are the CSV file's, parsed back by pandas, whose float parser gives back
+The cells are the CSV file's, parsed back by pyarrow, whose float parser gives back
 the exact double of each shortest-repr cell; the one thing a number loses on the way
 is the sign of a negative zero, written as 0. tests/export/test_export_sav_records.py
 holds the result to pyreadstat's own file, byte for byte.
@@ -19,7 +19,6 @@ holds the result to pyreadstat's own file, byte for byte.
 
 from __future__ import annotations
 
-import io
 import struct
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -30,13 +29,13 @@ from typing import Any
 import anyio.to_thread
 import msgspec
 import numpy as np
-import pandas as pd
 
 from survey.csvsafe import restore
 from survey.db import Conn
 from survey.export.cells import prepare
 from survey.export.codebook import Column
 from survey.export.csvfile import data_lines
+from survey.export.parsed_lines import ParsedLines, parse_lines
 from survey.export.plan import ExportPlan
 from survey.export.readstat import _SAV_CASE_SIZE, _SAV_NCASES, _fit, _read, _write_sav
 from survey.export.rows import Value
@@ -45,15 +44,13 @@ from survey.sql import Q
 BATCH_BYTES = 4 * 2**20
 """Records encoded at once: a wave with long free text has cases of several KiB."""
 PARSE_BYTES = 2**20
-"""CSV lines parsed at once (a few thousand cases), so that pandas' and numpy's cost
+"""CSV lines parsed at once (a few thousand cases), so that pyarrow's and numpy's cost
 per call is spread over many cases; their records are still made a batch at a time."""
 
 _SYSMIS = np.frombuffer(struct.pack("<Q", 0xFFEFFFFFFFFFFFFF), "<f8")[0]
 _SEGMENT = 255
 _EXTENDED_COUNT = struct.pack("<4i", 7, 16, 8, 2)
 _SPACE = 0x20
-_FLOAT = np.dtype("float64")
-_TEXT = np.dtype(object)
 
 
 def _segments(width: int) -> list[tuple[int, int]]:
@@ -76,7 +73,7 @@ class SavRecords:
 
     One batch buffer of spaces is kept and reused: numbers overwrite their 8 bytes in
     every case, and a string variable is written, and blanked again after, only as
-    far as its longest value in the frame reaches. Most of a record is padding (a
+    far as its longest value in the parse reaches. Most of a record is padding (a
     free-text variable takes 8 KiB, usually empty), so it is never rewritten.
     """
 
@@ -95,23 +92,23 @@ class SavRecords:
     def batch_rows(self) -> int:
         return max(1, BATCH_BYTES // self.case_size)
 
-    def prepare(self, frame: Any) -> tuple[Any, list[tuple[Any, Any]]]:
-        """What ``encode`` takes from a parsed frame: the numeric variables of every
+    def prepare(self, parsed: ParsedLines) -> tuple[Any, list[tuple[Any, Any]]]:
+        """What ``encode`` takes from a parsed batch: the numeric variables of every
         case as little-endian doubles (system missing for NaN), viewed as bytes; and
         per string variable each case's index into its distinct values, with those
         values' bytes (``_fixed``), or the values themselves when that table would be
         large (long free text, most of it different). Most string variables hold a few
         distinct values (language, channel, status, dates), so each is encoded once
         rather than once per case."""
-        numbers = np.ascontiguousarray(frame[self.numeric].to_numpy(dtype="<f8"))
+        numbers = parsed.numbers(self.numeric)
         numbers[np.isnan(numbers)] = _SYSMIS
         strings: list[tuple[Any, Any]] = []
         for c in self.columns:
             if c.kind == "num":
                 continue
-            codes, uniques = pd.factorize(frame[c.name], use_na_sentinel=False)
-            # The CSV cells quote formula-like text; a .sav holds it as written.
-            values = [restore(v) for v in uniques.tolist()] if c.text else uniques.tolist()
+            codes, values = parsed.distinct(c.name)
+            if c.text:  # The CSV cells quote formula-like text; a .sav holds it as written.
+                values = [restore(v) for v in values]
             longest = max((len(v) for v in values), default=0) * 4  # UTF-8 bytes at most
             if len(values) * min(longest, max(1, c.width)) <= BATCH_BYTES:
                 strings.append((codes, _fixed(values, max(1, c.width))))
@@ -119,10 +116,12 @@ class SavRecords:
                 strings.append((codes, values))
         return numbers.view(np.uint8), strings
 
-    def encode(self, frame: Any, prepared: tuple[Any, list[tuple[Any, Any]]], start: int) -> bytes:
-        """The records of one batch of cases of ``frame``, from ``start``."""
+    def encode(
+        self, parsed: ParsedLines, prepared: tuple[Any, list[tuple[Any, Any]]], start: int
+    ) -> bytes:
+        """The records of one batch of cases of ``parsed``, from ``start``."""
         numbers, strings = prepared
-        n = min(self.batch_rows(), len(frame) - start)
+        n = min(self.batch_rows(), parsed.rows - start)
         out = self.buffer[:n]
         for first, count, at in self.runs:
             out[:, at : at + 8 * count] = numbers[
@@ -164,31 +163,6 @@ def _fixed(values: list[str], width: int) -> Any:
     raw = raw.view(np.uint8).reshape(len(values), raw.itemsize)
     raw[raw == 0] = _SPACE  # numpy pads with NUL; text in PostgreSQL never holds NUL
     return raw
-
-
-def parse_lines(plan: ExportPlan, data: bytes, skip: frozenset[str] = frozenset()) -> Any:
-    """A frame of whole CSV lines: numbers as doubles (NaN where missing), strings as
-    they are, an empty cell an empty string; the ``skip`` variables left out (their
-    cells are still read past, but never converted)."""
-    names = [c.name for c in plan.columns]
-    kept = [c for c in plan.columns if c.name not in skip]
-    return pd.read_csv(
-        io.BytesIO(data),
-        header=None,
-        names=names,
-        usecols=[c.name for c in kept] if skip else None,
-        # dtype objects, not names: pandas looks a name up in its registry per column
-        # and call, which cost more than parsing a few thousand cases.
-        dtype={c.name: (_FLOAT if c.kind == "num" else _TEXT) for c in kept},
-        keep_default_na=False,
-        # both are system missing
-        na_values={c.name: ["", "nan"] for c in kept if c.kind == "num"},
-        encoding="utf-8",
-        # In one pass: by default the C reader parses in pieces of 256 KiB and joins
-        # the pieces' columns, which took a third of the parse. The input is one batch
-        # of lines (PARSE_BYTES), so memory stays bounded either way.
-        low_memory=False,
-    )
 
 
 def _header(plan: ExportPlan, path: str, rows: int) -> tuple[bytes, SavRecords]:
@@ -271,7 +245,7 @@ async def line_batches(
     progress: Callable[[int, int], None] | None = None,
 ) -> AsyncIterator[bytes]:
     """The data lines in batches of about ``PARSE_BYTES`` of whole lines, so that
-    pandas' and numpy's cost per call is spread over many rows; ``progress`` hears
+    pyarrow's and numpy's cost per call is spread over many rows; ``progress`` hears
     after each batch was used. Raises if the lines are not ``plan.rows``: the count
     is in the file's header, which has gone out before the lines. Runs inside the
     export's transaction, whose plan it makes a streamed one."""
@@ -322,7 +296,7 @@ async def fit_text_widths(conn: Conn, plan: ExportPlan) -> ExportPlan:
 async def _records(plan: ExportPlan, records: SavRecords, lines: bytes) -> AsyncIterator[bytes]:
     """Records of these lines, a batch of cases a piece, made in a worker thread (the
     event loop keeps reading COPY data meanwhile); one batch is held at a time."""
-    frame = await anyio.to_thread.run_sync(parse_lines, plan, lines)
-    prepared = await anyio.to_thread.run_sync(records.prepare, frame)
-    for start in range(0, len(frame), records.batch_rows()):
-        yield await anyio.to_thread.run_sync(records.encode, frame, prepared, start)
+    parsed = await anyio.to_thread.run_sync(parse_lines, plan.columns, lines)
+    prepared = await anyio.to_thread.run_sync(records.prepare, parsed)
+    for start in range(0, parsed.rows, records.batch_rows()):
+        yield await anyio.to_thread.run_sync(records.encode, parsed, prepared, start)
