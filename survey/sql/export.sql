@@ -124,8 +124,7 @@ SELECT concat(
     r.channel, ',', r.status, ',', CASE WHEN r.duplicate_suspect THEN 1 ELSE 0 END, ',',
     to_char(r.submitted_at AT TIME ZONE z.zones[array_position(z.ids, r.site_id)],
             'YYYY-MM-DD'), ',',
-    CASE WHEN v.qversion ~ '[",\r\n]' THEN '"' || replace(v.qversion, '"', '""') || '"'
-         ELSE v.qversion END, ',',
+    qv.csv_label, ',',
     CASE WHEN pm.pseudonym ~ '[",\r\n]' THEN '"' || replace(pm.pseudonym, '"', '""') || '"'
          ELSE pm.pseudonym END,
     CASE WHEN cardinality($4::text[]) > 0 THEN ',' END,
@@ -144,9 +143,6 @@ CROSS JOIN (
     -- (27.7 s, where the id-ordered plan streams).
     SELECT array_agg(id) AS ids, array_agg(timezone) AS zones FROM sites WHERE program_id = $1
 ) z
-CROSS JOIN LATERAL (
-    SELECT qv.questionnaire_id || ' ' || qv.version || ' ' || left(r.questionnaire_hash, 12)
-) v (qversion)
 CROSS JOIN LATERAL (
     SELECT CASE WHEN $12::bytea IS NULL THEN r.id::text
                 ELSE 'r-' || left(encode(sha256($12::bytea || sha256(
